@@ -1,0 +1,4 @@
+package weft.gossip;
+
+/** Placeholder so the module compiles; replaced below. */
+public record PeerName(long value) {}

@@ -1,0 +1,2 @@
+/** The Weft router daemon and the {@code weft} command line. */
+package weft.router;
