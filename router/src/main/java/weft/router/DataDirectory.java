@@ -1,0 +1,85 @@
+package weft.router;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A router's claim on its data directory: an exclusive lock on {@code router.lock}, held while the router runs, so
+ * that two routers never share state. The lock file also records the holder's pid for error messages. The kernel
+ * drops the lock when the process dies, so a crash never leaves the directory claimed.
+ */
+public final class DataDirectory implements AutoCloseable {
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DataDirectory(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Claims {@code path}, creating it if needed; fails with a message naming the current holder. */
+    public static DataDirectory claim(Path path) throws IOException {
+        Files.createDirectories(path);
+        FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            String holder = holderOf(channel);
+            channel.close();
+            throw new IllegalStateException("a router is already running with data directory " + path + holder);
+        }
+        channel.truncate(0);
+        channel.write(StandardCharsets.US_ASCII.encode(ProcessHandle.current().pid() + "\n"), 0);
+        channel.force(true);
+        return new DataDirectory(path, channel, lock);
+    }
+
+    /** True if a running router holds {@code path}. */
+    public static boolean inUse(Path path) throws IOException {
+        if (!Files.exists(path.resolve("router.lock"))) return false;
+        try (FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) return true;
+            lock.release();
+            return false;
+        }
+    }
+
+    /** The pid recorded by the holder, as text for messages. */
+    public static String holderOf(Path path) {
+        try (FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.READ)) {
+            return holderOf(channel);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String holderOf(FileChannel channel) throws IOException {
+        var buffer = java.nio.ByteBuffer.allocate(32);
+        channel.read(buffer, 0);
+        String pid = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim();
+        return pid.matches("\\d+") ? " (pid " + pid + ")" : "";
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.release();
+        channel.close();
+    }
+}

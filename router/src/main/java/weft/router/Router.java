@@ -1,0 +1,387 @@
+package weft.router;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.gossip.ConnectOutcome;
+import weft.gossip.ConnectedPeer;
+import weft.gossip.ConnectionMaker;
+import weft.gossip.Mesh;
+import weft.gossip.MeshConfig;
+import weft.gossip.MeshListener;
+import weft.gossip.MeshStatus;
+import weft.gossip.PeerIdentity;
+import weft.gossip.PeerName;
+import weft.router.api.ApiServer;
+import weft.router.api.ConnectResult;
+import weft.router.api.RouterApi;
+import weft.router.api.StatusReport;
+import weft.router.docker.DockerEngine;
+import weft.router.kernel.NativeCallException;
+import weft.router.kernel.Rtnetlink;
+import weft.router.kernel.TapDevice;
+import weft.router.plumbing.AttachTarget;
+import weft.router.plumbing.Attachment;
+import weft.router.plumbing.AttachmentStore;
+import weft.router.plumbing.Cidr;
+import weft.router.plumbing.ContainerPlumbing;
+import weft.router.sleeve.MacTable;
+import weft.router.sleeve.SleeveCounters;
+import weft.router.sleeve.SleeveForwarder;
+import weft.router.sleeve.SleevePeer;
+import weft.router.sleeve.SleevePeers;
+import weft.router.store.DurableFile;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
+
+/**
+ * One Weft router: the bridge and its TAP port, the sleeve data path, the mesh connections to other routers, the
+ * container plumbing and the HTTP API, wired together. {@link #start} builds it in order and undoes what it built
+ * if a step fails; {@link #close} takes it down in reverse. Thread-safe: the API calls it from many threads, and
+ * each part it delegates to has its own thread rule.
+ */
+public final class Router implements RouterApi, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Router.class.getName());
+    public static final String VERSION = "0.1.0";
+    public static final String SLEEVE_INTERFACE = "weft-sleeve";
+    private static final long MAC_MAX_AGE_NANOS = Duration.ofMinutes(10).toNanos();
+    private static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(30);
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
+    };
+
+    private final RouterConfig config;
+    private final ObjectMapper json;
+    private final Deque<AutoCloseable> built = new ArrayDeque<>();
+    private final SleevePeers sleevePeers = new SleevePeers();
+    private final MacTable macs = new MacTable(MAC_MAX_AGE_NANOS);
+    private final SleeveCounters counters = new SleeveCounters();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Set<String> targets = new LinkedHashSet<>(); // guarded by this
+    private PeerIdentity identity;
+    private Mesh mesh;
+    private ContainerPlumbing plumbing;
+    private ApiServer api;
+
+    private Router(RouterConfig config, ObjectMapper json) {
+        this.config = config;
+        this.json = json;
+    }
+
+    /** Builds and starts a router; on failure, whatever was built is taken down again and the cause thrown. */
+    public static Router start(RouterConfig config) throws IOException {
+        Router router = new Router(config, new ObjectMapper());
+        try {
+            router.build();
+            return router;
+        } catch (IOException | RuntimeException e) {
+            router.close();
+            throw e;
+        }
+    }
+
+    private void build() throws IOException {
+        RandomGenerator random = RandomGenerator.of("L64X128MixRandom");
+        DataDirectory dataDirectory = DataDirectory.claim(config.dataDirectory());
+        built.push(dataDirectory);
+        Optional<PeerName> name = config.name().map(PeerName::parse);
+        PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new java.security.SecureRandom());
+        identity = config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
+        LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name() + "(" + identity.nickname() + "), data directory "
+                + config.dataDirectory() + ", MTU " + config.mtu() + ", overlay range " + config.overlayRange() + ", encryption: disabled");
+
+        Rtnetlink host = Rtnetlink.open();
+        built.push(host);
+        ensureBridge(host);
+        TapDevice tap = TapDevice.create(SLEEVE_INTERFACE, Set.of());
+        built.push(tap);
+        host.setMtu(tap.name(), config.mtu());
+        host.setMaster(tap.name(), config.bridge());
+        host.setUp(tap.name());
+
+        DatagramChannel udp = DatagramChannel.open(StandardProtocolFamily.INET);
+        built.push(udp);
+        InetSocketAddress sleeveAddress = new InetSocketAddress(config.bindAddress(), config.port());
+        try {
+            udp.bind(sleeveAddress);
+        } catch (BindException e) {
+            throw new BindException("cannot listen for sleeve UDP on " + sleeveAddress + ": " + e.getMessage());
+        }
+        int maxFrame = config.mtu() + 14 + 4; // Ethernet header, and a VLAN tag
+        SleeveForwarder forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), udp, sleevePeers, macs,
+                counters, System::nanoTime, maxFrame);
+        built.push(forwarder);
+        forwarder.start();
+
+        plumbing = new ContainerPlumbing(host, config.bridge(), config.mtu(), config.overlayRange(),
+                new AttachmentStore(config.dataDirectory().resolve("attachments.json"), json),
+                new DockerEngine(Path.of("/var/run/docker.sock"), json), random);
+
+        int limit = config.connectionLimit() == 0 ? Integer.MAX_VALUE : config.connectionLimit();
+        MeshConfig meshConfig = MeshConfig.DEFAULT
+                .withBind(new InetSocketAddress(config.bindAddress(), config.port()))
+                .withUdpPort(config.port())
+                .withConnections(new ConnectionMaker.Settings(ConnectionMaker.Settings.DEFAULT.initialDelay(),
+                        ConnectionMaker.Settings.DEFAULT.maxDelay(), limit));
+        mesh = new Mesh(identity, meshConfig, new SleeveMembership(), InstantSource.system(), random);
+        built.push(mesh);
+        mesh.start();
+
+        Set<String> initial = new LinkedHashSet<>(config.peers());
+        initial.addAll(loadTargets());
+        for (String target : initial) {
+            addTarget(target); // an unresolvable target fails the start: the operator named a host that does not exist
+        }
+        saveTargets();
+
+        api = new ApiServer(config.httpAddress(), this, json);
+        built.push(api);
+        api.start();
+        LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + sleeveAddress + ", HTTP API on "
+                + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort());
+    }
+
+    private void ensureBridge(Rtnetlink host) {
+        if (host.link(config.bridge()).isEmpty()) {
+            host.createBridge(config.bridge());
+            LOG.log(System.Logger.Level.INFO, "created bridge " + config.bridge());
+        }
+        host.setMtu(config.bridge(), config.mtu());
+        host.setUp(config.bridge());
+    }
+
+    /** Hears about peers from the mesh, on the mesh loop, and tells the sleeve where they are. */
+    private final class SleeveMembership implements MeshListener {
+        @Override
+        public void onPeerConnected(ConnectedPeer peer) {
+            sleevePeers.put(new SleevePeer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")", peer.udpAddress()));
+            LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", unencrypted, sleeve to " + peer.udpAddress());
+        }
+
+        @Override
+        public void onPeerDisconnected(PeerName peer, String reason) {
+            sleevePeers.remove(peer.value());
+            macs.forgetPeer(peer.value());
+            LOG.log(System.Logger.Level.INFO, "connection to " + peer + " lost: " + reason);
+        }
+    }
+
+    private CompletableFuture<ConnectOutcome> addTarget(String target) {
+        CompletableFuture<ConnectOutcome> outcome = mesh.connect(target);
+        if (outcome.isCompletedExceptionally()) {
+            try {
+                outcome.join();
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(rootMessage(e));
+            }
+        }
+        synchronized (this) {
+            targets.add(target);
+        }
+        return outcome;
+    }
+
+    @Override
+    public List<ConnectResult> connect(List<String> peers) {
+        if (peers.isEmpty()) throw new IllegalArgumentException("at least one peer is required");
+        List<CompletableFuture<ConnectOutcome>> outcomes = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String peer : peers) {
+            try {
+                outcomes.add(addTarget(peer));
+                errors.add(null);
+            } catch (IllegalArgumentException e) {
+                outcomes.add(null);
+                errors.add(e.getMessage());
+            }
+        }
+        saveTargetsQuietly();
+        List<ConnectResult> results = new ArrayList<>();
+        for (int i = 0; i < peers.size(); i++) {
+            String peer = peers.get(i);
+            if (outcomes.get(i) == null) {
+                results.add(new ConnectResult(peer, false, errors.get(i)));
+                continue;
+            }
+            try {
+                ConnectOutcome outcome = outcomes.get(i).get(FIRST_ATTEMPT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                results.add(switch (outcome) {
+                    case ConnectOutcome.Connected(PeerName name, String nickname) -> new ConnectResult(peer, true, "connected to " + name + "(" + nickname + ")");
+                    case ConnectOutcome.Failed(String reason) -> new ConnectResult(peer, false, reason + " (retrying; 'weft forget " + peer + "' stops it)");
+                });
+            } catch (TimeoutException e) {
+                results.add(new ConnectResult(peer, false, "no answer within " + FIRST_ATTEMPT_WAIT.toSeconds() + " s (retrying)"));
+            } catch (ExecutionException e) {
+                results.add(new ConnectResult(peer, false, rootMessage(e)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while connecting", e);
+            }
+        }
+        return results;
+    }
+
+    @Override
+    public List<String> forget(List<String> peers) {
+        List<String> forgotten = new ArrayList<>();
+        for (String peer : peers) {
+            boolean known = mesh.forget(peer);
+            synchronized (this) {
+                known |= targets.remove(peer);
+            }
+            if (known) forgotten.add(peer);
+        }
+        saveTargetsQuietly();
+        return forgotten;
+    }
+
+    private List<String> loadTargets() throws IOException {
+        Path file = config.dataDirectory().resolve("targets.json");
+        if (!Files.exists(file)) return List.of();
+        try {
+            return json.readValue(file.toFile(), STRINGS);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "ignoring unreadable " + file + ": " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private synchronized void saveTargets() throws IOException {
+        DurableFile.write(config.dataDirectory().resolve("targets.json"), json.writeValueAsBytes(new ArrayList<>(targets)));
+    }
+
+    private void saveTargetsQuietly() {
+        try {
+            saveTargets();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot save targets: " + e.getMessage() + "; they are lost on restart");
+        }
+    }
+
+    @Override
+    public StatusReport status() {
+        MeshStatus mesh = this.mesh.status();
+        List<StatusReport.ConnectionView> connections = mesh.connections().stream().map(c -> new StatusReport.ConnectionView(
+                c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
+                c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
+                c.outbound() ? "outbound" : "inbound", c.state().name().toLowerCase(), c.since().toString(),
+                c.state() == MeshStatus.State.ESTABLISHED ? "sleeve" : "")).toList();
+        List<StatusReport.TargetView> targetViews = mesh.targets().stream().map(t -> new StatusReport.TargetView(
+                t.target(), t.state().name().toLowerCase(), t.peer().map(PeerName::toString).orElse(""),
+                t.lastError().orElse(""), t.nextAttempt().map(Object::toString).orElse(""), t.attempts())).toList();
+        Map<String, Long> sleeve = new java.util.TreeMap<>();
+        counters.snapshot().forEach((counter, value) -> sleeve.put(counter.label(), value));
+        return new StatusReport(VERSION, identity.name().toString(), identity.nickname(), "disabled (no password; encryption comes with the secure mesh)",
+                config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
+                config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
+                config.mtu(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,
+                macs.size(), sleeve);
+    }
+
+    @Override
+    public Attachment attach(String target, List<String> cidrs) throws IOException {
+        return plumbing.attach(AttachTarget.parse(target), cidrs.stream().map(Cidr::parse).toList());
+    }
+
+    @Override
+    public Attachment detach(String target, List<String> cidrs) throws IOException {
+        return plumbing.detach(AttachTarget.parse(target), cidrs.stream().map(Cidr::parse).toList());
+    }
+
+    @Override
+    public List<Attachment> attachments() {
+        return plumbing.attachments();
+    }
+
+    @Override
+    public Attachment expose(List<String> cidrs) throws IOException {
+        return plumbing.expose(cidrs.stream().map(Cidr::parse).toList());
+    }
+
+    @Override
+    public Attachment hide(List<String> cidrs) throws IOException {
+        return plumbing.hide(cidrs.stream().map(Cidr::parse).toList());
+    }
+
+    @Override
+    public String metrics() {
+        StringBuilder text = new StringBuilder();
+        text.append("# HELP weft_sleeve_events_total Frames, bytes and drops of the userspace data path, by kind.\n");
+        text.append("# TYPE weft_sleeve_events_total counter\n");
+        counters.snapshot().forEach((counter, value) ->
+                text.append("weft_sleeve_events_total{kind=\"").append(counter.label()).append("\"} ").append(value).append('\n'));
+        text.append("# HELP weft_connections Connections to other routers, by state.\n# TYPE weft_connections gauge\n");
+        MeshStatus status = mesh.status();
+        long established = status.established().size();
+        text.append("weft_connections{state=\"established\"} ").append(established).append('\n');
+        text.append("weft_connections{state=\"handshaking\"} ").append(status.connections().size() - established).append('\n');
+        text.append("# HELP weft_learned_macs MAC addresses known to live behind peers.\n# TYPE weft_learned_macs gauge\n");
+        text.append("weft_learned_macs ").append(macs.size()).append('\n');
+        return text.toString();
+    }
+
+    @Override
+    public void stop() {
+        LOG.log(System.Logger.Level.INFO, "stop requested through the API");
+        stopped.countDown();
+    }
+
+    /** Blocks until {@link #stop} is called. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        stopped.countDown();
+        while (!built.isEmpty()) {
+            AutoCloseable part = built.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "while stopping, closing " + part.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && (cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    /** The TAP device as the sleeve's frame port. */
+    private record TapPort(TapDevice tap) implements weft.router.sleeve.FramePort {
+        @Override
+        public int read(java.lang.foreign.MemorySegment into, int timeoutMillis) {
+            return tap.read(into, timeoutMillis);
+        }
+
+        @Override
+        public void write(java.lang.foreign.MemorySegment frame, long length) {
+            tap.write(frame, length);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package weft.router;
+
+import weft.router.plumbing.Cidr;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How a router is configured: from {@code weft launch} / {@code weft router} options and the environment.
+ *
+ * @param name        the peer name to use instead of the one kept in the data directory
+ * @param peers       targets to connect to at start, {@code host} or {@code host:port}
+ * @param mtu         the overlay MTU of the bridge, the TAP port and every container interface
+ */
+public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
+                           int port, InetSocketAddress httpAddress, int mtu, Cidr overlayRange, int connectionLimit,
+                           String bridge, List<String> peers) {
+    public static final Path DEFAULT_DATA_DIRECTORY = Path.of("/var/lib/weft");
+    public static final int DEFAULT_PORT = 6783;
+    public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:6784";
+    /**
+     * Fits a 1500-byte underlay with room to spare for the sleeve header (12), the inner Ethernet header (14),
+     * UDP and IPv4 (28) and the encryption that a later release adds, so that turning it on will not change the
+     * MTU containers see.
+     */
+    public static final int DEFAULT_MTU = 1410;
+    public static final int MIN_MTU = 576, MAX_MTU = 65_000;
+    public static final String DEFAULT_RANGE = "10.32.0.0/12";
+    public static final String BRIDGE = "weft";
+
+    public RouterConfig {
+        peers = List.copyOf(peers);
+        if (port < 1 || port > 65_534) throw new IllegalArgumentException("--port " + port + " is not in 1..65534");
+        if (mtu < MIN_MTU || mtu > MAX_MTU) throw new IllegalArgumentException("MTU " + mtu + " is not in " + MIN_MTU + ".." + MAX_MTU);
+        if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
+    }
+
+    /** Parses {@code host:port} for the HTTP API; only literal addresses, so nothing is looked up at start. */
+    public static InetSocketAddress parseHttpAddress(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0) throw new IllegalArgumentException("invalid HTTP address '" + text + "': expected host:port, for example 127.0.0.1:6784");
+        int port = parsePort(text.substring(colon + 1), "HTTP address '" + text + "'");
+        return new InetSocketAddress(parseLiteral(text.substring(0, colon), "HTTP address '" + text + "'"), port);
+    }
+
+    public static InetAddress parseLiteral(String host, String what) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (!bare.matches("[0-9.]+|[0-9A-Fa-f:]+") || bare.isEmpty()) throw new IllegalArgumentException("invalid " + what + ": '" + host + "' is not an IP address");
+        try {
+            return InetAddress.getByName(bare);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("invalid " + what + ": '" + host + "' is not an IP address");
+        }
+    }
+
+    public static int parsePort(String digits, String what) {
+        try {
+            int port = Integer.parseInt(digits);
+            if (port >= 1 && port <= 65_535) return port;
+        } catch (NumberFormatException e) {
+            // reported below with the same message as an out-of-range number
+        }
+        throw new IllegalArgumentException("invalid port '" + digits + "' in " + what);
+    }
+
+    public static int parseInt(String text, String what) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid " + what + " '" + text + "': expected a whole number");
+        }
+    }
+
+    public Path lockFile() {
+        return dataDirectory.resolve("router.lock");
+    }
+
+    public Path logFile() {
+        return dataDirectory.resolve("weft.log");
+    }
+}

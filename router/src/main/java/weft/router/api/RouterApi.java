@@ -1,0 +1,37 @@
+package weft.router.api;
+
+import weft.router.plumbing.Attachment;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What the HTTP API can ask of a router. Implementations are thread-safe: the API server calls them from one
+ * virtual thread per request. Exceptions carry messages fit to show to a user: {@link IllegalArgumentException}
+ * for a bad request, anything else for a failure of the router.
+ */
+public interface RouterApi {
+    StatusReport status();
+
+    /** Adds targets; each result says whether the first attempt connected. */
+    List<ConnectResult> connect(List<String> peers);
+
+    /** Removes targets; returns those that were known. */
+    List<String> forget(List<String> peers);
+
+    Attachment attach(String target, List<String> cidrs) throws IOException;
+
+    Attachment detach(String target, List<String> cidrs) throws IOException;
+
+    List<Attachment> attachments();
+
+    Attachment expose(List<String> cidrs) throws IOException;
+
+    Attachment hide(List<String> cidrs) throws IOException;
+
+    /** Prometheus text exposition of the router's counters. */
+    String metrics();
+
+    /** Asks the router to stop soon after the reply has been sent. */
+    void stop();
+}

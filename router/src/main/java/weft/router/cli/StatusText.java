@@ -1,0 +1,83 @@
+package weft.router.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Renders the router's status reply as the text {@code weft status} prints. */
+final class StatusText {
+    private StatusText() {
+    }
+
+    static String render(JsonNode status, String view) {
+        StringBuilder text = new StringBuilder();
+        switch (view) {
+            case "connections" -> connections(status, text);
+            case "targets" -> targets(status, text);
+            case "peers" -> peers(status, text);
+            default -> overview(status, text);
+        }
+        return text.toString();
+    }
+
+    private static void overview(JsonNode s, StringBuilder text) {
+        int established = 0;
+        for (JsonNode connection : s.path("connections")) if ("established".equals(connection.path("state").asText())) established++;
+        line(text, "Version", s.path("version").asText());
+        line(text, "Peer name", s.path("peerName").asText() + " (" + s.path("nickname").asText() + ")");
+        line(text, "Encryption", s.path("encryption").asText());
+        line(text, "Control", "TCP " + s.path("controlAddress").asText());
+        line(text, "Sleeve", "UDP port " + s.path("sleevePort").asText() + " via " + s.path("sleeveInterface").asText());
+        line(text, "HTTP API", s.path("httpAddress").asText());
+        line(text, "Bridge", s.path("bridge").asText() + ", MTU " + s.path("mtu").asText());
+        line(text, "Overlay range", s.path("overlayRange").asText());
+        line(text, "Data directory", s.path("dataDirectory").asText());
+        line(text, "Connections", established + " established of " + s.path("connections").size());
+        line(text, "Targets", Integer.toString(s.path("targets").size()));
+        line(text, "Learned MACs", s.path("learnedMacs").asText());
+        Map<String, Long> counters = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = s.path("sleeve").fields(); it.hasNext(); ) {
+            var entry = it.next();
+            counters.put(entry.getKey(), entry.getValue().asLong());
+        }
+        text.append("\n  Sleeve counters:\n");
+        counters.forEach((name, value) -> text.append(String.format("    %-28s %d%n", name, value)));
+        if (!s.path("connections").isEmpty()) {
+            text.append("\n");
+            connections(s, text);
+        }
+    }
+
+    private static void connections(JsonNode s, StringBuilder text) {
+        for (JsonNode c : s.path("connections")) {
+            text.append(String.format("%s %-21s %-12s %s(%s) %s%n", c.path("direction").asText().equals("outbound") ? "->" : "<-",
+                    c.path("address").asText(), c.path("state").asText(), c.path("peer").asText(), c.path("nickname").asText(),
+                    c.path("path").asText()));
+        }
+    }
+
+    private static void targets(JsonNode s, StringBuilder text) {
+        for (JsonNode t : s.path("targets")) {
+            StringBuilder row = new StringBuilder(String.format("%-21s %s", t.path("target").asText(), t.path("state").asText()));
+            if (!t.path("peer").asText("").isEmpty()) row.append(" to ").append(t.path("peer").asText());
+            if (!t.path("lastError").asText("").isEmpty()) row.append(", last error: ").append(t.path("lastError").asText());
+            if (!t.path("nextAttempt").asText("").isEmpty()) row.append(", next attempt ").append(t.path("nextAttempt").asText());
+            text.append(row).append('\n');
+        }
+    }
+
+    private static void peers(JsonNode s, StringBuilder text) {
+        text.append(s.path("peerName").asText()).append('(').append(s.path("nickname").asText()).append(") this router\n");
+        for (JsonNode c : s.path("connections")) {
+            if ("established".equals(c.path("state").asText())) {
+                text.append(c.path("peer").asText()).append('(').append(c.path("nickname").asText()).append(") at ").append(c.path("address").asText()).append('\n');
+            }
+        }
+    }
+
+    private static void line(StringBuilder text, String label, String value) {
+        text.append(String.format("%16s: %s%n", label, value));
+    }
+}

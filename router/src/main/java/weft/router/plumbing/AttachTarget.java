@@ -1,0 +1,63 @@
+package weft.router.plumbing;
+
+import java.util.regex.Pattern;
+
+/**
+ * What {@code weft attach} plumbs an interface into: a named network namespace, the namespace of a process, or a
+ * Docker container. Parsed strictly, since it names paths under /run and /proc.
+ */
+public sealed interface AttachTarget {
+    /** A namespace made with {@code ip netns add NAME}, found at {@code /run/netns/NAME}. */
+    record Netns(String name) implements AttachTarget {
+        @Override
+        public String key() {
+            return "netns:" + name;
+        }
+    }
+
+    /** The network namespace of process {@code pid}. */
+    record Pid(long pid) implements AttachTarget {
+        @Override
+        public String key() {
+            return "pid:" + pid;
+        }
+    }
+
+    /** A Docker container by id or name; its namespace is that of its main process. */
+    record Docker(String container) implements AttachTarget {
+        @Override
+        public String key() {
+            return "docker:" + container;
+        }
+    }
+
+    /** A stable text form: the same target always has the same key. */
+    String key();
+
+    Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}");
+    Pattern CONTAINER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");
+
+    /** Parses {@code netns:NAME}, {@code pid:N} or a container id or name; messages are fit to show to a user. */
+    static AttachTarget parse(String text) {
+        if (text == null || text.isBlank()) throw new IllegalArgumentException("a target is required: netns:NAME, pid:N or a Docker container");
+        if (text.startsWith("netns:")) {
+            String name = text.substring("netns:".length());
+            if (!NETNS_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+                throw new IllegalArgumentException("invalid network namespace name '" + name + "'");
+            }
+            return new Netns(name);
+        }
+        if (text.startsWith("pid:")) {
+            String digits = text.substring("pid:".length());
+            if (digits.isEmpty() || digits.length() > 10 || !digits.chars().allMatch(Character::isDigit) || Long.parseLong(digits) <= 0) {
+                throw new IllegalArgumentException("invalid process id in '" + text + "': expected pid:N with N > 0");
+            }
+            return new Pid(Long.parseLong(digits));
+        }
+        String container = text.startsWith("docker:") ? text.substring("docker:".length()) : text;
+        if (!CONTAINER.matcher(container).matches()) {
+            throw new IllegalArgumentException("invalid target '" + text + "': expected netns:NAME, pid:N or a Docker container id or name");
+        }
+        return new Docker(container);
+    }
+}

@@ -1,0 +1,231 @@
+package weft.router.plumbing;
+
+import weft.router.docker.DockerEngine;
+import weft.router.kernel.NativeCallException;
+import weft.router.kernel.NetNamespace;
+import weft.router.kernel.Rtnetlink;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Plumbs containers and the host onto the bridge: a veth whose host end is a bridge port and whose other end is
+ * {@code ethwe} in the target's namespace, with its addresses and a route to the overlay range. Every operation
+ * either completes or leaves nothing behind. Thread-safe: calls are serialised, since they share one rtnetlink
+ * socket and the attachment store.
+ */
+public final class ContainerPlumbing {
+    public static final String CONTAINER_INTERFACE = "ethwe";
+    private static final System.Logger LOG = System.getLogger(ContainerPlumbing.class.getName());
+    private static final int ENODEV = 19, EEXIST = 17, EADDRNOTAVAIL = 99;
+
+    private final Rtnetlink host;
+    private final String bridge;
+    private final int mtu;
+    private final Cidr overlayRange;
+    private final AttachmentStore store;
+    private final DockerEngine docker;
+    private final RandomGenerator random;
+
+    public ContainerPlumbing(Rtnetlink host, String bridge, int mtu, Cidr overlayRange, AttachmentStore store,
+                             DockerEngine docker, RandomGenerator random) {
+        this.host = host;
+        this.bridge = bridge;
+        this.mtu = mtu;
+        this.overlayRange = overlayRange.network();
+        this.store = store;
+        this.docker = docker;
+        this.random = random;
+    }
+
+    public synchronized List<Attachment> attachments() {
+        return store.all();
+    }
+
+    /** Gives {@code target} the addresses {@code cidrs}, creating its interface if it has none from us yet. */
+    public synchronized Attachment attach(AttachTarget target, List<Cidr> cidrs) throws IOException {
+        if (cidrs.isEmpty()) throw new IllegalArgumentException("at least one address is required (IP allocation comes with a later release)");
+        String key = target.key();
+        List<Cidr> wanted = checkNewAddresses(key, cidrs);
+        Optional<Attachment> existing = store.get(key).filter(attachment -> host.link(attachment.hostInterface()).isPresent());
+        try (NetNamespace namespace = open(target)) {
+            if (existing.isPresent()) {
+                Attachment known = existing.get();
+                List<Cidr> added = wanted.stream().filter(c -> !known.cidrs().contains(c.toString())).toList();
+                namespace.call(() -> {
+                    try (Rtnetlink inside = Rtnetlink.open()) {
+                        configureAddresses(inside, added);
+                    }
+                    return null;
+                });
+                Attachment updated = known.withCidrs(concat(known.cidrs(), added));
+                store.put(updated);
+                LOG.log(System.Logger.Level.INFO, "attached " + added + " to " + key + " (" + known.hostInterface() + ")");
+                return updated;
+            }
+            Attachment created = createInterface(key, namespace, wanted);
+            store.put(created);
+            LOG.log(System.Logger.Level.INFO, "attached " + wanted + " to " + key + " as " + CONTAINER_INTERFACE + " " + created.mac() + " on bridge port " + created.hostInterface());
+            return created;
+        }
+    }
+
+    private Attachment createInterface(String key, NetNamespace namespace, List<Cidr> cidrs) {
+        String suffix = HexFormat.of().toHexDigits(random.nextInt());
+        String hostEnd = "vethwl" + suffix, peerEnd = "vethwp" + suffix;
+        host.createVeth(hostEnd, peerEnd);
+        try {
+            host.setMtu(hostEnd, mtu);
+            host.setMtu(peerEnd, mtu);
+            host.setMaster(hostEnd, bridge);
+            host.setUp(hostEnd);
+            host.moveToNamespace(peerEnd, namespace.fd());
+            String mac = namespace.call(() -> {
+                try (Rtnetlink inside = Rtnetlink.open()) {
+                    if (inside.link(CONTAINER_INTERFACE).isPresent()) {
+                        throw new IllegalStateException(key + " already has an interface named " + CONTAINER_INTERFACE + " that this router did not make");
+                    }
+                    inside.rename(peerEnd, CONTAINER_INTERFACE);
+                    inside.setUp(CONTAINER_INTERFACE);
+                    configureAddresses(inside, cidrs);
+                    return inside.link(CONTAINER_INTERFACE).orElseThrow().macAddress();
+                }
+            });
+            return new Attachment(key, namespace.path().toString(), hostEnd, mac, cidrs.stream().map(Cidr::toString).toList());
+        } catch (RuntimeException | Error e) {
+            deleteQuietly(hostEnd);
+            throw e;
+        }
+    }
+
+    /** Adds addresses, and the overlay route for those that do not cover the whole range by themselves. */
+    private void configureAddresses(Rtnetlink inside, List<Cidr> cidrs) {
+        for (Cidr cidr : cidrs) {
+            inside.addAddress(CONTAINER_INTERFACE, cidr.address(), cidr.prefixLength());
+            if (overlayRange.contains(cidr.address()) && cidr.prefixLength() > overlayRange.prefixLength()) {
+                try {
+                    inside.addRoute(overlayRange.address(), overlayRange.prefixLength(), CONTAINER_INTERFACE, null);
+                } catch (NativeCallException e) {
+                    if (e.errno() != EEXIST) throw e; // a second address in the same range needs no second route
+                }
+            }
+        }
+    }
+
+    /** Removes {@code cidrs} from {@code target}, or its whole interface when none are given or none remain. */
+    public synchronized Attachment detach(AttachTarget target, List<Cidr> cidrs) throws IOException {
+        String key = target.key();
+        Attachment known = store.get(key).orElseThrow(() -> new IllegalArgumentException(key + " is not attached to this router"));
+        List<String> remaining = new ArrayList<>(known.cidrs());
+        for (Cidr cidr : cidrs) {
+            if (!remaining.remove(cidr.toString())) throw new IllegalArgumentException(cidr + " is not attached to " + key + " (it has " + known.cidrs() + ")");
+        }
+        if (cidrs.isEmpty() || remaining.isEmpty()) {
+            deleteQuietly(known.hostInterface());
+            store.remove(key);
+            LOG.log(System.Logger.Level.INFO, "detached " + key + " (" + known.hostInterface() + " removed)");
+            return known.withCidrs(List.of());
+        }
+        try (NetNamespace namespace = NetNamespace.open(Path.of(known.namespacePath()))) {
+            namespace.call(() -> {
+                try (Rtnetlink inside = Rtnetlink.open()) {
+                    for (Cidr cidr : cidrs) removeAddress(inside, CONTAINER_INTERFACE, cidr);
+                }
+                return null;
+            });
+        }
+        Attachment updated = known.withCidrs(remaining);
+        store.put(updated);
+        LOG.log(System.Logger.Level.INFO, "detached " + cidrs + " from " + key);
+        return updated;
+    }
+
+    /** Gives the host itself an address on the overlay, on the bridge. */
+    public synchronized Attachment expose(List<Cidr> cidrs) throws IOException {
+        if (cidrs.isEmpty()) throw new IllegalArgumentException("an address is required, for example weft expose 10.32.0.254/12");
+        List<Cidr> wanted = checkNewAddresses(Attachment.EXPOSE, cidrs);
+        Attachment known = store.get(Attachment.EXPOSE).orElse(new Attachment(Attachment.EXPOSE, "", bridge,
+                host.link(bridge).orElseThrow(() -> new IllegalStateException("bridge " + bridge + " is missing")).macAddress(), List.of()));
+        List<Cidr> added = wanted.stream().filter(c -> !known.cidrs().contains(c.toString())).toList();
+        List<Cidr> done = new ArrayList<>();
+        try {
+            for (Cidr cidr : added) {
+                host.addAddress(bridge, cidr.address(), cidr.prefixLength());
+                done.add(cidr);
+            }
+        } catch (RuntimeException e) {
+            for (Cidr cidr : done) removeAddress(host, bridge, cidr);
+            throw e;
+        }
+        Attachment updated = known.withCidrs(concat(known.cidrs(), added));
+        store.put(updated);
+        LOG.log(System.Logger.Level.INFO, "exposed the host on " + added);
+        return updated;
+    }
+
+    /** Removes the host's overlay addresses: those given, or all. */
+    public synchronized Attachment hide(List<Cidr> cidrs) throws IOException {
+        Attachment known = store.get(Attachment.EXPOSE).orElseThrow(() -> new IllegalArgumentException("the host is not exposed"));
+        List<String> remaining = new ArrayList<>(known.cidrs());
+        List<Cidr> removing = cidrs.isEmpty() ? known.cidrs().stream().map(Cidr::parse).toList() : cidrs;
+        for (Cidr cidr : removing) {
+            if (!remaining.remove(cidr.toString())) throw new IllegalArgumentException(cidr + " is not exposed (exposed: " + known.cidrs() + ")");
+        }
+        for (Cidr cidr : removing) removeAddress(host, bridge, cidr);
+        if (remaining.isEmpty()) store.remove(Attachment.EXPOSE);
+        else store.put(known.withCidrs(remaining));
+        LOG.log(System.Logger.Level.INFO, "hid the host from " + removing);
+        return known.withCidrs(remaining);
+    }
+
+    /** Validates addresses for {@code key}: host addresses, no duplicates, not held by another target. */
+    private List<Cidr> checkNewAddresses(String key, List<Cidr> cidrs) {
+        Set<String> seen = new LinkedHashSet<>();
+        for (Cidr cidr : cidrs) {
+            if (!cidr.isHostAddress()) throw new IllegalArgumentException(cidr + " is a network or broadcast address, not an address for an interface");
+            if (!seen.add(cidr.address().getHostAddress())) throw new IllegalArgumentException(cidr.address().getHostAddress() + " is given twice");
+            Optional<String> holder = store.holderOf(cidr).filter(other -> !other.equals(key));
+            if (holder.isPresent()) throw new IllegalArgumentException("address " + cidr.address().getHostAddress() + " is already in use by " + holder.get());
+        }
+        return List.copyOf(cidrs);
+    }
+
+    private NetNamespace open(AttachTarget target) throws IOException {
+        return switch (target) {
+            case AttachTarget.Netns(String name) -> NetNamespace.named(name);
+            case AttachTarget.Pid(long pid) -> NetNamespace.ofPid(pid);
+            case AttachTarget.Docker(String container) -> NetNamespace.ofPid(docker.pidOf(container));
+        };
+    }
+
+    private static void removeAddress(Rtnetlink link, String device, Cidr cidr) {
+        try {
+            link.deleteAddress(device, cidr.address(), cidr.prefixLength());
+        } catch (NativeCallException e) {
+            // Already gone (the container restarted, or someone removed it by hand): the goal is reached.
+            if (e.errno() != EADDRNOTAVAIL && e.errno() != ENODEV) throw e;
+        }
+    }
+
+    private void deleteQuietly(String link) {
+        try {
+            host.deleteLink(link);
+        } catch (NativeCallException e) {
+            // The veth vanishes with its namespace when a container exits; nothing is left to remove then.
+            if (e.errno() != ENODEV) LOG.log(System.Logger.Level.WARNING, "could not remove " + link + ": " + e.getMessage());
+        }
+    }
+
+    private static List<String> concat(List<String> known, List<Cidr> added) {
+        List<String> all = new ArrayList<>(known);
+        added.forEach(c -> all.add(c.toString()));
+        return all;
+    }
+}

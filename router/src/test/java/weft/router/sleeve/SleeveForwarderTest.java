@@ -1,0 +1,137 @@
+package weft.router.sleeve;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import weft.router.sleeve.SleeveCounters.Counter;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Two forwarders on loopback sockets, driven one duty cycle at a time. */
+class SleeveForwarderTest {
+    private static final long A = 0x0a0000000001L, B = 0x0b0000000002L;
+    private static final long MAC_A = 0x02aa00000001L, MAC_B = 0x02bb00000002L, BROADCAST = 0xffffffffffffL;
+    private static final long AGE = 60_000_000_000L;
+
+    private final QueueFramePort portA = new QueueFramePort(), portB = new QueueFramePort();
+    private final SleevePeers peersA = new SleevePeers(), peersB = new SleevePeers();
+    private final MacTable macsA = new MacTable(AGE), macsB = new MacTable(AGE);
+    private final SleeveCounters countersA = new SleeveCounters(), countersB = new SleeveCounters();
+    private DatagramChannel udpA, udpB;
+    private SleeveForwarder a, b;
+
+    @BeforeEach
+    void wire() throws IOException {
+        udpA = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, () -> 0L, 1500);
+        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, () -> 0L, 1500);
+        peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress()));
+        peersB.put(new SleevePeer(A, "a", (InetSocketAddress) udpA.getLocalAddress()));
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        a.close();
+        b.close();
+    }
+
+    private static byte[] frame(long destination, long source, int length) {
+        byte[] frame = new byte[length];
+        for (int i = 0; i < 6; i++) {
+            frame[i] = (byte) (destination >>> (40 - 8 * i));
+            frame[6 + i] = (byte) (source >>> (40 - 8 * i));
+        }
+        frame[12] = 0x08;
+        for (int i = 14; i < length; i++) frame[i] = (byte) i;
+        return frame;
+    }
+
+    @Test
+    void broadcastFromABridgeArrivesUnchangedAtThePeerAndTeachesItTheSource() throws Exception {
+        byte[] sent = frame(BROADCAST, MAC_A, 98);
+        portA.fromBridge.add(sent);
+        assertEquals(1, a.pumpLocalFrame(1000));
+        assertEquals(1, b.receiveDatagram());
+        assertArrayEquals(sent, portB.takeWritten());
+        assertEquals(A, macsB.lookup(MAC_A, 0));
+        assertEquals(1, countersA.get(Counter.FRAMES_FLOODED));
+    }
+
+    @Test
+    void unicastToALearnedMacGoesOnlyToItsPeer() throws Exception {
+        macsA.learn(MAC_B, B, 0);
+        DatagramChannel third = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        peersA.put(new SleevePeer(0x0c0000000003L, "c", (InetSocketAddress) third.getLocalAddress()));
+        portA.fromBridge.add(frame(MAC_B, MAC_A, 200));
+        a.pumpLocalFrame(1000);
+        assertEquals(1, b.receiveDatagram());
+        assertEquals(0, countersA.get(Counter.FRAMES_FLOODED));
+        assertEquals(1, countersA.get(Counter.FRAMES_SENT));
+        third.configureBlocking(false);
+        assertEquals(null, third.receive(ByteBuffer.allocate(2048)));
+        third.close();
+    }
+
+    @Test
+    void garbageAndStrangersAreCountedAndDropped() throws Exception {
+        InetSocketAddress target = (InetSocketAddress) udpB.getLocalAddress();
+        DatagramChannel attacker = DatagramChannel.open();
+        attacker.send(ByteBuffer.wrap("not a weft frame at all, just some text".getBytes()), target);
+        assertEquals(0, b.receiveDatagram());
+        assertEquals(1, countersB.get(Counter.DROPPED_BAD_MAGIC));
+
+        byte[] forged = new byte[SleeveHeader.LENGTH + 60];
+        SleeveHeader.write(java.lang.foreign.MemorySegment.ofArray(forged), 0x0d0000000004L, 60);
+        attacker.send(ByteBuffer.wrap(forged), target);
+        assertEquals(0, b.receiveDatagram());
+        assertEquals(1, countersB.get(Counter.DROPPED_UNKNOWN_SENDER));
+
+        attacker.send(ByteBuffer.wrap(Arrays.copyOf(forged, 10)), target);
+        assertEquals(0, b.receiveDatagram());
+        assertEquals(1, countersB.get(Counter.DROPPED_TOO_SHORT));
+        assertEquals(0, countersB.get(Counter.FRAMES_TO_TAP));
+        attacker.close();
+    }
+
+    @Test
+    void framesLargerThanTheMtuAreCountedNotSent() {
+        portA.fromBridge.add(frame(BROADCAST, MAC_A, 1501));
+        a.pumpLocalFrame(1000);
+        assertEquals(1, countersA.get(Counter.FRAMES_TOO_LARGE));
+        assertEquals(0, countersA.get(Counter.FRAMES_SENT));
+    }
+
+    @Test
+    void aLocalFrameFromAMacLearnedBehindAPeerMeansTheMacMovedHere() {
+        macsA.learn(MAC_B, B, 0);
+        portA.fromBridge.add(frame(BROADCAST, MAC_B, 60));
+        a.pumpLocalFrame(1000);
+        assertEquals(MacTable.UNKNOWN, macsA.lookup(MAC_B, 0));
+    }
+
+    @Test
+    void withNoPeersFramesAreCountedAsUnsent() {
+        peersA.remove(B);
+        portA.fromBridge.add(frame(BROADCAST, MAC_A, 60));
+        a.pumpLocalFrame(1000);
+        assertEquals(1, countersA.get(Counter.FRAMES_NOT_SENT_NO_PEERS));
+    }
+
+    @Test
+    void threadsForwardUntilClosed() throws Exception {
+        a.start();
+        b.start();
+        byte[] sent = frame(MAC_B, MAC_A, 1500);
+        portA.fromBridge.add(sent);
+        assertArrayEquals(sent, portB.takeWritten());
+    }
+}
