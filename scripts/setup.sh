@@ -63,5 +63,5 @@ if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name p
 fi
 say "building (mvn -B -q package -DskipTests)"
 (cd "$root" && JAVA_HOME=$WEFT_JDK MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}" \
-    mvn -B -q package -DskipTests)
+    mvn -B -q -Dstyle.color=never package -DskipTests)
 say "built $jar"
