@@ -17,7 +17,7 @@ section() { printf '\n=== %s ===\n' "$*"; }
 
 section "Setup"
 bash "$root/scripts/setup.sh"
-# shellcheck source=lib/lab.sh
+# shellcheck source=scripts/lib/lab.sh
 source "$root/scripts/lib/lab.sh"
 
 cleanup() {

@@ -6,11 +6,11 @@
 #
 # Installs with apt-get only what is missing (apt-get update only then), never prompts.
 # The build is `mvn -B -q package -DskipTests`; it is skipped when router/target/weft-router.jar
-# is newer than every pom.xml and source file.
+# is newer than every pom.xml and main source file.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-# shellcheck source=lib/jdk.sh
+# shellcheck source=scripts/lib/jdk.sh
 source "$root/scripts/lib/jdk.sh"
 
 build=1
@@ -56,12 +56,14 @@ if (( build == 0 )); then
     exit 0
 fi
 jar=$root/router/target/weft-router.jar
-if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name pom.xml -o -path '*/src/*' \) \
+if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
         -type f -newer "$jar" -print -quit) ]]; then
     say "build up to date ($jar)"
     exit 0
 fi
 say "building (mvn -B -q package -DskipTests)"
+# Maven 3.8 prints bare colour resets even in batch mode: strip them (pipefail keeps its exit code).
 (cd "$root" && JAVA_HOME=$WEFT_JDK MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}" \
-    mvn -B -q -Dstyle.color=never package -DskipTests)
+    mvn -B -q package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+touch "$jar"   # the jar plugin keeps an unchanged jar's old time; this build is up to date now
 say "built $jar"

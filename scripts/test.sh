@@ -9,7 +9,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 bash "$root/scripts/setup.sh" --no-build
-# shellcheck source=lib/jdk.sh
+# shellcheck source=scripts/lib/jdk.sh
 source "$root/scripts/lib/jdk.sh"
 weft_find_jdk || exit 1
 

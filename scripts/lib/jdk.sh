@@ -2,7 +2,7 @@
 # Finds a JDK 25 or newer for Weft. Sourced by ./weft and every script in scripts/.
 #
 #   source scripts/lib/jdk.sh
-#   weft_find_jdk || exit 1     # sets WEFT_JDK (a JDK home); prints what to install if there is none
+#   weft_find_jdk || exit 1     # sets and exports WEFT_JDK (a JDK home); prints what to install if there is none
 #
 # Order: $JAVA_HOME if it is 25+, then the newest 25+ JDK under /usr/lib/jvm (or $WEFT_JVM_DIRS,
 # a space-separated list of directories to search instead).
@@ -28,11 +28,11 @@ weft_jdk_feature() {
 
 # Sets WEFT_JDK to a JDK home of release 25 or newer; on failure says what to install and returns 1.
 weft_find_jdk() {
-    local dir candidate feature best= best_feature=0
+    local dir candidate feature best='' best_feature=0
     if [[ -n ${JAVA_HOME:-} ]]; then
         feature=$(weft_jdk_feature "$JAVA_HOME") || feature=0
         if (( feature >= WEFT_MIN_JAVA )); then
-            WEFT_JDK=$JAVA_HOME
+            export WEFT_JDK=$JAVA_HOME
             return 0
         fi
     fi
@@ -46,7 +46,7 @@ weft_find_jdk() {
         done
     done
     if [[ -n $best ]]; then
-        WEFT_JDK=$best
+        export WEFT_JDK=$best
         return 0
     fi
     {

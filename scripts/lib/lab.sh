@@ -16,8 +16,8 @@
 
 LAB_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 : "${WEFT:=$LAB_ROOT/weft}"    # the weft launcher; override to try another build
-LAB_PREFIX=
-LAB_DIR=
+LAB_PREFIX=''
+LAB_DIR=''
 LAB_HOSTS=0
 
 lab_log() { printf 'lab: %s\n' "$*" >&2; }
@@ -31,11 +31,10 @@ lab_weft() {
     ip netns exec "$(lab_host "$i")" env WEFT_DATA_DIR="$(lab_data_dir "$i")" "$WEFT" "$@"
 }
 
-# Namespaces whose names start with "$1-" (default: this lab's).
+# This lab's namespaces that exist right now.
 lab_namespaces() {
-    local prefix=${1:-$LAB_PREFIX}
-    [[ -n $prefix ]] || return 0
-    ip netns list | awk -v p="$prefix-" 'index($1, p) == 1 { print $1 }'
+    [[ -n $LAB_PREFIX ]] || return 0
+    ip netns list | awk -v p="$LAB_PREFIX-" 'index($1, p) == 1 { print $1 }'
 }
 
 # Kills every process in netns $1: TERM, up to 5 s to exit, then KILL.
@@ -115,5 +114,5 @@ lab_down() {
     for ns in $(lab_namespaces); do ip netns del "$ns" 2>/dev/null || lab_log "could not delete $ns"; done
     [[ -n $LAB_DIR ]] && rm -rf "$LAB_DIR"
     lab_log "down: $LAB_PREFIX removed"
-    LAB_PREFIX= LAB_DIR= LAB_HOSTS=0
+    LAB_PREFIX='' LAB_DIR='' LAB_HOSTS=0
 }
