@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# setup.sh: makes this machine ready to build, test and demo Weft. Safe to run again.
+#
+#   scripts/setup.sh              # install missing tools (as root), find the JDK 25+, build if stale
+#   scripts/setup.sh --no-build   # the same without building
+#
+# Installs with apt-get only what is missing (apt-get update only then), never prompts.
+# The build is `mvn -B -q package -DskipTests`; it is skipped when router/target/weft-router.jar
+# is newer than every pom.xml and main source file.
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# shellcheck source=scripts/lib/jdk.sh
+source "$root/scripts/lib/jdk.sh"
+
+build=1
+for arg in "$@"; do
+    case $arg in
+        --no-build) build=0 ;;
+        -h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) echo "setup.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# Debian packages and a command each provides, to check without dpkg for the common case.
+packages=(iproute2:ip iputils-ping:ping iperf3:iperf3 tcpdump:tcpdump procps:pkill psmisc:killall
+          maven:mvn util-linux:nsenter coreutils:timeout)
+missing=()
+for entry in "${packages[@]}"; do
+    command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")
+done
+
+if (( ${#missing[@]} > 0 )); then
+    if (( EUID != 0 )); then
+        echo "setup: missing ${missing[*]}; run as root, or: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # iperf3 asks whether to start a system-wide daemon; the answer is no, and it must not prompt.
+    echo 'iperf3 iperf3/start_daemon boolean false' | debconf-set-selections
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    say "installed ${missing[*]}"
+else
+    say "tools present (ip, ping, iperf3, tcpdump, procps, psmisc, maven)"
+fi
+
+weft_find_jdk || exit 1
+say "JDK $(weft_jdk_feature "$WEFT_JDK") at $WEFT_JDK"
+
+if (( build == 0 )); then
+    say "build skipped (--no-build)"
+    exit 0
+fi
+jar=$root/router/target/weft-router.jar
+if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
+        -type f -newer "$jar" -print -quit) ]]; then
+    say "build up to date ($jar)"
+    exit 0
+fi
+say "building (mvn -B -q package -DskipTests)"
+# Maven 3.8 prints bare colour resets even in batch mode: strip them (pipefail keeps its exit code).
+(cd "$root" && JAVA_HOME=$WEFT_JDK MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}" \
+    mvn -B -q package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+touch "$jar"   # the jar plugin keeps an unchanged jar's old time; this build is up to date now
+say "built $jar"
