@@ -21,6 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * which mean "nothing now" to a loop that polls. Thread-safe as long as each thread passes its own
  * call-state segment.
  */
+@SuppressWarnings("restricted") // binding libc is this class's purpose; the launcher grants --enable-native-access
 public final class Linux {
     public static final int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int AF_UNSPEC = 0, AF_INET = 2, AF_BRIDGE = 7, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
