@@ -1,0 +1,398 @@
+package weft.router.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * A NETLINK_ROUTE client, bound to the network namespace of the thread that {@link #open}s it; it
+ * stays bound there whichever thread uses it later. Every request carries a fresh sequence number and
+ * NLM_F_ACK; the client reads replies until that sequence's ack (or a dump's NLMSG_DONE), skipping
+ * stale replies, and turns a kernel error into a {@link NativeCallException} naming the operation and
+ * its arguments, with the kernel's extended-ack text when it gives one. A reply that does not come
+ * within 5 s fails with ETIMEDOUT; a malformed one with EPROTO. Not thread-safe: one thread at a time.
+ */
+public final class Rtnetlink implements AutoCloseable {
+    /** The kernel sizes dump datagrams to the reader's buffer, capped at 32 KiB; twice that never truncates. */
+    private static final int RECEIVE_BUFFER = 64 * 1024;
+    private static final int REQUEST_BUFFER = 4096;
+    private static final int SOCKET_RECEIVE_BUFFER = 1 << 20;
+    private static final int REPLY_TIMEOUT_MILLIS = 5000;
+    private static final int DUMP_ATTEMPTS = 3;
+    private static final String SOCKET = "AF_NETLINK, NETLINK_ROUTE";
+
+    private final Arena arena;
+    private final int fd;
+    private final MemorySegment state, request, reply, pollFd, kernel;
+    private final RtnetlinkRequests requests = new RtnetlinkRequests();
+    private final NetlinkReader reader = new NetlinkReader();
+    private final NetlinkAttributes top = new NetlinkAttributes(), inner = new NetlinkAttributes(),
+            innermost = new NetlinkAttributes();
+    private int sequence;
+    private boolean closed;
+
+    private Rtnetlink(Arena arena, int fd, MemorySegment state) {
+        this.arena = arena;
+        this.fd = fd;
+        this.state = state;
+        this.request = arena.allocate(REQUEST_BUFFER, 8);
+        this.reply = arena.allocate(RECEIVE_BUFFER, 8);
+        this.pollFd = arena.allocate(Linux.POLLFD_SIZE, 8);
+        pollFd.set(JAVA_INT, 0, fd);
+        pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
+        // sockaddr_nl: u16 family, u16 pad, u32 port id (0 = the kernel), u32 groups
+        this.kernel = arena.allocate(12, 4);
+        kernel.set(JAVA_SHORT, 0, (short) Linux.AF_NETLINK);
+        // the clock only seeds the first sequence number, so replies to an earlier socket cannot match
+        this.sequence = (int) (System.nanoTime() & 0x3fff_ffff);
+    }
+
+    /** Opens a client in the calling thread's network namespace. */
+    public static Rtnetlink open() {
+        Arena arena = Arena.ofShared();
+        MemorySegment state = Linux.newCallState(arena);
+        int fd;
+        try {
+            fd = Linux.socket(state, SOCKET, Linux.AF_NETLINK, Linux.SOCK_RAW | Linux.SOCK_CLOEXEC, NetlinkAbi.NETLINK_ROUTE);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        try {
+            // more than the default so a large dump is not dropped by the socket before it is read
+            Linux.setIntOption(state, SOCKET + ", SO_RCVBUF", fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, SOCKET_RECEIVE_BUFFER);
+            // errors carry the kernel's explanation, and not a copy of our request
+            Linux.setIntOption(state, SOCKET + ", NETLINK_EXT_ACK", fd, Linux.SOL_NETLINK, NetlinkAbi.NETLINK_EXT_ACK, 1);
+            Linux.setIntOption(state, SOCKET + ", NETLINK_CAP_ACK", fd, Linux.SOL_NETLINK, NetlinkAbi.NETLINK_CAP_ACK, 1);
+            MemorySegment local = arena.allocate(12, 4);
+            local.set(JAVA_SHORT, 0, (short) Linux.AF_NETLINK);
+            Linux.bind(state, SOCKET, fd, local);
+            return new Rtnetlink(arena, fd, state);
+        } catch (RuntimeException e) {
+            Linux.close(state, SOCKET, fd);
+            arena.close();
+            throw e;
+        }
+    }
+
+    // ---- links
+
+    public void createBridge(String name) {
+        acked("RTM_NEWLINK bridge " + name, requests.newBridge(request, next(), name));
+    }
+
+    public void createVeth(String name, String peerName) {
+        acked("RTM_NEWLINK veth " + name + " peer " + peerName, requests.newVeth(request, next(), name, peerName));
+    }
+
+    /** @param local the source address of encapsulated frames, or null to let routing choose */
+    public void createVxlan(String name, int vni, int dstPort, Inet4Address local, boolean learning) {
+        acked("RTM_NEWLINK vxlan " + name + " id " + vni + " dstport " + dstPort + (local == null ? "" : " local " + local.getHostAddress()),
+                requests.newVxlan(request, next(), name, vni, dstPort, local, learning));
+    }
+
+    public void deleteLink(String name) {
+        int index = index(name);
+        acked("RTM_DELLINK " + name, requests.deleteLink(request, next(), index));
+    }
+
+    public void setUp(String name) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " up", requests.setFlags(request, next(), index, NetlinkAbi.IFF_UP, NetlinkAbi.IFF_UP));
+    }
+
+    public void setDown(String name) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " down", requests.setFlags(request, next(), index, 0, NetlinkAbi.IFF_UP));
+    }
+
+    public void setMtu(String name, int mtu) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " mtu " + mtu, requests.setU32(request, next(), index, NetlinkAbi.IFLA_MTU, mtu));
+    }
+
+    public void setMaster(String name, String masterName) {
+        int index = index(name);
+        int master = index(masterName);
+        acked("RTM_SETLINK " + name + " master " + masterName,
+                requests.setU32(request, next(), index, NetlinkAbi.IFLA_MASTER, master));
+    }
+
+    public void setNoMaster(String name) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " nomaster", requests.setU32(request, next(), index, NetlinkAbi.IFLA_MASTER, 0));
+    }
+
+    /** Moves the link into the namespace {@code netnsFd} refers to (see {@link NetNamespace#fd()}). */
+    public void moveToNamespace(String name, int netnsFd) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " netns fd " + netnsFd,
+                requests.setU32(request, next(), index, NetlinkAbi.IFLA_NET_NS_FD, netnsFd));
+    }
+
+    public void rename(String oldName, String newName) {
+        int index = index(oldName);
+        acked("RTM_SETLINK " + oldName + " name " + newName, requests.rename(request, next(), index, newName));
+    }
+
+    public void setMacAddress(String name, MacAddress mac) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " address " + mac, requests.setMac(request, next(), index, mac));
+    }
+
+    /** Isolated bridge ports forward only to non-isolated ones: how TAP and VXLAN ports never forward to each other. */
+    public void setBridgePortIsolated(String name, boolean isolated) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " bridge port isolated " + (isolated ? "on" : "off"),
+                requests.setBridgePortIsolated(request, next(), index, isolated));
+    }
+
+    public Optional<Link> link(String name) {
+        List<Link> found = new ArrayList<>(1);
+        try {
+            exchange("RTM_GETLINK " + name, requests.getLink(request, next(), name), message -> addLink(message, found));
+        } catch (NativeCallException e) {
+            if (e.errno() == Errno.ENODEV) return Optional.empty();
+            throw e;
+        }
+        return found.stream().findFirst();
+    }
+
+    public List<Link> links() {
+        return dump("RTM_GETLINK dump", () -> requests.dumpLinks(request, next()), this::addLink);
+    }
+
+    private void addLink(NetlinkReader message, List<Link> into) {
+        if (message.type() != NetlinkAbi.RTM_NEWLINK) return;
+        Link link = Link.decode(message, top, inner, innermost);
+        if (link == null) throw malformed("RTM_GETLINK", message);
+        into.add(link);
+    }
+
+    // ---- addresses
+
+    public void addAddress(String name, InetAddress address, int prefixLength) {
+        int index = index(name);
+        acked("RTM_NEWADDR " + address.getHostAddress() + "/" + prefixLength + " on " + name,
+                requests.address(request, next(), true, index, address, prefixLength));
+    }
+
+    public void deleteAddress(String name, InetAddress address, int prefixLength) {
+        int index = index(name);
+        acked("RTM_DELADDR " + address.getHostAddress() + "/" + prefixLength + " on " + name,
+                requests.address(request, next(), false, index, address, prefixLength));
+    }
+
+    /** The IPv4 and IPv6 addresses of the link. */
+    public List<AssignedAddress> addresses(String name) {
+        int index = index(name);
+        List<AssignedAddress> all = dump("RTM_GETADDR dump", () -> requests.dumpAddresses(request, next()), (message, into) -> {
+            if (message.type() != NetlinkAbi.RTM_NEWADDR) return;
+            AssignedAddress address = AssignedAddress.decode(message, top);
+            if (address == null) throw malformed("RTM_GETADDR", message);
+            into.add(address);
+        });
+        return all.stream().filter(a -> a.linkIndex() == index).toList();
+    }
+
+    // ---- routes
+
+    /** @param gateway null for a route straight onto {@code dev} (scope link) */
+    public void addRoute(InetAddress destination, int prefixLength, String dev, InetAddress gateway) {
+        int index = index(dev);
+        acked("RTM_NEWROUTE " + routeText(destination, prefixLength, dev, gateway),
+                requests.route(request, next(), true, destination, prefixLength, index, gateway));
+    }
+
+    public void deleteRoute(InetAddress destination, int prefixLength, String dev, InetAddress gateway) {
+        int index = index(dev);
+        acked("RTM_DELROUTE " + routeText(destination, prefixLength, dev, gateway),
+                requests.route(request, next(), false, destination, prefixLength, index, gateway));
+    }
+
+    /** The IPv4 and IPv6 routes of every table that leave by {@code dev}. */
+    public List<Route> routes(String dev) {
+        int index = index(dev);
+        List<Route> all = dump("RTM_GETROUTE dump", () -> requests.dumpRoutes(request, next()), (message, into) -> {
+            if (message.type() != NetlinkAbi.RTM_NEWROUTE) return;
+            Route route = Route.decode(message, top);
+            if (route != null) into.add(route); // null: another family, such as multicast routing tables
+        });
+        return all.stream().filter(r -> r.outputIndex() == index).toList();
+    }
+
+    private static String routeText(InetAddress destination, int prefixLength, String dev, InetAddress gateway) {
+        return destination.getHostAddress() + "/" + prefixLength + (gateway == null ? "" : " via " + gateway.getHostAddress())
+                + " dev " + dev;
+    }
+
+    // ---- neighbours and forwarding entries
+
+    /** A permanent ARP/NDP entry, replacing any the kernel has. */
+    public void addNeighbour(String dev, InetAddress address, MacAddress mac) {
+        int index = index(dev);
+        acked("RTM_NEWNEIGH " + address.getHostAddress() + " lladdr " + mac + " dev " + dev,
+                requests.addNeighbour(request, next(), index, address, mac));
+    }
+
+    public void deleteNeighbour(String dev, InetAddress address) {
+        int index = index(dev);
+        acked("RTM_DELNEIGH " + address.getHostAddress() + " dev " + dev,
+                requests.deleteNeighbour(request, next(), index, address));
+    }
+
+    /** The ARP and NDP entries of {@code dev}. */
+    public List<Neighbour> neighbours(String dev) {
+        return neighbours("RTM_GETNEIGH dump", index(dev), Linux.AF_UNSPEC);
+    }
+
+    /** A permanent forwarding entry on {@code dev} itself (a VXLAN device: frames to {@code mac} go to {@code remote}). */
+    public void addFdb(String dev, MacAddress mac, InetAddress remote) {
+        int index = index(dev);
+        acked("RTM_NEWNEIGH bridge fdb " + mac + (remote == null ? "" : " dst " + remote.getHostAddress()) + " dev " + dev,
+                requests.fdb(request, next(), true, index, mac, remote));
+    }
+
+    public void deleteFdb(String dev, MacAddress mac, InetAddress remote) {
+        int index = index(dev);
+        acked("RTM_DELNEIGH bridge fdb " + mac + (remote == null ? "" : " dst " + remote.getHostAddress()) + " dev " + dev,
+                requests.fdb(request, next(), false, index, mac, remote));
+    }
+
+    /** The forwarding entries of {@code dev}, the device's own and those its bridge keeps for it. */
+    public List<Neighbour> fdb(String dev) {
+        return neighbours("RTM_GETNEIGH bridge fdb dump", index(dev), Linux.AF_BRIDGE);
+    }
+
+    private List<Neighbour> neighbours(String operation, int index, int family) {
+        List<Neighbour> all = dump(operation, () -> requests.dumpNeighbours(request, next(), family), (message, into) -> {
+            if (message.type() != NetlinkAbi.RTM_NEWNEIGH) return;
+            Neighbour neighbour = Neighbour.decode(message, top);
+            if (neighbour == null) throw malformed(operation, message);
+            into.add(neighbour);
+        });
+        return all.stream().filter(n -> n.linkIndex() == index).toList();
+    }
+
+    // ---- the exchange
+
+    /** The index of the link named {@code name}; ENODEV when there is none. */
+    public int index(String name) {
+        return link(name).orElseThrow(() -> new NativeCallException("RTM_GETLINK " + name, Errno.ENODEV,
+                "no link named '" + name + "' in this network namespace")).index();
+    }
+
+    private int next() {
+        if (closed) throw new IllegalStateException("rtnetlink socket is closed");
+        sequence = sequence + 1 & 0x7fff_ffff;
+        return sequence;
+    }
+
+    private interface Decoder<T> {
+        void decode(NetlinkReader message, List<T> into);
+    }
+
+    private interface Encoder {
+        int encode();
+    }
+
+    private void acked(String operation, int length) {
+        exchange(operation, length, message -> {
+            // a request answered with data before its ack is not one Weft sends; ignoring it is harmless
+        });
+    }
+
+    /** Runs a dump again when the kernel flags it inconsistent (NLM_F_DUMP_INTR: the table changed meanwhile). */
+    private <T> List<T> dump(String operation, Encoder encoder, Decoder<T> decoder) {
+        for (int attempt = 1; ; attempt++) {
+            List<T> into = new ArrayList<>();
+            boolean[] interrupted = {false};
+            exchange(operation, encoder.encode(), message -> {
+                if ((message.flags() & NetlinkAbi.NLM_F_DUMP_INTR) != 0) interrupted[0] = true;
+                decoder.decode(message, into);
+            });
+            if (!interrupted[0]) return into;
+            if (attempt == DUMP_ATTEMPTS) {
+                throw new NativeCallException(operation, Errno.EINTR, operation + " failed: the table kept changing during "
+                        + DUMP_ATTEMPTS + " dumps (NLM_F_DUMP_INTR)");
+            }
+        }
+    }
+
+    /** Sends the request in {@code request[0, length)} and hands each data reply to {@code onData} until the ack or DONE. */
+    private void exchange(String operation, int length, Consumer<NetlinkReader> onData) {
+        int expected = request.get(JAVA_INT, 8);
+        Linux.sendTo(state, SOCKET, fd, request, length, 0, kernel);
+        long deadline = System.nanoTime() + REPLY_TIMEOUT_MILLIS * 1_000_000L;
+        while (true) {
+            long remainingNanos = deadline - System.nanoTime();
+            if (remainingNanos <= 0) {
+                throw new NativeCallException(operation, Errno.ETIMEDOUT,
+                        operation + " failed: no reply from the kernel within " + REPLY_TIMEOUT_MILLIS + " ms");
+            }
+            int ready = Linux.poll(state, SOCKET, pollFd, 1, (int) Math.max(1, remainingNanos / 1_000_000));
+            if (ready <= 0) continue;
+            long received = Linux.recv(state, SOCKET, fd, reply, RECEIVE_BUFFER, Linux.MSG_DONTWAIT | Linux.MSG_TRUNC);
+            if (received < 0) continue;
+            if (received > RECEIVE_BUFFER) {
+                throw new NativeCallException(operation, Errno.EMSGSIZE, operation + " failed: a reply of " + received
+                        + " bytes did not fit the " + RECEIVE_BUFFER + "-byte buffer");
+            }
+            if (handle(operation, expected, received, onData)) return;
+        }
+    }
+
+    /** Returns true when the reply for {@code expected} is complete. */
+    private boolean handle(String operation, int expected, long received, Consumer<NetlinkReader> onData) {
+        reader.wrap(reply, received);
+        while (true) {
+            NetlinkReader.Check check = reader.next();
+            if (check == NetlinkReader.Check.END) return false;
+            if (check != NetlinkReader.Check.OK) {
+                throw new NativeCallException(operation, Errno.EPROTO,
+                        operation + " failed: malformed reply from the kernel (" + check + ")");
+            }
+            if (reader.sequence() != expected) continue; // a late reply to a request that timed out
+            switch (reader.type()) {
+                case NetlinkAbi.NLMSG_ERROR -> {
+                    int error = reader.error();
+                    if (error == 0) return true;
+                    throw NativeCallException.withKernelMessage(operation, -error, reader.extendedAckMessage(top));
+                }
+                case NetlinkAbi.NLMSG_DONE -> {
+                    int error = reader.error();
+                    if (error < 0) throw new NativeCallException(operation, -error);
+                    return true;
+                }
+                case NetlinkAbi.NLMSG_OVERRUN -> throw new NativeCallException(operation, Errno.ENOBUFS,
+                        operation + " failed: the kernel reported a netlink overrun");
+                case NetlinkAbi.NLMSG_NOOP -> { }
+                default -> onData.accept(reader);
+            }
+        }
+    }
+
+    private NativeCallException malformed(String operation, NetlinkReader message) {
+        return new NativeCallException(operation, Errno.EPROTO, operation + " failed: malformed message of type "
+                + message.type() + " (" + message.payloadLength() + " bytes of payload) in the kernel's reply");
+    }
+
+    /** Closes the socket; idempotent. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            Linux.close(state, SOCKET, fd);
+        } finally {
+            arena.close();
+        }
+    }
+}
