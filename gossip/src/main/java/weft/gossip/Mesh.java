@@ -266,18 +266,21 @@ public final class Mesh implements AutoCloseable {
         // the channel's hello and close events are queued behind this task, so they find it registered
         Connection connection = new Connection(connecting.channel(), true, target, address, ours, clock.instant());
         connections.put(connection.channel, connection);
-        connecting.addListener(f -> {
-            if (!f.isSuccess()) {
-                CloseReason.close(connecting.channel(), describeConnectFailure(f.cause()));
-            }
-        });
-        watchClose(connection);
+        // Netty may complete the close future before it fails the connect future: wait for both, so a
+        // refused dial is reported as refused rather than as a close
+        connecting.channel().closeFuture().addListener(closed -> connecting.addListener(connected -> {
+            String reason = connected.isSuccess()
+                    ? CloseReason.of(connection.channel)
+                    : describeConnectFailure(connected.cause());
+            loop.execute(() -> onClosed(connection, reason));
+        }));
         reportConnectionsInUse();
     }
 
     private void onAccepted(Connection connection) {
         connections.put(connection.channel, connection);
-        watchClose(connection);
+        connection.channel.closeFuture().addListener(
+                f -> loop.execute(() -> onClosed(connection, CloseReason.of(connection.channel))));
         if (connectionsInUse() > config.connections().connectionLimit()) {
             CloseReason.close(connection.channel, "too many connections (limit "
                     + config.connections().connectionLimit() + ")");
@@ -414,11 +417,6 @@ public final class Mesh implements AutoCloseable {
                             }
                         })))
                 .addLast("errors", new ErrorCloser());
-    }
-
-    private void watchClose(Connection connection) {
-        connection.channel.closeFuture().addListener(
-                f -> loop.execute(() -> onClosed(connection, CloseReason.of(connection.channel))));
     }
 
     private static String describeConnectFailure(Throwable cause) {
