@@ -104,10 +104,6 @@ public final class ConnectionMaker {
         return targets.remove(target) != null;
     }
 
-    public boolean contains(String target) {
-        return targets.containsKey(target);
-    }
-
     /**
      * Tells the maker how many connections the transport holds besides the maker's own attempts in
      * flight: established connections (inbound and outbound) plus inbound handshakes.
