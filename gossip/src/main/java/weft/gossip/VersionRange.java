@@ -1,0 +1,30 @@
+package weft.gossip;
+
+import java.util.OptionalInt;
+
+/**
+ * The mesh protocol versions a router speaks, both ends inclusive, each 1..255 (one byte on the wire).
+ *
+ * <p>Immutable value; thread-safe.
+ */
+public record VersionRange(int min, int max) {
+    /** What this build speaks. */
+    public static final VersionRange SUPPORTED = new VersionRange(1, 1);
+
+    public VersionRange {
+        if (min < 1 || max > 255 || min > max) {
+            throw new IllegalArgumentException("bad protocol version range " + min + ".." + max);
+        }
+    }
+
+    /** The highest version both ranges contain, or empty if they do not overlap. */
+    public OptionalInt agree(VersionRange theirs) {
+        int version = Math.min(max, theirs.max);
+        return version >= Math.max(min, theirs.min) ? OptionalInt.of(version) : OptionalInt.empty();
+    }
+
+    @Override
+    public String toString() {
+        return min + ".." + max;
+    }
+}

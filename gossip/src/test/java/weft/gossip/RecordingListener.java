@@ -1,0 +1,58 @@
+package weft.gossip;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link MeshListener} that queues what it hears so a test on another thread can wait for it.
+ *
+ * <p>Thread-safe.
+ */
+public final class RecordingListener implements MeshListener {
+    /** One call to the listener. */
+    public sealed interface Event {
+        record Connected(ConnectedPeer peer) implements Event {}
+
+        record Disconnected(PeerName peer, String reason) implements Event {}
+    }
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>(); // test fixture: a handful of events
+
+    @Override
+    public void onPeerConnected(ConnectedPeer peer) {
+        events.add(new Event.Connected(peer));
+    }
+
+    @Override
+    public void onPeerDisconnected(PeerName peer, String reason) {
+        events.add(new Event.Disconnected(peer, reason));
+    }
+
+    /** The next event, waiting up to 10 s. */
+    public Event next() throws InterruptedException {
+        Event event = events.poll(WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        if (event == null) {
+            throw new AssertionError("no mesh event within " + WAIT);
+        }
+        return event;
+    }
+
+    /** The next event, which must be a connection. */
+    public ConnectedPeer nextConnected() throws InterruptedException {
+        return switch (next()) {
+            case Event.Connected(ConnectedPeer peer) -> peer;
+            case Event.Disconnected d -> throw new AssertionError("expected a connection, got " + d);
+        };
+    }
+
+    /** The next event, which must be a disconnection. */
+    public Event.Disconnected nextDisconnected() throws InterruptedException {
+        return switch (next()) {
+            case Event.Disconnected d -> d;
+            case Event.Connected c -> throw new AssertionError("expected a disconnection, got " + c);
+        };
+    }
+}
