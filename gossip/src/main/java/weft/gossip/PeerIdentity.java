@@ -80,8 +80,10 @@ public record PeerIdentity(PeerName name, long incarnation, String nickname) {
                         + "); fix or delete it to pick a new name", e);
             }
         }
+        // The data directory takes part: routers in several network namespaces of one machine share its machine id
+        // but not their data directories, and must not share a name.
         PeerName name = machineId(machineIdFile)
-                .map(PeerName::fromMachineId)
+                .map(id -> PeerName.fromMachineId(id + "|" + dataDir.toAbsolutePath().normalize()))
                 .orElseGet(() -> PeerName.random(random));
         store(dataDir, file, name);
         return name;

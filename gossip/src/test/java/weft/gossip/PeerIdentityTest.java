@@ -32,8 +32,17 @@ class PeerIdentityTest {
     @Test
     void shouldDeriveTheFirstNameFromTheMachineId() throws IOException {
         Path machineId = Files.writeString(dir.resolve("machine-id"), "0123456789abcdef0123456789abcdef\n");
-        PeerIdentity identity = PeerIdentity.resolve(dir.resolve("data"), Optional.empty(), machineId, "h", random);
-        assertEquals(PeerName.fromMachineId("0123456789abcdef0123456789abcdef"), identity.name());
+        Path data = dir.resolve("data");
+        PeerIdentity identity = PeerIdentity.resolve(data, Optional.empty(), machineId, "h", random);
+        assertEquals(PeerName.fromMachineId("0123456789abcdef0123456789abcdef|" + data.toAbsolutePath()), identity.name());
+    }
+
+    @Test
+    void shouldGiveRoutersWithTheirOwnDataDirectoriesOnOneMachineDistinctNames() throws IOException {
+        Path machineId = Files.writeString(dir.resolve("machine-id"), "0123456789abcdef0123456789abcdef\n");
+        PeerName first = PeerIdentity.resolve(dir.resolve("h1"), Optional.empty(), machineId, "h", random).name();
+        PeerName second = PeerIdentity.resolve(dir.resolve("h2"), Optional.empty(), machineId, "h", random).name();
+        assertNotEquals(first, second);
     }
 
     @Test

@@ -143,9 +143,8 @@ public final class Router implements RouterApi, AutoCloseable {
                 .withUdpPort(config.port())
                 .withConnections(new ConnectionMaker.Settings(ConnectionMaker.Settings.DEFAULT.initialDelay(),
                         ConnectionMaker.Settings.DEFAULT.maxDelay(), limit));
-        mesh = new Mesh(identity, meshConfig, new SleeveMembership(), InstantSource.system(), random);
+        mesh = Mesh.start(identity, meshConfig, new SleeveMembership(), InstantSource.system(), random);
         built.push(mesh);
-        mesh.start();
 
         Set<String> initial = new LinkedHashSet<>(config.peers());
         initial.addAll(loadTargets());
@@ -245,7 +244,7 @@ public final class Router implements RouterApi, AutoCloseable {
     public List<String> forget(List<String> peers) {
         List<String> forgotten = new ArrayList<>();
         for (String peer : peers) {
-            boolean known = mesh.forget(peer);
+            boolean known = mesh.forget(peer).join();
             synchronized (this) {
                 known |= targets.remove(peer);
             }
@@ -280,7 +279,7 @@ public final class Router implements RouterApi, AutoCloseable {
 
     @Override
     public StatusReport status() {
-        MeshStatus mesh = this.mesh.status();
+        MeshStatus mesh = this.mesh.status().join();
         List<StatusReport.ConnectionView> connections = mesh.connections().stream().map(c -> new StatusReport.ConnectionView(
                 c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
                 c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
@@ -331,7 +330,7 @@ public final class Router implements RouterApi, AutoCloseable {
         counters.snapshot().forEach((counter, value) ->
                 text.append("weft_sleeve_events_total{kind=\"").append(counter.label()).append("\"} ").append(value).append('\n'));
         text.append("# HELP weft_connections Connections to other routers, by state.\n# TYPE weft_connections gauge\n");
-        MeshStatus status = mesh.status();
+        MeshStatus status = mesh.status().join();
         long established = status.established().size();
         text.append("weft_connections{state=\"established\"} ").append(established).append('\n');
         text.append("weft_connections{state=\"handshaking\"} ").append(status.connections().size() - established).append('\n');

@@ -106,12 +106,12 @@ class FoundationIT {
         Path file = lab.dir().resolve("payload.bin");
         String expected = writeRandom(file, 100L << 20);
         Path received = lab.dir().resolve("received.sha256");
-        Process receiver = lab.spawn(containers.get(1), "sh", "-c", "nc -l 5001 | sha256sum > " + received);
+        Process receiver = lab.spawn(containers.get(1), "sh", "-c", "nc.openbsd -l 5001 | sha256sum > " + received);
         // nc's listener needs a moment; retrying the sender until it connects avoids a fixed sleep.
         ExecResult send = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (deadline - System.nanoTime() > 0) {
-            send = lab.exec(containers.get(0), Duration.ofMinutes(3), "sh", "-c", "nc -N " + overlayAddress(2) + " 5001 < " + file);
+            send = lab.exec(containers.get(0), Duration.ofMinutes(3), "sh", "-c", "nc.openbsd -N " + overlayAddress(2) + " 5001 < " + file);
             if (send.ok()) break;
         }
         assertTrue(send != null && send.ok(), send == null ? "no attempt" : send.describe());

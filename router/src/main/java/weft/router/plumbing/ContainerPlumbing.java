@@ -55,7 +55,8 @@ public final class ContainerPlumbing {
         String key = target.key();
         List<Cidr> wanted = checkNewAddresses(key, cidrs);
         Optional<Attachment> existing = store.get(key).filter(attachment -> host.link(attachment.hostInterface()).isPresent());
-        try (NetNamespace namespace = open(target)) {
+        Opened opened = open(target);
+        try (NetNamespace namespace = opened.namespace()) {
             if (existing.isPresent()) {
                 Attachment known = existing.get();
                 List<Cidr> added = wanted.stream().filter(c -> !known.cidrs().contains(c.toString())).toList();
@@ -70,14 +71,14 @@ public final class ContainerPlumbing {
                 LOG.log(System.Logger.Level.INFO, "attached " + added + " to " + key + " (" + known.hostInterface() + ")");
                 return updated;
             }
-            Attachment created = createInterface(key, namespace, wanted);
+            Attachment created = createInterface(key, namespace, opened.path(), wanted);
             store.put(created);
             LOG.log(System.Logger.Level.INFO, "attached " + wanted + " to " + key + " as " + CONTAINER_INTERFACE + " " + created.mac() + " on bridge port " + created.hostInterface());
             return created;
         }
     }
 
-    private Attachment createInterface(String key, NetNamespace namespace, List<Cidr> cidrs) {
+    private Attachment createInterface(String key, NetNamespace namespace, Path namespacePath, List<Cidr> cidrs) {
         String suffix = HexFormat.of().toHexDigits(random.nextInt());
         String hostEnd = "vethwl" + suffix, peerEnd = "vethwp" + suffix;
         host.createVeth(hostEnd, peerEnd);
@@ -95,10 +96,10 @@ public final class ContainerPlumbing {
                     inside.rename(peerEnd, CONTAINER_INTERFACE);
                     inside.setUp(CONTAINER_INTERFACE);
                     configureAddresses(inside, cidrs);
-                    return inside.link(CONTAINER_INTERFACE).orElseThrow().macAddress();
+                    return inside.link(CONTAINER_INTERFACE).orElseThrow().mac().toString();
                 }
             });
-            return new Attachment(key, namespace.path().toString(), hostEnd, mac, cidrs.stream().map(Cidr::toString).toList());
+            return new Attachment(key, namespacePath.toString(), hostEnd, mac, cidrs.stream().map(Cidr::toString).toList());
         } catch (RuntimeException | Error e) {
             deleteQuietly(hostEnd);
             throw e;
@@ -152,7 +153,7 @@ public final class ContainerPlumbing {
         if (cidrs.isEmpty()) throw new IllegalArgumentException("an address is required, for example weft expose 10.32.0.254/12");
         List<Cidr> wanted = checkNewAddresses(Attachment.EXPOSE, cidrs);
         Attachment known = store.get(Attachment.EXPOSE).orElse(new Attachment(Attachment.EXPOSE, "", bridge,
-                host.link(bridge).orElseThrow(() -> new IllegalStateException("bridge " + bridge + " is missing")).macAddress(), List.of()));
+                host.link(bridge).orElseThrow(() -> new IllegalStateException("bridge " + bridge + " is missing")).mac().toString(), List.of()));
         List<Cidr> added = wanted.stream().filter(c -> !known.cidrs().contains(c.toString())).toList();
         List<Cidr> done = new ArrayList<>();
         try {
@@ -197,12 +198,23 @@ public final class ContainerPlumbing {
         return List.copyOf(cidrs);
     }
 
-    private NetNamespace open(AttachTarget target) throws IOException {
+    /** A target's namespace, open, and the file it was opened from (kept to find it again after a restart). */
+    private record Opened(Path path, NetNamespace namespace) {
+    }
+
+    private Opened open(AttachTarget target) throws IOException {
         return switch (target) {
-            case AttachTarget.Netns(String name) -> NetNamespace.named(name);
-            case AttachTarget.Pid(long pid) -> NetNamespace.ofPid(pid);
-            case AttachTarget.Docker(String container) -> NetNamespace.ofPid(docker.pidOf(container));
+            case AttachTarget.Netns(String name) -> new Opened(Path.of("/run/netns", name), NetNamespace.named(name));
+            case AttachTarget.Pid(long pid) -> new Opened(processNamespace(pid), NetNamespace.ofPid(pid));
+            case AttachTarget.Docker(String container) -> {
+                long pid = docker.pidOf(container);
+                yield new Opened(processNamespace(pid), NetNamespace.ofPid(pid));
+            }
         };
+    }
+
+    private static Path processNamespace(long pid) {
+        return Path.of("/proc", Long.toString(pid), "ns", "net");
     }
 
     private static void removeAddress(Rtnetlink link, String device, Cidr cidr) {
