@@ -155,7 +155,7 @@ public final class Mesh implements AutoCloseable {
             RandomGenerator random) throws IOException {
         Mesh mesh = new Mesh(self, config, listener, clock, random);
         LOG.log(Level.INFO, "mesh {0}({1}) listening on {2}, incarnation {3}", self.name(), self.nickname(),
-                mesh.localAddress(), Long.toUnsignedString(self.incarnation(), 16));
+                mesh.localAddress().getAddress().getHostAddress() + ":" + mesh.localAddress().getPort(), Long.toUnsignedString(self.incarnation(), 16));
         return mesh;
     }
 
@@ -424,6 +424,10 @@ public final class Mesh implements AutoCloseable {
             case ConnectTimeoutException _ -> "connection timed out";
             case ConnectException e when e.getMessage() != null && e.getMessage().contains("refused") ->
                     "connection refused";
+            case java.net.NoRouteToHostException _ -> "no route to host";
+            // Netty's epoll transport reports an unreachable network as a ConnectException whose text is "null: /addr".
+            case ConnectException e when e.getMessage() == null || e.getMessage().startsWith("null")
+                    || e.getMessage().contains("unreachable") -> "network unreachable (no route to the peer's address)";
             default -> cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         };
     }

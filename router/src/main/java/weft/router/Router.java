@@ -156,7 +156,7 @@ public final class Router implements RouterApi, AutoCloseable {
         api = new ApiServer(config.httpAddress(), this, json);
         built.push(api);
         api.start();
-        LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + sleeveAddress + ", HTTP API on "
+        LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + sleeveAddress.getHostString() + ":" + sleeveAddress.getPort() + ", HTTP API on "
                 + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort());
     }
 
@@ -290,7 +290,7 @@ public final class Router implements RouterApi, AutoCloseable {
                 t.lastError().orElse(""), t.nextAttempt().map(Object::toString).orElse(""), t.attempts())).toList();
         Map<String, Long> sleeve = new java.util.TreeMap<>();
         counters.snapshot().forEach((counter, value) -> sleeve.put(counter.label(), value));
-        return new StatusReport(VERSION, identity.name().toString(), identity.nickname(), "disabled (no password; encryption comes with the secure mesh)",
+        return new StatusReport(VERSION, ProcessHandle.current().pid(), identity.name().toString(), identity.nickname(), "disabled (no password; encryption comes with the secure mesh)",
                 config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
                 config.mtu(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,

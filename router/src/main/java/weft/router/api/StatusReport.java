@@ -6,9 +6,10 @@ import java.util.Map;
 /**
  * The router's state as {@code weft status} and {@code weft report} show it.
  *
+ * @param pid    the router's process id, so that {@code weft stop} can wait for it to exit
  * @param sleeve counters of the userspace data path by name, for example {@code dropped-bad-magic}
  */
-public record StatusReport(String version, String peerName, String nickname, String encryption, String controlAddress,
+public record StatusReport(String version, long pid, String peerName, String nickname, String encryption, String controlAddress,
                            int sleevePort, String httpAddress, String bridge, String sleeveInterface, int mtu,
                            String overlayRange, String dataDirectory, List<ConnectionView> connections,
                            List<TargetView> targets, int learnedMacs, Map<String, Long> sleeve) {

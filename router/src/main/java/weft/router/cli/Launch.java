@@ -49,7 +49,7 @@ final class Launch {
             return 1;
         }
         ApiClient api = new ApiClient(config.httpAddress(), json, 5_000);
-        if (answers(api)) {
+        if (Weft.answers(api)) {
             err.println("weft launch: another router already answers at " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
                     + " in this network namespace; stop it or use --http-addr");
             return 1;
@@ -102,16 +102,6 @@ final class Launch {
         command.add("router");
         command.addAll(routerArgs);
         return command;
-    }
-
-    private static boolean answers(ApiClient api) throws ApiException {
-        try {
-            api.get("/status");
-            return true;
-        } catch (ApiException e) {
-            if (e.unreachable) return false;
-            throw e;
-        }
     }
 
     /** The last non-blank line the router wrote to its log since {@code from}: its reason for exiting. */

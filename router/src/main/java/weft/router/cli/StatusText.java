@@ -2,7 +2,6 @@ package weft.router.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -38,10 +37,7 @@ final class StatusText {
         line(text, "Targets", Integer.toString(s.path("targets").size()));
         line(text, "Learned MACs", s.path("learnedMacs").asText());
         Map<String, Long> counters = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = s.path("sleeve").fields(); it.hasNext(); ) {
-            var entry = it.next();
-            counters.put(entry.getKey(), entry.getValue().asLong());
-        }
+        for (Map.Entry<String, JsonNode> entry : s.path("sleeve").properties()) counters.put(entry.getKey(), entry.getValue().asLong());
         text.append("\n  Sleeve counters:\n");
         counters.forEach((name, value) -> text.append(String.format("    %-28s %d%n", name, value)));
         if (!s.path("connections").isEmpty()) {

@@ -123,24 +123,34 @@ public final class Weft {
         return new ApiClient(address, json, readTimeoutMillis);
     }
 
+    /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */
     private int stop(CommandLine line) throws ApiException {
         noOperands(line, "stop");
         ApiClient api = api(line);
+        long pid = api.get("/status").path("pid").asLong();
         api.post("/stop", Map.of());
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        var process = ProcessHandle.of(pid);
+        long deadline = System.nanoTime() + 30_000_000_000L;
         while (deadline - System.nanoTime() > 0) {
-            try {
-                api.get("/status");
-            } catch (ApiException e) {
-                if (e.unreachable) {
-                    out.println("router stopped");
-                    return 0;
-                }
+            boolean exited = process.map(p -> !p.isAlive()).orElse(true);
+            if (exited && !answers(api)) {
+                out.println("router stopped");
+                return 0;
             }
             pause();
         }
-        err.println("weft stop: the router was asked to stop but still answers after 20 s");
+        err.println("weft stop: the router was asked to stop but is still running after 30 s (pid " + pid + ")");
         return 1;
+    }
+
+    static boolean answers(ApiClient api) throws ApiException {
+        try {
+            api.get("/status");
+            return true;
+        } catch (ApiException e) {
+            if (e.unreachable) return false;
+            throw e;
+        }
     }
 
     private int status(CommandLine line) throws ApiException {
