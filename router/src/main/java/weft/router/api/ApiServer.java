@@ -102,8 +102,9 @@ public final class ApiServer implements AutoCloseable {
                 replyError(exchange, 400, e.getMessage());
                 return;
             } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, exchange.getRequestMethod() + " " + path + " failed: " + e.getMessage());
-                replyError(exchange, 500, e.getMessage() == null ? e.toString() : e.getMessage());
+                String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, exchange.getRequestMethod() + " " + path + " failed: " + reason);
+                replyError(exchange, 500, reason);
                 return;
             }
             reply(exchange, 200, "application/json", json.writerWithDefaultPrettyPrinter().writeValueAsBytes(result));
