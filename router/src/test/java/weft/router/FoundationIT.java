@@ -174,7 +174,7 @@ class FoundationIT {
     @Order(4)
     void datagramsThatAreNotWeftFramesAreCountedAndDropped() {
         ExecResult sent = lab.exec(lab.host(2).netns(), Duration.ofSeconds(5), "bash", "-c",
-                "echo 'definitely not a weft frame' > /dev/udp/" + lab.host(1).underlayAddress() + "/6783");
+                "echo 'definitely not a weft frame, though long enough to pass the length check' > /dev/udp/" + lab.host(1).underlayAddress() + "/6783");
         assertTrue(sent.ok(), sent.describe());
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String metrics;

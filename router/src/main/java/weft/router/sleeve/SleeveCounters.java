@@ -12,9 +12,10 @@ public final class SleeveCounters {
     /** Every counted outcome. Names appear in status and metrics in lower case with dashes. */
     public enum Counter {
         FRAMES_FROM_TAP, FRAMES_SENT, BYTES_SENT, FRAMES_FLOODED, SEND_ERRORS, FRAMES_NOT_SENT_NO_PEERS, FRAMES_TOO_LARGE,
-        DATAGRAMS_RECEIVED, BYTES_RECEIVED, FRAMES_TO_TAP,
-        DROPPED_TOO_SHORT, DROPPED_BAD_MAGIC, DROPPED_BAD_VERSION, DROPPED_BAD_TYPE, DROPPED_LENGTH_MISMATCH,
-        DROPPED_UNKNOWN_SENDER, DROPPED_FROM_SELF;
+        DATAGRAMS_RECEIVED, BYTES_RECEIVED, FRAMES_TO_TAP, FRAMES_RELAYED,
+        DROPPED_TOO_SHORT, DROPPED_BAD_MAGIC, DROPPED_BAD_VERSION, DROPPED_BAD_TYPE, DROPPED_BAD_FLAGS,
+        DROPPED_LENGTH_MISMATCH, DROPPED_UNKNOWN_SENDER, DROPPED_FROM_SELF, DROPPED_NOT_SEALED,
+        DROPPED_AUTHENTICATION_FAILED, DROPPED_REPLAYED, DROPPED_TOO_OLD, DROPPED_NO_ROUTE;
 
         public String label() {
             return name().toLowerCase().replace('_', '-');
@@ -43,7 +44,18 @@ public final class SleeveCounters {
             case BAD_MAGIC -> Counter.DROPPED_BAD_MAGIC;
             case BAD_VERSION -> Counter.DROPPED_BAD_VERSION;
             case BAD_TYPE -> Counter.DROPPED_BAD_TYPE;
+            case BAD_FLAGS -> Counter.DROPPED_BAD_FLAGS;
             case LENGTH_MISMATCH -> Counter.DROPPED_LENGTH_MISMATCH;
+        };
+    }
+
+    /** The counter a datagram that failed to open is counted under. */
+    static Counter droppedFor(SleeveCipher.Opened opened) {
+        return switch (opened) {
+            case OK -> throw new IllegalArgumentException("an opened datagram is not dropped");
+            case AUTHENTICATION_FAILED -> Counter.DROPPED_AUTHENTICATION_FAILED;
+            case REPLAYED -> Counter.DROPPED_REPLAYED;
+            case TOO_OLD -> Counter.DROPPED_TOO_OLD;
         };
     }
 

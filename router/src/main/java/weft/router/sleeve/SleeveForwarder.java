@@ -12,13 +12,16 @@ import java.nio.channels.DatagramChannel;
 import java.util.function.LongSupplier;
 
 /**
- * The userspace data path: frames read from the local {@link FramePort} go to the peer their destination MAC lives
- * behind (or to every peer when it is unknown, broadcast or multicast) as one UDP datagram each; datagrams from
- * peers are checked, their source MAC learned, and their frame written to the port.
+ * The userspace data path. Frames read from the local {@link FramePort} go to the peer their destination MAC lives
+ * behind, by way of the next hop the {@link SleeveRoutes} give, or, when the destination is unknown, broadcast or
+ * multicast, along the broadcast tree of this peer; one UDP datagram each, sealed for the hop when the pair
+ * encrypts. Datagrams from neighbours are checked and opened; their frame's source MAC is learned behind the peer
+ * the frame came from; the frame goes to the port if it is for us (or a broadcast), and on to the next hops if it
+ * is for others.
  *
- * <p>Two platform threads: one owns the sending side ({@link #pumpLocalFrame}), one the receiving side
- * ({@link #receiveDatagram}); each has its own buffers, so neither allocates per packet. Tests call the two duty
- * methods directly.
+ * <p>Two platform threads: one owns the sending side ({@link #pumpLocalFrame}), one the receiving and relaying
+ * side ({@link #receiveDatagram}); each has its own buffers, so neither allocates per frame for them. Tests call
+ * the two duty methods directly.
  */
 public final class SleeveForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SleeveForwarder.class.getName());
@@ -29,46 +32,69 @@ public final class SleeveForwarder implements AutoCloseable {
     private final long self;
     private final FramePort port;
     private final DatagramChannel udp;
-    private final SleevePeers peers;
+    private final SleevePeers neighbours;
     private final MacTable macs;
     private final SleeveCounters counters;
     private final LongSupplier nanoClock;
     private final int maxFrameLength;
+    private volatile SleeveRoutes routes;
 
     private final Arena arena = Arena.ofShared();
-    private final ByteBuffer sendBuffer;
-    private final MemorySegment sendSegment;
-    private final MemorySegment sendFrame;
-    private final ByteBuffer receiveBuffer;
-    private final MemorySegment receiveSegment;
+    private final Lane sendLane;
+    private final Lane receiveLane;
     private final SleeveHeader receiveHeader = new SleeveHeader();
 
     private volatile boolean running;
     private Thread sender;
     private Thread receiver;
 
+    /** One thread's buffers: the datagram it is working on in clear, and a scratch copy to seal for one hop. */
+    private final class Lane {
+        final MemorySegment plain = arena.allocate(BUFFER_BYTES, 64);
+        final ByteBuffer plainBuffer = plain.asByteBuffer();
+        final MemorySegment frame = plain.asSlice(SleeveHeader.LENGTH);
+        final MemorySegment sealed = arena.allocate(BUFFER_BYTES, 64);
+        final ByteBuffer sealedBuffer = sealed.asByteBuffer();
+
+        /** Sends the datagram in {@link #plain}, with a frame of {@code frameLength} bytes, to {@code hop}. */
+        void transmit(SleevePeer hop, int frameLength) {
+            int clearLength = SleeveHeader.LENGTH + frameLength;
+            if (!hop.sealed()) {
+                SleeveHeader.markClear(plain);
+                send(hop, plainBuffer, clearLength);
+                return;
+            }
+            MemorySegment.copy(plain, 0, sealed, 0, clearLength);
+            hop.cipher().seal(sealed, frameLength);
+            send(hop, sealedBuffer, clearLength + SleeveHeader.TAG_LENGTH);
+        }
+    }
+
     /**
      * @param maxFrameLength the largest frame (Ethernet header included) that is sent; larger ones are counted and
      *                       dropped, since the overlay MTU says they should not exist
      */
-    public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers peers, MacTable macs,
+    public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
                            SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength) {
-        if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > BUFFER_BYTES - SleeveHeader.LENGTH) {
+        if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > BUFFER_BYTES - SleeveHeader.LENGTH - SleeveHeader.TAG_LENGTH) {
             throw new IllegalArgumentException("maxFrameLength " + maxFrameLength);
         }
         this.self = self;
         this.port = port;
         this.udp = udp;
-        this.peers = peers;
+        this.neighbours = neighbours;
         this.macs = macs;
         this.counters = counters;
         this.nanoClock = nanoClock;
         this.maxFrameLength = maxFrameLength;
-        this.sendSegment = arena.allocate(BUFFER_BYTES, 64);
-        this.sendBuffer = sendSegment.asByteBuffer();
-        this.sendFrame = sendSegment.asSlice(SleeveHeader.LENGTH);
-        this.receiveSegment = arena.allocate(BUFFER_BYTES, 64);
-        this.receiveBuffer = receiveSegment.asByteBuffer();
+        this.routes = new DirectRoutes(self, neighbours);
+        this.sendLane = new Lane();
+        this.receiveLane = new Lane();
+    }
+
+    /** Replaces the routes, for instance after the topology changed; safe from any thread. */
+    public void routes(SleeveRoutes newRoutes) {
+        routes = newRoutes;
     }
 
     public synchronized void start() {
@@ -102,7 +128,8 @@ public final class SleeveForwarder implements AutoCloseable {
 
     /** Sending duty cycle: moves at most one frame from the port to the network; returns the frames moved. */
     public int pumpLocalFrame(int timeoutMillis) {
-        int length = port.read(sendFrame, timeoutMillis);
+        Lane lane = sendLane;
+        int length = port.read(lane.frame, timeoutMillis);
         if (length <= 0) return 0;
         counters.increment(Counter.FRAMES_FROM_TAP);
         if (length < EthernetFrame.HEADER_LENGTH) return 1;
@@ -112,31 +139,33 @@ public final class SleeveForwarder implements AutoCloseable {
         }
         long now = nanoClock.getAsLong();
         // A frame from a local port proves its source lives here, even if we last saw it behind a peer.
-        long source = EthernetFrame.source(sendFrame, 0);
+        long source = EthernetFrame.source(lane.frame, 0);
         if (macs.lookup(source, now) != MacTable.UNKNOWN) macs.forget(source);
 
-        SleeveHeader.write(sendSegment, self, length);
-        long destination = EthernetFrame.destination(sendFrame, 0);
+        SleeveRoutes current = routes;
+        long destination = EthernetFrame.destination(lane.frame, 0);
         long owner = EthernetFrame.isGroup(destination) ? MacTable.UNKNOWN : macs.lookup(destination, now);
-        SleevePeer target = owner == MacTable.UNKNOWN ? null : peers.find(owner);
-        if (target != null) {
-            send(target, SleeveHeader.LENGTH + length);
+        SleevePeer hop = owner == MacTable.UNKNOWN ? null : current.nextHop(owner);
+        if (hop != null) {
+            SleeveHeader.write(lane.plain, false, self, self, owner, length);
+            lane.transmit(hop, length);
             return 1;
         }
-        SleevePeer[] all = peers.snapshot();
-        if (all.length == 0) {
+        SleevePeer[] hops = current.broadcastHops(self);
+        if (hops.length == 0) {
             counters.increment(Counter.FRAMES_NOT_SENT_NO_PEERS);
             return 1;
         }
         counters.increment(Counter.FRAMES_FLOODED);
-        for (SleevePeer peer : all) send(peer, SleeveHeader.LENGTH + length);
+        SleeveHeader.write(lane.plain, true, self, self, 0, length);
+        for (SleevePeer each : hops) lane.transmit(each, length);
         return 1;
     }
 
-    private void send(SleevePeer peer, int datagramLength) {
-        sendBuffer.clear().limit(datagramLength);
+    private void send(SleevePeer peer, ByteBuffer buffer, int datagramLength) {
+        buffer.clear().limit(datagramLength);
         try {
-            udp.send(sendBuffer, peer.endpoint());
+            udp.send(buffer, peer.endpoint());
             counters.increment(Counter.FRAMES_SENT);
             counters.add(Counter.BYTES_SENT, datagramLength);
         } catch (IOException e) {
@@ -147,31 +176,77 @@ public final class SleeveForwarder implements AutoCloseable {
 
     /** Receiving duty cycle: blocks for one datagram and handles it; returns the frames written to the port. */
     public int receiveDatagram() throws IOException {
-        receiveBuffer.clear();
-        InetSocketAddress from = (InetSocketAddress) udp.receive(receiveBuffer);
+        Lane lane = receiveLane;
+        lane.plainBuffer.clear();
+        InetSocketAddress from = (InetSocketAddress) udp.receive(lane.plainBuffer);
         if (from == null) return 0;
-        int length = receiveBuffer.position();
+        int length = lane.plainBuffer.position();
         counters.increment(Counter.DATAGRAMS_RECEIVED);
         counters.add(Counter.BYTES_RECEIVED, length);
-        SleeveHeader.Check check = receiveHeader.wrap(receiveSegment.asSlice(0, length));
+        SleeveHeader header = receiveHeader;
+        SleeveHeader.Check check = header.wrap(lane.plain.asSlice(0, length));
         if (check != SleeveHeader.Check.OK) {
             counters.increment(SleeveCounters.droppedFor(check));
             return 0;
         }
-        long sender = receiveHeader.sender();
-        if (sender == self) {
+        long sender = header.sender();
+        SleevePeer neighbour = sender == self ? null : neighbours.find(sender);
+        if (neighbour == null) {
+            counters.increment(sender == self ? Counter.DROPPED_FROM_SELF : Counter.DROPPED_UNKNOWN_SENDER);
+            return 0;
+        }
+        int frameLength = header.frameLength();
+        if (neighbour.sealed() != header.isSealed()) {
+            // Clear traffic from a peer we encrypt with could be anyone's; sealed traffic from one we do not cannot be opened.
+            counters.increment(neighbour.sealed() ? Counter.DROPPED_NOT_SEALED : Counter.DROPPED_AUTHENTICATION_FAILED);
+            return 0;
+        }
+        if (neighbour.sealed()) {
+            SleeveCipher.Opened opened = neighbour.cipher().open(lane.plain, frameLength, header.sequence());
+            if (opened != SleeveCipher.Opened.OK) {
+                counters.increment(SleeveCounters.droppedFor(opened));
+                return 0;
+            }
+        }
+        long origin = header.origin();
+        if (origin == self) {
             counters.increment(Counter.DROPPED_FROM_SELF);
             return 0;
         }
-        if (peers.find(sender) == null) {
-            counters.increment(Counter.DROPPED_UNKNOWN_SENDER);
+        long source = EthernetFrame.source(lane.frame, 0);
+        if (!EthernetFrame.isGroup(source)) macs.learn(source, origin, nanoClock.getAsLong());
+        SleeveRoutes current = routes;
+        if (header.isBroadcast()) {
+            port.write(lane.frame, frameLength);
+            counters.increment(Counter.FRAMES_TO_TAP);
+            SleevePeer[] hops = current.broadcastHops(origin);
+            if (hops.length > 0) {
+                SleeveHeader.rewriteSender(lane.plain, self);
+                for (SleevePeer hop : hops) {
+                    if (hop.name() != sender) relay(lane, hop, frameLength);
+                }
+            }
+            return 1;
+        }
+        long destination = header.destination();
+        if (destination == self) {
+            port.write(lane.frame, frameLength);
+            counters.increment(Counter.FRAMES_TO_TAP);
+            return 1;
+        }
+        SleevePeer hop = current.nextHop(destination);
+        if (hop == null || hop.name() == sender) {
+            counters.increment(Counter.DROPPED_NO_ROUTE);
             return 0;
         }
-        long source = EthernetFrame.source(receiveSegment, SleeveHeader.LENGTH);
-        if (!EthernetFrame.isGroup(source)) macs.learn(source, sender, nanoClock.getAsLong());
-        port.write(receiveSegment.asSlice(SleeveHeader.LENGTH), receiveHeader.frameLength());
-        counters.increment(Counter.FRAMES_TO_TAP);
-        return 1;
+        SleeveHeader.rewriteSender(lane.plain, self);
+        relay(lane, hop, frameLength);
+        return 0;
+    }
+
+    private void relay(Lane lane, SleevePeer hop, int frameLength) {
+        lane.transmit(hop, frameLength);
+        counters.increment(Counter.FRAMES_RELAYED);
     }
 
     @Override

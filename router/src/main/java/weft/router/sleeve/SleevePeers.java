@@ -25,12 +25,12 @@ public final class SleevePeers {
     }
 
     /** The current peers; the caller must not modify the array. */
-    SleevePeer[] snapshot() {
+    public SleevePeer[] snapshot() {
         return peers;
     }
 
     /** The peer named {@code name}, or null; a linear scan, cheap for the few dozen neighbours a host has. */
-    SleevePeer find(long name) {
+    public SleevePeer find(long name) {
         for (SleevePeer peer : peers) {
             if (peer.name() == name) return peer;
         }

@@ -45,7 +45,7 @@ class ApiServerTest {
 
     /** What the fake answers and what it was asked; fields are volatile because requests run on other threads. */
     private static final class FakeRouter implements RouterApi {
-        final StatusReport status = new StatusReport("0.1.0", "aa:bb:cc:dd:ee:ff", "host-1", "none", "0.0.0.0:6783",
+        final StatusReport status = new StatusReport("0.1.0", 4242, "aa:bb:cc:dd:ee:ff", "host-1", "none", "0.0.0.0:6783",
                 6784, "127.0.0.1:6784", "weft", "vethwe-sleeve", 1376, "10.32.0.0/12", "/var/lib/weft",
                 List.of(new StatusReport.ConnectionView("11:22:33:44:55:66", "host-2", "192.168.1.2:6783", "outbound",
                         "established", "2025-01-01T00:00:00Z", "sleeve")),

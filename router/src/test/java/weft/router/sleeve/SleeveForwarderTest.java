@@ -85,12 +85,12 @@ class SleeveForwarderTest {
     void garbageAndStrangersAreCountedAndDropped() throws Exception {
         InetSocketAddress target = (InetSocketAddress) udpB.getLocalAddress();
         DatagramChannel attacker = DatagramChannel.open();
-        attacker.send(ByteBuffer.wrap("not a weft frame at all, just some text".getBytes()), target);
+        attacker.send(ByteBuffer.wrap("not a weft frame at all, just some text that is long enough to be checked".getBytes()), target);
         assertEquals(0, b.receiveDatagram());
         assertEquals(1, countersB.get(Counter.DROPPED_BAD_MAGIC));
 
         byte[] forged = new byte[SleeveHeader.LENGTH + 60];
-        SleeveHeader.write(java.lang.foreign.MemorySegment.ofArray(forged), 0x0d0000000004L, 60);
+        SleeveHeader.write(java.lang.foreign.MemorySegment.ofArray(forged), true, 0x0d0000000004L, 0x0d0000000004L, 0, 60);
         attacker.send(ByteBuffer.wrap(forged), target);
         assertEquals(0, b.receiveDatagram());
         assertEquals(1, countersB.get(Counter.DROPPED_UNKNOWN_SENDER));

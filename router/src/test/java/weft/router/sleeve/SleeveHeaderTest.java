@@ -14,9 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class SleeveHeaderTest {
     private static final long SENDER = 0x7a31c4029e0eL;
 
+    private static final long ORIGIN = 0x0a0000000001L, DESTINATION = 0x0b00000000ffL;
+
     private static MemorySegment datagram(int frameLength) {
         MemorySegment segment = MemorySegment.ofArray(new byte[SleeveHeader.LENGTH + frameLength]);
-        SleeveHeader.write(segment, SENDER, frameLength);
+        SleeveHeader.write(segment, false, SENDER, ORIGIN, DESTINATION, frameLength);
         return segment;
     }
 
@@ -26,7 +28,25 @@ class SleeveHeaderTest {
         SleeveHeader header = new SleeveHeader();
         assertEquals(SleeveHeader.Check.OK, header.wrap(segment));
         assertEquals(SENDER, header.sender());
+        assertEquals(ORIGIN, header.origin());
+        assertEquals(DESTINATION, header.destination());
         assertEquals(60, header.frameLength());
+        assertEquals(false, header.isBroadcast());
+        assertEquals(false, header.isSealed());
+    }
+
+    @Test
+    void sealedDatagramsCarryTheirSequenceAndATag() {
+        MemorySegment segment = MemorySegment.ofArray(new byte[SleeveHeader.LENGTH + 60 + SleeveHeader.TAG_LENGTH]);
+        SleeveHeader.write(segment, true, SENDER, ORIGIN, DESTINATION, 60);
+        SleeveHeader.markSealed(segment, 0x0102030405060708L);
+        SleeveHeader header = new SleeveHeader();
+        assertEquals(SleeveHeader.Check.OK, header.wrap(segment));
+        assertEquals(true, header.isSealed());
+        assertEquals(true, header.isBroadcast());
+        assertEquals(0, header.destination());
+        assertEquals(0x0102030405060708L, header.sequence());
+        assertEquals(SleeveHeader.Check.LENGTH_MISMATCH, header.wrap(segment.asSlice(0, SleeveHeader.LENGTH + 60)));
     }
 
     @Test
@@ -38,8 +58,12 @@ class SleeveHeaderTest {
         assertEquals(0, bytes[3]);
         assertEquals((byte) 0x7a, bytes[4]);
         assertEquals((byte) 0x0e, bytes[9]);
-        assertEquals(0, bytes[10]);
-        assertEquals(14, bytes[11]);
+        assertEquals((byte) 0x0a, bytes[10]);
+        assertEquals((byte) 0x01, bytes[15]);
+        assertEquals((byte) 0x0b, bytes[16]);
+        assertEquals((byte) 0xff, bytes[21]);
+        assertEquals(0, bytes[22]);
+        assertEquals(14, bytes[23]);
     }
 
     @Test
@@ -55,6 +79,9 @@ class SleeveHeaderTest {
         MemorySegment badType = datagram(20);
         badType.set(JAVA_BYTE, 2, (byte) 7);
         assertEquals(SleeveHeader.Check.BAD_TYPE, header.wrap(badType));
+        MemorySegment badFlags = datagram(20);
+        badFlags.set(JAVA_BYTE, 3, (byte) 0x80);
+        assertEquals(SleeveHeader.Check.BAD_FLAGS, header.wrap(badFlags));
         assertEquals(SleeveHeader.Check.LENGTH_MISMATCH, header.wrap(datagram(20).asSlice(0, SleeveHeader.LENGTH + 19)));
     }
 
@@ -64,13 +91,15 @@ class SleeveHeaderTest {
     }
 
     @Property(tries = 500)
-    void anyAcceptedDatagramHasAConsistentLength(@ForAll @Size(min = 26, max = 100) byte[] bytes) {
+    void anyAcceptedDatagramHasAConsistentLength(@ForAll @Size(min = 46, max = 120) byte[] bytes) {
         bytes[0] = SleeveHeader.MAGIC;
         bytes[1] = SleeveHeader.VERSION;
-        bytes[2] = SleeveHeader.TYPE_FRAME;
+        bytes[2] = SleeveHeader.TYPE_UNICAST;
+        bytes[3] &= SleeveHeader.FLAG_SEALED;
         SleeveHeader header = new SleeveHeader();
         if (header.wrap(MemorySegment.ofArray(bytes)) == SleeveHeader.Check.OK) {
-            assertEquals(bytes.length - SleeveHeader.LENGTH, header.frameLength());
+            int tag = header.isSealed() ? SleeveHeader.TAG_LENGTH : 0;
+            assertEquals(bytes.length - SleeveHeader.LENGTH - tag, header.frameLength());
         }
     }
 }

@@ -1,0 +1,19 @@
+package weft.router.sleeve;
+
+/**
+ * Routes for a full mesh: every peer is a neighbour, frames go straight to it, and only the origin of a broadcast
+ * sends it on. Used until the topology says otherwise. Reads the current neighbours on each call.
+ */
+public record DirectRoutes(long self, SleevePeers neighbours) implements SleeveRoutes {
+    private static final SleevePeer[] NONE = new SleevePeer[0];
+
+    @Override
+    public SleevePeer nextHop(long destination) {
+        return neighbours.find(destination);
+    }
+
+    @Override
+    public SleevePeer[] broadcastHops(long origin) {
+        return origin == self ? neighbours.snapshot() : NONE;
+    }
+}
