@@ -82,7 +82,7 @@ public final class Topology {
     public PeerRecord updateSelf(List<PeerLink> links) {
         own = new PeerRecord(self, own.nickname(), own.incarnation(), own.version() + 1, own.shortId(), links);
         records.put(self, own);
-        addPlaceholders(own);
+        refreshPlaceholders();
         return own;
     }
 
@@ -115,8 +115,10 @@ public final class Topology {
             if (current == null || record.supersedes(current)) {
                 records.put(record.name(), record);
                 improved.put(record.name(), record);
-                addPlaceholders(record);
             }
+        }
+        if (!improved.isEmpty()) {
+            refreshPlaceholders();
         }
         if (bumpSelf) {
             own = own.withVersion(beyond + 1);
@@ -264,9 +266,18 @@ public final class Topology {
         return z ^ (z >>> 31);
     }
 
-    private void addPlaceholders(PeerRecord record) {
-        for (PeerLink link : record.links()) {
-            records.putIfAbsent(link.peer(), PeerRecord.placeholder(link.peer()));
+    // Placeholders are exactly the peers named in current records' links that have no record of their
+    // own: a function of the real records, so merge order cannot leave different placeholders behind.
+    private void refreshPlaceholders() {
+        Set<PeerName> named = new HashSet<>();
+        for (PeerRecord record : records.values()) {
+            for (PeerLink link : record.links()) {
+                named.add(link.peer());
+            }
+        }
+        records.values().removeIf(record -> record.isPlaceholder() && !named.contains(record.name()));
+        for (PeerName name : named) {
+            records.putIfAbsent(name, PeerRecord.placeholder(name));
         }
     }
 
