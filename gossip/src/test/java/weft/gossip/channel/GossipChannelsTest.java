@@ -1,0 +1,139 @@
+package weft.gossip.channel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import weft.gossip.Decoding;
+import weft.gossip.PeerName;
+import weft.gossip.topology.PeerLink;
+import weft.gossip.topology.PeerRecord;
+import weft.gossip.topology.Routes;
+
+class GossipChannelsTest {
+    private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+    private static final PeerName A = new PeerName(1);
+    private static final PeerName B = new PeerName(2);
+    private static final PeerName C = new PeerName(3);
+
+    /** A grow-only set of strings: the simplest CRDT. */
+    record Names(TreeSet<String> names) implements GossipData {
+        static Names of(String... names) {
+            return new Names(new TreeSet<>(List.of(names)));
+        }
+
+        @Override
+        public byte[] encode() {
+            return String.join(",", names).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public GossipData merge(GossipData other) {
+            TreeSet<String> union = new TreeSet<>(names);
+            union.addAll(((Names) other).names);
+            return new Names(union);
+        }
+    }
+
+    static final class Recorder implements Gossiper {
+        final List<String> unicasts = new ArrayList<>();
+
+        @Override
+        public void onUnicast(PeerName from, byte[] payload) {
+            unicasts.add(from + ":" + new String(payload, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public GossipData onBroadcast(PeerName from, byte[] payload) {
+            return Names.of(new String(payload, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public GossipData completeState() {
+            return Names.of("all");
+        }
+
+        @Override
+        public GossipData onGossip(byte[] payload) {
+            return null;
+        }
+    }
+
+    // a line A - B - C
+    private static Map<PeerName, PeerRecord> line() {
+        return Map.of(A, record(A, B), B, record(B, A, C), C, record(C, B));
+    }
+
+    private static PeerRecord record(PeerName name, PeerName... neighbours) {
+        List<PeerLink> links = new ArrayList<>();
+        for (PeerName n : neighbours) {
+            links.add(new PeerLink(n, "10.0.0.1:6783", true, true));
+        }
+        return new PeerRecord(name, "n", 1, 1, 1, links);
+    }
+
+    private static GossipChannels channels(PeerName self) {
+        return new GossipChannels(Routes.compute(line(), self), new SplittableRandom(1), n -> {}, Duration.ofSeconds(30), T0);
+    }
+
+    @Test
+    void shouldMergePendingGossipForABusyConnectionInsteadOfQueueing() {
+        GossipChannels channels = channels(A);
+        Gossip gossip = channels.register("ipam", new Recorder());
+        for (int i = 0; i < 1000; i++) {
+            gossip.gossip(Names.of("r" + i));
+        }
+        ChannelMessage message = channels.poll(B).orElseThrow();
+        assertEquals(1000, new String(((ChannelMessage.Gossip) message).payload(), StandardCharsets.UTF_8).split(",").length);
+        assertEquals(Optional.empty(), channels.poll(B), "one merged message, no backlog");
+    }
+
+    @Test
+    void shouldRelayUnicastHopByHopAndBroadcastOnce() {
+        GossipChannels a = channels(A);
+        GossipChannels b = channels(B);
+        GossipChannels c = channels(C);
+        Recorder atC = new Recorder();
+        a.register("dns", new Recorder()).unicast(C, "hello".getBytes(StandardCharsets.UTF_8));
+        b.register("dns", new Recorder());
+        c.register("dns", atC);
+        b.onMessage(A, roundTrip(a.poll(B).orElseThrow()));
+        c.onMessage(B, roundTrip(b.poll(C).orElseThrow()));
+        assertEquals(List.of(A + ":hello"), atC.unicasts);
+
+        b.register("ipam", new Recorder()).broadcast(Names.of("x"));
+        c.register("ipam", new Recorder());
+        a.register("ipam", new Recorder());
+        assertTrue(b.poll(A).isPresent() && b.poll(C).isPresent());
+        a.onMessage(B, new ChannelMessage.Broadcast("ipam", B, "x".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Optional.empty(), a.poll(B), "a leaf does not send the broadcast back");
+    }
+
+    private static ChannelMessage roundTrip(ChannelMessage message) {
+        var decoded = assertInstanceOf(Decoding.Decoded.class, ChannelCodec.decode(ChannelCodec.encode(message)));
+        return (ChannelMessage) decoded.value();
+    }
+
+    @Test
+    void codecShouldNeverThrowOnRandomBytes() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 20000; i++) {
+            byte[] bytes = new byte[random.nextInt(40)];
+            random.nextBytes(bytes);
+            if (bytes.length > 0) {
+                bytes[0] = 1;
+            }
+            ChannelCodec.decode(bytes);
+        }
+    }
+}
