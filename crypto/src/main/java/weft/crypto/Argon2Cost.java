@@ -11,12 +11,13 @@ package weft.crypto;
 public record Argon2Cost(int memoryKiB, int iterations, int parallelism) {
 
     /**
-     * 64 MiB, 3 passes, 1 lane (RFC 9106's second recommended option). Derived once per router start, so a
-     * few hundred milliseconds are affordable. Captured traffic already gives no offline guesses (every key
-     * also depends on an ephemeral X25519 secret); this cost protects the password when the derived key
-     * itself leaks, from a heap dump for instance.
+     * 64 MiB, 2 passes, 1 lane: RFC 9106's second option with one pass fewer, because 3 passes took ~0.6 s
+     * with Bouncy Castle on the 2-core lab machines and 2 take ~0.2 s (still well above OWASP's minimum of
+     * 19 MiB and 2 passes). Derived once per router start, so this is affordable. Captured traffic already
+     * gives no offline guesses (every key also depends on an ephemeral X25519 secret); this cost protects the
+     * password when the derived key itself leaks, from a heap dump for instance.
      */
-    public static final Argon2Cost DEFAULT = new Argon2Cost(64 * 1024, 3, 1);
+    public static final Argon2Cost DEFAULT = new Argon2Cost(64 * 1024, 2, 1);
 
     /** Argon2's minimum memory and one pass: for tests only, where the derivation runs hundreds of times. */
     public static final Argon2Cost TESTING = new Argon2Cost(8, 1, 1);
