@@ -1,0 +1,111 @@
+package weft.crypto;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Opens sleeve datagrams of one direction sealed by {@link DatagramSealer}, and refuses replays.
+ *
+ * <p>Order of checks: the replay window is consulted first without changing it (a replayed or stale datagram
+ * costs no AES work, which matters under a replay flood), then the tag is verified, and only then is the
+ * sequence number marked in the window. So a forged datagram can never move the window.
+ *
+ * <p>Never throws on bad input: every refusal is a {@link Status} for the caller to count.
+ *
+ * <p>Not thread-safe: one per direction, owned by the receiving thread that gets that peer's datagrams.
+ */
+public final class DatagramOpener {
+
+    /** What became of one datagram. */
+    public enum Status {
+        OK,
+        /** Shorter than the sequence number and a tag. */
+        TOO_SHORT,
+        /** Wrong key, or any byte of header, sequence, ciphertext or tag changed. */
+        AUTHENTICATION_FAILED,
+        /** Its sequence number was already accepted. */
+        REPLAYED,
+        /** Its sequence number is below the replay window. */
+        TOO_OLD
+    }
+
+    private static final int TAG_BITS = 128;
+
+    private final SecretKeySpec key;
+    private final ReplayWindow window;
+    private final Cipher cipher;
+    private final byte[] nonce = new byte[12];
+
+    DatagramOpener(SecretKeySpec key, int noncePrefix, ReplayWindow window) {
+        this.key = key;
+        this.window = window;
+        this.cipher = newCipher();
+        for (int i = 0; i < 4; i++) nonce[i] = (byte) (noncePrefix >>> (24 - 8 * i));
+    }
+
+    /**
+     * Checks {@code sealed} ({@code [sequence][ciphertext][tag]}, as written by the sealer) against
+     * {@code header}'s remaining bytes as AAD, and on {@link Status#OK} writes the payload into {@code out}.
+     * On OK, {@code sealed} is consumed to its limit and {@code out} has advanced by the payload length; on any
+     * other status the positions of all three buffers are unchanged (bytes after {@code out}'s position may
+     * have been overwritten). {@code header} is never moved.
+     *
+     * @throws IllegalArgumentException if {@code out} cannot hold the payload: the caller sizes its buffers
+     *                                  for the largest datagram it receives
+     */
+    public Status open(ByteBuffer header, ByteBuffer sealed, ByteBuffer out) {
+        int length = sealed.remaining();
+        if (length < DatagramSealer.OVERHEAD) return Status.TOO_SHORT;
+        if (out.remaining() < length - DatagramSealer.OVERHEAD) {
+            throw new IllegalArgumentException("output has " + out.remaining() + " bytes, needs "
+                    + (length - DatagramSealer.OVERHEAD));
+        }
+        int sealedStart = sealed.position();
+        long sequence = 0;
+        for (int i = 0; i < 8; i++) {
+            byte b = sealed.get(sealedStart + i);
+            nonce[4 + i] = b;
+            sequence = (sequence << 8) | (b & 0xff);
+        }
+        switch (window.check(sequence)) {
+            case REPLAYED -> { return Status.REPLAYED; }
+            case TOO_OLD -> { return Status.TOO_OLD; }
+            case NEW -> { }
+        }
+        int headerStart = header.position();
+        int outStart = out.position();
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(header);
+            sealed.position(sealedStart + 8);
+            cipher.doFinal(sealed, out);
+        } catch (AEADBadTagException e) {
+            sealed.position(sealedStart);
+            out.position(outStart);
+            return Status.AUTHENTICATION_FAILED;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM open failed for a reason other than the tag", e);
+        } finally {
+            header.position(headerStart);
+        }
+        window.accept(sequence);
+        return Status.OK;
+    }
+
+    /** The highest sequence number accepted so far, or -1; for status pages. */
+    public long highestSequence() {
+        return window.highest();
+    }
+
+    static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM/NoPadding missing; the JDK should always provide it", e);
+        }
+    }
+}

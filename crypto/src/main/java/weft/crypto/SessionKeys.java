@@ -1,0 +1,173 @@
+package weft.crypto;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.InstantSource;
+import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The keys of one encrypted mesh connection, from its key schedule:
+ * <pre>
+ *   PRK = HKDF-Extract(salt = SHA-256(transcript), IKM = X25519 shared secret ‖ password key)
+ *   control key, per direction    = HKDF-Expand(PRK, "weft control initiator->responder" | "…responder->initiator", 32)
+ *   sleeve key ‖ nonce prefix     = HKDF-Expand(PRK, "weft sleeve initiator->responder"  | "…responder->initiator", 36)
+ *   confirmation key, per role    = HKDF-Expand(PRK, "weft confirm initiator" | "weft confirm responder", 32)
+ *   confirmation, per role        = HMAC-SHA256(confirmation key, transcript)
+ * </pre>
+ * The transcript is both hellos, initiator's first, so a tampered hello gives the two ends different keys.
+ * Both secrets feed every key: without the password the DH secret is useless, and without the DH secret
+ * (ephemeral, gone after the handshake) a recording cannot be decrypted or used to test password guesses.
+ * Each side sends {@link #ourConfirmation()} in its first encrypted message; a peer with another password
+ * cannot produce it, and since the two roles' confirmations differ, reflecting ours back fails too.
+ *
+ * <p>Thread-safe, but each control cipher can be taken only once: two ciphers with one key and counter would
+ * reuse nonces. Key bytes never appear in {@link #toString()}.
+ */
+public final class SessionKeys {
+
+    private static final String INITIATOR_TO_RESPONDER = "initiator->responder";
+    private static final String RESPONDER_TO_INITIATOR = "responder->initiator";
+
+    private final boolean initiator;
+    private final byte[] controlSendKey;
+    private final byte[] controlReceiveKey;
+    private final DatagramKey sleeveSend;
+    private final DatagramKey sleeveReceive;
+    private final byte[] ourConfirmation;
+    private final byte[] expectedConfirmation;
+    private boolean controlSendTaken;
+    private boolean controlReceiveTaken;
+
+    private SessionKeys(boolean initiator, byte[] controlSendKey, byte[] controlReceiveKey, DatagramKey sleeveSend,
+                        DatagramKey sleeveReceive, byte[] ourConfirmation, byte[] expectedConfirmation) {
+        this.initiator = initiator;
+        this.controlSendKey = controlSendKey;
+        this.controlReceiveKey = controlReceiveKey;
+        this.sleeveSend = sleeveSend;
+        this.sleeveReceive = sleeveReceive;
+        this.ourConfirmation = ourConfirmation;
+        this.expectedConfirmation = expectedConfirmation;
+    }
+
+    /**
+     * Runs the key schedule.
+     *
+     * @param sharedSecret the X25519 secret from {@link EphemeralKeyPair#agree}
+     * @param transcript   the two hellos as sent, initiator's first; identical at both ends
+     * @param initiator    whether we opened the connection; decides which keys are "send"
+     */
+    public static SessionKeys derive(PasswordKey password, byte[] sharedSecret, byte[] transcript, boolean initiator) {
+        if (sharedSecret.length != EphemeralKeyPair.LENGTH) {
+            throw new IllegalArgumentException("shared secret must be 32 bytes, got " + sharedSecret.length);
+        }
+        byte[] passwordKey = password.bytes();
+        byte[] ikm = new byte[sharedSecret.length + passwordKey.length];
+        System.arraycopy(sharedSecret, 0, ikm, 0, sharedSecret.length);
+        System.arraycopy(passwordKey, 0, ikm, sharedSecret.length, passwordKey.length);
+        SecretKey prk = Hkdf.extract(sha256(transcript), ikm);
+        Arrays.fill(ikm, (byte) 0);
+        Arrays.fill(passwordKey, (byte) 0);
+
+        byte[] controlOut = Hkdf.expand(prk, "weft control " + INITIATOR_TO_RESPONDER, SessionCipher.KEY_LENGTH);
+        byte[] controlIn = Hkdf.expand(prk, "weft control " + RESPONDER_TO_INITIATOR, SessionCipher.KEY_LENGTH);
+        DatagramKey sleeveOut = datagramKey(Hkdf.expand(prk, "weft sleeve " + INITIATOR_TO_RESPONDER, 36));
+        DatagramKey sleeveIn = datagramKey(Hkdf.expand(prk, "weft sleeve " + RESPONDER_TO_INITIATOR, 36));
+        byte[] initiatorConfirmation = hmac(Hkdf.expand(prk, "weft confirm initiator", 32), transcript);
+        byte[] responderConfirmation = hmac(Hkdf.expand(prk, "weft confirm responder", 32), transcript);
+
+        return initiator
+                ? new SessionKeys(true, controlOut, controlIn, sleeveOut, sleeveIn,
+                        initiatorConfirmation, responderConfirmation)
+                : new SessionKeys(false, controlIn, controlOut, sleeveIn, sleeveOut,
+                        responderConfirmation, initiatorConfirmation);
+    }
+
+    /**
+     * The cipher for the messages we send on the control connection; {@code clock} times key age for rekeying.
+     *
+     * @throws IllegalStateException if already taken
+     */
+    public synchronized SessionCipher controlSend(RekeyPolicy policy, InstantSource clock) {
+        if (controlSendTaken) throw new IllegalStateException("control send cipher already taken");
+        controlSendTaken = true;
+        return SessionCipher.sender(controlSendKey, policy, clock);
+    }
+
+    /** {@link #controlSend(RekeyPolicy, InstantSource)} with {@link RekeyPolicy#DEFAULT}. */
+    public SessionCipher controlSend(InstantSource clock) {
+        return controlSend(RekeyPolicy.DEFAULT, clock);
+    }
+
+    /**
+     * The cipher for the messages we receive on the control connection.
+     *
+     * @throws IllegalStateException if already taken
+     */
+    public synchronized SessionCipher controlReceive() {
+        if (controlReceiveTaken) throw new IllegalStateException("control receive cipher already taken");
+        controlReceiveTaken = true;
+        return SessionCipher.receiver(controlReceiveKey);
+    }
+
+    /** Key for the sleeve datagrams we send to this peer. */
+    public DatagramKey sleeveSend() {
+        return sleeveSend;
+    }
+
+    /** Key for the sleeve datagrams this peer sends us. */
+    public DatagramKey sleeveReceive() {
+        return sleeveReceive;
+    }
+
+    /** The 32 bytes we send in our first encrypted message. A copy. */
+    public byte[] ourConfirmation() {
+        return ourConfirmation.clone();
+    }
+
+    /** The 32 bytes the peer must send in its first encrypted message. A copy. */
+    public byte[] expectedConfirmation() {
+        return expectedConfirmation.clone();
+    }
+
+    /** Whether {@code received} is the peer's confirmation; compares in constant time. */
+    public boolean confirmedBy(byte[] received) {
+        return MessageDigest.isEqual(expectedConfirmation, received);
+    }
+
+    private static DatagramKey datagramKey(byte[] keyAndPrefix) {
+        byte[] key = Arrays.copyOf(keyAndPrefix, 32);
+        int prefix = ((keyAndPrefix[32] & 0xff) << 24) | ((keyAndPrefix[33] & 0xff) << 16)
+                | ((keyAndPrefix[34] & 0xff) << 8) | (keyAndPrefix[35] & 0xff);
+        Arrays.fill(keyAndPrefix, (byte) 0);
+        return new DatagramKey(key, prefix);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing; the JDK should always provide it", e);
+        }
+    }
+
+    private static byte[] hmac(byte[] key, byte[] message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(message);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 missing; the JDK should always provide it", e);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SessionKeys[" + (initiator ? "initiator" : "responder") + ", keys redacted]";
+    }
+}

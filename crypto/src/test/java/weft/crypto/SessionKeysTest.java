@@ -1,0 +1,113 @@
+package weft.crypto;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class SessionKeysTest {
+
+    final SecureRandom random = Handshake.seeded(7);
+    final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
+    final PasswordKey password = Handshake.password("s3cret");
+
+    @Test
+    void samePasswordConfirmsBothWays() {
+        Handshake h = Handshake.run(password, Handshake.password("s3cret"), random);
+        assertArrayEquals(h.initiator().ourConfirmation(), h.responder().expectedConfirmation());
+        assertArrayEquals(h.responder().ourConfirmation(), h.initiator().expectedConfirmation());
+        assertTrue(h.responder().confirmedBy(h.initiator().ourConfirmation()));
+        assertTrue(h.initiator().confirmedBy(h.responder().ourConfirmation()));
+    }
+
+    @Test
+    void reflectedConfirmationIsRefused() {
+        Handshake h = Handshake.run(password, password, random);
+        assertFalse(h.initiator().confirmedBy(h.initiator().ourConfirmation()));
+        assertFalse(Arrays.equals(h.initiator().ourConfirmation(), h.responder().ourConfirmation()));
+    }
+
+    @Test
+    void differentPasswordsGiveMismatchingConfirmationsAndKeys() {
+        Handshake h = Handshake.run(password, Handshake.password("other"), random);
+        assertFalse(h.responder().confirmedBy(h.initiator().ourConfirmation()));
+        assertFalse(h.initiator().confirmedBy(h.responder().ourConfirmation()));
+        byte[] sealed = h.initiator().controlSend(clock).seal(bytes("hello"));
+        assertEquals(new SessionCipher.Result.Refused(SessionCipher.Reason.AUTHENTICATION_FAILED),
+                h.responder().controlReceive().open(sealed));
+    }
+
+    @Test
+    void initiatorSendKeyIsResponderReceiveKeyAndBack() {
+        Handshake h = Handshake.run(password, password, random);
+        SessionCipher toResponder = h.initiator().controlSend(clock);
+        SessionCipher atResponder = h.responder().controlReceive();
+        SessionCipher toInitiator = h.responder().controlSend(clock);
+        SessionCipher atInitiator = h.initiator().controlReceive();
+        assertArrayEquals(bytes("ping"), opened(atResponder.open(toResponder.seal(bytes("ping")))));
+        assertArrayEquals(bytes("pong"), opened(atInitiator.open(toInitiator.seal(bytes("pong")))));
+    }
+
+    @Test
+    void directionsUseDifferentKeys() {
+        Handshake h = Handshake.run(password, password, random);
+        byte[] sealed = h.initiator().controlSend(clock).seal(bytes("ping"));
+        // the initiator's own receive key must not open what it sent (no reflection)
+        assertInstanceOf(SessionCipher.Result.Refused.class, h.initiator().controlReceive().open(sealed));
+    }
+
+    @Test
+    void sleeveKeysCrossOver() {
+        Handshake h = Handshake.run(password, password, random);
+        var sealer = h.initiator().sleeveSend().newSealer();
+        var opener = h.responder().sleeveReceive().newOpener();
+        var wrongOpener = h.initiator().sleeveReceive().newOpener();
+        var out = java.nio.ByteBuffer.allocate(100);
+        sealer.seal(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.wrap(bytes("frame")), out);
+        out.flip();
+        var plain = java.nio.ByteBuffer.allocate(100);
+        assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED,
+                wrongOpener.open(java.nio.ByteBuffer.allocate(0), out, plain));
+        assertEquals(DatagramOpener.Status.OK, opener.open(java.nio.ByteBuffer.allocate(0), out, plain));
+    }
+
+    @Test
+    void differentTranscriptsGiveDifferentKeys() {
+        EphemeralKeyPair i = EphemeralKeyPair.generate(random);
+        EphemeralKeyPair r = EphemeralKeyPair.generate(random);
+        byte[] secret = i.agree(r.publicKey());
+        byte[] transcript = Handshake.transcript(i.publicKey(), r.publicKey());
+        byte[] tampered = transcript.clone();
+        tampered[0] ^= 1;
+        SessionKeys a = SessionKeys.derive(password, secret, transcript, true);
+        SessionKeys b = SessionKeys.derive(password, secret, tampered, false);
+        assertFalse(b.confirmedBy(a.ourConfirmation()));
+    }
+
+    @Test
+    void eachControlCipherCanBeTakenOnlyOnce() {
+        SessionKeys keys = Handshake.run(password, password, random).initiator();
+        keys.controlSend(clock);
+        keys.controlReceive();
+        assertThrows(IllegalStateException.class, () -> keys.controlSend(clock));
+        assertThrows(IllegalStateException.class, keys::controlReceive);
+    }
+
+    @Test
+    void keysAreNeverPrinted() {
+        SessionKeys keys = Handshake.run(password, password, random).initiator();
+        assertEquals("SessionKeys[initiator, keys redacted]", keys.toString());
+        assertFalse(keys.sleeveSend().toString().matches(".*[0-9a-f]{16}.*"));
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] opened(SessionCipher.Result result) {
+        return assertInstanceOf(SessionCipher.Result.Opened.class, result).plaintext();
+    }
+}
