@@ -11,6 +11,10 @@ import weft.gossip.MeshListener;
 import weft.gossip.MeshStatus;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;
+import weft.gossip.Subnet;
+import weft.gossip.topology.Routes;
+import weft.crypto.Argon2Cost;
+import weft.crypto.PasswordKey;
 import weft.router.api.ApiServer;
 import weft.router.api.ConnectResult;
 import weft.router.api.RouterApi;
@@ -25,6 +29,8 @@ import weft.router.plumbing.AttachmentStore;
 import weft.router.plumbing.Cidr;
 import weft.router.plumbing.ContainerPlumbing;
 import weft.router.sleeve.MacTable;
+import weft.router.sleeve.SealedPair;
+import weft.router.sleeve.SleeveCipher;
 import weft.router.sleeve.SleeveCounters;
 import weft.router.sleeve.SleeveForwarder;
 import weft.router.sleeve.SleevePeer;
@@ -79,6 +85,8 @@ public final class Router implements RouterApi, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<String> targets = new LinkedHashSet<>(); // guarded by this
     private PeerIdentity identity;
+    private SleeveForwarder forwarder;
+    private Routes routes; // mesh loop only
     private Mesh mesh;
     private ContainerPlumbing plumbing;
     private ApiServer api;
@@ -108,7 +116,8 @@ public final class Router implements RouterApi, AutoCloseable {
         PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new java.security.SecureRandom());
         identity = config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
         LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name() + "(" + identity.nickname() + "), data directory "
-                + config.dataDirectory() + ", MTU " + config.mtu() + ", overlay range " + config.overlayRange() + ", encryption: disabled");
+                + config.dataDirectory() + ", MTU " + config.mtu() + ", overlay range " + config.overlayRange() + ", " + encryptionSummary()
+                + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
         Rtnetlink host = Rtnetlink.open();
         built.push(host);
@@ -128,7 +137,7 @@ public final class Router implements RouterApi, AutoCloseable {
             throw new BindException("cannot listen for sleeve UDP on " + sleeveAddress + ": " + e.getMessage());
         }
         int maxFrame = config.mtu() + 14 + 4; // Ethernet header, and a VLAN tag
-        SleeveForwarder forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), udp, sleevePeers, macs,
+        forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), udp, sleevePeers, macs,
                 counters, System::nanoTime, maxFrame);
         built.push(forwarder);
         forwarder.start();
@@ -138,11 +147,15 @@ public final class Router implements RouterApi, AutoCloseable {
                 new DockerEngine(Path.of("/var/run/docker.sock"), json), random);
 
         int limit = config.connectionLimit() == 0 ? Integer.MAX_VALUE : config.connectionLimit();
+        Optional<PasswordKey> password = config.password().map(p -> PasswordKey.derive(p.characters(), Argon2Cost.DEFAULT));
         MeshConfig meshConfig = MeshConfig.DEFAULT
                 .withBind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .withUdpPort(config.port())
                 .withConnections(new ConnectionMaker.Settings(ConnectionMaker.Settings.DEFAULT.initialDelay(),
-                        ConnectionMaker.Settings.DEFAULT.maxDelay(), limit));
+                        ConnectionMaker.Settings.DEFAULT.maxDelay(), limit))
+                .withPassword(password)
+                .withTrustedSubnets(config.trustedSubnets().stream().map(c -> Subnet.parse(c.toString())).toList())
+                .withDiscovery(config.discovery());
         mesh = Mesh.start(identity, meshConfig, new SleeveMembership(), InstantSource.system(), random);
         built.push(mesh);
 
@@ -169,20 +182,47 @@ public final class Router implements RouterApi, AutoCloseable {
         host.setUp(config.bridge());
     }
 
-    /** Hears about peers from the mesh, on the mesh loop, and tells the sleeve where they are. */
+    /**
+     * Hears about peers and routes from the mesh, on the mesh loop, and tells the sleeve where its neighbours are,
+     * how to seal for them and which way to send.
+     */
     private final class SleeveMembership implements MeshListener {
         @Override
         public void onPeerConnected(ConnectedPeer peer) {
-            sleevePeers.put(new SleevePeer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")", peer.udpAddress()));
-            LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", unencrypted, sleeve to " + peer.udpAddress());
+            SleeveCipher cipher = peer.sleeveKeys().map(keys -> (SleeveCipher) new SealedPair(keys.send(), keys.receive())).orElse(null);
+            sleevePeers.put(new SleevePeer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")", peer.udpAddress(), cipher));
+            LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", " + (peer.encrypted() ? "encrypted" : "unencrypted")
+                    + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));
+            republishRoutes();
         }
 
         @Override
         public void onPeerDisconnected(PeerName peer, String reason) {
             sleevePeers.remove(peer.value());
-            macs.forgetPeer(peer.value());
-            LOG.log(System.Logger.Level.INFO, "connection to " + peer + " lost: " + reason);
+            republishRoutes();
         }
+
+        @Override
+        public void onRoutesChanged(Routes newRoutes) {
+            routes = newRoutes;
+            republishRoutes();
+        }
+
+        @Override
+        public void onPeersForgotten(List<PeerName> peers) {
+            for (PeerName peer : peers) macs.forgetPeer(peer.value());
+        }
+    }
+
+    /** Mesh loop only: the sleeve's routes follow both the topology and the neighbours' current keys. */
+    private void republishRoutes() {
+        if (routes != null) forwarder.routes(MeshRoutes.of(routes, sleevePeers));
+    }
+
+    private String encryptionSummary() {
+        return config.password().isPresent()
+                ? "encryption: enabled (X25519 + Argon2id password, AES-256-GCM control and data)"
+                : "encryption: disabled (no password: control and data travel in clear)";
     }
 
     private CompletableFuture<ConnectOutcome> addTarget(String target) {
@@ -284,17 +324,23 @@ public final class Router implements RouterApi, AutoCloseable {
                 c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
                 c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
                 c.outbound() ? "outbound" : "inbound", c.state().name().toLowerCase(), c.since().toString(),
-                c.state() == MeshStatus.State.ESTABLISHED ? "sleeve" : "")).toList();
+                c.state() == MeshStatus.State.ESTABLISHED ? "sleeve" : "",
+                !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)")).toList();
         List<StatusReport.TargetView> targetViews = mesh.targets().stream().map(t -> new StatusReport.TargetView(
                 t.target(), t.state().name().toLowerCase(), t.peer().map(PeerName::toString).orElse(""),
                 t.lastError().orElse(""), t.nextAttempt().map(Object::toString).orElse(""), t.attempts())).toList();
+        List<StatusReport.PeerView> peers = mesh.peers().stream().map(p -> new StatusReport.PeerView(p.name().toString(), p.nickname(),
+                Long.toUnsignedString(p.incarnation(), 16), p.version(), p.shortId(),
+                p.links().stream().map(l -> l.peer() + (l.established() ? "" : " (connecting)")).toList())).toList();
+        Map<String, String> unicast = new java.util.TreeMap<>();
+        mesh.routes().table().forEach((destination, hop) -> unicast.put(destination.toString(), hop.toString()));
         Map<String, Long> sleeve = new java.util.TreeMap<>();
         counters.snapshot().forEach((counter, value) -> sleeve.put(counter.label(), value));
-        return new StatusReport(VERSION, ProcessHandle.current().pid(), identity.name().toString(), identity.nickname(), "disabled (no password; encryption comes with the secure mesh)",
+        return new StatusReport(VERSION, ProcessHandle.current().pid(), identity.name().toString(), identity.nickname(), encryptionSummary(),
                 config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
                 config.mtu(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,
-                macs.size(), sleeve);
+                peers, unicast, macs.size(), sleeve);
     }
 
     @Override

@@ -15,10 +15,26 @@ import java.util.Optional;
  * @param name        the peer name to use instead of the one kept in the data directory
  * @param peers       targets to connect to at start, {@code host} or {@code host:port}
  * @param mtu         the overlay MTU of the bridge, the TAP port and every container interface
+ * @param password    when present, control connections are authenticated and encrypted, and so is the data
+ *                    between peers that do not both trust each other's subnet
+ * @param discovery   whether peers learned from the topology are dialled too
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, int mtu, Cidr overlayRange, int connectionLimit,
-                           String bridge, List<String> peers) {
+                           String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
+                           boolean discovery) {
+    /** The mesh password, kept out of {@code toString}. */
+    public record Password(char[] characters) {
+        public Password {
+            if (characters.length == 0) throw new IllegalArgumentException("the password is empty");
+        }
+
+        @Override
+        public String toString() {
+            return "Password[hidden]";
+        }
+    }
+
     public static final Path DEFAULT_DATA_DIRECTORY = Path.of("/var/lib/weft");
     public static final int DEFAULT_PORT = 6783;
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:6784";
@@ -34,6 +50,7 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
 
     public RouterConfig {
         peers = List.copyOf(peers);
+        trustedSubnets = List.copyOf(trustedSubnets);
         if (port < 1 || port > 65_534) throw new IllegalArgumentException("--port " + port + " is not in 1..65534");
         if (mtu < MIN_MTU || mtu > MAX_MTU) throw new IllegalArgumentException("MTU " + mtu + " is not in " + MIN_MTU + ".." + MAX_MTU);
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");

@@ -7,21 +7,30 @@ import java.util.Map;
  * The router's state as {@code weft status} and {@code weft report} show it.
  *
  * @param pid    the router's process id, so that {@code weft stop} can wait for it to exit
+ * @param routes next hop by destination peer, for unicast frames and messages
  * @param sleeve counters of the userspace data path by name, for example {@code dropped-bad-magic}
  */
 public record StatusReport(String version, long pid, String peerName, String nickname, String encryption, String controlAddress,
                            int sleevePort, String httpAddress, String bridge, String sleeveInterface, int mtu,
                            String overlayRange, String dataDirectory, List<ConnectionView> connections,
-                           List<TargetView> targets, int learnedMacs, Map<String, Long> sleeve) {
+                           List<TargetView> targets, List<PeerView> peers, Map<String, String> routes, int learnedMacs,
+                           Map<String, Long> sleeve) {
     public StatusReport {
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
+        peers = List.copyOf(peers);
+        routes = Map.copyOf(routes);
         sleeve = Map.copyOf(sleeve);
+    }
+
+    /** A peer of the mesh as the topology gossip describes it, with the peers it reports links to. */
+    public record PeerView(String name, String nickname, String incarnation, long version, int shortId,
+                           List<String> links) {
     }
 
     /** A connection to another router. */
     public record ConnectionView(String peer, String nickname, String address, String direction, String state,
-                                 String since, String path) {
+                                 String since, String path, String encryption) {
     }
 
     /** An address this router dials, and how that is going. */

@@ -3,10 +3,13 @@ package weft.router.cli;
 import weft.router.RouterConfig;
 import weft.router.plumbing.Cidr;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The options of {@code weft launch} and {@code weft router}, and how they become a {@link RouterConfig}. */
 final class RouterOptions {
@@ -19,7 +22,11 @@ final class RouterOptions {
             Weft.HTTP_ADDR,
             new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU or " + RouterConfig.DEFAULT_MTU + ")"),
             new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
-            new CommandLine.Option("conn-limit", "N", "most connections to other peers, handshakes included; 0 for no limit (default 100)"));
+            new CommandLine.Option("conn-limit", "N", "most connections to other peers, handshakes included; 0 for no limit (default 100)"),
+            new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
+            new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
+            new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
+            new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"));
 
     private RouterOptions() {
     }
@@ -38,7 +45,39 @@ final class RouterOptions {
         for (String peer : line.operands()) {
             if (peer.isBlank() || peer.startsWith("-")) throw new IllegalArgumentException("invalid peer '" + peer + "'");
         }
+        List<Cidr> trusted = line.value("trusted-subnets").map(RouterOptions::subnets).orElse(List.of());
         return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
-                RouterConfig.BRIDGE, line.operands());
+                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"));
+    }
+
+    private static List<Cidr> subnets(String list) {
+        List<Cidr> subnets = new java.util.ArrayList<>();
+        for (String item : list.split(",")) {
+            if (item.isBlank()) continue;
+            Cidr cidr = Cidr.parse(item.strip());
+            if (!cidr.equals(cidr.network())) throw new IllegalArgumentException("--trusted-subnets " + cidr + " has host bits set; did you mean " + cidr.network() + "?");
+            subnets.add(cidr);
+        }
+        return subnets;
+    }
+
+    /** From --password, else --password-file, else $WEFT_PASSWORD; giving two sources is an error, not a guess. */
+    private static Optional<RouterConfig.Password> password(CommandLine line, Map<String, String> environment) {
+        Optional<String> inline = line.value("password");
+        Optional<String> file = line.value("password-file");
+        if (inline.isPresent() && file.isPresent()) throw new IllegalArgumentException("give --password or --password-file, not both");
+        if (inline.isPresent()) return Optional.of(new RouterConfig.Password(inline.get().toCharArray()));
+        if (file.isPresent()) {
+            try {
+                String first = Files.readAllLines(Path.of(file.get())).stream().findFirst().orElse("").strip();
+                if (first.isEmpty()) throw new IllegalArgumentException("password file " + file.get() + " is empty");
+                return Optional.of(new RouterConfig.Password(first.toCharArray()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read password file " + file.get() + ": " + e.getMessage());
+            }
+        }
+        String fromEnvironment = environment.get("WEFT_PASSWORD");
+        if (fromEnvironment == null || fromEnvironment.isEmpty()) return Optional.empty();
+        return Optional.of(new RouterConfig.Password(fromEnvironment.toCharArray()));
     }
 }

@@ -35,6 +35,7 @@ final class StatusText {
         line(text, "Data directory", s.path("dataDirectory").asText());
         line(text, "Connections", established + " established of " + s.path("connections").size());
         line(text, "Targets", Integer.toString(s.path("targets").size()));
+        line(text, "Peers", s.path("peers").size() + " known, " + s.path("routes").size() + " reachable");
         line(text, "Learned MACs", s.path("learnedMacs").asText());
         Map<String, Long> counters = new TreeMap<>();
         for (Map.Entry<String, JsonNode> entry : s.path("sleeve").properties()) counters.put(entry.getKey(), entry.getValue().asLong());
@@ -48,9 +49,9 @@ final class StatusText {
 
     private static void connections(JsonNode s, StringBuilder text) {
         for (JsonNode c : s.path("connections")) {
-            text.append(String.format("%s %-21s %-12s %s(%s) %s%n", c.path("direction").asText().equals("outbound") ? "->" : "<-",
+            text.append(String.format("%s %-21s %-12s %s(%s) %s, %s%n", c.path("direction").asText().equals("outbound") ? "->" : "<-",
                     c.path("address").asText(), c.path("state").asText(), c.path("peer").asText(), c.path("nickname").asText(),
-                    c.path("path").asText()));
+                    c.path("path").asText(), c.path("encryption").asText()));
         }
     }
 
@@ -64,12 +65,15 @@ final class StatusText {
         }
     }
 
+    /** Every peer the topology knows, with the peers it reports connections to, and how we reach it. */
     private static void peers(JsonNode s, StringBuilder text) {
-        text.append(s.path("peerName").asText()).append('(').append(s.path("nickname").asText()).append(") this router\n");
-        for (JsonNode c : s.path("connections")) {
-            if ("established".equals(c.path("state").asText())) {
-                text.append(c.path("peer").asText()).append('(').append(c.path("nickname").asText()).append(") at ").append(c.path("address").asText()).append('\n');
-            }
+        JsonNode routes = s.path("routes");
+        for (JsonNode peer : s.path("peers")) {
+            String name = peer.path("name").asText();
+            String via = name.equals(s.path("peerName").asText()) ? "this router"
+                    : routes.has(name) ? (routes.path(name).asText().equals(name) ? "direct" : "via " + routes.path(name).asText()) : "unreachable";
+            text.append(name).append('(').append(peer.path("nickname").asText()).append(") ").append(via).append('\n');
+            for (JsonNode link : peer.path("links")) text.append("   -> ").append(link.asText()).append('\n');
         }
     }
 

@@ -250,7 +250,7 @@ public final class Weft {
         to.println();
         for (Verb verb : VERBS) to.printf("  %-8s %s%n", verb.name(), verb.summary());
         to.println();
-        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_MTU");
+        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_MTU, WEFT_PASSWORD");
     }
 
     static void printUsage(Verb verb, PrintStream to) {

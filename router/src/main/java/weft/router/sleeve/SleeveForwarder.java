@@ -50,11 +50,16 @@ public final class SleeveForwarder implements AutoCloseable {
 
     /** One thread's buffers: the datagram it is working on in clear, and a scratch copy to seal for one hop. */
     private final class Lane {
+        final int number;
         final MemorySegment plain = arena.allocate(BUFFER_BYTES, 64);
         final ByteBuffer plainBuffer = plain.asByteBuffer();
         final MemorySegment frame = plain.asSlice(SleeveHeader.LENGTH);
         final MemorySegment sealed = arena.allocate(BUFFER_BYTES, 64);
         final ByteBuffer sealedBuffer = sealed.asByteBuffer();
+
+        Lane(int number) {
+            this.number = number;
+        }
 
         /** Sends the datagram in {@link #plain}, with a frame of {@code frameLength} bytes, to {@code hop}. */
         void transmit(SleevePeer hop, int frameLength) {
@@ -65,7 +70,7 @@ public final class SleeveForwarder implements AutoCloseable {
                 return;
             }
             MemorySegment.copy(plain, 0, sealed, 0, clearLength);
-            hop.cipher().seal(sealed, frameLength);
+            hop.cipher().seal(sealed, frameLength, number);
             send(hop, sealedBuffer, clearLength + SleeveHeader.TAG_LENGTH);
         }
     }
@@ -88,8 +93,8 @@ public final class SleeveForwarder implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.maxFrameLength = maxFrameLength;
         this.routes = new DirectRoutes(self, neighbours);
-        this.sendLane = new Lane();
-        this.receiveLane = new Lane();
+        this.sendLane = new Lane(SleeveCipher.SEND_LANE);
+        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE);
     }
 
     /** Replaces the routes, for instance after the topology changed; safe from any thread. */

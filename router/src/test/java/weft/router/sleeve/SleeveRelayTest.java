@@ -89,8 +89,8 @@ class SleeveRelayTest {
     /** Seals with our direction's cipher, opens with the peer's direction's. */
     private record Pair(ToyCipher out, ToyCipher in) implements SleeveCipher {
         @Override
-        public void seal(java.lang.foreign.MemorySegment datagram, int frameLength) {
-            out.seal(datagram, frameLength);
+        public void seal(java.lang.foreign.MemorySegment datagram, int frameLength, int lane) {
+            out.seal(datagram, frameLength, lane);
         }
 
         @Override

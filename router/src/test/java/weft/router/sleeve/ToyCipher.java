@@ -16,7 +16,7 @@ final class ToyCipher implements SleeveCipher {
     private final Set<Long> seen = new HashSet<>();
 
     @Override
-    public void seal(MemorySegment datagram, int frameLength) {
+    public void seal(MemorySegment datagram, int frameLength, int lane) {
         SleeveHeader.markSealed(datagram, sequence.incrementAndGet());
         for (int i = 0; i < frameLength; i++) {
             long at = SleeveHeader.LENGTH + i;
