@@ -112,7 +112,9 @@ class HelloTest {
     @Property(seed = "20250101")
     void shouldNeverThrowOnMutatedSecureHellos(@ForAll @Size(min = 1, max = 8) int[] positions, @ForAll byte value,
             @ForAll @Size(max = 40) byte[] tail) {
-        ByteBuf buf = Unpooled.buffer().writeBytes(SECURE.encode(UnpooledByteBufAllocator.DEFAULT));
+        ByteBuf encoded = SECURE.encode(UnpooledByteBufAllocator.DEFAULT);
+        ByteBuf buf = Unpooled.buffer().writeBytes(encoded);
+        encoded.release();
         for (int position : positions) {
             buf.setByte(Math.floorMod(position, buf.readableBytes()), value);
         }
