@@ -1,6 +1,7 @@
 package weft.gossip;
 
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * A peer with an established mesh connection, as its hello announced it.
@@ -10,9 +11,12 @@ import java.net.InetSocketAddress;
  * @param remoteAddress the peer's end of the TCP connection
  * @param udpPort       the peer's sleeve UDP port, announced in its hello
  * @param outbound      true if we dialled the connection
+ * @param encrypted     whether the control connection is sealed (both sides have the password)
+ * @param sleeveKeys    present iff the sleeve must seal this pair's datagrams: both sides have the
+ *                      password and they do not both trust each other's address
  */
 public record ConnectedPeer(PeerName name, String nickname, long incarnation, InetSocketAddress remoteAddress,
-        int udpPort, boolean outbound) {
+        int udpPort, boolean outbound, boolean encrypted, Optional<SleeveKeys> sleeveKeys) {
     /** Where to send the peer sleeve datagrams: its TCP address with its announced UDP port. */
     public InetSocketAddress udpAddress() {
         return new InetSocketAddress(remoteAddress.getAddress(), udpPort);
@@ -21,6 +25,8 @@ public record ConnectedPeer(PeerName name, String nickname, long incarnation, In
     @Override
     public String toString() {
         return name + "(" + nickname + ") at " + remoteAddress.getAddress().getHostAddress() + ":"
-                + remoteAddress.getPort() + (outbound ? ", outbound" : ", inbound");
+                + remoteAddress.getPort() + (outbound ? ", outbound" : ", inbound")
+                + (encrypted ? ", encrypted" : ", unencrypted")
+                + (encrypted && sleeveKeys.isEmpty() ? " (sleeve in the clear: trusted)" : "");
     }
 }

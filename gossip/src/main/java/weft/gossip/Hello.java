@@ -6,11 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * The first frame each side sends on a mesh connection: who it is and what it speaks. Both sides
- * send theirs at once and read the other's; there is no authentication yet.
+ * The first frame each side sends on a mesh connection: who it is, what it speaks, whether it has
+ * a password (and then a fresh X25519 public key for this connection) and whether it trusts the
+ * address it sees the peer at. Both sides send theirs at once and read the other's; the encoded
+ * hellos, initiator's first, are the transcript the session keys are bound to (see
+ * {@link HandshakeHandler}).
  *
  * <p>Wire layout, big-endian, inside one mesh frame:
  * <pre>
@@ -21,8 +26,10 @@ import java.util.OptionalInt;
  * 12  incarnation        u64, non-zero
  * 20  connection id      u64, random per connection and side
  * 28  sleeve UDP port    u16, non-zero
- * 30  nickname length    u8
- * 31  nickname           UTF-8, that many bytes; nothing follows
+ * 30  flags              u8: bit 0 {@link #FLAG_PASSWORD}, bit 1 {@link #FLAG_TRUSTS_YOU}, others 0
+ * 31  nickname length    u8
+ * 32  nickname           UTF-8, that many bytes
+ *  …  public key         32 bytes, present iff bit 0 is set; nothing follows
  * </pre>
  * The version range sits right after the magic so a router can always say "no common version"
  * even when a newer peer has changed everything after it.
@@ -31,12 +38,27 @@ import java.util.OptionalInt;
  *
  * @param connectionId this side's random half of the connection's identity, used to break ties
  *                     between two connections to the same peer
+ * @param trustsYou    the sender's {@code --trusted-subnets} contain the address it sees us at, so it
+ *                     needs no sleeve encryption towards us
+ * @param publicKey    the sender's X25519 public key for this connection (32 bytes) if it has a
+ *                     password, else empty; never mutated after construction
  */
 public record Hello(VersionRange versions, PeerName name, long incarnation, long connectionId, int udpPort,
-        String nickname) {
+        String nickname, boolean trustsYou, byte[] publicKey) {
     static final int MAGIC = 0x77656674; // "weft"
     static final int VERSIONS_OFFSET = 4, NAME_OFFSET = 6, INCARNATION_OFFSET = 12, CONNECTION_ID_OFFSET = 20;
-    static final int UDP_PORT_OFFSET = 28, NICKNAME_LENGTH_OFFSET = 30, NICKNAME_OFFSET = 31;
+    static final int UDP_PORT_OFFSET = 28, FLAGS_OFFSET = 30, NICKNAME_LENGTH_OFFSET = 31, NICKNAME_OFFSET = 32;
+    /** Flag bit: the sender has a password; its public key follows the nickname. */
+    public static final int FLAG_PASSWORD = 0x01;
+    /** Flag bit: the sender trusts the receiver's address. */
+    public static final int FLAG_TRUSTS_YOU = 0x02;
+    static final int PUBLIC_KEY_BYTES = 32;
+
+    /** A hello without password or trust. */
+    public Hello(VersionRange versions, PeerName name, long incarnation, long connectionId, int udpPort,
+            String nickname) {
+        this(versions, name, incarnation, connectionId, udpPort, nickname, false, new byte[0]);
+    }
 
     public Hello {
         if (incarnation == 0) {
@@ -48,18 +70,63 @@ public record Hello(VersionRange versions, PeerName name, long incarnation, long
         if (nickname.getBytes(StandardCharsets.UTF_8).length > PeerIdentity.MAX_NICKNAME_BYTES) {
             throw new IllegalArgumentException("nickname is longer than 255 bytes: " + nickname);
         }
+        if (publicKey.length != 0 && publicKey.length != PUBLIC_KEY_BYTES) {
+            throw new IllegalArgumentException("public key must be 32 bytes or absent, got " + publicKey.length);
+        }
     }
 
-    /** Our hello on one connection. */
+    /** Our hello on one connection, without password or trust. */
     public static Hello of(PeerIdentity self, long connectionId, int udpPort) {
         return new Hello(VersionRange.SUPPORTED, self.name(), self.incarnation(), connectionId, udpPort,
                 self.nickname());
     }
 
+    /** Our hello on one connection; {@code publicKey} is empty when we have no password. */
+    public static Hello of(PeerIdentity self, long connectionId, int udpPort, boolean trustsYou, byte[] publicKey) {
+        return new Hello(VersionRange.SUPPORTED, self.name(), self.incarnation(), connectionId, udpPort,
+                self.nickname(), trustsYou, publicKey);
+    }
+
+    /** Whether the sender has a password (and so sent a public key). */
+    public boolean hasPassword() {
+        return publicKey.length != 0;
+    }
+
+    /** The public key, a copy: the record's array must stay unchanged. */
+    @Override
+    public byte[] publicKey() {
+        return publicKey.clone();
+    }
+
+    int flags() {
+        return (hasPassword() ? FLAG_PASSWORD : 0) | (trustsYou ? FLAG_TRUSTS_YOU : 0);
+    }
+
+    // by value, not by array identity: decoded hellos are compared with the ones sent
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Hello h && versions.equals(h.versions) && name.equals(h.name)
+                && incarnation == h.incarnation && connectionId == h.connectionId && udpPort == h.udpPort
+                && nickname.equals(h.nickname) && trustsYou == h.trustsYou && Arrays.equals(publicKey, h.publicKey);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(versions, name, incarnation, connectionId, udpPort, nickname, trustsYou,
+                Arrays.hashCode(publicKey));
+    }
+
+    @Override
+    public String toString() {
+        return "Hello[" + name + "(" + nickname + "), versions " + versions + ", incarnation "
+                + Long.toUnsignedString(incarnation, 16) + ", udp " + udpPort
+                + (hasPassword() ? ", password" : "") + (trustsYou ? ", trusts you" : "") + "]";
+    }
+
     /** Encodes into a new buffer owned by the caller. */
     public ByteBuf encode(ByteBufAllocator allocator) {
         byte[] nick = nickname.getBytes(StandardCharsets.UTF_8);
-        ByteBuf out = allocator.buffer(NICKNAME_OFFSET + nick.length);
+        ByteBuf out = allocator.buffer(NICKNAME_OFFSET + nick.length + publicKey.length);
         out.writeInt(MAGIC)
                 .writeByte(versions.min())
                 .writeByte(versions.max())
@@ -68,8 +135,10 @@ public record Hello(VersionRange versions, PeerName name, long incarnation, long
                 .writeLong(incarnation)
                 .writeLong(connectionId)
                 .writeShort(udpPort)
+                .writeByte(flags())
                 .writeByte(nick.length)
-                .writeBytes(nick);
+                .writeBytes(nick)
+                .writeBytes(publicKey);
         return out;
     }
 
@@ -104,6 +173,7 @@ public record Hello(VersionRange versions, PeerName name, long incarnation, long
         long incarnation = frame.getLong(start + INCARNATION_OFFSET);
         long connectionId = frame.getLong(start + CONNECTION_ID_OFFSET);
         int udpPort = frame.getUnsignedShort(start + UDP_PORT_OFFSET);
+        int flags = frame.getUnsignedByte(start + FLAGS_OFFSET);
         int nickLength = frame.getUnsignedByte(start + NICKNAME_LENGTH_OFFSET);
         if (incarnation == 0) {
             return refused("hello with incarnation 0");
@@ -111,12 +181,21 @@ public record Hello(VersionRange versions, PeerName name, long incarnation, long
         if (udpPort == 0) {
             return refused("hello with sleeve UDP port 0");
         }
+        if ((flags & ~(FLAG_PASSWORD | FLAG_TRUSTS_YOU)) != 0) {
+            return refused("hello with unknown flags 0x" + Integer.toHexString(flags));
+        }
         if (length < NICKNAME_OFFSET + nickLength) {
             return refused("truncated hello: nickname of " + nickLength + " bytes, "
                     + (length - NICKNAME_OFFSET) + " present");
         }
-        if (length > NICKNAME_OFFSET + nickLength) {
-            return refused("hello has " + (length - NICKNAME_OFFSET - nickLength) + " trailing bytes");
+        int keyLength = (flags & FLAG_PASSWORD) != 0 ? PUBLIC_KEY_BYTES : 0;
+        int end = NICKNAME_OFFSET + nickLength + keyLength;
+        if (length < end) {
+            return refused("truncated hello: public key of " + (length - NICKNAME_OFFSET - nickLength)
+                    + " bytes, expected 32");
+        }
+        if (length > end) {
+            return refused("hello has " + (length - end) + " trailing bytes");
         }
         String nickname;
         try {
@@ -129,8 +208,10 @@ public record Hello(VersionRange versions, PeerName name, long incarnation, long
         } catch (CharacterCodingException e) {
             return refused("hello nickname is not UTF-8");
         }
+        byte[] publicKey = new byte[keyLength];
+        frame.getBytes(start + NICKNAME_OFFSET + nickLength, publicKey);
         return new Decoding.Decoded<>(new Hello(theirs, new PeerName(name), incarnation, connectionId, udpPort,
-                nickname));
+                nickname, (flags & FLAG_TRUSTS_YOU) != 0, publicKey));
     }
 
     private static Decoding<Hello> refused(String reason) {

@@ -22,28 +22,47 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
+import weft.crypto.EphemeralKeyPair;
+import weft.crypto.SessionKeys;
+import weft.gossip.channel.ChannelMessage;
+import weft.gossip.channel.Gossip;
+import weft.gossip.channel.GossipChannels;
+import weft.gossip.channel.Gossiper;
+import weft.gossip.topology.PeerLink;
+import weft.gossip.topology.PeerRecord;
+import weft.gossip.topology.Routes;
+import weft.gossip.topology.Topology;
+import weft.gossip.topology.TopologyGossip;
+import weft.gossip.topology.TopologyMessage;
 
 /**
- * The mesh transport: listens for peers on TCP, dials the targets the {@link ConnectionMaker} picks,
- * exchanges hellos, keeps one connection per peer, heartbeats, and tells the {@link MeshListener}
- * who is connected.
+ * The mesh: listens for peers on TCP, dials the targets the {@link ConnectionMaker} picks (and, with
+ * discovery, the peers the topology tells of), runs the {@link HandshakeHandler} (authenticated and
+ * encrypted when a password is set), keeps one connection per peer, heartbeats, gossips the
+ * {@link Topology}, computes {@link Routes}, carries gossip channels, and tells the
+ * {@link MeshListener} who is connected and how to route.
  *
  * <p>Threads: sockets live on one Netty event loop thread; all mesh state (connections, targets,
  * the connection maker) is owned by the {@link MeshLoop} thread, which is also the only thread that
@@ -53,6 +72,11 @@ import java.util.random.RandomGenerator;
 public final class Mesh implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Mesh.class.getName());
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** A burst of topology changes costs one route computation per this much time. */
+    static final Duration ROUTES_DEBOUNCE = Duration.ofMillis(100);
+    private static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration FORGET_AFTER = Duration.ofMinutes(1);
+    private static final Duration GOSSIP_INTERVAL = Duration.ofSeconds(30);
 
     private final PeerIdentity self;
     private final MeshConfig config;
@@ -63,6 +87,17 @@ public final class Mesh implements AutoCloseable {
     private final Channel server;
     private final MeshLoop loop;
     private final ConnectionMaker maker;
+    private final SecureRandom keyRandom = new SecureRandom(); // thread-safe; ephemeral keys on both threads
+    // mesh loop only, after construction
+    private final Topology topology;
+    private final TopologyGossip topologyGossip;
+    private final GossipChannels channels;
+    private Routes routes;
+    private boolean routesDirty;
+    private Instant routesDue;
+    private final Set<PeerName> channelsPending = new TreeSet<>();
+    private boolean drainQueued;
+    private final Map<String, PeerName> discovered = new TreeMap<>(); // target -> the peer it was learned for
 
     // mesh loop only
     private final Map<Channel, Connection> connections = new LinkedHashMap<>();
@@ -77,15 +112,19 @@ public final class Mesh implements AutoCloseable {
         final String target; // the target it was dialled for; null if inbound
         final InetSocketAddress remoteAddress;
         final Hello ours;
-        Hello theirs; // null until the hello arrived
+        final Optional<EphemeralKeyPair> ephemeral;
+        Hello theirs; // null until the handshake succeeded
+        boolean encrypted;
+        Optional<SleeveKeys> sleeveKeys = Optional.empty();
         MeshStatus.State state = MeshStatus.State.HANDSHAKING;
         Instant since;
         boolean settled; // its target has been told the attempt's outcome
 
         Connection(Channel channel, boolean outbound, String target, InetSocketAddress remoteAddress, Hello ours,
-                Instant since) {
+                Optional<EphemeralKeyPair> ephemeral, Instant since) {
             this.channel = channel;
             this.ours = ours;
+            this.ephemeral = ephemeral;
             this.outbound = outbound;
             this.target = target;
             this.remoteAddress = remoteAddress;
@@ -94,7 +133,7 @@ public final class Mesh implements AutoCloseable {
 
         ConnectedPeer peer() {
             return new ConnectedPeer(theirs.name(), theirs.nickname(), theirs.incarnation(), remoteAddress,
-                    theirs.udpPort(), outbound);
+                    theirs.udpPort(), outbound, encrypted, sleeveKeys);
         }
 
         Admission.Candidate candidate() {
@@ -116,10 +155,24 @@ public final class Mesh implements AutoCloseable {
         Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         Class<? extends SocketChannel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         this.maker = new ConnectionMaker(clock, random, config.connections(), this::dial);
+        // the cores exist before the loop thread starts, so its first tick finds them
+        Instant now = clock.instant();
+        this.topology = new Topology(self, random);
+        this.topologyGossip = new TopologyGossip(topology, this::localLinks, this::sendTopology, random,
+                ANTI_ENTROPY_INTERVAL, FORGET_AFTER, now);
+        this.routes = Routes.compute(topology);
+        this.channels = new GossipChannels(routes, random, this::onChannelPending, GOSSIP_INTERVAL, now);
         this.loop = new MeshLoop("mesh-loop", config.tick(), this::tick);
-        this.dialer = new Bootstrap().group(group).channel(clientClass)
+        Bootstrap dialer = new Bootstrap().group(group).channel(clientClass)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.handshakeTimeout().toMillis());
+        InetAddress bindIp = config.bind().getAddress();
+        if (bindIp != null && !bindIp.isAnyLocalAddress()) {
+            // dial from the address we listen on, so the address peers see (and tell others of, for
+            // discovery) is one where we can be reached
+            dialer.localAddress(new InetSocketAddress(bindIp, 0));
+        }
+        this.dialer = dialer;
         ChannelFuture bound = new ServerBootstrap().group(group).channel(serverClass)
                 .option(ChannelOption.SO_REUSEADDR, true) // a restarted router rebinds despite TIME_WAIT
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -154,8 +207,12 @@ public final class Mesh implements AutoCloseable {
     public static Mesh start(PeerIdentity self, MeshConfig config, MeshListener listener, InstantSource clock,
             RandomGenerator random) throws IOException {
         Mesh mesh = new Mesh(self, config, listener, clock, random);
-        LOG.log(Level.INFO, "mesh {0}({1}) listening on {2}, incarnation {3}", self.name(), self.nickname(),
-                mesh.localAddress().getAddress().getHostAddress() + ":" + mesh.localAddress().getPort(), Long.toUnsignedString(self.incarnation(), 16));
+        LOG.log(Level.INFO, "mesh {0}({1}) listening on {2}, incarnation {3}, {4}, discovery {5}", self.name(),
+                self.nickname(), mesh.localAddress().getAddress().getHostAddress() + ":" + mesh.localAddress().getPort(),
+                Long.toUnsignedString(self.incarnation(), 16),
+                config.password().isPresent() ? "encrypted (password set)" : "unencrypted (no password)",
+                config.discovery() ? "on" : "off");
+        mesh.loop.execute(mesh::publishRoutes); // the listener hears the (trivial) routes once at start
         return mesh;
     }
 
@@ -209,17 +266,38 @@ public final class Mesh implements AutoCloseable {
         });
     }
 
-    /** A snapshot of connections and targets. */
+    /** A snapshot of connections, targets, topology and routes. */
     public CompletableFuture<MeshStatus> status() {
         return loop.call(() -> {
             List<MeshStatus.Connection> snapshot = new ArrayList<>(connections.size());
             for (Connection c : connections.values()) {
                 Optional<Hello> hello = Optional.ofNullable(c.theirs);
                 snapshot.add(new MeshStatus.Connection(hello.map(Hello::name), hello.map(Hello::nickname),
-                        c.remoteAddress, c.outbound, c.state, c.since));
+                        c.remoteAddress, c.outbound, c.state, c.since, c.encrypted, c.sleeveKeys.isPresent()));
             }
-            return new MeshStatus(self, snapshot, maker.status());
+            return new MeshStatus(self, snapshot, maker.status(), List.copyOf(topology.records().values()), routes,
+                    config.password().isPresent());
         });
+    }
+
+    /**
+     * Registers a gossip channel (IP allocation, DNS). The gossiper is called on the mesh loop; the
+     * returned {@link Gossip} may be called from any thread. Blocks until registered.
+     *
+     * @throws IllegalStateException if {@code name} is already registered
+     */
+    public Gossip registerChannel(String name, Gossiper gossiper) {
+        if (loop.inLoop()) {
+            return new GossipProxy(loop, channels.register(name, gossiper));
+        }
+        try {
+            return new GossipProxy(loop, loop.call(() -> channels.register(name, gossiper)).join());
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause; // the caller's mistake, e.g. a name registered twice: rethrow it as such
+            }
+            throw e;
+        }
     }
 
     // ---- mesh loop ----
@@ -246,9 +324,174 @@ public final class Mesh implements AutoCloseable {
     }
 
     private void tick() {
-        if (!closing) {
-            maker.tick();
+        if (closing) {
+            return;
         }
+        maker.tick();
+        // the gossip cores are cheap when idle, so they run every loop tick: deltas leave within one tick
+        Instant now = clock.instant();
+        List<PeerName> forgotten = topologyGossip.tick(now);
+        channels.tick(now);
+        if (!forgotten.isEmpty()) {
+            LOG.log(Level.INFO, "forgot unreachable peers {0}", forgotten);
+            discovered.entrySet().removeIf(e -> forgotten.contains(e.getValue()) && forgetTarget(e.getKey()));
+            listener.onPeersForgotten(forgotten);
+            topologyChanged();
+        }
+        if (routesDirty && !now.isBefore(routesDue)) {
+            routesDirty = false;
+            publishRoutes();
+            discover();
+        }
+    }
+
+    private boolean forgetTarget(String target) {
+        maker.forget(target);
+        complete(target, new ConnectOutcome.Failed("peer forgotten"));
+        return true;
+    }
+
+    /** Something in the topology changed: recompute routes once the burst is over. */
+    private void topologyChanged() {
+        if (!routesDirty) {
+            routesDirty = true;
+            routesDue = clock.instant().plus(ROUTES_DEBOUNCE);
+        }
+    }
+
+    private void publishRoutes() {
+        routes = Routes.compute(topology);
+        channels.routes(routes);
+        listener.onRoutesChanged(routes);
+    }
+
+    /** Our links for our own record: the established connections. */
+    private List<PeerLink> localLinks() {
+        List<PeerLink> links = new ArrayList<>(established.size());
+        for (Connection c : established.values()) {
+            links.add(new PeerLink(c.theirs.name(), hostAndPort(c.remoteAddress), c.outbound, true));
+        }
+        return links;
+    }
+
+    private void sendTopology(PeerName neighbour, TopologyMessage message) {
+        Connection c = established.get(neighbour);
+        if (c != null) {
+            c.channel.writeAndFlush(new MeshMessage.OfTopology(message)); // a lost one is repaired by anti-entropy
+        }
+    }
+
+    private void onChannelPending(PeerName neighbour) {
+        channelsPending.add(neighbour);
+        if (!drainQueued) {
+            drainQueued = true; // after the current task, so a burst of wakeups is one drain
+            loop.execute(this::drainChannels);
+        }
+    }
+
+    private void drainChannels() {
+        drainQueued = false;
+        for (PeerName neighbour : List.copyOf(channelsPending)) {
+            drainChannel(neighbour);
+        }
+    }
+
+    /** Writes what is pending for {@code neighbour} while its connection takes it; the rest stays merged. */
+    private void drainChannel(PeerName neighbour) {
+        Connection c = established.get(neighbour);
+        if (c == null) {
+            channelsPending.remove(neighbour);
+            while (channels.poll(neighbour).isPresent()) {
+                // nobody to write to: drop, as GossipChannels.routes does for vanished neighbours
+            }
+            return;
+        }
+        boolean wrote = false;
+        while (c.channel.isWritable()) {
+            Optional<ChannelMessage> next = channels.poll(neighbour);
+            if (next.isEmpty()) {
+                channelsPending.remove(neighbour);
+                break;
+            }
+            c.channel.write(new MeshMessage.OfChannel(next.get()));
+            wrote = true;
+        }
+        if (wrote) {
+            c.channel.flush();
+        }
+    }
+
+    private void onMessage(Connection connection, MeshMessage message) {
+        if (connection.state != MeshStatus.State.ESTABLISHED || established.get(connection.theirs.name()) != connection) {
+            return; // a replaced connection's last words
+        }
+        PeerName from = connection.theirs.name();
+        switch (message) {
+            case MeshMessage.OfTopology(TopologyMessage topologyMessage) -> {
+                topologyGossip.onMessage(from, topologyMessage);
+                if (topologyMessage instanceof TopologyMessage.Update) {
+                    topologyChanged();
+                }
+            }
+            case MeshMessage.OfChannel(ChannelMessage channelMessage) -> channels.onMessage(from, channelMessage);
+            case MeshMessage.Heartbeat _ -> { } // consumed by HeartbeatHandler; harmless if one slips by
+            case MeshMessage.Confirm _ -> CloseReason.close(connection.channel, "confirmation after the handshake");
+        }
+    }
+
+    /**
+     * Dials peers the topology tells of: for a link its owner dialled, the address it dialled; for
+     * one it accepted, the peer's IP on the default port. Skips ourselves and peers we are connected
+     * to or already dialling; drops discovered targets whose peer is now connected another way.
+     */
+    private void discover() {
+        if (!config.discovery()) {
+            return;
+        }
+        discovered.entrySet().removeIf(e -> established.containsKey(e.getValue())
+                && !maker.status().stream().anyMatch(t -> t.target().equals(e.getKey())
+                        && t.state() == ConnectionMaker.State.CONNECTED)
+                && forgetTarget(e.getKey()));
+        for (PeerRecord record : topology.records().values()) {
+            if (record.name().equals(self.name())) {
+                continue;
+            }
+            for (PeerLink link : record.links()) {
+                PeerName peer = link.peer();
+                if (peer.equals(self.name()) || established.containsKey(peer) || discovered.containsValue(peer)) {
+                    continue;
+                }
+                Optional<InetSocketAddress> address = literalAddress(link.remoteAddress(), link.outbound());
+                if (address.isEmpty() || address.get().equals(localAddress())) {
+                    continue;
+                }
+                String target = hostAndPort(address.get());
+                if (maker.add(target, address.get())) {
+                    discovered.put(target, peer);
+                    LOG.log(Level.INFO, "discovered {0} at {1} from the record of {2}({3})", peer, target,
+                            record.name(), record.nickname());
+                }
+            }
+        }
+    }
+
+    /** An {@code ip:port} from a peer's record, never looked up in DNS (it is untrusted text). */
+    private static Optional<InetSocketAddress> literalAddress(String text, boolean dialled) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || !text.substring(0, colon).matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            return Optional.empty();
+        }
+        try {
+            InetAddress ip = InetAddress.getByName(text.substring(0, colon)); // a literal: no lookup
+            int port = dialled ? Integer.parseInt(text.substring(colon + 1)) : MeshConfig.DEFAULT_PORT;
+            return port < 1 || port > 0xffff ? Optional.empty() : Optional.of(new InetSocketAddress(ip, port));
+        } catch (java.net.UnknownHostException | NumberFormatException e) {
+            return Optional.empty(); // garbage in a peer's record: nothing to dial
+        }
+    }
+
+    private static String hostAndPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     /** The connection maker's outbox. */
@@ -256,15 +499,17 @@ public final class Mesh implements AutoCloseable {
         if (closing) {
             return; // the group is shutting down; the attempt would only be rejected
         }
-        Hello ours = newHello();
+        Optional<EphemeralKeyPair> ephemeral = newEphemeral();
+        Hello ours = newHello(address.getAddress(), ephemeral);
         ChannelFuture connecting = dialer.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                installHandlers(channel, ours);
+                installHandlers(channel, ours, ephemeral, true);
             }
         }).connect(address);
-        // the channel's hello and close events are queued behind this task, so they find it registered
-        Connection connection = new Connection(connecting.channel(), true, target, address, ours, clock.instant());
+        // the channel's handshake and close events are queued behind this task, so they find it registered
+        Connection connection = new Connection(connecting.channel(), true, target, address, ours, ephemeral,
+                clock.instant());
         connections.put(connection.channel, connection);
         // Netty may complete the close future before it fails the connect future: wait for both, so a
         // refused dial is reported as refused rather than as a close
@@ -288,8 +533,12 @@ public final class Mesh implements AutoCloseable {
         reportConnectionsInUse();
     }
 
-    private void onHello(Connection connection, Hello theirs) {
+    private void onEstablished(Connection connection, Hello theirs, Optional<SessionKeys> keys) {
         connection.theirs = theirs;
+        connection.encrypted = keys.isPresent();
+        // the sleeve may skip sealing only when both ends trust each other's address
+        boolean bothTrust = connection.ours.trustsYou() && theirs.trustsYou();
+        connection.sleeveKeys = keys.filter(k -> !bothTrust).map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive()));
         Optional<Connection> current = Optional.ofNullable(established.get(theirs.name()));
         Admission.Verdict verdict = Admission.judge(self, connection.candidate(), current.map(Connection::candidate));
         switch (verdict) {
@@ -311,6 +560,7 @@ public final class Mesh implements AutoCloseable {
                     CloseReason.close(old.channel, reason);
                     LOG.log(Level.INFO, "disconnected from {0}: {1}", describe(old), reason);
                     listener.onPeerDisconnected(theirs.name(), reason);
+                    topologyGossip.onDisconnected(theirs.name());
                 });
                 connection.state = MeshStatus.State.ESTABLISHED;
                 connection.since = clock.instant();
@@ -318,6 +568,12 @@ public final class Mesh implements AutoCloseable {
                 settle(connection, Settlement.CONNECTED, null);
                 LOG.log(Level.INFO, "connected to {0}", describe(connection));
                 listener.onPeerConnected(connection.peer());
+                topologyGossip.onConnected(theirs.name());
+                topologyGossip.selfChanged();
+                topologyChanged();
+                if (!channelsPending.isEmpty()) {
+                    drainChannels(); // a neighbour's pending data may have waited for this connection
+                }
             }
         }
         reportConnectionsInUse();
@@ -333,9 +589,17 @@ public final class Mesh implements AutoCloseable {
             LOG.log(Level.INFO, "disconnected from {0}: {1}", describe(connection), reason);
             listener.onPeerDisconnected(peer, reason);
             maker.onPeerLost(peer, reason);
+            topologyGossip.onDisconnected(peer);
+            topologyGossip.selfChanged();
+            topologyChanged();
         } else if (!connection.settled && connection.target != null) {
+            // a refused handshake (password mismatch, one-sided password) is an ordinary failed
+            // attempt: the target waits the normal backoff, never less
             LOG.log(Level.WARNING, "connection to {0} failed: {1}", connection.target, reason);
             settle(connection, Settlement.FAILED, reason);
+        } else if (connection.target == null && !reason.equals(CloseReason.CLOSED_BY_PEER)
+                && !reason.equals("mesh closing")) {
+            LOG.log(Level.WARNING, "connection from {0} failed: {1}", hostAndPort(connection.remoteAddress), reason);
         }
         reportConnectionsInUse();
         tick(); // a lost peer is redialled now, and a freed slot is used now
@@ -387,36 +651,73 @@ public final class Mesh implements AutoCloseable {
     private static String describe(Connection c) {
         String address = c.remoteAddress.getAddress().getHostAddress() + ":" + c.remoteAddress.getPort();
         String who = c.theirs == null ? address : c.theirs.name() + "(" + c.theirs.nickname() + ") at " + address;
-        return who + (c.outbound ? ", outbound" : ", inbound");
+        return who + (c.outbound ? ", outbound" : ", inbound")
+                + (c.theirs == null ? "" : c.encrypted ? ", encrypted" : ", unencrypted")
+                + (c.encrypted && c.sleeveKeys.isEmpty() ? " (sleeve in the clear: trusted both ways)" : "");
     }
 
     // ---- Netty event loop ----
 
     private void accepted(SocketChannel channel) {
-        Hello ours = newHello();
-        Connection connection = new Connection(channel, false, null, channel.remoteAddress(), ours, clock.instant());
-        loop.execute(() -> onAccepted(connection)); // queued before any hello or close of this channel
-        installHandlers(channel, ours);
+        Optional<EphemeralKeyPair> ephemeral = newEphemeral();
+        Hello ours = newHello(channel.remoteAddress().getAddress(), ephemeral);
+        Connection connection = new Connection(channel, false, null, channel.remoteAddress(), ours, ephemeral,
+                clock.instant());
+        loop.execute(() -> onAccepted(connection)); // queued before any handshake or close event of this channel
+        installHandlers(channel, ours, ephemeral, false);
     }
 
-    private Hello newHello() {
+    private Optional<EphemeralKeyPair> newEphemeral() {
+        // fresh per connection: a recorded session stays secret even if the password leaks later
+        return config.password().map(p -> EphemeralKeyPair.generate(keyRandom));
+    }
+
+    private Hello newHello(InetAddress remote, Optional<EphemeralKeyPair> ephemeral) {
         // the connection id is this side's random half of the tie-break uid; it need not be reproducible,
         // and this runs on Netty's thread as well as the loop's
-        return Hello.of(self, ThreadLocalRandom.current().nextLong(), config.udpPort());
+        return Hello.of(self, ThreadLocalRandom.current().nextLong(), config.udpPort(), config.trusts(remote),
+                ephemeral.map(EphemeralKeyPair::publicKey).orElse(new byte[0]));
     }
 
-    private void installHandlers(SocketChannel channel, Hello ours) {
+    /**
+     * The pipeline: {@code frames} (length framing in) → {@code lengths} (framing out) → [{@code sealing}
+     * once both have a password] → {@code handshake}, which replaces itself with {@code messages} →
+     * {@code idle} → {@code heartbeat} → {@code adapter} (to the mesh loop) → {@code errors}.
+     */
+    private void installHandlers(SocketChannel channel, Hello ours, Optional<EphemeralKeyPair> ephemeral,
+            boolean outbound) {
         channel.pipeline()
                 .addLast("frames", new MeshFrameDecoder())
                 .addLast("lengths", MeshFrameDecoder.encoder())
-                .addLast("hello", new HelloHandler(ours, config.handshakeTimeout(), config.heartbeatInterval(),
-                        config.silenceLimit(), theirs -> loop.execute(() -> {
-                            Connection connection = connections.get(channel);
-                            if (connection != null) {
-                                onHello(connection, theirs);
+                .addLast("handshake", new HandshakeHandler(ours, config.password(), ephemeral, outbound, clock,
+                        config.handshakeTimeout(), config.heartbeatInterval(), config.silenceLimit(),
+                        (theirs, keys) -> onLoop(channel, c -> onEstablished(c, theirs, keys))))
+                .addLast("adapter", new MeshMessageAdapter(new MeshMessageAdapter.Listener() {
+                    @Override
+                    public void onMessage(MeshMessage message) {
+                        onLoop(channel, c -> Mesh.this.onMessage(c, message));
+                    }
+
+                    @Override
+                    public void onWritable() {
+                        onLoop(channel, c -> {
+                            if (c.theirs != null && channelsPending.contains(c.theirs.name())) {
+                                drainChannel(c.theirs.name());
                             }
-                        })))
+                        });
+                    }
+                }))
                 .addLast("errors", new ErrorCloser());
+    }
+
+    /** Runs {@code task} on the mesh loop with the channel's connection, if it is still one of ours. */
+    private void onLoop(Channel channel, java.util.function.Consumer<Connection> task) {
+        loop.execute(() -> {
+            Connection connection = connections.get(channel);
+            if (connection != null) {
+                task.accept(connection);
+            }
+        });
     }
 
     private static String describeConnectFailure(Throwable cause) {

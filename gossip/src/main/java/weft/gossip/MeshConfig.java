@@ -1,7 +1,11 @@
 package weft.gossip;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import weft.crypto.PasswordKey;
 
 /**
  * Settings of the mesh transport. Start from {@link #DEFAULT} and change what differs.
@@ -14,19 +18,25 @@ import java.time.Duration;
  * @param heartbeatInterval a heartbeat goes out after this long without writing
  * @param silenceLimit      a connection with nothing read for this long is closed
  * @param connections       retry and limit settings of the {@link ConnectionMaker}
- * @param tick              how often the mesh loop gives the connection maker a turn
+ * @param tick              how often the mesh loop gives the connection maker and the gossip cores a turn
+ * @param password          when present, peers must have the same password; the control plane and
+ *                          (unless both sides trust each other) the sleeve are encrypted
+ * @param trustedSubnets    peers whose address is in one of these need no sleeve encryption from us
+ * @param discovery         whether to dial peers learned from the topology
  */
 public record MeshConfig(InetSocketAddress bind, int udpPort, Duration handshakeTimeout, Duration heartbeatInterval,
-        Duration silenceLimit, ConnectionMaker.Settings connections, Duration tick) {
+        Duration silenceLimit, ConnectionMaker.Settings connections, Duration tick, Optional<PasswordKey> password,
+        List<Subnet> trustedSubnets, boolean discovery) {
     /** Weave's port for both control TCP and sleeve UDP. */
     public static final int DEFAULT_PORT = 6783;
     private static final Duration HEARTBEAT = Duration.ofSeconds(5);
     /** Listen on 0.0.0.0:6783, 5 s heartbeats, closed after 3 silent intervals, 10 s handshakes. */
     public static final MeshConfig DEFAULT = new MeshConfig(new InetSocketAddress(DEFAULT_PORT), DEFAULT_PORT,
             Duration.ofSeconds(10), HEARTBEAT, HEARTBEAT.multipliedBy(3), ConnectionMaker.Settings.DEFAULT,
-            Duration.ofMillis(100));
+            Duration.ofMillis(100), Optional.empty(), List.of(), true);
 
     public MeshConfig {
+        trustedSubnets = List.copyOf(trustedSubnets);
         if (udpPort < 1 || udpPort > 0xffff) {
             throw new IllegalArgumentException("bad sleeve UDP port " + udpPort);
         }
@@ -37,27 +47,54 @@ public record MeshConfig(InetSocketAddress bind, int udpPort, Duration handshake
     }
 
     public MeshConfig withBind(InetSocketAddress newBind) {
-        return new MeshConfig(newBind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick);
+        return new MeshConfig(newBind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick, password,
+                trustedSubnets, discovery);
     }
 
     public MeshConfig withUdpPort(int newUdpPort) {
-        return new MeshConfig(bind, newUdpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick);
+        return new MeshConfig(bind, newUdpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick, password,
+                trustedSubnets, discovery);
     }
 
     /** Heartbeats every {@code interval}, silence limit three intervals. */
     public MeshConfig withHeartbeat(Duration interval) {
-        return new MeshConfig(bind, udpPort, handshakeTimeout, interval, interval.multipliedBy(3), connections, tick);
+        return new MeshConfig(bind, udpPort, handshakeTimeout, interval, interval.multipliedBy(3), connections, tick,
+                password, trustedSubnets, discovery);
     }
 
     public MeshConfig withHandshakeTimeout(Duration timeout) {
-        return new MeshConfig(bind, udpPort, timeout, heartbeatInterval, silenceLimit, connections, tick);
+        return new MeshConfig(bind, udpPort, timeout, heartbeatInterval, silenceLimit, connections, tick, password,
+                trustedSubnets, discovery);
     }
 
     public MeshConfig withConnections(ConnectionMaker.Settings settings) {
-        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, settings, tick);
+        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, settings, tick, password,
+                trustedSubnets, discovery);
     }
 
     public MeshConfig withTick(Duration newTick) {
-        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, newTick);
+        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, newTick, password,
+                trustedSubnets, discovery);
+    }
+
+    /** Requires peers to share this password (empty: no password, plaintext control plane). */
+    public MeshConfig withPassword(Optional<PasswordKey> newPassword) {
+        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
+                newPassword, trustedSubnets, discovery);
+    }
+
+    public MeshConfig withTrustedSubnets(List<Subnet> subnets) {
+        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
+                password, subnets, discovery);
+    }
+
+    public MeshConfig withDiscovery(boolean newDiscovery) {
+        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
+                password, trustedSubnets, newDiscovery);
+    }
+
+    /** Whether {@code address} is in one of our trusted subnets. */
+    public boolean trusts(InetAddress address) {
+        return trustedSubnets.stream().anyMatch(subnet -> subnet.contains(address));
     }
 }

@@ -12,8 +12,14 @@ import io.netty.handler.codec.LengthFieldPrepender;
  * <p>One instance per channel; runs on the channel's event loop.
  */
 public final class MeshFrameDecoder extends LengthFieldBasedFrameDecoder {
-    /** Largest payload a peer may send; far above a hello or heartbeat, small enough to be harmless. */
-    public static final int MAX_FRAME_BYTES = 64 * 1024;
+    /**
+     * Largest payload a peer may send, checked before anything is allocated. It must hold the largest
+     * message we send: a gossip channel payload of up to {@link weft.gossip.channel.ChannelCodec#MAX_PAYLOAD}
+     * (1 MiB) with its channel and peer names, the tag and the sealing overhead. Topology messages are
+     * smaller: a digest of 4096 peers is about 90 KiB, and an update of 64 records of 100 links (the
+     * default connection limit) about 400 KiB.
+     */
+    public static final int MAX_FRAME_BYTES = weft.gossip.channel.ChannelCodec.MAX_PAYLOAD + 64 * 1024;
     static final int LENGTH_FIELD_BYTES = 4;
 
     public MeshFrameDecoder() {

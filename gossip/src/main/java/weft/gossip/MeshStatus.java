@@ -4,34 +4,43 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import weft.gossip.topology.PeerRecord;
+import weft.gossip.topology.Routes;
 
 /**
  * A snapshot of the mesh transport for the status API.
  *
  * <p>Immutable value; thread-safe.
+ *
+ * @param peers     the topology: every peer record we hold, sorted by name, ours included
+ * @param routes    the routes computed from it
+ * @param encrypted whether a password is configured (every connection is then encrypted)
  */
 public record MeshStatus(PeerIdentity self, List<Connection> connections,
-        List<ConnectionMaker.TargetStatus> targets) {
+        List<ConnectionMaker.TargetStatus> targets, List<PeerRecord> peers, Routes routes, boolean encrypted) {
     public MeshStatus {
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
+        peers = List.copyOf(peers);
     }
 
     /** Where a connection is in its life. */
     public enum State {
-        /** TCP connect or hello exchange in progress. */
+        /** TCP connect or handshake in progress. */
         HANDSHAKING,
-        /** Hellos exchanged and admitted; heartbeats flow. */
+        /** Handshake done and admitted; heartbeats flow. */
         ESTABLISHED
     }
 
     /**
      * One connection. {@code peer} and {@code nickname} are empty until the peer's hello arrives.
      *
-     * @param since when the connection entered {@code state}
+     * @param since         when the connection entered {@code state}
+     * @param encrypted     whether the control connection is sealed; false until established
+     * @param dataEncrypted whether the sleeve seals this peer's datagrams; false until established
      */
     public record Connection(Optional<PeerName> peer, Optional<String> nickname, InetSocketAddress remoteAddress,
-            boolean outbound, State state, Instant since) {}
+            boolean outbound, State state, Instant since, boolean encrypted, boolean dataEncrypted) {}
 
     /** The established connections. */
     public List<Connection> established() {

@@ -8,8 +8,8 @@ import java.util.OptionalInt;
  * <p>Immutable value; thread-safe.
  */
 public record VersionRange(int min, int max) {
-    /** What this build speaks. */
-    public static final VersionRange SUPPORTED = new VersionRange(1, 1);
+    /** What this build speaks: 2 added hello flags, the public key and sealed frames; 1 is not spoken. */
+    public static final VersionRange SUPPORTED = new VersionRange(2, 2);
 
     public VersionRange {
         if (min < 1 || max > 255 || min > max) {

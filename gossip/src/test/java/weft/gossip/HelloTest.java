@@ -49,8 +49,8 @@ class HelloTest {
     @Test
     void shouldRefuseAPeerWithNoCommonVersionWhateverFollows() {
         ByteBuf buf = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
-        buf.setByte(Hello.VERSIONS_OFFSET, 2).setByte(Hello.VERSIONS_OFFSET + 1, 3);
-        assertEquals("no common protocol version: we speak 1..1, peer speaks 2..3", refusal(decode(buf)));
+        buf.setByte(Hello.VERSIONS_OFFSET, 3).setByte(Hello.VERSIONS_OFFSET + 1, 4);
+        assertEquals("no common protocol version: we speak 2..2, peer speaks 3..4", refusal(decode(buf)));
     }
 
     @Test
@@ -78,6 +78,48 @@ class HelloTest {
         ByteBuf buf = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
         buf.setByte(Hello.NICKNAME_OFFSET, 0xff);
         assertEquals("hello nickname is not UTF-8", refusal(decode(buf)));
+    }
+
+    static final Hello SECURE = new Hello(VersionRange.SUPPORTED, PeerName.parse("7a:31:c4:02:9e:0e"),
+            0x1122334455667788L, -5L, 6783, "host-b", true, new byte[] {
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                29, 30, 31, 32});
+
+    @Test
+    void shouldRoundTripFlagsAndThePublicKey() {
+        ByteBuf encoded = SECURE.encode(UnpooledByteBufAllocator.DEFAULT);
+        assertEquals(Hello.FLAG_PASSWORD | Hello.FLAG_TRUSTS_YOU, encoded.getUnsignedByte(Hello.FLAGS_OFFSET));
+        assertEquals(new Decoding.Decoded<>(SECURE), decode(encoded));
+        Hello trustOnly = new Hello(VersionRange.SUPPORTED, HELLO.name(), 1, 2, 3, "t", true, new byte[0]);
+        assertEquals(new Decoding.Decoded<>(trustOnly), decode(trustOnly.encode(UnpooledByteBufAllocator.DEFAULT)));
+    }
+
+    @Test
+    void shouldRefuseAMissingKeyAndUnknownFlags() {
+        ByteBuf encoded = SECURE.encode(UnpooledByteBufAllocator.DEFAULT);
+        int length = encoded.readableBytes();
+        assertEquals("truncated hello: public key of 31 bytes, expected 32",
+                refusal(decode(encoded.retainedSlice(0, length - 1))));
+        ByteBuf flagged = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
+        flagged.setByte(Hello.FLAGS_OFFSET, 0x04);
+        assertEquals("hello with unknown flags 0x4", refusal(decode(flagged)));
+        ByteBuf stripped = SECURE.encode(UnpooledByteBufAllocator.DEFAULT);
+        stripped.setByte(Hello.FLAGS_OFFSET, Hello.FLAG_TRUSTS_YOU); // the key is now trailing garbage
+        assertEquals("hello has 32 trailing bytes", refusal(decode(stripped)));
+        encoded.release();
+    }
+
+    @Property(seed = "20250101")
+    void shouldNeverThrowOnMutatedSecureHellos(@ForAll @Size(min = 1, max = 8) int[] positions, @ForAll byte value,
+            @ForAll @Size(max = 40) byte[] tail) {
+        ByteBuf encoded = SECURE.encode(UnpooledByteBufAllocator.DEFAULT);
+        ByteBuf buf = Unpooled.buffer().writeBytes(encoded);
+        encoded.release();
+        for (int position : positions) {
+            buf.setByte(Math.floorMod(position, buf.readableBytes()), value);
+        }
+        buf.writeBytes(tail);
+        decode(buf);
     }
 
     @Property(seed = "20250101")

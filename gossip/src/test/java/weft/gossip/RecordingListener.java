@@ -1,6 +1,9 @@
 package weft.gossip;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import weft.gossip.topology.Routes;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +23,31 @@ public final class RecordingListener implements MeshListener {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>(); // test fixture: a handful of events
+    private final BlockingQueue<Routes> routes = new LinkedBlockingQueue<>(); // kept apart: tests wait on them apart
+
+    @Override
+    public void onRoutesChanged(Routes newRoutes) {
+        routes.add(newRoutes);
+    }
+
+    @Override
+    public void onPeersForgotten(List<PeerName> peers) {
+        // not awaited by any test yet; connection events stay the only thing next() returns
+    }
+
+    /** Waits up to 10 s for routes that satisfy {@code wanted}, skipping earlier ones. */
+    public Routes awaitRoutes(Predicate<Routes> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            Routes next = routes.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                throw new AssertionError("no matching routes within " + WAIT);
+            }
+            if (wanted.test(next)) {
+                return next;
+            }
+        }
+    }
 
     @Override
     public void onPeerConnected(ConnectedPeer peer) {

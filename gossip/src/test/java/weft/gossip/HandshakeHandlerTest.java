@@ -16,13 +16,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class HelloHandlerTest {
+class HandshakeHandlerTest {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
     static final Hello OURS = new Hello(VersionRange.SUPPORTED, PeerName.parse("02:00:00:00:00:0a"), 1, 2, 6783, "a");
 
     final List<Hello> heard = new ArrayList<>();
     final EmbeddedChannel channel = new EmbeddedChannel(new MeshFrameDecoder(), MeshFrameDecoder.encoder(),
-            new HelloHandler(OURS, TIMEOUT, Duration.ofSeconds(5), Duration.ofSeconds(15), heard::add),
+            new HandshakeHandler(OURS, java.util.Optional.empty(), java.util.Optional.empty(), true,
+                    java.time.InstantSource.system(), TIMEOUT, Duration.ofSeconds(5), Duration.ofSeconds(15),
+                    (theirs, keys) -> {
+                        assertTrue(keys.isEmpty());
+                        heard.add(theirs);
+                    }),
             new ErrorCloser());
 
     @AfterEach
@@ -60,6 +65,15 @@ class HelloHandlerTest {
         channel.runPendingTasks();
         assertFalse(channel.isOpen());
         assertEquals("handshake timed out after 10000 ms", CloseReason.of(channel));
+    }
+
+    @Test
+    void shouldRefuseAPeerThatHasAPasswordWhenWeHaveNone() {
+        channel.writeInbound(framed(HelloTest.SECURE.encode(UnpooledByteBufAllocator.DEFAULT)));
+        assertFalse(channel.isOpen());
+        assertEquals("handshake refused: peer 7a:31:c4:02:9e:0e(host-b) requires a password and this router has none",
+                CloseReason.of(channel));
+        assertEquals(List.of(), heard);
     }
 
     @Test

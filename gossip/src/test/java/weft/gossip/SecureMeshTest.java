@@ -1,0 +1,189 @@
+package weft.gossip;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import weft.crypto.Argon2Cost;
+import weft.crypto.DatagramOpener;
+import weft.crypto.DatagramSealer;
+import weft.crypto.PasswordKey;
+
+/** Real meshes on 127.0.0.x with passwords and trusted subnets. Waits only on futures and listener events. */
+class SecureMeshTest {
+    static final PasswordKey SECRET = PasswordKey.derive("correct horse".toCharArray(), Argon2Cost.TESTING);
+    static final PasswordKey OTHER = PasswordKey.derive("battery staple".toCharArray(), Argon2Cost.TESTING);
+    static final MeshConfig CONFIG = MeshTest.CONFIG;
+
+    final SplittableRandom random = new SplittableRandom(2026);
+    final List<Mesh> meshes = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws InterruptedException {
+        for (Mesh mesh : meshes) {
+            mesh.close();
+        }
+    }
+
+    Mesh start(String nickname, MeshConfig config, MeshListener listener) throws IOException {
+        var self = new PeerIdentity(PeerName.random(random), random.nextLong(1, Long.MAX_VALUE), nickname);
+        Mesh mesh = Mesh.start(self, config, listener, InstantSource.system(), new SplittableRandom(random.nextLong()));
+        meshes.add(mesh);
+        return mesh;
+    }
+
+    static MeshConfig on(String ip) {
+        return CONFIG.withBind(new InetSocketAddress(ip, 0));
+    }
+
+    static String target(Mesh mesh) {
+        return mesh.localAddress().getAddress().getHostAddress() + ":" + mesh.localAddress().getPort();
+    }
+
+    static <T> T await(CompletableFuture<T> future) throws Exception {
+        return future.get(10, TimeUnit.SECONDS);
+    }
+
+    static String failure(ConnectOutcome outcome) {
+        return assertInstanceOf(ConnectOutcome.Failed.class, outcome).reason();
+    }
+
+    @Test
+    void shouldEncryptWithTheSamePasswordAndAgreeOnSleeveKeys() throws Exception {
+        var la = new RecordingListener();
+        var lb = new RecordingListener();
+        Mesh a = start("a", CONFIG.withPassword(Optional.of(SECRET)), la);
+        Mesh b = start("b", CONFIG.withPassword(Optional.of(SECRET)), lb);
+
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(b))));
+        ConnectedPeer bSeenByA = la.nextConnected();
+        ConnectedPeer aSeenByB = lb.nextConnected();
+        assertTrue(bSeenByA.encrypted());
+        assertTrue(aSeenByB.encrypted());
+        SleeveKeys aKeys = bSeenByA.sleeveKeys().orElseThrow();
+        SleeveKeys bKeys = aSeenByB.sleeveKeys().orElseThrow();
+
+        ByteBuffer header = ByteBuffer.wrap(new byte[] {1, 2, 3, 4});
+        ByteBuffer sealed = ByteBuffer.allocate(64);
+        aKeys.send().newSealer().seal(header.duplicate(), ByteBuffer.wrap("ping".getBytes()), sealed);
+        sealed.flip();
+        ByteBuffer opened = ByteBuffer.allocate(64);
+        assertEquals(DatagramOpener.Status.OK, bKeys.receive().newOpener().open(header.duplicate(), sealed, opened));
+        assertArrayEquals("ping".getBytes(), java.util.Arrays.copyOf(opened.array(), opened.position()));
+
+        MeshStatus status = await(a.status());
+        assertTrue(status.encrypted());
+        assertTrue(status.established().getFirst().encrypted());
+        assertTrue(status.established().getFirst().dataEncrypted());
+        assertEquals(4 + DatagramSealer.OVERHEAD, sealed.limit());
+    }
+
+    @Test
+    void shouldRefuseAWrongPasswordOnBothSides() throws Exception {
+        var la = new RecordingListener();
+        Mesh a = start("a", CONFIG.withPassword(Optional.of(SECRET)), la);
+        Mesh b = start("b", CONFIG.withPassword(Optional.of(OTHER)), new RecordingListener());
+        CompletableFuture<ConnectOutcome> fromB = b.connect(target(a));
+
+        assertEquals(SealingCodec.PASSWORD_MISMATCH, failure(await(a.connect(target(b)))));
+        assertEquals(SealingCodec.PASSWORD_MISMATCH, failure(await(fromB)));
+        assertEquals(Optional.of(SealingCodec.PASSWORD_MISMATCH),
+                await(a.status()).targets().getFirst().lastError());
+    }
+
+    @Test
+    void shouldSayWhichSideLacksThePassword() throws Exception {
+        Mesh secure = start("secure", CONFIG.withPassword(Optional.of(SECRET)), new RecordingListener());
+        Mesh clear = start("clear", CONFIG, new RecordingListener());
+        CompletableFuture<ConnectOutcome> fromClear = clear.connect(target(secure));
+
+        String secureSays = failure(await(secure.connect(target(clear))));
+        assertEquals("handshake refused: this router requires a password and peer " + clear.self().name()
+                + "(clear) has none", secureSays);
+        assertEquals("handshake refused: peer " + secure.self().name()
+                + "(secure) requires a password and this router has none", failure(await(fromClear)));
+        assertEquals(ConnectionMaker.State.WAITING, await(secure.status()).targets().getFirst().state(),
+                "refused like any failed attempt: retried after the normal backoff");
+    }
+
+    @Test
+    void shouldConnectInTheClearWithoutPasswords() throws Exception {
+        var la = new RecordingListener();
+        Mesh a = start("a", CONFIG, la);
+        Mesh b = start("b", CONFIG, new RecordingListener());
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(b))));
+        ConnectedPeer peer = la.nextConnected();
+        assertFalse(peer.encrypted());
+        assertEquals(Optional.empty(), peer.sleeveKeys());
+        assertFalse(await(a.status()).encrypted());
+    }
+
+    @Test
+    void shouldLeaveTheSleeveClearOnlyWhenBothTrustEachOther() throws Exception {
+        var trusting = CONFIG.withPassword(Optional.of(SECRET)).withTrustedSubnets(List.of(Subnet.parse("127.0.0.0/8")));
+        var la = new RecordingListener();
+        Mesh a = start("a", trusting, la);
+        Mesh b = start("b", trusting, new RecordingListener());
+        Mesh c = start("c", CONFIG.withPassword(Optional.of(SECRET)), new RecordingListener());
+
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(b))));
+        ConnectedPeer both = la.nextConnected();
+        assertTrue(both.encrypted(), "trust skips sleeve sealing, never control encryption");
+        assertEquals(Optional.empty(), both.sleeveKeys());
+
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(c))));
+        ConnectedPeer oneWay = la.nextConnected();
+        assertTrue(oneWay.encrypted());
+        assertTrue(oneWay.sleeveKeys().isPresent(), "c does not trust a, so their datagrams are sealed");
+    }
+
+    @Test
+    void shouldRouteThroughTheMiddleOfALineAndDiscoverTheEnds() throws Exception {
+        var la = new RecordingListener();
+        Mesh a = start("a", on("127.0.0.1").withDiscovery(false), la);
+        Mesh b = start("b", on("127.0.0.2").withDiscovery(false), new RecordingListener());
+        Mesh c = start("c", on("127.0.0.3").withDiscovery(false), new RecordingListener());
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(b))));
+        assertInstanceOf(ConnectOutcome.Connected.class, await(c.connect(target(b))));
+
+        PeerName cName = c.self().name();
+        var routes = la.awaitRoutes(r -> r.nextHop(cName).isPresent());
+        assertEquals(Optional.of(b.self().name()), routes.nextHop(cName));
+        for (Mesh mesh : List.of(a, b, c)) {
+            assertEquals(3, await(mesh.status()).peers().size());
+        }
+    }
+
+    @Test
+    void shouldConnectTheEndsOfALineWhenDiscoveryIsOn() throws Exception {
+        var la = new RecordingListener();
+        Mesh a = start("a", on("127.0.0.1"), la);
+        Mesh b = start("b", on("127.0.0.2"), new RecordingListener());
+        // c listens on the default port: b knows it only from an inbound link, i.e. as c's IP on 6783
+        Mesh c = start("c", CONFIG.withBind(new InetSocketAddress("127.0.0.3", MeshConfig.DEFAULT_PORT)),
+                new RecordingListener());
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(b))));
+        assertEquals(b.self().name(), la.nextConnected().name());
+        assertInstanceOf(ConnectOutcome.Connected.class, await(c.connect(target(b))));
+
+        assertEquals(c.self().name(), la.nextConnected().name());
+        PeerName cName = c.self().name();
+        assertEquals(Optional.of(cName), la.awaitRoutes(r -> r.nextHop(cName).equals(Optional.of(cName))).nextHop(cName));
+        assertTrue(await(a.status()).targets().stream().anyMatch(t -> t.target().equals("127.0.0.3:6783")));
+    }
+}
