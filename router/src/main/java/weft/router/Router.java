@@ -102,8 +102,8 @@ public final class Router implements RouterApi, AutoCloseable {
         try {
             router.build();
             return router;
-        } catch (IOException | RuntimeException e) {
-            router.close();
+        } catch (IOException | RuntimeException | Error e) {
+            router.close(); // started threads would otherwise keep a half-built router alive
             throw e;
         }
     }

@@ -18,7 +18,8 @@ public final class RouterMain {
         Router router;
         try {
             router = Router.start(config);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // This is the main thread's root: whatever stopped the start is the one line the operator needs.
             err.println("weft router: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         }

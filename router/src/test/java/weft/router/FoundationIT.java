@@ -185,8 +185,18 @@ class FoundationIT {
         assertTrue(reachable(containers.get(0), overlayAddress(2), SETTLE), "the router kept forwarding");
     }
 
+    /** The control for MeshIT's capture test: without a password the same capture does show the payload. */
     @Test
     @Order(5)
+    void withoutAPasswordTheUnderlayShowsThePayload() throws Exception {
+        assertTrue(reachable(containers.get(0), overlayAddress(2), SETTLE));
+        UnderlayCapture.Result capture = UnderlayCapture.transfer(lab, lab.host(1).netns(), containers.get(0), containers.get(1), overlayAddress(2), 5003);
+        assertTrue(capture.showsMarker(), "an unencrypted transfer should be visible on the underlay");
+        assertTrue(lab.weft(lab.host(1), "status").orThrow().stdout().contains("encryption: disabled"));
+    }
+
+    @Test
+    @Order(6)
     void restartedRouterReconnectsAndTrafficResumes() {
         Host h2 = lab.host(2);
         String name = lab.weft(h2, "status").orThrow().stdout();

@@ -12,7 +12,6 @@ import weft.router.lab.Host;
 import weft.router.lab.Lab;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,30 +123,10 @@ class MeshIT {
     @Order(2)
     void theUnderlayCarriesNoPlaintextOfTheTraffic() throws Exception {
         assertTrue(reachable(containers.get(2), overlayAddress(6), SETTLE));
-        Path capture = lab.dir().resolve("underlay.pcap");
-        Process tcpdump = lab.spawn(lab.host(2).netns(), "tcpdump", "-i", "eth0", "-U", "-n", "-w", capture.toString());
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!Files.readString(lab.logOf(tcpdump)).contains("listening on") && deadline - System.nanoTime() > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // a poll with a deadline: tcpdump says when it listens
-        }
-        String marker = "WEFT-PLAINTEXT-MARKER-" + System.nanoTime();
-        Path payload = Files.writeString(lab.dir().resolve("marker.txt"), (marker + "\n").repeat(2000));
-        Process receiver = lab.spawn(containers.get(6), "sh", "-c", "nc.openbsd -l 5002 > /dev/null");
-        ExecResult send = null;
-        long sendDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (sendDeadline - System.nanoTime() > 0) {
-            send = lab.exec(containers.get(2), Duration.ofSeconds(30), "sh", "-c", "nc.openbsd -N " + overlayAddress(6) + " 5002 < " + payload);
-            if (send.ok()) break;
-        }
-        assertTrue(send != null && send.ok(), send == null ? "no attempt" : send.describe());
-        assertTrue(receiver.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "receiver did not finish");
-        tcpdump.destroy();
-        tcpdump.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-        byte[] captured = Files.readAllBytes(capture);
-        assertTrue(captured.length > 2000 * marker.length(), "the capture missed the transfer: " + captured.length + " bytes");
-        String text = new String(captured, StandardCharsets.ISO_8859_1);
-        assertFalse(text.contains(marker), "the marker crossed the underlay in clear");
-        assertFalse(text.contains("MARKER"), "part of the marker crossed the underlay in clear");
+        UnderlayCapture.Result capture = UnderlayCapture.transfer(lab, lab.host(2).netns(), containers.get(2), containers.get(6), overlayAddress(6), 5002);
+        assertTrue(capture.coversPayload(), "the capture missed the transfer: " + capture.bytes() + " bytes");
+        assertFalse(capture.showsMarker(), "the marker crossed the underlay in clear");
+        assertFalse(capture.captured().contains("MARKER"), "part of the marker crossed the underlay in clear");
     }
 
     @Test
