@@ -186,4 +186,24 @@ class SecureMeshTest {
         assertEquals(Optional.of(cName), la.awaitRoutes(r -> r.nextHop(cName).equals(Optional.of(cName))).nextHop(cName));
         assertTrue(await(a.status()).targets().stream().anyMatch(t -> t.target().equals("127.0.0.3:6783")));
     }
+
+    @Test
+    void shouldCloseOnlyATamperedConnectionAndReconnect() throws Exception {
+        var la = new RecordingListener();
+        var lb = new RecordingListener();
+        Mesh a = start("a", CONFIG.withPassword(Optional.of(SECRET)), la);
+        Mesh b = start("b", CONFIG.withPassword(Optional.of(SECRET)), lb);
+        try (TamperingProxy proxy = new TamperingProxy(b.localAddress())) {
+            assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(proxy.target())));
+            la.nextConnected();
+            lb.nextConnected();
+
+            proxy.tamperWithNextChunk(); // a's next heartbeat or gossip arrives at b with a flipped bit
+            assertEquals("authentication failed on a control message", lb.nextDisconnected().reason());
+            la.nextDisconnected();
+
+            assertEquals(b.self().name(), la.nextConnected().name(), "the peers did not reconnect");
+            assertTrue(lb.nextConnected().encrypted());
+        }
+    }
 }
