@@ -33,6 +33,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 HOSTS=3
+# Every router gets the same password: control connections and container traffic are encrypted.
+export WEFT_PASSWORD=${WEFT_PASSWORD:-weft-demo-password}
 section "Lab: $HOSTS hosts on the underlay 192.168.77.0/24"
 lab_up "$HOSTS"
 for (( i = 1; i <= HOSTS; i++ )); do
@@ -84,6 +86,8 @@ done
 
 section "weft status (host 1)"
 lab_weft 1 status || echo "(weft status exited $?)"
+section "weft status peers (host 1)"
+lab_weft 1 status peers || echo "(weft status peers exited $?)"
 section "weft ps (host 1)"
 lab_weft 1 ps || echo "(weft ps exited $?)"
 

@@ -116,7 +116,7 @@ public final class Router implements RouterApi, AutoCloseable {
         PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new java.security.SecureRandom());
         identity = config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
         LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name() + "(" + identity.nickname() + "), data directory "
-                + config.dataDirectory() + ", MTU " + config.mtu() + ", overlay range " + config.overlayRange() + ", " + encryptionSummary()
+                + config.dataDirectory() + ", MTU " + config.mtu() + ", overlay range " + config.overlayRange() + ", encryption " + encryptionSummary()
                 + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
         Rtnetlink host = Rtnetlink.open();
@@ -221,8 +221,8 @@ public final class Router implements RouterApi, AutoCloseable {
 
     private String encryptionSummary() {
         return config.password().isPresent()
-                ? "encryption: enabled (X25519 + Argon2id password, AES-256-GCM control and data)"
-                : "encryption: disabled (no password: control and data travel in clear)";
+                ? "enabled (X25519 + Argon2id password, AES-256-GCM control and data)"
+                : "disabled (no password: control and data travel in clear)";
     }
 
     private CompletableFuture<ConnectOutcome> addTarget(String target) {

@@ -192,7 +192,7 @@ class FoundationIT {
         assertTrue(reachable(containers.get(0), overlayAddress(2), SETTLE));
         UnderlayCapture.Result capture = UnderlayCapture.transfer(lab, lab.host(1).netns(), containers.get(0), containers.get(1), overlayAddress(2), 5003);
         assertTrue(capture.showsMarker(), "an unencrypted transfer should be visible on the underlay");
-        assertTrue(lab.weft(lab.host(1), "status").orThrow().stdout().contains("encryption: disabled"));
+        assertTrue(lab.weft(lab.host(1), "status").orThrow().stdout().contains("Encryption: disabled"));
     }
 
     @Test

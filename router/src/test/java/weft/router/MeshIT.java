@@ -115,7 +115,7 @@ class MeshIT {
         String peers = lab.weft(lab.host(2), "status", "peers").orThrow().stdout();
         assertTrue(peers.contains("(host6) via "), peers);
         String status = lab.weft(lab.host(2), "status").orThrow().stdout();
-        assertTrue(status.contains("encryption: enabled"), status);
+        assertTrue(status.contains("Encryption: enabled"), status);
         assertTrue(status.contains("data sealed"), status);
     }
 
