@@ -73,14 +73,6 @@ class FoundationIT {
         if (lab != null) lab.close();
     }
 
-    /** Pings until one answer arrives or the deadline passes; the first frames may be lost to ARP and the mesh. */
-    static boolean reachable(String fromNetns, String address, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        do {
-            if (lab.exec(fromNetns, Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", address).ok()) return true;
-        } while (deadline - System.nanoTime() > 0);
-        return false;
-    }
 
     @Test
     @Order(1)
@@ -88,7 +80,7 @@ class FoundationIT {
         for (int from = 0; from < 3; from++) {
             for (int to = 1; to <= 3; to++) {
                 if (to == from + 1) continue;
-                assertTrue(reachable(containers.get(from), overlayAddress(to), SETTLE), containers.get(from) + " -> " + overlayAddress(to));
+                assertTrue(Reachability.reachable(lab, containers.get(from), overlayAddress(to), SETTLE), containers.get(from) + " -> " + overlayAddress(to));
                 ExecResult ping = lab.exec(containers.get(from), Duration.ofSeconds(20), "ping", "-c", "3", "-i", "0.2", "-W", "2", overlayAddress(to));
                 assertTrue(ping.ok(), ping.describe());
                 assertTrue(ping.stdout().contains("3 received"), ping.describe());
@@ -182,14 +174,14 @@ class FoundationIT {
             metrics = lab.weft(lab.host(1), "metrics").orThrow().stdout();
         } while (!metrics.contains("kind=\"dropped-bad-magic\"} 1") && deadline - System.nanoTime() > 0);
         assertTrue(metrics.contains("kind=\"dropped-bad-magic\"} 1"), metrics);
-        assertTrue(reachable(containers.get(0), overlayAddress(2), SETTLE), "the router kept forwarding");
+        assertTrue(Reachability.reachable(lab, containers.get(0), overlayAddress(2), SETTLE), "the router kept forwarding");
     }
 
     /** The control for MeshIT's capture test: without a password the same capture does show the payload. */
     @Test
     @Order(5)
     void withoutAPasswordTheUnderlayShowsThePayload() throws Exception {
-        assertTrue(reachable(containers.get(0), overlayAddress(2), SETTLE));
+        assertTrue(Reachability.reachable(lab, containers.get(0), overlayAddress(2), SETTLE));
         UnderlayCapture.Result capture = UnderlayCapture.transfer(lab, lab.host(1).netns(), containers.get(0), containers.get(1), overlayAddress(2), 5003);
         assertTrue(capture.showsMarker(), "an unencrypted transfer should be visible on the underlay");
         assertTrue(lab.weft(lab.host(1), "status").orThrow().stdout().contains("Encryption: disabled"));
@@ -206,8 +198,8 @@ class FoundationIT {
         ExecResult relaunched = lab.weft(h2, "launch", "--nickname", "host2");
         relaunched.orThrow();
         assertTrue(name.contains(relaunched.stdout().strip()), "the peer name changed across a restart");
-        assertTrue(reachable(containers.get(0), overlayAddress(2), SETTLE), "traffic did not resume after the restart");
-        assertTrue(reachable(containers.get(1), overlayAddress(3), SETTLE), "traffic did not resume after the restart");
+        assertTrue(Reachability.reachable(lab, containers.get(0), overlayAddress(2), SETTLE), "traffic did not resume after the restart");
+        assertTrue(Reachability.reachable(lab, containers.get(1), overlayAddress(3), SETTLE), "traffic did not resume after the restart");
         assertNotEquals("", lab.weft(h2, "ps").orThrow().stdout().strip(), "the restarted router forgot its attachments");
     }
 }

@@ -88,30 +88,16 @@ class MeshIT {
         if (lab != null) lab.close();
     }
 
-    static boolean reachable(String fromNetns, String address, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        do {
-            if (lab.exec(fromNetns, Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", address).ok()) return true;
-        } while (deadline - System.nanoTime() > 0);
-        return false;
-    }
 
-    static boolean unreachable(String fromNetns, String address, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        do {
-            if (!lab.exec(fromNetns, Duration.ofSeconds(10), "ping", "-c", "3", "-i", "0.3", "-W", "1", address).ok()) return true;
-        } while (deadline - System.nanoTime() > 0);
-        return false;
-    }
 
     @Test
     @Order(1)
     void containersInDifferentSitesPingThroughTheGateways() {
         assertFalse(lab.exec(lab.host(2).netns(), Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", lab.host(6).underlayAddress()).ok(),
                 "the lab's firewall must keep site 1 from reaching site 3 directly");
-        assertTrue(reachable(containers.get(2), overlayAddress(6), SETTLE), "site 1 -> site 3");
-        assertTrue(reachable(containers.get(6), overlayAddress(4), SETTLE), "site 3 -> site 2");
-        assertTrue(reachable(containers.get(4), overlayAddress(2), SETTLE), "site 2 -> site 1");
+        assertTrue(Reachability.reachable(lab, containers.get(2), overlayAddress(6), SETTLE), "site 1 -> site 3");
+        assertTrue(Reachability.reachable(lab, containers.get(6), overlayAddress(4), SETTLE), "site 3 -> site 2");
+        assertTrue(Reachability.reachable(lab, containers.get(4), overlayAddress(2), SETTLE), "site 2 -> site 1");
         String peers = lab.weft(lab.host(2), "status", "peers").orThrow().stdout();
         assertTrue(peers.contains("(host6) via "), peers);
         String status = lab.weft(lab.host(2), "status").orThrow().stdout();
@@ -122,7 +108,7 @@ class MeshIT {
     @Test
     @Order(2)
     void theUnderlayCarriesNoPlaintextOfTheTraffic() throws Exception {
-        assertTrue(reachable(containers.get(2), overlayAddress(6), SETTLE));
+        assertTrue(Reachability.reachable(lab, containers.get(2), overlayAddress(6), SETTLE));
         UnderlayCapture.Result capture = UnderlayCapture.transfer(lab, lab.host(2).netns(), containers.get(2), containers.get(6), overlayAddress(6), 5002);
         assertTrue(capture.coversPayload(), "the capture missed the transfer: " + capture.bytes() + " bytes");
         assertFalse(capture.showsMarker(), "the marker crossed the underlay in clear");
@@ -147,18 +133,18 @@ class MeshIT {
         assertTrue(log.contains("password mismatch"), log);
         lab.weft(host4, "stop").orThrow();
         launch(host4, List.of("--password-file", passwordFile.toString())).orThrow();
-        assertTrue(reachable(containers.get(4), overlayAddress(2), SETTLE), "host 4 came back with the right password");
+        assertTrue(Reachability.reachable(lab, containers.get(4), overlayAddress(2), SETTLE), "host 4 came back with the right password");
     }
 
     @Test
     @Order(4)
     void stoppingAGatewayCutsItsSiteOffAndStartingItAgainHealsWithNoCommand() {
         Host gateway = lab.host(5);
-        assertTrue(reachable(containers.get(2), overlayAddress(6), SETTLE));
+        assertTrue(Reachability.reachable(lab, containers.get(2), overlayAddress(6), SETTLE));
         lab.weft(gateway, "stop").orThrow();
-        assertTrue(unreachable(containers.get(2), overlayAddress(6), SETTLE), "site 3 still reachable without its gateway");
+        assertTrue(Reachability.unreachable(lab, containers.get(2), overlayAddress(6), SETTLE), "site 3 still reachable without its gateway");
         lab.weft(gateway, "launch", "--nickname", "host5", "--password-file", passwordFile.toString()).orThrow();
-        assertTrue(reachable(containers.get(2), overlayAddress(6), SETTLE), "traffic did not resume after the gateway came back");
-        assertTrue(reachable(containers.get(6), overlayAddress(4), SETTLE), "traffic did not resume after the gateway came back");
+        assertTrue(Reachability.reachable(lab, containers.get(2), overlayAddress(6), SETTLE), "traffic did not resume after the gateway came back");
+        assertTrue(Reachability.reachable(lab, containers.get(6), overlayAddress(4), SETTLE), "traffic did not resume after the gateway came back");
     }
 }
