@@ -300,6 +300,14 @@ public final class Mesh implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work} on the mesh loop, for modules whose state the loop owns because it is a channel's
+     * {@link Gossiper} (the IP allocator): their API callers hop onto the loop through here. Thread-safe.
+     */
+    public <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> work) {
+        return loop.call(work);
+    }
+
     // ---- mesh loop ----
 
     private void addTarget(String target, InetSocketAddress address, CompletableFuture<ConnectOutcome> outcome) {
