@@ -89,6 +89,7 @@ public final class Allocator implements Gossiper {
     private final ArrayDeque<RingConflict> conflicts = new ArrayDeque<>();
     private final List<Runnable> afterDurable = new ArrayList<>();
     private Ring ring;
+    private IpamMessage.State published; // the last durable state: all that others may learn from us
     private Ring winningForeignRing; // an independent ring that beats ours, while we keep ours
     private boolean dirty;
     private boolean broadcastDue;
@@ -126,6 +127,7 @@ public final class Allocator implements Gossiper {
         }
         this.consensus = config.init() instanceof InitMode.Consensus(int n)
                 ? new SeedConsensus(self, n, random, acceptor) : null;
+        this.published = currentState(); // restored from disk, so durable
         if (!ring.isInitialised() && config.init() instanceof InitMode.Seed(List<PeerName> seeds)) {
             ring = Ring.seeded(config.universe(), RingId.ofSeeds(seeds));
             dirty = true;
@@ -350,9 +352,10 @@ public final class Allocator implements Gossiper {
         return new IpamGossipData(state); // relay along the sender's tree whether or not it was new to us
     }
 
+    /** The last state saved durably: gossiping anything newer could be undone by a crash. */
     @Override
     public GossipData completeState() {
-        return new IpamGossipData(currentState());
+        return new IpamGossipData(published);
     }
 
     @Override
@@ -617,7 +620,7 @@ public final class Allocator implements Gossiper {
         if (p.askedAtTick == ticks) {
             return; // one request per pending per tick
         }
-        Map<PeerName, Long> free = ring.freeByOwner(p.subnet);
+        Map<PeerName, Long> free = ring.freeByOwner(p.subnet.hosts());
         free.remove(self);
         long total = 0;
         List<PeerName> unreachable = new ArrayList<>();
@@ -677,7 +680,7 @@ public final class Allocator implements Gossiper {
         List<AddressRange> runs = new ArrayList<>();
         long freeTotal = 0;
         for (AddressRange owned : ring.rangesOwnedBy(self)) {
-            var part = owned.intersect(subnet);
+            var part = owned.intersect(subnet.hosts()); // never give away a network or broadcast address
             if (part.isPresent()) {
                 for (AddressRange run : space.freeRuns(part.get())) {
                     runs.add(run);
@@ -712,7 +715,16 @@ public final class Allocator implements Gossiper {
     }
 
     private void complete(Pending p, AllocationResult result) {
-        afterDurable.add(() -> p.result.complete(result));
+        afterDurable.add(() -> {
+            // held while a save failed, the owner may have released the address meanwhile
+            if (result instanceof AllocationResult.Allocated(long address, var subnet)
+                    && !p.owner.equals(space.holder(address))) {
+                p.result.complete(new AllocationResult.Failed(AddressRange.format(address) + " was released by "
+                        + p.owner + " before the allocation was saved"));
+            } else {
+                p.result.complete(result);
+            }
+        });
     }
 
     /**
@@ -732,6 +744,7 @@ public final class Allocator implements Gossiper {
             dirty = false;
             persistenceFailure = null;
         }
+        published = currentState();
         if (broadcastDue) {
             broadcastDue = false;
             IpamGossipData data = new IpamGossipData(currentState());
