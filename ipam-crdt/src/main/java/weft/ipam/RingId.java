@@ -11,8 +11,8 @@ import weft.gossip.PeerName;
  *
  * <p>Immutable value; thread-safe.
  *
- * @param epoch   0 for an explicit seed list; the consensus round that chose the seeds otherwise
- * @param creator the lowest seed for a seed list; the consensus proposer otherwise
+ * @param epoch   0 for an explicit seed list, 1 for a seed list chosen by consensus
+ * @param creator the lowest seed
  * @param seeds   the peers the universe was first split between, sorted and distinct
  */
 public record RingId(long epoch, PeerName creator, List<PeerName> seeds) implements Comparable<RingId> {

@@ -32,8 +32,12 @@ import weft.gossip.PeerName;
 public final class SeedConsensus {
     /** A chosen seed list and the ballot that chose it. */
     public record Decision(Ballot ballot, List<PeerName> seeds) {
+        /**
+         * The ring identity, from the seeds alone: Paxos fixes the value, not the ballot (a later ballot may
+         * choose the same value again), and every learner must derive the same identity.
+         */
         public RingId ringId() {
-            return new RingId(ballot.round(), ballot.proposer(), seeds);
+            return new RingId(1, seeds.getFirst(), seeds);
         }
     }
 
