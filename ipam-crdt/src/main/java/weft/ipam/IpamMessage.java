@@ -1,0 +1,20 @@
+package weft.ipam;
+
+/**
+ * What peers send each other on the {@code ipam} channel. Wire layout in {@link IpamCodec}.
+ *
+ * <p>Immutable values; thread-safe.
+ */
+public sealed interface IpamMessage {
+    /** A peer's whole state: its ring, and the consensus state while the ring is uninitialised. */
+    record State(Ring ring, ConsensusState consensus) implements IpamMessage {}
+
+    /** Unicast: the sender is out of space in {@code subnet} and asks the receiver for a block. */
+    record SpaceRequest(AddressRange subnet) implements IpamMessage {}
+
+    /** Unicast: the receiver of a {@link SpaceRequest} had nothing to give in {@code subnet}. */
+    record SpaceDenied(AddressRange subnet) implements IpamMessage {}
+
+    /** Unicast from an observer that needs a ring: start consensus if you vote. */
+    record Kick() implements IpamMessage {}
+}

@@ -1,0 +1,19 @@
+package weft.ipam;
+
+import java.util.Optional;
+
+/**
+ * Where the allocator makes its state durable. The allocator calls {@link #save} before anything that
+ * depends on the new state leaves it (a message, a completed allocation), so a crash at any moment
+ * restarts from a state no peer has seen us go beyond.
+ *
+ * <p>Called on the allocator's thread; may block for the write and fsync.
+ */
+@FunctionalInterface
+public interface Persistence {
+    /** Saves durably; returns the failure reason, or empty when the snapshot is on disk. */
+    Optional<String> save(Snapshot snapshot);
+
+    /** For peers that keep nothing across restarts (and for tests and benchmarks). */
+    Persistence NONE = snapshot -> Optional.empty();
+}

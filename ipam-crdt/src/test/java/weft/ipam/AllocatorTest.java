@@ -1,0 +1,237 @@
+package weft.ipam;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import weft.gossip.ManualClock;
+import weft.gossip.PeerName;
+import weft.gossip.channel.Gossip;
+import weft.gossip.channel.GossipData;
+
+class AllocatorTest {
+    static final AddressRange UNIVERSE = AddressRange.parse("10.32.0.0/24");
+    static final PeerName A = new PeerName(0xa);
+    static final PeerName B = new PeerName(0xb);
+    static final PeerName C = new PeerName(0xc);
+
+    final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
+    final TreeMap<PeerName, Allocator> peers = new TreeMap<>();
+    final ArrayDeque<Runnable> wire = new ArrayDeque<>();
+    final TreeMap<PeerName, Snapshot> disks = new TreeMap<>();
+
+    Allocator start(PeerName name, InitMode init) {
+        AllocatorConfig config = new AllocatorConfig(UNIVERSE, UNIVERSE, init, Duration.ofSeconds(10));
+        Allocator a = new Allocator(name, config, Optional.ofNullable(disks.get(name)), clock, new SplittableRandom(name.value()),
+                s -> {
+                    disks.put(name, s);
+                    return Optional.empty();
+                }, g -> new Gossip() {
+                    @Override
+                    public void unicast(PeerName to, byte[] payload) {
+                        wire.add(() -> peers.get(to).onUnicast(name, payload));
+                    }
+
+                    @Override
+                    public void broadcast(GossipData data) {
+                        byte[] payload = data.encode();
+                        for (PeerName to : List.copyOf(peers.keySet())) {
+                            if (!to.equals(name)) {
+                                wire.add(() -> peers.get(to).onBroadcast(name, payload));
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void gossip(GossipData data) {
+                        broadcast(data);
+                    }
+                });
+        peers.values().forEach(p -> {
+            p.peerAlive(name);
+            a.peerAlive(p.self());
+        });
+        peers.put(name, a);
+        return a;
+    }
+
+    void quiesce() {
+        for (int guard = 0; !wire.isEmpty(); guard++) {
+            assertTrue(guard < 100_000, "messages never stopped");
+            wire.poll().run();
+        }
+    }
+
+    void round() {
+        clock.advance(Duration.ofSeconds(1));
+        peers.values().forEach(Allocator::tick);
+        for (Allocator from : peers.values()) { // periodic gossip of the complete state
+            byte[] state = from.completeState().encode();
+            peers.values().stream().filter(to -> to != from).forEach(to -> wire.add(() -> to.onGossip(state)));
+        }
+        quiesce();
+    }
+
+    static long address(CompletableFuture<AllocationResult> f) {
+        return assertInstanceOf(AllocationResult.Allocated.class, f.join()).address();
+    }
+
+    @Test
+    void shouldGiveTheSameOwnerTheSameAddressAndReleaseIt() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A)));
+        long first = address(a.allocate("c1"));
+        assertEquals(AddressRange.parseAddress("10.32.0.1"), first); // the network address is never handed out
+        assertEquals(first, address(a.allocate("c1")));
+        long second = address(a.allocate("c2"));
+        assertEquals(Optional.of("c1"), a.lookup(first));
+        assertEquals(List.of(first), a.release("c1"));
+        assertEquals(Optional.of("c2"), a.releaseAddress(second));
+        assertEquals(0, a.status().allocations());
+    }
+
+    @Test
+    void shouldClaimFreeAddressesAndRefuseHeldOrForeignOnes() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        long mine = AddressRange.parseAddress("10.32.0.7");
+        assertEquals(mine, address(a.claim("c1", mine)));
+        assertEquals(mine, address(a.claim("c1", mine)));
+        assertEquals(new AllocationResult.Failed("10.32.0.7 is held by c1"), a.claim("c2", mine).join());
+        AllocationResult foreign = a.claim("c3", AddressRange.parseAddress("10.32.0.200")).join();
+        assertTrue(((AllocationResult.Failed) foreign).reason().contains("owned by peer " + B), foreign.toString());
+    }
+
+    @Test
+    void shouldGetSpaceFromAnotherPeerWhenItsOwnRunsOut() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        Allocator b = start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        for (int i = 0; i < 127; i++) { // A's half holds 127 hosts: .1 to .127
+            address(a.allocate("a" + i));
+        }
+        CompletableFuture<AllocationResult> more = a.allocate("one-more");
+        assertFalse(more.isDone());
+        assertTrue(a.status().pending().getFirst().reason().startsWith("asked peer " + B), a.status().toString());
+        quiesce(); // the request, B's grant, the ring update
+        assertTrue(AddressRange.parse("10.32.0.128/25").contains(address(more)));
+        assertEquals(List.of(), b.ring().violations());
+        assertEquals(b.ring().rangesOwnedBy(A), a.ring().rangesOwnedBy(A));
+        assertEquals(b.ring().rangesOwnedBy(B), a.ring().rangesOwnedBy(B));
+    }
+
+    @Test
+    void shouldFailAfterTheTimeoutSayingWhyWhenNoSpaceIsReachable() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        for (int i = 0; i < 127; i++) {
+            address(a.allocate("a" + i));
+        }
+        CompletableFuture<AllocationResult> more = a.allocate("one-more");
+        IpamStatus status = a.status();
+        assertEquals("all free space in 10.32.0.0/24 is owned by unreachable peers [" + B
+                + "]; if they are dead, take their space over (rmpeer)", status.waitingFor());
+        for (int s = 0; s < 9; s++) {
+            round();
+        }
+        assertFalse(more.isDone());
+        round();
+        assertTrue(((AllocationResult.Failed) more.join()).reason().startsWith("gave up after 10s: all free space"));
+    }
+
+    @Test
+    void shouldTakeOverOnlyUnreachablePeersAndOnlyOnce() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        assertInstanceOf(TakeoverResult.Refused.class, a.adminTakeover(B, false));
+        assertInstanceOf(TakeoverResult.Refused.class, a.adminTakeover(A, true));
+        a.peerGone(B);
+        var took = assertInstanceOf(TakeoverResult.TookOver.class, a.adminTakeover(B, false));
+        assertEquals(List.of(AddressRange.parse("10.32.0.128/25")), took.ranges());
+        assertEquals(new TakeoverResult.TookOver(B, List.of(), 0), a.adminTakeover(B, false));
+        assertEquals(List.of(UNIVERSE), a.status().ownedRanges());
+    }
+
+    @Test
+    void shouldReachConsensusLazilyAndSayWhatItWaitsFor() {
+        Allocator a = start(A, new InitMode.Consensus(3));
+        assertEquals(IpamStatus.Phase.IDLE, a.status().phase());
+        CompletableFuture<AllocationResult> first = a.allocate("c1");
+        round();
+        assertEquals(IpamStatus.Phase.AWAITING_CONSENSUS, a.status().phase());
+        assertEquals("awaiting consensus: quorum 2 of 3 initial peers; heard from 1 [" + A + "]; need 1 more",
+                a.status().waitingFor());
+        start(B, new InitMode.Consensus(3));
+        Allocator observer = start(C, new InitMode.Observer());
+        for (int r = 0; r < 10 && !first.isDone(); r++) {
+            round();
+        }
+        address(first);
+        assertEquals(IpamStatus.Phase.READY, a.status().phase());
+        assertEquals(a.ring(), observer.ring());
+        assertEquals(List.of(A, B), a.ring().identity().seeds());
+        assertTrue(observer.allocate("o1").isDone() || observer.status().pending().size() == 1);
+    }
+
+    @Test
+    void shouldSwitchToTheWinningIndependentRingOnlyWhenHoldingNothing() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A)));
+        Allocator b = start(B, new InitMode.Seed(List.of(B)));
+        address(b.allocate("held-by-b"));
+        wire.clear();
+        round();
+        // A's ring (seeds [A]) is lower: B holds an address, so it keeps its ring and says so
+        assertEquals(IpamStatus.Phase.RING_CONFLICT, b.status().phase());
+        assertTrue(b.status().waitingFor().contains("call adoptWinningRing"), b.status().waitingFor());
+        assertEquals(RingConflict.Kind.INDEPENDENT_RINGS, b.status().conflicts().getFirst().kind());
+        assertEquals(IpamStatus.Phase.READY, a.status().phase());
+        assertEquals(Optional.of(List.of(AddressRange.parseAddress("10.32.0.1"))), b.adoptWinningRing());
+        assertEquals(a.ring().identity(), b.ring().identity());
+        Allocator c = start(C, new InitMode.Seed(List.of(C)));
+        round();
+        assertEquals(a.ring().identity(), c.ring().identity()); // held nothing: switched by itself
+    }
+
+    @Test
+    void shouldHoldResultsAndMessagesWhileTheDiskFails() {
+        List<Boolean> diskWorks = new ArrayList<>(List.of(false));
+        AllocatorConfig config = new AllocatorConfig(UNIVERSE, UNIVERSE, new InitMode.Seed(List.of(A)), Duration.ofSeconds(10));
+        Allocator a = new Allocator(A, config, Optional.empty(), clock, new SplittableRandom(1),
+                s -> diskWorks.getFirst() ? Optional.empty() : Optional.of("disk full"), g -> new Gossip() {
+                    @Override
+                    public void unicast(PeerName to, byte[] payload) {}
+
+                    @Override
+                    public void broadcast(GossipData data) {}
+
+                    @Override
+                    public void gossip(GossipData data) {}
+                });
+        CompletableFuture<AllocationResult> f = a.allocate("c1");
+        assertFalse(f.isDone());
+        assertEquals(Optional.of("disk full"), a.status().persistenceFailure());
+        assertTrue(a.status().waitingFor().contains("disk full"));
+        diskWorks.set(0, true);
+        a.tick();
+        address(f);
+    }
+
+    @Test
+    void shouldRestartFromItsSnapshotWithEveryAddressItHandedOut() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A)));
+        long c1 = address(a.allocate("c1"));
+        peers.clear();
+        Allocator again = start(A, new InitMode.Seed(List.of(A)));
+        assertEquals(Optional.of("c1"), again.lookup(c1));
+        assertEquals(c1, address(again.allocate("c1")));
+    }
+}

@@ -1,0 +1,509 @@
+package weft.ipam;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import weft.gossip.Decoding;
+import weft.gossip.ManualClock;
+import weft.gossip.PeerName;
+import weft.gossip.channel.Gossip;
+import weft.gossip.channel.GossipData;
+
+/**
+ * A deterministic simulation of many allocators on an in-memory network: one seed fixes the whole
+ * schedule (operations, message loss, duplication, reordering, partitions, crashes with restart from
+ * the last saved snapshot bytes, joins, decommissions with takeover, failing disks). Invariants are
+ * checked after every step; a violation throws an {@link AssertionError} naming the seed and step.
+ *
+ * <p>Not thread-safe: one simulation per thread.
+ */
+final class IpamSimulation {
+    static final AddressRange UNIVERSE = AddressRange.parse("10.40.0.0/24");
+    private static final Duration TICK = Duration.ofSeconds(1);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+    /** Rounds a fresh allocation may take on a healed, quiet mesh (consensus plus a donation or two). */
+    static final int LIVENESS_ROUNDS = 40;
+
+    private enum Via { UNICAST, BROADCAST, GOSSIP }
+
+    private record Message(int from, int to, Via via, byte[] payload) {}
+
+    private record Holder(int node, String owner) {}
+
+    private final class Node {
+        final int index;
+        final PeerName name;
+        final InitMode init;
+        Allocator allocator; // null while crashed or removed
+        byte[] saved;
+        boolean removed;
+        boolean diskBroken;
+        int group;
+
+        Node(int index, InitMode init) {
+            this.index = index;
+            this.name = new PeerName(0x0a0000000000L + index + 1);
+            this.init = init;
+        }
+
+        boolean running() {
+            return allocator != null;
+        }
+
+        void start() {
+            Optional<Snapshot> restored = Optional.empty();
+            if (saved != null) {
+                switch (SnapshotCodec.decode(saved)) {
+                    case Decoding.Decoded<Snapshot>(Snapshot s) -> restored = Optional.of(s);
+                    case Decoding.Refused<Snapshot>(String reason) -> fail("snapshot of " + name + " refused: " + reason);
+                }
+            }
+            AllocatorConfig config = new AllocatorConfig(UNIVERSE, UNIVERSE, init, REQUEST_TIMEOUT);
+            allocator = new Allocator(name, config, restored, clock, new SplittableRandom(random.nextLong()),
+                    snapshot -> {
+                        if (diskBroken) {
+                            return Optional.of("disk broken");
+                        }
+                        saved = SnapshotCodec.encode(snapshot);
+                        return Optional.empty();
+                    },
+                    gossiper -> gossipFor(this));
+        }
+    }
+
+    private final long seed;
+    private final SplittableRandom random;
+    private final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<Message> inflight = new ArrayList<>();
+    private final Map<Long, Holder> handedOut = new TreeMap<>(); // what containers believe they hold
+    private final Map<Integer, List<CompletableFuture<AllocationResult>>> futures = new HashMap<>();
+    private final int initialPeers;
+    private final int maxPeers;
+    private final boolean seeded;
+    private final double loss;
+    private final double duplication;
+    private final boolean trace;
+    private int step;
+    private int nextOwner;
+    long operations;
+    long allocations;
+    long donationsObserved;
+    int maxLivenessRounds;
+
+    IpamSimulation(long seed, boolean trace) {
+        this.seed = seed;
+        this.trace = trace;
+        this.random = new SplittableRandom(seed);
+        this.initialPeers = 2 + random.nextInt(5);
+        this.maxPeers = initialPeers + random.nextInt(4);
+        this.seeded = random.nextInt(4) == 0;
+        this.loss = random.nextInt(3) == 0 ? 0 : random.nextDouble(0.3);
+        this.duplication = random.nextDouble(0.1);
+        List<PeerName> seeds = new ArrayList<>();
+        for (int i = 0; i < initialPeers; i++) {
+            seeds.add(new PeerName(0x0a0000000000L + i + 1));
+        }
+        for (int i = 0; i < initialPeers; i++) {
+            nodes.add(new Node(i, seeded ? new InitMode.Seed(seeds) : new InitMode.Consensus(initialPeers)));
+        }
+        nodes.forEach(Node::start);
+        refreshLiveness();
+    }
+
+    private void fail(String what) {
+        throw new AssertionError("ipam simulation seed " + seed + " step " + step + ": " + what
+                + " (replay with -Dipam.sim.seed=" + seed + ")");
+    }
+
+    private void log(String line) {
+        if (trace) {
+            System.out.println("step " + step + ": " + line);
+        }
+    }
+
+    private Gossip gossipFor(Node node) {
+        return new Gossip() {
+            @Override
+            public void unicast(PeerName to, byte[] payload) {
+                inflight.add(new Message(node.index, indexOf(to), Via.UNICAST, payload));
+            }
+
+            @Override
+            public void broadcast(GossipData data) {
+                byte[] payload = data.encode();
+                for (Node other : nodes) {
+                    if (other != node) {
+                        inflight.add(new Message(node.index, other.index, Via.BROADCAST, payload));
+                    }
+                }
+            }
+
+            @Override
+            public void gossip(GossipData data) {
+                spread(node, data.encode());
+            }
+        };
+    }
+
+    private void spread(Node node, byte[] payload) {
+        for (int k = 0; k < 2 && nodes.size() > 1; k++) {
+            int to = random.nextInt(nodes.size());
+            if (to != node.index) {
+                inflight.add(new Message(node.index, to, Via.GOSSIP, payload));
+            }
+        }
+    }
+
+    private int indexOf(PeerName name) {
+        return (int) (name.value() - 0x0a0000000000L - 1);
+    }
+
+    private boolean reachable(Node a, Node b) {
+        return a.running() && b.running() && a.group == b.group;
+    }
+
+    private void refreshLiveness() {
+        for (Node a : nodes) {
+            if (!a.running()) {
+                continue;
+            }
+            for (Node b : nodes) {
+                if (a != b) {
+                    if (reachable(a, b)) {
+                        a.allocator.peerAlive(b.name);
+                    } else {
+                        a.allocator.peerGone(b.name);
+                    }
+                }
+            }
+        }
+    }
+
+    private void deliver(Message m, boolean lossy) {
+        Node from = nodes.get(m.from());
+        Node to = nodes.get(m.to());
+        if (!reachable(from, to) || (lossy && random.nextDouble() < loss)) {
+            return;
+        }
+        operations++;
+        switch (m.via()) {
+            case UNICAST -> to.allocator.onUnicast(from.name, m.payload());
+            case BROADCAST -> to.allocator.onBroadcast(from.name, m.payload());
+            case GOSSIP -> {
+                GossipData news = to.allocator.onGossip(m.payload());
+                if (news != null && to.running()) {
+                    spread(to, news.encode());
+                }
+            }
+        }
+        if (m.via() == Via.UNICAST && m.payload()[0] == 1) {
+            donationsObserved++;
+        }
+    }
+
+    private void deliverSome(int count) {
+        for (int k = 0; k < count && !inflight.isEmpty(); k++) {
+            Message m = inflight.remove(random.nextInt(inflight.size())); // any order
+            if (random.nextDouble() < duplication) {
+                inflight.add(m);
+            }
+            deliver(m, true);
+        }
+    }
+
+    private void round(boolean lossy) {
+        clock.advance(TICK);
+        for (Node n : nodes) {
+            if (n.running()) {
+                n.allocator.tick();
+            }
+        }
+        for (Node n : nodes) { // periodic gossip of the complete state
+            if (n.running()) {
+                int to = random.nextInt(nodes.size());
+                if (to != n.index) {
+                    inflight.add(new Message(n.index, to, Via.GOSSIP, n.allocator.completeState().encode()));
+                }
+            }
+        }
+        if (lossy) {
+            deliverSome(inflight.size());
+        } else {
+            for (int guard = 0; !inflight.isEmpty() && guard < 100_000; guard++) {
+                deliver(inflight.removeFirst(), false);
+            }
+        }
+    }
+
+    private Node randomRunning() {
+        List<Node> running = nodes.stream().filter(Node::running).toList();
+        return running.isEmpty() ? null : running.get(random.nextInt(running.size()));
+    }
+
+    private void track(Node node, String owner, CompletableFuture<AllocationResult> future, Long expected) {
+        futures.computeIfAbsent(node.index, k -> new ArrayList<>()).add(future);
+        future.thenAccept(result -> {
+            log(owner + " at " + node.name + ": " + result);
+            if (result instanceof AllocationResult.Allocated(long address, AddressRange subnet)) {
+                allocations++;
+                Holder mine = new Holder(node.index, owner);
+                Holder previous = handedOut.putIfAbsent(address, mine);
+                if (previous != null && !previous.equals(mine)) {
+                    fail(AddressRange.format(address) + " handed to " + owner + " at " + node.name + " but "
+                            + previous.owner() + " at " + nodes.get(previous.node()).name + " holds it");
+                }
+                if (expected != null && expected != address) {
+                    fail(owner + " asked again and got " + AddressRange.format(address) + " instead of "
+                            + AddressRange.format(expected));
+                }
+            }
+        });
+    }
+
+    /** Runs {@code steps} random steps, then heals everything and checks that requests complete. */
+    IpamSimulation run(int steps) {
+        log("peers " + initialPeers + " (max " + maxPeers + "), " + (seeded ? "seeded" : "consensus") + ", loss " + loss);
+        for (step = 0; step < steps; step++) {
+            randomStep();
+            checkInvariants();
+        }
+        finish();
+        return this;
+    }
+
+    private void randomStep() {
+        int dice = random.nextInt(1000);
+        Node node = randomRunning();
+        if (dice < 250) {
+            if (node == null || handedOut.size() > UNIVERSE.size() * 6 / 10) {
+                return;
+            }
+            String owner;
+            Long expected = null;
+            List<Map.Entry<Long, Holder>> mine = handedOut.entrySet().stream()
+                    .filter(e -> e.getValue().node() == node.index).toList();
+            if (!mine.isEmpty() && random.nextInt(8) == 0) {
+                var e = mine.get(random.nextInt(mine.size()));
+                owner = e.getValue().owner();
+                expected = e.getKey();
+            } else {
+                owner = "c" + nextOwner++;
+            }
+            log("allocate " + owner + " at " + node.name);
+            track(node, owner, node.allocator.allocate(owner), expected);
+        } else if (dice < 300) {
+            if (node == null) {
+                return;
+            }
+            String owner = "c" + nextOwner++;
+            long address = UNIVERSE.start() + 1 + random.nextLong(UNIVERSE.size() - 2);
+            log("claim " + AddressRange.format(address) + " for " + owner + " at " + node.name);
+            track(node, owner, node.allocator.claim(owner, address), null);
+        } else if (dice < 400) {
+            List<Map.Entry<Long, Holder>> held = handedOut.entrySet().stream()
+                    .filter(e -> nodes.get(e.getValue().node()).running()).toList();
+            if (held.isEmpty()) {
+                return;
+            }
+            var e = held.get(random.nextInt(held.size()));
+            Node at = nodes.get(e.getValue().node());
+            log("release " + e.getValue().owner() + " at " + at.name);
+            for (long a : at.allocator.release(e.getValue().owner())) {
+                handedOut.remove(a);
+            }
+        } else if (dice < 700) {
+            deliverSome(1 + random.nextInt(10));
+        } else if (dice < 880) {
+            round(true);
+        } else if (dice < 900) {
+            log("partition");
+            nodes.forEach(n -> n.group = random.nextInt(2));
+            refreshLiveness();
+        } else if (dice < 925) {
+            log("heal");
+            nodes.forEach(n -> n.group = 0);
+            refreshLiveness();
+        } else if (dice < 945) {
+            if (node != null) {
+                log("crash " + node.name);
+                node.allocator = null;
+                futures.remove(node.index); // a crashed process's callers are gone with it
+                refreshLiveness();
+            }
+        } else if (dice < 975) {
+            List<Node> down = nodes.stream().filter(n -> !n.running() && !n.removed).toList();
+            if (!down.isEmpty()) {
+                Node n = down.get(random.nextInt(down.size()));
+                log("restart " + n.name);
+                n.start();
+                refreshLiveness();
+            }
+        } else if (dice < 985) {
+            if (nodes.size() < maxPeers) {
+                Node n = new Node(nodes.size(), seeded ? nodes.getFirst().init : new InitMode.Observer());
+                nodes.add(n);
+                log("join " + n.name + " as " + n.init);
+                n.start();
+                refreshLiveness();
+            }
+        } else if (dice < 990) {
+            decommission();
+        } else if (dice < 995) {
+            if (node != null) {
+                node.diskBroken = !node.diskBroken;
+                log((node.diskBroken ? "break" : "fix") + " disk of " + node.name);
+            }
+        } else {
+            if (node != null) {
+                for (Node other : nodes) {
+                    if (other != node && reachable(node, other)) {
+                        TakeoverResult r = node.allocator.adminTakeover(other.name, false);
+                        if (!(r instanceof TakeoverResult.Refused)) {
+                            fail("takeover of reachable " + other.name + " by " + node.name + " was not refused: " + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes a node for good and lets a survivor take over its space, the way a controller would when a
+     * node is deleted: on a healthy mesh (everyone else running and connected, messages drained, rings
+     * converged). rmpeer cannot be safe against transfers the survivors never heard of.
+     */
+    private void decommission() {
+        List<Node> live = nodes.stream().filter(n -> !n.removed).toList();
+        if (live.size() <= 2 || live.stream().anyMatch(n -> !n.running() || n.diskBroken)) {
+            return;
+        }
+        Node victim = live.get(random.nextInt(live.size()));
+        log("decommission " + victim.name);
+        nodes.forEach(n -> n.group = 0);
+        refreshLiveness();
+        for (int r = 0; r < 8; r++) {
+            round(false);
+        }
+        victim.allocator = null;
+        victim.removed = true;
+        futures.remove(victim.index);
+        handedOut.values().removeIf(h -> h.node() == victim.index);
+        refreshLiveness();
+        inflight.removeIf(m -> m.from() == victim.index);
+        Node heir = randomRunning();
+        TakeoverResult result = heir.allocator.adminTakeover(victim.name, false);
+        if (result instanceof TakeoverResult.Refused(String reason) && heir.allocator.ring().isInitialised()) {
+            fail("takeover of removed " + victim.name + " refused: " + reason);
+        }
+        TakeoverResult again = heir.allocator.adminTakeover(victim.name, false);
+        if (again instanceof TakeoverResult.TookOver(var dead, var ranges, var n) && !ranges.isEmpty()) {
+            fail("second takeover of " + victim.name + " took over " + ranges);
+        }
+    }
+
+    private void checkInvariants() {
+        List<Map.Entry<AddressRange, Node>> owned = new ArrayList<>();
+        for (Node n : nodes) {
+            if (n.removed) {
+                continue;
+            }
+            Ring ring;
+            Map<Long, String> held;
+            if (n.running()) {
+                ring = n.allocator.ring();
+                held = n.allocator.snapshot().allocations();
+            } else if (n.saved != null) {
+                Snapshot s = ((Decoding.Decoded<Snapshot>) SnapshotCodec.decode(n.saved)).value();
+                ring = s.ring();
+                held = s.allocations();
+            } else {
+                continue;
+            }
+            List<String> violations = ring.violations();
+            if (!violations.isEmpty()) {
+                fail(n.name + " ring broken: " + violations);
+            }
+            List<AddressRange> mine = ring.rangesOwnedBy(n.name);
+            mine.forEach(r -> owned.add(Map.entry(r, n)));
+            for (long a : held.keySet()) {
+                if (mine.stream().noneMatch(r -> r.contains(a))) {
+                    fail(n.name + " holds " + AddressRange.format(a) + " outside its ranges " + mine);
+                }
+            }
+            if (n.running()) {
+                for (RingConflict c : n.allocator.status().conflicts()) {
+                    fail(n.name + " saw a conflict: " + c);
+                }
+            }
+        }
+        owned.sort(Map.Entry.comparingByKey());
+        for (int i = 1; i < owned.size(); i++) {
+            if (owned.get(i - 1).getKey().overlaps(owned.get(i).getKey())) {
+                fail("two live owners: " + owned.get(i - 1).getValue().name + " owns " + owned.get(i - 1).getKey()
+                        + " and " + owned.get(i).getValue().name + " owns " + owned.get(i).getKey());
+            }
+        }
+        for (var e : handedOut.entrySet()) {
+            Node n = nodes.get(e.getValue().node());
+            if (n.running() && !e.getValue().owner().equals(n.allocator.lookup(e.getKey()).orElse(null))) {
+                fail(n.name + " forgot that " + AddressRange.format(e.getKey()) + " belongs to " + e.getValue().owner());
+            }
+        }
+    }
+
+    /** Heals everything, restarts crashed peers, and checks every peer can allocate within a bound. */
+    private void finish() {
+        step = -1;
+        log("finish: heal, restart, fix disks");
+        nodes.forEach(n -> {
+            n.group = 0;
+            n.diskBroken = false;
+            if (!n.running() && !n.removed) {
+                n.start();
+            }
+        });
+        refreshLiveness();
+        for (int r = 0; r * TICK.toSeconds() <= REQUEST_TIMEOUT.toSeconds() + 2; r++) {
+            round(false);
+            checkInvariants();
+        }
+        futures.forEach((index, list) -> list.forEach(f -> {
+            if (!f.isDone()) {
+                fail("a request at " + nodes.get(index).name + " never completed");
+            }
+        }));
+        Map<Node, CompletableFuture<AllocationResult>> fresh = new HashMap<>();
+        for (Node n : nodes) {
+            if (n.running() && handedOut.size() < UNIVERSE.size() - 2 - 2 * nodes.size()) {
+                String owner = "final-" + n.index;
+                CompletableFuture<AllocationResult> f = n.allocator.allocate(owner);
+                track(n, owner, f, null);
+                fresh.put(n, f);
+            }
+        }
+        int rounds = 0;
+        while (fresh.values().stream().anyMatch(f -> !f.isDone())) {
+            if (++rounds > LIVENESS_ROUNDS) {
+                Node stuck = fresh.entrySet().stream().filter(e -> !e.getValue().isDone()).findFirst().orElseThrow().getKey();
+                fail("allocation at " + stuck.name + " not done after " + LIVENESS_ROUNDS + " rounds: "
+                        + stuck.allocator.status());
+            }
+            round(false);
+            checkInvariants();
+        }
+        maxLivenessRounds = rounds;
+        fresh.forEach((n, f) -> {
+            if (!(f.join() instanceof AllocationResult.Allocated)) {
+                fail("final allocation at " + n.name + " failed with free space left: " + f.join());
+            }
+        });
+    }
+}

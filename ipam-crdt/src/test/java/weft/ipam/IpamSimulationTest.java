@@ -1,0 +1,32 @@
+package weft.ipam;
+
+import org.junit.jupiter.api.Test;
+
+/** Runs many seeded simulation schedules; {@code -Dipam.sim.seed=N} replays one with a trace. */
+class IpamSimulationTest {
+    private static final int SCHEDULES = Integer.getInteger("ipam.sim.schedules", 1000);
+    private static final int STEPS = Integer.getInteger("ipam.sim.steps", 400);
+
+    @Test
+    void randomSchedulesKeepEveryInvariantAndComplete() {
+        Long replay = Long.getLong("ipam.sim.seed");
+        if (replay != null) {
+            new IpamSimulation(replay, true).run(STEPS);
+            return;
+        }
+        long operations = 0;
+        long allocations = 0;
+        long donations = 0;
+        int worstRounds = 0;
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            IpamSimulation sim = new IpamSimulation(seed, false).run(STEPS);
+            operations += sim.operations;
+            allocations += sim.allocations;
+            donations += sim.donationsObserved;
+            worstRounds = Math.max(worstRounds, sim.maxLivenessRounds);
+        }
+        System.out.printf("ipam simulation: %d schedules x %d steps, %d message deliveries, %d allocations,"
+                + " %d state unicasts, worst final-allocation rounds %d%n",
+                SCHEDULES, STEPS, operations, allocations, donations, worstRounds);
+    }
+}
