@@ -23,6 +23,11 @@ import weft.router.docker.DockerEngine;
 import weft.router.kernel.NativeCallException;
 import weft.router.kernel.Rtnetlink;
 import weft.router.kernel.TapDevice;
+import weft.ipam.AddressRange;
+import weft.ipam.AllocationResult;
+import weft.ipam.IpamStatus;
+import weft.ipam.Ring;
+import weft.ipam.TakeoverResult;
 import weft.router.plumbing.AttachTarget;
 import weft.router.plumbing.Attachment;
 import weft.router.plumbing.AttachmentStore;
@@ -89,6 +94,7 @@ public final class Router implements RouterApi, AutoCloseable {
     private Routes routes; // mesh loop only
     private Mesh mesh;
     private ContainerPlumbing plumbing;
+    private AllocatorProxy allocator;
     private ApiServer api;
 
     private Router(RouterConfig config, ObjectMapper json) {
@@ -159,6 +165,14 @@ public final class Router implements RouterApi, AutoCloseable {
         mesh = Mesh.start(identity, meshConfig, new SleeveMembership(), InstantSource.system(), random);
         built.push(mesh);
 
+        allocator = AllocatorProxy.start(mesh, identity.name(), config.allocation(),
+                config.dataDirectory().resolve("ipam.snapshot"), random);
+        built.push(allocator);
+        mesh.onLoop(() -> {
+            if (routes != null) allocator.reachable(routes.destinations());
+            return null;
+        }).join();
+
         Set<String> initial = new LinkedHashSet<>(config.peers());
         initial.addAll(loadTargets());
         for (String target : initial) {
@@ -206,6 +220,7 @@ public final class Router implements RouterApi, AutoCloseable {
         public void onRoutesChanged(Routes newRoutes) {
             routes = newRoutes;
             republishRoutes();
+            if (allocator != null) allocator.reachable(newRoutes.destinations());
         }
 
         @Override
@@ -340,17 +355,68 @@ public final class Router implements RouterApi, AutoCloseable {
                 config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
                 config.mtu(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,
-                peers, unicast, macs.size(), sleeve);
+                peers, unicast, macs.size(), sleeve, ipamView(mesh));
+    }
+
+    private StatusReport.IpamView ipamView(MeshStatus mesh) {
+        IpamStatus status = allocator.status();
+        Ring ring = allocator.ring();
+        Map<PeerName, Long> sizes = new java.util.TreeMap<>();
+        Map<PeerName, List<String>> ranges = new java.util.TreeMap<>();
+        for (int i = 0; i < ring.entries().size(); i++) {
+            PeerName owner = ring.entries().get(i).owner();
+            AddressRange range = ring.rangeOf(i);
+            sizes.merge(owner, range.size(), Long::sum);
+            ranges.computeIfAbsent(owner, o -> new ArrayList<>()).add(range.toString());
+        }
+        Map<PeerName, Long> free = ring.isInitialised() ? ring.freeByOwner(ring.universe()) : Map.of();
+        Map<PeerName, String> nicknames = new java.util.HashMap<>();
+        mesh.peers().forEach(p -> nicknames.put(p.name(), p.nickname()));
+        Set<PeerName> reachable = new java.util.HashSet<>(mesh.routes().table().keySet());
+        reachable.add(identity.name());
+        long universe = ring.universe().size();
+        List<StatusReport.IpamView.Share> shares = sizes.entrySet().stream().map(e -> new StatusReport.IpamView.Share(
+                e.getKey().toString(), nicknames.getOrDefault(e.getKey(), ""), e.getValue(), 100.0 * e.getValue() / universe,
+                free.getOrDefault(e.getKey(), 0L), reachable.contains(e.getKey()), ranges.get(e.getKey()))).toList();
+        return new StatusReport.IpamView(config.allocation().universe().toString(), config.allocation().defaultSubnet().toString(),
+                status.phase().name().toLowerCase().replace('_', ' '), status.waitingFor(), status.ring().map(Object::toString).orElse(""),
+                status.freeAddresses(), status.allocations(), shares,
+                status.pending().stream().map(w -> w.owner() + ": " + w.request() + " waiting " + w.waited().toSeconds() + " s: " + w.reason()).toList(),
+                status.conflicts().stream().map(c -> c.kind().name().toLowerCase() + ": " + c.detail()).toList(),
+                status.persistenceFailure().orElse(""));
+    }
+
+    /**
+     * Attaches {@code target} with the addresses given, or with one the allocator hands out when none are. Given
+     * addresses inside the allocation range are claimed first, so the allocator never hands them out elsewhere;
+     * whatever this call obtained from the allocator is released again if the plumbing fails.
+     */
+    @Override
+    public Attachment attach(String targetText, List<String> cidrTexts) throws IOException {
+        AttachTarget target = AttachTarget.parse(targetText);
+        List<Cidr> given = cidrTexts.stream().map(Cidr::parse).toList();
+        plumbing.checkTarget(target); // a missing namespace is reported before anything is allocated
+        String owner = target.key();
+        List<Cidr> addresses = given.isEmpty() ? List.of(allocate(owner, Optional.empty())) : claim(owner, given);
+        Set<String> held = plumbing.attachments().stream().filter(a -> a.target().equals(owner))
+                .flatMap(a -> a.cidrs().stream()).collect(java.util.stream.Collectors.toSet());
+        try {
+            return plumbing.attach(target, addresses);
+        } catch (IOException | RuntimeException e) {
+            for (Cidr cidr : addresses) {
+                if (!held.contains(cidr.toString()) && inRange(cidr)) allocator.releaseAddress(Integer.toUnsignedLong(cidr.addressBits()));
+            }
+            throw e;
+        }
     }
 
     @Override
-    public Attachment attach(String target, List<String> cidrs) throws IOException {
-        return plumbing.attach(AttachTarget.parse(target), cidrs.stream().map(Cidr::parse).toList());
-    }
-
-    @Override
-    public Attachment detach(String target, List<String> cidrs) throws IOException {
-        return plumbing.detach(AttachTarget.parse(target), cidrs.stream().map(Cidr::parse).toList());
+    public Attachment detach(String targetText, List<String> cidrTexts) throws IOException {
+        AttachTarget target = AttachTarget.parse(targetText);
+        List<Cidr> cidrs = cidrTexts.stream().map(Cidr::parse).toList();
+        Attachment detached = plumbing.detach(target, cidrs);
+        releaseDetached(target.key(), cidrs);
+        return detached;
     }
 
     @Override
@@ -359,13 +425,80 @@ public final class Router implements RouterApi, AutoCloseable {
     }
 
     @Override
-    public Attachment expose(List<String> cidrs) throws IOException {
-        return plumbing.expose(cidrs.stream().map(Cidr::parse).toList());
+    public Attachment expose(List<String> cidrTexts) throws IOException {
+        List<Cidr> given = cidrTexts.stream().map(Cidr::parse).toList();
+        List<Cidr> addresses = given.isEmpty() ? List.of(allocate(Attachment.EXPOSE, Optional.empty())) : claim(Attachment.EXPOSE, given);
+        return plumbing.expose(addresses);
     }
 
     @Override
-    public Attachment hide(List<String> cidrs) throws IOException {
-        return plumbing.hide(cidrs.stream().map(Cidr::parse).toList());
+    public Attachment hide(List<String> cidrTexts) throws IOException {
+        List<Cidr> cidrs = cidrTexts.stream().map(Cidr::parse).toList();
+        Attachment hidden = plumbing.hide(cidrs);
+        releaseDetached(Attachment.EXPOSE, cidrs);
+        return hidden;
+    }
+
+    private void releaseDetached(String owner, List<Cidr> cidrs) {
+        if (cidrs.isEmpty()) {
+            allocator.release(owner);
+            return;
+        }
+        for (Cidr cidr : cidrs) {
+            long address = Integer.toUnsignedLong(cidr.addressBits());
+            if (inRange(cidr) && allocator.addressesOf(owner).contains(address)) allocator.releaseAddress(address);
+        }
+    }
+
+    private boolean inRange(Cidr cidr) {
+        return config.overlayRange().contains(cidr.address());
+    }
+
+    private Cidr allocate(String owner, Optional<AddressRange> subnet) {
+        return switch (allocator.allocate(owner, subnet)) {
+            case AllocationResult.Allocated(long address, AddressRange in) -> Cidr.parse(AddressRange.format(address) + "/" + in.prefixLength());
+            case AllocationResult.Failed(String reason) -> throw new IllegalStateException("no address for " + owner + ": " + reason);
+        };
+    }
+
+    private List<Cidr> claim(String owner, List<Cidr> given) {
+        for (Cidr cidr : given) {
+            if (!inRange(cidr)) continue; // outside the allocation range: the operator manages it
+            if (allocator.claim(owner, Integer.toUnsignedLong(cidr.addressBits())) instanceof AllocationResult.Failed(String reason)) {
+                throw new IllegalArgumentException("cannot use " + cidr + ": " + reason);
+            }
+        }
+        return given;
+    }
+
+    @Override
+    public String removePeer(String peerText, boolean force) {
+        PeerName dead = resolvePeer(peerText);
+        return switch (allocator.takeover(dead, force)) {
+            case TakeoverResult.TookOver(PeerName from, List<AddressRange> ranges, long addresses) -> {
+                LOG.log(System.Logger.Level.INFO, "took over " + addresses + " addresses of peer " + from + ": " + ranges);
+                yield addresses + " addresses taken over from " + from + (ranges.isEmpty() ? " (it owned none)" : " " + ranges);
+            }
+            case TakeoverResult.Refused(String reason) -> throw new IllegalArgumentException("not taken over: " + reason);
+        };
+    }
+
+    /** A peer name, or the nickname of a peer the topology knows (which must be unambiguous). */
+    private PeerName resolvePeer(String text) {
+        try {
+            return PeerName.parse(text);
+        } catch (IllegalArgumentException notAName) {
+            List<PeerName> named = mesh.status().join().peers().stream().filter(p -> p.nickname().equals(text)).map(p -> p.name()).toList();
+            if (named.size() == 1) return named.getFirst();
+            throw new IllegalArgumentException(named.isEmpty() ? "no peer named or nicknamed '" + text + "'"
+                    : "nickname '" + text + "' is used by " + named + "; give the peer name");
+        }
+    }
+
+    @Override
+    public String primeAllocation() {
+        allocator.prime();
+        return allocator.status().phase().name().toLowerCase();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package weft.router;
 
+import weft.ipam.AllocatorConfig;
 import weft.router.plumbing.Cidr;
 
 import java.net.InetAddress;
@@ -18,11 +19,12 @@ import java.util.Optional;
  * @param password    when present, control connections are authenticated and encrypted, and so is the data
  *                    between peers that do not both trust each other's subnet
  * @param discovery   whether peers learned from the topology are dialled too
+ * @param allocation  the IP allocator's range, default subnet and initialisation; its range is the overlay range
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, int mtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
-                           boolean discovery) {
+                           boolean discovery, AllocatorConfig allocation) {
     /** The mesh password, kept out of {@code toString}. */
     public record Password(char[] characters) {
         public Password {
@@ -54,6 +56,9 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
         if (port < 1 || port > 65_534) throw new IllegalArgumentException("--port " + port + " is not in 1..65534");
         if (mtu < MIN_MTU || mtu > MAX_MTU) throw new IllegalArgumentException("MTU " + mtu + " is not in " + MIN_MTU + ".." + MAX_MTU);
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
+        if (!allocation.universe().toString().equals(overlayRange.toString())) {
+            throw new IllegalArgumentException("the allocation range " + allocation.universe() + " must be the overlay range " + overlayRange);
+        }
     }
 
     /** Parses {@code host:port} for the HTTP API; only literal addresses, so nothing is looked up at start. */

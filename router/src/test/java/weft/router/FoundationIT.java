@@ -40,8 +40,9 @@ class FoundationIT {
     private static Lab lab;
     private static final List<String> containers = new ArrayList<>();
 
+    /** Outside the allocation range: explicit addresses the operator manages, so this test does not lean on IP allocation. */
     static String overlayAddress(int host) {
-        return "10.32.7." + host;
+        return "10.99.7." + host;
     }
 
     static List<String> peersOf(Host host) {
@@ -64,7 +65,7 @@ class FoundationIT {
         for (Host host : lab.hosts()) {
             String container = lab.container(host, "c" + host.index());
             containers.add(container);
-            lab.weft(host, "attach", overlayAddress(host.index()) + "/12", "netns:" + container).orThrow();
+            lab.weft(host, "attach", overlayAddress(host.index()) + "/24", "netns:" + container).orThrow();
         }
     }
 
@@ -89,7 +90,7 @@ class FoundationIT {
         ExecResult status = lab.weft(lab.host(1), "status").orThrow();
         assertTrue(status.stdout().contains("2 established of 2"), status.stdout());
         ExecResult ps = lab.weft(lab.host(1), "ps").orThrow();
-        assertTrue(ps.stdout().contains("netns:" + containers.getFirst()) && ps.stdout().contains(overlayAddress(1) + "/12"), ps.stdout());
+        assertTrue(ps.stdout().contains("netns:" + containers.getFirst()) && ps.stdout().contains(overlayAddress(1) + "/24"), ps.stdout());
     }
 
     @Test
@@ -131,17 +132,17 @@ class FoundationIT {
         Host h1 = lab.host(1);
         String before = lab.exec(h1.netns(), Duration.ofSeconds(5), "ip", "-brief", "link").orThrow().stdout();
 
-        ExecResult missing = lab.weft(h1, "attach", "10.32.9.1/12", "netns:no-such-namespace");
+        ExecResult missing = lab.weft(h1, "attach", "10.99.9.1/24", "netns:no-such-namespace");
         assertEquals(1, missing.exitCode(), missing.describe());
         assertTrue(missing.stderr().contains("no-such-namespace") && missing.stderr().strip().lines().count() == 1, missing.describe());
 
         String spare = lab.container(h1, "spare");
-        ExecResult inUse = lab.weft(h1, "attach", overlayAddress(1) + "/12", "netns:" + spare);
+        ExecResult inUse = lab.weft(h1, "attach", overlayAddress(1) + "/24", "netns:" + spare);
         assertEquals(1, inUse.exitCode(), inUse.describe());
         assertTrue(inUse.stderr().contains("already in use by netns:" + containers.getFirst()), inUse.describe());
         assertFalse(lab.exec(spare, Duration.ofSeconds(5), "ip", "link", "show", "ethwe").ok(), "a refused attach left ethwe behind");
 
-        ExecResult malformed = lab.weft(h1, "attach", "10.32.9/12", "netns:" + spare);
+        ExecResult malformed = lab.weft(h1, "attach", "10.99.9/24", "netns:" + spare);
         assertEquals(1, malformed.exitCode(), malformed.describe());
         assertTrue(malformed.stderr().contains("invalid CIDR"), malformed.describe());
 

@@ -40,8 +40,9 @@ class MeshIT {
     private static Path passwordFile;
     private static final Map<Integer, String> containers = new java.util.HashMap<>();
 
+    /** Outside the allocation range: explicit addresses the operator manages, so this test does not lean on IP allocation. */
     static String overlayAddress(int host) {
-        return "10.32.9." + host;
+        return "10.99.9." + host;
     }
 
     @BeforeAll
@@ -53,7 +54,7 @@ class MeshIT {
         for (int i : List.of(2, 4, 6)) {
             String container = lab.container(lab.host(i), "c" + i);
             containers.put(i, container);
-            lab.weft(lab.host(i), "attach", overlayAddress(i) + "/12", "netns:" + container).orThrow();
+            lab.weft(lab.host(i), "attach", overlayAddress(i) + "/24", "netns:" + container).orThrow();
         }
     }
 

@@ -53,6 +53,8 @@ public final class ApiServer implements AutoCloseable {
                 Map.entry("/detach", new Endpoint("POST", body -> router.detach(text(body, "target"), strings(body, "cidrs")))),
                 Map.entry("/expose", new Endpoint("POST", body -> router.expose(strings(body, "cidrs")))),
                 Map.entry("/hide", new Endpoint("POST", body -> router.hide(strings(body, "cidrs")))),
+                Map.entry("/rmpeer", new Endpoint("POST", body -> Map.of("result", router.removePeer(text(body, "peer"), body.path("force").asBoolean(false))))),
+                Map.entry("/prime", new Endpoint("POST", body -> Map.of("phase", router.primeAllocation()))),
                 Map.entry("/stop", new Endpoint("POST", body -> {
                     router.stop();
                     return Map.of("stopping", true);

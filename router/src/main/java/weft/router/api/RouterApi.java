@@ -19,6 +19,7 @@ public interface RouterApi {
     /** Removes targets; returns those that were known. */
     List<String> forget(List<String> peers);
 
+    /** Attaches with the addresses given, or with one from the allocator when none are. */
     Attachment attach(String target, List<String> cidrs) throws IOException;
 
     Attachment detach(String target, List<String> cidrs) throws IOException;
@@ -28,6 +29,12 @@ public interface RouterApi {
     Attachment expose(List<String> cidrs) throws IOException;
 
     Attachment hide(List<String> cidrs) throws IOException;
+
+    /** Gives a dead peer's address ranges to this peer ({@code weft rmpeer}); returns what was taken over. */
+    String removePeer(String peer, boolean force);
+
+    /** Starts the allocator's initialisation now rather than on the first allocation; returns its phase. */
+    String primeAllocation();
 
     /** Prometheus text exposition of the router's counters. */
     String metrics();

@@ -14,13 +14,34 @@ public record StatusReport(String version, long pid, String peerName, String nic
                            int sleevePort, String httpAddress, String bridge, String sleeveInterface, int mtu,
                            String overlayRange, String dataDirectory, List<ConnectionView> connections,
                            List<TargetView> targets, List<PeerView> peers, Map<String, String> routes, int learnedMacs,
-                           Map<String, Long> sleeve) {
+                           Map<String, Long> sleeve, IpamView ipam) {
     public StatusReport {
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
         peers = List.copyOf(peers);
         routes = Map.copyOf(routes);
         sleeve = Map.copyOf(sleeve);
+    }
+
+    /**
+     * The IP allocator: its phase, what it waits for, the ring's ranges per peer, this peer's requests and the
+     * conflicts it has seen.
+     *
+     * @param shares addresses of the range owned per peer, with whether the peer is reachable
+     */
+    public record IpamView(String range, String defaultSubnet, String phase, String waitingFor, String ring, long free,
+                           int allocations, List<Share> shares, List<String> pending, List<String> conflicts,
+                           String persistenceFailure) {
+        public IpamView {
+            shares = List.copyOf(shares);
+            pending = List.copyOf(pending);
+            conflicts = List.copyOf(conflicts);
+        }
+
+        /** One peer's part of the ring. */
+        public record Share(String peer, String nickname, long addresses, double percent, long free, boolean reachable,
+                            List<String> ranges) {
+        }
     }
 
     /** A peer of the mesh as the topology gossip describes it, with the peers it reports links to. */

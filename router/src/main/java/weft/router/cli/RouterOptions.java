@@ -1,5 +1,9 @@
 package weft.router.cli;
 
+import weft.gossip.PeerName;
+import weft.ipam.AddressRange;
+import weft.ipam.AllocatorConfig;
+import weft.ipam.InitMode;
 import weft.router.RouterConfig;
 import weft.router.plumbing.Cidr;
 
@@ -7,6 +11,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +26,9 @@ final class RouterOptions {
             new CommandLine.Option("port", "PORT", "TCP control and UDP sleeve port (default " + RouterConfig.DEFAULT_PORT + ")"),
             Weft.HTTP_ADDR,
             new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU or " + RouterConfig.DEFAULT_MTU + ")"),
-            new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
+            new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
+            new CommandLine.Option("ipalloc-default-subnet", "CIDR", "where addresses come from when none is asked for (default: the whole range)"),
+            new CommandLine.Option("ipalloc-init", "MODE", "how the allocation ring starts: consensus[=N] (default, N = peers given + 1), seed=PEERNAME,..., or observer"),
             new CommandLine.Option("conn-limit", "N", "most connections to other peers, handshakes included; 0 for no limit (default 100)"),
             new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
@@ -46,8 +53,35 @@ final class RouterOptions {
             if (peer.isBlank() || peer.startsWith("-")) throw new IllegalArgumentException("invalid peer '" + peer + "'");
         }
         List<Cidr> trusted = line.value("trusted-subnets").map(RouterOptions::subnets).orElse(List.of());
+        AddressRange universe = AddressRange.parse(range.toString());
+        AddressRange defaultSubnet = line.value("ipalloc-default-subnet").map(text -> {
+            Cidr subnet = Cidr.parse(text);
+            if (!subnet.equals(subnet.network())) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " has host bits set; did you mean " + subnet.network() + "?");
+            if (!range.covers(subnet)) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " is not inside --ipalloc-range " + range);
+            return AddressRange.parse(subnet.toString());
+        }).orElse(universe);
+        InitMode init = initMode(line.value("ipalloc-init").orElse("consensus"), line.operands().size() + 1);
+        AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
         return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
-                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"));
+                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation);
+    }
+
+    /** {@code consensus[=N]}, {@code seed=PEERNAME,...} or {@code observer}, as Weave spelled them. */
+    static InitMode initMode(String text, int defaultInitialPeers) {
+        if (text.equals("observer")) return new InitMode.Observer();
+        if (text.equals("consensus")) return new InitMode.Consensus(defaultInitialPeers);
+        if (text.startsWith("consensus=")) {
+            int peers = RouterConfig.parseInt(text.substring("consensus=".length()), "--ipalloc-init consensus count");
+            if (peers < 1) throw new IllegalArgumentException("--ipalloc-init consensus=" + peers + ": at least 1 peer");
+            return new InitMode.Consensus(peers);
+        }
+        if (text.startsWith("seed=")) {
+            List<PeerName> seeds = java.util.Arrays.stream(text.substring("seed=".length()).split(","))
+                    .filter(item -> !item.isBlank()).map(item -> PeerName.parse(item.strip())).toList();
+            if (seeds.isEmpty()) throw new IllegalArgumentException("--ipalloc-init seed= needs at least one peer name");
+            return new InitMode.Seed(seeds);
+        }
+        throw new IllegalArgumentException("invalid --ipalloc-init '" + text + "': consensus[=N], seed=PEERNAME,... or observer");
     }
 
     private static List<Cidr> subnets(String list) {

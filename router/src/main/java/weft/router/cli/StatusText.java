@@ -16,6 +16,7 @@ final class StatusText {
             case "connections" -> connections(status, text);
             case "targets" -> targets(status, text);
             case "peers" -> peers(status, text);
+            case "ipam" -> ipam(status, text);
             default -> overview(status, text);
         }
         return text.toString();
@@ -75,6 +76,30 @@ final class StatusText {
             text.append(name).append('(').append(peer.path("nickname").asText()).append(") ").append(via).append('\n');
             for (JsonNode link : peer.path("links")) text.append("   -> ").append(link.asText()).append('\n');
         }
+    }
+
+    /** The allocator: phase, what it waits for, each peer's share of the range, pending requests, conflicts. */
+    private static void ipam(JsonNode s, StringBuilder text) {
+        JsonNode ipam = s.path("ipam");
+        line(text, "Range", ipam.path("range").asText() + " (default subnet " + ipam.path("defaultSubnet").asText() + ")");
+        line(text, "Phase", ipam.path("phase").asText());
+        line(text, "Waiting for", ipam.path("waitingFor").asText());
+        line(text, "Ring", ipam.path("ring").asText("").isEmpty() ? "none yet" : ipam.path("ring").asText());
+        line(text, "Here", ipam.path("allocations").asLong() + " allocated, " + ipam.path("free").asLong() + " free");
+        long unreachable = 0;
+        for (JsonNode share : ipam.path("shares")) {
+            boolean reachable = share.path("reachable").asBoolean();
+            if (!reachable) unreachable += share.path("addresses").asLong();
+            text.append(String.format("  %s(%s) %d addresses (%.1f%%), %d free%s%n", share.path("peer").asText(), share.path("nickname").asText(),
+                    share.path("addresses").asLong(), share.path("percent").asDouble(), share.path("free").asLong(),
+                    reachable ? "" : " - unreachable"));
+        }
+        if (unreachable > 0) {
+            text.append("  ").append(unreachable).append(" addresses are owned by unreachable peers: 'weft rmpeer PEER' if they are gone for good\n");
+        }
+        for (JsonNode pending : ipam.path("pending")) text.append("  pending: ").append(pending.asText()).append('\n');
+        for (JsonNode conflict : ipam.path("conflicts")) text.append("  conflict: ").append(conflict.asText()).append('\n');
+        if (!ipam.path("persistenceFailure").asText("").isEmpty()) text.append("  NOT SAVING: ").append(ipam.path("persistenceFailure").asText()).append('\n');
     }
 
     private static void line(StringBuilder text, String label, String value) {

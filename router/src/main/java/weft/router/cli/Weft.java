@@ -32,15 +32,17 @@ public final class Weft {
             new Verb("launch", "[PEER...]", "start the router in the background and wait until it answers", RouterOptions.ALL),
             new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers)", RouterOptions.ALL),
             new Verb("stop", "", "stop the router; containers keep their interfaces", List.of(HTTP_ADDR)),
-            new Verb("status", "[connections|peers|targets]", "show the router's state", List.of(HTTP_ADDR)),
+            new Verb("status", "[connections|peers|targets|ipam]", "show the router's state", List.of(HTTP_ADDR)),
             new Verb("report", "", "print the router's whole state as JSON", List.of(HTTP_ADDR)),
             new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", List.of(HTTP_ADDR)),
             new Verb("forget", "PEER...", "stop connecting to peers", List.of(HTTP_ADDR)),
-            new Verb("attach", "CIDR... TARGET", "give a container an interface ethwe on the overlay; TARGET is netns:NAME, pid:N or a Docker container", List.of(HTTP_ADDR)),
+            new Verb("attach", "[CIDR...] TARGET", "give a container an interface ethwe on the overlay, with the addresses given or one from the allocator; TARGET is netns:NAME, pid:N or a Docker container", List.of(HTTP_ADDR)),
             new Verb("detach", "[CIDR...] TARGET", "remove addresses from a container, or its whole interface", List.of(HTTP_ADDR)),
-            new Verb("expose", "CIDR...", "give the host itself an address on the overlay", List.of(HTTP_ADDR)),
+            new Verb("expose", "[CIDR...]", "give the host itself an address on the overlay (from the allocator when none is given)", List.of(HTTP_ADDR)),
             new Verb("hide", "[CIDR...]", "remove the host's overlay addresses (all when none are given)", List.of(HTTP_ADDR)),
             new Verb("ps", "", "list the interfaces this router attached: target, MAC, addresses", List.of(HTTP_ADDR)),
+            new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force", List.of(HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
+            new Verb("prime", "", "start the address allocator's initialisation now and print its phase", List.of(HTTP_ADDR)),
             new Verb("metrics", "", "print the router's counters in Prometheus text format", List.of(HTTP_ADDR)));
 
     private final PrintStream out;
@@ -100,9 +102,15 @@ public final class Weft {
             case "report" -> printJson(api(line).get("/report"));
             case "connect" -> connect(line);
             case "forget" -> forget(line);
-            case "attach" -> attach(line, "/attach", true);
+            case "attach" -> attach(line, "/attach", false);
             case "detach" -> attach(line, "/detach", false);
-            case "expose" -> expose(line, "/expose", true);
+            case "expose" -> expose(line, "/expose", false);
+            case "rmpeer" -> rmpeer(line);
+            case "prime" -> {
+                noOperands(line, "prime");
+                out.println(api(line, 60_000).post("/prime", Map.of()).path("phase").asText());
+                yield 0;
+            }
             case "hide" -> expose(line, "/hide", false);
             case "ps" -> ps(line);
             case "metrics" -> {
@@ -155,9 +163,9 @@ public final class Weft {
 
     private int status(CommandLine line) throws ApiException {
         List<String> operands = line.operands();
-        if (operands.size() > 1) throw new UsageException("takes at most one of connections, peers, targets");
+        if (operands.size() > 1) throw new UsageException("takes at most one of connections, peers, targets, ipam");
         String view = operands.isEmpty() ? "" : operands.getFirst();
-        if (!List.of("", "connections", "peers", "targets").contains(view)) throw new UsageException("unknown status view '" + view + "': connections, peers or targets");
+        if (!List.of("", "connections", "peers", "targets", "ipam").contains(view)) throw new UsageException("unknown status view '" + view + "': connections, peers, targets or ipam");
         out.print(StatusText.render(api(line).get("/status"), view));
         return 0;
     }
@@ -207,7 +215,7 @@ public final class Weft {
         if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required before the TARGET, for example weft attach 10.32.0.5/12 netns:c1");
         AttachTarget.parse(target);
         cidrs.forEach(Cidr::parse);
-        JsonNode attachment = api(line).post(path, Map.of("target", target, "cidrs", cidrs));
+        JsonNode attachment = api(line, 60_000).post(path, Map.of("target", target, "cidrs", cidrs));
         printAttachment(attachment);
         return 0;
     }
@@ -216,8 +224,23 @@ public final class Weft {
         List<String> cidrs = line.operands();
         if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required, for example weft expose 10.32.0.254/12");
         cidrs.forEach(Cidr::parse);
-        printAttachment(api(line).post(path, Map.of("cidrs", cidrs)));
+        printAttachment(api(line, 60_000).post(path, Map.of("cidrs", cidrs)));
         return 0;
+    }
+
+    private int rmpeer(CommandLine line) throws ApiException {
+        if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
+        int status = 0;
+        for (String peer : line.operands()) {
+            try {
+                out.println(api(line, 60_000).post("/rmpeer", Map.of("peer", peer, "force", line.flag("force"))).path("result").asText());
+            } catch (ApiException e) {
+                if (e.unreachable) throw e;
+                err.println("weft rmpeer: " + peer + ": " + e.getMessage());
+                status = 1;
+            }
+        }
+        return status;
     }
 
     private int ps(CommandLine line) throws ApiException {

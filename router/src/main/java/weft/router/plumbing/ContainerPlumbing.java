@@ -49,6 +49,11 @@ public final class ContainerPlumbing {
         return store.all();
     }
 
+    /** Fails, with the reason, if {@code target}'s network namespace cannot be opened now. */
+    public void checkTarget(AttachTarget target) throws IOException {
+        open(target).namespace().close();
+    }
+
     /** Gives {@code target} the addresses {@code cidrs}, creating its interface if it has none from us yet. */
     public synchronized Attachment attach(AttachTarget target, List<Cidr> cidrs) throws IOException {
         if (cidrs.isEmpty()) throw new IllegalArgumentException("at least one address is required (IP allocation comes with a later release)");

@@ -53,7 +53,10 @@ class ApiServerTest {
                         "2025-01-01T00:00:05Z", 3)),
                 List.of(new StatusReport.PeerView("11:22:33:44:55:66", "host-2", "1f", 3, 17, List.of("aa:bb:cc:dd:ee:ff"))),
                 Map.of("11:22:33:44:55:66", "11:22:33:44:55:66"),
-                7, Map.of("dropped-bad-magic", 2L));
+                7, Map.of("dropped-bad-magic", 2L),
+                new StatusReport.IpamView("10.32.0.0/12", "10.32.0.0/12", "ready", "nothing", "ring", 100, 2,
+                        List.of(new StatusReport.IpamView.Share("aa:bb:cc:dd:ee:ff", "host-1", 1 << 20, 100.0, 100, true, List.of("10.32.0.0/12"))),
+                        List.of(), List.of(), ""));
         volatile List<String> connectedWith;
         /** Thrown by attach, if set. */
         volatile Exception attachFailure;
@@ -81,6 +84,16 @@ class ApiServerTest {
         @Override public Attachment expose(List<String> cidrs) { throw new UnsupportedOperationException(); }
 
         @Override public Attachment hide(List<String> cidrs) { throw new UnsupportedOperationException(); }
+
+        volatile String removedPeer;
+
+        @Override public String removePeer(String peer, boolean force) {
+            if (peer.equals("alive")) throw new IllegalArgumentException("not taken over: peer alive is reachable");
+            removedPeer = peer + (force ? " (forced)" : "");
+            return "42 addresses taken over from " + peer;
+        }
+
+        @Override public String primeAllocation() { return "ready"; }
 
         @Override public String metrics() { return "# TYPE weft_sleeve_frames_total counter\nweft_sleeve_frames_total 12\n"; }
 
@@ -137,6 +150,19 @@ class ApiServerTest {
         assertEquals(200, reply.status());
         assertEquals("application/json", reply.contentType());
         assertEquals(router.status, json.readValue(reply.body(), StatusReport.class));
+    }
+
+    @Test
+    void rmpeerPassesPeerAndForceAndRefusalsAre400() throws IOException {
+        Reply reply = post("/rmpeer", "{\"peer\":\"dead\",\"force\":true}");
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals("42 addresses taken over from dead", json.readTree(reply.body()).path("result").asText());
+        assertEquals("dead (forced)", router.removedPeer);
+
+        Reply refused = post("/rmpeer", "{\"peer\":\"alive\"}");
+        assertEquals(400, refused.status());
+        assertEquals("not taken over: peer alive is reachable", error(refused));
+        assertEquals(400, post("/rmpeer", "{}").status(), "a peer is required");
     }
 
     @Test

@@ -54,8 +54,8 @@ class WeftTest {
     }
 
     @Test
-    void attachWithoutAddressIsAUsageError() {
-        assertEquals(2, run("attach", "netns:c1"));
+    void attachWithoutTargetIsAUsageError() {
+        assertEquals(2, run("attach"));
     }
 
     @Test

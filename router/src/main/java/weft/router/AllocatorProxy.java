@@ -1,0 +1,151 @@
+package weft.router;
+
+import weft.gossip.Decoding;
+import weft.gossip.Mesh;
+import weft.gossip.PeerName;
+import weft.ipam.AllocationResult;
+import weft.ipam.Allocator;
+import weft.ipam.AllocatorConfig;
+import weft.ipam.IpamStatus;
+import weft.ipam.Snapshot;
+import weft.ipam.SnapshotFile;
+import weft.ipam.TakeoverResult;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The router's way to the IP allocator. The allocator is the mesh's {@code ipam} channel and so belongs to the
+ * mesh loop: every call here hops onto the loop and waits for its answer. A ticker gives the allocator its turn
+ * once a second. Thread-safe, except {@link #reachable}, which the mesh listener calls on the loop.
+ */
+final class AllocatorProxy implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AllocatorProxy.class.getName());
+    /** Longer than the allocator's own request timeout, so its reason, not ours, reaches the user. */
+    private static final Duration WAIT = Duration.ofSeconds(40);
+
+    private final Mesh mesh;
+    private final Allocator allocator;
+    private final ScheduledExecutorService ticker;
+    private final Set<PeerName> reachable = new HashSet<>(); // mesh loop only
+
+    private AllocatorProxy(Mesh mesh, Allocator allocator, ScheduledExecutorService ticker) {
+        this.mesh = mesh;
+        this.allocator = allocator;
+        this.ticker = ticker;
+    }
+
+    /**
+     * Restores the allocator from its snapshot in {@code snapshotFile}, if any, and registers it on the mesh. An
+     * unreadable snapshot stops the start: starting without it could hand out addresses it recorded a second time.
+     */
+    static AllocatorProxy start(Mesh mesh, PeerName self, AllocatorConfig config, Path snapshotFile, RandomGenerator random) throws IOException {
+        SnapshotFile file = new SnapshotFile(snapshotFile, SnapshotFile.SYSTEM);
+        Optional<Snapshot> restored = switch (file.load()) {
+            case Decoding.Decoded<Optional<Snapshot>>(Optional<Snapshot> snapshot) -> snapshot;
+            case Decoding.Refused<Optional<Snapshot>>(String reason) -> throw new IOException("the IP allocation snapshot is unusable: "
+                    + reason + "; move it aside to start without it (the addresses it recorded may then be handed out again)");
+        };
+        restored.ifPresent(s -> LOG.log(System.Logger.Level.INFO, "IP allocation restored from " + snapshotFile + ": "
+                + s.allocations().size() + " addresses allocated here"));
+        Allocator allocator = mesh.onLoop(() -> new Allocator(self, config, restored, InstantSource.system(), random, file,
+                gossiper -> mesh.registerChannel(Allocator.CHANNEL, gossiper))).join();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("ipam-tick").daemon().factory());
+        AllocatorProxy proxy = new AllocatorProxy(mesh, allocator, ticker);
+        ticker.scheduleAtFixedRate(() -> mesh.onLoop(() -> {
+            allocator.tick();
+            return null;
+        }), 1, 1, TimeUnit.SECONDS);
+        return proxy;
+    }
+
+    AllocationResult allocate(String owner, Optional<weft.ipam.AddressRange> subnet) {
+        return await(mesh.onLoop(() -> subnet.map(s -> allocator.allocate(owner, s)).orElseGet(() -> allocator.allocate(owner)))
+                .thenCompose(result -> result));
+    }
+
+    AllocationResult claim(String owner, long address) {
+        return await(mesh.onLoop(() -> allocator.claim(owner, address)).thenCompose(result -> result));
+    }
+
+    List<Long> release(String owner) {
+        return call(() -> allocator.release(owner));
+    }
+
+    Optional<String> releaseAddress(long address) {
+        return call(() -> allocator.releaseAddress(address));
+    }
+
+    List<Long> addressesOf(String owner) {
+        return call(() -> allocator.addressesOf(owner));
+    }
+
+    IpamStatus status() {
+        return call(allocator::status);
+    }
+
+    /** The ring as it stands; immutable, so it can be read off the loop. */
+    weft.ipam.Ring ring() {
+        return call(allocator::ring);
+    }
+
+    TakeoverResult takeover(PeerName dead, boolean force) {
+        return call(() -> allocator.adminTakeover(dead, force));
+    }
+
+    void prime() {
+        call(() -> {
+            allocator.prime();
+            return null;
+        });
+    }
+
+    /** Mesh loop only: tells the allocator which peers it can reach now. */
+    void reachable(Set<PeerName> now) {
+        for (PeerName peer : now) {
+            if (reachable.add(peer)) allocator.peerAlive(peer);
+        }
+        for (PeerName peer : Set.copyOf(reachable)) {
+            if (!now.contains(peer)) {
+                reachable.remove(peer);
+                allocator.peerGone(peer);
+            }
+        }
+    }
+
+    private <T> T call(Supplier<T> work) {
+        return await(mesh.onLoop(work));
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the IP allocator did not answer within " + WAIT.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the IP allocator failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the IP allocator", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+    }
+}
