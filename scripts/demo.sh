@@ -55,20 +55,23 @@ for (( i = 1; i <= HOSTS; i++ )); do
     echo "host $i: weft launch ${peers[*]} -> peer $(tail -n 1 "$out")"
 done
 
-section "Attaching a container on each host"
+section "Attaching a container on each host (addresses from Weft's allocator)"
 containers=()
+addresses=()
 for (( i = 1; i <= HOSTS; i++ )); do
     containers[i]=$(lab_container "$i" "c$i")
-    lab_weft "$i" attach "10.32.$i.1/12" "netns:${containers[i]}"
-    echo "host $i: container ${containers[i]} has $(lab_exec "${containers[i]}" ip -brief -4 addr show ethwe)"
+    # `weft attach` without an address asks the allocator; it prints: target MAC address/prefix
+    attached=$(lab_weft "$i" attach "netns:${containers[i]}")
+    addresses[i]=$(awk '{ split($3, a, "/"); print a[1] }' <<<"$attached")
+    echo "host $i: $attached"
 done
 
 section "Waiting for the mesh (container 1 reaches the others, up to 30 s)"
 for (( j = 2; j <= HOSTS; j++ )); do
     for (( t = 0; t < 30; t++ )); do
-        lab_exec "${containers[1]}" ping -c 1 -W 1 "10.32.$j.1" >/dev/null 2>&1 && break
+        lab_exec "${containers[1]}" ping -c 1 -W 1 "${addresses[j]}" >/dev/null 2>&1 && break
     done
-    echo "10.32.$j.1: $( (( t < 30 )) && echo "reachable after ${t} lost probes" || echo "NOT reachable")"
+    echo "${addresses[j]}: $( (( t < 30 )) && echo "reachable after ${t} lost probes" || echo "NOT reachable")"
 done
 
 section "Pings between containers"
@@ -76,9 +79,9 @@ failed=0
 for (( i = 1; i <= HOSTS; i++ )); do
     for (( j = 1; j <= HOSTS; j++ )); do
         (( i != j )) || continue
-        printf -- '--- container %s -> 10.32.%s.1\n' "$i" "$j"
-        if ! lab_exec "${containers[i]}" ping -c 3 -W 2 "10.32.$j.1"; then
-            echo "FAILED: container $i cannot reach 10.32.$j.1"
+        printf -- '--- container %s -> %s\n' "$i" "${addresses[j]}"
+        if ! lab_exec "${containers[i]}" ping -c 3 -W 2 "${addresses[j]}"; then
+            echo "FAILED: container $i cannot reach ${addresses[j]}"
             failed=$((failed + 1))
         fi
     done
@@ -88,6 +91,8 @@ section "weft status (host 1)"
 lab_weft 1 status || echo "(weft status exited $?)"
 section "weft status peers (host 1)"
 lab_weft 1 status peers || echo "(weft status peers exited $?)"
+section "weft status ipam (host 1)"
+lab_weft 1 status ipam || echo "(weft status ipam exited $?)"
 section "weft ps (host 1)"
 lab_weft 1 ps || echo "(weft ps exited $?)"
 

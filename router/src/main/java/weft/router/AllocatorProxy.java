@@ -94,6 +94,11 @@ final class AllocatorProxy implements AutoCloseable {
         return call(() -> allocator.addressesOf(owner));
     }
 
+    /** The owner ids that hold addresses here. */
+    Set<String> owners() {
+        return call(() -> Set.copyOf(allocator.snapshot().allocations().values()));
+    }
+
     IpamStatus status() {
         return call(allocator::status);
     }

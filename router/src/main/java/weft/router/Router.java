@@ -78,6 +78,8 @@ public final class Router implements RouterApi, AutoCloseable {
     public static final String SLEEVE_INTERFACE = "weft-sleeve";
     private static final long MAC_MAX_AGE_NANOS = Duration.ofMinutes(10).toNanos();
     private static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(30);
+    /** How long a container's namespace may be gone before its addresses are released: long enough for a restart. */
+    private static final Duration CONTAINER_GRACE = Duration.ofSeconds(30);
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
     };
 
@@ -172,6 +174,17 @@ public final class Router implements RouterApi, AutoCloseable {
             if (routes != null) allocator.reachable(routes.destinations());
             return null;
         }).join();
+        Reclaimer reclaimer = new Reclaimer(plumbing, allocator, InstantSource.system(), CONTAINER_GRACE, Router::namespaceOfOwner);
+        java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("reclaim").daemon().factory());
+        built.push(sweeper::shutdownNow);
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                reclaimer.sweep();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "reclaiming gone containers failed: " + e.getMessage());
+            }
+        }, 5, 10, java.util.concurrent.TimeUnit.SECONDS);
 
         Set<String> initial = new LinkedHashSet<>(config.peers());
         initial.addAll(loadTargets());
@@ -481,6 +494,19 @@ public final class Router implements RouterApi, AutoCloseable {
             }
             case TakeoverResult.Refused(String reason) -> throw new IllegalArgumentException("not taken over: " + reason);
         };
+    }
+
+    /** The namespace file an allocation owner stands for, for owners named after one. */
+    private static Optional<Path> namespaceOfOwner(String owner) {
+        try {
+            return switch (AttachTarget.parse(owner)) {
+                case AttachTarget.Netns(String name) -> Optional.of(Path.of("/run/netns", name));
+                case AttachTarget.Pid(long pid) -> Optional.of(Path.of("/proc", Long.toString(pid), "ns", "net"));
+                case AttachTarget.Docker d -> Optional.empty(); // asking the engine each sweep is not worth it yet
+            };
+        } catch (IllegalArgumentException notATarget) {
+            return Optional.empty(); // an owner id from another client (CNI, later): not ours to judge
+        }
     }
 
     /** A peer name, or the nickname of a peer the topology knows (which must be unambiguous). */

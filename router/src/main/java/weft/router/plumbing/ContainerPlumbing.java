@@ -153,6 +153,18 @@ public final class ContainerPlumbing {
         return updated;
     }
 
+    /** Drops what is left of a target that is gone: its bridge port, if any, and its record. */
+    public synchronized void forget(String key) {
+        store.get(key).ifPresent(known -> {
+            deleteQuietly(known.hostInterface());
+            try {
+                store.remove(key);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not forget " + key + ": " + e.getMessage());
+            }
+        });
+    }
+
     /** Gives the host itself an address on the overlay, on the bridge. */
     public synchronized Attachment expose(List<Cidr> cidrs) throws IOException {
         if (cidrs.isEmpty()) throw new IllegalArgumentException("an address is required, for example weft expose 10.32.0.254/12");

@@ -1,0 +1,71 @@
+package weft.router;
+
+import weft.router.plumbing.Attachment;
+import weft.router.plumbing.ContainerPlumbing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Gives back the addresses of containers that are gone: an owner whose network namespace has disappeared (the
+ * container exited, the namespace was deleted) for longer than the grace period loses its interface record and
+ * its allocations. The grace period lets a container that restarts keep its address, and a router that was down
+ * applies the same rule to what it finds on start. Not thread-safe: {@link #sweep} runs on one scheduler thread.
+ */
+final class Reclaimer {
+    private static final System.Logger LOG = System.getLogger(Reclaimer.class.getName());
+    private final ContainerPlumbing plumbing;
+    private final AllocatorProxy allocator;
+    private final InstantSource clock;
+    private final Duration grace;
+    private final Function<String, Optional<Path>> namespaceOfOwner;
+    private final Map<String, Instant> missingSince = new HashMap<>();
+
+    /**
+     * @param namespaceOfOwner the namespace file an allocation owner id stands for, when it can be told from the id
+     */
+    Reclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, InstantSource clock, Duration grace,
+              Function<String, Optional<Path>> namespaceOfOwner) {
+        this.plumbing = plumbing;
+        this.allocator = allocator;
+        this.clock = clock;
+        this.grace = grace;
+        this.namespaceOfOwner = namespaceOfOwner;
+    }
+
+    /** One pass: notes owners that are gone, and reclaims those gone for longer than the grace period. */
+    void sweep() {
+        Instant now = clock.instant();
+        Map<String, Optional<Path>> owners = new HashMap<>();
+        for (Attachment attachment : plumbing.attachments()) {
+            if (attachment.target().equals(Attachment.EXPOSE)) continue;
+            owners.put(attachment.target(), Optional.of(Path.of(attachment.namespacePath())));
+        }
+        for (String owner : allocator.owners()) {
+            if (!owner.equals(Attachment.EXPOSE)) owners.putIfAbsent(owner, namespaceOfOwner.apply(owner));
+        }
+        Set<String> gone = new HashSet<>();
+        owners.forEach((owner, namespace) -> {
+            if (namespace.isPresent() && !Files.exists(namespace.get())) gone.add(owner);
+        });
+        missingSince.keySet().retainAll(gone);
+        for (String owner : gone) {
+            Instant since = missingSince.computeIfAbsent(owner, o -> now);
+            if (Duration.between(since, now).compareTo(grace) < 0) continue;
+            plumbing.forget(owner);
+            int released = allocator.release(owner).size();
+            missingSince.remove(owner);
+            LOG.log(System.Logger.Level.INFO, owner + " is gone (its namespace disappeared " + Duration.between(since, now).toSeconds()
+                    + " s ago): released " + released + " addresses");
+        }
+    }
+}
