@@ -96,6 +96,7 @@ public final class Allocator implements Gossiper {
     private boolean kickDue;
     private String persistenceFailure;
     private long ticks;
+    private long lastKickTick = -1;
     private long refusedMessages;
 
     /**
@@ -327,14 +328,19 @@ public final class Allocator implements Gossiper {
                     case IpamMessage.State state -> onState(state);
                     case IpamMessage.SpaceRequest(AddressRange subnet) -> onSpaceRequest(from, subnet);
                     case IpamMessage.SpaceDenied(AddressRange subnet) -> {
+                        // ask again on the next tick, not now: with stale free counts an immediate retry
+                        // could bounce between peers that all have nothing
                         for (Pending p : pending) {
                             if (p.subnet.equals(subnet)) {
-                                p.askedAtTick = -1; // ask someone else without waiting for the next tick
+                                p.reason = "peer " + from + " had no space in " + subnet + "; asking again next tick";
                             }
                         }
-                        processPending();
                     }
-                    case IpamMessage.Kick() -> triggerInit();
+                    case IpamMessage.Kick() -> {
+                        if (consensus != null) { // observers and seeded peers never pass kicks on
+                            triggerInit();
+                        }
+                    }
                 }
                 flush();
             }
@@ -497,12 +503,16 @@ public final class Allocator implements Gossiper {
         if (merged.equals(ring)) {
             return false;
         }
-        List<AddressRange> ours = merged.rangesOwnedBy(self);
-        for (long address : List.copyOf(space.allocations().keySet())) {
-            if (ours.stream().noneMatch(r -> r.contains(address))) {
-                String owner = space.release(address);
+        for (int i = 0; i < merged.entries().size(); i++) { // entries x log(allocations), not allocations
+            PeerName owner = merged.entries().get(i).owner();
+            if (owner.equals(self)) {
+                continue;
+            }
+            AddressRange range = merged.rangeOf(i);
+            for (long address : List.copyOf(space.allocations().subMap(range.start(), range.end()).keySet())) {
+                String holder = space.release(address);
                 conflict(new RingConflict(RingConflict.Kind.RANGE_TAKEN_OVER, AddressRange.format(address) + " of "
-                        + owner + " lies in a range now owned by " + merged.ownerOf(address) + "; dropped it here"));
+                        + holder + " lies in a range now owned by " + owner + "; dropped it here"));
             }
         }
         ring = merged;
@@ -561,7 +571,8 @@ public final class Allocator implements Gossiper {
                 consensus.trigger();
                 broadcastDue = true;
             }
-        } else if (config.init() instanceof InitMode.Observer) {
+        } else if (config.init() instanceof InitMode.Observer && lastKickTick != ticks) {
+            lastKickTick = ticks; // at most one round of kicks per tick
             kickDue = true;
         }
     }
@@ -732,18 +743,16 @@ public final class Allocator implements Gossiper {
      * Nothing leaves while a save is failing.
      */
     private void flush() {
-        if (dirty) {
-            if (ring.isInitialised()) {
-                refreshFree();
-            }
+        if (dirty && persistence != Persistence.NONE) {
+            // a full snapshot per handler call: O(allocations); TODO(weft#ipam-journal) append-only journal
             Optional<String> failure = persistence.save(snapshot());
             if (failure.isPresent()) {
                 persistenceFailure = failure.get();
                 return;
             }
-            dirty = false;
             persistenceFailure = null;
         }
+        dirty = false;
         published = currentState();
         if (broadcastDue) {
             broadcastDue = false;

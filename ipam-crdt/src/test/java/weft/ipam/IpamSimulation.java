@@ -471,15 +471,7 @@ final class IpamSimulation {
             }
         });
         refreshLiveness();
-        for (int r = 0; r * TICK.toSeconds() <= REQUEST_TIMEOUT.toSeconds() + 2; r++) {
-            round(false);
-            checkInvariants();
-        }
-        futures.forEach((index, list) -> list.forEach(f -> {
-            if (!f.isDone()) {
-                fail("a request at " + nodes.get(index).name + " never completed");
-            }
-        }));
+        // fresh requests right after the heal: they need consensus, rings and donations to converge
         Map<Node, CompletableFuture<AllocationResult>> fresh = new HashMap<>();
         for (Node n : nodes) {
             if (n.running() && handedOut.size() < UNIVERSE.size() - 2 - 2 * nodes.size()) {
@@ -499,6 +491,15 @@ final class IpamSimulation {
             round(false);
             checkInvariants();
         }
+        for (int r = 0; r * TICK.toSeconds() <= REQUEST_TIMEOUT.toSeconds() + 2; r++) {
+            round(false);
+            checkInvariants();
+        }
+        futures.forEach((index, list) -> list.forEach(f -> {
+            if (!f.isDone()) {
+                fail("a request at " + nodes.get(index).name + " never completed");
+            }
+        }));
         maxLivenessRounds = rounds;
         fresh.forEach((n, f) -> {
             if (!(f.join() instanceof AllocationResult.Allocated)) {

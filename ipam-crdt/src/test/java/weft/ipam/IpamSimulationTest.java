@@ -18,7 +18,11 @@ class IpamSimulationTest {
         long allocations = 0;
         long donations = 0;
         int worstRounds = 0;
+        boolean progress = Boolean.getBoolean("ipam.sim.progress");
         for (long seed = 1; seed <= SCHEDULES; seed++) {
+            if (progress) {
+                System.out.println("seed " + seed);
+            }
             IpamSimulation sim = new IpamSimulation(seed, false).run(STEPS);
             operations += sim.operations;
             allocations += sim.allocations;
