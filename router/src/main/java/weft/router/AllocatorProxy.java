@@ -112,6 +112,11 @@ final class AllocatorProxy implements AutoCloseable {
         return call(() -> allocator.adminTakeover(dead, force));
     }
 
+    /** Resolves a conflict of independently started rings by adopting the winner; empty when there is none. */
+    Optional<List<Long>> adoptWinningRing() {
+        return call(allocator::adoptWinningRing);
+    }
+
     void prime() {
         call(() -> {
             allocator.prime();

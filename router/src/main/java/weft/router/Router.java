@@ -522,6 +522,17 @@ public final class Router implements RouterApi, AutoCloseable {
     }
 
     @Override
+    public String adoptWinningRing() {
+        return allocator.adoptWinningRing()
+                .map(dropped -> {
+                    String addresses = dropped.stream().map(AddressRange::format).toList().toString();
+                    LOG.log(System.Logger.Level.WARNING, "adopted the winning allocation ring; dropped " + dropped.size() + " addresses " + addresses);
+                    return "adopted the winning ring; " + dropped.size() + " addresses dropped " + addresses + ": re-attach their containers";
+                })
+                .orElseThrow(() -> new IllegalArgumentException("there is no conflicting ring to adopt (see 'weft status ipam')"));
+    }
+
+    @Override
     public String primeAllocation() {
         allocator.prime();
         return allocator.status().phase().name().toLowerCase();

@@ -55,6 +55,7 @@ public final class ApiServer implements AutoCloseable {
                 Map.entry("/hide", new Endpoint("POST", body -> router.hide(strings(body, "cidrs")))),
                 Map.entry("/rmpeer", new Endpoint("POST", body -> Map.of("result", router.removePeer(text(body, "peer"), body.path("force").asBoolean(false))))),
                 Map.entry("/prime", new Endpoint("POST", body -> Map.of("phase", router.primeAllocation()))),
+                Map.entry("/adopt-ring", new Endpoint("POST", body -> Map.of("result", router.adoptWinningRing()))),
                 Map.entry("/stop", new Endpoint("POST", body -> {
                     router.stop();
                     return Map.of("stopping", true);

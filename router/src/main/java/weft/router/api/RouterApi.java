@@ -33,6 +33,12 @@ public interface RouterApi {
     /** Gives a dead peer's address ranges to this peer ({@code weft rmpeer}); returns what was taken over. */
     String removePeer(String peer, boolean force);
 
+    /**
+     * Ends a conflict between independently started allocation rings by adopting the winning ring; the addresses
+     * this router had handed out from its own ring are dropped and listed in the reply.
+     */
+    String adoptWinningRing();
+
     /** Starts the allocator's initialisation now rather than on the first allocation; returns its phase. */
     String primeAllocation();
 

@@ -43,6 +43,7 @@ public final class Weft {
             new Verb("ps", "", "list the interfaces this router attached: target, MAC, addresses", List.of(HTTP_ADDR)),
             new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force", List.of(HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
             new Verb("prime", "", "start the address allocator's initialisation now and print its phase", List.of(HTTP_ADDR)),
+            new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", List.of(HTTP_ADDR)),
             new Verb("metrics", "", "print the router's counters in Prometheus text format", List.of(HTTP_ADDR)));
 
     private final PrintStream out;
@@ -106,6 +107,11 @@ public final class Weft {
             case "detach" -> attach(line, "/detach", false);
             case "expose" -> expose(line, "/expose", false);
             case "rmpeer" -> rmpeer(line);
+            case "adopt-ring" -> {
+                noOperands(line, "adopt-ring");
+                out.println(api(line, 60_000).post("/adopt-ring", Map.of()).path("result").asText());
+                yield 0;
+            }
             case "prime" -> {
                 noOperands(line, "prime");
                 out.println(api(line, 60_000).post("/prime", Map.of()).path("phase").asText());

@@ -95,6 +95,8 @@ class ApiServerTest {
 
         @Override public String primeAllocation() { return "ready"; }
 
+        @Override public String adoptWinningRing() { throw new IllegalArgumentException("there is no conflicting ring to adopt"); }
+
         @Override public String metrics() { return "# TYPE weft_sleeve_frames_total counter\nweft_sleeve_frames_total 12\n"; }
 
         @Override public void stop() { }
@@ -163,6 +165,13 @@ class ApiServerTest {
         assertEquals(400, refused.status());
         assertEquals("not taken over: peer alive is reachable", error(refused));
         assertEquals(400, post("/rmpeer", "{}").status(), "a peer is required");
+    }
+
+    @Test
+    void adoptRingWithNothingToAdoptIs400WithTheReason() throws IOException {
+        Reply reply = post("/adopt-ring", "{}");
+        assertEquals(400, reply.status());
+        assertEquals("there is no conflicting ring to adopt", error(reply));
     }
 
     @Test
