@@ -440,7 +440,7 @@ public final class Allocator implements Gossiper {
         }
         if (winningForeignRing != null) {
             return "operator: " + winningForeignRing.identity() + " wins over our " + ring.identity()
-                    + " and we hold " + space.size() + " addresses; call adoptWinningRing to switch";
+                    + " and we hold " + space.size() + " addresses; run 'weft adopt-ring' to switch (their containers need new addresses)";
         }
         return pending.isEmpty() ? "nothing" : pending.getFirst().reason;
     }

@@ -191,7 +191,7 @@ class AllocatorTest {
         round();
         // A's ring (seeds [A]) is lower: B holds an address, so it keeps its ring and says so
         assertEquals(IpamStatus.Phase.RING_CONFLICT, b.status().phase());
-        assertTrue(b.status().waitingFor().contains("call adoptWinningRing"), b.status().waitingFor());
+        assertTrue(b.status().waitingFor().contains("weft adopt-ring"), b.status().waitingFor());
         assertEquals(RingConflict.Kind.INDEPENDENT_RINGS, b.status().conflicts().getFirst().kind());
         assertEquals(IpamStatus.Phase.READY, a.status().phase());
         assertEquals(Optional.of(List.of(AddressRange.parseAddress("10.32.0.1"))), b.adoptWinningRing());
