@@ -3,12 +3,9 @@ package weft.gossip;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -85,7 +82,7 @@ public record PeerIdentity(PeerName name, long incarnation, String nickname) {
         PeerName name = machineId(machineIdFile)
                 .map(id -> PeerName.fromMachineId(id + "|" + dataDir.toAbsolutePath().normalize()))
                 .orElseGet(() -> PeerName.random(random));
-        store(dataDir, file, name);
+        store(file, name);
         return name;
     }
 
@@ -97,19 +94,8 @@ public record PeerIdentity(PeerName name, long incarnation, String nickname) {
         return id.isEmpty() ? Optional.empty() : Optional.of(id); // an empty machine-id is "not set up yet"
     }
 
-    // write-temp, fsync, atomic rename, fsync directory: a crash leaves the old state or the new, never half a name
-    private static void store(Path dataDir, Path file, PeerName name) throws IOException {
-        Files.createDirectories(dataDir);
-        Path temp = dataDir.resolve(NAME_FILE + ".tmp");
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            out.write(StandardCharsets.UTF_8.encode(name + "\n"));
-            out.force(true);
-        }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+    private static void store(Path file, PeerName name) throws IOException {
+        DurableFile.write(file, (name + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static String hostName() {

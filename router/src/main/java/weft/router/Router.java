@@ -40,7 +40,7 @@ import weft.router.sleeve.SleeveCounters;
 import weft.router.sleeve.SleeveForwarder;
 import weft.router.sleeve.SleevePeer;
 import weft.router.sleeve.SleevePeers;
-import weft.router.store.DurableFile;
+import weft.gossip.DurableFile;
 
 import java.io.IOException;
 import java.net.BindException;

@@ -2,7 +2,7 @@ package weft.router.plumbing;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import weft.router.store.DurableFile;
+import weft.gossip.DurableFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

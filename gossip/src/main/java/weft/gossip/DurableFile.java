@@ -1,4 +1,4 @@
-package weft.router.store;
+package weft.gossip;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
