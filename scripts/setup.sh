@@ -26,7 +26,7 @@ say() { printf 'setup: %s\n' "$*"; }
 
 # Debian packages and a command each provides, to check without dpkg for the common case.
 packages=(iproute2:ip iputils-ping:ping iperf3:iperf3 tcpdump:tcpdump procps:pkill psmisc:killall
-          maven:mvn util-linux:nsenter coreutils:timeout netcat-openbsd:nc.openbsd jq:jq nftables:nft)
+          maven:mvn util-linux:nsenter coreutils:timeout netcat-openbsd:nc.openbsd jq:jq nftables:nft tinc:tincd)
 missing=()
 for entry in "${packages[@]}"; do
     command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# lab.sh: "Sleeve at line rate" — Weft's sleeve, plain and encrypted, against the underlay, plain
+# kernel VXLAN and tinc 1.0, container to container, on TCP, TCP x4, small-packet UDP and ping.
+#
+#   sudo bench/lab.sh                       # 3 interleaved rounds, 10 s per iperf3 test (~10 min)
+#   sudo ROUNDS=3 DURATION=5 bench/lab.sh   # shorter (~5 min)
+#   sudo TINC_CIPHER=blowfish TINC_DIGEST=sha1 bench/lab.sh   # tinc 1.0's own defaults
+#
+# Builds ONE lab of 4 hosts (scripts/lib/lab.sh, all on one underlay bridge) and in it:
+#   underlay:  host 1 -> host 2 on eth0, no container, no encapsulation;
+#   vxlan:     hosts 1-2: bridge vxb with a VXLAN port (id 42, dstport 4789, nolearning, a static
+#              all-zeros FDB entry to the other host, MTU 1450), containers vc1 10.99.0.1/24 and
+#              vc2 10.99.0.2/24 on vxb through a veth (as bench/foundation.sh);
+#   weft:      hosts 1-2: Weft routers WITHOUT a password (unencrypted sleeve), containers wc1 and
+#              wc2 attached with `weft attach` (addresses from Weft's allocator, 10.32.0.0/12);
+#   weft-enc:  hosts 3-4: a separate Weft mesh WITH a password (WEFT_PASSWORD, default a fixed
+#              bench password; AES-256-GCM sleeve), containers ec3 and ec4, attached the same way;
+#   tinc:      hosts 3-4: tincd 1.0 in switch mode, encrypted (Cipher TINC_CIPHER, default
+#              aes-256-cbc; Digest TINC_DIGEST, default sha256), UDP port 655, tap device tinc0 with
+#              MTU 1400 as a port of a bridge tb; containers tc3 10.98.0.3/24 and tc4 10.98.0.4/24
+#              on tb through a veth (MTU 1400) — the same container -> veth -> bridge shape as the
+#              VXLAN path, not addresses on the tap itself. Config, keys (tincd -K), pid and log
+#              files live in the lab directory; nothing is written to /etc/tinc.
+# The routers and tincd of the paths not being measured sit idle. Each round measures every path
+# in turn (the order rotates each round), from host 1's (or 3's) container to host 2's (or 4's):
+#   ping -c 20 -i 0.05 (RTT avg); iperf3 TCP 1 stream and -P 4, DURATION s each;
+#   iperf3 UDP -l 64 -b 0 (unlimited), DURATION s: packets per second the receiver got, and loss %.
+# Prints a markdown table of the medians over the rounds, the ratios Weft encrypted / kernel VXLAN
+# and Weft encrypted / tinc, and the per-round values. Progress goes to stderr, the table to stdout.
+# Everything is removed on exit (trap -> tincd stopped, lab_down). A failed measurement shows as n/a.
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+if (( EUID != 0 )); then
+    echo "lab.sh: needs root (network namespaces)" >&2
+    exit 1
+fi
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+TINC_CIPHER=${TINC_CIPHER:-aes-256-cbc}
+TINC_DIGEST=${TINC_DIGEST:-sha256}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "lab.sh: ROUNDS must be a positive integer" >&2; exit 2; }
+[[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "lab.sh: DURATION must be a positive integer (seconds)" >&2; exit 2; }
+command_line="ROUNDS=$ROUNDS DURATION=$DURATION bench/lab.sh"
+[[ $TINC_CIPHER == aes-256-cbc && $TINC_DIGEST == sha256 ]] \
+    || command_line="TINC_CIPHER=$TINC_CIPHER TINC_DIGEST=$TINC_DIGEST $command_line"
+ENC_PASSWORD=${WEFT_PASSWORD:-weft-bench-password}
+unset WEFT_PASSWORD   # only the encrypted mesh gets it, explicitly
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+bash "$root/scripts/setup.sh" >&2
+for tool in jq iperf3 ping ip bridge tincd; do
+    command -v "$tool" >/dev/null || { echo "lab.sh: $tool missing (scripts/setup.sh installs it)" >&2; exit 1; }
+done
+# shellcheck source=scripts/lib/lab.sh
+source "$root/scripts/lib/lab.sh"
+
+# shellcheck disable=SC2317 # called by cleanup
+tinc_stop() {   # stops the tincd processes this script started (by their pid files)
+    local f pid
+    [[ -n $LAB_DIR ]] || return 0
+    for f in "$LAB_DIR"/tinc/*.pid; do
+        [[ -f $f ]] || continue
+        pid=$(head -n 1 "$f" 2>/dev/null | awk '{ print $1 }')
+        if [[ $pid =~ ^[0-9]+$ ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
+    done
+    return 0
+}
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+    local rc=$?
+    trap "" INT TERM   # a second Ctrl-C must not interrupt the clean-up
+    trap - EXIT
+    tinc_stop
+    lab_down
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+lab_up 4
+h1=$(lab_host 1) h2=$(lab_host 2)
+
+# --- Weft: hosts 1-2 without a password, hosts 3-4 with one ---------------------------------------
+weft_launch() {   # weft_launch I PEER [PASSWORD]
+    local i=$1 peer=$2 pw=${3:-} out=$LAB_DIR/launch-h$1.out
+    local -a envs=(WEFT_DATA_DIR="$(lab_data_dir "$i")")
+    [[ -n $pw ]] && envs+=(WEFT_PASSWORD="$pw")
+    # Output to a file, not a pipe: the daemon would inherit the pipe and keep a reader waiting.
+    if ! lab_exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch --no-discovery \
+            --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$peer" >"$out" 2>&1; then
+        log "host $i: weft launch failed:"; sed 's/^/  /' "$out" >&2
+        exit 1
+    fi
+    log "host $i: weft router up${pw:+ (encrypted)} ($(tail -n 1 "$out"))"
+}
+weft_launch 1 "$(lab_addr 2)"
+weft_launch 2 "$(lab_addr 1)"
+weft_launch 3 "$(lab_addr 4)" "$ENC_PASSWORD"
+weft_launch 4 "$(lab_addr 3)" "$ENC_PASSWORD"
+# Each mesh must really be what its row says: `weft status` shows "Encryption: enabled (...)" or not.
+for i in 1 3; do
+    enc=$(lab_weft "$i" status 2>/dev/null | awk -F': *' '$1 ~ /Encryption$/ { print $2 }') || true
+    log "host $i: encryption: ${enc:-unknown}"
+    if (( i == 3 )); then
+        [[ $enc == enabled* ]] || { log "host $i: the sleeve should be encrypted here"; exit 1; }
+    else
+        [[ -n $enc && $enc != enabled* ]] || { log "host $i: the sleeve should be unencrypted here"; exit 1; }
+    fi
+done
+wc1=$(lab_container 1 wc1) wc2=$(lab_container 2 wc2)
+ec3=$(lab_container 3 ec3) ec4=$(lab_container 4 ec4)
+weft_attach() {   # weft_attach I CONTAINER_NS: an address from the allocator; prints it
+    local out
+    # `weft attach` without an address prints: target MAC address/prefix
+    out=$(lab_weft "$1" attach "netns:$2") || { log "host $1: weft attach failed"; exit 1; }
+    log "host $1: $out"
+    awk '{ split($3, a, "/"); print a[1] }' <<<"$out"
+}
+wc2_addr=$(weft_attach 2 "$wc2"); weft_attach 1 "$wc1" >/dev/null
+ec4_addr=$(weft_attach 4 "$ec4"); weft_attach 3 "$ec3" >/dev/null
+
+# --- kernel VXLAN on hosts 1-2 ----------------------------------------------------------------------
+vc1=$(lab_container 1 vc1) vc2=$(lab_container 2 vc2)
+vxlan_host() {   # vxlan_host I OTHER CONTAINER_NS ADDRESS
+    local i=$1 other h cns=$3 addr=$4
+    h=$(lab_host "$i") other=$(lab_addr "$2")
+    ip -n "$h" link add vxb mtu 1450 type bridge
+    ip -n "$h" link add vx42 mtu 1450 type vxlan id 42 dstport 4789 local "$(lab_addr "$i")" dev eth0 nolearning
+    ip -n "$h" link set vx42 master vxb
+    bridge -n "$h" fdb append 00:00:00:00:00:00 dev vx42 dst "$other"
+    ip -n "$h" link add vxv mtu 1450 type veth peer name eth0 netns "$cns"
+    ip -n "$h" link set vxv master vxb
+    ip -n "$h" link set vxv up
+    ip -n "$h" link set vx42 up
+    ip -n "$h" link set vxb up
+    ip -n "$cns" addr add "$addr" dev eth0
+    ip -n "$cns" link set eth0 mtu 1450 up
+}
+vxlan_host 1 2 "$vc1" 10.99.0.1/24
+vxlan_host 2 1 "$vc2" 10.99.0.2/24
+
+# --- tinc 1.0 on hosts 3-4 ----------------------------------------------------------------------------
+tc3=$(lab_container 3 tc3) tc4=$(lab_container 4 tc4)
+mkdir -p "$LAB_DIR/tinc"
+tinc_host() {   # tinc_host I OTHER CONTAINER_NS ADDRESS: config, keys, bridge and container of host I
+    local i=$1 o=$2 cns=$3 addr=$4 h dir
+    h=$(lab_host "$i") dir=$LAB_DIR/tinc/h$i
+    mkdir -p "$dir/hosts"
+    cat >"$dir/tinc.conf" <<EOF
+Name = h$i
+Mode = switch
+DeviceType = tap
+Device = /dev/net/tun
+Interface = tinc0
+AddressFamily = ipv4
+BindToAddress = $(lab_addr "$i")
+ConnectTo = h$o
+EOF
+    printf 'Address = %s\nPort = 655\nCipher = %s\nDigest = %s\n' "$(lab_addr "$i")" "$TINC_CIPHER" "$TINC_DIGEST" \
+        >"$dir/hosts/h$i"
+    # tinc-up: the tap becomes a port of the bridge tb, with the tinc path's MTU.
+    # shellcheck disable=SC2016 # $INTERFACE is for the script, set by tincd
+    printf '#!/bin/sh\nip link set "$INTERFACE" mtu 1400 master tb up\n' >"$dir/tinc-up"
+    chmod +x "$dir/tinc-up"
+    # -K asks where to put the keys only on a terminal; with stdin not a tty it takes the defaults
+    # (rsa_key.priv in the config dir, the public key appended to hosts/h$i).
+    if ! tincd --config "$dir" --generate-keys=2048 </dev/null >"$LAB_DIR/tinc/keygen-h$i.out" 2>&1; then
+        log "host $i: tincd -K failed:"; sed 's/^/  /' "$LAB_DIR/tinc/keygen-h$i.out" >&2
+        exit 1
+    fi
+    ip -n "$h" link add tb mtu 1400 type bridge
+    ip -n "$h" link add tv mtu 1400 type veth peer name eth0 netns "$cns"
+    ip -n "$h" link set tv master tb
+    ip -n "$h" link set tv up
+    ip -n "$h" link set tb up
+    ip -n "$cns" addr add "$addr" dev eth0
+    ip -n "$cns" link set eth0 mtu 1400 up
+}
+tinc_host 3 4 "$tc3" 10.98.0.3/24
+tinc_host 4 3 "$tc4" 10.98.0.4/24
+cp "$LAB_DIR/tinc/h3/hosts/h3" "$LAB_DIR/tinc/h4/hosts/h3"
+cp "$LAB_DIR/tinc/h4/hosts/h4" "$LAB_DIR/tinc/h3/hosts/h4"
+for i in 3 4; do
+    # Without -D tincd detaches; its pid file and log stay in the lab directory.
+    if ! lab_exec "$(lab_host "$i")" tincd --config "$LAB_DIR/tinc/h$i" --pidfile "$LAB_DIR/tinc/h$i.pid" \
+            --logfile="$LAB_DIR/tinc/h$i.log" </dev/null >"$LAB_DIR/tinc/start-h$i.out" 2>&1; then
+        log "host $i: tincd failed to start:"; sed 's/^/  /' "$LAB_DIR/tinc/start-h$i.out" "$LAB_DIR/tinc/h$i.log" >&2
+        exit 1
+    fi
+    log "host $i: tincd up (pid $(head -n 1 "$LAB_DIR/tinc/h$i.pid" | awk '{ print $1 }'), cipher $TINC_CIPHER, digest $TINC_DIGEST)"
+done
+
+# --- paths: client netns, server netns, target address --------------------------------------------
+paths=(underlay vxlan weft weftenc tinc)
+declare -A client=([underlay]=$h1 [vxlan]=$vc1 [weft]=$wc1 [weftenc]=$ec3 [tinc]=$tc3)
+declare -A server=([underlay]=$h2 [vxlan]=$vc2 [weft]=$wc2 [weftenc]=$ec4 [tinc]=$tc4)
+declare -A target=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [weft]=$wc2_addr [weftenc]=$ec4_addr [tinc]=10.98.0.4)
+declare -A label=(
+    [underlay]="underlay host→host"
+    [vxlan]="kernel VXLAN (MTU 1450)"
+    [weft]="Weft sleeve, unencrypted (MTU 1410)"
+    [weftenc]="Weft sleeve, encrypted AES-256-GCM (MTU 1410)"
+    [tinc]="tinc 1.0 switch mode, encrypted $TINC_CIPHER/$TINC_DIGEST (MTU 1400)"
+)
+
+# Reachability (the meshes need a moment after launch), then an iperf3 server per target.
+for p in "${paths[@]}"; do
+    for (( t = 0; t < 30; t++ )); do
+        lab_exec "${client[$p]}" ping -c 1 -W 1 "${target[$p]}" >/dev/null 2>&1 && break
+    done
+    if (( t == 30 )); then log "$p: ${target[$p]} NOT reachable after 30 probes"; else log "$p: ${target[$p]} reachable ($t lost probes)"; fi
+    lab_exec "${server[$p]}" iperf3 -s -D --pidfile "$LAB_DIR/iperf3-$p.pid" >/dev/null 2>&1
+done
+sleep 0.5
+
+fmt() { [[ $1 == n/a ]] && echo n/a || printf "%.${2}f" "$1"; }
+
+# Results: one line per measurement, "path metric value" (value n/a when it failed).
+results=$LAB_DIR/results
+: >"$results"
+record() { printf '%s %s %s\n' "$1" "$2" "${3:-n/a}" >>"$results"; }
+iperf() {   # iperf PATH ROUND NAME ARGS...: runs the client, prints the JSON file (empty on failure)
+    local p=$1 r=$2 name=$3 json
+    shift 3
+    json=$LAB_DIR/iperf3-$p-$r-$name.json
+    if lab_exec "${client[$p]}" timeout $(( DURATION + 30 )) iperf3 -J -c "${target[$p]}" -t "$DURATION" "$@" >"$json" 2>&1; then
+        printf '%s\n' "$json"
+    else
+        log "$p round $r $name: iperf3 failed: $(jq -r '.error // empty' "$json" 2>/dev/null | head -c 200)"
+        sleep 1   # let the server notice and get ready for the next test
+    fi
+}
+measure() {   # measure PATH ROUND
+    local p=$1 r=$2 rtt json tcp1=n/a tcp4=n/a pps=n/a loss=n/a
+    rtt=$(lab_exec "${client[$p]}" ping -q -c 20 -i 0.05 -W 1 "${target[$p]}" 2>/dev/null \
+          | awk -F'/' '/^rtt|^round-trip/ { print $5 }') || true
+    json=$(iperf "$p" "$r" tcp1)
+    [[ -n $json ]] && tcp1=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$json" 2>/dev/null || echo n/a)
+    json=$(iperf "$p" "$r" tcp4 -P 4)
+    [[ -n $json ]] && tcp4=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$json" 2>/dev/null || echo n/a)
+    json=$(iperf "$p" "$r" udp64 -u -l 64 -b 0)
+    if [[ -n $json ]]; then
+        # .end.sum holds the receiver's counts (the server reports them back): received = sent - lost.
+        pps=$(jq -r '.end.sum | (.packets - .lost_packets) / .seconds' "$json" 2>/dev/null || echo n/a)
+        loss=$(jq -r '.end.sum.lost_percent' "$json" 2>/dev/null || echo n/a)
+    fi
+    record "$p" rtt "$rtt"; record "$p" tcp1 "$tcp1"; record "$p" tcp4 "$tcp4"
+    record "$p" pps "$pps"; record "$p" loss "$loss"
+    log "round $r $p: TCP $(fmt "$tcp1" 2) / x4 $(fmt "$tcp4" 2) Gbit/s, UDP 64 B $(fmt "$pps" 0) pps rx ($(fmt "$loss" 1) % loss), ping ${rtt:-n/a} ms"
+}
+log "measuring: $ROUNDS rounds x ${#paths[@]} paths, iperf3 $DURATION s per test"
+for (( r = 1; r <= ROUNDS; r++ )); do
+    # Interleaved, and the order rotates each round so that no path always runs first.
+    n=${#paths[@]}
+    for (( k = 0; k < n; k++ )); do measure "${paths[(k + r - 1) % n]}" "$r"; done
+done
+
+median() {   # median PATH METRIC: median of the numeric values, n/a when there are none
+    awk -v p="$1" -v m="$2" '$1 == p && $2 == m && $3 != "n/a" && $3 != "null" { print $3 }' "$results" | sort -g \
+        | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a";
+                 else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() {   # ratio A B: "A/B (x %)" of two medians, or n/a
+    if [[ $1 != n/a && $2 != n/a ]]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f (%.1f %%)", a / b, 100 * a / b; else print "n/a" }'
+    else
+        echo "n/a (a path has no measurement)"
+    fi
+}
+kpps() { if [[ $1 == n/a ]]; then echo n/a; else awk -v v="$1" 'BEGIN { printf "%.1fk", v / 1000 }'; fi; }
+
+echo
+echo "## Weft sleeve at line rate: container on host 1 → container on host 2"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "- nproc: $(nproc), kernel: $(uname -r), commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- command: \`sudo $command_line\`"
+echo "- medians of $ROUNDS interleaved rounds; iperf3 $DURATION s per test (TCP 1 stream, TCP -P 4, UDP -l 64 -b 0); ping -c 20 -i 0.05"
+echo "- lab: 4 hosts on one underlay bridge; underlay, VXLAN and unencrypted Weft on hosts 1-2, encrypted Weft and tinc on hosts 3-4"
+echo
+echo "| path | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP 64 B rx pps (loss %) | ping RTT ms |"
+echo "|---|---|---|---|---|"
+for p in "${paths[@]}"; do
+    printf '| %s | %s | %s | %s (%s %%) | %s |\n' "${label[$p]}" \
+        "$(fmt "$(median "$p" tcp1)" 2)" "$(fmt "$(median "$p" tcp4)" 2)" \
+        "$(kpps "$(median "$p" pps)")" "$(fmt "$(median "$p" loss)" 1)" "$(fmt "$(median "$p" rtt)" 3)"
+done
+echo
+echo "- Weft encrypted / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median vxlan tcp1)")"
+echo "- Weft encrypted / tinc, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median tinc tcp1)")"
+echo
+echo "Per round (TCP 1 / TCP 4 Gbit/s; UDP rx pps; ping ms):"
+per_round() {   # per_round PATH METRIC DECIMALS
+    awk -v p="$1" -v m="$2" -v d="$3" '$1 == p && $2 == m {
+        printf "%s%s", (n++ ? ", " : ""), ($3 == "n/a" || $3 == "null" ? "n/a" : sprintf("%." d "f", $3)) }' "$results"
+}
+for p in "${paths[@]}"; do
+    printf -- '- %s: %s / %s; %s; %s\n' "$p" "$(per_round "$p" tcp1 2)" "$(per_round "$p" tcp4 2)" \
+        "$(per_round "$p" pps 0)" "$(per_round "$p" rtt 3)"
+done
+exit 0
