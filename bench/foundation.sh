@@ -6,7 +6,7 @@
 #   sudo UNDERLAY=0 bench/foundation.sh   # without the underlay host->host row
 #
 # Builds ONE lab of 2 hosts (scripts/lib/lab.sh) and in it:
-#   weft:  a Weft router on each host, containers wc1 (10.32.1.1/12) on host 1 and wc2 (10.32.2.1/12)
+#   weft:  a Weft router on each host, containers wc1 (10.98.0.1/24) on host 1 and wc2 (10.98.0.2/24)
 #          on host 2 attached with `weft attach` (the userspace sleeve: TAP -> UDP 6783 -> TAP);
 #   vxlan: in each host a bridge vxb with a VXLAN port (id 42, dstport 4789, local = the host's
 #          underlay address, nolearning, a static all-zeros FDB entry to the other host, MTU 1450)
@@ -66,8 +66,8 @@ for i in 1 2; do
     log "host $i: weft router up ($(tail -n 1 "$out"))"
 done
 wc1=$(lab_container 1 wc1) wc2=$(lab_container 2 wc2)
-lab_weft 1 attach 10.32.1.1/12 "netns:$wc1" >&2
-lab_weft 2 attach 10.32.2.1/12 "netns:$wc2" >&2
+lab_weft 1 attach 10.98.0.1/24 "netns:$wc1" >&2
+lab_weft 2 attach 10.98.0.2/24 "netns:$wc2" >&2
 
 # --- (b) kernel VXLAN ------------------------------------------------------------------------------
 vc1=$(lab_container 1 vc1) vc2=$(lab_container 2 vc2)
@@ -93,7 +93,7 @@ vxlan_host 2 "$vc2" 10.99.0.2/24
 paths=(weft vxlan)
 declare -A client=([weft]=$wc1 [vxlan]=$vc1 [underlay]=$h1)
 declare -A server=([weft]=$wc2 [vxlan]=$vc2 [underlay]=$h2)
-declare -A target=([weft]=10.32.2.1 [vxlan]=10.99.0.2 [underlay]=$(lab_addr 2))
+declare -A target=([weft]=10.98.0.2 [vxlan]=10.99.0.2 [underlay]=$(lab_addr 2))
 declare -A label=([weft]="Weft sleeve (MTU 1410)" [vxlan]="kernel VXLAN (MTU 1450)" [underlay]="underlay host→host")
 (( UNDERLAY )) && paths+=(underlay)
 
