@@ -45,6 +45,8 @@ public final class Linux {
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_VALUE = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
@@ -134,6 +136,18 @@ public final class Linux {
         int rc;
         try {
             rc = (int) IOCTL.invokeExact(state, fd, request, argument);
+        } catch (Throwable t) {
+            throw bug("ioctl", t);
+        }
+        if (rc == -1) throw new NativeCallException("ioctl(" + requestName + ", " + target + ")", errno(state));
+        return rc;
+    }
+
+    /** {@code ioctl(fd, request, value)} for requests whose argument is a number, not a pointer. */
+    public static int ioctl(MemorySegment state, String requestName, String target, int fd, long request, long value) {
+        int rc;
+        try {
+            rc = (int) IOCTL_VALUE.invokeExact(state, fd, request, value);
         } catch (Throwable t) {
             throw bug("ioctl", t);
         }

@@ -15,7 +15,10 @@ import java.util.function.LongSupplier;
  * The userspace data path. Frames read from the local {@link FramePort} go to the peer their destination MAC lives
  * behind, by way of the next hop the {@link SleeveRoutes} give, or, when the destination is unknown, broadcast or
  * multicast, along the broadcast tree of this peer; one UDP datagram each, sealed for the hop when the pair
- * encrypts. Datagrams from neighbours are checked and opened; their frame's source MAC is learned behind the peer
+ * encrypts. When the port hands over frames behind a {@code virtio_net_hdr} (a TAP with offloads), a segment of up
+ * to 64 KiB travels with its header, split into fragments that each fit one datagram of the path, and is
+ * reassembled and written whole, header included, by the peer it is for; relays pass fragments on one by one. A
+ * frame that needs no segmentation has its checksum completed here and travels without the header, as before. Datagrams from neighbours are checked and opened; their frame's source MAC is learned behind the peer
  * the frame came from; the frame goes to the port if it is for us (or a broadcast), and on to the next hops if it
  * is for others.
  *
@@ -25,76 +28,136 @@ import java.util.function.LongSupplier;
  */
 public final class SleeveForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SleeveForwarder.class.getName());
-    /** Large enough for any frame a TAP without offloads hands over, and for any UDP datagram. */
-    private static final int BUFFER_BYTES = 65_536;
+    /** Room for the largest payload (a 64 KiB segment and its virtio_net_hdr) behind a header, and for any UDP datagram. */
+    private static final int BUFFER_BYTES = 1 << 17;
     private static final int POLL_MILLIS = 200;
+    /** What one datagram may carry on a 1500-byte underlay: 1500 - 20 IP - 8 UDP - header - tag. */
+    public static final int DEFAULT_DATAGRAM_PAYLOAD = 1500 - 20 - 8 - SleeveHeader.LENGTH - SleeveHeader.TAG_LENGTH;
+    /** Frames in reassembly at once, in all and per neighbour. */
+    static final int REASSEMBLY_SLOTS = 16, REASSEMBLY_PER_SENDER = 4;
+    static final long REASSEMBLY_STALE_NANOS = 500_000_000L;
+    private static final int VNET = VnetHeader.LENGTH;
 
     private final long self;
     private final FramePort port;
+    private final int portVnet;
     private final DatagramChannel udp;
     private final SleevePeers neighbours;
     private final MacTable macs;
     private final SleeveCounters counters;
     private final LongSupplier nanoClock;
     private final int maxFrameLength;
+    private final int datagramPayload;
     private volatile SleeveRoutes routes;
 
     private final Arena arena = Arena.ofShared();
     private final Lane sendLane;
     private final Lane receiveLane;
     private final SleeveHeader receiveHeader = new SleeveHeader();
+    private final FrameReassembly reassembly;
+    /** Views of each reassembly slot: from its headroom, from the payload, and past a virtio_net_hdr. */
+    private final MemorySegment[] slotRoom, slotPayload, slotAfterVnet;
+    private int nextFrameId; // sending thread only
 
     private volatile boolean running;
     private Thread sender;
     private Thread receiver;
 
-    /** One thread's buffers: the datagram it is working on in clear, and a scratch copy to seal for one hop. */
+    /**
+     * One thread's buffers: the datagram it is working on in clear ({@link #plain}, the payload at
+     * {@link SleeveHeader#LENGTH}), and a scratch datagram to seal for one hop or to build a fragment in.
+     */
     private final class Lane {
         final int number;
         final MemorySegment plain = arena.allocate(BUFFER_BYTES, 64);
         final ByteBuffer plainBuffer = plain.asByteBuffer();
-        final MemorySegment frame = plain.asSlice(SleeveHeader.LENGTH);
-        final MemorySegment sealed = arena.allocate(BUFFER_BYTES, 64);
-        final ByteBuffer sealedBuffer = sealed.asByteBuffer();
+        /** Where the port reads into: the payload, at most a 64 KiB segment and its virtio_net_hdr. */
+        final MemorySegment payload = plain.asSlice(SleeveHeader.LENGTH, SleeveHeader.MAX_REASSEMBLED);
+        /** The header of a datagram whose payload starts a virtio_net_hdr later, and the bytes before it. */
+        final MemorySegment shifted = plain.asSlice(VNET);
+        final MemorySegment beforePayload = plain.asSlice(SleeveHeader.LENGTH - VNET);
+        final MemorySegment afterVnet = plain.asSlice(SleeveHeader.LENGTH + VNET);
+        final MemorySegment scratch = arena.allocate(BUFFER_BYTES, 64);
+        final ByteBuffer scratchBuffer = scratch.asByteBuffer();
 
         Lane(int number) {
             this.number = number;
         }
 
-        /** Sends the datagram in {@link #plain}, with a frame of {@code frameLength} bytes, to {@code hop}. */
-        void transmit(SleevePeer hop, int frameLength) {
-            int clearLength = SleeveHeader.LENGTH + frameLength;
+        /** Sends the datagram at {@code plain[start..]}, with a payload of {@code payloadLength} bytes, to {@code hop}. */
+        void transmit(SleevePeer hop, int start, int payloadLength) {
+            int clearLength = SleeveHeader.LENGTH + payloadLength;
+            MemorySegment datagram = start == 0 ? plain : shifted;
             if (!hop.sealed()) {
-                SleeveHeader.markClear(plain);
-                send(hop, plainBuffer, clearLength);
+                SleeveHeader.markClear(datagram);
+                send(hop, plainBuffer, start, clearLength);
                 return;
             }
-            MemorySegment.copy(plain, 0, sealed, 0, clearLength);
-            hop.cipher().seal(sealed, frameLength, number);
-            send(hop, sealedBuffer, clearLength + SleeveHeader.TAG_LENGTH);
+            MemorySegment.copy(plain, start, scratch, 0, clearLength);
+            hop.cipher().seal(scratch, payloadLength, number);
+            send(hop, scratchBuffer, 0, clearLength + SleeveHeader.TAG_LENGTH);
+        }
+
+        /** Sends the datagram built in {@link #scratch}, sealing it first when the pair encrypts. */
+        void transmitScratch(SleevePeer hop, int payloadLength) {
+            int length = SleeveHeader.LENGTH + payloadLength;
+            if (hop.sealed()) {
+                hop.cipher().seal(scratch, payloadLength, number);
+                length += SleeveHeader.TAG_LENGTH;
+            } else {
+                SleeveHeader.markClear(scratch);
+            }
+            send(hop, scratchBuffer, 0, length);
         }
     }
 
-    /**
-     * @param maxFrameLength the largest frame (Ethernet header included) that is sent; larger ones are counted and
-     *                       dropped, since the overlay MTU says they should not exist
-     */
+    /** As {@link #SleeveForwarder(long, FramePort, DatagramChannel, SleevePeers, MacTable, SleeveCounters, LongSupplier, int, int)} for a 1500-byte underlay. */
     public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
                            SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength) {
-        if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > BUFFER_BYTES - SleeveHeader.LENGTH - SleeveHeader.TAG_LENGTH) {
+        this(self, port, udp, neighbours, macs, counters, nanoClock, maxFrameLength, DEFAULT_DATAGRAM_PAYLOAD);
+    }
+
+    /**
+     * @param maxFrameLength  the largest frame (Ethernet header included) that is sent unless the port marks it
+     *                        for segmentation; larger ones are counted and dropped, since the overlay MTU says they
+     *                        should not exist
+     * @param datagramPayload the most payload one datagram carries (the path MTU less IP, UDP, header and tag);
+     *                        larger payloads are sent as fragments
+     */
+    public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
+                           SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
+        if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > SleeveHeader.MAX_REASSEMBLED - VNET) {
             throw new IllegalArgumentException("maxFrameLength " + maxFrameLength);
+        }
+        if (datagramPayload < 64 + SleeveHeader.FRAGMENT_LENGTH || datagramPayload > SleeveHeader.MAX_FRAME) {
+            throw new IllegalArgumentException("datagramPayload " + datagramPayload);
+        }
+        if (port.vnetHeaderLength() != 0 && port.vnetHeaderLength() != VNET) {
+            throw new IllegalArgumentException("virtio_net_hdr of " + port.vnetHeaderLength() + " bytes");
         }
         this.self = self;
         this.port = port;
+        this.portVnet = port.vnetHeaderLength();
         this.udp = udp;
         this.neighbours = neighbours;
         this.macs = macs;
         this.counters = counters;
         this.nanoClock = nanoClock;
         this.maxFrameLength = maxFrameLength;
+        this.datagramPayload = datagramPayload;
         this.routes = new DirectRoutes(self, neighbours);
         this.sendLane = new Lane(SleeveCipher.SEND_LANE);
         this.receiveLane = new Lane(SleeveCipher.RELAY_LANE);
+        this.reassembly = new FrameReassembly(arena, REASSEMBLY_SLOTS, REASSEMBLY_PER_SENDER, REASSEMBLY_STALE_NANOS,
+                () -> counters.increment(Counter.DROPPED_REASSEMBLY_GIVEN_UP));
+        slotRoom = new MemorySegment[REASSEMBLY_SLOTS];
+        slotPayload = new MemorySegment[REASSEMBLY_SLOTS];
+        slotAfterVnet = new MemorySegment[REASSEMBLY_SLOTS];
+        for (int i = 0; i < REASSEMBLY_SLOTS; i++) {
+            slotRoom[i] = reassembly.buffer(i);
+            slotPayload[i] = reassembly.buffer(i).asSlice(FrameReassembly.HEADROOM);
+            slotAfterVnet[i] = reassembly.buffer(i).asSlice(FrameReassembly.HEADROOM + VNET);
+        }
     }
 
     /** Replaces the routes, for instance after the topology changed; safe from any thread. */
@@ -134,26 +197,37 @@ public final class SleeveForwarder implements AutoCloseable {
     /** Sending duty cycle: moves at most one frame from the port to the network; returns the frames moved. */
     public int pumpLocalFrame(int timeoutMillis) {
         Lane lane = sendLane;
-        int length = port.read(lane.frame, timeoutMillis);
-        if (length <= 0) return 0;
+        int read = port.read(lane.payload, timeoutMillis);
+        if (read <= 0) return 0;
         counters.increment(Counter.FRAMES_FROM_TAP);
+        int length = read - portVnet;
         if (length < EthernetFrame.HEADER_LENGTH) return 1;
-        if (length > maxFrameLength) {
+        int frameOffset = SleeveHeader.LENGTH + portVnet;
+        // The payload keeps the virtio_net_hdr only when the frame still needs segmenting; otherwise the checksum
+        // the kernel left undone is completed here and the datagram starts past the header, as without offloads.
+        boolean keepVnet = portVnet != 0 && VnetHeader.needsSegmentation(lane.plain, SleeveHeader.LENGTH);
+        if (!keepVnet && length > maxFrameLength) {
             counters.increment(Counter.FRAMES_TOO_LARGE);
             return 1;
         }
+        if (portVnet != 0 && !keepVnet
+                && !VnetHeader.completeChecksum(lane.plain, SleeveHeader.LENGTH, lane.plain, frameOffset, length)) {
+            counters.increment(Counter.DROPPED_BAD_VNET_HEADER);
+            return 1;
+        }
+        int start = portVnet != 0 && !keepVnet ? VNET : 0;
+        int payloadLength = keepVnet ? read : length;
         long now = nanoClock.getAsLong();
         // A frame from a local port proves its source lives here, even if we last saw it behind a peer.
-        long source = EthernetFrame.source(lane.frame, 0);
+        long source = EthernetFrame.source(lane.plain, frameOffset);
         if (macs.lookup(source, now) != MacTable.UNKNOWN) macs.forget(source);
 
         SleeveRoutes current = routes;
-        long destination = EthernetFrame.destination(lane.frame, 0);
+        long destination = EthernetFrame.destination(lane.plain, frameOffset);
         long owner = EthernetFrame.isGroup(destination) ? MacTable.UNKNOWN : macs.lookup(destination, now);
         SleevePeer hop = owner == MacTable.UNKNOWN ? null : current.nextHop(owner);
         if (hop != null) {
-            SleeveHeader.write(lane.plain, false, self, self, owner, length);
-            lane.transmit(hop, length);
+            sendLocal(lane, hop, false, owner, start, payloadLength, keepVnet);
             return 1;
         }
         SleevePeer[] hops = current.broadcastHops(self);
@@ -162,13 +236,45 @@ public final class SleeveForwarder implements AutoCloseable {
             return 1;
         }
         counters.increment(Counter.FRAMES_FLOODED);
-        SleeveHeader.write(lane.plain, true, self, self, 0, length);
-        for (SleevePeer each : hops) lane.transmit(each, length);
+        int frameId = nextFrameId;
+        for (SleevePeer each : hops) {
+            nextFrameId = frameId; // every copy of a flooded frame has the same id
+            sendLocal(lane, each, true, 0, start, payloadLength, keepVnet);
+        }
         return 1;
     }
 
-    private void send(SleevePeer peer, ByteBuffer buffer, int datagramLength) {
-        buffer.clear().limit(datagramLength);
+    /** Sends a local payload at {@code plain[start + LENGTH..]} to one hop, in one datagram or as fragments. */
+    private void sendLocal(Lane lane, SleevePeer hop, boolean broadcast, long owner, int start, int payloadLength, boolean vnet) {
+        if (payloadLength <= datagramPayload) {
+            MemorySegment datagram = start == 0 ? lane.plain : lane.shifted;
+            SleeveHeader.write(datagram, broadcast, self, self, owner, payloadLength);
+            SleeveHeader.markVnet(datagram, vnet);
+            lane.transmit(hop, start, payloadLength);
+            return;
+        }
+        int maxShare = datagramPayload - SleeveHeader.FRAGMENT_LENGTH;
+        int count = (payloadLength + maxShare - 1) / maxShare;
+        if (count > SleeveHeader.MAX_FRAGMENTS) {
+            counters.increment(Counter.FRAMES_TOO_LARGE);
+            return;
+        }
+        int chunk = (payloadLength + count - 1) / count;
+        int frameId = nextFrameId++;
+        for (int index = 0, offset = 0; index < count; index++, offset += chunk) {
+            int share = Math.min(chunk, payloadLength - offset);
+            SleeveHeader.write(lane.scratch, broadcast, self, self, owner, SleeveHeader.FRAGMENT_LENGTH + share);
+            SleeveHeader.markVnet(lane.scratch, vnet);
+            SleeveHeader.writeFragment(lane.scratch, frameId, index, count, chunk);
+            MemorySegment.copy(lane.plain, start + SleeveHeader.LENGTH + offset, lane.scratch,
+                    SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, share);
+            lane.transmitScratch(hop, SleeveHeader.FRAGMENT_LENGTH + share);
+            counters.increment(Counter.FRAGMENTS_SENT);
+        }
+    }
+
+    private void send(SleevePeer peer, ByteBuffer buffer, int offset, int datagramLength) {
+        buffer.clear().position(offset).limit(offset + datagramLength);
         try {
             udp.send(buffer, peer.endpoint());
             counters.increment(Counter.FRAMES_SENT);
@@ -200,14 +306,14 @@ public final class SleeveForwarder implements AutoCloseable {
             counters.increment(sender == self ? Counter.DROPPED_FROM_SELF : Counter.DROPPED_UNKNOWN_SENDER);
             return 0;
         }
-        int frameLength = header.frameLength();
+        int payloadLength = header.frameLength();
         if (neighbour.sealed() != header.isSealed()) {
             // Clear traffic from a peer we encrypt with could be anyone's; sealed traffic from one we do not cannot be opened.
             counters.increment(neighbour.sealed() ? Counter.DROPPED_NOT_SEALED : Counter.DROPPED_AUTHENTICATION_FAILED);
             return 0;
         }
         if (neighbour.sealed()) {
-            SleeveCipher.Opened opened = neighbour.cipher().open(lane.plain, frameLength, header.sequence());
+            SleeveCipher.Opened opened = neighbour.cipher().open(lane.plain, payloadLength, header.sequence());
             if (opened != SleeveCipher.Opened.OK) {
                 counters.increment(SleeveCounters.droppedFor(opened));
                 return 0;
@@ -218,39 +324,130 @@ public final class SleeveForwarder implements AutoCloseable {
             counters.increment(Counter.DROPPED_FROM_SELF);
             return 0;
         }
-        long source = EthernetFrame.source(lane.frame, 0);
+        if (header.isFragment()) return receiveFragment(lane, header, sender, origin, payloadLength);
+        boolean vnet = header.hasVnetHeader();
+        int frameOffset = SleeveHeader.LENGTH + (vnet ? VNET : 0);
+        long source = EthernetFrame.source(lane.plain, frameOffset);
         if (!EthernetFrame.isGroup(source)) macs.learn(source, origin, nanoClock.getAsLong());
         SleeveRoutes current = routes;
         if (header.isBroadcast()) {
-            port.write(lane.frame, frameLength);
-            counters.increment(Counter.FRAMES_TO_TAP);
-            SleevePeer[] hops = current.broadcastHops(origin);
-            if (hops.length > 0) {
-                SleeveHeader.rewriteSender(lane.plain, self);
-                for (SleevePeer hop : hops) {
-                    if (hop.name() != sender) relay(lane, hop, frameLength);
-                }
-            }
-            return 1;
+            // relay first: delivering may overwrite the end of the header with a virtio_net_hdr
+            relayToBroadcastHops(lane, current, origin, sender, payloadLength);
+            return deliver(lane.beforePayload, lane.payload, lane.afterVnet, payloadLength, vnet);
         }
         long destination = header.destination();
-        if (destination == self) {
-            port.write(lane.frame, frameLength);
-            counters.increment(Counter.FRAMES_TO_TAP);
-            return 1;
-        }
-        SleevePeer hop = current.nextHop(destination);
-        if (hop == null || hop.name() == sender) {
-            counters.increment(Counter.DROPPED_NO_ROUTE);
-            return 0;
-        }
-        SleeveHeader.rewriteSender(lane.plain, self);
-        relay(lane, hop, frameLength);
+        if (destination == self) return deliver(lane.beforePayload, lane.payload, lane.afterVnet, payloadLength, vnet);
+        relayTowards(lane, current, destination, sender, payloadLength);
         return 0;
     }
 
-    private void relay(Lane lane, SleevePeer hop, int frameLength) {
-        lane.transmit(hop, frameLength);
+    private int receiveFragment(Lane lane, SleeveHeader header, long sender, long origin, int payloadLength) {
+        counters.increment(Counter.FRAGMENTS_RECEIVED);
+        SleeveHeader.Check check = header.checkFragment();
+        if (check != SleeveHeader.Check.OK) {
+            counters.increment(SleeveCounters.droppedFor(check));
+            return 0;
+        }
+        boolean vnet = header.hasVnetHeader();
+        int frameId = header.frameId(), index = header.fragmentIndex(), count = header.fragmentCount(), chunk = header.chunk();
+        int shareOffset = SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, share = payloadLength - SleeveHeader.FRAGMENT_LENGTH;
+        int frameOffset = vnet ? VNET : 0;
+        if (index == 0 && share >= frameOffset + EthernetFrame.HEADER_LENGTH) {
+            long source = EthernetFrame.source(lane.plain, shareOffset + frameOffset);
+            if (!EthernetFrame.isGroup(source)) macs.learn(source, origin, nanoClock.getAsLong());
+        }
+        SleeveRoutes current = routes;
+        boolean local;
+        if (header.isBroadcast()) {
+            relayToBroadcastHops(lane, current, origin, sender, payloadLength);
+            local = true;
+        } else if (header.destination() == self) {
+            local = true;
+        } else {
+            relayTowards(lane, current, header.destination(), sender, payloadLength);
+            local = false;
+        }
+        if (!local) return 0;
+        FrameReassembly.Outcome outcome = reassembly.offer(sender, origin, frameId, index, count, chunk,
+                lane.plain, shareOffset, share, nanoClock.getAsLong());
+        switch (outcome) {
+            case INCOMPLETE -> {
+                return 0;
+            }
+            case DUPLICATE -> {
+                counters.increment(Counter.DROPPED_DUPLICATE_FRAGMENT);
+                return 0;
+            }
+            case INCONSISTENT -> {
+                counters.increment(Counter.DROPPED_INCONSISTENT_FRAGMENT);
+                return 0;
+            }
+            case COMPLETE -> {
+                counters.increment(Counter.FRAMES_REASSEMBLED);
+                int slot = reassembly.completedSlot();
+                int length = reassembly.length(slot);
+                if (length < frameOffset + EthernetFrame.HEADER_LENGTH) {
+                    counters.increment(Counter.DROPPED_BAD_FRAGMENT);
+                    return 0;
+                }
+                return deliver(slotRoom[slot], slotPayload[slot], slotAfterVnet[slot], length, vnet);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Writes a payload to the port: {@code payload} holds it, {@code room} starts {@link VnetHeader#LENGTH} bytes
+     * earlier (free to overwrite), {@code afterVnet} that much later. Adds a virtio_net_hdr that asks for nothing
+     * when the port wants one and the payload has none; strips it when the port takes none, completing the
+     * checksum, unless the frame needs segmenting, which a plain port cannot do (counted and dropped).
+     */
+    private int deliver(MemorySegment room, MemorySegment payload, MemorySegment afterVnet, int payloadLength, boolean vnet) {
+        if (portVnet != 0) {
+            if (vnet) {
+                port.write(payload, payloadLength);
+            } else {
+                VnetHeader.clear(room, 0);
+                port.write(room, payloadLength + VNET);
+            }
+        } else if (vnet) {
+            if (VnetHeader.needsSegmentation(payload, 0)) {
+                counters.increment(Counter.DROPPED_NEEDS_OFFLOAD);
+                return 0;
+            }
+            if (!VnetHeader.completeChecksum(payload, 0, afterVnet, 0, payloadLength - VNET)) {
+                counters.increment(Counter.DROPPED_BAD_VNET_HEADER);
+                return 0;
+            }
+            port.write(afterVnet, payloadLength - VNET);
+        } else {
+            port.write(payload, payloadLength);
+        }
+        counters.increment(Counter.FRAMES_TO_TAP);
+        return 1;
+    }
+
+    private void relayToBroadcastHops(Lane lane, SleeveRoutes current, long origin, long sender, int payloadLength) {
+        SleevePeer[] hops = current.broadcastHops(origin);
+        if (hops.length == 0) return;
+        SleeveHeader.rewriteSender(lane.plain, self);
+        for (SleevePeer hop : hops) {
+            if (hop.name() != sender) relay(lane, hop, payloadLength);
+        }
+    }
+
+    private void relayTowards(Lane lane, SleeveRoutes current, long destination, long sender, int payloadLength) {
+        SleevePeer hop = current.nextHop(destination);
+        if (hop == null || hop.name() == sender) {
+            counters.increment(Counter.DROPPED_NO_ROUTE);
+            return;
+        }
+        SleeveHeader.rewriteSender(lane.plain, self);
+        relay(lane, hop, payloadLength);
+    }
+
+    private void relay(Lane lane, SleevePeer hop, int payloadLength) {
+        lane.transmit(hop, 0, payloadLength);
         counters.increment(Counter.FRAMES_RELAYED);
     }
 
