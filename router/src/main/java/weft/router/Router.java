@@ -23,6 +23,7 @@ import weft.router.docker.DockerEngine;
 import weft.router.kernel.NativeCallException;
 import weft.router.kernel.Rtnetlink;
 import weft.router.kernel.TapDevice;
+import weft.router.kernel.UdpSocket;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocationResult;
 import weft.ipam.IpamStatus;
@@ -45,8 +46,6 @@ import weft.router.store.DurableFile;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,20 +137,19 @@ public final class Router implements RouterApi, AutoCloseable {
         host.setMaster(tap.name(), config.bridge());
         host.setUp(tap.name());
 
-        DatagramChannel udp = DatagramChannel.open(StandardProtocolFamily.INET);
-        built.push(udp);
         InetSocketAddress sleeveAddress = new InetSocketAddress(config.bindAddress(), config.port());
-        // a 64 KiB segment is ~47 datagrams at once: room for a few of them (the sysctl cap is 4 MiB here)
-        udp.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
-        udp.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        // a 64 KiB segment is ~47 datagrams at once: room for a few of them (the sysctl cap is 4 MiB here); one
+        // sendmmsg per segment, recvmmsg up to 32 datagrams per call
+        UdpSocket udp;
         try {
-            udp.bind(sleeveAddress);
-        } catch (BindException e) {
+            udp = UdpSocket.bind(sleeveAddress, 4 << 20, 64);
+        } catch (NativeCallException e) {
             throw new BindException("cannot listen for sleeve UDP on " + sleeveAddress + ": " + e.getMessage());
         }
+        built.push(udp);
         int maxFrame = config.mtu() + 14 + 4; // Ethernet header, and a VLAN tag
-        forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), udp, sleevePeers, macs,
-                counters, System::nanoTime, maxFrame);
+        forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), new NativeSleeveSocket(udp), sleevePeers, macs,
+                counters, System::nanoTime, maxFrame, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         built.push(forwarder);
         forwarder.start();
 
@@ -579,6 +577,41 @@ public final class Router implements RouterApi, AutoCloseable {
             cause = cause.getCause();
         }
         return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    /** The FFM socket as the sleeve's socket: sendmmsg and recvmmsg. */
+    private record NativeSleeveSocket(UdpSocket socket) implements weft.router.sleeve.SleeveSocket {
+        @Override
+        public void startBatch(InetSocketAddress to) {
+            socket.startBatch(to);
+        }
+
+        @Override
+        public boolean add(java.lang.foreign.MemorySegment datagram, int length) {
+            return socket.addToBatch(datagram, length);
+        }
+
+        @Override
+        public int flush() {
+            return socket.sendBatch();
+        }
+
+        @Override
+        public int receive(java.lang.foreign.MemorySegment[] slots, int[] lengths, int timeoutMillis) {
+            int n = socket.receiveBatch(slots, timeoutMillis);
+            for (int i = 0; i < n; i++) lengths[i] = socket.receivedLength(i);
+            return n;
+        }
+
+        @Override
+        public void shutdown() {
+            socket.shutdown();
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
     }
 
     /** The TAP device as the sleeve's frame port. */

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.function.LongSupplier;
@@ -41,7 +40,7 @@ public final class SleeveForwarder implements AutoCloseable {
     private final long self;
     private final FramePort port;
     private final int portVnet;
-    private final DatagramChannel udp;
+    private final SleeveSocket udp;
     private final SleevePeers neighbours;
     private final MacTable macs;
     private final SleeveCounters counters;
@@ -57,6 +56,10 @@ public final class SleeveForwarder implements AutoCloseable {
     private final FrameReassembly reassembly;
     /** Views of each reassembly slot: from its headroom, from the payload, and past a virtio_net_hdr. */
     private final MemorySegment[] slotRoom, slotPayload, slotAfterVnet;
+    /** Where the receiving thread's socket puts a batch: the first datagram straight into its lane, the rest aside. */
+    private final MemorySegment[] receiveSlots;
+    private final int[] receivedLengths;
+    private static final int RECEIVE_BATCH = 32, RECEIVE_SLOT_BYTES = 2048;
     private int nextFrameId; // sending thread only
 
     private volatile boolean running;
@@ -70,7 +73,6 @@ public final class SleeveForwarder implements AutoCloseable {
     private final class Lane {
         final int number;
         final MemorySegment plain = arena.allocate(BUFFER_BYTES, 64);
-        final ByteBuffer plainBuffer = plain.asByteBuffer();
         /** Where the port reads into: the payload, at most a 64 KiB segment and its virtio_net_hdr. */
         final MemorySegment payload = plain.asSlice(SleeveHeader.LENGTH, SleeveHeader.MAX_REASSEMBLED);
         /** The header of a datagram whose payload starts a virtio_net_hdr later, and the bytes before it. */
@@ -78,36 +80,73 @@ public final class SleeveForwarder implements AutoCloseable {
         final MemorySegment beforePayload = plain.asSlice(SleeveHeader.LENGTH - VNET);
         final MemorySegment afterVnet = plain.asSlice(SleeveHeader.LENGTH + VNET);
         final MemorySegment scratch = arena.allocate(BUFFER_BYTES, 64);
-        final ByteBuffer scratchBuffer = scratch.asByteBuffer();
+        /** One datagram per fragment of the largest payload, so a frame's fragments leave in one batch. */
+        final MemorySegment[] fragments;
+        final int[] batchLengths;
+        int batched;
 
-        Lane(int number) {
+        Lane(int number, int fragmentSlots, int slotBytes) {
             this.number = number;
+            MemorySegment all = arena.allocate((long) fragmentSlots * slotBytes, 64);
+            fragments = new MemorySegment[fragmentSlots];
+            for (int i = 0; i < fragmentSlots; i++) fragments[i] = all.asSlice((long) i * slotBytes, slotBytes);
+            batchLengths = new int[Math.max(fragmentSlots, 1)];
         }
 
         /** Sends the datagram at {@code plain[start..]}, with a payload of {@code payloadLength} bytes, to {@code hop}. */
         void transmit(SleevePeer hop, int start, int payloadLength) {
             int clearLength = SleeveHeader.LENGTH + payloadLength;
             MemorySegment datagram = start == 0 ? plain : shifted;
+            startBatch(hop);
             if (!hop.sealed()) {
                 SleeveHeader.markClear(datagram);
-                send(hop, plainBuffer, start, clearLength);
-                return;
+                batch(datagram, clearLength);
+            } else {
+                MemorySegment.copy(plain, start, scratch, 0, clearLength);
+                hop.cipher().seal(scratch, payloadLength, number);
+                batch(scratch, clearLength + SleeveHeader.TAG_LENGTH);
             }
-            MemorySegment.copy(plain, start, scratch, 0, clearLength);
-            hop.cipher().seal(scratch, payloadLength, number);
-            send(hop, scratchBuffer, 0, clearLength + SleeveHeader.TAG_LENGTH);
+            flush();
         }
 
-        /** Sends the datagram built in {@link #scratch}, sealing it first when the pair encrypts. */
-        void transmitScratch(SleevePeer hop, int payloadLength) {
+        /** Seals the datagram built in {@code datagram} when the pair encrypts, and adds it to the batch. */
+        void batchBuilt(MemorySegment datagram, SleevePeer hop, int payloadLength) {
             int length = SleeveHeader.LENGTH + payloadLength;
             if (hop.sealed()) {
-                hop.cipher().seal(scratch, payloadLength, number);
+                hop.cipher().seal(datagram, payloadLength, number);
                 length += SleeveHeader.TAG_LENGTH;
             } else {
-                SleeveHeader.markClear(scratch);
+                SleeveHeader.markClear(datagram);
             }
-            send(hop, scratchBuffer, 0, length);
+            batch(datagram, length);
+        }
+
+        private InetSocketAddress batchTo;
+
+        void startBatch(SleevePeer hop) {
+            batchTo = hop.endpoint();
+            udp.startBatch(batchTo);
+            batched = 0;
+        }
+
+        private void batch(MemorySegment datagram, int length) {
+            if (!udp.add(datagram, length)) {
+                flush();
+                udp.startBatch(batchTo);
+                udp.add(datagram, length);
+            }
+            batchLengths[batched++] = length;
+        }
+
+        /** Sends what was batched; counts the datagrams and bytes sent, and those lost. */
+        void flush() {
+            int sent = udp.flush();
+            long bytes = 0;
+            for (int i = 0; i < sent && i < batched; i++) bytes += batchLengths[i];
+            counters.add(Counter.FRAMES_SENT, sent);
+            counters.add(Counter.BYTES_SENT, bytes);
+            if (sent < batched) counters.add(Counter.SEND_ERRORS, batched - sent);
+            batched = 0;
         }
     }
 
@@ -125,6 +164,12 @@ public final class SleeveForwarder implements AutoCloseable {
      *                        larger payloads are sent as fragments
      */
     public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
+                           SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
+        this(self, port, new ChannelSleeveSocket(udp), neighbours, macs, counters, nanoClock, maxFrameLength, datagramPayload);
+    }
+
+    /** As the {@link DatagramChannel} constructors, over any {@link SleeveSocket}. */
+    public SleeveForwarder(long self, FramePort port, SleeveSocket udp, SleevePeers neighbours, MacTable macs,
                            SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
         if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > SleeveHeader.MAX_REASSEMBLED - VNET) {
             throw new IllegalArgumentException("maxFrameLength " + maxFrameLength);
@@ -146,8 +191,16 @@ public final class SleeveForwarder implements AutoCloseable {
         this.maxFrameLength = maxFrameLength;
         this.datagramPayload = datagramPayload;
         this.routes = new DirectRoutes(self, neighbours);
-        this.sendLane = new Lane(SleeveCipher.SEND_LANE);
-        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE);
+        int slotBytes = SleeveHeader.LENGTH + datagramPayload + SleeveHeader.TAG_LENGTH;
+        int mostFragments = Math.min(SleeveHeader.MAX_FRAGMENTS,
+                (SleeveHeader.MAX_REASSEMBLED + datagramPayload - SleeveHeader.FRAGMENT_LENGTH - 1) / (datagramPayload - SleeveHeader.FRAGMENT_LENGTH));
+        this.sendLane = new Lane(SleeveCipher.SEND_LANE, mostFragments, slotBytes);
+        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE, 0, slotBytes);
+        receiveSlots = new MemorySegment[RECEIVE_BATCH];
+        receivedLengths = new int[RECEIVE_BATCH];
+        receiveSlots[0] = receiveLane.plain;
+        MemorySegment aside = arena.allocate((long) (RECEIVE_BATCH - 1) * RECEIVE_SLOT_BYTES, 64);
+        for (int i = 1; i < RECEIVE_BATCH; i++) receiveSlots[i] = aside.asSlice((long) (i - 1) * RECEIVE_SLOT_BYTES, RECEIVE_SLOT_BYTES);
         this.reassembly = new FrameReassembly(arena, REASSEMBLY_SLOTS, REASSEMBLY_PER_SENDER, REASSEMBLY_STALE_NANOS,
                 () -> counters.increment(Counter.DROPPED_REASSEMBLY_GIVEN_UP));
         slotRoom = new MemorySegment[REASSEMBLY_SLOTS];
@@ -255,43 +308,44 @@ public final class SleeveForwarder implements AutoCloseable {
         }
         int maxShare = datagramPayload - SleeveHeader.FRAGMENT_LENGTH;
         int count = (payloadLength + maxShare - 1) / maxShare;
-        if (count > SleeveHeader.MAX_FRAGMENTS) {
+        if (count > lane.fragments.length) {
             counters.increment(Counter.FRAMES_TOO_LARGE);
             return;
         }
         int chunk = (payloadLength + count - 1) / count;
         int frameId = nextFrameId++;
+        lane.startBatch(hop);
         for (int index = 0, offset = 0; index < count; index++, offset += chunk) {
             int share = Math.min(chunk, payloadLength - offset);
-            SleeveHeader.write(lane.scratch, broadcast, self, self, owner, SleeveHeader.FRAGMENT_LENGTH + share);
-            SleeveHeader.markVnet(lane.scratch, vnet);
-            SleeveHeader.writeFragment(lane.scratch, frameId, index, count, chunk);
-            MemorySegment.copy(lane.plain, start + SleeveHeader.LENGTH + offset, lane.scratch,
+            MemorySegment datagram = lane.fragments[index];
+            SleeveHeader.write(datagram, broadcast, self, self, owner, SleeveHeader.FRAGMENT_LENGTH + share);
+            SleeveHeader.markVnet(datagram, vnet);
+            SleeveHeader.writeFragment(datagram, frameId, index, count, chunk);
+            MemorySegment.copy(lane.plain, start + SleeveHeader.LENGTH + offset, datagram,
                     SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, share);
-            lane.transmitScratch(hop, SleeveHeader.FRAGMENT_LENGTH + share);
-            counters.increment(Counter.FRAGMENTS_SENT);
+            lane.batchBuilt(datagram, hop, SleeveHeader.FRAGMENT_LENGTH + share);
         }
+        lane.flush();
+        counters.add(Counter.FRAGMENTS_SENT, count);
     }
 
-    private void send(SleevePeer peer, ByteBuffer buffer, int offset, int datagramLength) {
-        buffer.clear().position(offset).limit(offset + datagramLength);
-        try {
-            udp.send(buffer, peer.endpoint());
-            counters.increment(Counter.FRAMES_SENT);
-            counters.add(Counter.BYTES_SENT, datagramLength);
-        } catch (IOException e) {
-            // A peer whose host is unreachable for a moment must not stop the others; the count shows it.
-            counters.increment(Counter.SEND_ERRORS);
-        }
-    }
-
-    /** Receiving duty cycle: blocks for one datagram and handles it; returns the frames written to the port. */
+    /**
+     * Receiving duty cycle: waits for datagrams (one with a channel socket, a batch with the native one) and
+     * handles them; returns the frames written to the port.
+     */
     public int receiveDatagram() throws IOException {
+        int received = udp.receive(receiveSlots, receivedLengths, POLL_MILLIS);
+        int frames = 0;
+        for (int i = 0; i < received; i++) {
+            // the first datagram arrived in the lane itself; the others are moved there (at most 2 KiB each)
+            if (i > 0) MemorySegment.copy(receiveSlots[i], 0, receiveLane.plain, 0, receivedLengths[i]);
+            frames += handleDatagram(receivedLengths[i]);
+        }
+        return frames;
+    }
+
+    private int handleDatagram(int length) {
         Lane lane = receiveLane;
-        lane.plainBuffer.clear();
-        InetSocketAddress from = (InetSocketAddress) udp.receive(lane.plainBuffer);
-        if (from == null) return 0;
-        int length = lane.plainBuffer.position();
         counters.increment(Counter.DATAGRAMS_RECEIVED);
         counters.add(Counter.BYTES_RECEIVED, length);
         SleeveHeader header = receiveHeader;
@@ -454,13 +508,10 @@ public final class SleeveForwarder implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        try {
-            udp.close(); // wakes the receiver blocked in receive()
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the sleeve socket: " + e.getMessage());
-        }
+        udp.shutdown(); // wakes the receiver waiting in receive()
         if (sender != null) sender.join();
         if (receiver != null) receiver.join();
+        udp.close();
         arena.close();
     }
 }
