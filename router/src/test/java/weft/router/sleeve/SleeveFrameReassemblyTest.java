@@ -15,7 +15,7 @@ import static weft.router.sleeve.FrameReassembly.Outcome.DUPLICATE;
 import static weft.router.sleeve.FrameReassembly.Outcome.INCOMPLETE;
 import static weft.router.sleeve.FrameReassembly.Outcome.INCONSISTENT;
 
-class FrameReassemblyTest {
+class SleeveFrameReassemblyTest {
     private static final long A = 0x0a0000000001L, B = 0x0b0000000002L, O = 0x0c0000000003L;
     private static final long STALE = 1_000L;
     private final Arena arena = Arena.ofConfined();
