@@ -23,6 +23,7 @@ import weft.router.docker.DockerEngine;
 import weft.router.kernel.NativeCallException;
 import weft.router.kernel.Rtnetlink;
 import weft.router.kernel.TapDevice;
+import weft.router.kernel.UdpSocket;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocationResult;
 import weft.ipam.IpamStatus;
@@ -45,8 +46,6 @@ import weft.gossip.DurableFile;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,23 +129,27 @@ public final class Router implements RouterApi, AutoCloseable {
         Rtnetlink host = Rtnetlink.open();
         built.push(host);
         ensureBridge(host);
-        TapDevice tap = TapDevice.create(SLEEVE_INTERFACE, Set.of());
+        TapDevice tap = TapDevice.create(SLEEVE_INTERFACE, Set.of(TapDevice.Flag.VNET_HDR));
         built.push(tap);
+        // 64 KiB TCP segments with their checksums left undone: the sleeve carries them whole to the peer's TAP
+        tap.offload(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6 | TapDevice.TUN_F_TSO_ECN);
         host.setMtu(tap.name(), config.mtu());
         host.setMaster(tap.name(), config.bridge());
         host.setUp(tap.name());
 
-        DatagramChannel udp = DatagramChannel.open(StandardProtocolFamily.INET);
-        built.push(udp);
         InetSocketAddress sleeveAddress = new InetSocketAddress(config.bindAddress(), config.port());
+        // a 64 KiB segment is ~47 datagrams at once: room for a few of them (the sysctl cap is 4 MiB here); one
+        // sendmmsg per segment, recvmmsg up to 32 datagrams per call
+        UdpSocket udp;
         try {
-            udp.bind(sleeveAddress);
-        } catch (BindException e) {
+            udp = UdpSocket.bind(sleeveAddress, 4 << 20, 64);
+        } catch (NativeCallException e) {
             throw new BindException("cannot listen for sleeve UDP on " + sleeveAddress + ": " + e.getMessage());
         }
+        built.push(udp);
         int maxFrame = config.mtu() + 14 + 4; // Ethernet header, and a VLAN tag
-        forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), udp, sleevePeers, macs,
-                counters, System::nanoTime, maxFrame);
+        forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), new NativeSleeveSocket(udp), sleevePeers, macs,
+                counters, System::nanoTime, maxFrame, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         built.push(forwarder);
         forwarder.start();
 
@@ -587,6 +590,41 @@ public final class Router implements RouterApi, AutoCloseable {
         return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
+    /** The FFM socket as the sleeve's socket: sendmmsg and recvmmsg. */
+    private record NativeSleeveSocket(UdpSocket socket) implements weft.router.sleeve.SleeveSocket {
+        @Override
+        public void startBatch(InetSocketAddress to) {
+            socket.startBatch(to);
+        }
+
+        @Override
+        public boolean add(java.lang.foreign.MemorySegment datagram, int length) {
+            return socket.addToBatch(datagram, length);
+        }
+
+        @Override
+        public int flush() {
+            return socket.sendBatch();
+        }
+
+        @Override
+        public int receive(java.lang.foreign.MemorySegment[] slots, int[] lengths, int timeoutMillis) {
+            int n = socket.receiveBatch(slots, timeoutMillis);
+            for (int i = 0; i < n; i++) lengths[i] = socket.receivedLength(i);
+            return n;
+        }
+
+        @Override
+        public void shutdown() {
+            socket.shutdown();
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
     /** The TAP device as the sleeve's frame port. */
     private record TapPort(TapDevice tap) implements weft.router.sleeve.FramePort {
         @Override
@@ -597,6 +635,11 @@ public final class Router implements RouterApi, AutoCloseable {
         @Override
         public void write(java.lang.foreign.MemorySegment frame, long length) {
             tap.write(frame, length);
+        }
+
+        @Override
+        public int vnetHeaderLength() {
+            return tap.vnetHeader() ? TapDevice.VNET_HDR_LENGTH : 0;
         }
     }
 }

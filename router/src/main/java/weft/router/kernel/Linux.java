@@ -26,7 +26,7 @@ public final class Linux {
     public static final int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int AF_UNSPEC = 0, AF_INET = 2, AF_BRIDGE = 7, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
     public static final int SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
-    public static final int SOL_SOCKET = 1, SO_RCVBUF = 8, SOL_NETLINK = 270;
+    public static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SOL_NETLINK = 270, SHUT_RDWR = 2;
     public static final int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public static final int CLONE_NEWNET = 0x40000000;
@@ -45,6 +45,8 @@ public final class Linux {
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_VALUE = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
@@ -52,6 +54,9 @@ public final class Linux {
     private static final MethodHandle SENDTO = bind("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SENDMMSG = bind("sendmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle RECVMMSG = bind("recvmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle UNSHARE = bind("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -141,6 +146,18 @@ public final class Linux {
         return rc;
     }
 
+    /** {@code ioctl(fd, request, value)} for requests whose argument is a number, not a pointer. */
+    public static int ioctl(MemorySegment state, String requestName, String target, int fd, long request, long value) {
+        int rc;
+        try {
+            rc = (int) IOCTL_VALUE.invokeExact(state, fd, request, value);
+        } catch (Throwable t) {
+            throw bug("ioctl", t);
+        }
+        if (rc == -1) throw new NativeCallException("ioctl(" + requestName + ", " + target + ")", errno(state));
+        return rc;
+    }
+
     /** {@code socket(domain, type, protocol)}; {@code target} describes it, e.g. {@code "AF_NETLINK, NETLINK_ROUTE"}. */
     public static int socket(MemorySegment state, String target, int domain, int type, int protocol) {
         int fd;
@@ -198,6 +215,39 @@ public final class Linux {
         }
         if (n == -1 && !isTransient(errno(state))) throw new NativeCallException("recv(" + target + ")", errno(state));
         return n;
+    }
+
+    /** {@code sendmmsg(fd, messages, count, flags)}: messages sent, or -1 for EAGAIN/EINTR; other errors throw. */
+    public static int sendmmsg(MemorySegment state, String target, int fd, MemorySegment messages, int count, int flags) {
+        int n;
+        try {
+            n = (int) SENDMMSG.invokeExact(state, fd, messages, count, flags);
+        } catch (Throwable t) {
+            throw bug("sendmmsg", t);
+        }
+        if (n == -1 && !isTransient(errno(state))) throw new NativeCallException("sendmmsg(" + target + ")", errno(state));
+        return n;
+    }
+
+    /** {@code recvmmsg(fd, messages, count, flags, NULL)}: messages received, or -1 for EAGAIN/EINTR. */
+    public static int recvmmsg(MemorySegment state, String target, int fd, MemorySegment messages, int count, int flags) {
+        int n;
+        try {
+            n = (int) RECVMMSG.invokeExact(state, fd, messages, count, flags, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw bug("recvmmsg", t);
+        }
+        if (n == -1 && !isTransient(errno(state))) throw new NativeCallException("recvmmsg(" + target + ")", errno(state));
+        return n;
+    }
+
+    /** {@code shutdown(fd, how)}; failures are returned as -1, since shutting down is best effort. */
+    public static int shutdown(MemorySegment state, int fd, int how) {
+        try {
+            return (int) SHUTDOWN.invokeExact(state, fd, how);
+        } catch (Throwable t) {
+            throw bug("shutdown", t);
+        }
     }
 
     /** {@code poll(fds, count, timeoutMillis)}: ready descriptors, 0 on timeout, or -1 for EINTR. */

@@ -20,7 +20,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class TapDevice implements AutoCloseable {
     private static final String TUN = "/dev/net/tun";
-    private static final long TUNSETIFF = 0x400454caL;
+    private static final long TUNSETIFF = 0x400454caL, TUNSETOFFLOAD = 0x400454d0L;
+    /** TUNSETOFFLOAD bits: the reader can take partial checksums, and TCP segments (IPv4, IPv6, with ECN) up to 64 KiB. */
+    public static final int TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04, TUN_F_TSO_ECN = 0x08;
+    /** The size of {@code struct virtio_net_hdr} in front of every frame when {@link Flag#VNET_HDR} is set. */
+    public static final int VNET_HDR_LENGTH = 10;
     private static final short IFF_TAP = 0x0002, IFF_NO_PI = 0x1000;
     /** struct ifreq: char name[16], then the union whose first member is short flags. */
     private static final int IFREQ_SIZE = 40, IFNAMSIZ = 16, IFREQ_FLAGS = 16;
@@ -41,13 +45,15 @@ public final class TapDevice implements AutoCloseable {
 
     private final int fd;
     private final String name;
+    private final boolean vnetHeader;
     /** How this device reads in errors; built once so that failures on the hot path need no formatting state. */
     private final String target;
     private final MemorySegment readState, writeState, pollFd;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TapDevice(int fd, String name, Arena arena) {
+    private TapDevice(int fd, String name, boolean vnetHeader, Arena arena) {
         this.fd = fd;
+        this.vnetHeader = vnetHeader;
         this.name = name;
         this.target = "tap " + name;
         this.readState = Linux.newCallState(arena);
@@ -80,7 +86,7 @@ public final class TapDevice implements AutoCloseable {
             ifreq.set(JAVA_SHORT, IFREQ_FLAGS, flags);
             Linux.ioctl(state, "TUNSETIFF", requestedName.isEmpty() ? "tap" : requestedName, fd, TUNSETIFF, ifreq);
             // the kernel writes back the name it chose, which differs for "" and patterns
-            return new TapDevice(fd, ifreq.getString(0, StandardCharsets.UTF_8), arena);
+            return new TapDevice(fd, ifreq.getString(0, StandardCharsets.UTF_8), extraFlags.contains(Flag.VNET_HDR), arena);
         } catch (RuntimeException e) {
             Linux.close(state, TUN, fd);
             throw e;
@@ -89,6 +95,19 @@ public final class TapDevice implements AutoCloseable {
 
     /** The name the kernel gave the device. */
     public String name() { return name; }
+
+    /** Whether every frame read and written is preceded by a {@value #VNET_HDR_LENGTH}-byte virtio_net_hdr. */
+    public boolean vnetHeader() { return vnetHeader; }
+
+    /**
+     * Tells the kernel which offloads the reader of this device performs ({@code TUNSETOFFLOAD}): with
+     * {@code TUN_F_CSUM|TUN_F_TSO4|...} it hands over unchecksummed TCP segments up to 64 KiB, described by the
+     * virtio_net_hdr. Needs {@link Flag#VNET_HDR}.
+     */
+    public void offload(int tunFlags) {
+        if (!vnetHeader) throw new IllegalStateException(target + " has no virtio_net_hdr to describe offloads");
+        Linux.ioctl(writeState, "TUNSETOFFLOAD", target, fd, TUNSETOFFLOAD, tunFlags);
+    }
 
     /**
      * Reads one frame into {@code into}, waiting at most {@code timeoutMillis} so that a reading loop

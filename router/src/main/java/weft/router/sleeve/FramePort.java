@@ -12,4 +12,12 @@ public interface FramePort {
 
     /** Writes the first {@code length} bytes of {@code frame} as one frame. */
     void write(MemorySegment frame, long length);
+
+    /**
+     * 0 for a plain port; {@link VnetHeader#LENGTH} for a port that reads and writes every frame behind a
+     * {@code virtio_net_hdr} (a TAP with {@code IFF_VNET_HDR}), whose frames may be up to 64 KiB segments.
+     */
+    default int vnetHeaderLength() {
+        return 0;
+    }
 }

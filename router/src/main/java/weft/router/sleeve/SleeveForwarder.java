@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.function.LongSupplier;
@@ -15,7 +14,10 @@ import java.util.function.LongSupplier;
  * The userspace data path. Frames read from the local {@link FramePort} go to the peer their destination MAC lives
  * behind, by way of the next hop the {@link SleeveRoutes} give, or, when the destination is unknown, broadcast or
  * multicast, along the broadcast tree of this peer; one UDP datagram each, sealed for the hop when the pair
- * encrypts. Datagrams from neighbours are checked and opened; their frame's source MAC is learned behind the peer
+ * encrypts. When the port hands over frames behind a {@code virtio_net_hdr} (a TAP with offloads), a segment of up
+ * to 64 KiB travels with its header, split into fragments that each fit one datagram of the path, and is
+ * reassembled and written whole, header included, by the peer it is for; relays pass fragments on one by one. A
+ * frame that needs no segmentation has its checksum completed here and travels without the header, as before. Datagrams from neighbours are checked and opened; their frame's source MAC is learned behind the peer
  * the frame came from; the frame goes to the port if it is for us (or a broadcast), and on to the next hops if it
  * is for others.
  *
@@ -25,76 +27,190 @@ import java.util.function.LongSupplier;
  */
 public final class SleeveForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SleeveForwarder.class.getName());
-    /** Large enough for any frame a TAP without offloads hands over, and for any UDP datagram. */
-    private static final int BUFFER_BYTES = 65_536;
+    /** Room for the largest payload (a 64 KiB segment and its virtio_net_hdr) behind a header, and for any UDP datagram. */
+    private static final int BUFFER_BYTES = 1 << 17;
     private static final int POLL_MILLIS = 200;
+    /** What one datagram may carry on a 1500-byte underlay: 1500 - 20 IP - 8 UDP - header - tag. */
+    public static final int DEFAULT_DATAGRAM_PAYLOAD = 1500 - 20 - 8 - SleeveHeader.LENGTH - SleeveHeader.TAG_LENGTH;
+    /** Frames in reassembly at once, in all and per neighbour. */
+    static final int REASSEMBLY_SLOTS = 16, REASSEMBLY_PER_SENDER = 4;
+    static final long REASSEMBLY_STALE_NANOS = 500_000_000L;
+    private static final int VNET = VnetHeader.LENGTH;
 
     private final long self;
     private final FramePort port;
-    private final DatagramChannel udp;
+    private final int portVnet;
+    private final SleeveSocket udp;
     private final SleevePeers neighbours;
     private final MacTable macs;
     private final SleeveCounters counters;
     private final LongSupplier nanoClock;
     private final int maxFrameLength;
+    private final int datagramPayload;
     private volatile SleeveRoutes routes;
 
     private final Arena arena = Arena.ofShared();
     private final Lane sendLane;
     private final Lane receiveLane;
     private final SleeveHeader receiveHeader = new SleeveHeader();
+    private final FrameReassembly reassembly;
+    /** Views of each reassembly slot: from its headroom, from the payload, and past a virtio_net_hdr. */
+    private final MemorySegment[] slotRoom, slotPayload, slotAfterVnet;
+    /** Where the receiving thread's socket puts a batch: the first datagram straight into its lane, the rest aside. */
+    private final MemorySegment[] receiveSlots;
+    private final int[] receivedLengths;
+    private static final int RECEIVE_BATCH = 32, RECEIVE_SLOT_BYTES = 2048;
+    private int nextFrameId; // sending thread only
 
     private volatile boolean running;
     private Thread sender;
     private Thread receiver;
 
-    /** One thread's buffers: the datagram it is working on in clear, and a scratch copy to seal for one hop. */
+    /**
+     * One thread's buffers: the datagram it is working on in clear ({@link #plain}, the payload at
+     * {@link SleeveHeader#LENGTH}), and a scratch datagram to seal for one hop or to build a fragment in.
+     */
     private final class Lane {
         final int number;
         final MemorySegment plain = arena.allocate(BUFFER_BYTES, 64);
-        final ByteBuffer plainBuffer = plain.asByteBuffer();
-        final MemorySegment frame = plain.asSlice(SleeveHeader.LENGTH);
-        final MemorySegment sealed = arena.allocate(BUFFER_BYTES, 64);
-        final ByteBuffer sealedBuffer = sealed.asByteBuffer();
+        /** Where the port reads into: the payload, at most a 64 KiB segment and its virtio_net_hdr. */
+        final MemorySegment payload = plain.asSlice(SleeveHeader.LENGTH, SleeveHeader.MAX_REASSEMBLED);
+        /** The header of a datagram whose payload starts a virtio_net_hdr later, and the bytes before it. */
+        final MemorySegment shifted = plain.asSlice(VNET);
+        final MemorySegment beforePayload = plain.asSlice(SleeveHeader.LENGTH - VNET);
+        final MemorySegment afterVnet = plain.asSlice(SleeveHeader.LENGTH + VNET);
+        final MemorySegment scratch = arena.allocate(BUFFER_BYTES, 64);
+        /** One datagram per fragment of the largest payload, so a frame's fragments leave in one batch. */
+        final MemorySegment[] fragments;
+        final int[] batchLengths;
+        int batched;
 
-        Lane(int number) {
+        Lane(int number, int fragmentSlots, int slotBytes) {
             this.number = number;
+            MemorySegment all = arena.allocate((long) fragmentSlots * slotBytes, 64);
+            fragments = new MemorySegment[fragmentSlots];
+            for (int i = 0; i < fragmentSlots; i++) fragments[i] = all.asSlice((long) i * slotBytes, slotBytes);
+            batchLengths = new int[Math.max(fragmentSlots, 1)];
         }
 
-        /** Sends the datagram in {@link #plain}, with a frame of {@code frameLength} bytes, to {@code hop}. */
-        void transmit(SleevePeer hop, int frameLength) {
-            int clearLength = SleeveHeader.LENGTH + frameLength;
+        /** Sends the datagram at {@code plain[start..]}, with a payload of {@code payloadLength} bytes, to {@code hop}. */
+        void transmit(SleevePeer hop, int start, int payloadLength) {
+            int clearLength = SleeveHeader.LENGTH + payloadLength;
+            MemorySegment datagram = start == 0 ? plain : shifted;
+            startBatch(hop);
             if (!hop.sealed()) {
-                SleeveHeader.markClear(plain);
-                send(hop, plainBuffer, clearLength);
-                return;
+                SleeveHeader.markClear(datagram);
+                batch(datagram, clearLength);
+            } else {
+                MemorySegment.copy(plain, start, scratch, 0, clearLength);
+                hop.cipher().seal(scratch, payloadLength, number);
+                batch(scratch, clearLength + SleeveHeader.TAG_LENGTH);
             }
-            MemorySegment.copy(plain, 0, sealed, 0, clearLength);
-            hop.cipher().seal(sealed, frameLength, number);
-            send(hop, sealedBuffer, clearLength + SleeveHeader.TAG_LENGTH);
+            flush();
+        }
+
+        /** Seals the datagram built in {@code datagram} when the pair encrypts, and adds it to the batch. */
+        void batchBuilt(MemorySegment datagram, SleevePeer hop, int payloadLength) {
+            int length = SleeveHeader.LENGTH + payloadLength;
+            if (hop.sealed()) {
+                hop.cipher().seal(datagram, payloadLength, number);
+                length += SleeveHeader.TAG_LENGTH;
+            } else {
+                SleeveHeader.markClear(datagram);
+            }
+            batch(datagram, length);
+        }
+
+        private InetSocketAddress batchTo;
+
+        void startBatch(SleevePeer hop) {
+            batchTo = hop.endpoint();
+            udp.startBatch(batchTo);
+            batched = 0;
+        }
+
+        private void batch(MemorySegment datagram, int length) {
+            if (!udp.add(datagram, length)) {
+                flush();
+                udp.startBatch(batchTo);
+                udp.add(datagram, length);
+            }
+            batchLengths[batched++] = length;
+        }
+
+        /** Sends what was batched; counts the datagrams and bytes sent, and those lost. */
+        void flush() {
+            int sent = udp.flush();
+            long bytes = 0;
+            for (int i = 0; i < sent && i < batched; i++) bytes += batchLengths[i];
+            counters.add(Counter.FRAMES_SENT, sent);
+            counters.add(Counter.BYTES_SENT, bytes);
+            if (sent < batched) counters.add(Counter.SEND_ERRORS, batched - sent);
+            batched = 0;
         }
     }
 
-    /**
-     * @param maxFrameLength the largest frame (Ethernet header included) that is sent; larger ones are counted and
-     *                       dropped, since the overlay MTU says they should not exist
-     */
+    /** As {@link #SleeveForwarder(long, FramePort, DatagramChannel, SleevePeers, MacTable, SleeveCounters, LongSupplier, int, int)} for a 1500-byte underlay. */
     public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
                            SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength) {
-        if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > BUFFER_BYTES - SleeveHeader.LENGTH - SleeveHeader.TAG_LENGTH) {
+        this(self, port, udp, neighbours, macs, counters, nanoClock, maxFrameLength, DEFAULT_DATAGRAM_PAYLOAD);
+    }
+
+    /**
+     * @param maxFrameLength  the largest frame (Ethernet header included) that is sent unless the port marks it
+     *                        for segmentation; larger ones are counted and dropped, since the overlay MTU says they
+     *                        should not exist
+     * @param datagramPayload the most payload one datagram carries (the path MTU less IP, UDP, header and tag);
+     *                        larger payloads are sent as fragments
+     */
+    public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
+                           SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
+        this(self, port, new ChannelSleeveSocket(udp), neighbours, macs, counters, nanoClock, maxFrameLength, datagramPayload);
+    }
+
+    /** As the {@link DatagramChannel} constructors, over any {@link SleeveSocket}. */
+    public SleeveForwarder(long self, FramePort port, SleeveSocket udp, SleevePeers neighbours, MacTable macs,
+                           SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
+        if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > SleeveHeader.MAX_REASSEMBLED - VNET) {
             throw new IllegalArgumentException("maxFrameLength " + maxFrameLength);
+        }
+        if (datagramPayload < 64 + SleeveHeader.FRAGMENT_LENGTH || datagramPayload > SleeveHeader.MAX_FRAME) {
+            throw new IllegalArgumentException("datagramPayload " + datagramPayload);
+        }
+        if (port.vnetHeaderLength() != 0 && port.vnetHeaderLength() != VNET) {
+            throw new IllegalArgumentException("virtio_net_hdr of " + port.vnetHeaderLength() + " bytes");
         }
         this.self = self;
         this.port = port;
+        this.portVnet = port.vnetHeaderLength();
         this.udp = udp;
         this.neighbours = neighbours;
         this.macs = macs;
         this.counters = counters;
         this.nanoClock = nanoClock;
         this.maxFrameLength = maxFrameLength;
+        this.datagramPayload = datagramPayload;
         this.routes = new DirectRoutes(self, neighbours);
-        this.sendLane = new Lane(SleeveCipher.SEND_LANE);
-        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE);
+        int slotBytes = SleeveHeader.LENGTH + datagramPayload + SleeveHeader.TAG_LENGTH;
+        int mostFragments = Math.min(SleeveHeader.MAX_FRAGMENTS,
+                (SleeveHeader.MAX_REASSEMBLED + datagramPayload - SleeveHeader.FRAGMENT_LENGTH - 1) / (datagramPayload - SleeveHeader.FRAGMENT_LENGTH));
+        this.sendLane = new Lane(SleeveCipher.SEND_LANE, mostFragments, slotBytes);
+        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE, 0, slotBytes);
+        receiveSlots = new MemorySegment[RECEIVE_BATCH];
+        receivedLengths = new int[RECEIVE_BATCH];
+        receiveSlots[0] = receiveLane.plain;
+        MemorySegment aside = arena.allocate((long) (RECEIVE_BATCH - 1) * RECEIVE_SLOT_BYTES, 64);
+        for (int i = 1; i < RECEIVE_BATCH; i++) receiveSlots[i] = aside.asSlice((long) (i - 1) * RECEIVE_SLOT_BYTES, RECEIVE_SLOT_BYTES);
+        this.reassembly = new FrameReassembly(arena, REASSEMBLY_SLOTS, REASSEMBLY_PER_SENDER, REASSEMBLY_STALE_NANOS,
+                () -> counters.increment(Counter.DROPPED_REASSEMBLY_GIVEN_UP));
+        slotRoom = new MemorySegment[REASSEMBLY_SLOTS];
+        slotPayload = new MemorySegment[REASSEMBLY_SLOTS];
+        slotAfterVnet = new MemorySegment[REASSEMBLY_SLOTS];
+        for (int i = 0; i < REASSEMBLY_SLOTS; i++) {
+            slotRoom[i] = reassembly.buffer(i);
+            slotPayload[i] = reassembly.buffer(i).asSlice(FrameReassembly.HEADROOM);
+            slotAfterVnet[i] = reassembly.buffer(i).asSlice(FrameReassembly.HEADROOM + VNET);
+        }
     }
 
     /** Replaces the routes, for instance after the topology changed; safe from any thread. */
@@ -134,26 +250,37 @@ public final class SleeveForwarder implements AutoCloseable {
     /** Sending duty cycle: moves at most one frame from the port to the network; returns the frames moved. */
     public int pumpLocalFrame(int timeoutMillis) {
         Lane lane = sendLane;
-        int length = port.read(lane.frame, timeoutMillis);
-        if (length <= 0) return 0;
+        int read = port.read(lane.payload, timeoutMillis);
+        if (read <= 0) return 0;
         counters.increment(Counter.FRAMES_FROM_TAP);
+        int length = read - portVnet;
         if (length < EthernetFrame.HEADER_LENGTH) return 1;
-        if (length > maxFrameLength) {
+        int frameOffset = SleeveHeader.LENGTH + portVnet;
+        // The payload keeps the virtio_net_hdr only when the frame still needs segmenting; otherwise the checksum
+        // the kernel left undone is completed here and the datagram starts past the header, as without offloads.
+        boolean keepVnet = portVnet != 0 && VnetHeader.needsSegmentation(lane.plain, SleeveHeader.LENGTH);
+        if (!keepVnet && length > maxFrameLength) {
             counters.increment(Counter.FRAMES_TOO_LARGE);
             return 1;
         }
+        if (portVnet != 0 && !keepVnet
+                && !VnetHeader.completeChecksum(lane.plain, SleeveHeader.LENGTH, lane.plain, frameOffset, length)) {
+            counters.increment(Counter.DROPPED_BAD_VNET_HEADER);
+            return 1;
+        }
+        int start = portVnet != 0 && !keepVnet ? VNET : 0;
+        int payloadLength = keepVnet ? read : length;
         long now = nanoClock.getAsLong();
         // A frame from a local port proves its source lives here, even if we last saw it behind a peer.
-        long source = EthernetFrame.source(lane.frame, 0);
+        long source = EthernetFrame.source(lane.plain, frameOffset);
         if (macs.lookup(source, now) != MacTable.UNKNOWN) macs.forget(source);
 
         SleeveRoutes current = routes;
-        long destination = EthernetFrame.destination(lane.frame, 0);
+        long destination = EthernetFrame.destination(lane.plain, frameOffset);
         long owner = EthernetFrame.isGroup(destination) ? MacTable.UNKNOWN : macs.lookup(destination, now);
         SleevePeer hop = owner == MacTable.UNKNOWN ? null : current.nextHop(owner);
         if (hop != null) {
-            SleeveHeader.write(lane.plain, false, self, self, owner, length);
-            lane.transmit(hop, length);
+            sendLocal(lane, hop, false, owner, start, payloadLength, keepVnet);
             return 1;
         }
         SleevePeer[] hops = current.broadcastHops(self);
@@ -162,30 +289,63 @@ public final class SleeveForwarder implements AutoCloseable {
             return 1;
         }
         counters.increment(Counter.FRAMES_FLOODED);
-        SleeveHeader.write(lane.plain, true, self, self, 0, length);
-        for (SleevePeer each : hops) lane.transmit(each, length);
+        int frameId = nextFrameId;
+        for (SleevePeer each : hops) {
+            nextFrameId = frameId; // every copy of a flooded frame has the same id
+            sendLocal(lane, each, true, 0, start, payloadLength, keepVnet);
+        }
         return 1;
     }
 
-    private void send(SleevePeer peer, ByteBuffer buffer, int datagramLength) {
-        buffer.clear().limit(datagramLength);
-        try {
-            udp.send(buffer, peer.endpoint());
-            counters.increment(Counter.FRAMES_SENT);
-            counters.add(Counter.BYTES_SENT, datagramLength);
-        } catch (IOException e) {
-            // A peer whose host is unreachable for a moment must not stop the others; the count shows it.
-            counters.increment(Counter.SEND_ERRORS);
+    /** Sends a local payload at {@code plain[start + LENGTH..]} to one hop, in one datagram or as fragments. */
+    private void sendLocal(Lane lane, SleevePeer hop, boolean broadcast, long owner, int start, int payloadLength, boolean vnet) {
+        if (payloadLength <= datagramPayload) {
+            MemorySegment datagram = start == 0 ? lane.plain : lane.shifted;
+            SleeveHeader.write(datagram, broadcast, self, self, owner, payloadLength);
+            SleeveHeader.markVnet(datagram, vnet);
+            lane.transmit(hop, start, payloadLength);
+            return;
         }
+        int maxShare = datagramPayload - SleeveHeader.FRAGMENT_LENGTH;
+        int count = (payloadLength + maxShare - 1) / maxShare;
+        if (count > lane.fragments.length) {
+            counters.increment(Counter.FRAMES_TOO_LARGE);
+            return;
+        }
+        int chunk = (payloadLength + count - 1) / count;
+        int frameId = nextFrameId++;
+        lane.startBatch(hop);
+        for (int index = 0, offset = 0; index < count; index++, offset += chunk) {
+            int share = Math.min(chunk, payloadLength - offset);
+            MemorySegment datagram = lane.fragments[index];
+            SleeveHeader.write(datagram, broadcast, self, self, owner, SleeveHeader.FRAGMENT_LENGTH + share);
+            SleeveHeader.markVnet(datagram, vnet);
+            SleeveHeader.writeFragment(datagram, frameId, index, count, chunk);
+            MemorySegment.copy(lane.plain, start + SleeveHeader.LENGTH + offset, datagram,
+                    SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, share);
+            lane.batchBuilt(datagram, hop, SleeveHeader.FRAGMENT_LENGTH + share);
+        }
+        lane.flush();
+        counters.add(Counter.FRAGMENTS_SENT, count);
     }
 
-    /** Receiving duty cycle: blocks for one datagram and handles it; returns the frames written to the port. */
+    /**
+     * Receiving duty cycle: waits for datagrams (one with a channel socket, a batch with the native one) and
+     * handles them; returns the frames written to the port.
+     */
     public int receiveDatagram() throws IOException {
+        int received = udp.receive(receiveSlots, receivedLengths, POLL_MILLIS);
+        int frames = 0;
+        for (int i = 0; i < received; i++) {
+            // the first datagram arrived in the lane itself; the others are moved there (at most 2 KiB each)
+            if (i > 0) MemorySegment.copy(receiveSlots[i], 0, receiveLane.plain, 0, receivedLengths[i]);
+            frames += handleDatagram(receivedLengths[i]);
+        }
+        return frames;
+    }
+
+    private int handleDatagram(int length) {
         Lane lane = receiveLane;
-        lane.plainBuffer.clear();
-        InetSocketAddress from = (InetSocketAddress) udp.receive(lane.plainBuffer);
-        if (from == null) return 0;
-        int length = lane.plainBuffer.position();
         counters.increment(Counter.DATAGRAMS_RECEIVED);
         counters.add(Counter.BYTES_RECEIVED, length);
         SleeveHeader header = receiveHeader;
@@ -200,14 +360,14 @@ public final class SleeveForwarder implements AutoCloseable {
             counters.increment(sender == self ? Counter.DROPPED_FROM_SELF : Counter.DROPPED_UNKNOWN_SENDER);
             return 0;
         }
-        int frameLength = header.frameLength();
+        int payloadLength = header.frameLength();
         if (neighbour.sealed() != header.isSealed()) {
             // Clear traffic from a peer we encrypt with could be anyone's; sealed traffic from one we do not cannot be opened.
             counters.increment(neighbour.sealed() ? Counter.DROPPED_NOT_SEALED : Counter.DROPPED_AUTHENTICATION_FAILED);
             return 0;
         }
         if (neighbour.sealed()) {
-            SleeveCipher.Opened opened = neighbour.cipher().open(lane.plain, frameLength, header.sequence());
+            SleeveCipher.Opened opened = neighbour.cipher().open(lane.plain, payloadLength, header.sequence());
             if (opened != SleeveCipher.Opened.OK) {
                 counters.increment(SleeveCounters.droppedFor(opened));
                 return 0;
@@ -218,52 +378,140 @@ public final class SleeveForwarder implements AutoCloseable {
             counters.increment(Counter.DROPPED_FROM_SELF);
             return 0;
         }
-        long source = EthernetFrame.source(lane.frame, 0);
+        if (header.isFragment()) return receiveFragment(lane, header, sender, origin, payloadLength);
+        boolean vnet = header.hasVnetHeader();
+        int frameOffset = SleeveHeader.LENGTH + (vnet ? VNET : 0);
+        long source = EthernetFrame.source(lane.plain, frameOffset);
         if (!EthernetFrame.isGroup(source)) macs.learn(source, origin, nanoClock.getAsLong());
         SleeveRoutes current = routes;
         if (header.isBroadcast()) {
-            port.write(lane.frame, frameLength);
-            counters.increment(Counter.FRAMES_TO_TAP);
-            SleevePeer[] hops = current.broadcastHops(origin);
-            if (hops.length > 0) {
-                SleeveHeader.rewriteSender(lane.plain, self);
-                for (SleevePeer hop : hops) {
-                    if (hop.name() != sender) relay(lane, hop, frameLength);
-                }
-            }
-            return 1;
+            // relay first: delivering may overwrite the end of the header with a virtio_net_hdr
+            relayToBroadcastHops(lane, current, origin, sender, payloadLength);
+            return deliver(lane.beforePayload, lane.payload, lane.afterVnet, payloadLength, vnet);
         }
         long destination = header.destination();
-        if (destination == self) {
-            port.write(lane.frame, frameLength);
-            counters.increment(Counter.FRAMES_TO_TAP);
-            return 1;
-        }
-        SleevePeer hop = current.nextHop(destination);
-        if (hop == null || hop.name() == sender) {
-            counters.increment(Counter.DROPPED_NO_ROUTE);
-            return 0;
-        }
-        SleeveHeader.rewriteSender(lane.plain, self);
-        relay(lane, hop, frameLength);
+        if (destination == self) return deliver(lane.beforePayload, lane.payload, lane.afterVnet, payloadLength, vnet);
+        relayTowards(lane, current, destination, sender, payloadLength);
         return 0;
     }
 
-    private void relay(Lane lane, SleevePeer hop, int frameLength) {
-        lane.transmit(hop, frameLength);
+    private int receiveFragment(Lane lane, SleeveHeader header, long sender, long origin, int payloadLength) {
+        counters.increment(Counter.FRAGMENTS_RECEIVED);
+        SleeveHeader.Check check = header.checkFragment();
+        if (check != SleeveHeader.Check.OK) {
+            counters.increment(SleeveCounters.droppedFor(check));
+            return 0;
+        }
+        boolean vnet = header.hasVnetHeader();
+        int frameId = header.frameId(), index = header.fragmentIndex(), count = header.fragmentCount(), chunk = header.chunk();
+        int shareOffset = SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, share = payloadLength - SleeveHeader.FRAGMENT_LENGTH;
+        int frameOffset = vnet ? VNET : 0;
+        if (index == 0 && share >= frameOffset + EthernetFrame.HEADER_LENGTH) {
+            long source = EthernetFrame.source(lane.plain, shareOffset + frameOffset);
+            if (!EthernetFrame.isGroup(source)) macs.learn(source, origin, nanoClock.getAsLong());
+        }
+        SleeveRoutes current = routes;
+        boolean local;
+        if (header.isBroadcast()) {
+            relayToBroadcastHops(lane, current, origin, sender, payloadLength);
+            local = true;
+        } else if (header.destination() == self) {
+            local = true;
+        } else {
+            relayTowards(lane, current, header.destination(), sender, payloadLength);
+            local = false;
+        }
+        if (!local) return 0;
+        FrameReassembly.Outcome outcome = reassembly.offer(sender, origin, frameId, index, count, chunk,
+                lane.plain, shareOffset, share, nanoClock.getAsLong());
+        switch (outcome) {
+            case INCOMPLETE -> {
+                return 0;
+            }
+            case DUPLICATE -> {
+                counters.increment(Counter.DROPPED_DUPLICATE_FRAGMENT);
+                return 0;
+            }
+            case INCONSISTENT -> {
+                counters.increment(Counter.DROPPED_INCONSISTENT_FRAGMENT);
+                return 0;
+            }
+            case COMPLETE -> {
+                counters.increment(Counter.FRAMES_REASSEMBLED);
+                int slot = reassembly.completedSlot();
+                int length = reassembly.length(slot);
+                if (length < frameOffset + EthernetFrame.HEADER_LENGTH) {
+                    counters.increment(Counter.DROPPED_BAD_FRAGMENT);
+                    return 0;
+                }
+                return deliver(slotRoom[slot], slotPayload[slot], slotAfterVnet[slot], length, vnet);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Writes a payload to the port: {@code payload} holds it, {@code room} starts {@link VnetHeader#LENGTH} bytes
+     * earlier (free to overwrite), {@code afterVnet} that much later. Adds a virtio_net_hdr that asks for nothing
+     * when the port wants one and the payload has none; strips it when the port takes none, completing the
+     * checksum, unless the frame needs segmenting, which a plain port cannot do (counted and dropped).
+     */
+    private int deliver(MemorySegment room, MemorySegment payload, MemorySegment afterVnet, int payloadLength, boolean vnet) {
+        if (portVnet != 0) {
+            if (vnet) {
+                port.write(payload, payloadLength);
+            } else {
+                VnetHeader.clear(room, 0);
+                port.write(room, payloadLength + VNET);
+            }
+        } else if (vnet) {
+            if (VnetHeader.needsSegmentation(payload, 0)) {
+                counters.increment(Counter.DROPPED_NEEDS_OFFLOAD);
+                return 0;
+            }
+            if (!VnetHeader.completeChecksum(payload, 0, afterVnet, 0, payloadLength - VNET)) {
+                counters.increment(Counter.DROPPED_BAD_VNET_HEADER);
+                return 0;
+            }
+            port.write(afterVnet, payloadLength - VNET);
+        } else {
+            port.write(payload, payloadLength);
+        }
+        counters.increment(Counter.FRAMES_TO_TAP);
+        return 1;
+    }
+
+    private void relayToBroadcastHops(Lane lane, SleeveRoutes current, long origin, long sender, int payloadLength) {
+        SleevePeer[] hops = current.broadcastHops(origin);
+        if (hops.length == 0) return;
+        SleeveHeader.rewriteSender(lane.plain, self);
+        for (SleevePeer hop : hops) {
+            if (hop.name() != sender) relay(lane, hop, payloadLength);
+        }
+    }
+
+    private void relayTowards(Lane lane, SleeveRoutes current, long destination, long sender, int payloadLength) {
+        SleevePeer hop = current.nextHop(destination);
+        if (hop == null || hop.name() == sender) {
+            counters.increment(Counter.DROPPED_NO_ROUTE);
+            return;
+        }
+        SleeveHeader.rewriteSender(lane.plain, self);
+        relay(lane, hop, payloadLength);
+    }
+
+    private void relay(Lane lane, SleevePeer hop, int payloadLength) {
+        lane.transmit(hop, 0, payloadLength);
         counters.increment(Counter.FRAMES_RELAYED);
     }
 
     @Override
     public void close() throws InterruptedException {
         running = false;
-        try {
-            udp.close(); // wakes the receiver blocked in receive()
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the sleeve socket: " + e.getMessage());
-        }
+        udp.shutdown(); // wakes the receiver waiting in receive()
         if (sender != null) sender.join();
         if (receiver != null) receiver.join();
+        udp.close();
         arena.close();
     }
 }

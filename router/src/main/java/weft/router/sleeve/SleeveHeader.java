@@ -7,19 +7,33 @@ import java.nio.ByteOrder;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
- * A view over the 32-byte header that starts every sleeve datagram. One Ethernet frame follows, in clear or
- * sealed (then followed by a {@link #TAG_LENGTH}-byte authentication tag, and the header is the sealed data's
- * associated data, so a relay or an attacker cannot change it unnoticed).
+ * A view over the 32-byte header that starts every sleeve datagram. Its payload follows, in clear or sealed (then
+ * followed by a {@link #TAG_LENGTH}-byte authentication tag, and the header is the sealed data's associated data, so
+ * a relay or an attacker cannot change it unnoticed). The payload is one Ethernet frame, preceded by the 10-byte
+ * {@code virtio_net_hdr} the TAP device gave it when flag bit 1 is set ({@link VnetHeader}), so that a frame the
+ * kernel left to be segmented or checksummed reaches the other kernel with that work still described.
+ *
+ * <p>A payload too large for one datagram of the path travels as fragments (types 3 and 4): each payload then
+ * starts with an {@value #FRAGMENT_LENGTH}-byte fragment header, inside the sealed part, so it is checked by
+ * {@link #checkFragment} once the datagram is open:
+ * <pre>
+ * 32  u32  frame id: chosen by the origin, unique among its recent fragmented frames
+ * 36  u8   fragment index, 0 .. count - 1
+ * 37  u8   fragment count, 2 .. 255
+ * 38  u16  chunk: the bytes every fragment but the last carries; the last carries 6 .. chunk (every payload is
+ *           at least {@link #MIN_FRAME} bytes long)
+ * 40  ...  bytes [index * chunk, index * chunk + this fragment's share) of the payload
+ * </pre>
  *
  * <pre>
  *  0  u8   magic 0x57 ('W')
  *  1  u8   version (1)
- *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame
- *  3  u8   flags: bit 0 = sealed
+ *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame, 3 and 4 = a fragment of either
+ *  3  u8   flags: bit 0 = sealed, bit 1 = the frame is preceded by a virtio_net_hdr
  *  4  u48  sender: the peer that sent this datagram (the last hop)
  * 10  u48  origin: the peer whose bridge the frame came from
  * 16  u48  destination: the peer the frame is for; 0 for a broadcast
- * 22  u16  frame length (of the frame in clear)
+ * 22  u16  payload length (in clear: the optional virtio_net_hdr and the frame, or the fragment header and chunk)
  * 24  u64  sequence: the sealing nonce and replay counter of the hop; 0 when not sealed
  * 32  ...  the frame, then the tag when sealed
  * </pre>
@@ -30,6 +44,11 @@ public final class SleeveHeader {
     public static final int SENDER_OFFSET = 4, ORIGIN_OFFSET = 10, DESTINATION_OFFSET = 16, FRAME_LENGTH_OFFSET = 22;
     public static final int SEQUENCE_OFFSET = 24, LENGTH = 32, TAG_LENGTH = 16;
     public static final byte MAGIC = 0x57, VERSION = 1, TYPE_UNICAST = 1, TYPE_BROADCAST = 2, FLAG_SEALED = 1;
+    public static final byte TYPE_UNICAST_FRAGMENT = 3, TYPE_BROADCAST_FRAGMENT = 4, FLAG_VNET = 2;
+    public static final int FRAME_ID_OFFSET = 32, FRAGMENT_INDEX_OFFSET = 36, FRAGMENT_COUNT_OFFSET = 37, CHUNK_OFFSET = 38;
+    public static final int FRAGMENT_LENGTH = 8, MAX_FRAGMENTS = 255;
+    /** The largest payload fragments may rebuild: a 64 KiB GSO frame, its Ethernet and VLAN headers, its virtio_net_hdr. */
+    public static final int MAX_REASSEMBLED = 65_536 + 18 + VnetHeader.LENGTH;
     /** The shortest frame worth carrying: an Ethernet header. */
     public static final int MIN_FRAME = EthernetFrame.HEADER_LENGTH;
     public static final int MAX_FRAME = 0xFFFF;
@@ -39,7 +58,13 @@ public final class SleeveHeader {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** Why a datagram was refused; each value is a counter operators can see. */
-    public enum Check { OK, TOO_SHORT, BAD_MAGIC, BAD_VERSION, BAD_TYPE, BAD_FLAGS, LENGTH_MISMATCH }
+    public enum Check {
+        OK, TOO_SHORT, BAD_MAGIC, BAD_VERSION, BAD_TYPE, BAD_FLAGS, LENGTH_MISMATCH,
+        /** {@link #checkFragment}: count below 2, index not below count, chunk 0, or a share that does not fit the chunk. */
+        BAD_FRAGMENT,
+        /** {@link #checkFragment}: the fragments would rebuild a payload larger than {@link #MAX_REASSEMBLED}. */
+        FRAGMENTED_TOO_LARGE
+    }
 
     private MemorySegment datagram = MemorySegment.NULL;
 
@@ -50,17 +75,60 @@ public final class SleeveHeader {
         if (candidate.get(JAVA_BYTE, MAGIC_OFFSET) != MAGIC) return Check.BAD_MAGIC;
         if (candidate.get(JAVA_BYTE, VERSION_OFFSET) != VERSION) return Check.BAD_VERSION;
         byte type = candidate.get(JAVA_BYTE, TYPE_OFFSET);
-        if (type != TYPE_UNICAST && type != TYPE_BROADCAST) return Check.BAD_TYPE;
+        if (type < TYPE_UNICAST || type > TYPE_BROADCAST_FRAGMENT) return Check.BAD_TYPE;
         byte flags = candidate.get(JAVA_BYTE, FLAGS_OFFSET);
-        if ((flags & ~FLAG_SEALED) != 0) return Check.BAD_FLAGS;
-        long expected = LENGTH + Short.toUnsignedInt(candidate.get(U16, FRAME_LENGTH_OFFSET)) + ((flags & FLAG_SEALED) != 0 ? TAG_LENGTH : 0);
+        if ((flags & ~(FLAG_SEALED | FLAG_VNET)) != 0) return Check.BAD_FLAGS;
+        int payload = Short.toUnsignedInt(candidate.get(U16, FRAME_LENGTH_OFFSET));
+        long expected = LENGTH + payload + ((flags & FLAG_SEALED) != 0 ? TAG_LENGTH : 0);
         if (expected != size) return Check.LENGTH_MISMATCH;
+        // a whole frame needs its Ethernet header after the virtio_net_hdr; every payload is at least MIN_FRAME long
+        if (type < TYPE_UNICAST_FRAGMENT && (flags & FLAG_VNET) != 0 && payload < MIN_FRAME + VnetHeader.LENGTH) return Check.TOO_SHORT;
         datagram = candidate;
         return Check.OK;
     }
 
     public boolean isBroadcast() {
-        return datagram.get(JAVA_BYTE, TYPE_OFFSET) == TYPE_BROADCAST;
+        byte type = datagram.get(JAVA_BYTE, TYPE_OFFSET);
+        return type == TYPE_BROADCAST || type == TYPE_BROADCAST_FRAGMENT;
+    }
+
+    public boolean isFragment() {
+        return datagram.get(JAVA_BYTE, TYPE_OFFSET) >= TYPE_UNICAST_FRAGMENT;
+    }
+
+    /** True when the payload (the whole one, for fragments) starts with a virtio_net_hdr. */
+    public boolean hasVnetHeader() {
+        return (datagram.get(JAVA_BYTE, FLAGS_OFFSET) & FLAG_VNET) != 0;
+    }
+
+    /**
+     * Checks the fragment header of a fragment datagram in clear (that is, after opening a sealed one, since the
+     * fragment header is part of the sealed data). Total: any bytes give a {@link Check}, never an exception.
+     */
+    public Check checkFragment() {
+        int count = fragmentCount(), index = fragmentIndex(), chunk = chunk(), share = frameLength() - FRAGMENT_LENGTH;
+        if (count < 2 || index >= count || chunk == 0) return Check.BAD_FRAGMENT;
+        if (index < count - 1 ? share != chunk : share > chunk) return Check.BAD_FRAGMENT;
+        // every fragment lands within (count - 1) * chunk + the last share; the shortest last share is MIN_FRAME - FRAGMENT_LENGTH
+        int lastShare = index == count - 1 ? share : MIN_FRAME - FRAGMENT_LENGTH;
+        if ((long) (count - 1) * chunk + lastShare > MAX_REASSEMBLED) return Check.FRAGMENTED_TOO_LARGE;
+        return Check.OK;
+    }
+
+    public int frameId() {
+        return datagram.get(U32, FRAME_ID_OFFSET);
+    }
+
+    public int fragmentIndex() {
+        return Byte.toUnsignedInt(datagram.get(JAVA_BYTE, FRAGMENT_INDEX_OFFSET));
+    }
+
+    public int fragmentCount() {
+        return Byte.toUnsignedInt(datagram.get(JAVA_BYTE, FRAGMENT_COUNT_OFFSET));
+    }
+
+    public int chunk() {
+        return Short.toUnsignedInt(datagram.get(U16, CHUNK_OFFSET));
     }
 
     public boolean isSealed() {
@@ -113,6 +181,34 @@ public final class SleeveHeader {
         datagram.set(U64, SEQUENCE_OFFSET, 0L);
     }
 
+    /**
+     * Writes a fragment header after a header {@link #write} wrote and turns its type into the fragment type; the
+     * caller sets the payload length ({@link #payloadLength}) to {@link #FRAGMENT_LENGTH} plus the share.
+     */
+    public static void writeFragment(MemorySegment datagram, int frameId, int index, int count, int chunk) {
+        if (count < 2 || count > 255 || index < 0 || index >= count || chunk < 1 || chunk > 0xFFFF) {
+            throw new IllegalArgumentException("fragment " + index + " of " + count + ", chunk " + chunk);
+        }
+        byte type = datagram.get(JAVA_BYTE, TYPE_OFFSET);
+        if (type == TYPE_UNICAST || type == TYPE_BROADCAST) datagram.set(JAVA_BYTE, TYPE_OFFSET, (byte) (type + 2));
+        datagram.set(U32, FRAME_ID_OFFSET, frameId);
+        datagram.set(JAVA_BYTE, FRAGMENT_INDEX_OFFSET, (byte) index);
+        datagram.set(JAVA_BYTE, FRAGMENT_COUNT_OFFSET, (byte) count);
+        datagram.set(U16, CHUNK_OFFSET, (short) chunk);
+    }
+
+    /** Sets or clears the flag saying the payload starts with a virtio_net_hdr. */
+    public static void markVnet(MemorySegment datagram, boolean vnet) {
+        byte flags = datagram.get(JAVA_BYTE, FLAGS_OFFSET);
+        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (vnet ? flags | FLAG_VNET : flags & ~FLAG_VNET));
+    }
+
+    /** Sets the payload length field. */
+    public static void payloadLength(MemorySegment datagram, int length) {
+        if (length < 0 || length > MAX_FRAME) throw new IllegalArgumentException("payload length " + length);
+        datagram.set(U16, FRAME_LENGTH_OFFSET, (short) length);
+    }
+
     /** Rewrites the sender of a header, for a relay passing the datagram on. */
     public static void rewriteSender(MemorySegment datagram, long sender) {
         putName(datagram, SENDER_OFFSET, sender);
@@ -120,13 +216,13 @@ public final class SleeveHeader {
 
     /** Marks the header as sealed with {@code sequence}; done before sealing, since the header is authenticated. */
     public static void markSealed(MemorySegment datagram, long sequence) {
-        datagram.set(JAVA_BYTE, FLAGS_OFFSET, FLAG_SEALED);
+        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, FLAGS_OFFSET) | FLAG_SEALED));
         datagram.set(U64, SEQUENCE_OFFSET, sequence);
     }
 
     /** Clears the sealed mark, for passing a datagram on to a hop that takes it in clear. */
     public static void markClear(MemorySegment datagram) {
-        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) 0);
+        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, FLAGS_OFFSET) & ~FLAG_SEALED));
         datagram.set(U64, SEQUENCE_OFFSET, 0L);
     }
 }

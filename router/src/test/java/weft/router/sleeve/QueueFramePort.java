@@ -11,6 +11,21 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 final class QueueFramePort implements FramePort {
     final BlockingQueue<byte[]> fromBridge = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> toBridge = new LinkedBlockingQueue<>();
+    private final int vnetHeaderLength;
+
+    QueueFramePort() {
+        this(0);
+    }
+
+    /** A port whose frames carry a virtio_net_hdr of {@code vnetHeaderLength} bytes, like a TAP with offloads. */
+    QueueFramePort(int vnetHeaderLength) {
+        this.vnetHeaderLength = vnetHeaderLength;
+    }
+
+    @Override
+    public int vnetHeaderLength() {
+        return vnetHeaderLength;
+    }
 
     @Override
     public int read(MemorySegment into, int timeoutMillis) {

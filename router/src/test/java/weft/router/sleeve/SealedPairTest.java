@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class SealedPairTest {
     private static final long A = 0x0a0000000001L, B = 0x0b0000000002L;
 
-    private static SealedPair[] pair() {
+    static SealedPair[] pair() {
         SecureRandom random = new SecureRandom();
         PasswordKey password = PasswordKey.derive("secret".toCharArray(), Argon2Cost.TESTING);
         EphemeralKeyPair a = EphemeralKeyPair.generate(random), b = EphemeralKeyPair.generate(random);

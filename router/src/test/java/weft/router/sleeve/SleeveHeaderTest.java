@@ -102,4 +102,82 @@ class SleeveHeaderTest {
             assertEquals(bytes.length - SleeveHeader.LENGTH - tag, header.frameLength());
         }
     }
+
+    private static MemorySegment fragment(int index, int count, int chunk, int share) {
+        MemorySegment segment = MemorySegment.ofArray(new byte[SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH + share]);
+        SleeveHeader.write(segment, true, SENDER, ORIGIN, 0, SleeveHeader.FRAGMENT_LENGTH + share);
+        SleeveHeader.markVnet(segment, true);
+        SleeveHeader.writeFragment(segment, 0x01020304, index, count, chunk);
+        return segment;
+    }
+
+    @Test
+    void fragmentHeaderIsReadBackAndChecked() {
+        SleeveHeader header = new SleeveHeader();
+        MemorySegment first = fragment(0, 3, 100, 100);
+        assertEquals(SleeveHeader.Check.OK, header.wrap(first));
+        assertEquals(true, header.isFragment());
+        assertEquals(true, header.isBroadcast());
+        assertEquals(true, header.hasVnetHeader());
+        assertEquals(SleeveHeader.Check.OK, header.checkFragment());
+        assertEquals(0x01020304, header.frameId());
+        assertEquals(0, header.fragmentIndex());
+        assertEquals(3, header.fragmentCount());
+        assertEquals(100, header.chunk());
+        assertEquals(SleeveHeader.TYPE_BROADCAST_FRAGMENT, first.get(JAVA_BYTE, SleeveHeader.TYPE_OFFSET));
+        assertEquals(SleeveHeader.FLAG_VNET, first.get(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET));
+        header.wrap(fragment(2, 3, 100, 6));
+        assertEquals(SleeveHeader.Check.OK, header.checkFragment(), "the last fragment may be short");
+    }
+
+    @Test
+    void malformedFragmentsAreRefusedWithAReason() {
+        SleeveHeader header = new SleeveHeader();
+        header.wrap(fragment(1, 3, 100, 99));
+        assertEquals(SleeveHeader.Check.BAD_FRAGMENT, header.checkFragment(), "a middle fragment shorter than the chunk");
+        header.wrap(fragment(2, 3, 100, 101));
+        assertEquals(SleeveHeader.Check.BAD_FRAGMENT, header.checkFragment(), "a last fragment longer than the chunk");
+        MemorySegment indexTooHigh = fragment(1, 3, 100, 100);
+        indexTooHigh.set(JAVA_BYTE, SleeveHeader.FRAGMENT_INDEX_OFFSET, (byte) 3);
+        header.wrap(indexTooHigh);
+        assertEquals(SleeveHeader.Check.BAD_FRAGMENT, header.checkFragment());
+        MemorySegment single = fragment(0, 2, 100, 100);
+        single.set(JAVA_BYTE, SleeveHeader.FRAGMENT_COUNT_OFFSET, (byte) 1);
+        header.wrap(single);
+        assertEquals(SleeveHeader.Check.BAD_FRAGMENT, header.checkFragment(), "one fragment is not fragmenting");
+        header.wrap(fragment(0, 255, 1000, 1000));
+        assertEquals(SleeveHeader.Check.FRAGMENTED_TOO_LARGE, header.checkFragment());
+        assertEquals(SleeveHeader.Check.TOO_SHORT, header.wrap(fragment(1, 2, 100, 5)), "every payload is at least 14 bytes");
+    }
+
+    @Test
+    void aWholeFrameBehindAVnetHeaderNeedsRoomForBoth() {
+        MemorySegment segment = datagram(20);
+        SleeveHeader.markVnet(segment, true);
+        assertEquals(SleeveHeader.Check.TOO_SHORT, new SleeveHeader().wrap(segment));
+        MemorySegment enough = datagram(24);
+        SleeveHeader.markVnet(enough, true);
+        assertEquals(SleeveHeader.Check.OK, new SleeveHeader().wrap(enough));
+    }
+
+    @Property(tries = 2000)
+    void arbitraryFragmentsNeverThrowAndAcceptedOnesFit(@ForAll @Size(min = 46, max = 300) byte[] bytes) {
+        bytes[0] = SleeveHeader.MAGIC;
+        bytes[1] = SleeveHeader.VERSION;
+        bytes[2] = (byte) (3 + (bytes[2] & 1));
+        bytes[3] &= SleeveHeader.FLAG_VNET;
+        int payload = bytes.length - SleeveHeader.LENGTH;
+        bytes[22] = (byte) (payload >>> 8);
+        bytes[23] = (byte) payload;
+        SleeveHeader header = new SleeveHeader();
+        assertEquals(SleeveHeader.Check.OK, header.wrap(MemorySegment.ofArray(bytes)));
+        SleeveHeader.Check check = header.checkFragment();
+        assertNotNull(check);
+        if (check == SleeveHeader.Check.OK) {
+            int share = header.frameLength() - SleeveHeader.FRAGMENT_LENGTH;
+            assertEquals(true, header.fragmentIndex() < header.fragmentCount() && header.fragmentCount() >= 2);
+            assertEquals(true, share >= 1 && share <= header.chunk());
+            assertEquals(true, (long) header.fragmentIndex() * header.chunk() + share <= SleeveHeader.MAX_REASSEMBLED);
+        }
+    }
 }

@@ -1,0 +1,76 @@
+package weft.router.sleeve;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+
+/**
+ * A {@link SleeveSocket} over a blocking {@link DatagramChannel}: one system call per datagram and a buffer view
+ * per call, so it is for tests and portability, not the fast path. Receives one datagram per call.
+ */
+public final class ChannelSleeveSocket implements SleeveSocket {
+    private static final int BATCH = 256;
+    private final DatagramChannel channel;
+    private final MemorySegment[] batch = new MemorySegment[BATCH];
+    private final int[] lengths = new int[BATCH];
+    private InetSocketAddress to;
+    private int count;
+
+    public ChannelSleeveSocket(DatagramChannel channel) {
+        this.channel = channel;
+    }
+
+    @Override
+    public void startBatch(InetSocketAddress destination) {
+        to = destination;
+        count = 0;
+    }
+
+    @Override
+    public boolean add(MemorySegment datagram, int length) {
+        if (count == BATCH) return false;
+        batch[count] = datagram;
+        lengths[count++] = length;
+        return true;
+    }
+
+    @Override
+    public int flush() {
+        int sent = 0;
+        for (int i = 0; i < count; i++) {
+            try {
+                channel.send(batch[i].asByteBuffer().limit(lengths[i]), to);
+                sent++;
+            } catch (IOException e) {
+                // a peer unreachable for a moment: the caller counts what was not sent
+            }
+            batch[i] = null;
+        }
+        count = 0;
+        return sent;
+    }
+
+    @Override
+    public int receive(MemorySegment[] slots, int[] received, int timeoutMillis) throws IOException {
+        ByteBuffer buffer = slots[0].asByteBuffer();
+        if (channel.receive(buffer) == null) return 0;
+        received[0] = buffer.position();
+        return 1;
+    }
+
+    @Override
+    public void shutdown() {
+        close(); // closing the channel wakes a blocked receive()
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            System.getLogger(ChannelSleeveSocket.class.getName()).log(System.Logger.Level.WARNING, "closing the sleeve socket: " + e.getMessage());
+        }
+    }
+}
