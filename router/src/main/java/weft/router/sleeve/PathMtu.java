@@ -1,0 +1,149 @@
+package weft.router.sleeve;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The path MTU towards one neighbour, learned with don't-fragment probes: every round sends one probe datagram
+ * of each candidate size (largest first, from the underlay's nominal MTU down to {@link #MIN_MTU}); the neighbour
+ * acknowledges each probe it receives, and when the round closes ({@code ackWaitNanos} later) the path MTU becomes
+ * the largest size acknowledged. A probe the kernel refuses as too big (EMSGSIZE: the local link or an ICMP
+ * "fragmentation needed" the kernel already heard) lowers the path MTU at once, to what the kernel reports, without
+ * waiting for the round to close. Rounds repeat every {@code intervalNanos}, which also finds a path that grew back;
+ * {@link #rediscover} starts one at the next tick, for a send that failed as too big. A round nothing acknowledges
+ * (the neighbour not listening yet, or a router without probes) leaves the MTU as it was and is retried after
+ * {@code retryNanos}.
+ *
+ * <p>A pure core: time is passed in, probes leave through the caller's {@link Prober}. Thread rule: the sending
+ * thread calls {@link #tick} and {@link #rediscover}; the receiving thread calls {@link #onAcknowledged}; any thread
+ * may read {@link #mtu}.
+ */
+public final class PathMtu {
+    /** IPv4, UDP, the sleeve header and the sealing tag: what a datagram adds to its payload on the wire. */
+    public static final int OVERHEAD = 20 + 8 + SleeveHeader.LENGTH + SleeveHeader.TAG_LENGTH;
+    /** The smallest path MTU believed: every IPv4 host must take 576-byte datagrams. */
+    public static final int MIN_MTU = 576;
+    /** Sizes probed below the nominal MTU: common tunnel and link MTUs, then coarser steps. */
+    private static final int[] STEPS = {1500, 1492, 1480, 1472, 1460, 1450, 1440, 1420, 1400, 1380, 1360, 1340, 1320,
+            1300, 1280, 1240, 1200, 1150, 1100, 1024, 1000, 900, 800, 700, 576};
+
+    /** Sends one probe of {@code mtu} bytes on the wire (IP header included) tagged with {@code round}. */
+    public interface Prober {
+        /** Sent (which says nothing about arriving). */
+        int SENT = 0;
+
+        /** @return {@link #SENT}; the kernel's path MTU (positive) when it refused the probe as too big; negative when it failed otherwise */
+        int probe(int round, int mtu);
+    }
+
+    /** What a {@link #tick} did to the path MTU. */
+    public enum Change { NONE, LOWERED, RAISED }
+
+    private final int maxMtu;
+    private final int[] candidates;
+    private final long ackWaitNanos, intervalNanos, retryNanos;
+    private volatile int mtu;
+    private volatile int round;
+    private final AtomicInteger acknowledged = new AtomicInteger();
+    private boolean probing;
+    private long nextRound, roundCloses;
+
+    /**
+     * @param maxMtu the nominal MTU of the underlay, where the path MTU starts and which it never exceeds
+     * @param now    the current time; the first round starts at the first {@link #tick}
+     */
+    public PathMtu(int maxMtu, long now, long ackWaitNanos, long intervalNanos, long retryNanos) {
+        if (maxMtu < MIN_MTU || maxMtu > 65_535) throw new IllegalArgumentException("maxMtu " + maxMtu);
+        if (ackWaitNanos <= 0 || intervalNanos <= ackWaitNanos || retryNanos <= ackWaitNanos) {
+            throw new IllegalArgumentException("ackWait " + ackWaitNanos + ", interval " + intervalNanos + ", retry " + retryNanos);
+        }
+        this.maxMtu = maxMtu;
+        this.mtu = maxMtu;
+        int below = 0;
+        for (int step : STEPS) if (step < maxMtu) below++;
+        candidates = new int[below + 1];
+        candidates[0] = maxMtu;
+        int i = 1;
+        for (int step : STEPS) if (step < maxMtu) candidates[i++] = step;
+        this.ackWaitNanos = ackWaitNanos;
+        this.intervalNanos = intervalNanos;
+        this.retryNanos = retryNanos;
+        this.nextRound = now;
+    }
+
+    /** The path MTU believed now, IP header included. */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The most payload one sleeve datagram may carry on this path. */
+    public int datagramPayload() {
+        return mtu - OVERHEAD;
+    }
+
+    /** The round being probed (0 before the first). */
+    public int round() {
+        return round;
+    }
+
+    /** Receiving thread: the neighbour acknowledged the probe of {@code probedMtu} bytes from {@code probeRound}. */
+    public void onAcknowledged(int probeRound, int probedMtu) {
+        if (probeRound != round || probedMtu < MIN_MTU || probedMtu > maxMtu) return;
+        acknowledged.accumulateAndGet(probedMtu, Math::max);
+    }
+
+    /** Sending thread: a datagram to this neighbour was refused as too big; probe again at the next tick. */
+    public void rediscover() {
+        if (!probing) nextRound = Long.MIN_VALUE;
+    }
+
+    /** Sending thread: closes a round whose time is up, or starts one that is due; returns the change to the MTU. */
+    public Change tick(long now, Prober prober) {
+        if (probing) {
+            if (now - roundCloses < 0) return Change.NONE;
+            probing = false;
+            int best = acknowledged.get();
+            if (best == 0) {
+                nextRound = now + retryNanos;
+                return Change.NONE;
+            }
+            nextRound = now + intervalNanos;
+            return set(best);
+        }
+        if (nextRound != Long.MIN_VALUE && now - nextRound < 0) return Change.NONE;
+        return startRound(now, prober);
+    }
+
+    private Change startRound(long now, Prober prober) {
+        int thisRound = round + 1 == 0 ? 1 : round + 1;
+        acknowledged.set(0);
+        round = thisRound;
+        probing = true;
+        roundCloses = now + ackWaitNanos;
+        int ceiling = maxMtu;
+        Change change = Change.NONE;
+        for (int candidate : candidates) {
+            if (candidate > ceiling) continue;
+            int result = prober.probe(thisRound, candidate);
+            if (result <= 0) continue;
+            // refused as too big: the kernel knows the path is narrower; believe it now and probe what it says
+            ceiling = Math.max(MIN_MTU, Math.min(candidate - 1, result));
+            if (ceiling < mtu) {
+                mtu = ceiling;
+                change = Change.LOWERED;
+            }
+            if (ceiling < candidate && isNotCandidate(ceiling)) prober.probe(thisRound, ceiling);
+        }
+        return change;
+    }
+
+    private boolean isNotCandidate(int size) {
+        for (int candidate : candidates) if (candidate == size) return false;
+        return true;
+    }
+
+    private Change set(int newMtu) {
+        int old = mtu;
+        mtu = newMtu;
+        return newMtu < old ? Change.LOWERED : newMtu > old ? Change.RAISED : Change.NONE;
+    }
+}

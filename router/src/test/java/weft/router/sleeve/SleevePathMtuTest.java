@@ -1,0 +1,133 @@
+package weft.router.sleeve;
+
+import org.junit.jupiter.api.Test;
+import weft.router.sleeve.PathMtu.Change;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The path MTU core, driven by hand: time is a number, probes land in a list, acknowledgements are called in. */
+class SleevePathMtuTest {
+    private static final long SECOND = 1_000_000_000L, WAIT = SECOND, INTERVAL = 600 * SECOND, RETRY = 5 * SECOND;
+
+    /** A path that carries {@code carries} bytes; the kernel refuses above {@code kernelKnows} (0: it knows nothing). */
+    private static final class SimulatedPath implements PathMtu.Prober {
+        int carries, kernelKnows;
+        final List<Integer> sent = new ArrayList<>(), arrived = new ArrayList<>();
+        int round;
+
+        SimulatedPath(int carries, int kernelKnows) {
+            this.carries = carries;
+            this.kernelKnows = kernelKnows;
+        }
+
+        @Override
+        public int probe(int probeRound, int mtu) {
+            round = probeRound;
+            if (kernelKnows != 0 && mtu > kernelKnows) return kernelKnows;
+            sent.add(mtu);
+            if (mtu <= carries) arrived.add(mtu);
+            return SENT;
+        }
+
+        void acknowledgeAll(PathMtu path) {
+            arrived.forEach(mtu -> path.onAcknowledged(round, mtu));
+            arrived.clear();
+            sent.clear();
+        }
+    }
+
+    @Test
+    void shouldLowerToTheLargestAcknowledgedProbeWhenTheRoundCloses() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1280, 0);
+        assertEquals(Change.NONE, path.tick(0, wire));
+        assertEquals(1500, (int) wire.sent.getFirst());
+        assertEquals(576, (int) wire.sent.getLast());
+        wire.acknowledgeAll(path);
+        assertEquals(1500, path.mtu(), "nothing changes before the round closes");
+        assertEquals(Change.NONE, path.tick(WAIT - 1, wire));
+        assertEquals(Change.LOWERED, path.tick(WAIT, wire));
+        assertEquals(1280, path.mtu());
+        assertEquals(1280 - 76, path.datagramPayload());
+    }
+
+    @Test
+    void shouldLowerAtOnceWhenTheKernelRefusesAProbeAsTooBig() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1290, 1290);
+        assertEquals(Change.LOWERED, path.tick(0, wire));
+        assertEquals(1290, path.mtu());
+        assertEquals(1290, (int) wire.sent.getFirst(), "the size the kernel reported is probed too");
+        wire.acknowledgeAll(path);
+        assertEquals(Change.NONE, path.tick(WAIT, wire));
+        assertEquals(1290, path.mtu());
+    }
+
+    @Test
+    void shouldKeepTheMtuAndRetrySoonWhenNothingIsAcknowledged() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        wire.sent.clear();
+        assertEquals(Change.NONE, path.tick(WAIT, wire));
+        assertEquals(1500, path.mtu());
+        path.tick(WAIT + RETRY - 1, wire);
+        assertTrue(wire.sent.isEmpty(), "not before the retry is due");
+        path.tick(WAIT + RETRY, wire);
+        assertEquals(1500, (int) wire.sent.getFirst());
+    }
+
+    @Test
+    void shouldIgnoreAcknowledgementsOfAnEarlierRound() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        int stale = path.round();
+        path.tick(WAIT, wire); // closes with nothing acknowledged
+        path.tick(WAIT + RETRY, wire);
+        path.onAcknowledged(stale, 1500);
+        path.onAcknowledged(path.round(), 1400);
+        path.tick(2 * WAIT + RETRY, wire);
+        assertEquals(1400, path.mtu());
+    }
+
+    @Test
+    void shouldGrowBackWhenTheNextRoundFindsTheWiderPath() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1280, 0);
+        path.tick(0, wire);
+        wire.acknowledgeAll(path);
+        path.tick(WAIT, wire);
+        wire.carries = 1500;
+        path.tick(WAIT + INTERVAL - 1, wire);
+        assertTrue(wire.sent.isEmpty(), "the next round waits for the interval");
+        path.tick(WAIT + INTERVAL, wire);
+        wire.acknowledgeAll(path);
+        assertEquals(Change.RAISED, path.tick(2 * WAIT + INTERVAL, wire));
+        assertEquals(1500, path.mtu());
+    }
+
+    @Test
+    void shouldProbeAgainAtTheNextTickWhenASendWasTooBig() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        wire.acknowledgeAll(path);
+        path.tick(WAIT, wire);
+        wire.kernelKnows = 1400;
+        path.rediscover();
+        assertEquals(Change.LOWERED, path.tick(WAIT + 1, wire));
+        assertEquals(1400, path.mtu());
+    }
+
+    @Test
+    void shouldNeverBelieveLessThanTheIpv4Minimum() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        path.tick(0, new SimulatedPath(1500, 300));
+        assertEquals(PathMtu.MIN_MTU, path.mtu());
+    }
+}
