@@ -28,6 +28,8 @@ public final class Linux {
     public static final int SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SOL_NETLINK = 270, SHUT_RDWR = 2;
     public static final int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
+    /** {@code IPPROTO_IP} options: path MTU discovery mode ({@code IP_PMTUDISC_DO}: never fragment, EMSGSIZE instead) and the path MTU of a connected socket. */
+    public static final int IPPROTO_IP = 0, IP_MTU_DISCOVER = 10, IP_MTU = 14, IP_PMTUDISC_DO = 2;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public static final int CLONE_NEWNET = 0x40000000;
     /** {@code struct pollfd}: int fd, short events, short revents. */
@@ -51,6 +53,9 @@ public final class Linux {
     private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SENDTO = bind("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -190,6 +195,33 @@ public final class Linux {
             throw bug("setsockopt", t);
         }
         if (rc == -1) throw new NativeCallException("setsockopt(" + target + ")", errno(state));
+    }
+
+    /** {@code getsockopt(fd, level, option, &value, &4)} for an int option; returns the value. */
+    public static int getIntOption(MemorySegment state, String target, int fd, int level, int option) {
+        int rc;
+        int value;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment into = arena.allocate(JAVA_INT);
+            MemorySegment length = arena.allocateFrom(JAVA_INT, 4);
+            rc = (int) GETSOCKOPT.invokeExact(state, fd, level, option, into, length);
+            value = into.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw bug("getsockopt", t);
+        }
+        if (rc == -1) throw new NativeCallException("getsockopt(" + target + ")", errno(state));
+        return value;
+    }
+
+    /** {@code connect(fd, address, address.byteSize())}. */
+    public static void connect(MemorySegment state, String target, int fd, MemorySegment address) {
+        int rc;
+        try {
+            rc = (int) CONNECT.invokeExact(state, fd, address, (int) address.byteSize());
+        } catch (Throwable t) {
+            throw bug("connect", t);
+        }
+        if (rc == -1) throw new NativeCallException("connect(" + target + ")", errno(state));
     }
 
     /** {@code sendto(fd, from, count, flags, to, to.byteSize())}; {@code to} may be {@link MemorySegment#NULL}. */
