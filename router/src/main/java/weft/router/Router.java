@@ -150,6 +150,7 @@ public final class Router implements RouterApi, AutoCloseable {
         int maxFrame = config.mtu() + 14 + 4; // Ethernet header, and a VLAN tag
         forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), new NativeSleeveSocket(udp), sleevePeers, macs,
                 counters, System::nanoTime, maxFrame, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+        forwarder.discoverPathMtu(new ProbeSockets());
         built.push(forwarder);
         forwarder.start();
 
@@ -622,6 +623,31 @@ public final class Router implements RouterApi, AutoCloseable {
         @Override
         public void close() {
             socket.close();
+        }
+    }
+
+    /** Path MTU probes leave through one don't-fragment socket per neighbour endpoint, opened on first use. */
+    private static final class ProbeSockets implements weft.router.sleeve.DontFragmentSender {
+        private final Map<InetSocketAddress, weft.router.kernel.DontFragmentSocket> sockets = new java.util.HashMap<>();
+
+        @Override
+        public int send(InetSocketAddress to, java.lang.foreign.MemorySegment datagram, int length) {
+            try {
+                weft.router.kernel.DontFragmentSocket socket = sockets.get(to);
+                if (socket == null) {
+                    socket = weft.router.kernel.DontFragmentSocket.connect(to);
+                    sockets.put(to, socket);
+                }
+                return socket.send(datagram, length);
+            } catch (NativeCallException | IllegalArgumentException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public void close() {
+            sockets.values().forEach(weft.router.kernel.DontFragmentSocket::close);
+            sockets.clear();
         }
     }
 

@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,6 +22,13 @@ import java.util.function.LongSupplier;
  * frame that needs no segmentation has its checksum completed here and travels without the header, as before. Datagrams from neighbours are checked and opened; their frame's source MAC is learned behind the peer
  * the frame came from; the frame goes to the port if it is for us (or a broadcast), and on to the next hops if it
  * is for others.
+ *
+ * <p>With {@link #discoverPathMtu} each neighbour gets its own {@link PathMtu}, learned with don't-fragment probes
+ * the neighbour acknowledges, and the payloads sent to it are split to fit that path rather than a 1500-byte one.
+ * A frame that needs no segmentation, too large for the path, carrying IPv4 with don't-fragment set, is answered
+ * with an ICMP "fragmentation needed" written back into the port ({@link IcmpFragmentationNeeded}), so the
+ * sending kernel lowers its path MTU; other such frames travel as fragments. Relays pass datagrams on as they
+ * came, so a relay's narrower onward path is not accounted for.
  *
  * <p>Two platform threads: one owns the sending side ({@link #pumpLocalFrame}), one the receiving and relaying
  * side ({@link #receiveDatagram}); each has its own buffers, so neither allocates per frame for them. Tests call
@@ -36,6 +45,11 @@ public final class SleeveForwarder implements AutoCloseable {
     static final int REASSEMBLY_SLOTS = 16, REASSEMBLY_PER_SENDER = 4;
     static final long REASSEMBLY_STALE_NANOS = 500_000_000L;
     private static final int VNET = VnetHeader.LENGTH;
+    /** Path MTU discovery: how often the sending thread looks at the rounds, how long a round waits for acknowledgements, how often rounds repeat. */
+    static final long PATH_TICK_NANOS = 100_000_000L, PROBE_ACK_WAIT_NANOS = 1_000_000_000L;
+    static final long PROBE_INTERVAL_NANOS = 600_000_000_000L, PROBE_RETRY_NANOS = 5_000_000_000L;
+    /** Padding of a probe acknowledgement: the shortest payload a datagram may have. */
+    private static final int PROBE_ACK_PAYLOAD = SleeveHeader.MIN_FRAME;
 
     private final long self;
     private final FramePort port;
@@ -61,6 +75,19 @@ public final class SleeveForwarder implements AutoCloseable {
     private final int[] receivedLengths;
     private static final int RECEIVE_BATCH = 32, RECEIVE_SLOT_BYTES = 2048;
     private int nextFrameId; // sending thread only
+
+    /** A neighbour and the path towards it. */
+    private record Path(SleevePeer peer, PathMtu mtu) {}
+    private static final Path[] NO_PATHS = new Path[0];
+    private volatile DontFragmentSender probes; // set before start
+    /** Written by the sending thread, read by both. */
+    private volatile Path[] paths = NO_PATHS;
+    private SleevePeer[] pathsOf; // sending thread only: the neighbours paths was built for
+    private long nextPathTick; // sending thread only
+    private final MemorySegment probeDatagram;
+    private final PathProber prober = new PathProber();
+    /** Where an ICMP "fragmentation needed" is built, behind room for a virtio_net_hdr. */
+    private final MemorySegment icmpReply, icmpReplyAfterVnet;
 
     private volatile boolean running;
     private Thread sender;
@@ -192,10 +219,15 @@ public final class SleeveForwarder implements AutoCloseable {
         this.datagramPayload = datagramPayload;
         this.routes = new DirectRoutes(self, neighbours);
         int slotBytes = SleeveHeader.LENGTH + datagramPayload + SleeveHeader.TAG_LENGTH;
+        // the narrowest path MTU believed sets how many fragments a payload may need
+        int narrowest = Math.min(datagramPayload, PathMtu.MIN_MTU - PathMtu.OVERHEAD);
         int mostFragments = Math.min(SleeveHeader.MAX_FRAGMENTS,
-                (SleeveHeader.MAX_REASSEMBLED + datagramPayload - SleeveHeader.FRAGMENT_LENGTH - 1) / (datagramPayload - SleeveHeader.FRAGMENT_LENGTH));
+                (SleeveHeader.MAX_REASSEMBLED + narrowest - SleeveHeader.FRAGMENT_LENGTH - 1) / (narrowest - SleeveHeader.FRAGMENT_LENGTH));
         this.sendLane = new Lane(SleeveCipher.SEND_LANE, mostFragments, slotBytes);
         this.receiveLane = new Lane(SleeveCipher.RELAY_LANE, 0, slotBytes);
+        this.probeDatagram = arena.allocate(slotBytes, 64);
+        this.icmpReply = arena.allocate(VNET + IcmpFragmentationNeeded.MAX_LENGTH, 64);
+        this.icmpReplyAfterVnet = icmpReply.asSlice(VNET);
         receiveSlots = new MemorySegment[RECEIVE_BATCH];
         receivedLengths = new int[RECEIVE_BATCH];
         receiveSlots[0] = receiveLane.plain;
@@ -216,6 +248,23 @@ public final class SleeveForwarder implements AutoCloseable {
     /** Replaces the routes, for instance after the topology changed; safe from any thread. */
     public void routes(SleeveRoutes newRoutes) {
         routes = newRoutes;
+    }
+
+    /**
+     * Learns a path MTU per neighbour with probes sent through {@code sender} (closed with the forwarder), instead
+     * of assuming the underlay carries {@code datagramPayload}. Before {@link #start} only.
+     */
+    public synchronized void discoverPathMtu(DontFragmentSender sender) {
+        if (running) throw new IllegalStateException("already started");
+        probes = sender;
+        nextPathTick = nanoClock.getAsLong();
+    }
+
+    /** The path MTU believed towards each neighbour with discovery on, by label; safe from any thread. */
+    public Map<String, Integer> pathMtus() {
+        Map<String, Integer> mtus = new TreeMap<>();
+        for (Path path : paths) mtus.put(path.peer().label(), path.mtu().mtu());
+        return mtus;
     }
 
     public synchronized void start() {
@@ -251,6 +300,8 @@ public final class SleeveForwarder implements AutoCloseable {
     public int pumpLocalFrame(int timeoutMillis) {
         Lane lane = sendLane;
         int read = port.read(lane.payload, timeoutMillis);
+        long now = nanoClock.getAsLong();
+        tickPaths(now);
         if (read <= 0) return 0;
         counters.increment(Counter.FRAMES_FROM_TAP);
         int length = read - portVnet;
@@ -270,7 +321,6 @@ public final class SleeveForwarder implements AutoCloseable {
         }
         int start = portVnet != 0 && !keepVnet ? VNET : 0;
         int payloadLength = keepVnet ? read : length;
-        long now = nanoClock.getAsLong();
         // A frame from a local port proves its source lives here, even if we last saw it behind a peer.
         long source = EthernetFrame.source(lane.plain, frameOffset);
         if (macs.lookup(source, now) != MacTable.UNKNOWN) macs.forget(source);
@@ -280,7 +330,12 @@ public final class SleeveForwarder implements AutoCloseable {
         long owner = EthernetFrame.isGroup(destination) ? MacTable.UNKNOWN : macs.lookup(destination, now);
         SleevePeer hop = owner == MacTable.UNKNOWN ? null : current.nextHop(owner);
         if (hop != null) {
-            sendLocal(lane, hop, false, owner, start, payloadLength, keepVnet);
+            int limit = datagramPayloadFor(hop);
+            if (!keepVnet && payloadLength > limit && IcmpFragmentationNeeded.isIpv4WithDontFragment(lane.plain, frameOffset, length)) {
+                answerFragmentationNeeded(lane, frameOffset, length, limit - EthernetFrame.HEADER_LENGTH);
+                return 1;
+            }
+            sendLocal(lane, hop, false, owner, start, payloadLength, keepVnet, limit);
             return 1;
         }
         SleevePeer[] hops = current.broadcastHops(self);
@@ -292,13 +347,14 @@ public final class SleeveForwarder implements AutoCloseable {
         int frameId = nextFrameId;
         for (SleevePeer each : hops) {
             nextFrameId = frameId; // every copy of a flooded frame has the same id
-            sendLocal(lane, each, true, 0, start, payloadLength, keepVnet);
+            sendLocal(lane, each, true, 0, start, payloadLength, keepVnet, datagramPayloadFor(each));
         }
         return 1;
     }
 
     /** Sends a local payload at {@code plain[start + LENGTH..]} to one hop, in one datagram or as fragments. */
-    private void sendLocal(Lane lane, SleevePeer hop, boolean broadcast, long owner, int start, int payloadLength, boolean vnet) {
+    private void sendLocal(Lane lane, SleevePeer hop, boolean broadcast, long owner, int start, int payloadLength, boolean vnet,
+                           int datagramPayload) {
         if (payloadLength <= datagramPayload) {
             MemorySegment datagram = start == 0 ? lane.plain : lane.shifted;
             SleeveHeader.write(datagram, broadcast, self, self, owner, payloadLength);
@@ -327,6 +383,109 @@ public final class SleeveForwarder implements AutoCloseable {
         }
         lane.flush();
         counters.add(Counter.FRAGMENTS_SENT, count);
+    }
+
+    /** The most payload one datagram to {@code hop} carries: its path's, or the configured one without discovery. */
+    private int datagramPayloadFor(SleevePeer hop) {
+        for (Path path : paths) {
+            if (path.peer().name() == hop.name()) return Math.min(datagramPayload, path.mtu().datagramPayload());
+        }
+        return datagramPayload;
+    }
+
+    /** Writes an ICMP "fragmentation needed" for the frame at {@code plain[frameOffset..]} back into the port. */
+    private void answerFragmentationNeeded(Lane lane, int frameOffset, int length, int nextHopMtu) {
+        int replyLength = IcmpFragmentationNeeded.write(lane.plain, frameOffset, length, nextHopMtu, icmpReply, VNET);
+        if (portVnet != 0) {
+            VnetHeader.clear(icmpReply, 0);
+            port.write(icmpReply, replyLength + VNET);
+        } else {
+            port.write(icmpReplyAfterVnet, replyLength);
+        }
+        counters.increment(Counter.FRAG_NEEDED_SENT);
+    }
+
+    /** Sending thread: follows the neighbours, and runs the path MTU rounds that are due; at most every PATH_TICK_NANOS. */
+    private void tickPaths(long now) {
+        DontFragmentSender sender = probes;
+        if (sender == null || now - nextPathTick < 0) return;
+        nextPathTick = now + PATH_TICK_NANOS;
+        SleevePeer[] current = neighbours.snapshot();
+        if (current != pathsOf) {
+            paths = pathsFor(current, paths, now);
+            pathsOf = current;
+        }
+        for (Path path : paths) {
+            prober.hop = path.peer();
+            int before = path.mtu().mtu();
+            switch (path.mtu().tick(now, prober)) {
+                case LOWERED -> {
+                    counters.increment(Counter.PATH_MTU_LOWERED);
+                    LOG.log(System.Logger.Level.INFO, "path MTU to " + path.peer().label() + " lowered from " + before + " to " + path.mtu().mtu());
+                }
+                case RAISED -> {
+                    counters.increment(Counter.PATH_MTU_RAISED);
+                    LOG.log(System.Logger.Level.INFO, "path MTU to " + path.peer().label() + " raised from " + before + " to " + path.mtu().mtu());
+                }
+                case NONE -> { }
+            }
+        }
+    }
+
+    /** The paths for {@code peers}: kept for a neighbour still at the same endpoint, new (starting wide) otherwise. */
+    private Path[] pathsFor(SleevePeer[] peers, Path[] old, long now) {
+        Path[] next = new Path[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            SleevePeer peer = peers[i];
+            PathMtu kept = null;
+            for (Path path : old) {
+                if (path.peer().name() == peer.name() && path.peer().endpoint().equals(peer.endpoint())) kept = path.mtu();
+            }
+            next[i] = new Path(peer, kept != null ? kept : new PathMtu(datagramPayload + PathMtu.OVERHEAD, now,
+                    PROBE_ACK_WAIT_NANOS, PROBE_INTERVAL_NANOS, PROBE_RETRY_NANOS));
+        }
+        return next;
+    }
+
+    /** Sends the probes of a round to {@link #hop}, padded to the probed size and sealed like any datagram to it. */
+    private final class PathProber implements PathMtu.Prober {
+        SleevePeer hop;
+
+        @Override
+        public int probe(int round, int mtu) {
+            int payload = mtu - PathMtu.OVERHEAD;
+            MemorySegment datagram = probeDatagram;
+            SleeveHeader.writeProbe(datagram, false, self, hop.name(), round, mtu, payload);
+            int length = SleeveHeader.LENGTH + payload;
+            if (hop.sealed()) {
+                hop.cipher().seal(datagram, payload, SleeveCipher.SEND_LANE);
+                length += SleeveHeader.TAG_LENGTH;
+            } else {
+                SleeveHeader.markClear(datagram);
+            }
+            counters.increment(Counter.PMTU_PROBES_SENT);
+            return probes.send(hop.endpoint(), datagram, length);
+        }
+    }
+
+    /** Receiving thread: acknowledges a probe from a neighbour, or hands its acknowledgement to the path. */
+    private void onProbe(Lane lane, SleeveHeader header, SleevePeer neighbour, int payloadLength) {
+        if (header.destination() != self || payloadLength < SleeveHeader.PROBE_MTU_OFFSET + 2 - SleeveHeader.LENGTH) {
+            counters.increment(Counter.DROPPED_NO_ROUTE);
+            return;
+        }
+        int round = header.probeRound(), mtu = header.probedMtu();
+        if (header.isProbeAcknowledgement()) {
+            counters.increment(Counter.PMTU_PROBES_ACKNOWLEDGED);
+            for (Path path : paths) {
+                if (path.peer().name() == neighbour.name()) path.mtu().onAcknowledged(round, mtu);
+            }
+            return;
+        }
+        counters.increment(Counter.PMTU_PROBES_ANSWERED);
+        SleeveHeader.writeProbe(lane.plain, true, self, neighbour.name(), round, mtu, PROBE_ACK_PAYLOAD);
+        lane.plain.asSlice(SleeveHeader.PROBE_MTU_OFFSET + 2, SleeveHeader.LENGTH + PROBE_ACK_PAYLOAD - SleeveHeader.PROBE_MTU_OFFSET - 2).fill((byte) 0);
+        lane.transmit(neighbour, 0, PROBE_ACK_PAYLOAD);
     }
 
     /**
@@ -376,6 +535,10 @@ public final class SleeveForwarder implements AutoCloseable {
         long origin = header.origin();
         if (origin == self) {
             counters.increment(Counter.DROPPED_FROM_SELF);
+            return 0;
+        }
+        if (header.isProbe()) {
+            onProbe(lane, header, neighbour, payloadLength);
             return 0;
         }
         if (header.isFragment()) return receiveFragment(lane, header, sender, origin, payloadLength);
@@ -512,6 +675,8 @@ public final class SleeveForwarder implements AutoCloseable {
         if (sender != null) sender.join();
         if (receiver != null) receiver.join();
         udp.close();
+        DontFragmentSender sender = probes;
+        if (sender != null) sender.close();
         arena.close();
     }
 }

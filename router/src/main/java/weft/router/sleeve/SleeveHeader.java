@@ -28,7 +28,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * <pre>
  *  0  u8   magic 0x57 ('W')
  *  1  u8   version (1)
- *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame, 3 and 4 = a fragment of either
+ *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame, 3 and 4 = a fragment of either,
+ *           5 = a path MTU probe for the neighbour {@code destination}, 6 = its acknowledgement (see below)
  *  3  u8   flags: bit 0 = sealed, bit 1 = the frame is preceded by a virtio_net_hdr
  *  4  u48  sender: the peer that sent this datagram (the last hop)
  * 10  u48  origin: the peer whose bridge the frame came from
@@ -36,6 +37,12 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * 22  u16  payload length (in clear: the optional virtio_net_hdr and the frame, or the fragment header and chunk)
  * 24  u64  sequence: the sealing nonce and replay counter of the hop; 0 when not sealed
  * 32  ...  the frame, then the tag when sealed
+ * </pre>
+ * A probe (type 5) is padded to the size it probes; its payload, and that of the acknowledgement (type 6, padded
+ * to {@link #MIN_FRAME} bytes), starts with:
+ * <pre>
+ * 32  u32  round: the prober's discovery round
+ * 36  u16  the probed path MTU, IP header included
  * </pre>
  * All fields are big-endian. One instance per thread, re-wrapped per datagram; it allocates nothing.
  */
@@ -45,6 +52,8 @@ public final class SleeveHeader {
     public static final int SEQUENCE_OFFSET = 24, LENGTH = 32, TAG_LENGTH = 16;
     public static final byte MAGIC = 0x57, VERSION = 1, TYPE_UNICAST = 1, TYPE_BROADCAST = 2, FLAG_SEALED = 1;
     public static final byte TYPE_UNICAST_FRAGMENT = 3, TYPE_BROADCAST_FRAGMENT = 4, FLAG_VNET = 2;
+    public static final byte TYPE_PROBE = 5, TYPE_PROBE_ACK = 6;
+    public static final int PROBE_ROUND_OFFSET = 32, PROBE_MTU_OFFSET = 36;
     public static final int FRAME_ID_OFFSET = 32, FRAGMENT_INDEX_OFFSET = 36, FRAGMENT_COUNT_OFFSET = 37, CHUNK_OFFSET = 38;
     public static final int FRAGMENT_LENGTH = 8, MAX_FRAGMENTS = 255;
     /** The largest payload fragments may rebuild: a 64 KiB GSO frame, its Ethernet and VLAN headers, its virtio_net_hdr. */
@@ -75,7 +84,7 @@ public final class SleeveHeader {
         if (candidate.get(JAVA_BYTE, MAGIC_OFFSET) != MAGIC) return Check.BAD_MAGIC;
         if (candidate.get(JAVA_BYTE, VERSION_OFFSET) != VERSION) return Check.BAD_VERSION;
         byte type = candidate.get(JAVA_BYTE, TYPE_OFFSET);
-        if (type < TYPE_UNICAST || type > TYPE_BROADCAST_FRAGMENT) return Check.BAD_TYPE;
+        if (type < TYPE_UNICAST || type > TYPE_PROBE_ACK) return Check.BAD_TYPE;
         byte flags = candidate.get(JAVA_BYTE, FLAGS_OFFSET);
         if ((flags & ~(FLAG_SEALED | FLAG_VNET)) != 0) return Check.BAD_FLAGS;
         int payload = Short.toUnsignedInt(candidate.get(U16, FRAME_LENGTH_OFFSET));
@@ -93,7 +102,40 @@ public final class SleeveHeader {
     }
 
     public boolean isFragment() {
-        return datagram.get(JAVA_BYTE, TYPE_OFFSET) >= TYPE_UNICAST_FRAGMENT;
+        byte type = datagram.get(JAVA_BYTE, TYPE_OFFSET);
+        return type == TYPE_UNICAST_FRAGMENT || type == TYPE_BROADCAST_FRAGMENT;
+    }
+
+    /** True for a path MTU probe or its acknowledgement, which are for the neighbour only and carry no frame. */
+    public boolean isProbe() {
+        byte type = datagram.get(JAVA_BYTE, TYPE_OFFSET);
+        return type == TYPE_PROBE || type == TYPE_PROBE_ACK;
+    }
+
+    public boolean isProbeAcknowledgement() {
+        return datagram.get(JAVA_BYTE, TYPE_OFFSET) == TYPE_PROBE_ACK;
+    }
+
+    /** The round of a probe or acknowledgement in clear. */
+    public int probeRound() {
+        return datagram.get(U32, PROBE_ROUND_OFFSET);
+    }
+
+    /** The probed path MTU of a probe or acknowledgement in clear. */
+    public int probedMtu() {
+        return Short.toUnsignedInt(datagram.get(U16, PROBE_MTU_OFFSET));
+    }
+
+    /**
+     * Writes the header and the probe fields of a probe ({@code acknowledgement} false) or an acknowledgement
+     * from {@code sender} to its neighbour {@code destination}, with a payload of {@code payloadLength} bytes.
+     */
+    public static void writeProbe(MemorySegment datagram, boolean acknowledgement, long sender, long destination,
+                                  int round, int mtu, int payloadLength) {
+        write(datagram, false, sender, sender, destination, payloadLength);
+        datagram.set(JAVA_BYTE, TYPE_OFFSET, acknowledgement ? TYPE_PROBE_ACK : TYPE_PROBE);
+        datagram.set(U32, PROBE_ROUND_OFFSET, round);
+        datagram.set(U16, PROBE_MTU_OFFSET, (short) mtu);
     }
 
     /** True when the payload (the whole one, for fragments) starts with a virtio_net_hdr. */
