@@ -24,8 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <p>Offloads, probed when the socket is bound. <b>UDP GSO</b>: a batch whose datagrams all have one size (the last
  * may be shorter) leaves as few super-datagrams as the 64 KiB IP limit allows, each one {@code msghdr} whose iovecs
  * are the datagrams back to back and whose {@code SOL_UDP/UDP_SEGMENT} cmsg gives the size; the kernel (or the
- * device) cuts it into the same datagrams a plain {@code sendmmsg} would have sent. If the kernel refuses with
- * EIO (no checksum offload on the route) or EINVAL, the socket stops trying and sends plainly from then on.
+ * device) cuts it into the same datagrams a plain {@code sendmmsg} would have sent. A refused batch goes plainly;
+ * after EIO (no checksum offload on the route), or EINVAL again and again, the socket stops trying.
  * <b>UDP GRO</b>: datagrams of one flow may arrive coalesced; they are received into 64 KiB buffers of the socket's
  * own (smaller ones would truncate them), cut at the {@code UDP_GRO} cmsg's segment size and handed out one per
  * caller slot, as if received one by one; what does not fit one call's slots is handed out by the next.
@@ -52,8 +52,9 @@ public final class UdpSocket implements AutoCloseable {
     private final int[] sendLengths;
 
     // UDP GSO (sending thread only, counters readable from any thread)
-    private boolean segmenting;
-    private int segmentingRefusedErrno;
+    private boolean segmenting, refusedBatch;
+    private int segmentingRefusedErrno, refusedInARow;
+    private static final int REFUSALS_BEFORE_GIVING_UP = 16;
     private final MemorySegment gsoMessages, gsoControl;
     private final long sendIovecsAddress;
     private volatile long segmentedSends, segmentedDatagrams, plainSends, plainDatagrams;
@@ -215,8 +216,9 @@ public final class UdpSocket implements AutoCloseable {
         int sent = 0;
         int segment = segmenting ? segmentSize(count) : 0;
         if (segment > 0) {
+            refusedBatch = false;
             sent = sendSegmented(count, segment);
-            if (segmenting) return sent; // sent, or lost to a full buffer; a refusal falls through to plain sends
+            if (!refusedBatch) return sent; // sent, or lost to a full buffer; a refusal falls through to plain sends
         }
         while (sent < count) {
             int n = Linux.sendmmsg(sendState, target, fd, sendFrom[sent], count - sent, 0);
@@ -239,8 +241,9 @@ public final class UdpSocket implements AutoCloseable {
 
     /**
      * Sends the batch as super-datagrams of up to {@link #MAX_SEGMENTS} datagrams and 64 KiB, in one
-     * {@code sendmmsg}; returns the datagrams sent. On EIO or EINVAL turns segmenting off for good and returns
-     * what went out before, for the caller to send the rest plainly.
+     * {@code sendmmsg}; returns the datagrams sent. On EIO or EINVAL returns what went out before, for the caller
+     * to send the rest plainly, and turns segmenting off for good (after EIO, or {@value #REFUSALS_BEFORE_GIVING_UP}
+     * EINVALs in a row).
      */
     private int sendSegmented(int count, int segment) {
         int perMessage = Math.min(MAX_SEGMENTS, MAX_UDP_PAYLOAD / segment);
@@ -255,6 +258,7 @@ public final class UdpSocket implements AutoCloseable {
         while (done < messages) {
             int n = Linux.trySendmmsg(sendState, fd, gsoFrom[done], messages - done, 0);
             if (n > 0) {
+                refusedInARow = 0;
                 for (int i = done; i < done + n; i++) sent += (int) gsoMessages.get(JAVA_LONG, (long) i * MMSGHDR + MSG_IOVLEN);
                 done += n;
                 segmentedSends += n;
@@ -262,8 +266,12 @@ public final class UdpSocket implements AutoCloseable {
             }
             int errno = Linux.errno(sendState);
             if (errno == Errno.EIO || errno == Errno.EINVAL) {
-                segmenting = false;
+                // EIO: the route cannot checksum a segmented send, for good. EINVAL also answers a segment larger
+                // than the path MTU (the path shrank), which the caller's fragment size will follow: tolerate a few.
+                refusedInARow++;
+                if (errno == Errno.EIO || refusedInARow >= REFUSALS_BEFORE_GIVING_UP) segmenting = false;
                 segmentingRefusedErrno = errno;
+                refusedBatch = true;
                 break;
             }
             if (errno == Errno.EAGAIN || errno == Errno.EINTR) break; // the rest is lost
