@@ -27,9 +27,11 @@ public final class Linux {
     public static final int AF_UNSPEC = 0, AF_INET = 2, AF_BRIDGE = 7, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
     public static final int SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SOL_NETLINK = 270, SHUT_RDWR = 2;
-    public static final int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20;
+    public static final int MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20, MSG_CTRUNC = 0x8;
     /** {@code IPPROTO_IP} options: path MTU discovery mode ({@code IP_PMTUDISC_DO}: never fragment, EMSGSIZE instead) and the path MTU of a connected socket. */
     public static final int IPPROTO_IP = 0, IP_MTU_DISCOVER = 10, IP_MTU = 14, IP_PMTUDISC_DO = 2;
+    /** UDP socket options (include/uapi/linux/udp.h): send-side segmentation offload and receive-side coalescing. */
+    public static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public static final int CLONE_NEWNET = 0x40000000;
     /** {@code struct pollfd}: int fd, short events, short revents. */
@@ -224,6 +226,20 @@ public final class Linux {
         if (rc == -1) throw new NativeCallException("connect(" + target + ")", errno(state));
     }
 
+    /**
+     * {@code setsockopt(fd, level, option, &value, 4)} for an int option the kernel may not know: returns 0, or the
+     * errno it refused with (for probing features at setup, never on a hot path).
+     */
+    public static int trySetIntOption(MemorySegment state, int fd, int level, int option, int value) {
+        int rc;
+        try (Arena arena = Arena.ofConfined()) {
+            rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, arena.allocateFrom(JAVA_INT, value), 4);
+        } catch (Throwable t) {
+            throw bug("setsockopt", t);
+        }
+        return rc == -1 ? errno(state) : 0;
+    }
+
     /** {@code sendto(fd, from, count, flags, to, to.byteSize())}; {@code to} may be {@link MemorySegment#NULL}. */
     public static long sendTo(MemorySegment state, String target, int fd, MemorySegment from, long count, int flags,
                               MemorySegment to) {
@@ -259,6 +275,18 @@ public final class Linux {
         }
         if (n == -1 && !isTransient(errno(state))) throw new NativeCallException("sendmmsg(" + target + ")", errno(state));
         return n;
+    }
+
+    /**
+     * {@code sendmmsg(fd, messages, count, flags)} that never throws: messages sent, or -1 with the errno in
+     * {@code state}, for callers that react to particular refusals (a kernel or device without UDP GSO).
+     */
+    public static int trySendmmsg(MemorySegment state, int fd, MemorySegment messages, int count, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(state, fd, messages, count, flags);
+        } catch (Throwable t) {
+            throw bug("sendmmsg", t);
+        }
     }
 
     /** {@code recvmmsg(fd, messages, count, flags, NULL)}: messages received, or -1 for EAGAIN/EINTR. */

@@ -7,15 +7,67 @@ import weft.crypto.DatagramSealer;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 /**
  * The {@link SleeveCipher} of a pair whose session keys say their datagrams must be sealed: AES-256-GCM with the
  * pair's per-direction sleeve keys, the header up to the sequence number as associated data, and a replay window
  * on the receiving side. The sealer writes the sequence number right where {@link SleeveHeader} keeps it, so the
  * datagram layout is the header, then the sealed frame and its tag.
+ *
+ * <p>The cipher runs out of place, between two heap arrays per thread: the datagram's bytes are copied in, the
+ * result is copied back. The JDK's AES-GCM handles {@code byte[]}-backed buffers with its intrinsic directly;
+ * given direct (segment) buffers it goes through two fresh 768-byte arrays per call, and for overlapping regions
+ * a fresh copy of the output, which was most of the sleeve's garbage. The two copies cost less than that.
  */
 public final class SealedPair implements SleeveCipher {
+    private static final int INITIAL_BYTES = 4096;
+    private static final int SEALED_FROM = SleeveHeader.SEQUENCE_OFFSET;
+    private static final int OVERHEAD = SleeveHeader.LENGTH - SEALED_FROM + SleeveHeader.TAG_LENGTH;
+
     private final DatagramSealer[] sealers;
     private final DatagramOpener opener;
+    private final Work[] sealing = {new Work(), new Work()}; // one per lane
+    private final Work opening = new Work();
+
+    /**
+     * One thread's arrays: {@code in} holds a copy of the datagram (the associated data at 0, the sequence number
+     * at {@link SleeveHeader#SEQUENCE_OFFSET}, the frame at {@link SleeveHeader#LENGTH}); {@code out} takes what
+     * the cipher writes. Reusable buffer views over both, repositioned for each call; grown, rarely, for a
+     * longer datagram than any before.
+     */
+    private static final class Work {
+        byte[] in, out;
+        ByteBuffer header, input, output;
+
+        Work() {
+            grow(INITIAL_BYTES);
+        }
+
+        void ensure(int bytes) {
+            if (bytes > in.length) grow(Math.max(bytes, 2 * in.length));
+        }
+
+        private void grow(int bytes) {
+            in = new byte[bytes];
+            out = new byte[bytes];
+            header = ByteBuffer.wrap(in, 0, SEALED_FROM).slice();
+            input = ByteBuffer.wrap(in);
+            output = ByteBuffer.wrap(out);
+        }
+
+        ByteBuffer header() {
+            return header.clear();
+        }
+
+        ByteBuffer input(int from, int length) {
+            return input.limit(from + length).position(from);
+        }
+
+        ByteBuffer output(int length) {
+            return output.limit(length).position(0);
+        }
+    }
 
     public SealedPair(DatagramKey send, DatagramKey receive) {
         this.sealers = new DatagramSealer[]{send.newSealer(), send.newSealer()}; // one per lane, one shared counter
@@ -26,21 +78,26 @@ public final class SealedPair implements SleeveCipher {
     public void seal(MemorySegment datagram, int frameLength, int lane) {
         // The flag must be set before sealing: it is part of the authenticated header.
         SleeveHeader.markSealed(datagram, 0);
-        ByteBuffer whole = datagram.asByteBuffer();
-        ByteBuffer header = whole.slice(0, SleeveHeader.SEQUENCE_OFFSET);
-        ByteBuffer frame = whole.slice(SleeveHeader.LENGTH, frameLength);
-        ByteBuffer out = whole.slice(SleeveHeader.SEQUENCE_OFFSET, SleeveHeader.LENGTH - SleeveHeader.SEQUENCE_OFFSET + frameLength + SleeveHeader.TAG_LENGTH);
-        sealers[lane].seal(header, frame, out);
+        Work work = sealing[lane];
+        int clearLength = SleeveHeader.LENGTH + frameLength, sealedLength = frameLength + OVERHEAD;
+        work.ensure(Math.max(clearLength, sealedLength));
+        MemorySegment.copy(datagram, JAVA_BYTE, 0, work.in, 0, clearLength);
+        sealers[lane].seal(work.header(), work.input(SleeveHeader.LENGTH, frameLength), work.output(sealedLength));
+        MemorySegment.copy(work.out, 0, datagram, JAVA_BYTE, SEALED_FROM, sealedLength);
     }
 
     @Override
     public Opened open(MemorySegment datagram, int frameLength, long sequence) {
-        ByteBuffer whole = datagram.asByteBuffer();
-        ByteBuffer header = whole.slice(0, SleeveHeader.SEQUENCE_OFFSET);
-        ByteBuffer sealed = whole.slice(SleeveHeader.SEQUENCE_OFFSET, SleeveHeader.LENGTH - SleeveHeader.SEQUENCE_OFFSET + frameLength + SleeveHeader.TAG_LENGTH);
-        ByteBuffer out = whole.slice(SleeveHeader.LENGTH, frameLength + SleeveHeader.TAG_LENGTH);
-        return switch (opener.open(header, sealed, out)) {
-            case OK -> Opened.OK;
+        Work work = opening;
+        int sealedLength = frameLength + OVERHEAD;
+        work.ensure(SEALED_FROM + sealedLength);
+        MemorySegment.copy(datagram, JAVA_BYTE, 0, work.in, 0, SEALED_FROM + sealedLength);
+        DatagramOpener.Status status = opener.open(work.header(), work.input(SEALED_FROM, sealedLength), work.output(frameLength));
+        return switch (status) {
+            case OK -> {
+                MemorySegment.copy(work.out, 0, datagram, JAVA_BYTE, SleeveHeader.LENGTH, frameLength);
+                yield Opened.OK;
+            }
             case AUTHENTICATION_FAILED, TOO_SHORT -> Opened.AUTHENTICATION_FAILED;
             case REPLAYED -> Opened.REPLAYED;
             case TOO_OLD -> Opened.TOO_OLD;

@@ -75,6 +75,30 @@ class SealedPairTest {
         assertEquals(SleeveCipher.Opened.OK, pair[1].open(MemorySegment.ofArray(sealed), frame.length, 0));
     }
 
+    /** Native datagrams (as the sleeve's), of sizes past the cipher's first working arrays, and a refusal that leaves them alone. */
+    @Test
+    void nativeDatagramsOfAnySizeRoundTripAndARefusedOneIsLeftAsItCame() {
+        SealedPair[] pair = pair();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            long sequence = 0;
+            for (int length : new int[]{1, 1400, 9000, 65_000, 100}) {
+                byte[] frame = new byte[length];
+                for (int i = 0; i < length; i++) frame[i] = (byte) (i * 31 + length);
+                MemorySegment datagram = arena.allocate(SleeveHeader.LENGTH + length + SleeveHeader.TAG_LENGTH);
+                MemorySegment.copy(datagram(frame), 0, datagram, 0, datagram.byteSize());
+                pair[0].seal(datagram, length, SleeveCipher.SEND_LANE);
+                byte[] sealed = datagram.toArray(JAVA_BYTE);
+                sealed[SleeveHeader.LENGTH + length / 2] ^= 1;
+                MemorySegment tampered = arena.allocate(sealed.length);
+                MemorySegment.copy(sealed, 0, tampered, JAVA_BYTE, 0, sealed.length);
+                assertEquals(SleeveCipher.Opened.AUTHENTICATION_FAILED, pair[1].open(tampered, length, sequence));
+                assertArrayEquals(sealed, tampered.toArray(JAVA_BYTE), "a refused datagram is not touched");
+                assertEquals(SleeveCipher.Opened.OK, pair[1].open(datagram, length, sequence++), "length " + length);
+                assertArrayEquals(frame, datagram.asSlice(SleeveHeader.LENGTH, length).toArray(JAVA_BYTE));
+            }
+        }
+    }
+
     @Test
     void theDirectionsUseDifferentKeys() {
         SealedPair[] pair = pair();
