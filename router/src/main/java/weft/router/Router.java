@@ -139,7 +139,7 @@ public final class Router implements RouterApi, AutoCloseable {
 
         InetSocketAddress sleeveAddress = new InetSocketAddress(config.bindAddress(), config.port());
         // a 64 KiB segment is ~47 datagrams at once: room for a few of them (the sysctl cap is 4 MiB here); one
-        // sendmmsg per segment, recvmmsg up to 32 datagrams per call
+        // a segment's fragments leave as UDP GSO super-datagrams (sendmmsg where GSO is refused); GRO coalesces on receive
         UdpSocket udp;
         try {
             udp = UdpSocket.bind(sleeveAddress, 4 << 20, 64);
@@ -591,7 +591,7 @@ public final class Router implements RouterApi, AutoCloseable {
         return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
-    /** The FFM socket as the sleeve's socket: sendmmsg and recvmmsg. */
+    /** The FFM socket as the sleeve's socket: UDP GSO or sendmmsg out, GRO and recvmmsg in. */
     private record NativeSleeveSocket(UdpSocket socket) implements weft.router.sleeve.SleeveSocket {
         @Override
         public void startBatch(InetSocketAddress to) {
