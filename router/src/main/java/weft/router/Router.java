@@ -92,6 +92,7 @@ public final class Router implements RouterApi, AutoCloseable {
     private final Set<String> targets = new LinkedHashSet<>(); // guarded by this
     private PeerIdentity identity;
     private SleeveForwarder forwarder;
+    private UdpSocket udp;
     private Routes routes; // mesh loop only
     private Mesh mesh;
     private ContainerPlumbing plumbing;
@@ -138,9 +139,8 @@ public final class Router implements RouterApi, AutoCloseable {
         host.setUp(tap.name());
 
         InetSocketAddress sleeveAddress = new InetSocketAddress(config.bindAddress(), config.port());
-        // a 64 KiB segment is ~47 datagrams at once: room for a few of them (the sysctl cap is 4 MiB here); one
-        // a segment's fragments leave as UDP GSO super-datagrams (sendmmsg where GSO is refused); GRO coalesces on receive
-        UdpSocket udp;
+        // A 64 KiB segment is ~47 datagrams at once: room for a few of them (the sysctl cap is 4 MiB here). A segment's
+        // fragments leave as UDP GSO super-datagrams (sendmmsg where GSO is refused); GRO coalesces them on receive.
         try {
             udp = UdpSocket.bind(sleeveAddress, 4 << 20, 64);
         } catch (NativeCallException e) {
@@ -366,8 +366,7 @@ public final class Router implements RouterApi, AutoCloseable {
                 p.links().stream().map(l -> l.peer() + (l.established() ? "" : " (connecting)")).toList())).toList();
         Map<String, String> unicast = new java.util.TreeMap<>();
         mesh.routes().table().forEach((destination, hop) -> unicast.put(destination.toString(), hop.toString()));
-        Map<String, Long> sleeve = new java.util.TreeMap<>();
-        counters.snapshot().forEach((counter, value) -> sleeve.put(counter.label(), value));
+        Map<String, Long> sleeve = sleeveCounters();
         return new StatusReport(VERSION, ProcessHandle.current().pid(), identity.name().toString(), identity.nickname(), encryptionSummary(),
                 config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
@@ -542,13 +541,27 @@ public final class Router implements RouterApi, AutoCloseable {
         return allocator.status().phase().name().toLowerCase();
     }
 
+    /** The forwarder's counters and the socket's: how many datagrams left in GSO super-datagrams or plain, came in coalesced. */
+    private Map<String, Long> sleeveCounters() {
+        Map<String, Long> all = new java.util.TreeMap<>();
+        counters.snapshot().forEach((counter, value) -> all.put(counter.label(), value));
+        all.put("udp-gso-sends", udp.segmentedSends());
+        all.put("udp-gso-datagrams", udp.segmentedDatagrams());
+        all.put("udp-plain-sends", udp.plainSends());
+        all.put("udp-plain-datagrams", udp.plainDatagrams());
+        all.put("udp-gro-receives", udp.coalescedReceives());
+        all.put("udp-gro-datagrams", udp.coalescedDatagrams());
+        all.put("udp-truncated-receives", udp.truncatedReceives());
+        return all;
+    }
+
     @Override
     public String metrics() {
         StringBuilder text = new StringBuilder();
         text.append("# HELP weft_sleeve_events_total Frames, bytes and drops of the userspace data path, by kind.\n");
         text.append("# TYPE weft_sleeve_events_total counter\n");
-        counters.snapshot().forEach((counter, value) ->
-                text.append("weft_sleeve_events_total{kind=\"").append(counter.label()).append("\"} ").append(value).append('\n'));
+        sleeveCounters().forEach((kind, value) ->
+                text.append("weft_sleeve_events_total{kind=\"").append(kind).append("\"} ").append(value).append('\n'));
         text.append("# HELP weft_connections Connections to other routers, by state.\n# TYPE weft_connections gauge\n");
         MeshStatus status = mesh.status().join();
         long established = status.established().size();
