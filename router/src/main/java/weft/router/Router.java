@@ -352,12 +352,14 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public StatusReport status() {
         MeshStatus mesh = this.mesh.status().join();
+        Map<String, Integer> pathMtus = forwarder.pathMtus();
         List<StatusReport.ConnectionView> connections = mesh.connections().stream().map(c -> new StatusReport.ConnectionView(
                 c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
                 c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
                 c.outbound() ? "outbound" : "inbound", c.state().name().toLowerCase(), c.since().toString(),
                 c.state() == MeshStatus.State.ESTABLISHED ? "sleeve" : "",
-                !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)")).toList();
+                !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)",
+                c.peer().map(p -> pathMtus.getOrDefault(p + "(" + c.nickname().orElse("") + ")", 0)).orElse(0))).toList();
         List<StatusReport.TargetView> targetViews = mesh.targets().stream().map(t -> new StatusReport.TargetView(
                 t.target(), t.state().name().toLowerCase(), t.peer().map(PeerName::toString).orElse(""),
                 t.lastError().orElse(""), t.nextAttempt().map(Object::toString).orElse(""), t.attempts())).toList();

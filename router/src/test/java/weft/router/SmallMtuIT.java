@@ -83,6 +83,8 @@ class SmallMtuIT {
         assertTrue(two >= 1, "host 2 never lowered its path MTU: " + lab.weft(lab.host(2), "status").stdout());
         String report = lab.weft(lab.host(1), "report").orThrow().stdout();
         assertTrue(report.contains("\"path-mtu-lowered\""), report);
+        String connections = lab.weft(lab.host(2), "status", "connections").orThrow().stdout();
+        assertTrue(connections.contains("path MTU 1280"), "the narrow path is not shown per connection: " + connections);
     }
 
     @Test

@@ -49,9 +49,9 @@ public record StatusReport(String version, long pid, String peerName, String nic
                            List<String> links) {
     }
 
-    /** A connection to another router. */
+    /** A connection to another router; {@code pathMtu} is the underlay path MTU the sleeve learned, 0 before it knows. */
     public record ConnectionView(String peer, String nickname, String address, String direction, String state,
-                                 String since, String path, String encryption) {
+                                 String since, String path, String encryption, int pathMtu) {
     }
 
     /** An address this router dials, and how that is going. */

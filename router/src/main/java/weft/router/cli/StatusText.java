@@ -50,9 +50,10 @@ final class StatusText {
 
     private static void connections(JsonNode s, StringBuilder text) {
         for (JsonNode c : s.path("connections")) {
-            text.append(String.format("%s %-21s %-12s %s(%s) %s, %s%n", c.path("direction").asText().equals("outbound") ? "->" : "<-",
+            int mtu = c.path("pathMtu").asInt(0);
+            text.append(String.format("%s %-21s %-12s %s(%s) %s, %s%s%n", c.path("direction").asText().equals("outbound") ? "->" : "<-",
                     c.path("address").asText(), c.path("state").asText(), c.path("peer").asText(), c.path("nickname").asText(),
-                    c.path("path").asText(), c.path("encryption").asText()));
+                    c.path("path").asText(), c.path("encryption").asText(), mtu > 0 ? ", path MTU " + mtu : ""));
         }
     }
 

@@ -48,7 +48,7 @@ class ApiServerTest {
         final StatusReport status = new StatusReport("0.1.0", 4242, "aa:bb:cc:dd:ee:ff", "host-1", "none", "0.0.0.0:6783",
                 6784, "127.0.0.1:6784", "weft", "vethwe-sleeve", 1376, "10.32.0.0/12", "/var/lib/weft",
                 List.of(new StatusReport.ConnectionView("11:22:33:44:55:66", "host-2", "192.168.1.2:6783", "outbound",
-                        "established", "2025-01-01T00:00:00Z", "sleeve", "plaintext")),
+                        "established", "2025-01-01T00:00:00Z", "sleeve", "plaintext", 1500)),
                 List.of(new StatusReport.TargetView("192.168.1.3", "retrying", null, "connection refused",
                         "2025-01-01T00:00:05Z", 3)),
                 List.of(new StatusReport.PeerView("11:22:33:44:55:66", "host-2", "1f", 3, 17, List.of("aa:bb:cc:dd:ee:ff"))),
