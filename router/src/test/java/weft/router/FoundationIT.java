@@ -11,18 +11,9 @@ import weft.router.lab.ExecResult;
 import weft.router.lab.Host;
 import weft.router.lab.Lab;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -96,34 +87,8 @@ class FoundationIT {
     @Test
     @Order(2)
     void hundredMegabytesCrossHostsIntact() throws Exception {
-        Path file = lab.dir().resolve("payload.bin");
-        String expected = writeRandom(file, 100L << 20);
-        Path received = lab.dir().resolve("received.sha256");
-        Process receiver = lab.spawn(containers.get(1), "sh", "-c", "nc.openbsd -l 5001 | sha256sum > " + received);
-        // nc's listener needs a moment; retrying the sender until it connects avoids a fixed sleep.
-        ExecResult send = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (deadline - System.nanoTime() > 0) {
-            send = lab.exec(containers.get(0), Duration.ofMinutes(3), "sh", "-c", "nc.openbsd -N " + overlayAddress(2) + " 5001 < " + file);
-            if (send.ok()) break;
-        }
-        assertTrue(send != null && send.ok(), send == null ? "no attempt" : send.describe());
-        assertTrue(receiver.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "receiver did not finish");
-        assertEquals(expected, Files.readString(received).split(" ")[0].strip());
-    }
-
-    private static String writeRandom(Path file, long size) throws IOException, NoSuchAlgorithmException {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        Random random = new Random(42);
-        byte[] block = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += block.length) {
-                random.nextBytes(block);
-                out.write(block);
-                sha.update(block);
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
+        NcTransfer.Hashes hashes = NcTransfer.sendRandom(lab, containers.get(0), containers.get(1), overlayAddress(2), 5001, 100L << 20, 42, "100mb");
+        assertEquals(hashes.sent(), hashes.received());
     }
 
     @Test

@@ -11,15 +11,7 @@ import weft.router.lab.ExecResult;
 import weft.router.lab.Host;
 import weft.router.lab.Lab;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -106,39 +98,10 @@ class SmallMtuIT {
     @Test
     @Order(3)
     void fiftyMegabytesCrossTheNarrowPathIntact() throws Exception {
-        transfer(c1, c2, overlayAddress(2), "to2");
-        transfer(c2, c1, overlayAddress(1), "to1");
+        NcTransfer.Hashes there = NcTransfer.sendRandom(lab, c1, c2, overlayAddress(2), 5001, 50L << 20, 7, "to2");
+        assertEquals(there.sent(), there.received());
+        NcTransfer.Hashes back = NcTransfer.sendRandom(lab, c2, c1, overlayAddress(1), 5001, 50L << 20, 7, "to1");
+        assertEquals(back.sent(), back.received());
         for (Host host : lab.hosts()) System.out.println(lab.weft(host, "status").orThrow().stdout());
-    }
-
-    private static void transfer(String from, String to, String toAddress, String name) throws Exception {
-        Path file = lab.dir().resolve("payload-" + name + ".bin");
-        String expected = writeRandom(file, 50L << 20);
-        Path received = lab.dir().resolve("received-" + name + ".sha256");
-        Process receiver = lab.spawn(to, "sh", "-c", "nc.openbsd -l 5001 | sha256sum > " + received);
-        // nc's listener needs a moment; retrying the sender until it connects avoids a fixed sleep.
-        ExecResult send = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (deadline - System.nanoTime() > 0) {
-            send = lab.exec(from, Duration.ofMinutes(3), "sh", "-c", "nc.openbsd -N " + toAddress + " 5001 < " + file);
-            if (send.ok()) break;
-        }
-        assertTrue(send != null && send.ok(), send == null ? "no attempt" : send.describe());
-        assertTrue(receiver.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "receiver did not finish");
-        assertEquals(expected, Files.readString(received).split(" ")[0].strip());
-    }
-
-    private static String writeRandom(Path file, long size) throws IOException, NoSuchAlgorithmException {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        Random random = new Random(7);
-        byte[] block = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += block.length) {
-                random.nextBytes(block);
-                out.write(block);
-                sha.update(block);
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
     }
 }

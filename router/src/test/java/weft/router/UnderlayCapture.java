@@ -1,6 +1,5 @@
 package weft.router;
 
-import weft.router.lab.ExecResult;
 import weft.router.lab.Lab;
 
 import java.io.IOException;
@@ -41,13 +40,7 @@ final class UnderlayCapture {
         String marker = "WEFT-PLAINTEXT-MARKER-" + System.nanoTime();
         Path payload = Files.writeString(lab.dir().resolve("marker-" + port + ".txt"), (marker + "\n").repeat(2000));
         Process receiver = lab.spawn(toContainer, "sh", "-c", "nc.openbsd -l " + port + " > /dev/null");
-        ExecResult send = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (deadline - System.nanoTime() > 0) { // the listener needs a moment to start; retry until it answers
-            send = lab.exec(fromContainer, Duration.ofSeconds(30), "sh", "-c", "nc.openbsd -N " + toAddress + " " + port + " < " + payload);
-            if (send.ok()) break;
-        }
-        if (send == null || !send.ok()) throw new AssertionError("transfer failed: " + (send == null ? "no attempt" : send.describe()));
+        NcTransfer.send(lab, fromContainer, toAddress, port, payload);
         if (!receiver.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("receiver did not finish");
         long expected = 2000L * marker.length();
         awaitTrue(() -> Files.size(capture) >= expected, Duration.ofSeconds(15)); // tcpdump writes as it captures
