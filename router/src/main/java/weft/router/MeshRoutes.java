@@ -25,12 +25,14 @@ final class MeshRoutes implements SleeveRoutes {
     private final SleevePeer[] neighbours;
     private final Map<Long, SleevePeer> next;
     private final Map<Long, SleevePeer[]> broadcast;
+    private final long[] destinations;
 
     private MeshRoutes(long self, SleevePeer[] neighbours, Map<Long, SleevePeer> next, Map<Long, SleevePeer[]> broadcast) {
         this.self = self;
         this.neighbours = neighbours;
         this.next = next;
         this.broadcast = broadcast;
+        this.destinations = next.keySet().stream().mapToLong(Long::longValue).filter(name -> name != self).sorted().toArray();
     }
 
     static MeshRoutes of(Routes routes, SleevePeers connected) {
@@ -52,6 +54,11 @@ final class MeshRoutes implements SleeveRoutes {
     @Override
     public SleevePeer nextHop(long destination) {
         return next.get(destination);
+    }
+
+    @Override
+    public long[] destinations() {
+        return destinations;
     }
 
     @Override

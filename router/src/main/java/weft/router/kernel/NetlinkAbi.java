@@ -38,8 +38,11 @@ public final class NetlinkAbi {
     public static final int IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, IFLA_INFO_SLAVE_KIND = 4, IFLA_INFO_SLAVE_DATA = 5;
     /** Its payload is a whole ifinfomsg followed by the peer's IFLA attributes. */
     public static final int VETH_INFO_PEER = 1;
-    public static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_LEARNING = 7, IFLA_VXLAN_PORT = 15;
-    public static final int IFLA_BRPORT_ISOLATED = 33;
+    public static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_LEARNING = 7, IFLA_VXLAN_PORT = 15, IFLA_VXLAN_DF = 29;
+    /** IFLA_VXLAN_DF: set DF on the outer packet, so a path too small for the frame drops it instead of fragmenting. */
+    public static final int VXLAN_DF_SET = 1;
+    /** IFLA_BRPORT_FLUSH carries no value: its presence flushes the port's learnt entries. */
+    public static final int IFLA_BRPORT_FLUSH = 24, IFLA_BRPORT_ISOLATED = 33;
 
     public static final int IFA_ADDRESS = 1, IFA_LOCAL = 2;
 
@@ -50,6 +53,6 @@ public final class NetlinkAbi {
     public static final int RTN_UNICAST = 1;
 
     public static final int NDA_DST = 1, NDA_LLADDR = 2;
-    public static final int NUD_PERMANENT = 0x80;
+    public static final int NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
     public static final int NTF_SELF = 0x02, NTF_MASTER = 0x04;
 }

@@ -100,6 +100,11 @@ public final class NetlinkWriter {
         return pad(at + 4);
     }
 
+    /** An attribute whose presence is its value (NLA_FLAG). */
+    public NetlinkWriter flag(int type) {
+        return pad(header(type, 0));
+    }
+
     /** A 16-bit value in network byte order, e.g. IFLA_VXLAN_PORT. */
     public NetlinkWriter be16(int type, int value) {
         int at = header(type, 2);

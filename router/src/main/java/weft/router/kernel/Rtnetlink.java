@@ -93,10 +93,14 @@ public final class Rtnetlink implements AutoCloseable {
         acked("RTM_NEWLINK veth " + name + " peer " + peerName, requests.newVeth(request, next(), name, peerName));
     }
 
-    /** @param local the source address of encapsulated frames, or null to let routing choose */
-    public void createVxlan(String name, int vni, int dstPort, Inet4Address local, boolean learning) {
-        acked("RTM_NEWLINK vxlan " + name + " id " + vni + " dstport " + dstPort + (local == null ? "" : " local " + local.getHostAddress()),
-                requests.newVxlan(request, next(), name, vni, dstPort, local, learning));
+    /**
+     * @param local        the source address of encapsulated frames, or null to let routing choose
+     * @param dontFragment DF on the outer packets (see {@link RtnetlinkRequests#newVxlan})
+     */
+    public void createVxlan(String name, int vni, int dstPort, Inet4Address local, boolean learning, boolean dontFragment) {
+        acked("RTM_NEWLINK vxlan " + name + " id " + vni + " dstport " + dstPort + (local == null ? "" : " local " + local.getHostAddress())
+                        + (learning ? " learning" : " nolearning") + (dontFragment ? " df set" : ""),
+                requests.newVxlan(request, next(), name, vni, dstPort, local, learning, dontFragment));
     }
 
     public void deleteLink(String name) {
@@ -153,6 +157,12 @@ public final class Rtnetlink implements AutoCloseable {
         int index = index(name);
         acked("RTM_SETLINK " + name + " bridge port isolated " + (isolated ? "on" : "off"),
                 requests.setBridgePortIsolated(request, next(), index, isolated));
+    }
+
+    /** Forgets the addresses the bridge learnt behind port {@code name}. */
+    public void flushBridgePort(String name) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " bridge port flush", requests.flushBridgePort(request, next(), index));
     }
 
     public Optional<Link> link(String name) {
@@ -265,6 +275,17 @@ public final class Rtnetlink implements AutoCloseable {
         int index = index(dev);
         acked("RTM_DELNEIGH bridge fdb " + mac + (remote == null ? "" : " dst " + remote.getHostAddress()) + " dev " + dev,
                 requests.fdb(request, next(), false, index, mac, remote));
+    }
+
+    /** A static entry in the bridge's own table: frames to {@code mac} leave through port {@code port}. */
+    public void addBridgeFdb(String port, MacAddress mac) {
+        int index = index(port);
+        acked("RTM_NEWNEIGH bridge fdb " + mac + " dev " + port + " master static", requests.bridgeFdb(request, next(), true, index, mac));
+    }
+
+    public void deleteBridgeFdb(String port, MacAddress mac) {
+        int index = index(port);
+        acked("RTM_DELNEIGH bridge fdb " + mac + " dev " + port + " master", requests.bridgeFdb(request, next(), false, index, mac));
     }
 
     /** The forwarding entries of {@code dev}, the device's own and those its bridge keeps for it. */

@@ -39,8 +39,13 @@ final class RtnetlinkRequests {
         return writer.finish();
     }
 
-    /** @param dstPort the UDP port, host order here; the kernel keeps IFLA_VXLAN_PORT big-endian */
-    int newVxlan(MemorySegment into, int sequence, String name, int vni, int dstPort, Inet4Address local, boolean learning) {
+    /**
+     * @param dstPort      the UDP port, host order here; the kernel keeps IFLA_VXLAN_PORT big-endian
+     * @param dontFragment DF on the outer packets, so a frame too large for the underlay path is lost rather than
+     *                     fragmented: what lets a full-size heartbeat prove the path MTU
+     */
+    int newVxlan(MemorySegment into, int sequence, String name, int vni, int dstPort, Inet4Address local, boolean learning,
+                 boolean dontFragment) {
         writer.begin(into, RTM_NEWLINK, CREATE, sequence).ifinfomsg(Linux.AF_UNSPEC, 0, 0, 0).string(IFLA_IFNAME, name);
         int info = writer.beginNested(IFLA_LINKINFO | NLA_F_NESTED);
         writer.string(IFLA_INFO_KIND, "vxlan");
@@ -48,6 +53,7 @@ final class RtnetlinkRequests {
         writer.u32(IFLA_VXLAN_ID, vni).be16(IFLA_VXLAN_PORT, dstPort);
         if (local != null) writer.bytes(IFLA_VXLAN_LOCAL, local.getAddress());
         writer.u8(IFLA_VXLAN_LEARNING, learning ? 1 : 0);
+        if (dontFragment) writer.u8(IFLA_VXLAN_DF, VXLAN_DF_SET);
         writer.endNested(data).endNested(info);
         return writer.finish();
     }
@@ -84,6 +90,14 @@ final class RtnetlinkRequests {
         writer.begin(into, RTM_SETLINK, ACKED, sequence).ifinfomsg(Linux.AF_BRIDGE, index, 0, 0);
         int info = writer.beginNested(IFLA_PROTINFO | NLA_F_NESTED);
         writer.u8(IFLA_BRPORT_ISOLATED, isolated ? 1 : 0).endNested(info);
+        return writer.finish();
+    }
+
+    /** Forgets what the bridge learnt behind the port: the next frames to those addresses are flooded again. */
+    int flushBridgePort(MemorySegment into, int sequence, int index) {
+        writer.begin(into, RTM_SETLINK, ACKED, sequence).ifinfomsg(Linux.AF_BRIDGE, index, 0, 0);
+        int info = writer.beginNested(IFLA_PROTINFO | NLA_F_NESTED);
+        writer.flag(IFLA_BRPORT_FLUSH).endNested(info);
         return writer.finish();
     }
 
@@ -165,6 +179,18 @@ final class RtnetlinkRequests {
                 .ndmsg(Linux.AF_BRIDGE, index, add ? NUD_PERMANENT : 0, NTF_SELF, 0)
                 .bytes(NDA_LLADDR, mac.octets());
         if (remote != null) writer.bytes(NDA_DST, remote.getAddress());
+        return writer.finish();
+    }
+
+    /**
+     * A static entry in the bridge's table (NTF_MASTER, NUD_NOARP: what {@code bridge fdb add ... master static}
+     * makes): frames to {@code mac} leave through port {@code index} and the entry never ages. Replacing, so a
+     * MAC the bridge had learnt elsewhere moves.
+     */
+    int bridgeFdb(MemorySegment into, int sequence, boolean add, int index, MacAddress mac) {
+        writer.begin(into, add ? RTM_NEWNEIGH : RTM_DELNEIGH, add ? ACKED | NLM_F_CREATE | NLM_F_REPLACE : ACKED, sequence)
+                .ndmsg(Linux.AF_BRIDGE, index, add ? NUD_NOARP : 0, NTF_MASTER, 0)
+                .bytes(NDA_LLADDR, mac.octets());
         return writer.finish();
     }
 }

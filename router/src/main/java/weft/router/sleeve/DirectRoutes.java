@@ -16,4 +16,12 @@ public record DirectRoutes(long self, SleevePeers neighbours) implements SleeveR
     public SleevePeer[] broadcastHops(long origin) {
         return origin == self ? neighbours.snapshot() : NONE;
     }
+
+    @Override
+    public long[] destinations() {
+        SleevePeer[] peers = neighbours.snapshot();
+        long[] names = new long[peers.length];
+        for (int i = 0; i < peers.length; i++) names[i] = peers[i].name();
+        return names;
+    }
 }

@@ -62,6 +62,8 @@ public final class SleeveForwarder implements AutoCloseable {
     private final int maxFrameLength;
     private final int datagramPayload;
     private volatile SleeveRoutes routes;
+    /** Peers the kernel fast path carries frames to, sorted: the sleeve leaves them alone. */
+    private volatile long[] fastPeers = new long[0];
 
     private final Arena arena = Arena.ofShared();
     private final Lane sendLane;
@@ -251,6 +253,17 @@ public final class SleeveForwarder implements AutoCloseable {
     }
 
     /**
+     * Names the peers the kernel fast path reaches now (safe from any thread). A frame for one of them that still
+     * comes through the port is not sent: the bridge floods frames it has not placed yet to the VXLAN port too, and
+     * sending them here as well would deliver them twice. A flood goes, peer by peer, only to the others.
+     */
+    public void fastPeers(long[] names) {
+        long[] sorted = names.clone();
+        java.util.Arrays.sort(sorted);
+        fastPeers = sorted;
+    }
+
+    /**
      * Learns a path MTU per neighbour with probes sent through {@code sender} (closed with the forwarder), instead
      * of assuming the underlay carries {@code datagramPayload}. Before {@link #start} only.
      */
@@ -329,6 +342,11 @@ public final class SleeveForwarder implements AutoCloseable {
         long destination = EthernetFrame.destination(lane.plain, frameOffset);
         long owner = EthernetFrame.isGroup(destination) ? MacTable.UNKNOWN : macs.lookup(destination, now);
         SleevePeer hop = owner == MacTable.UNKNOWN ? null : current.nextHop(owner);
+        long[] fast = fastPeers;
+        if (hop != null && fast.length != 0 && java.util.Arrays.binarySearch(fast, owner) >= 0) {
+            counters.increment(Counter.FRAMES_LEFT_TO_FAST_PATH);
+            return 1;
+        }
         if (hop != null) {
             int limit = datagramPayloadFor(hop);
             if (!keepVnet && payloadLength > limit && IcmpFragmentationNeeded.isIpv4WithDontFragment(lane.plain, frameOffset, length)) {
@@ -336,6 +354,10 @@ public final class SleeveForwarder implements AutoCloseable {
                 return 1;
             }
             sendLocal(lane, hop, false, owner, start, payloadLength, keepVnet, limit);
+            return 1;
+        }
+        if (fast.length != 0) {
+            floodToSleevePeers(lane, current, fast, start, payloadLength, keepVnet);
             return 1;
         }
         SleevePeer[] hops = current.broadcastHops(self);
@@ -350,6 +372,23 @@ public final class SleeveForwarder implements AutoCloseable {
             sendLocal(lane, each, true, 0, start, payloadLength, keepVnet, datagramPayloadFor(each));
         }
         return 1;
+    }
+
+    /**
+     * Floods a frame while the fast path reaches some peers: the kernel sends it to those, so the sleeve sends one
+     * copy addressed to each other peer (relayed where it is not a neighbour). A broadcast tree would reach the
+     * fast peers a second time through relays.
+     */
+    private void floodToSleevePeers(Lane lane, SleeveRoutes current, long[] fast, int start, int payloadLength, boolean vnet) {
+        counters.increment(Counter.FRAMES_FLOODED);
+        int frameId = nextFrameId;
+        for (long destination : current.destinations()) {
+            if (java.util.Arrays.binarySearch(fast, destination) >= 0) continue;
+            SleevePeer hop = current.nextHop(destination);
+            if (hop == null) continue;
+            nextFrameId = frameId;
+            sendLocal(lane, hop, false, destination, start, payloadLength, vnet, datagramPayloadFor(hop));
+        }
     }
 
     /** Sends a local payload at {@code plain[start + LENGTH..]} to one hop, in one datagram or as fragments. */

@@ -14,4 +14,7 @@ public interface SleeveRoutes {
      * receives each broadcast exactly once.
      */
     SleevePeer[] broadcastHops(long origin);
+
+    /** Every peer a frame can be sent to, neighbours and beyond; the caller must not modify the array. */
+    long[] destinations();
 }

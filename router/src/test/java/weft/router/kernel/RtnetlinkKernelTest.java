@@ -39,7 +39,7 @@ class RtnetlinkKernelTest {
             try (Rtnetlink rtnl = Rtnetlink.open()) {
                 rtnl.createBridge("weft");
                 rtnl.createVeth("vethwe-a", "vethwe-b");
-                rtnl.createVxlan("vxlan-6784", 42, 6784, (Inet4Address) ip("127.0.0.1"), false);
+                rtnl.createVxlan("vxlan-6784", 42, 6784, (Inet4Address) ip("127.0.0.1"), false, true);
                 rtnl.setMtu("vethwe-a", 1376);
                 rtnl.setMacAddress("weft", MacAddress.parse("02:00:00:00:00:01"));
                 rtnl.setMaster("vethwe-a", "weft");
@@ -170,7 +170,7 @@ class RtnetlinkKernelTest {
     void vxlanForwardingEntriesPointAtRemotes() throws Exception {
         NetNamespace.callInAnonymous(() -> {
             try (Rtnetlink rtnl = Rtnetlink.open()) {
-                rtnl.createVxlan("vx0", 7, 4789, null, false);
+                rtnl.createVxlan("vx0", 7, 4789, null, true, false);
                 MacAddress container = MacAddress.parse("02:00:00:00:aa:01");
                 rtnl.addFdb("vx0", MacAddress.ZERO, ip("192.168.1.2"));
                 rtnl.addFdb("vx0", MacAddress.ZERO, ip("192.168.1.3"));
@@ -185,6 +185,29 @@ class RtnetlinkKernelTest {
                 List<Neighbour> left = rtnl.fdb("vx0");
                 assertTrue(left.stream().noneMatch(n -> container.equals(n.mac())), left.toString());
                 assertEquals(1, left.stream().filter(n -> MacAddress.ZERO.equals(n.mac())).count(), left.toString());
+                return null;
+            }
+        });
+    }
+
+    @Test
+    void staticBridgeEntriesPointAtAPortAndSurviveAFlushOfIt() throws Exception {
+        NetNamespace.callInAnonymous(() -> {
+            try (Rtnetlink rtnl = Rtnetlink.open()) {
+                rtnl.createBridge("br0");
+                rtnl.createVxlan("vx0", 7, 6784, null, true, true);
+                rtnl.setMaster("vx0", "br0");
+                MacAddress peer = MacAddress.parse("02:00:00:00:bb:01");
+                rtnl.addBridgeFdb("vx0", peer);
+                rtnl.addBridgeFdb("vx0", peer); // replacing: the reconciler may repeat itself
+                rtnl.flushBridgePort("vx0");
+                List<Neighbour> entries = rtnl.fdb("vx0").stream().filter(n -> peer.equals(n.mac())).toList();
+                assertEquals(1, entries.size(), entries.toString());
+                assertEquals(0, entries.getFirst().flags() & NetlinkAbi.NTF_SELF, "the bridge's entry, not the VXLAN device's");
+                assertEquals(NetlinkAbi.NUD_NOARP, entries.getFirst().state() & NetlinkAbi.NUD_NOARP);
+
+                rtnl.deleteBridgeFdb("vx0", peer);
+                assertTrue(rtnl.fdb("vx0").stream().noneMatch(n -> peer.equals(n.mac())));
                 return null;
             }
         });

@@ -45,7 +45,7 @@ class RtnetlinkRequestsTest {
     @Test
     void vxlanPortIsBigEndianAndIdNative() throws Exception {
         int length = requests.newVxlan(buffer, 3, "vx", 42, 4789,
-                (Inet4Address) InetAddress.getByName("192.168.1.2"), false);
+                (Inet4Address) InetAddress.getByName("192.168.1.2"), false, false);
         assertEquals(Bytes.spaceless("""
                 5c000000 1000 0506 03000000 00000000
                 00000000 00000000 00000000 00000000
@@ -57,6 +57,49 @@ class RtnetlinkRequestsTest {
                     0600 0f00 12b5 0000
                     0800 0400 c0a80102
                     0500 0700 00 000000
+                """), hex(buffer, length));
+    }
+
+    @Test
+    void vxlanWithDontFragmentAndLearningCarriesDfSet() {
+        int length = requests.newVxlan(buffer, 3, "vx", 42, 6784, null, true, true);
+        assertEquals(Bytes.spaceless("""
+                5c000000 1000 0506 03000000 00000000
+                00000000 00000000 00000000 00000000
+                0700 0300 767800 00
+                3400 1280
+                  0a00 0100 76786c616e 00 0000
+                  2400 0280
+                    0800 0100 2a000000
+                    0600 0f00 1a80 0000
+                    0500 0700 01 000000
+                    0500 1d00 01 000000
+                """), hex(buffer, length));
+    }
+
+    @Test
+    void bridgePortFlushIsAnEmptyFlagInNestedProtinfo() {
+        int length = requests.flushBridgePort(buffer, 4, 9);
+        assertEquals(Bytes.spaceless("""
+                28000000 1300 0500 04000000 00000000
+                07 00 0000 09000000 00000000 00000000
+                0800 0c80 0400 1800
+                """), hex(buffer, length));
+    }
+
+    @Test
+    void bridgeFdbEntryIsMasterStaticAndReplaces() {
+        int length = requests.bridgeFdb(buffer, 9, true, 6, MacAddress.parse("02:00:00:00:aa:01"));
+        assertEquals(Bytes.spaceless("""
+                28000000 1c00 0505 09000000 00000000
+                07 00 0000 06000000 4000 04 00
+                0a00 0200 02000000aa01 0000
+                """), hex(buffer, length));
+        length = requests.bridgeFdb(buffer, 10, false, 6, MacAddress.parse("02:00:00:00:aa:01"));
+        assertEquals(Bytes.spaceless("""
+                28000000 1d00 0500 0a000000 00000000
+                07 00 0000 06000000 0000 04 00
+                0a00 0200 02000000aa01 0000
                 """), hex(buffer, length));
     }
 

@@ -35,6 +35,11 @@ class SleeveRelayTest {
         public SleevePeer[] broadcastHops(long origin) {
             return broadcast.getOrDefault(origin, new SleevePeer[0]);
         }
+
+        @Override
+        public long[] destinations() {
+            return next.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        }
     }
 
     private final Node a = new Node(A), b = new Node(B), c = new Node(C);
@@ -128,6 +133,38 @@ class SleeveRelayTest {
         assertEquals(1, c.forwarder.receiveDatagram());
         assertArrayEquals(sent, c.port.takeWritten());
         assertEquals(A, c.macs.lookup(MAC_A, 0), "C learns the frame's origin, not the relay");
+    }
+
+    @Test
+    void whileTheFastPathReachesANeighbourAFloodGoesByItselfToTheOthersOnly() throws Exception {
+        a.forwarder.fastPeers(new long[]{B});
+        byte[] sent = frame(BROADCAST, MAC_A, 120);
+        a.port.fromBridge.add(sent);
+        a.forwarder.pumpLocalFrame(1000);
+        assertEquals(0, b.forwarder.receiveDatagram(), "B has it from the kernel: the sleeve copy only passes through");
+        assertNull(b.port.toBridge.poll());
+        assertEquals(1, b.counters.get(Counter.FRAMES_RELAYED));
+        assertEquals(1, c.forwarder.receiveDatagram());
+        assertArrayEquals(sent, c.port.takeWritten());
+        assertEquals(0, c.counters.get(Counter.FRAMES_RELAYED));
+        assertEquals(1, a.counters.get(Counter.FRAMES_SENT), "one copy, addressed to C, through B");
+    }
+
+    @Test
+    void aFrameForAPeerOnTheFastPathIsLeftToTheKernel() throws Exception {
+        a.forwarder.fastPeers(new long[]{B});
+        long macB = 0x02bb00000002L;
+        a.macs.learn(macB, B, 0);
+        a.port.fromBridge.add(frame(macB, MAC_A, 200));
+        a.forwarder.pumpLocalFrame(1000);
+        assertEquals(1, a.counters.get(Counter.FRAMES_LEFT_TO_FAST_PATH));
+        assertEquals(0, a.counters.get(Counter.FRAMES_SENT));
+
+        a.macs.learn(MAC_C, C, 0);
+        a.port.fromBridge.add(frame(MAC_C, MAC_A, 200));
+        a.forwarder.pumpLocalFrame(1000);
+        assertEquals(0, b.forwarder.receiveDatagram());
+        assertEquals(1, c.forwarder.receiveDatagram(), "a peer beyond the fast one is still reached by sleeve");
     }
 
     @Test

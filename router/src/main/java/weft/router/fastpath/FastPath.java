@@ -1,0 +1,285 @@
+package weft.router.fastpath;
+
+import weft.router.kernel.MacAddress;
+import weft.router.kernel.NativeCallException;
+import weft.router.kernel.PacketSocket;
+import weft.router.kernel.Rtnetlink;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The kernel fast path of one router: a VXLAN port on the bridge (UDP {@code port + 1}), isolated from the sleeve's
+ * TAP port so the two never forward to each other, with forwarding entries the router keeps in line with which
+ * pairs work; and the heartbeats, small and full-size, that travel through that port itself to find out. One
+ * platform thread owns the table, the heartbeat socket and the rtnetlink client; the mesh tells it about peers
+ * through a queue, and it publishes the fast peers to the sleeve and a description per peer to the status.
+ *
+ * <p>When the fast path is turned off, or the kernel refuses the VXLAN port, nothing runs: every pair is on sleeve
+ * and says why.
+ */
+public final class FastPath implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FastPath.class.getName());
+    public static final String INTERFACE = "weft-vxlan";
+    /** One segment for the whole mesh: every router's bridge is part of it. */
+    public static final int VNI = 0x5746;
+    private static final long TICK_NANOS = 100_000_000L;
+
+    /**
+     * @param self  this router's peer name
+     * @param mtu   the overlay MTU: the VXLAN port's, and what a full-size heartbeat carries
+     * @param local the underlay address VXLAN packets leave from, or null to let routing choose
+     * @param off   why the fast path is off by configuration, or empty
+     */
+    public record Settings(long self, String bridge, String tapPort, int mtu, int udpPort, Inet4Address local,
+                           Optional<String> off) {
+    }
+
+    /** Counters of the fast path, by name, for status and metrics. */
+    public enum Counter {
+        HEARTBEATS_SENT, HEARTBEATS_RECEIVED, HEARTBEATS_SEND_FAILED, HEARTBEATS_DROPPED_MALFORMED,
+        HEARTBEATS_DROPPED_UNEXPECTED, FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES;
+
+        public String label() {
+            return name().toLowerCase().replace('_', '-');
+        }
+    }
+
+    private sealed interface Event {
+        record Connected(FastPathTable.Peer peer) implements Event {}
+        record Disconnected(long name) implements Event {}
+    }
+
+    private final Settings settings;
+    private final Optional<String> unavailable;
+    private final FastPathTable table; // agent thread only once started
+    private final Consumer<long[]> publishFast;
+    private final LongSupplier nanoClock;
+    private final Rtnetlink rtnl;
+    private final PacketSocket socket;
+    private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+    private final AtomicLong[] counters = new AtomicLong[Counter.values().length];
+    private volatile Map<Long, String> descriptions = Map.of();
+    private volatile boolean running;
+    private Thread agent;
+
+    private FastPath(Settings settings, Optional<String> unavailable, Consumer<long[]> publishFast, LongSupplier nanoClock,
+                     Rtnetlink rtnl, PacketSocket socket) {
+        this.settings = settings;
+        this.unavailable = unavailable;
+        this.table = new FastPathTable(unavailable, settings.mtu() + 14);
+        this.publishFast = publishFast;
+        this.nanoClock = nanoClock;
+        this.rtnl = rtnl;
+        this.socket = socket;
+        for (int i = 0; i < counters.length; i++) counters[i] = new AtomicLong();
+    }
+
+    /**
+     * Builds the VXLAN port and starts the heartbeats; when that is off or the kernel refuses, returns a fast path
+     * that keeps every pair on sleeve with the reason. Runs in the router's network namespace.
+     *
+     * @param publishFast gets the names of the fast peers whenever they change
+     */
+    public static FastPath start(Settings settings, Consumer<long[]> publishFast) {
+        if (settings.off().isPresent()) return new FastPath(settings, settings.off(), publishFast, System::nanoTime, null, null);
+        Rtnetlink rtnl = Rtnetlink.open();
+        PacketSocket socket = null;
+        try {
+            if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE); // left by a router that did not stop cleanly
+            rtnl.createVxlan(INTERFACE, VNI, settings.udpPort(), settings.local(), true, true);
+            rtnl.setMtu(INTERFACE, settings.mtu());
+            rtnl.setMaster(INTERFACE, settings.bridge());
+            rtnl.setBridgePortIsolated(INTERFACE, true);
+            rtnl.setBridgePortIsolated(settings.tapPort(), true);
+            rtnl.setMacAddress(settings.bridge(), new MacAddress(FastHeartbeat.bridgeMac(settings.self())));
+            rtnl.setUp(INTERFACE);
+            socket = PacketSocket.open(rtnl.index(settings.bridge()), settings.bridge(), FastHeartbeat.ETHERTYPE);
+        } catch (NativeCallException e) {
+            String reason = "this host has no fast path: " + e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, reason + "; every pair uses sleeve");
+            if (socket != null) socket.close();
+            try {
+                if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
+            } catch (NativeCallException cleanup) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + cleanup.getMessage());
+            }
+            rtnl.close();
+            return new FastPath(settings, Optional.of(reason), publishFast, System::nanoTime, null, null);
+        }
+        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, System::nanoTime, rtnl, socket);
+        fastPath.running = true;
+        fastPath.agent = Thread.ofPlatform().name("fast-path").daemon().start(fastPath::run);
+        LOG.log(System.Logger.Level.INFO, "fast path: " + INTERFACE + " (VXLAN " + VNI + ", UDP " + settings.udpPort()
+                + ", MTU " + settings.mtu() + ") on " + settings.bridge() + ", isolated from " + settings.tapPort());
+        return fastPath;
+    }
+
+    /** Why this host has no fast path, or empty when it has one. */
+    public Optional<String> unavailable() {
+        return unavailable;
+    }
+
+    /** A peer connected (or reconnected); safe from any thread. */
+    public void connected(FastPathTable.Peer peer) {
+        events.add(new Event.Connected(peer));
+        if (agent == null) apply(new Event.Connected(peer), nanoClock.getAsLong());
+    }
+
+    public void disconnected(long name) {
+        events.add(new Event.Disconnected(name));
+        if (agent == null) apply(new Event.Disconnected(name), nanoClock.getAsLong());
+    }
+
+    /** How the pair with {@code name} travels, for the status (see {@link FastPathTable#describe}). */
+    public String describe(long name) {
+        return descriptions.getOrDefault(name, unavailable.map(reason -> "sleeve: " + reason).orElse("sleeve"));
+    }
+
+    public Map<String, Long> counters() {
+        Map<String, Long> all = new java.util.TreeMap<>();
+        for (Counter counter : Counter.values()) all.put(counter.label(), counters[counter.ordinal()].get());
+        return all;
+    }
+
+    private void count(Counter counter) {
+        counters[counter.ordinal()].incrementAndGet();
+    }
+
+    private void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            int fullLength = settings.mtu() + 14;
+            MemorySegment out = arena.allocate(fullLength), in = arena.allocate(Math.max(fullLength, 2048) + 64);
+            FastHeartbeat heartbeat = FastHeartbeat.reader();
+            long now = nanoClock.getAsLong();
+            long nextTick = now, nextHeartbeat = now, nextReconcile = now;
+            while (running) {
+                now = nanoClock.getAsLong();
+                int wait = (int) Math.max(0, Math.min(nextTick - now, TICK_NANOS) / 1_000_000);
+                int length = socket.receive(in, wait);
+                now = nanoClock.getAsLong();
+                if (length > 0) receive(heartbeat, in, length, now);
+                for (Event event; (event = events.poll()) != null; ) {
+                    apply(event, now);
+                    nextReconcile = now;
+                }
+                if (now - nextTick < 0) continue;
+                nextTick = now + TICK_NANOS;
+                if (now - nextHeartbeat >= 0) {
+                    sendHeartbeats(out, fullLength, now);
+                    nextHeartbeat = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
+                }
+                List<FastPathTable.Transition> transitions = table.evaluate(now);
+                transitions.forEach(this::logTransition);
+                if (!transitions.isEmpty() || now - nextReconcile >= 0) {
+                    reconcile();
+                    nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
+                }
+                publishDescriptions(now);
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "the fast path stopped: " + e + "; pairs stay where they are until restart", e);
+        }
+    }
+
+    private void apply(Event event, long now) {
+        switch (event) {
+            case Event.Connected(FastPathTable.Peer peer) -> table.connected(peer, now);
+            case Event.Disconnected(long name) -> table.disconnected(name);
+        }
+        if (agent == null) publishDescriptions(now);
+    }
+
+    private void receive(FastHeartbeat heartbeat, MemorySegment in, int length, long now) {
+        if (heartbeat.wrap(in, length, settings.self()) != FastHeartbeat.Check.OK) {
+            count(Counter.HEARTBEATS_DROPPED_MALFORMED);
+            return;
+        }
+        count(Counter.HEARTBEATS_RECEIVED);
+        if (!table.heard(heartbeat.sender(), heartbeat.full(), heartbeat.hearing(), now)) count(Counter.HEARTBEATS_DROPPED_UNEXPECTED);
+    }
+
+    private void sendHeartbeats(MemorySegment out, int fullLength, long now) {
+        for (FastPathTable.Peer peer : table.candidates()) {
+            boolean hearing = table.hearing(peer.name(), now);
+            FastHeartbeat.write(out, FastHeartbeat.SMALL_LENGTH, settings.self(), peer.name(), table.nextSequence(), false, hearing);
+            count(socket.send(out, FastHeartbeat.SMALL_LENGTH) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
+            FastHeartbeat.write(out, fullLength, settings.self(), peer.name(), table.nextSequence(), true, hearing);
+            count(socket.send(out, fullLength) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
+        }
+    }
+
+    private long[] published = new long[0];
+
+    /**
+     * Brings the forwarding tables in line with the table's decision; when the fast peers changed, tells the sleeve
+     * and makes the bridge forget where it had placed addresses, so frames flood once to the right port again.
+     */
+    private void reconcile() {
+        List<FastPathTable.Peer> fast = table.fast();
+        long[] names = fast.stream().mapToLong(FastPathTable.Peer::name).sorted().toArray();
+        boolean changed = !java.util.Arrays.equals(names, published);
+        try {
+            int index = rtnl.index(INTERFACE);
+            ForwardingPlan plan = ForwardingPlan.of(table.candidates(), fast, index, rtnl.fdb(INTERFACE));
+            // entries towards newly fast peers go in before the sleeve lets go of them, and out after it takes them
+            for (ForwardingPlan.Entry entry : plan.addToDevice()) rtnl.addFdb(INTERFACE, entry.mac(), entry.remote());
+            for (MacAddress mac : plan.addToBridge()) rtnl.addBridgeFdb(INTERFACE, mac);
+            if (changed) {
+                publishFast.accept(names);
+                published = names;
+                count(Counter.PATH_CHANGES);
+            }
+            for (ForwardingPlan.Entry entry : plan.removeFromDevice()) rtnl.deleteFdb(INTERFACE, entry.mac(), entry.remote());
+            for (MacAddress mac : plan.removeFromBridge()) rtnl.deleteBridgeFdb(INTERFACE, mac);
+            if (changed || plan.removedLearnt()) {
+                rtnl.flushBridgePort(INTERFACE);
+                rtnl.flushBridgePort(settings.tapPort());
+            }
+            if (!plan.isEmpty()) counters[Counter.FORWARDING_CHANGES.ordinal()].addAndGet(plan.addToDevice().size()
+                    + plan.removeFromDevice().size() + plan.addToBridge().size() + plan.removeFromBridge().size());
+        } catch (NativeCallException e) {
+            count(Counter.FORWARDING_ERRORS);
+            LOG.log(System.Logger.Level.WARNING, "fast path: updating the forwarding entries failed: " + e.getMessage() + "; retrying");
+            if (changed) {
+                publishFast.accept(names); // the sleeve follows the decision; the next round fixes the kernel
+                published = names;
+            }
+        }
+    }
+
+    private void logTransition(FastPathTable.Transition t) {
+        LOG.log(System.Logger.Level.INFO, t.fast() ? "fast path to " + t.peer().label() + " (" + t.peer().underlay().getHostAddress() + "): working, " + t.reason()
+                : "fast path to " + t.peer().label() + ": " + t.reason() + "; frames go by sleeve");
+    }
+
+    private void publishDescriptions(long now) {
+        Map<Long, String> next = new HashMap<>();
+        for (FastPathTable.Peer peer : table.candidates()) next.put(peer.name(), table.describe(peer.name(), now));
+        descriptions = Map.copyOf(next);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        if (agent != null) agent.join(2_000);
+        if (socket != null) socket.close();
+        if (rtnl != null) {
+            try {
+                if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
+            } catch (NativeCallException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + e.getMessage());
+            }
+            rtnl.close();
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package weft.router.fastpath;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The fast path's view of the connected peers: which may use it, what to send each of them next, and which pairs
+ * are fast now. Pure and single-threaded; the caller passes the time and performs the I/O the answers call for.
+ *
+ * <p>A peer is a candidate when this host has a fast path and the pair's data may travel in clear (no password,
+ * or trusted subnets); an encrypted pair needs kernel ESP, and stays on sleeve with the reason otherwise.
+ */
+public final class FastPathTable {
+    /** How often each candidate gets a small and a full-size heartbeat. */
+    public static final long HEARTBEAT_INTERVAL_NANOS = 500_000_000L;
+    /** Silence after which a pair leaves the fast path: three heartbeats missed, well inside the 3 s promised. */
+    public static final long LOST_AFTER_NANOS = 1_500_000_000L;
+
+    /**
+     * A connected peer as the fast path sees it.
+     *
+     * @param underlay   the peer's underlay address, where its VXLAN port listens
+     * @param ineligible why the pair may not use the fast path, or empty when it may
+     */
+    public record Peer(long name, String label, InetAddress underlay, Optional<String> ineligible) {
+        public Peer {
+            Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(underlay, "underlay");
+            Objects.requireNonNull(ineligible, "ineligible");
+        }
+    }
+
+    /** A pair that changed path, for the log. */
+    public record Transition(Peer peer, boolean fast, String reason) {
+    }
+
+    private final Optional<String> hostUnavailable;
+    private final int fullLength;
+    private final Map<Long, Entry> peers = new LinkedHashMap<>();
+    private long sequence;
+
+    private static final class Entry {
+        final Peer peer;
+        final PairHealth health;
+
+        Entry(Peer peer, PairHealth health) {
+            this.peer = peer;
+            this.health = health;
+        }
+    }
+
+    /**
+     * @param hostUnavailable why this host has no fast path at all (turned off, or the kernel refused), or empty
+     * @param fullLength      the length of a full-size heartbeat frame: the overlay MTU plus the Ethernet header
+     */
+    public FastPathTable(Optional<String> hostUnavailable, int fullLength) {
+        this.hostUnavailable = Objects.requireNonNull(hostUnavailable, "hostUnavailable");
+        this.fullLength = fullLength;
+    }
+
+    /** A peer connected, or reconnected with new keys or address: its health starts over. */
+    public void connected(Peer peer, long now) {
+        peers.put(peer.name(), new Entry(peer, new PairHealth(LOST_AFTER_NANOS, now)));
+    }
+
+    /** Returns the peer if it was known, for undoing what was programmed for it. */
+    public Optional<Peer> disconnected(long name) {
+        Entry gone = peers.remove(name);
+        return gone == null ? Optional.empty() : Optional.of(gone.peer);
+    }
+
+    /** A heartbeat from {@code sender} arrived; false when the sender is no candidate (the caller counts the drop). */
+    public boolean heard(long sender, boolean full, boolean hearsUs, long now) {
+        Entry entry = peers.get(sender);
+        if (entry == null || !candidate(entry.peer)) return false;
+        entry.health.heard(full, hearsUs, now);
+        return true;
+    }
+
+    /** The peers to send heartbeats to: every candidate, whether fast or not, so a path that recovers is noticed. */
+    public List<Peer> candidates() {
+        List<Peer> list = new ArrayList<>();
+        for (Entry entry : peers.values()) if (candidate(entry.peer)) list.add(entry.peer);
+        return list;
+    }
+
+    /** What our next heartbeats to {@code peer} say about hearing it. */
+    public boolean hearing(long peer, long now) {
+        Entry entry = peers.get(peer);
+        return entry != null && entry.health.hearing(now);
+    }
+
+    /** The sequence number for the next heartbeat; one counter for all peers is enough to tell them apart. */
+    public long nextSequence() {
+        return ++sequence;
+    }
+
+    /** Re-decides every pair; returns those that changed path. */
+    public List<Transition> evaluate(long now) {
+        List<Transition> changed = new ArrayList<>();
+        for (Entry entry : peers.values()) {
+            if (!candidate(entry.peer)) continue;
+            if (entry.health.evaluate(now)) {
+                changed.add(new Transition(entry.peer, entry.health.fast(), entry.health.fast() ? "heartbeats flow both ways"
+                        : entry.health.reason(now, fullLength)));
+            }
+        }
+        return changed;
+    }
+
+    /** The pairs that are fast now. */
+    public List<Peer> fast() {
+        List<Peer> list = new ArrayList<>();
+        for (Entry entry : peers.values()) if (candidate(entry.peer) && entry.health.fast()) list.add(entry.peer);
+        return list;
+    }
+
+    /**
+     * How the pair with {@code name} travels, for the status: {@code fast}, {@code fast: <why not>, on sleeve} for a
+     * candidate whose heartbeats do not flow, {@code sleeve: <why>} for a pair that may not use the fast path.
+     */
+    public String describe(long name, long now) {
+        Entry entry = peers.get(name);
+        if (entry == null) return "sleeve";
+        if (hostUnavailable.isPresent()) return "sleeve: " + hostUnavailable.get();
+        if (entry.peer.ineligible().isPresent()) return "sleeve: " + entry.peer.ineligible().get();
+        if (entry.health.fast()) return "fast";
+        return "fast: " + entry.health.reason(now, fullLength) + ", on sleeve";
+    }
+
+    private boolean candidate(Peer peer) {
+        return hostUnavailable.isEmpty() && peer.ineligible().isEmpty();
+    }
+}
