@@ -8,7 +8,7 @@ package weft.router.kernel;
 public final class Errno {
     public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, EBADF = 9;
     public static final int EAGAIN = 11, ENOMEM = 12, EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19;
-    public static final int EINVAL = 22, EMFILE = 24, ENOSPC = 28, ERANGE = 34, EPROTO = 71;
+    public static final int EINVAL = 22, EMFILE = 24, ENOSPC = 28, ERANGE = 34, ENOSYS = 38, EPROTO = 71;
     public static final int EMSGSIZE = 90, EPROTONOSUPPORT = 93, EOPNOTSUPP = 95, EAFNOSUPPORT = 97;
     public static final int EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101;
     public static final int ENOBUFS = 105, ENOTCONN = 107, ETIMEDOUT = 110, EHOSTUNREACH = 113;
@@ -37,6 +37,7 @@ public final class Errno {
             case EMFILE -> "Too many open files";
             case ENOSPC -> "No space left on device";
             case ERANGE -> "Numerical result out of range";
+            case ENOSYS -> "Function not implemented";
             case EPROTO -> "Protocol error";
             case EMSGSIZE -> "Message too long";
             case EPROTONOSUPPORT -> "Protocol not supported";

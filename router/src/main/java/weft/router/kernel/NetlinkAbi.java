@@ -1,15 +1,15 @@
 package weft.router.kernel;
 
 /**
- * The numbers of the kernel's netlink and rtnetlink ABI that Weft uses, from
+ * The numbers of the kernel's netlink, rtnetlink and xfrm ABI that Weft uses, from
  * {@code linux/netlink.h}, {@code rtnetlink.h}, {@code if_link.h}, {@code if_addr.h},
- * {@code neighbour.h} and {@code if_bridge.h}. Layouts of the fixed headers are described where they
+ * {@code neighbour.h}, {@code if_bridge.h} and {@code xfrm.h}. Layouts of the fixed headers are described where they
  * are written ({@link NetlinkWriter}) and read ({@link NetlinkReader}). Thread-safe: constants only.
  */
 public final class NetlinkAbi {
     private NetlinkAbi() {}
 
-    public static final int NETLINK_ROUTE = 0;
+    public static final int NETLINK_ROUTE = 0, NETLINK_XFRM = 6;
     public static final int NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
 
     /** nlmsghdr: u32 len, u16 type, u16 flags, u32 seq, u32 pid. */
@@ -55,4 +55,13 @@ public final class NetlinkAbi {
     public static final int NDA_DST = 1, NDA_LLADDR = 2;
     public static final int NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
     public static final int NTF_SELF = 0x02, NTF_MASTER = 0x04;
+
+    public static final int XFRM_MSG_NEWSA = 16;
+    public static final int XFRMA_ALG_AEAD = 18;
+    public static final int XFRM_MODE_TRANSPORT = 0;
+    public static final int IPPROTO_ESP = 50;
+    /** A lifetime limit that never runs out. */
+    public static final long XFRM_INF = -1L;
+    /** Fixed sizes: the NEWSA family header, and xfrm_algo_aead before its key. */
+    public static final int XFRM_USERSA_INFO_LEN = 224, XFRM_ALGO_AEAD_LEN = 72;
 }

@@ -88,6 +88,25 @@ public final class NetlinkWriter {
         return this;
     }
 
+    /**
+     * Reserves a zeroed family header of {@code length} bytes for the caller to fill in field by field, for headers
+     * too large to take as arguments ({@code xfrm_usersa_info}); returns its offset in the buffer.
+     */
+    public int reserve(int length) {
+        int at = position;
+        buffer.asSlice(at, length).fill((byte) 0);
+        pad(at + length);
+        return at;
+    }
+
+    /** An attribute whose value is a zeroed struct of {@code valueLength} bytes for the caller to fill in; returns the value's offset. */
+    public int attribute(int type, int valueLength) {
+        int at = header(type, valueLength);
+        buffer.asSlice(at, valueLength).fill((byte) 0);
+        pad(at + valueLength);
+        return at;
+    }
+
     public NetlinkWriter u8(int type, int value) {
         int at = header(type, 1);
         buffer.set(JAVA_BYTE, at, (byte) value);

@@ -1,86 +1,37 @@
 package weft.router.kernel;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * A NETLINK_ROUTE client, bound to the network namespace of the thread that {@link #open}s it; it
- * stays bound there whichever thread uses it later. Every request carries a fresh sequence number and
- * NLM_F_ACK; the client reads replies until that sequence's ack (or a dump's NLMSG_DONE), skipping
- * stale replies, and turns a kernel error into a {@link NativeCallException} naming the operation and
- * its arguments, with the kernel's extended-ack text when it gives one. A reply that does not come
- * within 5 s fails with ETIMEDOUT; a malformed one with EPROTO. Not thread-safe: one thread at a time.
+ * stays bound there whichever thread uses it later. Each operation is one {@link NetlinkSocket}
+ * exchange: a kernel error becomes a {@link NativeCallException} naming the operation and its
+ * arguments, with the kernel's extended-ack text when it gives one; no reply within 5 s is ETIMEDOUT,
+ * a malformed one EPROTO. Not thread-safe: one thread at a time.
  */
 public final class Rtnetlink implements AutoCloseable {
-    /** The kernel sizes dump datagrams to the reader's buffer, capped at 32 KiB; twice that never truncates. */
-    private static final int RECEIVE_BUFFER = 64 * 1024;
-    private static final int REQUEST_BUFFER = 4096;
-    private static final int SOCKET_RECEIVE_BUFFER = 1 << 20;
     private static final int REPLY_TIMEOUT_MILLIS = 5000;
     private static final int DUMP_ATTEMPTS = 3;
-    private static final String SOCKET = "AF_NETLINK, NETLINK_ROUTE";
 
-    private final Arena arena;
-    private final int fd;
-    private final MemorySegment state, request, reply, pollFd, kernel;
+    private final NetlinkSocket socket;
+    private final MemorySegment request;
     private final RtnetlinkRequests requests = new RtnetlinkRequests();
-    private final NetlinkReader reader = new NetlinkReader();
     private final NetlinkAttributes top = new NetlinkAttributes(), inner = new NetlinkAttributes(),
             innermost = new NetlinkAttributes();
-    private int sequence;
-    private boolean closed;
 
-    private Rtnetlink(Arena arena, int fd, MemorySegment state) {
-        this.arena = arena;
-        this.fd = fd;
-        this.state = state;
-        this.request = arena.allocate(REQUEST_BUFFER, 8);
-        this.reply = arena.allocate(RECEIVE_BUFFER, 8);
-        this.pollFd = arena.allocate(Linux.POLLFD_SIZE, 8);
-        pollFd.set(JAVA_INT, 0, fd);
-        pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
-        // sockaddr_nl: u16 family, u16 pad, u32 port id (0 = the kernel), u32 groups
-        this.kernel = arena.allocate(12, 4);
-        kernel.set(JAVA_SHORT, 0, (short) Linux.AF_NETLINK);
-        // the clock only seeds the first sequence number, so replies to an earlier socket cannot match
-        this.sequence = (int) (System.nanoTime() & 0x3fff_ffff);
+    private Rtnetlink(NetlinkSocket socket) {
+        this.socket = socket;
+        this.request = socket.request();
     }
 
     /** Opens a client in the calling thread's network namespace. */
     public static Rtnetlink open() {
-        Arena arena = Arena.ofShared();
-        MemorySegment state = Linux.newCallState(arena);
-        int fd;
-        try {
-            fd = Linux.socket(state, SOCKET, Linux.AF_NETLINK, Linux.SOCK_RAW | Linux.SOCK_CLOEXEC, NetlinkAbi.NETLINK_ROUTE);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
-        try {
-            // more than the default so a large dump is not dropped by the socket before it is read
-            Linux.setIntOption(state, SOCKET + ", SO_RCVBUF", fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, SOCKET_RECEIVE_BUFFER);
-            // errors carry the kernel's explanation, and not a copy of our request
-            Linux.setIntOption(state, SOCKET + ", NETLINK_EXT_ACK", fd, Linux.SOL_NETLINK, NetlinkAbi.NETLINK_EXT_ACK, 1);
-            Linux.setIntOption(state, SOCKET + ", NETLINK_CAP_ACK", fd, Linux.SOL_NETLINK, NetlinkAbi.NETLINK_CAP_ACK, 1);
-            MemorySegment local = arena.allocate(12, 4);
-            local.set(JAVA_SHORT, 0, (short) Linux.AF_NETLINK);
-            Linux.bind(state, SOCKET, fd, local);
-            return new Rtnetlink(arena, fd, state);
-        } catch (RuntimeException e) {
-            Linux.close(state, SOCKET, fd);
-            arena.close();
-            throw e;
-        }
+        return new Rtnetlink(NetlinkSocket.open("AF_NETLINK, NETLINK_ROUTE", NetlinkAbi.NETLINK_ROUTE, REPLY_TIMEOUT_MILLIS));
     }
 
     // ---- links
@@ -168,7 +119,7 @@ public final class Rtnetlink implements AutoCloseable {
     public Optional<Link> link(String name) {
         List<Link> found = new ArrayList<>(1);
         try {
-            exchange("RTM_GETLINK " + name, requests.getLink(request, next(), name), message -> addLink(message, found));
+            socket.exchange("RTM_GETLINK " + name, requests.getLink(request, next(), name), message -> addLink(message, found));
         } catch (NativeCallException e) {
             if (e.errno() == Errno.ENODEV) return Optional.empty();
             throw e;
@@ -312,9 +263,7 @@ public final class Rtnetlink implements AutoCloseable {
     }
 
     private int next() {
-        if (closed) throw new IllegalStateException("rtnetlink socket is closed");
-        sequence = sequence + 1 & 0x7fff_ffff;
-        return sequence;
+        return socket.nextSequence();
     }
 
     private interface Decoder<T> {
@@ -326,7 +275,7 @@ public final class Rtnetlink implements AutoCloseable {
     }
 
     private void acked(String operation, int length) {
-        exchange(operation, length, message -> {
+        socket.exchange(operation, length, message -> {
             // a request answered with data before its ack is not one Weft sends; ignoring it is harmless
         });
     }
@@ -336,7 +285,7 @@ public final class Rtnetlink implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             List<T> into = new ArrayList<>();
             boolean[] interrupted = {false};
-            exchange(operation, encoder.encode(), message -> {
+            socket.exchange(operation, encoder.encode(), message -> {
                 if ((message.flags() & NetlinkAbi.NLM_F_DUMP_INTR) != 0) interrupted[0] = true;
                 decoder.decode(message, into);
             });
@@ -348,59 +297,6 @@ public final class Rtnetlink implements AutoCloseable {
         }
     }
 
-    /** Sends the request in {@code request[0, length)} and hands each data reply to {@code onData} until the ack or DONE. */
-    private void exchange(String operation, int length, Consumer<NetlinkReader> onData) {
-        int expected = request.get(JAVA_INT, 8);
-        Linux.sendTo(state, SOCKET, fd, request, length, 0, kernel);
-        long deadline = System.nanoTime() + REPLY_TIMEOUT_MILLIS * 1_000_000L;
-        while (true) {
-            long remainingNanos = deadline - System.nanoTime();
-            if (remainingNanos <= 0) {
-                throw new NativeCallException(operation, Errno.ETIMEDOUT,
-                        operation + " failed: no reply from the kernel within " + REPLY_TIMEOUT_MILLIS + " ms");
-            }
-            int ready = Linux.poll(state, SOCKET, pollFd, 1, (int) Math.max(1, remainingNanos / 1_000_000));
-            if (ready <= 0) continue;
-            long received = Linux.recv(state, SOCKET, fd, reply, RECEIVE_BUFFER, Linux.MSG_DONTWAIT | Linux.MSG_TRUNC);
-            if (received < 0) continue;
-            if (received > RECEIVE_BUFFER) {
-                throw new NativeCallException(operation, Errno.EMSGSIZE, operation + " failed: a reply of " + received
-                        + " bytes did not fit the " + RECEIVE_BUFFER + "-byte buffer");
-            }
-            if (handle(operation, expected, received, onData)) return;
-        }
-    }
-
-    /** Returns true when the reply for {@code expected} is complete. */
-    private boolean handle(String operation, int expected, long received, Consumer<NetlinkReader> onData) {
-        reader.wrap(reply, received);
-        while (true) {
-            NetlinkReader.Check check = reader.next();
-            if (check == NetlinkReader.Check.END) return false;
-            if (check != NetlinkReader.Check.OK) {
-                throw new NativeCallException(operation, Errno.EPROTO,
-                        operation + " failed: malformed reply from the kernel (" + check + ")");
-            }
-            if (reader.sequence() != expected) continue; // a late reply to a request that timed out
-            switch (reader.type()) {
-                case NetlinkAbi.NLMSG_ERROR -> {
-                    int error = reader.error();
-                    if (error == 0) return true;
-                    throw NativeCallException.withKernelMessage(operation, -error, reader.extendedAckMessage(top));
-                }
-                case NetlinkAbi.NLMSG_DONE -> {
-                    int error = reader.error();
-                    if (error < 0) throw new NativeCallException(operation, -error);
-                    return true;
-                }
-                case NetlinkAbi.NLMSG_OVERRUN -> throw new NativeCallException(operation, Errno.ENOBUFS,
-                        operation + " failed: the kernel reported a netlink overrun");
-                case NetlinkAbi.NLMSG_NOOP -> { }
-                default -> onData.accept(reader);
-            }
-        }
-    }
-
     private NativeCallException malformed(String operation, NetlinkReader message) {
         return new NativeCallException(operation, Errno.EPROTO, operation + " failed: malformed message of type "
                 + message.type() + " (" + message.payloadLength() + " bytes of payload) in the kernel's reply");
@@ -408,12 +304,6 @@ public final class Rtnetlink implements AutoCloseable {
 
     /** Closes the socket; idempotent. */
     @Override public void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            Linux.close(state, SOCKET, fd);
-        } finally {
-            arena.close();
-        }
+        socket.close();
     }
 }

@@ -1,0 +1,82 @@
+package weft.router.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static weft.router.kernel.Bytes.hex;
+
+/** The NEWSA request byte for byte, as the x86-64 (little-endian) kernel reads it. */
+class XfrmRequestsTest {
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final XfrmRequests requests = new XfrmRequests();
+    // filled with garbage so that unwritten fields or padding would show up in the bytes
+    private final MemorySegment buffer = MemorySegment.ofArray(new byte[512]).fill((byte) 0xee);
+    private final byte[] key = Bytes.hex("""
+            000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f
+            a0a1a2a3""");
+
+    private int encode(String aead) throws Exception {
+        return requests.newEspTransportSa(buffer, 1, (Inet4Address) InetAddress.getByName("192.0.2.1"),
+                (Inet4Address) InetAddress.getByName("192.0.2.2"), 0x100, 32, aead, key, 128);
+    }
+
+    private static String zeros(int bytes) {
+        return "00".repeat(bytes);
+    }
+
+    @Test
+    void newSaIsUsersaInfoFollowedByTheAeadAlgorithm() throws Exception {
+        int length = encode("rfc4106(gcm(aes))");
+        String expected = String.join(" ",
+                "60010000 1000 0506 01000000 00000000",             // nlmsghdr: 352 bytes, NEWSA, REQUEST|ACK|EXCL|CREATE
+                zeros(56),                                          // selector: any traffic
+                "c0000202", zeros(12), "00000100", "32 000000",     // id: daddr, spi (network order), proto ESP
+                "c0000201", zeros(12),                              // saddr
+                "ffffffffffffffff".repeat(4), zeros(32),            // byte and packet limits infinite, no expiry time
+                zeros(32), zeros(12),                               // lifetime_cur, stats
+                "00000000 00000000 0200 00 20 00 000000 00000000",  // seq, reqid, AF_INET, transport, window 32, flags
+                "7000 1200",                                        // XFRMA_ALG_AEAD, 4 + 72 + 36 bytes
+                "726663343130362867636d28616573292900", zeros(46),  // alg_name[64]
+                "20010000 80000000",                                // key 288 bits, ICV 128 bits
+                "000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f a0a1a2a3");
+        assertEquals(Bytes.spaceless(expected), hex(buffer, length));
+    }
+
+    /** The same request read at the offsets of linux/xfrm.h, independently of the encoder's constants. */
+    @Test
+    void fieldsSitWhereTheKernelHeaderPutsThem() throws Exception {
+        int length = encode("rfc4106(gcm(aes))");
+        int info = 16, aead = info + 224;
+        assertEquals(352, length);
+        assertEquals(length, buffer.get(U32, 0));
+        assertEquals(16, buffer.get(U16, 4), "XFRM_MSG_NEWSA");
+        assertEquals(2, buffer.get(U16, info + 212), "family AF_INET");
+        assertEquals(0, buffer.get(JAVA_BYTE, info + 214), "mode transport");
+        assertEquals(32, buffer.get(JAVA_BYTE, info + 215), "replay window");
+        assertEquals(50, buffer.get(JAVA_BYTE, info + 76), "proto ESP");
+        assertArrayEquals(new byte[] {0, 0, 1, 0}, buffer.asSlice(info + 72, 4).toArray(JAVA_BYTE), "spi in network order");
+        assertEquals(112, buffer.get(U16, aead), "attribute length");
+        assertEquals(18, buffer.get(U16, aead + 2), "XFRMA_ALG_AEAD");
+        assertEquals("rfc4106(gcm(aes))", buffer.getString(aead + 4, StandardCharsets.US_ASCII));
+        assertEquals(288, buffer.get(U32, aead + 4 + 64), "key length in bits: 32-byte key and 4-byte salt");
+        assertEquals(128, buffer.get(U32, aead + 4 + 68), "ICV length in bits");
+        assertArrayEquals(key, buffer.asSlice(aead + 4 + 72, 36).toArray(JAVA_BYTE));
+    }
+
+    @Test
+    void aNameTheKernelCannotHoldIsABug() {
+        assertThrows(IllegalArgumentException.class, () -> encode("a".repeat(64)));
+    }
+}
