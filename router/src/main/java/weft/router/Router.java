@@ -20,6 +20,10 @@ import weft.router.api.ConnectResult;
 import weft.router.api.RouterApi;
 import weft.router.api.StatusReport;
 import weft.router.docker.DockerEngine;
+import weft.router.fastpath.FastPath;
+import weft.router.fastpath.FastPathTable;
+import weft.router.kernel.EspSupport;
+import weft.router.kernel.XfrmProbe;
 import weft.router.kernel.NativeCallException;
 import weft.router.kernel.Rtnetlink;
 import weft.router.kernel.TapDevice;
@@ -92,6 +96,8 @@ public final class Router implements RouterApi, AutoCloseable {
     private final Set<String> targets = new LinkedHashSet<>(); // guarded by this
     private PeerIdentity identity;
     private SleeveForwarder forwarder;
+    private FastPath fastPath;
+    private EspSupport esp;
     private UdpSocket udp;
     private Routes routes; // mesh loop only
     private Mesh mesh;
@@ -153,6 +159,16 @@ public final class Router implements RouterApi, AutoCloseable {
         forwarder.discoverPathMtu(new ProbeSockets());
         built.push(forwarder);
         forwarder.start();
+
+        esp = XfrmProbe.probe();
+        fastPath = FastPath.start(new FastPath.Settings(identity.name().value(), config.bridge(), tap.name(), config.mtu(),
+                config.port() + 1, config.bindAddress() instanceof java.net.Inet4Address v4 && !v4.isAnyLocalAddress() ? v4 : null,
+                config.fastPath() ? Optional.empty() : Optional.of("fast path off (--no-fastdp or WEFT_NO_FASTDP)")), forwarder::fastPeers);
+        built.push(fastPath);
+        if (config.password().isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail()
+                    + "; encrypted pairs use the sleeve");
+        }
 
         plumbing = new ContainerPlumbing(host, config.bridge(), config.mtu(), config.overlayRange(),
                 new AttachmentStore(config.dataDirectory().resolve("attachments.json"), json),
@@ -225,12 +241,15 @@ public final class Router implements RouterApi, AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", " + (peer.encrypted() ? "encrypted" : "unencrypted")
                     + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));
             republishRoutes();
+            fastPath.connected(new FastPathTable.Peer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")",
+                    peer.udpAddress().getAddress(), fastPathIneligible(peer, cipher != null)));
         }
 
         @Override
         public void onPeerDisconnected(PeerName peer, String reason) {
             sleevePeers.remove(peer.value());
             republishRoutes();
+            fastPath.disconnected(peer.value());
         }
 
         @Override
@@ -244,6 +263,18 @@ public final class Router implements RouterApi, AutoCloseable {
         public void onPeersForgotten(List<PeerName> peers) {
             for (PeerName peer : peers) macs.forgetPeer(peer.value());
         }
+    }
+
+    /** Why a pair may not use the kernel fast path, or empty when it may. */
+    private Optional<String> fastPathIneligible(ConnectedPeer peer, boolean sealed) {
+        if (sealed) {
+            return Optional.of(esp.available() ? "data is encrypted, and an ESP fast path is not built yet"
+                    : "data is encrypted, and this kernel has no ESP for an encrypted fast path");
+        }
+        if (!(peer.udpAddress().getAddress() instanceof java.net.Inet4Address)) {
+            return Optional.of("the peer's underlay address is IPv6; the fast path is IPv4 only");
+        }
+        return Optional.empty();
     }
 
     /** Mesh loop only: the sleeve's routes follow both the topology and the neighbours' current keys. */
@@ -357,7 +388,7 @@ public final class Router implements RouterApi, AutoCloseable {
                 c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
                 c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
                 c.outbound() ? "outbound" : "inbound", c.state().name().toLowerCase(), c.since().toString(),
-                c.state() == MeshStatus.State.ESTABLISHED ? "sleeve" : "",
+                c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> fastPath.describe(p.value())).orElse("") : "",
                 !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)",
                 c.peer().map(p -> pathMtus.getOrDefault(p + "(" + c.nickname().orElse("") + ")", 0)).orElse(0))).toList();
         List<StatusReport.TargetView> targetViews = mesh.targets().stream().map(t -> new StatusReport.TargetView(
@@ -373,7 +404,24 @@ public final class Router implements RouterApi, AutoCloseable {
                 config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
                 config.mtu(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,
-                peers, unicast, macs.size(), sleeve, ipamView(mesh));
+                peers, unicast, macs.size(), sleeve, ipamView(mesh), fastPathSummary(), fastPath.counters(), kernelCapabilities());
+    }
+
+    private String fastPathSummary() {
+        return fastPath.unavailable().orElse(FastPath.INTERFACE + " (VXLAN, UDP " + (config.port() + 1) + ") on " + config.bridge()
+                + ", isolated from " + SLEEVE_INTERFACE);
+    }
+
+    /** What the kernel offered when the data paths were built; a refusal would have stopped the start or been said here. */
+    private Map<String, String> kernelCapabilities() {
+        Map<String, String> kernel = new java.util.TreeMap<>();
+        kernel.put("vxlan and bridge port isolation", config.fastPath()
+                ? fastPath.unavailable().orElse("available") : "not tried (fast path off)");
+        kernel.put("esp (xfrm rfc4106(gcm(aes)))", esp.detail());
+        kernel.put("tap vnet_hdr and offloads", "available (csum, tso4, tso6, tso_ecn)");
+        kernel.put("udp gso", udp.segmenting() ? "available" : "refused (errno " + udp.segmentingRefusedErrno() + "): datagrams leave by sendmmsg");
+        kernel.put("udp gro", udp.coalescing() ? "available" : "refused: datagrams arrive one by one");
+        return kernel;
     }
 
     private StatusReport.IpamView ipamView(MeshStatus mesh) {

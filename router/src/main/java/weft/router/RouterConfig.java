@@ -20,11 +20,12 @@ import java.util.Optional;
  *                    between peers that do not both trust each other's subnet
  * @param discovery   whether peers learned from the topology are dialled too
  * @param allocation  the IP allocator's range, default subnet and initialisation; its range is the overlay range
+ * @param fastPath    whether pairs may use the kernel VXLAN fast path (UDP {@code port + 1}) where it works
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, int mtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
-                           boolean discovery, AllocatorConfig allocation) {
+                           boolean discovery, AllocatorConfig allocation, boolean fastPath) {
     /** The mesh password, kept out of {@code toString}. */
     public record Password(char[] characters) {
         public Password {

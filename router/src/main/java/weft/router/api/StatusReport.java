@@ -8,14 +8,20 @@ import java.util.Map;
  *
  * @param pid    the router's process id, so that {@code weft stop} can wait for it to exit
  * @param routes next hop by destination peer, for unicast frames and messages
- * @param sleeve counters of the userspace data path by name, for example {@code dropped-bad-magic}
+ * @param sleeve   counters of the userspace data path by name, for example {@code dropped-bad-magic}
+ * @param fastPath the kernel fast path: its port, or why this host has none
+ * @param fastPathCounters heartbeats and forwarding changes of the fast path, by name
+ * @param kernel   what the kernel offers the data paths, probed at start: feature and what was found
  */
 public record StatusReport(String version, long pid, String peerName, String nickname, String encryption, String controlAddress,
                            int sleevePort, String httpAddress, String bridge, String sleeveInterface, int mtu,
                            String overlayRange, String dataDirectory, List<ConnectionView> connections,
                            List<TargetView> targets, List<PeerView> peers, Map<String, String> routes, int learnedMacs,
-                           Map<String, Long> sleeve, IpamView ipam) {
+                           Map<String, Long> sleeve, IpamView ipam, String fastPath, Map<String, Long> fastPathCounters,
+                           Map<String, String> kernel) {
     public StatusReport {
+        fastPathCounters = Map.copyOf(fastPathCounters);
+        kernel = Map.copyOf(kernel);
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
         peers = List.copyOf(peers);

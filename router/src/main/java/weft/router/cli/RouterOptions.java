@@ -33,7 +33,8 @@ final class RouterOptions {
             new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
-            new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"));
+            new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
+            new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"));
 
     private RouterOptions() {
     }
@@ -63,7 +64,13 @@ final class RouterOptions {
         InitMode init = initMode(line.value("ipalloc-init").orElse("consensus"), line.operands().size() + 1);
         AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
         return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
-                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation);
+                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
+                !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")));
+    }
+
+    /** Set and not a spelling of false: how Weave's WEAVE_NO_FASTDP was read. */
+    private static boolean truthy(String value) {
+        return value != null && !value.isBlank() && !value.equals("0") && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("no");
     }
 
     /** {@code consensus[=N]}, {@code seed=PEERNAME,...} or {@code observer}, as Weave spelled them. */

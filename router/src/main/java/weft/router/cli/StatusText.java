@@ -32,6 +32,7 @@ final class StatusText {
         line(text, "Sleeve", "UDP port " + s.path("sleevePort").asText() + " via " + s.path("sleeveInterface").asText());
         line(text, "HTTP API", s.path("httpAddress").asText());
         line(text, "Bridge", s.path("bridge").asText() + ", MTU " + s.path("mtu").asText());
+        line(text, "Fast path", s.path("fastPath").asText());
         line(text, "Overlay range", s.path("overlayRange").asText());
         line(text, "Data directory", s.path("dataDirectory").asText());
         line(text, "Connections", established + " established of " + s.path("connections").size());
@@ -40,8 +41,18 @@ final class StatusText {
         line(text, "Learned MACs", s.path("learnedMacs").asText());
         Map<String, Long> counters = new TreeMap<>();
         for (Map.Entry<String, JsonNode> entry : s.path("sleeve").properties()) counters.put(entry.getKey(), entry.getValue().asLong());
+        text.append("\n  Kernel:\n");
+        for (Map.Entry<String, JsonNode> entry : s.path("kernel").properties()) {
+            text.append(String.format("    %-32s %s%n", entry.getKey(), entry.getValue().asText()));
+        }
         text.append("\n  Sleeve counters:\n");
         counters.forEach((name, value) -> text.append(String.format("    %-28s %d%n", name, value)));
+        if (!s.path("fastPathCounters").isEmpty()) {
+            text.append("\n  Fast path counters:\n");
+            for (Map.Entry<String, JsonNode> entry : s.path("fastPathCounters").properties()) {
+                text.append(String.format("    %-28s %d%n", entry.getKey(), entry.getValue().asLong()));
+            }
+        }
         if (!s.path("connections").isEmpty()) {
             text.append("\n");
             connections(s, text);

@@ -56,7 +56,8 @@ class ApiServerTest {
                 7, Map.of("dropped-bad-magic", 2L),
                 new StatusReport.IpamView("10.32.0.0/12", "10.32.0.0/12", "ready", "nothing", "ring", 100, 2,
                         List.of(new StatusReport.IpamView.Share("aa:bb:cc:dd:ee:ff", "host-1", 1 << 20, 100.0, 100, true, List.of("10.32.0.0/12"))),
-                        List.of(), List.of(), ""));
+                        List.of(), List.of(), ""),
+                "weft-vxlan (VXLAN, UDP 6784) on weft", Map.of("heartbeats-sent", 4L), Map.of("esp (xfrm rfc4106(gcm(aes)))", "no ESP"));
         volatile List<String> connectedWith;
         /** Thrown by attach, if set. */
         volatile Exception attachFailure;
