@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * over the frame; nothing allocated per heartbeat).
  *
  * <pre>
- *  0  destination MAC: the receiving router's bridge     6  source MAC: the sender's bridge
+ *  0  destination MAC: the receiver's heartbeat MAC     6  source MAC: the sender's heartbeat MAC
  * 12  ethertype 0x88B5 (IEEE local experimental)
  * 14  magic "WFHB"   18  version (1)   19  flags: bit 0 full-size probe, bit 1 the sender hears the receiver
  * 20  frame length as sent (u16)       22  reserved (0)
@@ -50,8 +50,8 @@ public final class FastHeartbeat {
         if (length < SMALL_LENGTH || length > 0xFFFF || length > frame.byteSize()) {
             throw new IllegalArgumentException("heartbeat length " + length + " not in " + SMALL_LENGTH + "..min(65535, buffer)");
         }
-        writeMac(frame, 0, bridgeMac(receiver));
-        writeMac(frame, 6, bridgeMac(sender));
+        writeMac(frame, 0, heartbeatMac(receiver));
+        writeMac(frame, 6, heartbeatMac(sender));
         frame.set(U16, 12, (short) ETHERTYPE);
         frame.set(U32, 14, MAGIC);
         frame.set(ValueLayout.JAVA_BYTE, 18, (byte) VERSION);
@@ -71,8 +71,8 @@ public final class FastHeartbeat {
         if (Short.toUnsignedInt(received.get(U16, 12)) != ETHERTYPE || received.get(U32, 14) != MAGIC) return Check.NOT_A_HEARTBEAT;
         if (received.get(ValueLayout.JAVA_BYTE, 18) != VERSION) return Check.UNKNOWN_VERSION;
         if (Short.toUnsignedInt(received.get(U16, 20)) != length) return Check.LENGTH_MISMATCH;
-        if (receiver() != self || readMac(received, 0) != bridgeMac(self)) return Check.NOT_FOR_US;
-        if (readMac(received, 6) != bridgeMac(sender())) return Check.FORGED_SOURCE;
+        if (receiver() != self || readMac(received, 0) != heartbeatMac(self)) return Check.NOT_FOR_US;
+        if (readMac(received, 6) != heartbeatMac(sender())) return Check.FORGED_SOURCE;
         return Check.OK;
     }
 
@@ -98,10 +98,10 @@ public final class FastHeartbeat {
     }
 
     /**
-     * The MAC of a router's bridge, from its 48-bit peer name: locally administered, unicast. Every router can
-     * compute every other's, so heartbeats need no address exchange.
+     * The MAC a router's heartbeats come from and go to, from its 48-bit peer name: locally administered, unicast,
+     * used by nothing else. Every router can compute every other's, so heartbeats need no address exchange.
      */
-    public static long bridgeMac(long peerName) {
+    public static long heartbeatMac(long peerName) {
         long mac = peerName & 0xFFFF_FFFF_FFFFL;
         return (mac | 0x0200_0000_0000L) & ~0x0100_0000_0000L;
     }

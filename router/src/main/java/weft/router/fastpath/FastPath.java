@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
 /**
  * The kernel fast path of one router: a VXLAN port on the bridge (UDP {@code port + 1}), isolated from the sleeve's
  * TAP port so the two never forward to each other, with forwarding entries the router keeps in line with which
- * pairs work; and the heartbeats, small and full-size, that travel through that port itself to find out. One
+ * pairs work; and the heartbeats, small and full-size, sent and received on that port itself (never through the
+ * bridge, whose learning could send them by sleeve) to find out. One
  * platform thread owns the table, the heartbeat socket and the rtnetlink client; the mesh tells it about peers
  * through a queue, and it publishes the fast peers to the sleeve and a description per peer to the status.
  *
@@ -101,9 +102,10 @@ public final class FastPath implements AutoCloseable {
             rtnl.setMaster(INTERFACE, settings.bridge());
             rtnl.setBridgePortIsolated(INTERFACE, true);
             rtnl.setBridgePortIsolated(settings.tapPort(), true);
-            rtnl.setMacAddress(settings.bridge(), new MacAddress(FastHeartbeat.bridgeMac(settings.self())));
+            // heartbeats to us end at the VXLAN port: the bridge drops them there rather than flood them to containers
+            rtnl.addBridgeFdb(INTERFACE, new MacAddress(FastHeartbeat.heartbeatMac(settings.self())));
             rtnl.setUp(INTERFACE);
-            socket = PacketSocket.open(rtnl.index(settings.bridge()), settings.bridge(), FastHeartbeat.ETHERTYPE);
+            socket = PacketSocket.open(rtnl.index(INTERFACE), INTERFACE, FastHeartbeat.ETHERTYPE);
         } catch (NativeCallException e) {
             String reason = "this host has no fast path: " + e.getMessage();
             LOG.log(System.Logger.Level.WARNING, reason + "; every pair uses sleeve");
@@ -174,15 +176,15 @@ public final class FastPath implements AutoCloseable {
                 }
                 if (now - nextTick < 0) continue;
                 nextTick = now + TICK_NANOS;
-                if (now - nextHeartbeat >= 0) {
-                    sendHeartbeats(out, fullLength, now);
-                    nextHeartbeat = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
-                }
                 List<FastPathTable.Transition> transitions = table.evaluate(now);
                 transitions.forEach(this::logTransition);
                 if (!transitions.isEmpty() || now - nextReconcile >= 0) {
-                    reconcile();
+                    reconcile(); // before heartbeats, so a new peer's first ones find their forwarding entries
                     nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
+                }
+                if (now - nextHeartbeat >= 0) {
+                    sendHeartbeats(out, fullLength, now);
+                    nextHeartbeat = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
                 }
                 publishDescriptions(now);
             }
@@ -233,20 +235,17 @@ public final class FastPath implements AutoCloseable {
             ForwardingPlan plan = ForwardingPlan.of(table.candidates(), fast, index, rtnl.fdb(INTERFACE));
             // entries towards newly fast peers go in before the sleeve lets go of them, and out after it takes them
             for (ForwardingPlan.Entry entry : plan.addToDevice()) rtnl.addFdb(INTERFACE, entry.mac(), entry.remote());
-            for (MacAddress mac : plan.addToBridge()) rtnl.addBridgeFdb(INTERFACE, mac);
             if (changed) {
                 publishFast.accept(names);
                 published = names;
                 count(Counter.PATH_CHANGES);
             }
             for (ForwardingPlan.Entry entry : plan.removeFromDevice()) rtnl.deleteFdb(INTERFACE, entry.mac(), entry.remote());
-            for (MacAddress mac : plan.removeFromBridge()) rtnl.deleteBridgeFdb(INTERFACE, mac);
             if (changed || plan.removedLearnt()) {
                 rtnl.flushBridgePort(INTERFACE);
                 rtnl.flushBridgePort(settings.tapPort());
             }
-            if (!plan.isEmpty()) counters[Counter.FORWARDING_CHANGES.ordinal()].addAndGet(plan.addToDevice().size()
-                    + plan.removeFromDevice().size() + plan.addToBridge().size() + plan.removeFromBridge().size());
+            counters[Counter.FORWARDING_CHANGES.ordinal()].addAndGet(plan.addToDevice().size() + plan.removeFromDevice().size());
         } catch (NativeCallException e) {
             count(Counter.FORWARDING_ERRORS);
             LOG.log(System.Logger.Level.WARNING, "fast path: updating the forwarding entries failed: " + e.getMessage() + "; retrying");

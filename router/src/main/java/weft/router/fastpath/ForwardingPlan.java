@@ -16,38 +16,31 @@ import java.util.Set;
  * from the decision and a dump of the tables, applied by the caller.
  *
  * <ul>
- * <li>Every candidate peer's bridge MAC points at the peer's underlay address in the VXLAN device's table, and at
- * the VXLAN port in the bridge's table (static): heartbeats always travel, so a broken path is noticed to recover.
+ * <li>Every candidate peer's heartbeat MAC points at the peer's underlay address in the VXLAN device's table:
+ * heartbeats always travel, so a path that recovers is noticed.
  * <li>Every fast peer gets an all-zero entry: floods (broadcasts, unknown destinations) go to it, once each.
  * <li>Entries the VXLAN device learnt from a peer that is not fast are removed, so frames for its containers stop
  * going into a path that does not work; the bridge then floods them, and the sleeve carries them.
  * </ul>
  */
-public record ForwardingPlan(List<Entry> addToDevice, List<Entry> removeFromDevice, List<MacAddress> addToBridge,
-                             List<MacAddress> removeFromBridge, boolean removedLearnt) {
+public record ForwardingPlan(List<Entry> addToDevice, List<Entry> removeFromDevice, boolean removedLearnt) {
 
     /** An entry of the VXLAN device's own table: frames to {@code mac} go to {@code remote}. */
     public record Entry(MacAddress mac, InetAddress remote) {
     }
 
-    public boolean isEmpty() {
-        return addToDevice.isEmpty() && removeFromDevice.isEmpty() && addToBridge.isEmpty() && removeFromBridge.isEmpty();
-    }
-
     /**
      * @param portIndex the VXLAN port's interface index: {@code entries} may hold other ports' entries too
-     * @param entries   the AF_BRIDGE forwarding entries as dumped
+     * @param entries   the AF_BRIDGE forwarding entries as dumped (the bridge's own entries are ignored)
      */
     public static ForwardingPlan of(List<FastPathTable.Peer> candidates, List<FastPathTable.Peer> fast, int portIndex,
                                     List<Neighbour> entries) {
         Set<Entry> wantedDevice = new LinkedHashSet<>();
-        Set<MacAddress> wantedBridge = new LinkedHashSet<>();
         Set<MacAddress> heartbeatMacs = new HashSet<>();
         for (FastPathTable.Peer peer : candidates) {
-            MacAddress mac = new MacAddress(FastHeartbeat.bridgeMac(peer.name()));
+            MacAddress mac = new MacAddress(FastHeartbeat.heartbeatMac(peer.name()));
             heartbeatMacs.add(mac);
             wantedDevice.add(new Entry(mac, peer.underlay()));
-            wantedBridge.add(mac);
         }
         Set<InetAddress> fastRemotes = new HashSet<>();
         for (FastPathTable.Peer peer : fast) {
@@ -56,10 +49,8 @@ public record ForwardingPlan(List<Entry> addToDevice, List<Entry> removeFromDevi
         }
 
         List<Entry> removeDevice = new ArrayList<>();
-        List<MacAddress> removeBridge = new ArrayList<>();
         boolean removedLearnt = false;
         Set<Entry> haveDevice = new HashSet<>();
-        Set<MacAddress> haveBridge = new HashSet<>();
         for (Neighbour entry : entries) {
             if (entry.linkIndex() != portIndex || entry.mac() == null) continue;
             if ((entry.flags() & NetlinkAbi.NTF_SELF) != 0) {
@@ -75,16 +66,9 @@ public record ForwardingPlan(List<Entry> addToDevice, List<Entry> removeFromDevi
                     removeDevice.add(self); // learnt from a peer that is not (or no longer) fast
                     removedLearnt = true;
                 }
-            } else if ((entry.state() & NetlinkAbi.NUD_NOARP) != 0) {
-                if (wantedBridge.contains(entry.mac())) {
-                    haveBridge.add(entry.mac());
-                } else {
-                    removeBridge.add(entry.mac()); // a static entry on our port that no candidate needs any more
-                }
             }
         }
         List<Entry> addDevice = wantedDevice.stream().filter(e -> !haveDevice.contains(e)).toList();
-        List<MacAddress> addBridge = wantedBridge.stream().filter(m -> !haveBridge.contains(m)).toList();
-        return new ForwardingPlan(addDevice, List.copyOf(removeDevice), addBridge, List.copyOf(removeBridge), removedLearnt);
+        return new ForwardingPlan(addDevice, List.copyOf(removeDevice), removedLearnt);
     }
 }

@@ -32,6 +32,7 @@ public final class Linux {
     public static final int IPPROTO_IP = 0, IP_MTU_DISCOVER = 10, IP_MTU = 14, IP_PMTUDISC_DO = 2;
     /** UDP socket options (include/uapi/linux/udp.h): send-side segmentation offload and receive-side coalescing. */
     public static final int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
+    public static final int SOL_PACKET = 263, PACKET_IGNORE_OUTGOING = 23, SO_ATTACH_FILTER = 26, ETH_P_ALL = 0x0003;
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public static final int CLONE_NEWNET = 0x40000000;
     /** {@code struct pollfd}: int fd, short events, short revents. */
@@ -193,6 +194,17 @@ public final class Linux {
         int rc;
         try (Arena arena = Arena.ofConfined()) {
             rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, arena.allocateFrom(JAVA_INT, value), 4);
+        } catch (Throwable t) {
+            throw bug("setsockopt", t);
+        }
+        if (rc == -1) throw new NativeCallException("setsockopt(" + target + ")", errno(state));
+    }
+
+    /** {@code setsockopt(fd, level, option, value, value.byteSize())} for an option that is a struct. */
+    public static void setOption(MemorySegment state, String target, int fd, int level, int option, MemorySegment value) {
+        int rc;
+        try {
+            rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, value, (int) value.byteSize());
         } catch (Throwable t) {
             throw bug("setsockopt", t);
         }

@@ -54,7 +54,7 @@ public final class NetlinkAbi {
 
     public static final int NDA_DST = 1, NDA_LLADDR = 2;
     public static final int NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
-    public static final int NTF_SELF = 0x02, NTF_MASTER = 0x04;
+    public static final int NTF_SELF = 0x02, NTF_MASTER = 0x04, NTF_STICKY = 0x40;
 
     public static final int XFRM_MSG_NEWSA = 16;
     public static final int XFRMA_ALG_AEAD = 18;

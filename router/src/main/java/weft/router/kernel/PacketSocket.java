@@ -4,15 +4,20 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * An {@code AF_PACKET} raw socket bound to one interface and one ethertype: whole Ethernet frames in and out,
- * header included. For control frames the router exchanges through the kernel's own data path (fast path
- * heartbeats on the bridge device), not for bulk traffic. Bind it to a bridge itself, not to one of its ports: a
- * port hands its frames to the bridge before protocol-bound sockets see them. Sending and receiving may run on
- * different threads; each alone is one thread at a time.
+ * An {@code AF_PACKET} raw socket on one interface that sends whole Ethernet frames and receives those of one
+ * ethertype arriving from the wire (not those the host sends). For control frames the router exchanges through
+ * the kernel's own data path (fast path heartbeats on the VXLAN port), not for bulk traffic.
+ *
+ * <p>A socket bound to one protocol sees nothing on a bridge port: the bridge takes the frame before
+ * protocol handlers run. So the socket listens to every protocol, as packet taps do, and a socket filter in the
+ * kernel keeps only the wanted ethertype, so the data path's frames never reach userspace. Sending and receiving
+ * may run on different threads; each alone is one thread at a time.
  */
 public final class PacketSocket implements AutoCloseable {
     /** IEEE 802 "local experimental" ethertype 1: never carried by anything a container runs. */
@@ -37,23 +42,26 @@ public final class PacketSocket implements AutoCloseable {
         pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
     }
 
-    /** Opens a socket that sends through and receives from interface {@code ifindex} frames of {@code ethertype}. */
+    /** Opens a socket that sends through interface {@code ifindex} and receives the frames of {@code ethertype} it gets. */
     public static PacketSocket open(int ifindex, String interfaceName, int ethertype) {
         Arena arena = Arena.ofShared();
         MemorySegment sendState = Linux.newCallState(arena), receiveState = Linux.newCallState(arena);
         String target = "AF_PACKET ethertype 0x" + Integer.toHexString(ethertype) + " on " + interfaceName;
-        int protocol = Short.toUnsignedInt(Short.reverseBytes((short) ethertype)); // htons
         int fd;
         try {
-            fd = Linux.socket(sendState, target, Linux.AF_PACKET, Linux.SOCK_RAW | Linux.SOCK_CLOEXEC, protocol);
+            // protocol 0 receives nothing until bind: the filter is in place before the first frame
+            fd = Linux.socket(sendState, target, Linux.AF_PACKET, Linux.SOCK_RAW | Linux.SOCK_CLOEXEC, 0);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
         try {
+            Linux.setOption(sendState, target + ", SO_ATTACH_FILTER", fd, Linux.SOL_SOCKET, Linux.SO_ATTACH_FILTER,
+                    etherTypeFilter(arena, ethertype));
+            Linux.setIntOption(sendState, target + ", PACKET_IGNORE_OUTGOING", fd, Linux.SOL_PACKET, Linux.PACKET_IGNORE_OUTGOING, 1);
             MemorySegment address = arena.allocate(SOCKADDR_LL, 4);
             address.set(JAVA_SHORT, 0, (short) Linux.AF_PACKET);
-            address.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) ethertype);
+            address.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) Linux.ETH_P_ALL);
             address.set(JAVA_INT, 4, ifindex);
             Linux.bind(sendState, target, fd, address);
             return new PacketSocket(arena, fd, target, sendState, receiveState);
@@ -62,6 +70,30 @@ public final class PacketSocket implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * A classic BPF program (struct sock_fprog) that accepts a frame whose ethertype is {@code ethertype}:
+     * {@code ldh [12]; jeq #ethertype, 0, 1; ret #65535; ret #0}.
+     */
+    static MemorySegment etherTypeFilter(Arena arena, int ethertype) {
+        MemorySegment program = arena.allocate(4 * 8, 8);
+        instruction(program, 0, 0x28, 0, 0, 12);         // BPF_LD | BPF_H | BPF_ABS
+        instruction(program, 1, 0x15, 0, 1, ethertype);  // BPF_JMP | BPF_JEQ | BPF_K
+        instruction(program, 2, 0x06, 0, 0, 0xFFFF);     // BPF_RET | BPF_K: the whole frame
+        instruction(program, 3, 0x06, 0, 0, 0);          // BPF_RET | BPF_K: nothing
+        MemorySegment fprog = arena.allocate(16, 8);     // u16 len, padding, pointer
+        fprog.set(JAVA_SHORT, 0, (short) 4);
+        fprog.set(ADDRESS, 8, program);
+        return fprog;
+    }
+
+    private static void instruction(MemorySegment program, int index, int code, int jumpTrue, int jumpFalse, int k) {
+        long at = index * 8L;
+        program.set(JAVA_SHORT, at, (short) code);
+        program.set(JAVA_BYTE, at + 2, (byte) jumpTrue);
+        program.set(JAVA_BYTE, at + 3, (byte) jumpFalse);
+        program.set(JAVA_INT, at + 4, k);
     }
 
     /**

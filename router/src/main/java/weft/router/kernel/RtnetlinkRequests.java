@@ -183,13 +183,14 @@ final class RtnetlinkRequests {
     }
 
     /**
-     * A static entry in the bridge's table (NTF_MASTER, NUD_NOARP: what {@code bridge fdb add ... master static}
-     * makes): frames to {@code mac} leave through port {@code index} and the entry never ages. Replacing, so a
-     * MAC the bridge had learnt elsewhere moves.
+     * A static, sticky entry in the bridge's table (NTF_MASTER|NTF_STICKY, NUD_NOARP: what {@code bridge fdb add
+     * ... master static sticky} makes): frames to {@code mac} leave through port {@code index}, the entry never ages,
+     * and a frame from that MAC arriving on another port does not move it. Replacing, so a MAC the bridge had
+     * learnt elsewhere moves.
      */
     int bridgeFdb(MemorySegment into, int sequence, boolean add, int index, MacAddress mac) {
         writer.begin(into, add ? RTM_NEWNEIGH : RTM_DELNEIGH, add ? ACKED | NLM_F_CREATE | NLM_F_REPLACE : ACKED, sequence)
-                .ndmsg(Linux.AF_BRIDGE, index, add ? NUD_NOARP : 0, NTF_MASTER, 0)
+                .ndmsg(Linux.AF_BRIDGE, index, add ? NUD_NOARP : 0, add ? NTF_MASTER | NTF_STICKY : NTF_MASTER, 0)
                 .bytes(NDA_LLADDR, mac.octets());
         return writer.finish();
     }

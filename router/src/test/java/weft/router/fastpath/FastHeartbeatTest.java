@@ -37,10 +37,10 @@ class FastHeartbeatTest {
     }
 
     @Test
-    void bridgeMacsAreLocallyAdministeredUnicast() {
-        long mac = FastHeartbeat.bridgeMac(0x0000_ffff_ffff_ffffL);
+    void heartbeatMacsAreLocallyAdministeredUnicast() {
+        long mac = FastHeartbeat.heartbeatMac(0x0000_ffff_ffff_ffffL);
         assertEquals(0x0000_feff_ffff_ffffL, mac);
-        assertEquals(0x0000_0200_0000_0001L, FastHeartbeat.bridgeMac(1));
+        assertEquals(0x0000_0200_0000_0001L, FastHeartbeat.heartbeatMac(1));
     }
 
     @Test

@@ -88,11 +88,11 @@ class RtnetlinkRequestsTest {
     }
 
     @Test
-    void bridgeFdbEntryIsMasterStaticAndReplaces() {
+    void bridgeFdbEntryIsMasterStaticStickyAndReplaces() {
         int length = requests.bridgeFdb(buffer, 9, true, 6, MacAddress.parse("02:00:00:00:aa:01"));
         assertEquals(Bytes.spaceless("""
                 28000000 1c00 0505 09000000 00000000
-                07 00 0000 06000000 4000 04 00
+                07 00 0000 06000000 4000 44 00
                 0a00 0200 02000000aa01 0000
                 """), hex(buffer, length));
         length = requests.bridgeFdb(buffer, 10, false, 6, MacAddress.parse("02:00:00:00:aa:01"));
