@@ -161,13 +161,17 @@ class SleevePathDiscoveryTest {
     @Test
     void shouldSplitAFrameWithoutDontFragmentToFitThePath() throws Exception {
         discoverBlackHoledPath();
-        byte[] frame = ipv4Frame(1424, false);
+        assertArrivesWholeFromFragments(ipv4Frame(1424, false), 2);
+        assertEquals(0, countersA.get(Counter.FRAG_NEEDED_SENT));
+    }
+
+    /** Sends {@code frame} from A's bridge; it must leave as {@code fragments} datagrams and reach B's bridge whole. */
+    private void assertArrivesWholeFromFragments(byte[] frame, int fragments) throws Exception {
         portA.fromBridge.add(frame);
         a.pumpLocalFrame(1000);
-        assertEquals(2, countersA.get(Counter.FRAGMENTS_SENT));
-        receive(b, 2);
+        assertEquals(fragments, countersA.get(Counter.FRAGMENTS_SENT));
+        receive(b, fragments);
         assertArrayEquals(frame, portB.takeWritten());
-        assertEquals(0, countersA.get(Counter.FRAG_NEEDED_SENT));
     }
 
     @Test
@@ -211,12 +215,7 @@ class SleevePathDiscoveryTest {
     @Test
     void shouldSplitAJumboFrameIntoSevenFragmentsForA1500Path() throws Exception {
         discoverA1500PathFromAJumboUnderlay();
-        byte[] frame = ipv4Frame(JUMBO_FRAME, false);
-        portA.fromBridge.add(frame);
-        a.pumpLocalFrame(1000);
-        assertEquals(7, countersA.get(Counter.FRAGMENTS_SENT), "8924 bytes in shares of at most 1500 - 76 - 8");
-        receive(b, 7);
-        assertArrayEquals(frame, portB.takeWritten());
+        assertArrivesWholeFromFragments(ipv4Frame(JUMBO_FRAME, false), 7); // 8924 bytes in shares of at most 1500 - 76 - 8
         assertEquals(1, countersB.get(Counter.FRAMES_REASSEMBLED));
     }
 
