@@ -131,7 +131,7 @@ public final class Router implements RouterApi, AutoCloseable {
         PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new java.security.SecureRandom());
         identity = config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
         LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name() + "(" + identity.nickname() + "), data directory "
- + config.dataDirectory() + ", overlay range " + config.overlayRange() + ", encryption " + encryptionSummary()
+                + config.dataDirectory() + ", overlay range " + config.overlayRange() + ", encryption " + encryptionSummary()
                 + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
         Rtnetlink host = Rtnetlink.open();
@@ -223,8 +223,7 @@ public final class Router implements RouterApi, AutoCloseable {
 
     /**
      * The links traffic to {@code targets} leaves by, as the kernel routes it now; when none of them can be looked up
-     * (no peers yet, or none resolvable or routable), the links of the main table's default routes. A target that
-     * does not resolve is skipped here: connecting to it reports why.
+     * (no peers yet, or none resolvable or routable), the links of the main table's default routes.
      */
     private static List<OverlayMtu.Underlay> underlays(Rtnetlink host, Set<String> targets) {
         Map<Integer, Link> links = new java.util.HashMap<>();
@@ -232,12 +231,14 @@ public final class Router implements RouterApi, AutoCloseable {
         List<OverlayMtu.Underlay> underlays = new ArrayList<>();
         for (String target : targets) {
             InetAddress address;
+            Optional<Route> route;
             try {
                 address = TargetAddress.parse(target).resolve().getAddress();
-            } catch (IllegalArgumentException | UnknownHostException e) {
-                continue;
+                route = host.routeTo(address);
+            } catch (IllegalArgumentException | UnknownHostException | NativeCallException e) {
+                continue; // the other targets or the default route decide; connecting to this one reports what is wrong
             }
-            host.routeTo(address).ifPresent(route -> underlay(route, links, "the route to " + address.getHostAddress()).ifPresent(underlays::add));
+            route.flatMap(r -> underlay(r, links, "the route to " + address.getHostAddress())).ifPresent(underlays::add);
         }
         if (!underlays.isEmpty()) return underlays;
         for (Route route : host.routes()) {
