@@ -44,7 +44,7 @@ public record OverlayMtu(int mtu, int underlayMtu, boolean automatic, String rea
 
         String describe() {
             return routeMtu > 0 && routeMtu < linkMtu
-                    ? "the underlay MTU " + mtu() + " of " + route + " (by " + link + ", MTU " + linkMtu + ")"
+                    ? "the underlay MTU " + mtu() + " of " + route + ", by " + link + " of MTU " + linkMtu
                     : "the underlay MTU " + mtu() + " of " + link + " on " + route;
         }
     }

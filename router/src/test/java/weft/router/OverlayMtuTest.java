@@ -42,7 +42,7 @@ class OverlayMtuTest {
         assertEquals(new OverlayMtu(1410, 1500, true, "automatic, from the underlay MTU 1500 of eth1 on the route to 10.1.0.2"),
                 OverlayMtu.choose(AUTOMATIC, List.of(wide, narrow)));
         assertEquals(new OverlayMtu(1310, 1400, true,
-                        "automatic, from the underlay MTU 1400 of the route to 10.2.0.2 (by eth0, MTU 9000)"),
+                        "automatic, from the underlay MTU 1400 of the route to 10.2.0.2, by eth0 of MTU 9000"),
                 OverlayMtu.choose(AUTOMATIC, List.of(wide, narrow, tunnelled)));
         assertEquals(8910, OverlayMtu.choose(AUTOMATIC, List.of(new Underlay("eth0", 9000, 9200, "the default route"))).mtu(),
                 "a route MTU above the link's does not widen it");
