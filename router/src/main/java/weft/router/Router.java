@@ -12,6 +12,7 @@ import weft.gossip.MeshStatus;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;
 import weft.gossip.Subnet;
+import weft.gossip.TargetAddress;
 import weft.gossip.topology.Routes;
 import weft.crypto.Argon2Cost;
 import weft.crypto.PasswordKey;
@@ -24,7 +25,10 @@ import weft.router.fastpath.FastPath;
 import weft.router.fastpath.FastPathTable;
 import weft.router.kernel.EspSupport;
 import weft.router.kernel.XfrmProbe;
+import weft.router.kernel.Link;
 import weft.router.kernel.NativeCallException;
+import weft.router.kernel.NetlinkAbi;
+import weft.router.kernel.Route;
 import weft.router.kernel.Rtnetlink;
 import weft.router.kernel.TapDevice;
 import weft.router.kernel.UdpSocket;
@@ -49,6 +53,8 @@ import weft.gossip.DurableFile;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +101,7 @@ public final class Router implements RouterApi, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<String> targets = new LinkedHashSet<>(); // guarded by this
     private PeerIdentity identity;
+    private OverlayMtu mtu;
     private SleeveForwarder forwarder;
     private FastPath fastPath;
     private EspSupport esp;
@@ -130,17 +137,21 @@ public final class Router implements RouterApi, AutoCloseable {
         PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new java.security.SecureRandom());
         identity = config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
         LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name() + "(" + identity.nickname() + "), data directory "
-                + config.dataDirectory() + ", MTU " + config.mtu() + ", overlay range " + config.overlayRange() + ", encryption " + encryptionSummary()
+                + config.dataDirectory() + ", overlay range " + config.overlayRange() + ", encryption " + encryptionSummary()
                 + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
         Rtnetlink host = Rtnetlink.open();
         built.push(host);
+        Set<String> initial = new LinkedHashSet<>(config.peers());
+        initial.addAll(loadTargets());
+        mtu = OverlayMtu.choose(config.fixedMtu(), underlays(host, initial));
+        LOG.log(System.Logger.Level.INFO, "overlay MTU " + mtu.mtu() + ", " + mtu.reason());
         ensureBridge(host);
         TapDevice tap = TapDevice.create(SLEEVE_INTERFACE, Set.of(TapDevice.Flag.VNET_HDR));
         built.push(tap);
         // 64 KiB TCP segments with their checksums left undone: the sleeve carries them whole to the peer's TAP
         tap.offload(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6 | TapDevice.TUN_F_TSO_ECN);
-        host.setMtu(tap.name(), config.mtu());
+        host.setMtu(tap.name(), mtu.mtu());
         host.setMaster(tap.name(), config.bridge());
         host.setUp(tap.name());
 
@@ -153,15 +164,14 @@ public final class Router implements RouterApi, AutoCloseable {
             throw new BindException("cannot listen for sleeve UDP on " + sleeveAddress + ": " + e.getMessage());
         }
         built.push(udp);
-        int maxFrame = config.mtu() + 14 + 4; // Ethernet header, and a VLAN tag
         forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), new NativeSleeveSocket(udp), sleevePeers, macs,
-                counters, System::nanoTime, maxFrame, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+                counters, System::nanoTime, mtu.maxFrame(), mtu.sleeveDatagramPayload());
         forwarder.discoverPathMtu(new ProbeSockets());
         built.push(forwarder);
         forwarder.start();
 
         esp = XfrmProbe.probe();
-        fastPath = FastPath.start(new FastPath.Settings(identity.name().value(), config.bridge(), tap.name(), config.mtu(),
+        fastPath = FastPath.start(new FastPath.Settings(identity.name().value(), config.bridge(), tap.name(), mtu.mtu(),
                 config.port() + 1, config.bindAddress() instanceof java.net.Inet4Address v4 && !v4.isAnyLocalAddress() ? v4 : null,
                 config.fastPath() ? Optional.empty() : Optional.of("fast path off (--no-fastdp or WEFT_NO_FASTDP)")), forwarder::fastPeers);
         built.push(fastPath);
@@ -170,7 +180,7 @@ public final class Router implements RouterApi, AutoCloseable {
                     + "; encrypted pairs use the sleeve");
         }
 
-        plumbing = new ContainerPlumbing(host, config.bridge(), config.mtu(), config.overlayRange(),
+        plumbing = new ContainerPlumbing(host, config.bridge(), mtu.mtu(), config.overlayRange(),
                 new AttachmentStore(config.dataDirectory().resolve("attachments.json"), json),
                 new DockerEngine(Path.of("/var/run/docker.sock"), json), random);
 
@@ -206,8 +216,6 @@ public final class Router implements RouterApi, AutoCloseable {
             }
         }, 5, 10, java.util.concurrent.TimeUnit.SECONDS);
 
-        Set<String> initial = new LinkedHashSet<>(config.peers());
-        initial.addAll(loadTargets());
         for (String target : initial) {
             addTarget(target); // an unresolvable target fails the start: the operator named a host that does not exist
         }
@@ -225,8 +233,41 @@ public final class Router implements RouterApi, AutoCloseable {
             host.createBridge(config.bridge());
             LOG.log(System.Logger.Level.INFO, "created bridge " + config.bridge());
         }
-        host.setMtu(config.bridge(), config.mtu());
+        host.setMtu(config.bridge(), mtu.mtu());
         host.setUp(config.bridge());
+    }
+
+    /**
+     * The links traffic to {@code targets} leaves by, as the kernel routes it now; when none of them can be looked up
+     * (no peers yet, or none resolvable or routable), the links of the main table's default routes.
+     */
+    private static List<OverlayMtu.Underlay> underlays(Rtnetlink host, Set<String> targets) {
+        Map<Integer, Link> links = new java.util.HashMap<>();
+        for (Link link : host.links()) links.put(link.index(), link);
+        List<OverlayMtu.Underlay> underlays = new ArrayList<>();
+        for (String target : targets) {
+            InetAddress address;
+            Optional<Route> route;
+            try {
+                address = TargetAddress.parse(target).resolve().getAddress();
+                route = host.routeTo(address);
+            } catch (IllegalArgumentException | UnknownHostException | NativeCallException e) {
+                continue; // the other targets or the default route decide; connecting to this one reports what is wrong
+            }
+            route.flatMap(r -> underlay(r, links, "the route to " + address.getHostAddress())).ifPresent(underlays::add);
+        }
+        if (!underlays.isEmpty()) return underlays;
+        for (Route route : host.routes()) {
+            if (route.prefixLength() == 0 && route.table() == NetlinkAbi.RT_TABLE_MAIN) {
+                underlay(route, links, "the default route").ifPresent(underlays::add);
+            }
+        }
+        return underlays;
+    }
+
+    private static Optional<OverlayMtu.Underlay> underlay(Route route, Map<Integer, Link> links, String what) {
+        Link link = links.get(route.outputIndex());
+        return link == null ? Optional.empty() : Optional.of(new OverlayMtu.Underlay(link.name(), link.mtu(), route.mtu(), what));
     }
 
     /**
@@ -403,7 +444,7 @@ public final class Router implements RouterApi, AutoCloseable {
         return new StatusReport(VERSION, ProcessHandle.current().pid(), identity.name().toString(), identity.nickname(), encryptionSummary(),
                 config.bindAddress().getHostAddress() + ":" + config.port(), config.port(),
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), SLEEVE_INTERFACE,
-                config.mtu(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,
+                mtu.mtu(), mtu.reason(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targetViews,
                 peers, unicast, macs.size(), sleeve, ipamView(mesh), fastPathSummary(), fastPath.counters(), kernelCapabilities());
     }
 

@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * @param name        the peer name to use instead of the one kept in the data directory
  * @param peers       targets to connect to at start, {@code host} or {@code host:port}
- * @param mtu         the overlay MTU of the bridge, the TAP port and every container interface
+ * @param fixedMtu    the overlay MTU of the bridge, the TAP port and every container interface when the operator set
+ *                    it; empty to derive it from the underlay ({@link OverlayMtu})
  * @param password    when present, control connections are authenticated and encrypted, and so is the data
  *                    between peers that do not both trust each other's subnet
  * @param discovery   whether peers learned from the topology are dialled too
@@ -23,7 +24,7 @@ import java.util.Optional;
  * @param fastPath    whether pairs may use the kernel VXLAN fast path (UDP {@code port + 1}) where it works
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
-                           int port, InetSocketAddress httpAddress, int mtu, Cidr overlayRange, int connectionLimit,
+                           int port, InetSocketAddress httpAddress, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath) {
     /** The mesh password, kept out of {@code toString}. */
@@ -38,13 +39,26 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
         }
     }
 
+    /**
+     * An overlay MTU the operator set.
+     *
+     * @param origin where it came from, as the operator wrote it: {@code --mtu} or {@code WEFT_MTU}
+     */
+    public record FixedMtu(int bytes, String origin) {
+        public FixedMtu {
+            if (bytes < MIN_MTU || bytes > MAX_MTU) {
+                throw new IllegalArgumentException("MTU " + bytes + " is not in " + MIN_MTU + ".." + MAX_MTU + " (from " + origin + ")");
+            }
+        }
+    }
+
     public static final Path DEFAULT_DATA_DIRECTORY = Path.of("/var/lib/weft");
     public static final int DEFAULT_PORT = 6783;
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:6784";
     /**
-     * Fits a 1500-byte underlay with room to spare for the sleeve header (12), the inner Ethernet header (14),
-     * UDP and IPv4 (28) and the encryption that a later release adds, so that turning it on will not change the
-     * MTU containers see.
+     * The overlay MTU of a 1500-byte underlay: what is left after IPv4 and UDP (28), the sleeve header (32), the
+     * sealing tag (16) and the inner Ethernet header (14), whether or not the pair encrypts, so that turning
+     * encryption on does not change the MTU containers see.
      */
     public static final int DEFAULT_MTU = 1410;
     public static final int MIN_MTU = 576, MAX_MTU = 65_000;
@@ -55,7 +69,6 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
         peers = List.copyOf(peers);
         trustedSubnets = List.copyOf(trustedSubnets);
         if (port < 1 || port > 65_534) throw new IllegalArgumentException("--port " + port + " is not in 1..65534");
-        if (mtu < MIN_MTU || mtu > MAX_MTU) throw new IllegalArgumentException("MTU " + mtu + " is not in " + MIN_MTU + ".." + MAX_MTU);
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
         if (!allocation.universe().toString().equals(overlayRange.toString())) {
             throw new IllegalArgumentException("the allocation range " + allocation.universe() + " must be the overlay range " + overlayRange);

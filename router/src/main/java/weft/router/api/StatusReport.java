@@ -7,6 +7,7 @@ import java.util.Map;
  * The router's state as {@code weft status} and {@code weft report} show it.
  *
  * @param pid    the router's process id, so that {@code weft stop} can wait for it to exit
+ * @param mtuReason how the overlay MTU was chosen: automatically from the underlay, or by {@code --mtu} or {@code WEFT_MTU}
  * @param routes next hop by destination peer, for unicast frames and messages
  * @param sleeve   counters of the userspace data path by name, for example {@code dropped-bad-magic}
  * @param fastPath the kernel fast path: its port, or why this host has none
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 public record StatusReport(String version, long pid, String peerName, String nickname, String encryption, String controlAddress,
                            int sleevePort, String httpAddress, String bridge, String sleeveInterface, int mtu,
-                           String overlayRange, String dataDirectory, List<ConnectionView> connections,
+                           String mtuReason, String overlayRange, String dataDirectory, List<ConnectionView> connections,
                            List<TargetView> targets, List<PeerView> peers, Map<String, String> routes, int learnedMacs,
                            Map<String, Long> sleeve, IpamView ipam, String fastPath, Map<String, Long> fastPathCounters,
                            Map<String, String> kernel) {

@@ -4,6 +4,7 @@ import weft.gossip.PeerName;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
 import weft.ipam.InitMode;
+import weft.router.OverlayMtu;
 import weft.router.RouterConfig;
 import weft.router.plumbing.Cidr;
 
@@ -18,14 +19,17 @@ import java.util.Optional;
 
 /** The options of {@code weft launch} and {@code weft router}, and how they become a {@link RouterConfig}. */
 final class RouterOptions {
+    static final CommandLine.Option HTTP_ADDR = new CommandLine.Option("http-addr", "HOST:PORT",
+            "the router's HTTP API (default $WEFT_HTTP_ADDR or " + RouterConfig.DEFAULT_HTTP_ADDRESS + ")");
     static final List<CommandLine.Option> ALL = List.of(
             new CommandLine.Option("data-dir", "DIR", "state and log of this router (default $WEFT_DATA_DIR or " + RouterConfig.DEFAULT_DATA_DIRECTORY + ")"),
             new CommandLine.Option("name", "PEERNAME", "peer name, like 7a:31:c4:02:9e:0e (default: kept in the data directory)"),
             new CommandLine.Option("nickname", "NAME", "name shown to other peers (default: the host name)"),
             new CommandLine.Option("host", "ADDRESS", "address to listen on for peers (default 0.0.0.0)"),
             new CommandLine.Option("port", "PORT", "TCP control and UDP sleeve port (default " + RouterConfig.DEFAULT_PORT + ")"),
-            Weft.HTTP_ADDR,
-            new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU or " + RouterConfig.DEFAULT_MTU + ")"),
+            HTTP_ADDR,
+            new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU, else the smallest MTU of the underlay links to the peers"
+                    + " given, or of the default route, less " + OverlayMtu.SLEEVE_OVERHEAD + ": " + RouterConfig.DEFAULT_MTU + " on a 1500-byte underlay)"),
             new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
             new CommandLine.Option("ipalloc-default-subnet", "CIDR", "where addresses come from when none is asked for (default: the whole range)"),
             new CommandLine.Option("ipalloc-init", "MODE", "how the allocation ring starts: consensus[=N] (default, N = peers given + 1), seed=PEERNAME,..., or observer"),
@@ -45,8 +49,7 @@ final class RouterOptions {
         InetAddress host = RouterConfig.parseLiteral(line.value("host").orElse("0.0.0.0"), "--host");
         int port = RouterConfig.parsePort(line.value("port").orElse(Integer.toString(RouterConfig.DEFAULT_PORT)), "--port");
         var http = RouterConfig.parseHttpAddress(line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS)));
-        String mtuText = line.value("mtu").orElse(environment.getOrDefault("WEFT_MTU", Integer.toString(RouterConfig.DEFAULT_MTU)));
-        int mtu = RouterConfig.parseInt(mtuText, "MTU");
+        Optional<RouterConfig.FixedMtu> mtu = fixedMtu(line, environment);
         Cidr range = Cidr.parse(line.value("ipalloc-range").orElse(RouterConfig.DEFAULT_RANGE));
         if (!range.equals(range.network())) throw new IllegalArgumentException("--ipalloc-range " + range + " has host bits set; did you mean " + range.network() + "?");
         int connLimit = RouterConfig.parseInt(line.value("conn-limit").orElse("100"), "--conn-limit");
@@ -71,6 +74,15 @@ final class RouterOptions {
     /** Set and not a spelling of false: how Weave's WEAVE_NO_FASTDP was read. */
     private static boolean truthy(String value) {
         return value != null && !value.isBlank() && !value.equals("0") && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("no");
+    }
+
+    /** From --mtu, else $WEFT_MTU when set and not empty; empty leaves it to the underlay. */
+    private static Optional<RouterConfig.FixedMtu> fixedMtu(CommandLine line, Map<String, String> environment) {
+        Optional<String> option = line.value("mtu");
+        if (option.isPresent()) return Optional.of(new RouterConfig.FixedMtu(RouterConfig.parseInt(option.get(), "--mtu"), "--mtu"));
+        String fromEnvironment = environment.get("WEFT_MTU");
+        if (fromEnvironment == null || fromEnvironment.isBlank()) return Optional.empty();
+        return Optional.of(new RouterConfig.FixedMtu(RouterConfig.parseInt(fromEnvironment, "WEFT_MTU"), "WEFT_MTU"));
     }
 
     /** {@code consensus[=N]}, {@code seed=PEERNAME,...} or {@code observer}, as Weave spelled them. */

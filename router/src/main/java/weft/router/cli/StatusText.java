@@ -31,7 +31,7 @@ final class StatusText {
         line(text, "Control", "TCP " + s.path("controlAddress").asText());
         line(text, "Sleeve", "UDP port " + s.path("sleevePort").asText() + " via " + s.path("sleeveInterface").asText());
         line(text, "HTTP API", s.path("httpAddress").asText());
-        line(text, "Bridge", s.path("bridge").asText() + ", MTU " + s.path("mtu").asText());
+        line(text, "Bridge", s.path("bridge").asText() + ", MTU " + s.path("mtu").asText() + " (" + s.path("mtuReason").asText() + ")");
         line(text, "Fast path", s.path("fastPath").asText());
         line(text, "Overlay range", s.path("overlayRange").asText());
         line(text, "Data directory", s.path("dataDirectory").asText());

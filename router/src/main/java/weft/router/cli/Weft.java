@@ -22,7 +22,8 @@ import java.util.Map;
  * the operation failed, 2 for a usage error. Errors are one line on standard error.
  */
 public final class Weft {
-    static final Option HTTP_ADDR = new Option("http-addr", "HOST:PORT", "the router's HTTP API (default $WEFT_HTTP_ADDR or " + RouterConfig.DEFAULT_HTTP_ADDRESS + ")");
+    // kept with the router options it is one of, so that initialising either class never needs the other half-initialised
+    private static final Option HTTP_ADDR = RouterOptions.HTTP_ADDR;
 
     /** A verb: its name, what it takes, what it does. */
     record Verb(String name, String operands, String summary, List<Option> options) {

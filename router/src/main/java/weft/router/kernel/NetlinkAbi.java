@@ -46,7 +46,9 @@ public final class NetlinkAbi {
 
     public static final int IFA_ADDRESS = 1, IFA_LOCAL = 2;
 
-    public static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_TABLE = 15;
+    public static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_METRICS = 8, RTA_TABLE = 15;
+    /** Inside RTA_METRICS: the route's MTU, u32. */
+    public static final int RTAX_MTU = 2;
     public static final int RT_TABLE_MAIN = 254;
     public static final int RTPROT_BOOT = 3, RTPROT_STATIC = 4;
     public static final int RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_NOWHERE = 255;

@@ -182,12 +182,37 @@ public final class Rtnetlink implements AutoCloseable {
     /** The IPv4 and IPv6 routes of every table that leave by {@code dev}. */
     public List<Route> routes(String dev) {
         int index = index(dev);
-        List<Route> all = dump("RTM_GETROUTE dump", () -> requests.dumpRoutes(request, next()), (message, into) -> {
+        return routes().stream().filter(r -> r.outputIndex() == index).toList();
+    }
+
+    /** The IPv4 and IPv6 routes of every table. */
+    public List<Route> routes() {
+        return dump("RTM_GETROUTE dump", () -> requests.dumpRoutes(request, next()), (message, into) -> {
             if (message.type() != NetlinkAbi.RTM_NEWROUTE) return;
-            Route route = Route.decode(message, top);
+            Route route = Route.decode(message, top, inner);
             if (route != null) into.add(route); // null: another family, such as multicast routing tables
         });
-        return all.stream().filter(r -> r.outputIndex() == index).toList();
+    }
+
+    /**
+     * The route the kernel picks for {@code destination} ({@code ip route get}), with {@link Route#mtu} set when
+     * the route has its own MTU or the kernel learned a path MTU for that destination; empty when it is unreachable.
+     */
+    public Optional<Route> routeTo(InetAddress destination) {
+        String operation = "RTM_GETROUTE " + destination.getHostAddress();
+        List<Route> found = new ArrayList<>(1);
+        try {
+            socket.exchange(operation, requests.getRoute(request, next(), destination), message -> {
+                if (message.type() != NetlinkAbi.RTM_NEWROUTE) return;
+                Route route = Route.decode(message, top, inner);
+                if (route == null) throw malformed(operation, message);
+                found.add(route);
+            });
+        } catch (NativeCallException e) {
+            if (e.errno() == Errno.ENETUNREACH || e.errno() == Errno.EHOSTUNREACH) return Optional.empty();
+            throw e;
+        }
+        return found.stream().findFirst();
     }
 
     private static String routeText(InetAddress destination, int prefixLength, String dev, InetAddress gateway) {

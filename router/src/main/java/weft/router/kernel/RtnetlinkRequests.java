@@ -142,6 +142,18 @@ final class RtnetlinkRequests {
         return writer.finish();
     }
 
+    /**
+     * Asks which route the kernel would use to reach {@code destination} (a host prefix); the answer is one
+     * RTM_NEWROUTE with its output link, gateway and metrics, then the ack.
+     */
+    int getRoute(MemorySegment into, int sequence, InetAddress destination) {
+        byte[] address = destination.getAddress();
+        writer.begin(into, RTM_GETROUTE, ACKED, sequence)
+                .rtmsg(InetBytes.family(destination), address.length * 8, 0, 0, 0, 0)
+                .bytes(RTA_DST, address);
+        return writer.finish();
+    }
+
     int dumpRoutes(MemorySegment into, int sequence) {
         writer.begin(into, RTM_GETROUTE, DUMP, sequence).rtmsg(Linux.AF_UNSPEC, 0, 0, 0, 0, 0);
         return writer.finish();

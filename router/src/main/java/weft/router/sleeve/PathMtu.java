@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * acknowledges each probe it receives, and when the round closes ({@code ackWaitNanos} later) the path MTU becomes
  * the largest size acknowledged. A probe the kernel refuses as too big (EMSGSIZE: the local link or an ICMP
  * "fragmentation needed" the kernel already heard) lowers the path MTU at once, to what the kernel reports, without
- * waiting for the round to close. Rounds repeat every {@code intervalNanos}, which also finds a path that grew back;
+ * waiting for the round to close. Rounds repeat every {@code intervalNanos}, which also finds a path that grew back,
+ * and {@code retryNanos} after a round that lowered the MTU, to confirm it;
  * {@link #rediscover} starts one at the next tick, for a send that failed as too big. A round nothing acknowledges
  * (the neighbour not listening yet, or a router without probes) leaves the MTU as it was and is retried after
  * {@code retryNanos}.
@@ -106,8 +107,11 @@ public final class PathMtu {
                 nextRound = now + retryNanos;
                 return Change.NONE;
             }
-            nextRound = now + intervalNanos;
-            return set(best);
+            Change change = set(best);
+            // The largest probes of a round lowering the MTU may have been lost by chance (a neighbour that learns of
+            // us a moment into the burst drops what came before): another round soon confirms it or raises it again.
+            nextRound = now + (change == Change.LOWERED ? retryNanos : intervalNanos);
+            return change;
         }
         if (nextRound != Long.MIN_VALUE && now - nextRound < 0) return Change.NONE;
         return startRound(now, prober);

@@ -41,6 +41,12 @@ public final class SleeveForwarder implements AutoCloseable {
     private static final int POLL_MILLIS = 200;
     /** What one datagram may carry on a 1500-byte underlay: 1500 - 20 IP - 8 UDP - header - tag. */
     public static final int DEFAULT_DATAGRAM_PAYLOAD = 1500 - 20 - 8 - SleeveHeader.LENGTH - SleeveHeader.TAG_LENGTH;
+    /**
+     * The widest path the sleeve fills, a jumbo frame's 9216 bytes: the send lane keeps a datagram-sized buffer per
+     * fragment of a 64 KiB segment over the narrowest path, about a megabyte at this width (loopback's 65536 would
+     * need gigabytes). Wider underlays still work, their frames cut to this.
+     */
+    public static final int MAX_PATH_MTU = 9216;
     /** Frames in reassembly at once, in all and per neighbour. */
     static final int REASSEMBLY_SLOTS = 16, REASSEMBLY_PER_SENDER = 4;
     static final long REASSEMBLY_STALE_NANOS = 500_000_000L;
@@ -203,7 +209,7 @@ public final class SleeveForwarder implements AutoCloseable {
         if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > SleeveHeader.MAX_REASSEMBLED - VNET) {
             throw new IllegalArgumentException("maxFrameLength " + maxFrameLength);
         }
-        if (datagramPayload < 64 + SleeveHeader.FRAGMENT_LENGTH || datagramPayload > SleeveHeader.MAX_FRAME) {
+        if (datagramPayload < 64 + SleeveHeader.FRAGMENT_LENGTH || datagramPayload > MAX_PATH_MTU - PathMtu.OVERHEAD) {
             throw new IllegalArgumentException("datagramPayload " + datagramPayload);
         }
         if (port.vnetHeaderLength() != 0 && port.vnetHeaderLength() != VNET) {
@@ -233,8 +239,10 @@ public final class SleeveForwarder implements AutoCloseable {
         receiveSlots = new MemorySegment[RECEIVE_BATCH];
         receivedLengths = new int[RECEIVE_BATCH];
         receiveSlots[0] = receiveLane.plain;
-        MemorySegment aside = arena.allocate((long) (RECEIVE_BATCH - 1) * RECEIVE_SLOT_BYTES, 64);
-        for (int i = 1; i < RECEIVE_BATCH; i++) receiveSlots[i] = aside.asSlice((long) (i - 1) * RECEIVE_SLOT_BYTES, RECEIVE_SLOT_BYTES);
+        // as large as the datagrams sent, so that a jumbo path's datagrams neither wait for the lane nor get cut
+        int asideBytes = Math.max(RECEIVE_SLOT_BYTES, slotBytes);
+        MemorySegment aside = arena.allocate((long) (RECEIVE_BATCH - 1) * asideBytes, 64);
+        for (int i = 1; i < RECEIVE_BATCH; i++) receiveSlots[i] = aside.asSlice((long) (i - 1) * asideBytes, asideBytes);
         this.reassembly = new FrameReassembly(arena, REASSEMBLY_SLOTS, REASSEMBLY_PER_SENDER, REASSEMBLY_STALE_NANOS,
                 () -> counters.increment(Counter.DROPPED_REASSEMBLY_GIVEN_UP));
         slotRoom = new MemorySegment[REASSEMBLY_SLOTS];
@@ -535,7 +543,7 @@ public final class SleeveForwarder implements AutoCloseable {
         int received = udp.receive(receiveSlots, receivedLengths, POLL_MILLIS);
         int frames = 0;
         for (int i = 0; i < received; i++) {
-            // the first datagram arrived in the lane itself; the others are moved there (at most 2 KiB each)
+            // the first datagram arrived in the lane itself; the others are moved there (each no larger than a datagram sent)
             if (i > 0) MemorySegment.copy(receiveSlots[i], 0, receiveLane.plain, 0, receivedLengths[i]);
             frames += handleDatagram(receivedLengths[i]);
         }

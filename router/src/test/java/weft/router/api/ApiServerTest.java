@@ -46,7 +46,8 @@ class ApiServerTest {
     /** What the fake answers and what it was asked; fields are volatile because requests run on other threads. */
     private static final class FakeRouter implements RouterApi {
         final StatusReport status = new StatusReport("0.1.0", 4242, "aa:bb:cc:dd:ee:ff", "host-1", "none", "0.0.0.0:6783",
-                6784, "127.0.0.1:6784", "weft", "vethwe-sleeve", 1376, "10.32.0.0/12", "/var/lib/weft",
+                6784, "127.0.0.1:6784", "weft", "vethwe-sleeve", 1376,
+                "automatic, from the underlay MTU 1466 of eth0 on the route to 192.168.1.2", "10.32.0.0/12", "/var/lib/weft",
                 List.of(new StatusReport.ConnectionView("11:22:33:44:55:66", "host-2", "192.168.1.2:6783", "outbound",
                         "established", "2025-01-01T00:00:00Z", "sleeve", "plaintext", 1500)),
                 List.of(new StatusReport.TargetView("192.168.1.3", "retrying", null, "connection refused",

@@ -6,6 +6,7 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,6 +87,24 @@ class NetlinkReaderTest {
     }
 
     @Test
+    void routeLookupReplyCarriesItsLinkGatewayAndMtuMetric() throws Exception {
+        MemorySegment reply = MemorySegment.ofArray(new byte[256]);
+        NetlinkWriter writer = new NetlinkWriter();
+        writer.begin(reply, NetlinkAbi.RTM_NEWROUTE, 0, 12)
+                .rtmsg(Linux.AF_INET, 32, NetlinkAbi.RT_TABLE_MAIN, 0, NetlinkAbi.RT_SCOPE_UNIVERSE, NetlinkAbi.RTN_UNICAST)
+                .u32(NetlinkAbi.RTA_TABLE, NetlinkAbi.RT_TABLE_MAIN)
+                .bytes(NetlinkAbi.RTA_DST, InetAddress.getByName("10.1.2.3").getAddress())
+                .u32(NetlinkAbi.RTA_OIF, 4)
+                .bytes(NetlinkAbi.RTA_GATEWAY, InetAddress.getByName("192.168.1.1").getAddress());
+        int metrics = writer.beginNested(NetlinkAbi.RTA_METRICS);
+        writer.u32(NetlinkAbi.RTAX_MTU, 1400).endNested(metrics);
+        reader.wrap(reply, writer.finish());
+        assertEquals(NetlinkReader.Check.OK, reader.next());
+        assertEquals(new Route(InetAddress.getByName("10.1.2.3"), 32, 4, InetAddress.getByName("192.168.1.1"),
+                NetlinkAbi.RT_TABLE_MAIN, 0, NetlinkAbi.RT_SCOPE_UNIVERSE, 1400), Route.decode(reader, top, inner));
+    }
+
+    @Test
     void shortBufferIsATruncatedHeader() {
         reader.wrap(segment("24000000 0200 0000 0900"), 10);
         assertEquals(NetlinkReader.Check.TRUNCATED_HEADER, reader.next());
@@ -141,7 +160,7 @@ class NetlinkReaderTest {
             reader.extendedAckMessage(top);
             Link.decode(reader, top, inner, innermost);
             AssignedAddress.decode(reader, top);
-            Route.decode(reader, top);
+            Route.decode(reader, top, inner);
             Neighbour.decode(reader, top);
             top.wrap(buffer, reader.payloadOffset(), reader.payloadLength());
             while (top.next() == NetlinkAttributes.Check.OK) {

@@ -144,6 +144,22 @@ class RtnetlinkRequestsTest {
     }
 
     @Test
+    void routeLookupIsAckedGetRouteForAHostPrefix() throws Exception {
+        int length = requests.getRoute(buffer, 11, InetAddress.getByName("192.168.77.2"));
+        assertEquals(Bytes.spaceless("""
+                24000000 1a00 0500 0b000000 00000000
+                02 20 00 00 00 00 00 00 00000000
+                0800 0100 c0a84d02
+                """), hex(buffer, length));
+        length = requests.getRoute(buffer, 12, InetAddress.getByName("fd00::2"));
+        assertEquals(Bytes.spaceless("""
+                30000000 1a00 0500 0c000000 00000000
+                0a 80 00 00 00 00 00 00 00000000
+                1400 0100 fd000000000000000000000000000002
+                """), hex(buffer, length));
+    }
+
+    @Test
     void neighbourIsPermanentAndReplaces() throws Exception {
         int length = requests.addNeighbour(buffer, 8, 4, InetAddress.getByName("10.32.0.7"), MacAddress.parse("02:00:00:00:00:07"));
         assertEquals(Bytes.spaceless("""

@@ -141,6 +141,16 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
+     * Sets the MTU of {@code host}'s link to the underlay, at both ends: its {@code eth0} and its port on the underlay
+     * bridge. Frames larger than a port's MTU are dropped at that port without an ICMP, as a switch does.
+     */
+    public void setUnderlayMtu(Host host, int mtu) {
+        checkOpen();
+        ip("-n", host.netns(), "link", "set", "eth0", "mtu", Integer.toString(mtu));
+        ip("-n", prefix + "-u", "link", "set", "h" + host.index(), "mtu", Integer.toString(mtu));
+    }
+
+    /**
      * Creates a container namespace {@code <prefix>-<name>} (lo up, nothing else) meant for {@code host};
      * attaching it is the router's job. Returns the namespace name.
      */

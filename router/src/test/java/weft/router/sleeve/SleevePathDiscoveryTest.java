@@ -71,12 +71,17 @@ class SleevePathDiscoveryTest {
     private SimulatedPath pathA, pathB;
 
     private void wire(int carriesAtoB, int kernelA, int carriesBtoA, int kernelB) throws IOException {
+        wire(carriesAtoB, kernelA, carriesBtoA, kernelB, 1424, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+    }
+
+    /** @param datagramPayload what both forwarders believe a datagram may carry before probing a path */
+    private void wire(int carriesAtoB, int kernelA, int carriesBtoA, int kernelB, int maxFrame, int datagramPayload) throws IOException {
         DatagramChannel udpA = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         DatagramChannel udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpA.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
         udpB.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
-        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, clock::get, 1424);
-        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, clock::get, 1424);
+        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, clock::get, maxFrame, datagramPayload);
+        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, clock::get, maxFrame, datagramPayload);
         pathA = new SimulatedPath(carriesAtoB, kernelA);
         pathB = new SimulatedPath(carriesBtoA, kernelB);
         a.discoverPathMtu(pathA);
@@ -156,13 +161,17 @@ class SleevePathDiscoveryTest {
     @Test
     void shouldSplitAFrameWithoutDontFragmentToFitThePath() throws Exception {
         discoverBlackHoledPath();
-        byte[] frame = ipv4Frame(1424, false);
+        assertArrivesWholeFromFragments(ipv4Frame(1424, false), 2);
+        assertEquals(0, countersA.get(Counter.FRAG_NEEDED_SENT));
+    }
+
+    /** Sends {@code frame} from A's bridge; it must leave as {@code fragments} datagrams and reach B's bridge whole. */
+    private void assertArrivesWholeFromFragments(byte[] frame, int fragments) throws Exception {
         portA.fromBridge.add(frame);
         a.pumpLocalFrame(1000);
-        assertEquals(2, countersA.get(Counter.FRAGMENTS_SENT));
-        receive(b, 2);
+        assertEquals(fragments, countersA.get(Counter.FRAGMENTS_SENT));
+        receive(b, fragments);
         assertArrayEquals(frame, portB.takeWritten());
-        assertEquals(0, countersA.get(Counter.FRAG_NEEDED_SENT));
     }
 
     @Test
@@ -176,5 +185,47 @@ class SleevePathDiscoveryTest {
         assertEquals(0, countersA.get(Counter.FRAGMENTS_SENT));
         assertEquals(0, countersA.get(Counter.FRAG_NEEDED_SENT));
         assertEquals(Arrays.asList(), Arrays.asList(portA.toBridge.toArray()));
+    }
+
+    /** A jumbo overlay (9000-byte underlay: 8910 MTU, 8924-byte frames) towards B whose path carries only 1500 bytes. */
+    private void discoverA1500PathFromAJumboUnderlay() throws IOException {
+        wire(1500, 0, 9000, 0, JUMBO_FRAME, JUMBO_FRAME);
+        a.pumpLocalFrame(0);
+        assertEquals(25, pathA.delivered, "every probe but the 9000-byte one arrives");
+        receive(b, pathA.delivered);
+        receive(a, pathA.delivered);
+        clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
+        a.pumpLocalFrame(0);
+        assertEquals(Map.of("b", 1500), a.pathMtus());
+    }
+
+    private static final int JUMBO_FRAME = 9000 - PathMtu.OVERHEAD;
+
+    @Test
+    void shouldCarryAJumboFrameWholeInOneDatagramOnAJumboPath() throws Exception {
+        wire(9000, 0, 9000, 0, JUMBO_FRAME, JUMBO_FRAME);
+        byte[] frame = ipv4Frame(JUMBO_FRAME, true);
+        portA.fromBridge.add(frame);
+        a.pumpLocalFrame(1000);
+        receive(b, pathA.delivered + 1); // the first round's probes come first
+        assertArrayEquals(frame, portB.takeWritten());
+        assertEquals(0, countersA.get(Counter.FRAGMENTS_SENT));
+    }
+
+    @Test
+    void shouldSplitAJumboFrameIntoSevenFragmentsForA1500Path() throws Exception {
+        discoverA1500PathFromAJumboUnderlay();
+        assertArrivesWholeFromFragments(ipv4Frame(JUMBO_FRAME, false), 7); // 8924 bytes in shares of at most 1500 - 76 - 8
+        assertEquals(1, countersB.get(Counter.FRAMES_REASSEMBLED));
+    }
+
+    @Test
+    void shouldAnswerAJumboFrameWithDontFragmentWithTheOverlayMtuOfA1500Path() throws Exception {
+        discoverA1500PathFromAJumboUnderlay();
+        portA.fromBridge.add(ipv4Frame(JUMBO_FRAME, true));
+        a.pumpLocalFrame(1000);
+        byte[] reply = portA.takeWritten();
+        assertEquals(1410, ((reply[40] & 0xFF) << 8) | (reply[41] & 0xFF), "a 1500 path carries the 1410 overlay");
+        assertEquals(0, countersA.get(Counter.FRAGMENTS_SENT));
     }
 }

@@ -96,18 +96,39 @@ class SleevePathMtuTest {
     }
 
     @Test
-    void shouldGrowBackWhenTheNextRoundFindsTheWiderPath() {
+    void shouldConfirmALoweringSoonAndRaiseItAgainWhenTheLargeProbesWereLostByChance() {
+        PathMtu path = new PathMtu(9000, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        wire.acknowledgeAll(path);
+        assertEquals(Change.LOWERED, path.tick(WAIT, wire));
+        wire.carries = 9000;
+        path.tick(WAIT + RETRY - 1, wire);
+        assertTrue(wire.sent.isEmpty(), "the confirming round waits for the retry");
+        path.tick(WAIT + RETRY, wire);
+        assertEquals(9000, (int) wire.sent.getFirst());
+        wire.acknowledgeAll(path);
+        assertEquals(Change.RAISED, path.tick(2 * WAIT + RETRY, wire));
+        assertEquals(9000, path.mtu());
+    }
+
+    @Test
+    void shouldGrowBackWhenARoundAfterTheIntervalFindsTheWiderPath() {
         PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
         SimulatedPath wire = new SimulatedPath(1280, 0);
         path.tick(0, wire);
         wire.acknowledgeAll(path);
         path.tick(WAIT, wire);
-        wire.carries = 1500;
-        path.tick(WAIT + INTERVAL - 1, wire);
-        assertTrue(wire.sent.isEmpty(), "the next round waits for the interval");
-        path.tick(WAIT + INTERVAL, wire);
+        path.tick(WAIT + RETRY, wire);
         wire.acknowledgeAll(path);
-        assertEquals(Change.RAISED, path.tick(2 * WAIT + INTERVAL, wire));
+        long confirmed = 2 * WAIT + RETRY;
+        assertEquals(Change.NONE, path.tick(confirmed, wire), "the confirming round finds the same path");
+        wire.carries = 1500;
+        path.tick(confirmed + INTERVAL - 1, wire);
+        assertTrue(wire.sent.isEmpty(), "the next round waits for the interval");
+        path.tick(confirmed + INTERVAL, wire);
+        wire.acknowledgeAll(path);
+        assertEquals(Change.RAISED, path.tick(confirmed + WAIT + INTERVAL, wire));
         assertEquals(1500, path.mtu());
     }
 
