@@ -15,6 +15,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   PRK = HKDF-Extract(salt = SHA-256(transcript), IKM = X25519 shared secret ‖ password key)
  *   control key, per direction    = HKDF-Expand(PRK, "weft control initiator->responder" | "…responder->initiator", 32)
  *   sleeve key ‖ nonce prefix     = HKDF-Expand(PRK, "weft sleeve initiator->responder"  | "…responder->initiator", 36)
+ *   ESP AES key ‖ salt            = HKDF-Expand(PRK, "weft esp initiator->responder"     | "…responder->initiator", 36)
+ *   ESP SPI                       = HKDF-Expand(PRK, "weft esp spi initiator->responder" | "…responder->initiator", 4) | 0x100
  *   confirmation key, per role    = HKDF-Expand(PRK, "weft confirm initiator" | "weft confirm responder", 32)
  *   confirmation, per role        = HMAC-SHA256(confirmation key, transcript)
  * </pre>
@@ -37,18 +39,23 @@ public final class SessionKeys {
     private final byte[] controlReceiveKey;
     private final DatagramKey sleeveSend;
     private final DatagramKey sleeveReceive;
+    private final EspKey espSend;
+    private final EspKey espReceive;
     private final byte[] ourConfirmation;
     private final byte[] expectedConfirmation;
     private boolean controlSendTaken;
     private boolean controlReceiveTaken;
 
     private SessionKeys(boolean initiator, byte[] controlSendKey, byte[] controlReceiveKey, DatagramKey sleeveSend,
-                        DatagramKey sleeveReceive, byte[] ourConfirmation, byte[] expectedConfirmation) {
+                        DatagramKey sleeveReceive, EspKey espSend, EspKey espReceive, byte[] ourConfirmation,
+                        byte[] expectedConfirmation) {
         this.initiator = initiator;
         this.controlSendKey = controlSendKey;
         this.controlReceiveKey = controlReceiveKey;
         this.sleeveSend = sleeveSend;
         this.sleeveReceive = sleeveReceive;
+        this.espSend = espSend;
+        this.espReceive = espReceive;
         this.ourConfirmation = ourConfirmation;
         this.expectedConfirmation = expectedConfirmation;
     }
@@ -76,13 +83,15 @@ public final class SessionKeys {
         byte[] controlIn = Hkdf.expand(prk, "weft control " + RESPONDER_TO_INITIATOR, SessionCipher.KEY_LENGTH);
         DatagramKey sleeveOut = datagramKey(Hkdf.expand(prk, "weft sleeve " + INITIATOR_TO_RESPONDER, 36));
         DatagramKey sleeveIn = datagramKey(Hkdf.expand(prk, "weft sleeve " + RESPONDER_TO_INITIATOR, 36));
+        EspKey espOut = espKey(prk, INITIATOR_TO_RESPONDER);
+        EspKey espIn = espKey(prk, RESPONDER_TO_INITIATOR);
         byte[] initiatorConfirmation = hmac(Hkdf.expand(prk, "weft confirm initiator", 32), transcript);
         byte[] responderConfirmation = hmac(Hkdf.expand(prk, "weft confirm responder", 32), transcript);
 
         return initiator
-                ? new SessionKeys(true, controlOut, controlIn, sleeveOut, sleeveIn,
+                ? new SessionKeys(true, controlOut, controlIn, sleeveOut, sleeveIn, espOut, espIn,
                         initiatorConfirmation, responderConfirmation)
-                : new SessionKeys(false, controlIn, controlOut, sleeveIn, sleeveOut,
+                : new SessionKeys(false, controlIn, controlOut, sleeveIn, sleeveOut, espIn, espOut,
                         responderConfirmation, initiatorConfirmation);
     }
 
@@ -123,6 +132,16 @@ public final class SessionKeys {
         return sleeveReceive;
     }
 
+    /** Key and SPI of the kernel ESP SA for the fast-path packets we send to this peer. */
+    public EspKey espSend() {
+        return espSend;
+    }
+
+    /** Key and SPI of the kernel ESP SA for the fast-path packets this peer sends us. */
+    public EspKey espReceive() {
+        return espReceive;
+    }
+
     /** The 32 bytes we send in our first encrypted message. A copy. */
     public byte[] ourConfirmation() {
         return ourConfirmation.clone();
@@ -144,6 +163,18 @@ public final class SessionKeys {
                 | ((keyAndPrefix[34] & 0xff) << 8) | (keyAndPrefix[35] & 0xff);
         Arrays.fill(keyAndPrefix, (byte) 0);
         return new DatagramKey(key, prefix);
+    }
+
+    /** The SPI gets its own label so that the SPI, sent in clear, is independent of the key bytes. */
+    private static EspKey espKey(SecretKey prk, String direction) {
+        byte[] material = Hkdf.expand(prk, "weft esp " + direction, EspKey.LENGTH);
+        byte[] spi = Hkdf.expand(prk, "weft esp spi " + direction, 4);
+        try {
+            return new EspKey(material, ((spi[0] & 0xff) << 24 | (spi[1] & 0xff) << 16 | (spi[2] & 0xff) << 8 | (spi[3] & 0xff))
+                    | EspKey.MIN_SPI);
+        } finally {
+            Arrays.fill(material, (byte) 0);
+        }
     }
 
     private static byte[] sha256(byte[] bytes) {

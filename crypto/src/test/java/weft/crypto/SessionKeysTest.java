@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SessionKeysTest {
@@ -75,6 +76,39 @@ class SessionKeysTest {
     }
 
     @Test
+    void espKeysCrossOverAndDifferFromEachOtherAndFromTheSleeveKeys() {
+        Handshake h = Handshake.run(password, password, random);
+        SessionKeys i = h.initiator(), r = h.responder();
+        assertEquals(i.espSend(), r.espReceive());
+        assertEquals(r.espSend(), i.espReceive());
+        assertNotEquals(i.espSend(), i.espReceive());
+        assertNotEquals(i.espSend().spi(), i.espReceive().spi());
+        assertEquals(EspKey.LENGTH, i.espSend().material().length);
+        assertTrue(Integer.compareUnsigned(i.espSend().spi(), EspKey.MIN_SPI) >= 0);
+        assertTrue(Integer.compareUnsigned(i.espReceive().spi(), EspKey.MIN_SPI) >= 0);
+        // a sleeve datagram opens under a DatagramKey made of the same 36 bytes; ESP's 36 bytes must not open it
+        for (EspKey esp : List.of(i.espSend(), i.espReceive())) {
+            byte[] material = esp.material();
+            int prefix = java.nio.ByteBuffer.wrap(material, 32, 4).getInt();
+            for (DatagramKey sleeve : List.of(i.sleeveSend(), i.sleeveReceive())) {
+                var out = java.nio.ByteBuffer.allocate(100);
+                sleeve.newSealer().seal(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.wrap(bytes("frame")), out);
+                out.flip();
+                assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED, new DatagramKey(Arrays.copyOf(material, 32), prefix)
+                        .newOpener().open(java.nio.ByteBuffer.allocate(0), out, java.nio.ByteBuffer.allocate(100)));
+            }
+        }
+    }
+
+    @Test
+    void espKeysComeFromTheSessionSoAnotherHandshakeGivesOthers() {
+        SessionKeys first = Handshake.run(password, password, random).initiator();
+        SessionKeys second = Handshake.run(password, password, random).initiator();
+        assertNotEquals(first.espSend(), second.espSend());
+        assertNotEquals(first.espSend().spi(), second.espSend().spi());
+    }
+
+    @Test
     void differentTranscriptsGiveDifferentKeys() {
         EphemeralKeyPair i = EphemeralKeyPair.generate(random);
         EphemeralKeyPair r = EphemeralKeyPair.generate(random);
@@ -101,6 +135,7 @@ class SessionKeysTest {
         SessionKeys keys = Handshake.run(password, password, random).initiator();
         assertEquals("SessionKeys[initiator, keys redacted]", keys.toString());
         assertFalse(keys.sleeveSend().toString().matches(".*[0-9a-f]{16}.*"));
+        assertEquals("EspKey[spi 0x" + Integer.toHexString(keys.espSend().spi()) + ", key redacted]", keys.espSend().toString());
     }
 
     static byte[] bytes(String s) {

@@ -12,8 +12,9 @@ import java.util.Optional;
  * @param udpPort       the peer's sleeve UDP port, announced in its hello
  * @param outbound      true if we dialled the connection
  * @param encrypted     whether the control connection is sealed (both sides have the password)
- * @param sleeveKeys    present iff the sleeve must seal this pair's datagrams: both sides have the
- *                      password and they do not both trust each other's address
+ * @param sleeveKeys    present iff this pair's data must be sealed (sleeve datagrams, and kernel ESP on
+ *                      the fast path): both sides have the password and they do not both trust each
+ *                      other's address
  */
 public record ConnectedPeer(PeerName name, String nickname, long incarnation, InetSocketAddress remoteAddress,
         int udpPort, boolean outbound, boolean encrypted, Optional<SleeveKeys> sleeveKeys) {

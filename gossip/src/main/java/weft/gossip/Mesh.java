@@ -546,7 +546,7 @@ public final class Mesh implements AutoCloseable {
         connection.encrypted = keys.isPresent();
         // the sleeve may skip sealing only when both ends trust each other's address
         boolean bothTrust = connection.ours.trustsYou() && theirs.trustsYou();
-        connection.sleeveKeys = keys.filter(k -> !bothTrust).map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive()));
+        connection.sleeveKeys = keys.filter(k -> !bothTrust).map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive(), k.espSend(), k.espReceive()));
         Optional<Connection> current = Optional.ofNullable(established.get(theirs.name()));
         Admission.Verdict verdict = Admission.judge(self, connection.candidate(), current.map(Connection::candidate));
         switch (verdict) {

@@ -1,15 +1,18 @@
 package weft.gossip;
 
 import weft.crypto.DatagramKey;
+import weft.crypto.EspKey;
 
 /**
- * The keys that seal the sleeve datagrams between us and one peer, agreed during the mesh
- * handshake. Present only when both routers have a password and they do not both trust each
- * other's address.
+ * The keys that seal the data between us and one peer, agreed during the mesh handshake: for the
+ * sleeve's datagrams, and for the kernel ESP security associations of an encrypted fast path.
+ * Present only when both routers have a password and they do not both trust each other's address.
  *
  * <p>Immutable value; the keys are thread-safe to share (each thread makes its own sealer or opener).
  *
- * @param send    seals what we send to the peer
- * @param receive opens what the peer sends us
+ * @param send       seals what we send to the peer by sleeve
+ * @param receive    opens what the peer sends us by sleeve
+ * @param espSend    the ESP SA (key, salt and SPI) for what we send to the peer on the fast path
+ * @param espReceive the ESP SA for what the peer sends us on the fast path
  */
-public record SleeveKeys(DatagramKey send, DatagramKey receive) {}
+public record SleeveKeys(DatagramKey send, DatagramKey receive, EspKey espSend, EspKey espReceive) {}

@@ -77,6 +77,8 @@ class SecureMeshTest {
         assertTrue(aSeenByB.encrypted());
         SleeveKeys aKeys = bSeenByA.sleeveKeys().orElseThrow();
         SleeveKeys bKeys = aSeenByB.sleeveKeys().orElseThrow();
+        assertEquals(aKeys.espSend(), bKeys.espReceive());
+        assertEquals(bKeys.espSend(), aKeys.espReceive());
 
         ByteBuffer header = ByteBuffer.wrap(new byte[] {1, 2, 3, 4});
         ByteBuffer sealed = ByteBuffer.allocate(64);
