@@ -46,7 +46,7 @@ public final class NetlinkAbi {
 
     public static final int IFA_ADDRESS = 1, IFA_LOCAL = 2;
 
-    public static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_METRICS = 8, RTA_TABLE = 15;
+    public static final int RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PREFSRC = 7, RTA_METRICS = 8, RTA_TABLE = 15;
     /** Inside RTA_METRICS: the route's MTU, u32. */
     public static final int RTAX_MTU = 2;
     public static final int RT_TABLE_MAIN = 254;
@@ -58,12 +58,20 @@ public final class NetlinkAbi {
     public static final int NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
     public static final int NTF_SELF = 0x02, NTF_MASTER = 0x04, NTF_STICKY = 0x40;
 
-    public static final int XFRM_MSG_NEWSA = 16;
-    public static final int XFRMA_ALG_AEAD = 18;
+    public static final int XFRM_MSG_NEWSA = 16, XFRM_MSG_DELSA = 17, XFRM_MSG_GETSA = 18;
+    public static final int XFRM_MSG_NEWPOLICY = 19, XFRM_MSG_DELPOLICY = 20, XFRM_MSG_GETPOLICY = 21;
+    public static final int XFRMA_TMPL = 5, XFRMA_ALG_AEAD = 18, XFRMA_REPLAY_ESN_VAL = 23;
     public static final int XFRM_MODE_TRANSPORT = 0;
-    public static final int IPPROTO_ESP = 50;
+    /** xfrm_usersa_info.flags: 64-bit sequence numbers, with the replay state in XFRMA_REPLAY_ESN_VAL. */
+    public static final int XFRM_STATE_ESN = 128;
+    public static final int XFRM_POLICY_IN = 0, XFRM_POLICY_OUT = 1;
+    public static final int XFRM_POLICY_ALLOW = 0;
+    public static final int IPPROTO_UDP = 17, IPPROTO_ESP = 50;
     /** A lifetime limit that never runs out. */
     public static final long XFRM_INF = -1L;
     /** Fixed sizes: the NEWSA family header, and xfrm_algo_aead before its key. */
     public static final int XFRM_USERSA_INFO_LEN = 224, XFRM_ALGO_AEAD_LEN = 72;
+    /** Fixed sizes of xfrm_usersa_id, xfrm_userpolicy_info, xfrm_userpolicy_id, xfrm_user_tmpl, xfrm_replay_state_esn before its bitmap. */
+    public static final int XFRM_USERSA_ID_LEN = 24, XFRM_USERPOLICY_INFO_LEN = 168, XFRM_USERPOLICY_ID_LEN = 64;
+    public static final int XFRM_USER_TMPL_LEN = 64, XFRM_REPLAY_STATE_ESN_LEN = 24;
 }

@@ -67,7 +67,7 @@ public final class XfrmProbe {
         try (socket) {
             // the key is irrelevant: the SA never carries a packet and dies with its namespace
             int length = new XfrmRequests().newEspTransportSa(socket.request(), socket.nextSequence(), source, destination,
-                    SPI, REPLAY_WINDOW, AEAD, new byte[KEY_BYTES], ICV_BITS);
+                    SPI, 0, REPLAY_WINDOW, false, AEAD, new byte[KEY_BYTES], ICV_BITS);
             return socket.tryExchange(operation, length, reply -> {
                         // NEWSA answers with nothing but its ack; anything else cannot change the verdict
                     })
