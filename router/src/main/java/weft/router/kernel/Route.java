@@ -12,9 +12,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * @param outputIndex the link the route leaves by, 0 when it has none (e.g. a blackhole)
  * @param mtu         the route's own MTU ({@code ip route ... mtu N}, or a path MTU the kernel learned for a looked-up
  *                    destination), 0 when it has none and the link's applies
+ * @param preferredSource the source address the kernel gives packets on this route (RTA_PREFSRC; a looked-up
+ *                    route always has one), null when the route names none
  */
 public record Route(InetAddress destination, int prefixLength, int outputIndex, InetAddress gateway, int table,
-                    int protocol, int scope, int mtu) {
+                    int protocol, int scope, int mtu, InetAddress preferredSource) {
 
     /**
      * Decodes an RTM_NEWROUTE message (rtmsg: 0 family, 1 dst_len, 2 src_len, 3 tos, 4 table,
@@ -32,7 +34,7 @@ public record Route(InetAddress destination, int prefixLength, int outputIndex, 
         int table = Byte.toUnsignedInt(buffer.get(JAVA_BYTE, header + 4));
         int protocol = Byte.toUnsignedInt(buffer.get(JAVA_BYTE, header + 5));
         int scope = Byte.toUnsignedInt(buffer.get(JAVA_BYTE, header + 6));
-        InetAddress destination = InetBytes.unspecified(family), gateway = null;
+        InetAddress destination = InetBytes.unspecified(family), gateway = null, source = null;
         int output = 0, mtu = 0;
         attributes.wrap(buffer, header + NetlinkAbi.RTMSG_LEN, message.payloadLength() - NetlinkAbi.RTMSG_LEN);
         while (attributes.next() == NetlinkAttributes.Check.OK) {
@@ -42,6 +44,7 @@ public record Route(InetAddress destination, int prefixLength, int outputIndex, 
                     if (dst != null) destination = dst;
                 }
                 case NetlinkAbi.RTA_GATEWAY -> gateway = InetBytes.address(attributes.bytes());
+                case NetlinkAbi.RTA_PREFSRC -> source = InetBytes.address(attributes.bytes());
                 case NetlinkAbi.RTA_OIF -> { if (attributes.valueLength() >= 4) output = attributes.u32(); }
                 case NetlinkAbi.RTA_TABLE -> { if (attributes.valueLength() >= 4) table = attributes.u32(); }
                 case NetlinkAbi.RTA_METRICS -> {
@@ -53,6 +56,6 @@ public record Route(InetAddress destination, int prefixLength, int outputIndex, 
                 default -> { } // preferences, cache info: not Weft's concern
             }
         }
-        return new Route(destination, prefixLength, output, gateway, table, protocol, scope, mtu);
+        return new Route(destination, prefixLength, output, gateway, table, protocol, scope, mtu, source);
     }
 }

@@ -87,7 +87,7 @@ class NetlinkReaderTest {
     }
 
     @Test
-    void routeLookupReplyCarriesItsLinkGatewayAndMtuMetric() throws Exception {
+    void routeLookupReplyCarriesItsLinkGatewaySourceAndMtuMetric() throws Exception {
         MemorySegment reply = MemorySegment.ofArray(new byte[256]);
         NetlinkWriter writer = new NetlinkWriter();
         writer.begin(reply, NetlinkAbi.RTM_NEWROUTE, 0, 12)
@@ -95,13 +95,15 @@ class NetlinkReaderTest {
                 .u32(NetlinkAbi.RTA_TABLE, NetlinkAbi.RT_TABLE_MAIN)
                 .bytes(NetlinkAbi.RTA_DST, InetAddress.getByName("10.1.2.3").getAddress())
                 .u32(NetlinkAbi.RTA_OIF, 4)
-                .bytes(NetlinkAbi.RTA_GATEWAY, InetAddress.getByName("192.168.1.1").getAddress());
+                .bytes(NetlinkAbi.RTA_GATEWAY, InetAddress.getByName("192.168.1.1").getAddress())
+                .bytes(NetlinkAbi.RTA_PREFSRC, InetAddress.getByName("192.168.1.7").getAddress());
         int metrics = writer.beginNested(NetlinkAbi.RTA_METRICS);
         writer.u32(NetlinkAbi.RTAX_MTU, 1400).endNested(metrics);
         reader.wrap(reply, writer.finish());
         assertEquals(NetlinkReader.Check.OK, reader.next());
         assertEquals(new Route(InetAddress.getByName("10.1.2.3"), 32, 4, InetAddress.getByName("192.168.1.1"),
-                NetlinkAbi.RT_TABLE_MAIN, 0, NetlinkAbi.RT_SCOPE_UNIVERSE, 1400), Route.decode(reader, top, inner));
+                NetlinkAbi.RT_TABLE_MAIN, 0, NetlinkAbi.RT_SCOPE_UNIVERSE, 1400, InetAddress.getByName("192.168.1.7")),
+                Route.decode(reader, top, inner));
     }
 
     @Test

@@ -134,12 +134,13 @@ class RtnetlinkKernelTest {
                 int r0 = rtnl.index("r0");
                 List<Route> routes = rtnl.routes("r0");
                 assertTrue(routes.contains(new Route(ip("10.99.0.0"), 16, r0, null, NetlinkAbi.RT_TABLE_MAIN,
-                        NetlinkAbi.RTPROT_STATIC, NetlinkAbi.RT_SCOPE_LINK, 0)), routes.toString());
+                        NetlinkAbi.RTPROT_STATIC, NetlinkAbi.RT_SCOPE_LINK, 0, null)), routes.toString());
                 assertTrue(routes.contains(new Route(ip("10.98.0.0"), 16, r0, ip("192.168.50.2"), NetlinkAbi.RT_TABLE_MAIN,
-                        NetlinkAbi.RTPROT_STATIC, NetlinkAbi.RT_SCOPE_UNIVERSE, 0)), routes.toString());
+                        NetlinkAbi.RTPROT_STATIC, NetlinkAbi.RT_SCOPE_UNIVERSE, 0, null)), routes.toString());
                 Route lookedUp = rtnl.routeTo(ip("10.98.1.2")).orElseThrow();
                 assertEquals(r0, lookedUp.outputIndex(), lookedUp.toString());
                 assertEquals(ip("192.168.50.2"), lookedUp.gateway(), lookedUp.toString());
+                assertEquals(ip("192.168.50.1"), lookedUp.preferredSource(), "the source the kernel would send from");
                 assertEquals(Optional.empty(), rtnl.routeTo(ip("172.31.9.9")), "no route there, and no default route");
 
                 rtnl.deleteRoute(ip("10.99.0.0"), 16, "r0", null);
