@@ -20,7 +20,8 @@ public final class EspKey {
     private final byte[] material;
     private final int spi;
 
-    EspKey(byte[] material, int spi) {
+    /** Normally made by {@link SessionKeys}; public for those that hold keys from elsewhere, such as tests. */
+    public EspKey(byte[] material, int spi) {
         if (material.length != LENGTH) throw new IllegalArgumentException("ESP key material must be " + LENGTH + " bytes");
         if (Integer.compareUnsigned(spi, MIN_SPI) < 0) throw new IllegalArgumentException("SPI below " + MIN_SPI + ": " + spi);
         this.material = material.clone();

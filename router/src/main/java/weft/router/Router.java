@@ -22,6 +22,7 @@ import weft.router.api.RouterApi;
 import weft.router.api.StatusReport;
 import weft.router.docker.DockerEngine;
 import weft.router.fastpath.FastPath;
+import weft.router.fastpath.EspKeys;
 import weft.router.fastpath.FastPathTable;
 import weft.router.kernel.EspSupport;
 import weft.router.kernel.XfrmProbe;
@@ -173,11 +174,12 @@ public final class Router implements RouterApi, AutoCloseable {
         esp = XfrmProbe.probe();
         fastPath = FastPath.start(new FastPath.Settings(identity.name().value(), config.bridge(), tap.name(), mtu.mtu(),
                 config.port() + 1, config.bindAddress() instanceof java.net.Inet4Address v4 && !v4.isAnyLocalAddress() ? v4 : null,
-                config.fastPath() ? Optional.empty() : Optional.of("fast path off (--no-fastdp or WEFT_NO_FASTDP)")), forwarder::fastPeers);
+                config.fastPath() ? Optional.empty() : Optional.of("fast path off (--no-fastdp or WEFT_NO_FASTDP)"), esp.available()),
+                forwarder::fastPeers);
         built.push(fastPath);
         if (config.password().isPresent()) {
-            LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail()
-                    + "; encrypted pairs use the sleeve");
+            LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail() + (esp.available()
+                    ? "; encrypted pairs use the fast path in ESP where their heartbeats flow" : "; encrypted pairs use the sleeve"));
         }
 
         plumbing = new ContainerPlumbing(host, config.bridge(), mtu.mtu(), config.overlayRange(),
@@ -282,8 +284,11 @@ public final class Router implements RouterApi, AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", " + (peer.encrypted() ? "encrypted" : "unencrypted")
                     + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));
             republishRoutes();
+            // the ESP keys go along only where the kernel can use them; without, the pair is ineligible anyway
+            Optional<EspKeys> espKeys = peer.sleeveKeys().filter(keys -> esp.available())
+                    .map(keys -> new EspKeys(keys.espSend(), keys.espReceive()));
             fastPath.connected(new FastPathTable.Peer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")",
-                    peer.udpAddress().getAddress(), fastPathIneligible(peer, cipher != null)));
+                    peer.udpAddress().getAddress(), fastPathIneligible(peer, cipher != null), espKeys));
         }
 
         @Override
@@ -306,14 +311,16 @@ public final class Router implements RouterApi, AutoCloseable {
         }
     }
 
-    /** Why a pair may not use the kernel fast path, or empty when it may. */
+    /**
+     * Why a pair may not use the kernel fast path, or empty when it may; an encrypted pair that may still needs its
+     * ESP state, which the fast path installs and reports on.
+     */
     private Optional<String> fastPathIneligible(ConnectedPeer peer, boolean sealed) {
-        if (sealed) {
-            return Optional.of(esp.available() ? "data is encrypted, and an ESP fast path is not built yet"
-                    : "data is encrypted, and this kernel has no ESP for an encrypted fast path");
-        }
         if (!(peer.udpAddress().getAddress() instanceof java.net.Inet4Address)) {
             return Optional.of("the peer's underlay address is IPv6; the fast path is IPv4 only");
+        }
+        if (sealed && !esp.available()) {
+            return Optional.of("data is encrypted, and this kernel has no ESP for an encrypted fast path");
         }
         return Optional.empty();
     }

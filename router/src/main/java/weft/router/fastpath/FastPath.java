@@ -1,9 +1,12 @@
 package weft.router.fastpath;
 
+import weft.router.kernel.Errno;
 import weft.router.kernel.MacAddress;
 import weft.router.kernel.NativeCallException;
 import weft.router.kernel.PacketSocket;
+import weft.router.kernel.Route;
 import weft.router.kernel.Rtnetlink;
+import weft.router.kernel.Xfrm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,6 +30,15 @@ import java.util.function.LongSupplier;
  *
  * <p>When the fast path is turned off, or the kernel refuses the VXLAN port, nothing runs: every pair is on sleeve
  * and says why.
+ *
+ * <p>Encrypted pairs use it only where the kernel offers ESP: the agent installs the pair's {@link EspPair} when the
+ * peer connects and only then lets it send heartbeats, which travel in ESP like the rest of its VXLAN packets; when
+ * the kernel refuses, the pair stays on sleeve with the kernel's reason. It removes them when the peer goes and when
+ * the router stops, and removes Weft's leftovers ({@link Xfrm#REQID}) at start. The VXLAN port keeps the overlay MTU
+ * for every pair: the automatic overlay MTU leaves room for the sleeve's 90 bytes, more than VXLAN's 50 plus ESP's
+ * {@link EspPair#MAX_OVERHEAD}, so encrypted full-size frames fit the underlay too. Only an MTU set by hand above
+ * the underlay's less 87 makes an encrypted pair's full-size heartbeats fail; the pair then stays on sleeve and its
+ * status says so, rather than every pair losing MTU to a smaller port.
  */
 public final class FastPath implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FastPath.class.getName());
@@ -40,15 +52,17 @@ public final class FastPath implements AutoCloseable {
      * @param mtu   the overlay MTU: the VXLAN port's, and what a full-size heartbeat carries
      * @param local the underlay address VXLAN packets leave from, or null to let routing choose
      * @param off   why the fast path is off by configuration, or empty
+     * @param esp   whether the kernel offers ESP with rfc4106(gcm(aes)) (see {@code XfrmProbe}), so that encrypted
+     *              pairs may use the fast path
      */
     public record Settings(long self, String bridge, String tapPort, int mtu, int udpPort, Inet4Address local,
-                           Optional<String> off) {
+                           Optional<String> off, boolean esp) {
     }
 
     /** Counters of the fast path, by name, for status and metrics. */
     public enum Counter {
         HEARTBEATS_SENT, HEARTBEATS_RECEIVED, HEARTBEATS_SEND_FAILED, HEARTBEATS_DROPPED_MALFORMED,
-        HEARTBEATS_DROPPED_UNEXPECTED, FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES;
+        HEARTBEATS_DROPPED_UNEXPECTED, FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED;
 
         public String label() {
             return name().toLowerCase().replace('_', '-');
@@ -67,6 +81,10 @@ public final class FastPath implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Rtnetlink rtnl;
     private final PacketSocket socket;
+    /** Null when encrypted pairs may not use the fast path here; then {@link #espUnavailable} says why. */
+    private final Xfrm xfrm;
+    private final String espUnavailable;
+    private final Map<Long, EspPair> installed = new HashMap<>(); // agent thread only, then close() once it has stopped
     private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
     private final AtomicLong[] counters = new AtomicLong[Counter.values().length];
     private volatile Map<Long, String> descriptions = Map.of();
@@ -74,7 +92,7 @@ public final class FastPath implements AutoCloseable {
     private Thread agent;
 
     private FastPath(Settings settings, Optional<String> unavailable, Consumer<long[]> publishFast, LongSupplier nanoClock,
-                     Rtnetlink rtnl, PacketSocket socket) {
+                     Rtnetlink rtnl, PacketSocket socket, Xfrm xfrm, String espUnavailable) {
         this.settings = settings;
         this.unavailable = unavailable;
         this.table = new FastPathTable(unavailable, settings.mtu() + 14);
@@ -82,6 +100,8 @@ public final class FastPath implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.rtnl = rtnl;
         this.socket = socket;
+        this.xfrm = xfrm;
+        this.espUnavailable = espUnavailable;
         for (int i = 0; i < counters.length; i++) counters[i] = new AtomicLong();
     }
 
@@ -92,7 +112,9 @@ public final class FastPath implements AutoCloseable {
      * @param publishFast gets the names of the fast peers whenever they change
      */
     public static FastPath start(Settings settings, Consumer<long[]> publishFast) {
-        if (settings.off().isPresent()) return new FastPath(settings, settings.off(), publishFast, System::nanoTime, null, null);
+        if (settings.off().isPresent()) {
+            return new FastPath(settings, settings.off(), publishFast, System::nanoTime, null, null, null, settings.off().get());
+        }
         Rtnetlink rtnl = Rtnetlink.open();
         PacketSocket socket = null;
         try {
@@ -116,9 +138,23 @@ public final class FastPath implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + cleanup.getMessage());
             }
             rtnl.close();
-            return new FastPath(settings, Optional.of(reason), publishFast, System::nanoTime, null, null);
+            return new FastPath(settings, Optional.of(reason), publishFast, System::nanoTime, null, null, null, reason);
         }
-        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, System::nanoTime, rtnl, socket);
+        Xfrm xfrm = null;
+        String espUnavailable = "this kernel has no ESP for an encrypted fast path";
+        if (settings.esp()) {
+            try {
+                xfrm = Xfrm.open();
+                int leftovers = xfrm.removeWeftState();
+                if (leftovers > 0) LOG.log(System.Logger.Level.INFO, "fast path: removed " + leftovers + " ESP SAs and policies left by an earlier router");
+            } catch (NativeCallException e) {
+                espUnavailable = "Weft's ESP state cannot be managed here: " + e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, "fast path: " + espUnavailable + "; encrypted pairs use sleeve");
+                if (xfrm != null) xfrm.close();
+                xfrm = null;
+            }
+        }
+        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, System::nanoTime, rtnl, socket, xfrm, espUnavailable);
         fastPath.running = true;
         fastPath.agent = Thread.ofPlatform().name("fast-path").daemon().start(fastPath::run);
         LOG.log(System.Logger.Level.INFO, "fast path: " + INTERFACE + " (VXLAN " + VNI + ", UDP " + settings.udpPort()
@@ -195,10 +231,57 @@ public final class FastPath implements AutoCloseable {
 
     private void apply(Event event, long now) {
         switch (event) {
-            case Event.Connected(FastPathTable.Peer peer) -> table.connected(peer, now);
-            case Event.Disconnected(long name) -> table.disconnected(name);
+            case Event.Connected(FastPathTable.Peer peer) -> {
+                removeEsp(peer.name()); // a reconnection brings new keys: the old SAs must go before the new ones come
+                table.connected(peer, now);
+                peer.esp().ifPresent(keys -> installEsp(peer, keys));
+            }
+            case Event.Disconnected(long name) -> {
+                table.disconnected(name);
+                removeEsp(name);
+            }
         }
         if (agent == null) publishDescriptions(now);
+    }
+
+    /** Installs the pair's ESP state and lets it try the fast path; when the kernel refuses, it stays on sleeve and says why. */
+    private void installEsp(FastPathTable.Peer peer, EspKeys keys) {
+        if (xfrm == null) {
+            table.espFailed(peer.name(), "data is encrypted, and " + espUnavailable);
+            return;
+        }
+        try {
+            Inet4Address remote = (Inet4Address) peer.underlay(); // Router makes an IPv6 peer ineligible before this
+            EspPair pair = new EspPair(localTowards(remote), remote, settings.udpPort(), keys);
+            pair.install(xfrm);
+            installed.put(peer.name(), pair);
+            table.espInstalled(peer.name());
+            count(Counter.ESP_INSTALLED);
+            LOG.log(System.Logger.Level.INFO, "fast path to " + peer.label() + ": " + pair + " installed; trying it");
+        } catch (NativeCallException e) {
+            count(Counter.ESP_FAILED);
+            table.espFailed(peer.name(), "data is encrypted, and the kernel refused its ESP state: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "fast path to " + peer.label() + ": the kernel refused its ESP state: "
+                    + e.getMessage() + "; the pair stays on sleeve");
+        }
+    }
+
+    /** The address our VXLAN packets to {@code remote} leave from: the port's own, or the one routing gives them. */
+    private Inet4Address localTowards(Inet4Address remote) {
+        if (settings.local() != null) return settings.local();
+        Optional<Route> route = rtnl.routeTo(remote);
+        if (route.isPresent() && route.get().preferredSource() instanceof Inet4Address source) return source;
+        throw new NativeCallException("RTM_GETROUTE " + remote.getHostAddress(), Errno.ENETUNREACH,
+                "no IPv4 route with a source address to " + remote.getHostAddress() + ", so no ESP selector can name our end");
+    }
+
+    private void removeEsp(long name) {
+        EspPair pair = installed.remove(name);
+        if (pair == null) return;
+        List<String> failures = pair.remove(xfrm);
+        if (!failures.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "fast path: removing " + pair + " left some behind: " + String.join("; ", failures));
+        }
     }
 
     private void receive(FastHeartbeat heartbeat, MemorySegment in, int length, long now) {
@@ -272,6 +355,10 @@ public final class FastPath implements AutoCloseable {
         running = false;
         if (agent != null) agent.join(2_000);
         if (socket != null) socket.close();
+        if (xfrm != null) {
+            for (Long name : List.copyOf(installed.keySet())) removeEsp(name);
+            xfrm.close();
+        }
         if (rtnl != null) {
             try {
                 if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);

@@ -12,8 +12,9 @@ import java.util.Optional;
  * The fast path's view of the connected peers: which may use it, what to send each of them next, and which pairs
  * are fast now. Pure and single-threaded; the caller passes the time and performs the I/O the answers call for.
  *
- * <p>A peer is a candidate when this host has a fast path and the pair's data may travel in clear (no password,
- * or trusted subnets); an encrypted pair needs kernel ESP, and stays on sleeve with the reason otherwise.
+ * <p>A peer is a candidate when this host has a fast path, the pair is eligible, and, for a pair whose data is
+ * encrypted, its kernel ESP state is installed ({@link #espInstalled}); until then, or when that failed, the pair
+ * stays on sleeve with the reason.
  */
 public final class FastPathTable {
     /** How often each candidate gets a small and a full-size heartbeat. */
@@ -26,12 +27,14 @@ public final class FastPathTable {
      *
      * @param underlay   the peer's underlay address, where its VXLAN port listens
      * @param ineligible why the pair may not use the fast path, or empty when it may
+     * @param esp        the pair's ESP keys when its data is encrypted, and empty when it may travel in clear
      */
-    public record Peer(long name, String label, InetAddress underlay, Optional<String> ineligible) {
+    public record Peer(long name, String label, InetAddress underlay, Optional<String> ineligible, Optional<EspKeys> esp) {
         public Peer {
             Objects.requireNonNull(label, "label");
             Objects.requireNonNull(underlay, "underlay");
             Objects.requireNonNull(ineligible, "ineligible");
+            Objects.requireNonNull(esp, "esp");
         }
     }
 
@@ -47,10 +50,13 @@ public final class FastPathTable {
     private static final class Entry {
         final Peer peer;
         final PairHealth health;
+        /** Why an encrypted pair cannot use the fast path yet (its ESP state is missing), or null when it can. */
+        String espMissing;
 
         Entry(Peer peer, PairHealth health) {
             this.peer = peer;
             this.health = health;
+            this.espMissing = peer.esp().isPresent() ? "data is encrypted, and its ESP state is not installed yet" : null;
         }
     }
 
@@ -68,6 +74,18 @@ public final class FastPathTable {
         peers.put(peer.name(), new Entry(peer, new PairHealth(LOST_AFTER_NANOS, now)));
     }
 
+    /** The encrypted pair's ESP state is in the kernel: the pair may now try the fast path. */
+    public void espInstalled(long name) {
+        Entry entry = peers.get(name);
+        if (entry != null) entry.espMissing = null;
+    }
+
+    /** The encrypted pair's ESP state could not be installed: it stays on sleeve, and says {@code why}. */
+    public void espFailed(long name, String why) {
+        Entry entry = peers.get(name);
+        if (entry != null) entry.espMissing = Objects.requireNonNull(why, "why");
+    }
+
     /** Returns the peer if it was known, for undoing what was programmed for it. */
     public Optional<Peer> disconnected(long name) {
         Entry gone = peers.remove(name);
@@ -77,7 +95,7 @@ public final class FastPathTable {
     /** A heartbeat from {@code sender} arrived; false when the sender is no candidate (the caller counts the drop). */
     public boolean heard(long sender, boolean full, boolean hearsUs, long now) {
         Entry entry = peers.get(sender);
-        if (entry == null || !candidate(entry.peer)) return false;
+        if (entry == null || !candidate(entry)) return false;
         entry.health.heard(full, hearsUs, now);
         return true;
     }
@@ -85,7 +103,7 @@ public final class FastPathTable {
     /** The peers to send heartbeats to: every candidate, whether fast or not, so a path that recovers is noticed. */
     public List<Peer> candidates() {
         List<Peer> list = new ArrayList<>();
-        for (Entry entry : peers.values()) if (candidate(entry.peer)) list.add(entry.peer);
+        for (Entry entry : peers.values()) if (candidate(entry)) list.add(entry.peer);
         return list;
     }
 
@@ -104,10 +122,11 @@ public final class FastPathTable {
     public List<Transition> evaluate(long now) {
         List<Transition> changed = new ArrayList<>();
         for (Entry entry : peers.values()) {
-            if (!candidate(entry.peer)) continue;
+            if (!candidate(entry)) continue;
             if (entry.health.evaluate(now)) {
                 changed.add(new Transition(entry.peer, entry.health.fast(), entry.health.fast() ? "heartbeats flow both ways"
-                        : entry.health.reason(now, fullLength)));
+                        + (entry.peer.esp().isPresent() ? ", encrypted by kernel ESP" : "")
+                        : entry.health.reason(now, fullLength, entry.peer.esp().isPresent())));
             }
         }
         return changed;
@@ -116,24 +135,27 @@ public final class FastPathTable {
     /** The pairs that are fast now. */
     public List<Peer> fast() {
         List<Peer> list = new ArrayList<>();
-        for (Entry entry : peers.values()) if (candidate(entry.peer) && entry.health.fast()) list.add(entry.peer);
+        for (Entry entry : peers.values()) if (candidate(entry) && entry.health.fast()) list.add(entry.peer);
         return list;
     }
 
     /**
-     * How the pair with {@code name} travels, for the status: {@code fast}, {@code fast: <why not>, on sleeve} for a
-     * candidate whose heartbeats do not flow, {@code sleeve: <why>} for a pair that may not use the fast path.
+     * How the pair with {@code name} travels, for the status: {@code fast} ({@code fast (ESP)} when encrypted),
+     * {@code fast: <why not>, on sleeve} for a candidate whose heartbeats do not flow, {@code sleeve: <why>} for a
+     * pair that may not use the fast path.
      */
     public String describe(long name, long now) {
         Entry entry = peers.get(name);
         if (entry == null) return "sleeve";
         if (hostUnavailable.isPresent()) return "sleeve: " + hostUnavailable.get();
         if (entry.peer.ineligible().isPresent()) return "sleeve: " + entry.peer.ineligible().get();
-        if (entry.health.fast()) return "fast";
-        return "fast: " + entry.health.reason(now, fullLength) + ", on sleeve";
+        if (entry.espMissing != null) return "sleeve: " + entry.espMissing;
+        boolean esp = entry.peer.esp().isPresent();
+        if (entry.health.fast()) return esp ? "fast (ESP)" : "fast";
+        return "fast: " + entry.health.reason(now, fullLength, esp) + ", on sleeve";
     }
 
-    private boolean candidate(Peer peer) {
-        return hostUnavailable.isEmpty() && peer.ineligible().isEmpty();
+    private boolean candidate(Entry entry) {
+        return hostUnavailable.isEmpty() && entry.peer.ineligible().isEmpty() && entry.espMissing == null;
     }
 }

@@ -60,16 +60,21 @@ final class PairHealth {
         return since;
     }
 
-    /** Why the pair is not fast, for logs and status; {@code fullLength} is the full-size heartbeat's length. */
-    String reason(long now, int fullLength) {
+    /**
+     * Why the pair is not fast, for logs and status; {@code fullLength} is the full-size heartbeat's length, and
+     * {@code esp} whether the pair's VXLAN packets travel in ESP (which adds up to {@link EspPair#MAX_OVERHEAD} bytes).
+     */
+    String reason(long now, int fullLength, boolean esp) {
         if (!heardSmall && !heardFull) {
-            return "no heartbeats from the peer in " + seconds(now - created)
-                    + " (UDP 6784 blocked, or the peer runs without a fast path)";
+            return "no heartbeats from the peer in " + seconds(now - created) + (esp
+                    ? " (ESP, IP protocol 50, blocked, or the peer has no ESP fast path for us)"
+                    : " (UDP 6784 blocked, or the peer runs without a fast path)");
         }
         long lastAny = Math.max(heardSmall ? lastSmall : Long.MIN_VALUE, heardFull ? lastFull : Long.MIN_VALUE);
         if (now - lastAny >= lostAfter) return "heartbeats lost " + seconds(now - lastAny) + " ago";
         if (!recent(heardFull, lastFull, now)) {
-            return "full-size heartbeats (" + fullLength + " B) lost while small ones arrive: the underlay path MTU is below the overlay MTU + 50";
+            return "full-size heartbeats (" + fullLength + " B) lost while small ones arrive: the underlay path MTU is below the overlay MTU + 50"
+                    + (esp ? " + " + EspPair.MAX_OVERHEAD + " for ESP" : "");
         }
         if (!recent(heardSmall, lastSmall, now)) return "small heartbeats lost " + seconds(now - lastSmall) + " ago";
         return "the peer does not hear our heartbeats";

@@ -1,6 +1,7 @@
 package weft.router.fastpath;
 
 import org.junit.jupiter.api.Test;
+import weft.crypto.EspKey;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -16,7 +17,52 @@ class FastPathTableTest {
     private static final FastPathTable.Peer B = peer(0xBL, Optional.empty());
 
     private static FastPathTable.Peer peer(long name, Optional<String> ineligible) {
-        return new FastPathTable.Peer(name, "peer-" + name, InetAddress.getLoopbackAddress(), ineligible);
+        return new FastPathTable.Peer(name, "peer-" + name, InetAddress.getLoopbackAddress(), ineligible, Optional.empty());
+    }
+
+    private static final FastPathTable.Peer ENCRYPTED = new FastPathTable.Peer(0xEL, "peer-e", InetAddress.getLoopbackAddress(),
+            Optional.empty(), Optional.of(new EspKeys(new EspKey(new byte[36], 0x101), new EspKey(new byte[36], 0x102))));
+
+    @Test
+    void anEncryptedPairWaitsForItsEspStateAndThenGoesFastLikeAnyOther() {
+        FastPathTable table = new FastPathTable(Optional.empty(), FULL);
+        table.connected(ENCRYPTED, 0);
+        assertEquals(List.of(), table.candidates(), "no heartbeats before its SAs exist: they would leave in clear");
+        assertFalse(table.heard(ENCRYPTED.name(), false, true, 0));
+        assertEquals("sleeve: data is encrypted, and its ESP state is not installed yet", table.describe(ENCRYPTED.name(), 0));
+
+        table.espInstalled(ENCRYPTED.name());
+        assertEquals(List.of(ENCRYPTED), table.candidates());
+        assertTrue(table.describe(ENCRYPTED.name(), 100 * MS).startsWith("fast: no heartbeats from the peer in 0.1 s (ESP, IP protocol 50, blocked"),
+                table.describe(ENCRYPTED.name(), 100 * MS));
+        both(table, ENCRYPTED.name(), true, 200 * MS);
+        List<FastPathTable.Transition> changed = table.evaluate(200 * MS);
+        assertEquals("heartbeats flow both ways, encrypted by kernel ESP", changed.getFirst().reason());
+        assertEquals(List.of(ENCRYPTED), table.fast());
+        assertEquals("fast (ESP)", table.describe(ENCRYPTED.name(), 200 * MS));
+    }
+
+    @Test
+    void anEncryptedPairWhoseFullSizeHeartbeatsDoNotFitSaysEspTakesRoomToo() {
+        FastPathTable table = new FastPathTable(Optional.empty(), FULL);
+        table.connected(ENCRYPTED, 0);
+        table.espInstalled(ENCRYPTED.name());
+        assertTrue(table.heard(ENCRYPTED.name(), false, true, 100 * MS));
+        assertEquals("fast: full-size heartbeats (1424 B) lost while small ones arrive: the underlay path MTU is below "
+                + "the overlay MTU + 50 + 37 for ESP, on sleeve", table.describe(ENCRYPTED.name(), 1_000 * MS));
+    }
+
+    @Test
+    void anEncryptedPairWhoseEspStateTheKernelRefusedStaysOnSleeveWithTheReason() {
+        FastPathTable table = new FastPathTable(Optional.empty(), FULL);
+        table.connected(ENCRYPTED, 0);
+        table.espFailed(ENCRYPTED.name(), "data is encrypted, and the kernel refused its ESP state: XFRM_MSG_NEWSA ... failed");
+        assertEquals(List.of(), table.candidates());
+        assertEquals("sleeve: data is encrypted, and the kernel refused its ESP state: XFRM_MSG_NEWSA ... failed",
+                table.describe(ENCRYPTED.name(), 0));
+        table.connected(ENCRYPTED, 10 * MS);
+        assertEquals("sleeve: data is encrypted, and its ESP state is not installed yet", table.describe(ENCRYPTED.name(), 10 * MS),
+                "a reconnection tries again");
     }
 
     private static FastPathTable withB() {
