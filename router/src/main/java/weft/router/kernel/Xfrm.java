@@ -1,5 +1,6 @@
 package weft.router.kernel;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
@@ -8,6 +9,8 @@ import java.net.UnknownHostException;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -52,19 +55,41 @@ public final class Xfrm implements AutoCloseable {
     record Policy(int index, int direction, int reqid) {
     }
 
-    private final NetlinkSocket socket;
+    /** Where requests go: {@link NetlinkSocket#exchange} in production. */
+    private interface Exchange {
+        void exchange(String operation, int length, Consumer<NetlinkReader> onData);
+    }
+
     private final MemorySegment request;
+    private final IntSupplier sequence;
+    private final Exchange exchange;
+    private final Runnable onClose;
     private final XfrmRequests requests = new XfrmRequests();
     private final NetlinkAttributes attributes = new NetlinkAttributes();
 
-    private Xfrm(NetlinkSocket socket) {
-        this.socket = socket;
-        this.request = socket.request();
+    private Xfrm(MemorySegment request, IntSupplier sequence, Exchange exchange, Runnable onClose) {
+        this.request = request;
+        this.sequence = sequence;
+        this.exchange = exchange;
+        this.onClose = onClose;
     }
 
     /** Opens a client in the calling thread's network namespace. */
     public static Xfrm open() {
-        return new Xfrm(NetlinkSocket.open("AF_NETLINK, NETLINK_XFRM", NetlinkAbi.NETLINK_XFRM, REPLY_TIMEOUT_MILLIS));
+        NetlinkSocket socket = NetlinkSocket.open("AF_NETLINK, NETLINK_XFRM", NetlinkAbi.NETLINK_XFRM, REPLY_TIMEOUT_MILLIS);
+        return new Xfrm(socket.request(), socket::nextSequence, socket::exchange, socket::close);
+    }
+
+    /**
+     * A client that talks to no kernel: it hands each request's bytes to {@code requests}, in order, and takes every
+     * request as accepted (dumps come back empty). For replaying exactly what Weft would send in another kernel, as
+     * the ESP test in a virtual machine does.
+     */
+    public static Xfrm recorder(Consumer<byte[]> requests) {
+        MemorySegment buffer = Arena.ofAuto().allocate(4096, 8);
+        int[] next = {0};
+        return new Xfrm(buffer, () -> ++next[0],
+                (operation, length, onData) -> requests.accept(buffer.asSlice(0, length).toArray(JAVA_BYTE)), () -> { });
     }
 
     /**
@@ -72,24 +97,24 @@ public final class Xfrm implements AutoCloseable {
      * {@code key} (AES key and salt), 64-bit sequence numbers, Weft's reqid.
      */
     public void addEspSa(Inet4Address source, Inet4Address destination, int spi, byte[] key) {
-        acked("XFRM_MSG_NEWSA " + saText(source, destination, spi), requests.newEspTransportSa(request, socket.nextSequence(),
+        acked("XFRM_MSG_NEWSA " + saText(source, destination, spi), requests.newEspTransportSa(request, sequence.getAsInt(),
                 source, destination, spi, REQID, REPLAY_WINDOW, true, AEAD, key, ICV_BITS));
     }
 
     public void deleteEspSa(Inet4Address destination, int spi) {
         acked("XFRM_MSG_DELSA esp spi 0x" + Integer.toHexString(spi) + " to " + destination.getHostAddress(),
-                requests.deleteEspSa(request, socket.nextSequence(), destination, spi));
+                requests.deleteEspSa(request, sequence.getAsInt(), destination, spi));
     }
 
     /** Requires ESP in transport mode, by one of Weft's SAs, for the packets {@code selector} matches. */
     public void addEspPolicy(Direction direction, UdpSelector selector) {
         acked("XFRM_MSG_NEWPOLICY " + direction.name().toLowerCase() + " " + selector + " esp transport",
-                requests.newEspTransportPolicy(request, socket.nextSequence(), direction.kernel, selector, REQID));
+                requests.newEspTransportPolicy(request, sequence.getAsInt(), direction.kernel, selector, REQID));
     }
 
     public void deletePolicy(Direction direction, UdpSelector selector) {
         acked("XFRM_MSG_DELPOLICY " + direction.name().toLowerCase() + " " + selector,
-                requests.deletePolicy(request, socket.nextSequence(), direction.kernel, selector));
+                requests.deletePolicy(request, sequence.getAsInt(), direction.kernel, selector));
     }
 
     /**
@@ -101,7 +126,7 @@ public final class Xfrm implements AutoCloseable {
         for (Policy policy : policies()) {
             if (policy.reqid() != REQID) continue;
             acked("XFRM_MSG_DELPOLICY index " + policy.index(),
-                    requests.deletePolicy(request, socket.nextSequence(), policy.direction(), policy.index()));
+                    requests.deletePolicy(request, sequence.getAsInt(), policy.direction(), policy.index()));
             removed++;
         }
         for (State state : states()) {
@@ -115,7 +140,7 @@ public final class Xfrm implements AutoCloseable {
     List<State> states() {
         String operation = "XFRM_MSG_GETSA dump";
         List<State> found = new ArrayList<>();
-        socket.exchange(operation, requests.dumpSas(request, socket.nextSequence()), message -> {
+        exchange.exchange(operation, requests.dumpSas(request, sequence.getAsInt()), message -> {
             if (message.type() != NetlinkAbi.XFRM_MSG_NEWSA) return;
             if (message.payloadLength() < NetlinkAbi.XFRM_USERSA_INFO_LEN) throw malformed(operation, message);
             State state = state(message);
@@ -127,7 +152,7 @@ public final class Xfrm implements AutoCloseable {
     List<Policy> policies() {
         String operation = "XFRM_MSG_GETPOLICY dump";
         List<Policy> found = new ArrayList<>();
-        socket.exchange(operation, requests.dumpPolicies(request, socket.nextSequence()), message -> {
+        exchange.exchange(operation, requests.dumpPolicies(request, sequence.getAsInt()), message -> {
             if (message.type() != NetlinkAbi.XFRM_MSG_NEWPOLICY) return;
             if (message.payloadLength() < NetlinkAbi.XFRM_USERPOLICY_INFO_LEN) throw malformed(operation, message);
             found.add(policy(message, attributes));
@@ -168,7 +193,7 @@ public final class Xfrm implements AutoCloseable {
     }
 
     private void acked(String operation, int length) {
-        socket.exchange(operation, length, message -> {
+        exchange.exchange(operation, length, message -> {
             // these requests are answered by their ack alone; anything else cannot change the outcome
         });
     }
@@ -186,6 +211,6 @@ public final class Xfrm implements AutoCloseable {
     /** Closes the socket; idempotent. */
     @Override
     public void close() {
-        socket.close();
+        onClose.run();
     }
 }

@@ -1,0 +1,97 @@
+package weft.router.fastpath;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.io.TempDir;
+import weft.crypto.EspKey;
+import weft.router.kernel.Xfrm;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What this machine's kernel cannot show (it has no ESP): that the requests {@link EspPair} sends really make a
+ * kernel encrypt the VXLAN packets between two hosts, and refuse them in clear. The requests are recorded here,
+ * byte for byte as Weft sends them, and replayed in Debian's 6.1 kernel booted under qemu (software emulation),
+ * where two network namespaces play the hosts: see {@code esp-vm/init} for what the guest checks.
+ *
+ * <p>Runs only as root where {@code qemu-system-x86_64} and a Debian kernel under /boot are installed
+ * ({@code apt-get install qemu-system-x86 linux-image-amd64 busybox-static cpio}); about a minute.
+ */
+@EnabledIf("weft.router.fastpath.XfrmEspVmTest#vmAvailable")
+class XfrmEspVmTest {
+    private static final long BOOT_TIMEOUT_SECONDS = 240;
+
+    static boolean vmAvailable() {
+        try (var boot = Files.list(Path.of("/boot"))) {
+            return Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) && Files.isExecutable(Path.of("/bin/busybox"))
+                    && boot.anyMatch(p -> p.getFileName().toString().startsWith("vmlinuz-"))
+                    && "root".equals(System.getProperty("user.name"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void vxlanBetweenTwoHostsTravelsInEspOnlyAndPlainVxlanIsRefused(@TempDir Path work) throws Exception {
+        EspKey aToB = new EspKey(filled(0x11), 0x1000_0001), bToA = new EspKey(filled(0x22), 0x2000_0002);
+        Inet4Address a = ip("10.99.0.1"), b = ip("10.99.0.2");
+        EspPair atA = new EspPair(a, b, 6784, new EspKeys(aToB, bToA));
+        EspPair atB = new EspPair(b, a, 6784, new EspKeys(bToA, aToB));
+        Path requests = Files.createDirectories(work.resolve("req"));
+        record(requests, "a-install", atA::install);
+        record(requests, "b-install", atB::install);
+        record(requests, "a-remove", xfrm -> assertEquals(List.of(), atA.remove(xfrm)));
+
+        Path console = work.resolve("console.log");
+        Process vm = new ProcessBuilder("sh", script().toString(), work.toString())
+                .redirectErrorStream(true).redirectOutput(console.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        boolean ended = vm.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!ended) vm.destroyForcibly().waitFor();
+        String output = Files.readString(console);
+        System.out.println(output); // the guest's own account, for whoever reads the test report
+        assertTrue(ended, "the VM did not finish within " + BOOT_TIMEOUT_SECONDS + " s");
+        assertTrue(output.contains("WEFT-ESP-VM: PASS"), output.lines().filter(l -> l.contains("WEFT-ESP-VM")).findFirst()
+                .orElse("the guest printed no result"));
+    }
+
+    /** Writes each request {@code steps} make as {@code prefix-N.bin}, in the order Weft sends them. */
+    private static void record(Path into, String prefix, Consumer<Xfrm> steps) {
+        int[] n = {0};
+        try (Xfrm recorder = Xfrm.recorder(bytes -> {
+            try {
+                Files.write(into.resolve(prefix + "-" + ++n[0] + ".bin"), bytes);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })) {
+            steps.accept(recorder);
+        }
+    }
+
+    private static Path script() throws URISyntaxException {
+        return Path.of(XfrmEspVmTest.class.getResource("/esp-vm/boot.sh").toURI());
+    }
+
+    private static byte[] filled(int value) {
+        byte[] key = new byte[EspKey.LENGTH];
+        Arrays.fill(key, (byte) value);
+        return key;
+    }
+
+    private static Inet4Address ip(String text) throws IOException {
+        return (Inet4Address) InetAddress.getByName(text);
+    }
+}
