@@ -26,7 +26,8 @@ say() { printf 'setup: %s\n' "$*"; }
 
 # Debian packages and a command each provides, to check without dpkg for the common case.
 packages=(iproute2:ip iputils-ping:ping iperf3:iperf3 tcpdump:tcpdump procps:pkill psmisc:killall
-          maven:mvn util-linux:nsenter coreutils:timeout netcat-openbsd:nc.openbsd jq:jq nftables:nft tinc:tincd)
+          maven:mvn util-linux:nsenter coreutils:timeout netcat-openbsd:nc.openbsd jq:jq nftables:nft tinc:tincd
+          qemu-system-x86:qemu-system-x86_64 busybox-static:busybox cpio:cpio gcc:gcc kmod:depmod)
 missing=()
 for entry in "${packages[@]}"; do
     command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")
@@ -45,7 +46,23 @@ if (( ${#missing[@]} > 0 )); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     say "installed ${missing[*]}"
 else
-    say "tools present (ip, ping, iperf3, tcpdump, procps, psmisc, maven)"
+    say "tools present (ip, ping, iperf3, tcpdump, procps, psmisc, maven, qemu, busybox-static, cpio, gcc)"
+fi
+
+# A kernel with ESP for XfrmEspVmTest (this machine's has none), booted under qemu: unpacked, not installed, so
+# that it never becomes this host's boot kernel. The package ships no modules.dep; depmod makes it.
+vm_kernel=/var/cache/weft/vm-kernel
+if ! compgen -G "$vm_kernel/boot/vmlinuz-*" >/dev/null; then
+    if (( EUID != 0 )); then
+        say "no kernel for the ESP test in a VM (XfrmEspVmTest is skipped); run as root to unpack linux-image-amd64"
+    else
+        image=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n 1)
+        download=$(mktemp -d)
+        (cd "$download" && apt-get download -qq "$image" 2>/dev/null)
+        mkdir -p "$vm_kernel" && dpkg -x "$download"/*.deb "$vm_kernel" && rm -rf "$download"
+        depmod -b "$vm_kernel" "${image#linux-image-}"
+        say "unpacked $image into $vm_kernel for the ESP test in a VM"
+    fi
 fi
 
 weft_find_jdk || exit 1

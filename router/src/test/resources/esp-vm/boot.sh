@@ -1,14 +1,18 @@
 #!/bin/sh
 # Builds the guest of XfrmEspVmTest in WORK (which holds req/*.bin, the requests Weft encoded) and boots it with
-# Debian's kernel under software emulation; the guest's console goes to stdout. Needs qemu-system-x86, a Debian
-# linux-image (6.1) installed under /boot and /lib/modules, busybox-static, cpio and gcc.
+# Debian's kernel under software emulation; the guest's console goes to stdout. Needs qemu-system-x86,
+# busybox-static, cpio, gcc and a Debian linux-image (6.1, with its modules and modules.dep): the one
+# scripts/setup.sh unpacks into /var/cache/weft/vm-kernel (or $WEFT_VM_KERNEL_ROOT), else one installed under /boot.
 #   boot.sh WORK
 set -eu
 work=$1
 here=$(cd "$(dirname "$0")" && pwd)
-kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n 1)
-version=${kernel#/boot/vmlinuz-}
-modules=/lib/modules/$version
+kernel_root=${WEFT_VM_KERNEL_ROOT:-/var/cache/weft/vm-kernel}
+ls "$kernel_root"/boot/vmlinuz-* >/dev/null 2>&1 || kernel_root=
+kernel=$(ls "$kernel_root"/boot/vmlinuz-* | sort -V | tail -n 1)
+version=${kernel##*/vmlinuz-}
+modules=$kernel_root/lib/modules/$version
+[ -f "$modules/modules.dep" ] || { echo "WEFT-ESP-VM: FAIL no $modules/modules.dep (run depmod -b)"; exit 1; }
 root=$work/root
 rm -rf "$root" && mkdir -p "$root/bin" "$root/sbin" "$root/modules" "$root/proc" "$root/sys" "$root/dev" "$root/req" "$root/etc"
 cp /bin/busybox "$root/bin/busybox"
