@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -138,24 +139,23 @@ public final class Xfrm implements AutoCloseable {
     }
 
     List<State> states() {
-        String operation = "XFRM_MSG_GETSA dump";
-        List<State> found = new ArrayList<>();
-        exchange.exchange(operation, requests.dumpSas(request, sequence.getAsInt()), message -> {
-            if (message.type() != NetlinkAbi.XFRM_MSG_NEWSA) return;
-            if (message.payloadLength() < NetlinkAbi.XFRM_USERSA_INFO_LEN) throw malformed(operation, message);
-            State state = state(message);
-            if (state != null) found.add(state);
-        });
-        return found;
+        return dump("XFRM_MSG_GETSA dump", requests.dumpSas(request, sequence.getAsInt()), NetlinkAbi.XFRM_MSG_NEWSA,
+                NetlinkAbi.XFRM_USERSA_INFO_LEN, Xfrm::state);
     }
 
     List<Policy> policies() {
-        String operation = "XFRM_MSG_GETPOLICY dump";
-        List<Policy> found = new ArrayList<>();
-        exchange.exchange(operation, requests.dumpPolicies(request, sequence.getAsInt()), message -> {
-            if (message.type() != NetlinkAbi.XFRM_MSG_NEWPOLICY) return;
-            if (message.payloadLength() < NetlinkAbi.XFRM_USERPOLICY_INFO_LEN) throw malformed(operation, message);
-            found.add(policy(message, attributes));
+        return dump("XFRM_MSG_GETPOLICY dump", requests.dumpPolicies(request, sequence.getAsInt()), NetlinkAbi.XFRM_MSG_NEWPOLICY,
+                NetlinkAbi.XFRM_USERPOLICY_INFO_LEN, message -> policy(message, attributes));
+    }
+
+    /** The entries of a dump whose messages of {@code type} decode to non-null; one shorter than its header is malformed. */
+    private <T> List<T> dump(String operation, int length, int type, int headerLength, Function<NetlinkReader, T> decode) {
+        List<T> found = new ArrayList<>();
+        exchange.exchange(operation, length, message -> {
+            if (message.type() != type) return;
+            if (message.payloadLength() < headerLength) throw malformed(operation, message);
+            T entry = decode.apply(message);
+            if (entry != null) found.add(entry);
         });
         return found;
     }
