@@ -345,9 +345,7 @@ public final class FastPath implements AutoCloseable {
     }
 
     private void publishDescriptions(long now) {
-        Map<Long, String> next = new HashMap<>();
-        for (FastPathTable.Peer peer : table.candidates()) next.put(peer.name(), table.describe(peer.name(), now));
-        descriptions = Map.copyOf(next);
+        descriptions = Map.copyOf(table.describeAll(now));
     }
 
     @Override

@@ -155,6 +155,13 @@ public final class FastPathTable {
         return "fast: " + entry.health.reason(now, fullLength, esp) + ", on sleeve";
     }
 
+    /** {@link #describe} for every connected peer, candidate or not, so the status names why a pair is on sleeve. */
+    public Map<Long, String> describeAll(long now) {
+        Map<Long, String> all = new LinkedHashMap<>();
+        for (Long name : peers.keySet()) all.put(name, describe(name, now));
+        return all;
+    }
+
     private boolean candidate(Entry entry) {
         return hostUnavailable.isEmpty() && entry.peer.ineligible().isEmpty() && entry.espMissing == null;
     }

@@ -137,6 +137,10 @@ class FastPathTableTest {
         assertEquals(List.of(), table.candidates());
         assertEquals(List.of(), table.evaluate(0));
         assertEquals("sleeve: encrypted, and this kernel has no ESP", table.describe(sealed.name(), 0));
+        table.connected(B, 0);
+        assertEquals(java.util.Map.of(sealed.name(), "sleeve: encrypted, and this kernel has no ESP",
+                B.name(), "fast: no heartbeats from the peer in 0.0 s (UDP 6784 blocked, or the peer runs without a fast path), on sleeve"),
+                table.describeAll(0), "the status describes the pairs that are no candidates too");
     }
 
     @Test
