@@ -234,7 +234,8 @@ public final class FastPath implements AutoCloseable {
             case Event.Connected(FastPathTable.Peer peer) -> {
                 removeEsp(peer.name()); // a reconnection brings new keys: the old SAs must go before the new ones come
                 table.connected(peer, now);
-                peer.esp().ifPresent(keys -> installEsp(peer, keys));
+                // an ineligible pair (an IPv6 underlay) stays on sleeve whatever its keys: no ESP state for it
+                if (peer.ineligible().isEmpty()) peer.esp().ifPresent(keys -> installEsp(peer, keys));
             }
             case Event.Disconnected(long name) -> {
                 table.disconnected(name);
@@ -251,7 +252,7 @@ public final class FastPath implements AutoCloseable {
             return;
         }
         try {
-            Inet4Address remote = (Inet4Address) peer.underlay(); // Router makes an IPv6 peer ineligible before this
+            Inet4Address remote = (Inet4Address) peer.underlay(); // eligible peers are IPv4 (Router.fastPathIneligible)
             EspPair pair = new EspPair(localTowards(remote), remote, settings.udpPort(), keys);
             pair.install(xfrm);
             installed.put(peer.name(), pair);
