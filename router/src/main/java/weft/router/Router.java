@@ -698,18 +698,24 @@ public final class Router implements RouterApi, AutoCloseable {
     /** The FFM socket as the sleeve's socket: UDP GSO or sendmmsg out, GRO and recvmmsg in. */
     private record NativeSleeveSocket(UdpSocket socket) implements weft.router.sleeve.SleeveSocket {
         @Override
-        public void startBatch(InetSocketAddress to) {
-            socket.startBatch(to);
-        }
+        public Sender newSender() {
+            UdpSocket.Sender sender = socket.newSender();
+            return new Sender() {
+                @Override
+                public void startBatch(InetSocketAddress to) {
+                    sender.start(to);
+                }
 
-        @Override
-        public boolean add(java.lang.foreign.MemorySegment datagram, int length) {
-            return socket.addToBatch(datagram, length);
-        }
+                @Override
+                public boolean add(java.lang.foreign.MemorySegment datagram, int length) {
+                    return sender.add(datagram, length);
+                }
 
-        @Override
-        public int flush() {
-            return socket.sendBatch();
+                @Override
+                public int flush() {
+                    return sender.send();
+                }
+            };
         }
 
         @Override

@@ -149,7 +149,7 @@ class FastPathIT {
 
         // 10.97.0.250 is nobody: c1's kernel broadcasts its ARP requests for it until it gives up
         lab.exec(containers.get(1), Duration.ofSeconds(15), "ping", "-c", "1", "-W", "3", "10.97.0.250");
-        long sent = awaitCount(listeners.get(1), 1);
+        long sent = settledCount(listeners.get(1));
         assertTrue(sent >= 1, "c1 sent no ARP request");
         for (int host = 2; host <= 4; host++) {
             long received = awaitCount(listeners.get(host), sent);
@@ -158,9 +158,18 @@ class FastPathIT {
         LockSupport.parkNanos(500_000_000L); // a duplicate would arrive within the same round trip
         for (int host = 2; host <= 4; host++) assertEquals(sent, count(listeners.get(host)), "a duplicate reached c" + host);
 
+        // the capture writes what it saw a little later than the containers see it: read until all copies are in
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String packets = readCapture(underlay);
+        while ((countLines(packets, ".6783: UDP, length 74", "") < 2 * sent || countLines(packets, ".6784:", "length: 50") < sent)
+                && deadline - System.nanoTime() > 0) {
+            LockSupport.parkNanos(200_000_000L);
+            packets = readCapture(underlay);
+        }
+        LockSupport.parkNanos(500_000_000L); // and a moment for a duplicate to show
+        packets = readCapture(underlay);
         capture.destroy();
         capture.waitFor(10, TimeUnit.SECONDS);
-        String packets = lab.exec(h1.netns(), Duration.ofSeconds(20), "tcpdump", "-r", underlay.toString(), "-n").orThrow().stdout();
         // an ARP request is 42 bytes: 50 bytes of UDP payload under VXLAN, 74 under the sleeve header (tcpdump
         // reads UDP 6784 as BFD, hence its "length: 50")
         long kernelToHost2 = countLines(packets, "> " + h2.underlayAddress() + ".6784:", "length: 50");
@@ -214,6 +223,10 @@ class FastPathIT {
         assertTrue(intervals >= 14, output);
     }
 
+    private static String readCapture(Path pcap) {
+        return lab.exec(h1.netns(), Duration.ofSeconds(20), "tcpdump", "-r", pcap.toString(), "-n").stdout();
+    }
+
     /** How long after {@code from} the first log line of {@code host} containing {@code text} was written. */
     private static Duration sinceInLog(Host host, String text, LocalDateTime from) throws IOException {
         for (String line : Files.readAllLines(host.dataDir().resolve("weft.log"))) {
@@ -235,6 +248,18 @@ class FastPathIT {
     /** ARP requests a container's tcpdump printed (one line each). */
     private static long count(Process tcpdump) throws IOException {
         return Files.readAllLines(lab.logOf(tcpdump)).stream().filter(line -> line.contains("Request who-has")).count();
+    }
+
+    /** What a tcpdump counted once its count stops changing (it prints a little after the frames pass). */
+    private static long settledCount(Process tcpdump) throws IOException {
+        long previous = -1, n = count(tcpdump);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ((n != previous || n == 0) && deadline - System.nanoTime() > 0) {
+            LockSupport.parkNanos(300_000_000L);
+            previous = n;
+            n = count(tcpdump);
+        }
+        return n;
     }
 
     private static long awaitCount(Process tcpdump, long atLeast) throws IOException {

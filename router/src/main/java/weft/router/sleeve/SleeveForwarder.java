@@ -118,10 +118,13 @@ public final class SleeveForwarder implements AutoCloseable {
         /** One datagram per fragment of the largest payload, so a frame's fragments leave in one batch. */
         final MemorySegment[] fragments;
         final int[] batchLengths;
+        /** This lane's own batches: the lanes' threads send at the same time. */
+        final SleeveSocket.Sender sender;
         int batched;
 
         Lane(int number, int fragmentSlots, int slotBytes) {
             this.number = number;
+            this.sender = udp.newSender();
             MemorySegment all = arena.allocate((long) fragmentSlots * slotBytes, 64);
             fragments = new MemorySegment[fragmentSlots];
             for (int i = 0; i < fragmentSlots; i++) fragments[i] = all.asSlice((long) i * slotBytes, slotBytes);
@@ -160,22 +163,22 @@ public final class SleeveForwarder implements AutoCloseable {
 
         void startBatch(SleevePeer hop) {
             batchTo = hop.endpoint();
-            udp.startBatch(batchTo);
+            sender.startBatch(batchTo);
             batched = 0;
         }
 
         private void batch(MemorySegment datagram, int length) {
-            if (!udp.add(datagram, length)) {
+            if (!sender.add(datagram, length)) {
                 flush();
-                udp.startBatch(batchTo);
-                udp.add(datagram, length);
+                sender.startBatch(batchTo);
+                sender.add(datagram, length);
             }
             batchLengths[batched++] = length;
         }
 
         /** Sends what was batched; counts the datagrams and bytes sent, and those lost. */
         void flush() {
-            int sent = udp.flush();
+            int sent = sender.flush();
             long bytes = 0;
             for (int i = 0; i < sent && i < batched; i++) bytes += batchLengths[i];
             counters.add(Counter.FRAMES_SENT, sent);
