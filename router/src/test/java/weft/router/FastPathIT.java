@@ -137,8 +137,11 @@ class FastPathIT {
     @Order(2)
     void aBroadcastReachesEveryPeerOnceWhetherByKernelSleeveOrRelay() throws Exception {
         Path underlay = lab.dir().resolve("broadcast-underlay.pcap");
+        // only the ARP requests for 10.97.0.250 (0x0a6100fa), at offset 38 of the frame: after the 8-byte UDP header and
+        // the 8-byte VXLAN header, or the 32-byte sleeve header (unsealed: this mesh has no password)
         Process capture = lab.spawn(h1.netns(), "tcpdump", "-i", "eth0", "--immediate-mode", "-U", "-n", "-w", underlay.toString(),
-                "udp and src host " + h1.underlayAddress());
+                "src host " + h1.underlayAddress() + " and ((udp dst port 6784 and udp[54:4] = 0x0a6100fa)"
+                        + " or (udp dst port 6783 and udp[78:4] = 0x0a6100fa))");
         Map<Integer, Process> listeners = new java.util.TreeMap<>();
         for (int host = 1; host <= 4; host++) {
             listeners.put(host, lab.spawn(containers.get(host), "tcpdump", "-i", "ethwe", "--immediate-mode", "-l", "-n",
@@ -161,7 +164,7 @@ class FastPathIT {
         // the capture writes what it saw a little later than the containers see it: read until all copies are in
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String packets = readCapture(underlay);
-        while ((countLines(packets, ".6783: UDP, length 74", "") < 2 * sent || countLines(packets, ".6784:", "length: 50") < sent)
+        while ((countLines(packets, ".6783:") < 2 * sent || countLines(packets, ".6784:") < sent)
                 && deadline - System.nanoTime() > 0) {
             LockSupport.parkNanos(200_000_000L);
             packets = readCapture(underlay);
@@ -170,11 +173,9 @@ class FastPathIT {
         packets = readCapture(underlay);
         capture.destroy();
         capture.waitFor(10, TimeUnit.SECONDS);
-        // an ARP request is 42 bytes: 50 bytes of UDP payload under VXLAN, 74 under the sleeve header (tcpdump
-        // reads UDP 6784 as BFD, hence its "length: 50")
-        long kernelToHost2 = countLines(packets, "> " + h2.underlayAddress() + ".6784:", "length: 50");
-        long kernelElsewhere = countLines(packets, ".6784:", "length: 50") - kernelToHost2;
-        long sleeve = countLines(packets, ".6783: UDP, length 74", "");
+        long kernelToHost2 = countLines(packets, "> " + h2.underlayAddress() + ".6784:");
+        long kernelElsewhere = countLines(packets, ".6784:") - kernelToHost2;
+        long sleeve = countLines(packets, ".6783:");
         assertEquals(sent, kernelToHost2, "by the kernel to host 2 only:\n" + packets);
         assertEquals(0, kernelElsewhere, packets);
         assertEquals(2 * sent, sleeve, "by sleeve: one copy for host 3, one for host 4 through a relay:\n" + packets);
@@ -237,8 +238,8 @@ class FastPathIT {
         throw new AssertionError("no line with '" + text + "' after " + from + " in host " + host.index() + "'s log");
     }
 
-    private static long countLines(String text, String fragment, String alsoFragment) {
-        return text.lines().filter(line -> line.contains(fragment) && line.contains(alsoFragment)).count();
+    private static long countLines(String text, String fragment) {
+        return text.lines().filter(line -> line.contains(fragment)).count();
     }
 
     private static void awaitListening(Process tcpdump) throws IOException {
