@@ -211,6 +211,8 @@ class FastPathIT {
         awaitConnection(h2, "host1", FastPathIT::fast, Duration.ofSeconds(10));
         Duration toFast = sinceInLog(h1, "host2) (" + h2.underlayAddress() + "): working", restored);
         assertTrue(toFast.toMillis() < 3000, "host 1 moved host 2 back to the fast path after " + toFast.toMillis() + " ms");
+        System.out.println("FastPathIT: UDP 6784 dropped -> sleeve after " + toSleeve.toMillis() + " ms; restored -> fast after "
+                + toFast.toMillis() + " ms");
 
         assertTrue(client.waitFor(40, TimeUnit.SECONDS), "iperf3 did not finish");
         String output = Files.readString(lab.logOf(client));
