@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# lab.sh: "Sleeve at line rate" — Weft's sleeve, plain and encrypted, against the underlay, plain
-# kernel VXLAN and tinc 1.0, container to container, on TCP, TCP x4, small-packet UDP and ping.
+# lab.sh: Weft's data paths — the kernel fast path, the sleeve plain and encrypted — against the
+# underlay, plain kernel VXLAN and tinc 1.0, container to container, on TCP, TCP x4, small-packet UDP
+# and ping.
 #
 #   sudo bench/lab.sh                       # 3 interleaved rounds, 10 s per iperf3 test (~10 min)
 #   sudo ROUNDS=3 DURATION=5 bench/lab.sh   # shorter (~5 min)
 #   sudo TINC_CIPHER=blowfish TINC_DIGEST=sha1 bench/lab.sh   # tinc 1.0's own defaults
 #
-# Builds ONE lab of 4 hosts (scripts/lib/lab.sh, all on one underlay bridge) and in it:
+# Builds ONE lab of 6 hosts (scripts/lib/lab.sh, all on one underlay bridge) and in it:
 #   underlay:  host 1 -> host 2 on eth0, no container, no encapsulation;
 #   vxlan:     hosts 1-2: bridge vxb with a VXLAN port (id 42, dstport 4789, nolearning, a static
 #              all-zeros FDB entry to the other host, MTU 1450), containers vc1 10.99.0.1/24 and
 #              vc2 10.99.0.2/24 on vxb through a veth (as bench/foundation.sh);
-#   weft:      hosts 1-2: Weft routers WITHOUT a password (unencrypted sleeve), containers wc1 and
-#              wc2 attached with `weft attach` (addresses from Weft's allocator, 10.32.0.0/12);
+#   weft:      hosts 1-2: Weft routers WITHOUT a password and with --no-fastdp (unencrypted sleeve),
+#              containers wc1 and wc2 attached with `weft attach` (addresses from Weft's allocator);
+#   weft-fast: hosts 5-6: Weft routers WITHOUT a password, fast path on (the default): the pair
+#              runs on the kernel VXLAN port weft-vxlan; containers fc5 and fc6, attached the same way;
 #   weft-enc:  hosts 3-4: a separate Weft mesh WITH a password (WEFT_PASSWORD, default a fixed
 #              bench password; AES-256-GCM sleeve), containers ec3 and ec4, attached the same way;
 #   tinc:      hosts 3-4: tincd 1.0 in switch mode, encrypted (Cipher TINC_CIPHER, default
@@ -80,26 +83,29 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-lab_up 4
+lab_up 6
 h1=$(lab_host 1) h2=$(lab_host 2)
 
 # --- Weft: hosts 1-2 without a password, hosts 3-4 with one ---------------------------------------
-weft_launch() {   # weft_launch I PEER [PASSWORD]
+weft_launch() {   # weft_launch I PEER [PASSWORD [OPTION...]]
     local i=$1 peer=$2 pw=${3:-} out=$LAB_DIR/launch-h$1.out
+    shift 3 2>/dev/null || shift $#
     local -a envs=(WEFT_DATA_DIR="$(lab_data_dir "$i")")
     [[ -n $pw ]] && envs+=(WEFT_PASSWORD="$pw")
     # Output to a file, not a pipe: the daemon would inherit the pipe and keep a reader waiting.
     if ! lab_exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch --no-discovery \
-            --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$peer" >"$out" 2>&1; then
+            --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$@" "$peer" >"$out" 2>&1; then
         log "host $i: weft launch failed:"; sed 's/^/  /' "$out" >&2
         exit 1
     fi
     log "host $i: weft router up${pw:+ (encrypted)} ($(tail -n 1 "$out"))"
 }
-weft_launch 1 "$(lab_addr 2)"
-weft_launch 2 "$(lab_addr 1)"
+weft_launch 1 "$(lab_addr 2)" "" --no-fastdp
+weft_launch 2 "$(lab_addr 1)" "" --no-fastdp
 weft_launch 3 "$(lab_addr 4)" "$ENC_PASSWORD"
 weft_launch 4 "$(lab_addr 3)" "$ENC_PASSWORD"
+weft_launch 5 "$(lab_addr 6)" ""
+weft_launch 6 "$(lab_addr 5)" ""
 # Each mesh must really be what its row says: `weft status` shows "Encryption: enabled (...)" or not.
 for i in 1 3; do
     enc=$(lab_weft "$i" status 2>/dev/null | awk -F': *' '$1 ~ /Encryption$/ { print $2 }') || true
@@ -112,6 +118,7 @@ for i in 1 3; do
 done
 wc1=$(lab_container 1 wc1) wc2=$(lab_container 2 wc2)
 ec3=$(lab_container 3 ec3) ec4=$(lab_container 4 ec4)
+fc5=$(lab_container 5 fc5) fc6=$(lab_container 6 fc6)
 weft_attach() {   # weft_attach I CONTAINER_NS: an address from the allocator; prints it
     local out
     # `weft attach` without an address prints: target MAC address/prefix
@@ -121,6 +128,7 @@ weft_attach() {   # weft_attach I CONTAINER_NS: an address from the allocator; p
 }
 wc2_addr=$(weft_attach 2 "$wc2"); weft_attach 1 "$wc1" >/dev/null
 ec4_addr=$(weft_attach 4 "$ec4"); weft_attach 3 "$ec3" >/dev/null
+fc6_addr=$(weft_attach 6 "$fc6"); weft_attach 5 "$fc5" >/dev/null
 
 # --- kernel VXLAN on hosts 1-2 ----------------------------------------------------------------------
 vc1=$(lab_container 1 vc1) vc2=$(lab_container 2 vc2)
@@ -194,17 +202,26 @@ for i in 3 4; do
 done
 
 # --- paths: client netns, server netns, target address --------------------------------------------
-paths=(underlay vxlan weft weftenc tinc)
-declare -A client=([underlay]=$h1 [vxlan]=$vc1 [weft]=$wc1 [weftenc]=$ec3 [tinc]=$tc3)
-declare -A server=([underlay]=$h2 [vxlan]=$vc2 [weft]=$wc2 [weftenc]=$ec4 [tinc]=$tc4)
-declare -A target=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [weft]=$wc2_addr [weftenc]=$ec4_addr [tinc]=10.98.0.4)
+paths=(underlay vxlan weftfast weft weftenc tinc)
+declare -A client=([underlay]=$h1 [vxlan]=$vc1 [weftfast]=$fc5 [weft]=$wc1 [weftenc]=$ec3 [tinc]=$tc3)
+declare -A server=([underlay]=$h2 [vxlan]=$vc2 [weftfast]=$fc6 [weft]=$wc2 [weftenc]=$ec4 [tinc]=$tc4)
+declare -A target=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [weftfast]=$fc6_addr [weft]=$wc2_addr [weftenc]=$ec4_addr [tinc]=10.98.0.4)
 declare -A label=(
     [underlay]="underlay host→host"
     [vxlan]="kernel VXLAN (MTU 1450)"
+    [weftfast]="Weft fast path, kernel VXLAN programmed by the router (MTU 1410)"
     [weft]="Weft sleeve, unencrypted (MTU 1410)"
     [weftenc]="Weft sleeve, encrypted AES-256-GCM (MTU 1410)"
     [tinc]="tinc 1.0 switch mode, encrypted $TINC_CIPHER/$TINC_DIGEST (MTU 1400)"
 )
+
+# The fast path row must really be on the fast path: host 5 says "fast" for its connection to host 6.
+for (( t = 0; t < 60; t++ )); do
+    lab_weft 5 status connections 2>/dev/null | grep -q '(host6) fast,' && break
+    sleep 0.5
+done
+(( t < 60 )) || { log "host 5: the pair never reached the fast path:"; lab_weft 5 status connections >&2; exit 1; }
+log "host 5: $(lab_weft 5 status connections 2>/dev/null | grep '(host6)')"
 
 # Reachability (the meshes need a moment after launch), then an iperf3 server per target.
 for p in "${paths[@]}"; do
@@ -279,7 +296,7 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "- nproc: $(nproc), kernel: $(uname -r), commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "- command: \`sudo $command_line\`"
 echo "- medians of $ROUNDS interleaved rounds; iperf3 $DURATION s per test (TCP 1 stream, TCP -P 4, UDP -l 64 -b 0); ping -c 20 -i 0.05"
-echo "- lab: 4 hosts on one underlay bridge; underlay, VXLAN and unencrypted Weft on hosts 1-2, encrypted Weft and tinc on hosts 3-4"
+echo "- lab: 6 hosts on one underlay bridge; underlay, VXLAN and unencrypted Weft sleeve on hosts 1-2, encrypted Weft and tinc on hosts 3-4, Weft fast path on hosts 5-6"
 echo
 echo "| path | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP 64 B rx pps (loss %) | ping RTT ms |"
 echo "|---|---|---|---|---|"
@@ -289,6 +306,7 @@ for p in "${paths[@]}"; do
         "$(kpps "$(median "$p" pps)")" "$(fmt "$(median "$p" loss)" 1)" "$(fmt "$(median "$p" rtt)" 3)"
 done
 echo
+echo "- Weft fast path / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftfast tcp1)" "$(median vxlan tcp1)")"
 echo "- Weft encrypted / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median vxlan tcp1)")"
 echo "- Weft encrypted / tinc, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median tinc tcp1)")"
 echo

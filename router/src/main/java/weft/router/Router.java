@@ -148,10 +148,20 @@ public final class Router implements RouterApi, AutoCloseable {
         mtu = OverlayMtu.choose(config.fixedMtu(), underlays(host, initial));
         LOG.log(System.Logger.Level.INFO, "overlay MTU " + mtu.mtu() + ", " + mtu.reason());
         ensureBridge(host);
-        TapDevice tap = TapDevice.create(SLEEVE_INTERFACE, Set.of(TapDevice.Flag.VNET_HDR));
+        // one queue per sending thread: the kernel spreads flows over them, so several streams seal on several cores
+        Set<TapDevice.Flag> tapFlags = Set.of(TapDevice.Flag.VNET_HDR, TapDevice.Flag.MULTI_QUEUE);
+        TapDevice tap = TapDevice.create(SLEEVE_INTERFACE, tapFlags);
         built.push(tap);
-        // 64 KiB TCP segments with their checksums left undone: the sleeve carries them whole to the peer's TAP
-        tap.offload(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6 | TapDevice.TUN_F_TSO_ECN);
+        List<TapDevice> queues = new ArrayList<>(List.of(tap));
+        for (int i = 1; i < config.effectiveSleeveQueues(); i++) {
+            TapDevice queue = TapDevice.attachQueue(tap.name(), tapFlags);
+            built.push(queue);
+            queues.add(queue);
+        }
+        for (TapDevice queue : queues) {
+            // 64 KiB TCP segments with their checksums left undone: the sleeve carries them whole to the peer's TAP
+            queue.offload(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6 | TapDevice.TUN_F_TSO_ECN);
+        }
         host.setMtu(tap.name(), mtu.mtu());
         host.setMaster(tap.name(), config.bridge());
         host.setUp(tap.name());
@@ -168,8 +178,10 @@ public final class Router implements RouterApi, AutoCloseable {
         forwarder = new SleeveForwarder(identity.name().value(), new TapPort(tap), new NativeSleeveSocket(udp), sleevePeers, macs,
                 counters, System::nanoTime, mtu.maxFrame(), mtu.sleeveDatagramPayload());
         forwarder.discoverPathMtu(new ProbeSockets());
+        for (TapDevice queue : queues.subList(1, queues.size())) forwarder.addQueue(new TapPort(queue));
         built.push(forwarder);
         forwarder.start();
+        LOG.log(System.Logger.Level.INFO, "sleeve: " + SLEEVE_INTERFACE + " with " + queues.size() + " queue(s), one sending thread each");
 
         esp = XfrmProbe.probe();
         fastPath = FastPath.start(new FastPath.Settings(identity.name().value(), config.bridge(), tap.name(), mtu.mtu(),
@@ -466,7 +478,7 @@ public final class Router implements RouterApi, AutoCloseable {
         kernel.put("vxlan and bridge port isolation", config.fastPath()
                 ? fastPath.unavailable().orElse("available") : "not tried (fast path off)");
         kernel.put("esp (xfrm rfc4106(gcm(aes)))", esp.detail());
-        kernel.put("tap vnet_hdr and offloads", "available (csum, tso4, tso6, tso_ecn)");
+        kernel.put("tap vnet_hdr, offloads and multi-queue", "available (csum, tso4, tso6, tso_ecn; " + config.effectiveSleeveQueues() + " queues)");
         kernel.put("udp gso", udp.segmenting() ? "available" : "refused (errno " + udp.segmentingRefusedErrno() + "): datagrams leave by sendmmsg");
         kernel.put("udp gro", udp.coalescing() ? "available" : "refused: datagrams arrive one by one");
         return kernel;
@@ -705,18 +717,24 @@ public final class Router implements RouterApi, AutoCloseable {
     /** The FFM socket as the sleeve's socket: UDP GSO or sendmmsg out, GRO and recvmmsg in. */
     private record NativeSleeveSocket(UdpSocket socket) implements weft.router.sleeve.SleeveSocket {
         @Override
-        public void startBatch(InetSocketAddress to) {
-            socket.startBatch(to);
-        }
+        public Sender newSender() {
+            UdpSocket.Sender sender = socket.newSender();
+            return new Sender() {
+                @Override
+                public void startBatch(InetSocketAddress to) {
+                    sender.start(to);
+                }
 
-        @Override
-        public boolean add(java.lang.foreign.MemorySegment datagram, int length) {
-            return socket.addToBatch(datagram, length);
-        }
+                @Override
+                public boolean add(java.lang.foreign.MemorySegment datagram, int length) {
+                    return sender.add(datagram, length);
+                }
 
-        @Override
-        public int flush() {
-            return socket.sendBatch();
+                @Override
+                public int flush() {
+                    return sender.send();
+                }
+            };
         }
 
         @Override

@@ -22,11 +22,13 @@ import java.util.Optional;
  * @param discovery   whether peers learned from the topology are dialled too
  * @param allocation  the IP allocator's range, default subnet and initialisation; its range is the overlay range
  * @param fastPath    whether pairs may use the kernel VXLAN fast path (UDP {@code port + 1}) where it works
+ * @param sleeveQueues queues of the sleeve's TAP device, each with its own sending thread; 0 for one per CPU
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
-                           boolean discovery, AllocatorConfig allocation, boolean fastPath) {
+                           boolean discovery, AllocatorConfig allocation, boolean fastPath,
+                           int sleeveQueues) {
     /** The mesh password, kept out of {@code toString}. */
     public record Password(char[] characters) {
         public Password {
@@ -64,11 +66,21 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
     public static final int MIN_MTU = 576, MAX_MTU = 65_000;
     public static final String DEFAULT_RANGE = "10.32.0.0/12";
     public static final String BRIDGE = "weft";
+    /** The sleeve's sending lanes besides the relaying one (see SleeveCipher.MAX_LANES). */
+    public static final int MAX_SLEEVE_QUEUES = 8;
+
+    /** The TAP queues to open: as configured, or one per CPU up to the most the sleeve has lanes for. */
+    public int effectiveSleeveQueues() {
+        return sleeveQueues != 0 ? sleeveQueues : Math.min(Runtime.getRuntime().availableProcessors(), MAX_SLEEVE_QUEUES);
+    }
 
     public RouterConfig {
         peers = List.copyOf(peers);
         trustedSubnets = List.copyOf(trustedSubnets);
         if (port < 1 || port > 65_534) throw new IllegalArgumentException("--port " + port + " is not in 1..65534");
+        if (sleeveQueues < 0 || sleeveQueues > MAX_SLEEVE_QUEUES) {
+            throw new IllegalArgumentException("--sleeve-queues " + sleeveQueues + " is not in 0.." + MAX_SLEEVE_QUEUES + " (0: one per CPU)");
+        }
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
         if (!allocation.universe().toString().equals(overlayRange.toString())) {
             throw new IllegalArgumentException("the allocation range " + allocation.universe() + " must be the overlay range " + overlayRange);

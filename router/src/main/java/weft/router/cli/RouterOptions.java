@@ -38,7 +38,8 @@ final class RouterOptions {
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
             new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
-            new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"));
+            new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"),
+            new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"));
 
     private RouterOptions() {
     }
@@ -68,7 +69,8 @@ final class RouterOptions {
         AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
         return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
                 RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
-                !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")));
+                !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
+                RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"));
     }
 
     /** Set and not a spelling of false: how Weave's WEAVE_NO_FASTDP was read. */

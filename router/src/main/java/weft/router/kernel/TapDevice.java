@@ -93,6 +93,21 @@ public final class TapDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens another queue of the multi-queue TAP device {@code name} (made by {@link #create} with
+     * {@link Flag#MULTI_QUEUE}; {@code flags} must be the same): the kernel spreads the frames it sends over the
+     * queues by flow, so one thread per queue reads them side by side. The device goes when its last queue closes.
+     */
+    public static TapDevice attachQueue(String name, Set<Flag> flags) {
+        if (!flags.contains(Flag.MULTI_QUEUE)) throw new IllegalArgumentException("only a multi-queue device has more queues");
+        TapDevice queue = create(name, flags);
+        if (!queue.name.equals(name)) {
+            queue.close();
+            throw new IllegalStateException("asked for a queue of " + name + ", the kernel made " + queue.name);
+        }
+        return queue;
+    }
+
     /** The name the kernel gave the device. */
     public String name() { return name; }
 

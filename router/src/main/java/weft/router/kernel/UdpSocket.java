@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -17,9 +18,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * An IPv4 UDP socket bound with FFM, for the sleeve: many datagrams per system call in both directions,
  * {@code sendmmsg} from a {@link #sendBatch batch} the caller filled and {@code recvmmsg} into preallocated
- * slots. Thread rule: one sending and one receiving thread (each direction owns its call state and its
- * message vectors); {@link #close} wakes the receiver (shutdown) and releases the descriptor once both
- * have stopped using it.
+ * slots. Thread rule: one receiving thread, and one sending thread per {@link Sender} (each owns its call state
+ * and message vectors; the socket's own batch methods use a sender of its own); {@link #close} wakes the receiver
+ * (shutdown) and releases the descriptor once no thread uses it any more.
  *
  * <p>Offloads, probed when the socket is bound. <b>UDP GSO</b>: a batch whose datagrams all have one size (the last
  * may be shorter) leaves as few super-datagrams as the 64 KiB IP limit allows, each one {@code msghdr} whose iovecs
@@ -43,21 +44,20 @@ public final class UdpSocket implements AutoCloseable {
 
     private final int fd;
     private final String target;
-    private final MemorySegment sendState, receiveState, pollFd;
+    private final Arena arena;
+    private final int batch;
+    private final MemorySegment receiveState, closeState, pollFd;
     private final AtomicBoolean closed = new AtomicBoolean(), shutDown = new AtomicBoolean();
-    private final Batch sending, receiving;
-    private final MemorySegment sendAddress;
-    private InetSocketAddress sendAddressOf; // sending thread only: the endpoint sendAddress holds
-    private final MemorySegment[] sendFrom, gsoFrom; // sending.messages / gsoMessages from message i on
-    private final int[] sendLengths;
+    private final Batch receiving;
+    /** The sender of callers that use the socket's own batch methods; each other sending thread takes a {@link #newSender}. */
+    private final Sender primary;
 
-    // UDP GSO (sending thread only, counters readable from any thread)
-    private boolean segmenting, refusedBatch;
-    private int segmentingRefusedErrno, refusedInARow;
+    // UDP GSO: shared by the senders, counters readable from any thread
+    private volatile boolean segmenting;
+    private volatile int segmentingRefusedErrno;
     private static final int REFUSALS_BEFORE_GIVING_UP = 16;
-    private final MemorySegment gsoMessages, gsoControl;
-    private final long sendIovecsAddress;
-    private volatile long segmentedSends, segmentedDatagrams, plainSends, plainDatagrams;
+    private final LongAdder segmentedSends = new LongAdder(), segmentedDatagrams = new LongAdder(),
+            plainSends = new LongAdder(), plainDatagrams = new LongAdder();
 
     // UDP GRO (receiving thread only)
     private final boolean coalescing;
@@ -88,39 +88,17 @@ public final class UdpSocket implements AutoCloseable {
     private UdpSocket(int fd, String target, Arena arena, int batch, boolean segmenting, boolean coalescing) {
         this.fd = fd;
         this.target = target;
-        sendState = Linux.newCallState(arena);
+        this.arena = arena;
+        this.batch = batch;
         receiveState = Linux.newCallState(arena);
+        closeState = Linux.newCallState(arena);
         pollFd = arena.allocate(Linux.POLLFD_SIZE, 8);
         pollFd.set(JAVA_INT, 0, fd);
         pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
-        sending = new Batch(arena, batch);
         receiving = new Batch(arena, batch);
-        sendAddress = arena.allocate(SOCKADDR_IN, 8);
-        for (int i = 0; i < batch; i++) {
-            sending.messages.set(ADDRESS, (long) i * MMSGHDR + MSG_NAME, sendAddress);
-            sending.messages.set(JAVA_INT, (long) i * MMSGHDR + MSG_NAMELEN, SOCKADDR_IN);
-        }
-        sendLengths = new int[batch];
-        sendIovecsAddress = sending.iovecs.address();
-        // at most one super-datagram per datagram of the batch (when each is too large to share one)
         this.segmenting = segmenting;
-        gsoMessages = arena.allocate((long) MMSGHDR * batch, 8);
-        gsoControl = arena.allocate((long) CMSG_SEGMENT_SPACE * batch, 8);
-        sendFrom = new MemorySegment[batch];
-        gsoFrom = new MemorySegment[batch];
-        for (int i = 0; i < batch; i++) {
-            long m = (long) i * MMSGHDR, c = (long) i * CMSG_SEGMENT_SPACE;
-            sendFrom[i] = sending.messages.asSlice(m);
-            gsoFrom[i] = gsoMessages.asSlice(m);
-            gsoMessages.set(ADDRESS, m + MSG_NAME, sendAddress);
-            gsoMessages.set(JAVA_INT, m + MSG_NAMELEN, SOCKADDR_IN);
-            gsoMessages.set(ADDRESS, m + MSG_CONTROL, gsoControl.asSlice(c, CMSG_SEGMENT_SPACE));
-            gsoMessages.set(JAVA_LONG, m + MSG_CONTROLLEN, CMSG_SEGMENT_SPACE);
-            gsoControl.set(JAVA_LONG, c, CMSG_SEGMENT_LEN);
-            gsoControl.set(JAVA_INT, c + 8, Linux.SOL_UDP);
-            gsoControl.set(JAVA_INT, c + 12, Linux.UDP_SEGMENT);
-        }
         this.coalescing = coalescing;
+        primary = new Sender();
         receivedLengths = new int[Math.max(batch, GRO_BUFFERS)];
         if (coalescing) {
             groMessages = arena.allocate((long) MMSGHDR * GRO_BUFFERS, 8);
@@ -184,101 +162,159 @@ public final class UdpSocket implements AutoCloseable {
 
     /** The most datagrams one {@link #sendBatch} or {@link #receiveBatch} moves. */
     public int batchCapacity() {
-        return sending.capacity;
+        return batch;
     }
 
-    /** Sending thread: starts a batch of datagrams for {@code to} (all datagrams of a batch go to one endpoint). */
+    /** Starts a batch of the socket's own sender (see {@link Sender#start}). */
     public void startBatch(InetSocketAddress to) {
-        if (to != sendAddressOf) { // peers keep their endpoint object, so this allocates only when the hop changes
-            writeSockaddr(sendAddress, to);
-            sendAddressOf = to;
-        }
-        sending.count = 0;
+        primary.start(to);
     }
 
-    /** Sending thread: adds {@code data[0, length)} to the batch; false when it is full. The bytes must stay put until sent. */
+    /** Adds to the batch of the socket's own sender (see {@link Sender#add}). */
     public boolean addToBatch(MemorySegment data, long length) {
-        if (sending.count == sending.capacity) return false;
-        long iov = (long) sending.count * IOVEC;
-        sending.iovecs.set(ADDRESS, iov, data);
-        sending.iovecs.set(JAVA_LONG, iov + 8, length);
-        sendLengths[sending.count++] = (int) length;
-        return true;
+        return primary.add(data, length);
     }
 
-    /**
-     * Sending thread: sends the batch with as few system calls as the kernel allows, segmented by the kernel when
-     * it can be; returns the datagrams sent (the rest are lost, as dropped datagrams would be).
-     */
+    /** Sends the batch of the socket's own sender (see {@link Sender#send}). */
     public int sendBatch() {
-        int count = sending.count;
-        sending.count = 0;
-        int sent = 0;
-        int segment = segmenting ? segmentSize(count) : 0;
-        if (segment > 0) {
-            refusedBatch = false;
-            sent = sendSegmented(count, segment);
-            if (!refusedBatch) return sent; // sent, or lost to a full buffer; a refusal falls through to plain sends
-        }
-        while (sent < count) {
-            int n = Linux.sendmmsg(sendState, target, fd, sendFrom[sent], count - sent, 0);
-            if (n <= 0) break; // EAGAIN (a full buffer) or EINTR: the rest is lost, as a dropped datagram would be
-            sent += n;
-            plainSends++;
-        }
-        plainDatagrams += sent;
-        return sent;
-    }
-
-    /** The segment size the batch can be sent with: that of all its datagrams but the last, which is no longer; or 0. */
-    private int segmentSize(int count) {
-        if (count < 2) return 0;
-        int segment = sendLengths[0];
-        if (segment <= 0 || MAX_UDP_PAYLOAD / segment < 2 || sendLengths[count - 1] > segment) return 0;
-        for (int i = 1; i < count - 1; i++) if (sendLengths[i] != segment) return 0;
-        return segment;
+        return primary.send();
     }
 
     /**
-     * Sends the batch as super-datagrams of up to {@link #MAX_SEGMENTS} datagrams and 64 KiB, in one
-     * {@code sendmmsg}; returns the datagrams sent. On EIO or EINVAL returns what went out before, for the caller
-     * to send the rest plainly, and turns segmenting off for good (after EIO, or {@value #REFUSALS_BEFORE_GIVING_UP}
-     * EINVALs in a row).
+     * A sending context for one more thread: its own batch, message vectors and call state, so that threads sending
+     * at once (a forwarder's lanes) never share a batch. Allocated with the socket, released with it.
      */
-    private int sendSegmented(int count, int segment) {
-        int perMessage = Math.min(MAX_SEGMENTS, MAX_UDP_PAYLOAD / segment);
-        int messages = 0;
-        for (int first = 0; first < count; first += perMessage, messages++) {
-            long m = (long) messages * MMSGHDR;
-            gsoMessages.set(JAVA_LONG, m + MSG_IOV, sendIovecsAddress + (long) first * IOVEC);
-            gsoMessages.set(JAVA_LONG, m + MSG_IOVLEN, Math.min(perMessage, count - first));
-            gsoControl.set(JAVA_SHORT, (long) messages * CMSG_SEGMENT_SPACE + CMSG_DATA, (short) segment);
-        }
-        int done = 0, sent = 0;
-        while (done < messages) {
-            int n = Linux.trySendmmsg(sendState, fd, gsoFrom[done], messages - done, 0);
-            if (n > 0) {
-                refusedInARow = 0;
-                for (int i = done; i < done + n; i++) sent += (int) gsoMessages.get(JAVA_LONG, (long) i * MMSGHDR + MSG_IOVLEN);
-                done += n;
-                segmentedSends += n;
-                continue;
+    public Sender newSender() {
+        return new Sender();
+    }
+
+    /** One thread's batches of datagrams; use from one thread at a time. */
+    public final class Sender {
+        private final MemorySegment sendState = Linux.newCallState(arena);
+        private final Batch sending = new Batch(arena, batch);
+        private final MemorySegment sendAddress = arena.allocate(SOCKADDR_IN, 8);
+        private InetSocketAddress sendAddressOf; // the endpoint sendAddress holds
+        private final MemorySegment[] sendFrom = new MemorySegment[batch], gsoFrom = new MemorySegment[batch];
+        private final int[] sendLengths = new int[batch];
+        // at most one super-datagram per datagram of the batch (when each is too large to share one)
+        private final MemorySegment gsoMessages = arena.allocate((long) MMSGHDR * batch, 8),
+                gsoControl = arena.allocate((long) CMSG_SEGMENT_SPACE * batch, 8);
+        private final long sendIovecsAddress = sending.iovecs.address();
+        private boolean refusedBatch;
+        private int refusedInARow;
+
+        private Sender() {
+            for (int i = 0; i < batch; i++) {
+                long m = (long) i * MMSGHDR, c = (long) i * CMSG_SEGMENT_SPACE;
+                sending.messages.set(ADDRESS, m + MSG_NAME, sendAddress);
+                sending.messages.set(JAVA_INT, m + MSG_NAMELEN, SOCKADDR_IN);
+                sendFrom[i] = sending.messages.asSlice(m);
+                gsoFrom[i] = gsoMessages.asSlice(m);
+                gsoMessages.set(ADDRESS, m + MSG_NAME, sendAddress);
+                gsoMessages.set(JAVA_INT, m + MSG_NAMELEN, SOCKADDR_IN);
+                gsoMessages.set(ADDRESS, m + MSG_CONTROL, gsoControl.asSlice(c, CMSG_SEGMENT_SPACE));
+                gsoMessages.set(JAVA_LONG, m + MSG_CONTROLLEN, CMSG_SEGMENT_SPACE);
+                gsoControl.set(JAVA_LONG, c, CMSG_SEGMENT_LEN);
+                gsoControl.set(JAVA_INT, c + 8, Linux.SOL_UDP);
+                gsoControl.set(JAVA_INT, c + 12, Linux.UDP_SEGMENT);
             }
-            int errno = Linux.errno(sendState);
-            if (errno == Errno.EIO || errno == Errno.EINVAL) {
-                // EIO: the route cannot checksum a segmented send, for good. EINVAL also answers a segment larger
-                // than the path MTU (the path shrank), which the caller's fragment size will follow: tolerate a few.
-                refusedInARow++;
-                if (errno == Errno.EIO || refusedInARow >= REFUSALS_BEFORE_GIVING_UP) segmenting = false;
-                segmentingRefusedErrno = errno;
-                refusedBatch = true;
-                break;
-            }
-            if (errno == Errno.EAGAIN || errno == Errno.EINTR) break; // the rest is lost
-            throw new NativeCallException("sendmmsg(" + target + ", UDP_SEGMENT " + segment + ")", errno);
         }
-        segmentedDatagrams += sent;
-        return sent;
+
+        /** Starts a batch of datagrams for {@code to} (all datagrams of a batch go to one endpoint). */
+        public void start(InetSocketAddress to) {
+            if (to != sendAddressOf) { // peers keep their endpoint object, so this allocates only when the hop changes
+                writeSockaddr(sendAddress, to);
+                sendAddressOf = to;
+            }
+            sending.count = 0;
+        }
+
+        /** Adds {@code data[0, length)} to the batch; false when it is full. The bytes must stay put until sent. */
+        public boolean add(MemorySegment data, long length) {
+            if (sending.count == sending.capacity) return false;
+            long iov = (long) sending.count * IOVEC;
+            sending.iovecs.set(ADDRESS, iov, data);
+            sending.iovecs.set(JAVA_LONG, iov + 8, length);
+            sendLengths[sending.count++] = (int) length;
+            return true;
+        }
+
+        /**
+         * Sends the batch with as few system calls as the kernel allows, segmented by the kernel when it can be;
+         * returns the datagrams sent (the rest are lost, as dropped datagrams would be).
+         */
+        public int send() {
+            int count = sending.count;
+            sending.count = 0;
+            int sent = 0;
+            int segment = segmenting ? segmentSize(count) : 0;
+            if (segment > 0) {
+                refusedBatch = false;
+                sent = sendSegmented(count, segment);
+                if (!refusedBatch) return sent; // sent, or lost to a full buffer; a refusal falls through to plain sends
+            }
+            int plain = 0;
+            while (sent < count) {
+                int n = Linux.sendmmsg(sendState, target, fd, sendFrom[sent], count - sent, 0);
+                if (n <= 0) break; // EAGAIN (a full buffer) or EINTR: the rest is lost, as a dropped datagram would be
+                sent += n;
+                plain += n;
+                plainSends.increment();
+            }
+            plainDatagrams.add(plain);
+            return sent;
+        }
+
+        /** The segment size the batch can be sent with: that of all its datagrams but the last, which is no longer; or 0. */
+        private int segmentSize(int count) {
+            if (count < 2) return 0;
+            int segment = sendLengths[0];
+            if (segment <= 0 || MAX_UDP_PAYLOAD / segment < 2 || sendLengths[count - 1] > segment) return 0;
+            for (int i = 1; i < count - 1; i++) if (sendLengths[i] != segment) return 0;
+            return segment;
+        }
+
+        /**
+         * Sends the batch as super-datagrams of up to {@link #MAX_SEGMENTS} datagrams and 64 KiB, in one
+         * {@code sendmmsg}; returns the datagrams sent. On EIO or EINVAL returns what went out before, for the caller
+         * to send the rest plainly, and turns segmenting off for good (after EIO, or {@value #REFUSALS_BEFORE_GIVING_UP}
+         * EINVALs in a row).
+         */
+        private int sendSegmented(int count, int segment) {
+            int perMessage = Math.min(MAX_SEGMENTS, MAX_UDP_PAYLOAD / segment);
+            int messages = 0;
+            for (int first = 0; first < count; first += perMessage, messages++) {
+                long m = (long) messages * MMSGHDR;
+                gsoMessages.set(JAVA_LONG, m + MSG_IOV, sendIovecsAddress + (long) first * IOVEC);
+                gsoMessages.set(JAVA_LONG, m + MSG_IOVLEN, Math.min(perMessage, count - first));
+                gsoControl.set(JAVA_SHORT, (long) messages * CMSG_SEGMENT_SPACE + CMSG_DATA, (short) segment);
+            }
+            int done = 0, sent = 0;
+            while (done < messages) {
+                int n = Linux.trySendmmsg(sendState, fd, gsoFrom[done], messages - done, 0);
+                if (n > 0) {
+                    refusedInARow = 0;
+                    for (int i = done; i < done + n; i++) sent += (int) gsoMessages.get(JAVA_LONG, (long) i * MMSGHDR + MSG_IOVLEN);
+                    done += n;
+                    segmentedSends.add(n);
+                    continue;
+                }
+                int errno = Linux.errno(sendState);
+                if (errno == Errno.EIO || errno == Errno.EINVAL) {
+                    // EIO: the route cannot checksum a segmented send, for good. EINVAL also answers a segment larger
+                    // than the path MTU (the path shrank), which the caller's fragment size will follow: tolerate a few.
+                    refusedInARow++;
+                    if (errno == Errno.EIO || refusedInARow >= REFUSALS_BEFORE_GIVING_UP) segmenting = false;
+                    segmentingRefusedErrno = errno;
+                    refusedBatch = true;
+                    break;
+                }
+                if (errno == Errno.EAGAIN || errno == Errno.EINTR) break; // the rest is lost
+                throw new NativeCallException("sendmmsg(" + target + ", UDP_SEGMENT " + segment + ")", errno);
+            }
+            segmentedDatagrams.add(sent);
+            return sent;
+        }
     }
 
     /**
@@ -380,10 +416,10 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     /** Counters: super-datagrams and the datagrams in them; plain sendmmsg calls and their datagrams. */
-    public long segmentedSends() { return segmentedSends; }
-    public long segmentedDatagrams() { return segmentedDatagrams; }
-    public long plainSends() { return plainSends; }
-    public long plainDatagrams() { return plainDatagrams; }
+    public long segmentedSends() { return segmentedSends.sum(); }
+    public long segmentedDatagrams() { return segmentedDatagrams.sum(); }
+    public long plainSends() { return plainSends.sum(); }
+    public long plainDatagrams() { return plainDatagrams.sum(); }
     /** Counters: coalesced receives and the datagrams cut from them; datagrams truncated (kernel or slot). */
     public long coalescedReceives() { return coalescedReceives; }
     public long coalescedDatagrams() { return coalescedDatagrams; }
@@ -391,14 +427,14 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Wakes a receiver waiting in {@link #receiveBatch}; later calls return at once. The descriptor stays open. */
     public void shutdown() {
-        if (shutDown.compareAndSet(false, true)) Linux.shutdown(sendState, fd, Linux.SHUT_RDWR);
+        if (shutDown.compareAndSet(false, true)) Linux.shutdown(closeState, fd, Linux.SHUT_RDWR);
     }
 
     /** Closes the descriptor, once neither thread uses the socket any more (the number may be reused at once); idempotent. */
     @Override
     public void close() {
         shutdown();
-        if (closed.compareAndSet(false, true)) Linux.close(sendState, target, fd);
+        if (closed.compareAndSet(false, true)) Linux.close(closeState, target, fd);
     }
 
     @Override

@@ -13,43 +13,52 @@ import java.nio.channels.DatagramChannel;
 public final class ChannelSleeveSocket implements SleeveSocket {
     private static final int BATCH = 256;
     private final DatagramChannel channel;
-    private final MemorySegment[] batch = new MemorySegment[BATCH];
-    private final int[] lengths = new int[BATCH];
-    private InetSocketAddress to;
-    private int count;
 
     public ChannelSleeveSocket(DatagramChannel channel) {
         this.channel = channel;
     }
 
     @Override
-    public void startBatch(InetSocketAddress destination) {
-        to = destination;
-        count = 0;
+    public Sender newSender() {
+        return new ChannelSender();
     }
 
-    @Override
-    public boolean add(MemorySegment datagram, int length) {
-        if (count == BATCH) return false;
-        batch[count] = datagram;
-        lengths[count++] = length;
-        return true;
-    }
+    /** Sends each datagram of the batch with its own call; a channel's send is safe from several threads. */
+    private final class ChannelSender implements Sender {
+        private final MemorySegment[] batch = new MemorySegment[BATCH];
+        private final int[] lengths = new int[BATCH];
+        private InetSocketAddress to;
+        private int count;
 
-    @Override
-    public int flush() {
-        int sent = 0;
-        for (int i = 0; i < count; i++) {
-            try {
-                channel.send(batch[i].asByteBuffer().limit(lengths[i]), to);
-                sent++;
-            } catch (IOException e) {
-                // a peer unreachable for a moment: the caller counts what was not sent
-            }
-            batch[i] = null;
+        @Override
+        public void startBatch(InetSocketAddress destination) {
+            to = destination;
+            count = 0;
         }
-        count = 0;
-        return sent;
+
+        @Override
+        public boolean add(MemorySegment datagram, int length) {
+            if (count == BATCH) return false;
+            batch[count] = datagram;
+            lengths[count++] = length;
+            return true;
+        }
+
+        @Override
+        public int flush() {
+            int sent = 0;
+            for (int i = 0; i < count; i++) {
+                try {
+                    channel.send(batch[i].asByteBuffer().limit(lengths[i]), to);
+                    sent++;
+                } catch (IOException e) {
+                    // a peer unreachable for a moment: the caller counts what was not sent
+                }
+                batch[i] = null;
+            }
+            count = 0;
+            return sent;
+        }
     }
 
     @Override

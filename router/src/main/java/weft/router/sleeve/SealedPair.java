@@ -25,9 +25,11 @@ public final class SealedPair implements SleeveCipher {
     private static final int SEALED_FROM = SleeveHeader.SEQUENCE_OFFSET;
     private static final int OVERHEAD = SleeveHeader.LENGTH - SEALED_FROM + SleeveHeader.TAG_LENGTH;
 
-    private final DatagramSealer[] sealers;
+    private final DatagramKey send;
+    /** One sealer and one pair of arrays per lane, made by the lane's own thread when it first seals. */
+    private final DatagramSealer[] sealers = new DatagramSealer[SleeveCipher.MAX_LANES];
+    private final Work[] sealing = new Work[SleeveCipher.MAX_LANES];
     private final DatagramOpener opener;
-    private final Work[] sealing = {new Work(), new Work()}; // one per lane
     private final Work opening = new Work();
 
     /**
@@ -70,7 +72,7 @@ public final class SealedPair implements SleeveCipher {
     }
 
     public SealedPair(DatagramKey send, DatagramKey receive) {
-        this.sealers = new DatagramSealer[]{send.newSealer(), send.newSealer()}; // one per lane, one shared counter
+        this.send = send; // the lanes' sealers share its sequence counter
         this.opener = receive.newOpener();
     }
 
@@ -79,6 +81,10 @@ public final class SealedPair implements SleeveCipher {
         // The flag must be set before sealing: it is part of the authenticated header.
         SleeveHeader.markSealed(datagram, 0);
         Work work = sealing[lane];
+        if (work == null) {
+            work = sealing[lane] = new Work();
+            sealers[lane] = send.newSealer();
+        }
         int clearLength = SleeveHeader.LENGTH + frameLength, sealedLength = frameLength + OVERHEAD;
         work.ensure(Math.max(clearLength, sealedLength));
         MemorySegment.copy(datagram, JAVA_BYTE, 0, work.in, 0, clearLength);

@@ -72,8 +72,10 @@ public final class SleeveForwarder implements AutoCloseable {
     private volatile long[] fastPeers = new long[0];
 
     private final Arena arena = Arena.ofShared();
-    private final Lane sendLane;
+    /** The first reads the port given at construction; {@link #addQueue} adds one per further queue. */
+    private Lane[] sendLanes;
     private final Lane receiveLane;
+    private final int mostFragments, slotBytes;
     private final SleeveHeader receiveHeader = new SleeveHeader();
     private final FrameReassembly reassembly;
     /** Views of each reassembly slot: from its headroom, from the payload, and past a virtio_net_hdr. */
@@ -82,7 +84,6 @@ public final class SleeveForwarder implements AutoCloseable {
     private final MemorySegment[] receiveSlots;
     private final int[] receivedLengths;
     private static final int RECEIVE_BATCH = 32, RECEIVE_SLOT_BYTES = 2048;
-    private int nextFrameId; // sending thread only
 
     /** A neighbour and the path towards it. */
     private record Path(SleevePeer peer, PathMtu mtu) {}
@@ -94,11 +95,9 @@ public final class SleeveForwarder implements AutoCloseable {
     private long nextPathTick; // sending thread only
     private final MemorySegment probeDatagram;
     private final PathProber prober = new PathProber();
-    /** Where an ICMP "fragmentation needed" is built, behind room for a virtio_net_hdr. */
-    private final MemorySegment icmpReply, icmpReplyAfterVnet;
 
     private volatile boolean running;
-    private Thread sender;
+    private Thread[] senders = new Thread[0];
     private Thread receiver;
 
     /**
@@ -107,6 +106,12 @@ public final class SleeveForwarder implements AutoCloseable {
      */
     private final class Lane {
         final int number;
+        /** Where a sending lane reads frames from and writes ICMP answers to; the receiving lane has none. */
+        final FramePort source;
+        /** Where an ICMP "fragmentation needed" is built, behind room for a virtio_net_hdr. */
+        final MemorySegment icmpReply, icmpReplyAfterVnet;
+        /** The next fragmented frame's id: each lane counts in its own residue class, so lanes never share an id. */
+        int nextFrameId;
         final MemorySegment plain = arena.allocate(BUFFER_BYTES, 64);
         /** Where the port reads into: the payload, at most a 64 KiB segment and its virtio_net_hdr. */
         final MemorySegment payload = plain.asSlice(SleeveHeader.LENGTH, SleeveHeader.MAX_REASSEMBLED);
@@ -118,10 +123,17 @@ public final class SleeveForwarder implements AutoCloseable {
         /** One datagram per fragment of the largest payload, so a frame's fragments leave in one batch. */
         final MemorySegment[] fragments;
         final int[] batchLengths;
+        /** This lane's own batches: the lanes' threads send at the same time. */
+        final SleeveSocket.Sender sender;
         int batched;
 
-        Lane(int number, int fragmentSlots, int slotBytes) {
+        Lane(int number, FramePort source, int fragmentSlots, int slotBytes) {
             this.number = number;
+            this.source = source;
+            this.nextFrameId = number;
+            this.icmpReply = arena.allocate(VNET + IcmpFragmentationNeeded.MAX_LENGTH, 64);
+            this.icmpReplyAfterVnet = icmpReply.asSlice(VNET);
+            this.sender = udp.newSender();
             MemorySegment all = arena.allocate((long) fragmentSlots * slotBytes, 64);
             fragments = new MemorySegment[fragmentSlots];
             for (int i = 0; i < fragmentSlots; i++) fragments[i] = all.asSlice((long) i * slotBytes, slotBytes);
@@ -160,22 +172,22 @@ public final class SleeveForwarder implements AutoCloseable {
 
         void startBatch(SleevePeer hop) {
             batchTo = hop.endpoint();
-            udp.startBatch(batchTo);
+            sender.startBatch(batchTo);
             batched = 0;
         }
 
         private void batch(MemorySegment datagram, int length) {
-            if (!udp.add(datagram, length)) {
+            if (!sender.add(datagram, length)) {
                 flush();
-                udp.startBatch(batchTo);
-                udp.add(datagram, length);
+                sender.startBatch(batchTo);
+                sender.add(datagram, length);
             }
             batchLengths[batched++] = length;
         }
 
         /** Sends what was batched; counts the datagrams and bytes sent, and those lost. */
         void flush() {
-            int sent = udp.flush();
+            int sent = sender.flush();
             long bytes = 0;
             for (int i = 0; i < sent && i < batched; i++) bytes += batchLengths[i];
             counters.add(Counter.FRAMES_SENT, sent);
@@ -229,13 +241,12 @@ public final class SleeveForwarder implements AutoCloseable {
         int slotBytes = SleeveHeader.LENGTH + datagramPayload + SleeveHeader.TAG_LENGTH;
         // the narrowest path MTU believed sets how many fragments a payload may need
         int narrowest = Math.min(datagramPayload, PathMtu.MIN_MTU - PathMtu.OVERHEAD);
-        int mostFragments = Math.min(SleeveHeader.MAX_FRAGMENTS,
+        this.mostFragments = Math.min(SleeveHeader.MAX_FRAGMENTS,
                 (SleeveHeader.MAX_REASSEMBLED + narrowest - SleeveHeader.FRAGMENT_LENGTH - 1) / (narrowest - SleeveHeader.FRAGMENT_LENGTH));
-        this.sendLane = new Lane(SleeveCipher.SEND_LANE, mostFragments, slotBytes);
-        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE, 0, slotBytes);
+        this.slotBytes = slotBytes;
+        this.sendLanes = new Lane[]{new Lane(SleeveCipher.SEND_LANE, port, mostFragments, slotBytes)};
+        this.receiveLane = new Lane(SleeveCipher.RELAY_LANE, null, 0, slotBytes);
         this.probeDatagram = arena.allocate(slotBytes, 64);
-        this.icmpReply = arena.allocate(VNET + IcmpFragmentationNeeded.MAX_LENGTH, 64);
-        this.icmpReplyAfterVnet = icmpReply.asSlice(VNET);
         receiveSlots = new MemorySegment[RECEIVE_BATCH];
         receivedLengths = new int[RECEIVE_BATCH];
         receiveSlots[0] = receiveLane.plain;
@@ -288,17 +299,36 @@ public final class SleeveForwarder implements AutoCloseable {
         return mtus;
     }
 
+    /**
+     * Adds a sending lane, with its own thread once started, for another queue of a multi-queue port: the kernel
+     * spreads flows over the queues, and each lane reads, seals and sends its queue's frames on its own core.
+     * Before {@link #start} only.
+     */
+    public synchronized void addQueue(FramePort queue) {
+        if (running) throw new IllegalStateException("already started");
+        if (queue.vnetHeaderLength() != portVnet) throw new IllegalArgumentException("a queue with another virtio_net_hdr");
+        int number = sendLanes.length == 1 ? SleeveCipher.RELAY_LANE + 1 : sendLanes[sendLanes.length - 1].number + 1;
+        if (number >= SleeveCipher.MAX_LANES) throw new IllegalArgumentException("at most " + (SleeveCipher.MAX_LANES - 1) + " queues");
+        Lane[] more = java.util.Arrays.copyOf(sendLanes, sendLanes.length + 1);
+        more[sendLanes.length] = new Lane(number, queue, mostFragments, slotBytes);
+        sendLanes = more;
+    }
+
     public synchronized void start() {
         if (running) throw new IllegalStateException("already started");
         running = true;
-        sender = Thread.ofPlatform().name("weft-sleeve-send").start(this::runSender);
+        senders = new Thread[sendLanes.length];
+        for (int i = 0; i < sendLanes.length; i++) {
+            Lane lane = sendLanes[i];
+            senders[i] = Thread.ofPlatform().name("weft-sleeve-send-" + i).start(() -> runSender(lane));
+        }
         receiver = Thread.ofPlatform().name("weft-sleeve-receive").start(this::runReceiver);
     }
 
-    private void runSender() {
+    private void runSender(Lane lane) {
         while (running) {
             try {
-                pumpLocalFrame(POLL_MILLIS);
+                pump(lane, POLL_MILLIS);
             } catch (RuntimeException e) {
                 if (running) LOG.log(System.Logger.Level.ERROR, "sleeve send path failed; continuing", e);
             }
@@ -317,12 +347,15 @@ public final class SleeveForwarder implements AutoCloseable {
         }
     }
 
-    /** Sending duty cycle: moves at most one frame from the port to the network; returns the frames moved. */
+    /** Sending duty cycle of the first lane: moves at most one frame from the port to the network; returns the frames moved. */
     public int pumpLocalFrame(int timeoutMillis) {
-        Lane lane = sendLane;
-        int read = port.read(lane.payload, timeoutMillis);
+        return pump(sendLanes[0], timeoutMillis);
+    }
+
+    private int pump(Lane lane, int timeoutMillis) {
+        int read = lane.source.read(lane.payload, timeoutMillis);
         long now = nanoClock.getAsLong();
-        tickPaths(now);
+        if (lane.number == SleeveCipher.SEND_LANE) tickPaths(now); // one lane runs the path MTU rounds
         if (read <= 0) return 0;
         counters.increment(Counter.FRAMES_FROM_TAP);
         int length = read - portVnet;
@@ -374,9 +407,9 @@ public final class SleeveForwarder implements AutoCloseable {
             return 1;
         }
         counters.increment(Counter.FRAMES_FLOODED);
-        int frameId = nextFrameId;
+        int frameId = lane.nextFrameId;
         for (SleevePeer each : hops) {
-            nextFrameId = frameId; // every copy of a flooded frame has the same id
+            lane.nextFrameId = frameId; // every copy of a flooded frame has the same id
             sendLocal(lane, each, true, 0, start, payloadLength, keepVnet, datagramPayloadFor(each));
         }
         return 1;
@@ -389,12 +422,12 @@ public final class SleeveForwarder implements AutoCloseable {
      */
     private void floodToSleevePeers(Lane lane, SleeveRoutes current, long[] fast, int start, int payloadLength, boolean vnet) {
         counters.increment(Counter.FRAMES_FLOODED);
-        int frameId = nextFrameId;
+        int frameId = lane.nextFrameId;
         for (long destination : current.destinations()) {
             if (java.util.Arrays.binarySearch(fast, destination) >= 0) continue;
             SleevePeer hop = current.nextHop(destination);
             if (hop == null) continue;
-            nextFrameId = frameId;
+            lane.nextFrameId = frameId;
             sendLocal(lane, hop, false, destination, start, payloadLength, vnet, datagramPayloadFor(hop));
         }
     }
@@ -416,7 +449,8 @@ public final class SleeveForwarder implements AutoCloseable {
             return;
         }
         int chunk = (payloadLength + count - 1) / count;
-        int frameId = nextFrameId++;
+        int frameId = lane.nextFrameId;
+        lane.nextFrameId += SleeveCipher.MAX_LANES;
         lane.startBatch(hop);
         for (int index = 0, offset = 0; index < count; index++, offset += chunk) {
             int share = Math.min(chunk, payloadLength - offset);
@@ -442,12 +476,12 @@ public final class SleeveForwarder implements AutoCloseable {
 
     /** Writes an ICMP "fragmentation needed" for the frame at {@code plain[frameOffset..]} back into the port. */
     private void answerFragmentationNeeded(Lane lane, int frameOffset, int length, int nextHopMtu) {
-        int replyLength = IcmpFragmentationNeeded.write(lane.plain, frameOffset, length, nextHopMtu, icmpReply, VNET);
+        int replyLength = IcmpFragmentationNeeded.write(lane.plain, frameOffset, length, nextHopMtu, lane.icmpReply, VNET);
         if (portVnet != 0) {
-            VnetHeader.clear(icmpReply, 0);
-            port.write(icmpReply, replyLength + VNET);
+            VnetHeader.clear(lane.icmpReply, 0);
+            lane.source.write(lane.icmpReply, replyLength + VNET);
         } else {
-            port.write(icmpReplyAfterVnet, replyLength);
+            lane.source.write(lane.icmpReplyAfterVnet, replyLength);
         }
         counters.increment(Counter.FRAG_NEEDED_SENT);
     }
@@ -719,7 +753,7 @@ public final class SleeveForwarder implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         udp.shutdown(); // wakes the receiver waiting in receive()
-        if (sender != null) sender.join();
+        for (Thread sender : senders) sender.join();
         if (receiver != null) receiver.join();
         udp.close();
         DontFragmentSender sender = probes;

@@ -5,20 +5,27 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 
 /**
- * The sleeve's UDP socket, in batches: the sending thread collects the datagrams of one frame (all for one hop)
- * and sends them at once, the receiving thread takes whatever datagrams are waiting. In production an FFM socket
- * with {@code sendmmsg}/{@code recvmmsg}; in tests a {@link java.nio.channels.DatagramChannel}
- * ({@link ChannelSleeveSocket}). One sending and one receiving thread.
+ * The sleeve's UDP socket, in batches: each sending thread collects the datagrams of one frame (all for one hop)
+ * in its own {@link Sender} and sends them at once, the receiving thread takes whatever datagrams are waiting. In
+ * production an FFM socket with {@code sendmmsg}/{@code recvmmsg}; in tests a
+ * {@link java.nio.channels.DatagramChannel} ({@link ChannelSleeveSocket}). One receiving thread, and one thread
+ * per sender.
  */
 public interface SleeveSocket extends AutoCloseable {
-    /** Sending thread: starts a batch for {@code to}. */
-    void startBatch(InetSocketAddress to);
+    /** One sending thread's batches; never shared between threads. */
+    interface Sender {
+        /** Starts a batch for {@code to}. */
+        void startBatch(InetSocketAddress to);
 
-    /** Sending thread: adds {@code datagram[0, length)}, which must stay unchanged until {@link #flush}; false when full. */
-    boolean add(MemorySegment datagram, int length);
+        /** Adds {@code datagram[0, length)}, which must stay unchanged until {@link #flush}; false when full. */
+        boolean add(MemorySegment datagram, int length);
 
-    /** Sending thread: sends the batch; returns how many of its datagrams went out (the others are lost). */
-    int flush();
+        /** Sends the batch; returns how many of its datagrams went out (the others are lost). */
+        int flush();
+    }
+
+    /** A sender for one more sending thread (a forwarder lane). */
+    Sender newSender();
 
     /**
      * Receiving thread: waits up to {@code timeoutMillis} (or, for implementations that cannot, until a datagram

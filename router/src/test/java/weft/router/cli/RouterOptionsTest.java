@@ -30,4 +30,19 @@ class RouterOptionsTest {
         error = assertThrows(IllegalArgumentException.class, () -> mtu(List.of("--mtu", "many"), Map.of()));
         assertEquals("invalid --mtu 'many': expected a whole number", error.getMessage());
     }
+
+    private static boolean fastPath(List<String> args, Map<String, String> environment) {
+        return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment).fastPath();
+    }
+
+    @Test
+    void shouldUseTheFastPathUnlessTheFlagOrASetWeftNoFastdpTurnsItOff() {
+        assertEquals(true, fastPath(List.of(), Map.of()));
+        assertEquals(false, fastPath(List.of("--no-fastdp"), Map.of()));
+        assertEquals(false, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", "1")));
+        assertEquals(false, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", "yes")));
+        for (String off : List.of("", "0", "false", "no")) {
+            assertEquals(true, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", off)), "WEFT_NO_FASTDP=" + off + " does not turn it off");
+        }
+    }
 }

@@ -20,6 +20,25 @@ class TapDeviceKernelTest {
     private static final int FRAME_LENGTH = 60;
 
     @Test
+    void aMultiQueueDeviceTakesMoreQueuesAndLastsUntilTheLastOneCloses() {
+        NetNamespace.callInAnonymous(() -> {
+            try (Rtnetlink rtnl = Rtnetlink.open()) {
+                Set<TapDevice.Flag> flags = Set.of(TapDevice.Flag.VNET_HDR, TapDevice.Flag.MULTI_QUEUE);
+                TapDevice first = TapDevice.create("mq0", flags);
+                TapDevice second = TapDevice.attachQueue("mq0", flags);
+                assertEquals("mq0", second.name());
+                first.close();
+                assertTrue(rtnl.link("mq0").isPresent(), "one queue is still open");
+                second.close();
+                assertTrue(rtnl.link("mq0").isEmpty());
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> TapDevice.attachQueue("mq0", Set.of(TapDevice.Flag.VNET_HDR)));
+                return null;
+            }
+        });
+    }
+
+    @Test
     void kernelNamesTheDeviceAndAnIdleReadTimesOut() {
         NetNamespace.callInAnonymous(() -> {
             try (Arena arena = Arena.ofConfined(); Rtnetlink rtnl = Rtnetlink.open()) {

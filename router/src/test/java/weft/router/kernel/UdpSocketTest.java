@@ -86,6 +86,40 @@ class UdpSocketTest {
     }
 
     @Test
+    void sendersOnTwoThreadsAtOnceNeverMixTheirBatches() throws Exception {
+        UdpSocket sender = open(true), first = open(false), second = open(false);
+        int rounds = 2000;
+        byte[][] marks = {{1}, {2}};
+        InetSocketAddress[] to = {loopback(portOf(first)), loopback(portOf(second))};
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            int lane = t;
+            UdpSocket.Sender own = sender.newSender();
+            MemorySegment data = Arena.ofAuto().allocate(100);
+            data.fill(marks[lane][0]);
+            threads[t] = Thread.ofPlatform().start(() -> {
+                for (int r = 0; r < rounds; r++) {
+                    own.start(to[lane]);
+                    own.add(data, 100);
+                    own.add(data, 100);
+                    own.send();
+                }
+            });
+        }
+        for (Thread thread : threads) thread.join();
+        for (int t = 0; t < 2; t++) {
+            UdpSocket receiver = t == 0 ? first : second;
+            MemorySegment[] slots = {arena.allocate(2048)};
+            int received = 0;
+            while (receiver.receiveBatch(slots, 200) == 1) {
+                assertEquals(marks[t][0], slots[0].get(JAVA_BYTE, 0), "a datagram of the other thread's batch reached socket " + t);
+                received++;
+            }
+            assertTrue(received > 0, "socket " + t + " received nothing");
+        }
+    }
+
+    @Test
     void aSegmentedBatchOverTheIpLimitArrivesAsTheSameDatagramsCutFromCoalescedReceives() throws IOException {
         UdpSocket sender = open(true), receiver = open(true);
         int port = portOf(receiver);

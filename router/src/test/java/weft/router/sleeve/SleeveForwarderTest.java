@@ -14,6 +14,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Two forwarders on loopback sockets, driven one duty cycle at a time. */
 class SleeveForwarderTest {
@@ -53,6 +54,24 @@ class SleeveForwarderTest {
         frame[12] = 0x08;
         for (int i = 14; i < length; i++) frame[i] = (byte) i;
         return frame;
+    }
+
+    @Test
+    void framesFromEveryQueueOfAMultiQueuePortLeaveOnTheirOwnThreads() throws Exception {
+        QueueFramePort second = new QueueFramePort();
+        a.addQueue(second);
+        macsA.learn(MAC_B, B, 0);
+        a.start();
+        b.start();
+        assertThrows(IllegalStateException.class, () -> a.addQueue(new QueueFramePort()), "queues are added before start");
+        for (int i = 0; i < 50; i++) {
+            portA.fromBridge.add(frame(MAC_B, MAC_A, 300));
+            second.fromBridge.add(frame(MAC_B, MAC_A, 400));
+        }
+        java.util.Map<Integer, Integer> arrived = new java.util.TreeMap<>();
+        for (int i = 0; i < 100; i++) arrived.merge(portB.takeWritten().length, 1, Integer::sum);
+        assertEquals(java.util.Map.of(300, 50, 400, 50), arrived, "every frame of both queues, none twice");
+        assertEquals(100, countersA.get(Counter.FRAMES_FROM_TAP));
     }
 
     @Test
