@@ -40,10 +40,12 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
     }
 
     /**
-     * Installs the SAs, then the policies: a policy without its SA would drop the pair's packets meanwhile. When a
-     * step fails, undoes the steps before it and throws the kernel's refusal.
+     * Installs the SAs, then (with {@code policies}) the policies, so that the policies never select packets before
+     * an SA can carry them; without, the policies of an earlier pair with the same ends stay in place (a
+     * reconnection), so the pair's packets never lose their policy. When a step fails, undoes the steps before it
+     * and throws the kernel's refusal.
      */
-    void install(Xfrm xfrm) {
+    void install(Xfrm xfrm, boolean policies) {
         List<Runnable> undo = new ArrayList<>(4);
         try {
             byte[] sendKey = keys.send().material(), receiveKey = keys.receive().material();
@@ -57,6 +59,7 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
                 java.util.Arrays.fill(sendKey, (byte) 0);
                 java.util.Arrays.fill(receiveKey, (byte) 0);
             }
+            if (!policies) return;
             xfrm.addEspPolicy(Xfrm.Direction.OUT, outbound());
             undo.add(() -> xfrm.deletePolicy(Xfrm.Direction.OUT, outbound()));
             xfrm.addEspPolicy(Xfrm.Direction.IN, inbound());
@@ -73,16 +76,26 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
     }
 
     /**
-     * Removes the policies, then the SAs (the reverse of {@link #install}, so no packet leaves in clear meanwhile).
-     * Whatever is already gone is fine; returns the refusals of the rest, so one failure does not leave the others.
+     * Removes the SAs, then (with {@code policies}) the policies: while the outbound policy stands without its SA
+     * the kernel drops the pair's VXLAN packets, where without the policy it would send them in clear. So the
+     * caller removes the policies only once no forwarding entry sends anything to the peer, and keeps them when a
+     * newer pair with the same ends uses them. Whatever is already gone is fine; returns the refusals of the rest,
+     * so one failure does not leave the others.
      */
-    List<String> remove(Xfrm xfrm) {
+    List<String> remove(Xfrm xfrm, boolean policies) {
         List<String> failures = new ArrayList<>();
-        attempt(failures, () -> xfrm.deletePolicy(Xfrm.Direction.IN, inbound()));
-        attempt(failures, () -> xfrm.deletePolicy(Xfrm.Direction.OUT, outbound()));
-        attempt(failures, () -> xfrm.deleteEspSa(local, keys.receive().spi()));
         attempt(failures, () -> xfrm.deleteEspSa(remote, keys.send().spi()));
+        attempt(failures, () -> xfrm.deleteEspSa(local, keys.receive().spi()));
+        if (policies) {
+            attempt(failures, () -> xfrm.deletePolicy(Xfrm.Direction.OUT, outbound()));
+            attempt(failures, () -> xfrm.deletePolicy(Xfrm.Direction.IN, inbound()));
+        }
         return failures;
+    }
+
+    /** Whether {@code other}'s policies are this pair's: the same two ends and port, whatever the keys. */
+    boolean sameEnds(EspPair other) {
+        return local.equals(other.local) && remote.equals(other.remote) && port == other.port;
     }
 
     private static void attempt(List<String> failures, Runnable step) {

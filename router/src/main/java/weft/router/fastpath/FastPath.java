@@ -33,8 +33,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Encrypted pairs use it only where the kernel offers ESP: the agent installs the pair's {@link EspPair} when the
  * peer connects and only then lets it send heartbeats, which travel in ESP like the rest of its VXLAN packets; when
- * the kernel refuses, the pair stays on sleeve with the kernel's reason. It removes them when the peer goes and when
- * the router stops, and removes Weft's leftovers ({@link Xfrm#REQID}) at start. The VXLAN port keeps the overlay MTU
+ * the kernel refuses, the pair stays on sleeve with the kernel's reason. Invariant: while a forwarding entry can send
+ * VXLAN to an encrypted peer, its outbound policy stands (without an SA the kernel drops, never sends in clear): a
+ * departed pair's state is removed only after the next reconciliation removed its entries, a reconnection swaps
+ * the SAs under policies that stay, and on close the VXLAN port goes first. Weft's leftovers ({@link Xfrm#REQID})
+ * are removed at start. The VXLAN port keeps the overlay MTU
  * for every pair: the automatic overlay MTU leaves room for the sleeve's 90 bytes, more than VXLAN's 50 plus ESP's
  * {@link EspPair#MAX_OVERHEAD}, so encrypted full-size frames fit the underlay too. Only an MTU set by hand above
  * the underlay's less 87 makes an encrypted pair's full-size heartbeats fail; the pair then stays on sleeve and its
@@ -84,7 +87,10 @@ public final class FastPath implements AutoCloseable {
     /** Null when encrypted pairs may not use the fast path here; then {@link #espUnavailable} says why. */
     private final Xfrm xfrm;
     private final String espUnavailable;
-    private final Map<Long, EspPair> installed = new HashMap<>(); // agent thread only, then close() once it has stopped
+    // agent thread only, then close() once it has stopped
+    private final Map<Long, EspPair> installed = new HashMap<>();
+    /** Pairs replaced or gone, removed after the next successful reconciliation (see the class comment). */
+    private final List<EspPair> retiring = new java.util.ArrayList<>();
     private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
     private final AtomicLong[] counters = new AtomicLong[Counter.values().length];
     private volatile Map<Long, String> descriptions = Map.of();
@@ -215,7 +221,9 @@ public final class FastPath implements AutoCloseable {
                 List<FastPathTable.Transition> transitions = table.evaluate(now);
                 transitions.forEach(this::logTransition);
                 if (!transitions.isEmpty() || now - nextReconcile >= 0) {
-                    reconcile(); // before heartbeats, so a new peer's first ones find their forwarding entries
+                    // before heartbeats, so a new peer's first ones find their forwarding entries; and only once no
+                    // entry leads to a departed encrypted peer may its policies go
+                    if (reconcile()) retireEsp();
                     nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
                 }
                 if (now - nextHeartbeat >= 0) {
@@ -232,21 +240,23 @@ public final class FastPath implements AutoCloseable {
     private void apply(Event event, long now) {
         switch (event) {
             case Event.Connected(FastPathTable.Peer peer) -> {
-                removeEsp(peer.name()); // a reconnection brings new keys: the old SAs must go before the new ones come
+                EspPair previous = installed.remove(peer.name()); // a reconnection brings new keys
                 table.connected(peer, now);
                 // an ineligible pair (an IPv6 underlay) stays on sleeve whatever its keys: no ESP state for it
-                if (peer.ineligible().isEmpty()) peer.esp().ifPresent(keys -> installEsp(peer, keys));
+                if (peer.ineligible().isEmpty() && peer.esp().isPresent()) installEsp(peer, peer.esp().get(), previous);
+                if (previous != null) retiring.add(previous);
             }
             case Event.Disconnected(long name) -> {
                 table.disconnected(name);
-                removeEsp(name);
+                EspPair gone = installed.remove(name);
+                if (gone != null) retiring.add(gone);
             }
         }
         if (agent == null) publishDescriptions(now);
     }
 
     /** Installs the pair's ESP state and lets it try the fast path; when the kernel refuses, it stays on sleeve and says why. */
-    private void installEsp(FastPathTable.Peer peer, EspKeys keys) {
+    private void installEsp(FastPathTable.Peer peer, EspKeys keys, EspPair previous) {
         if (xfrm == null) {
             table.espFailed(peer.name(), "data is encrypted, and " + espUnavailable);
             return;
@@ -254,7 +264,8 @@ public final class FastPath implements AutoCloseable {
         try {
             Inet4Address remote = (Inet4Address) peer.underlay(); // eligible peers are IPv4 (Router.fastPathIneligible)
             EspPair pair = new EspPair(localTowards(remote), remote, settings.udpPort(), keys);
-            pair.install(xfrm);
+            // the kernel prefers the newest of two SAs for the same ends, so the new ones take over at once
+            pair.install(xfrm, previous == null || !previous.sameEnds(pair));
             installed.put(peer.name(), pair);
             table.espInstalled(peer.name());
             count(Counter.ESP_INSTALLED);
@@ -276,13 +287,16 @@ public final class FastPath implements AutoCloseable {
                 "no IPv4 route with a source address to " + remote.getHostAddress() + ", so no ESP selector can name our end");
     }
 
-    private void removeEsp(long name) {
-        EspPair pair = installed.remove(name);
-        if (pair == null) return;
-        List<String> failures = pair.remove(xfrm);
-        if (!failures.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "fast path: removing " + pair + " left some behind: " + String.join("; ", failures));
+    /** Removes the state of replaced and departed pairs, keeping the policies a current pair still uses. */
+    private void retireEsp() {
+        for (EspPair pair : retiring) {
+            boolean policiesInUse = installed.values().stream().anyMatch(pair::sameEnds);
+            List<String> failures = pair.remove(xfrm, !policiesInUse);
+            if (!failures.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "fast path: removing " + pair + " left some behind: " + String.join("; ", failures));
+            }
         }
+        retiring.clear();
     }
 
     private void receive(FastHeartbeat heartbeat, MemorySegment in, int length, long now) {
@@ -309,8 +323,9 @@ public final class FastPath implements AutoCloseable {
     /**
      * Brings the forwarding tables in line with the table's decision; when the fast peers changed, tells the sleeve
      * and makes the bridge forget where it had placed addresses, so frames flood once to the right port again.
+     * Returns false when the kernel refused part of it (the next round retries).
      */
-    private void reconcile() {
+    private boolean reconcile() {
         List<FastPathTable.Peer> fast = table.fast();
         long[] names = fast.stream().mapToLong(FastPathTable.Peer::name).sorted().toArray();
         boolean changed = !java.util.Arrays.equals(names, published);
@@ -330,6 +345,7 @@ public final class FastPath implements AutoCloseable {
                 rtnl.flushBridgePort(settings.tapPort());
             }
             counters[Counter.FORWARDING_CHANGES.ordinal()].addAndGet(plan.addToDevice().size() + plan.removeFromDevice().size());
+            return true;
         } catch (NativeCallException e) {
             count(Counter.FORWARDING_ERRORS);
             LOG.log(System.Logger.Level.WARNING, "fast path: updating the forwarding entries failed: " + e.getMessage() + "; retrying");
@@ -337,6 +353,7 @@ public final class FastPath implements AutoCloseable {
                 publishFast.accept(names); // the sleeve follows the decision; the next round fixes the kernel
                 published = names;
             }
+            return false;
         }
     }
 
@@ -354,17 +371,28 @@ public final class FastPath implements AutoCloseable {
         running = false;
         if (agent != null) agent.join(2_000);
         if (socket != null) socket.close();
-        if (xfrm != null) {
-            for (Long name : List.copyOf(installed.keySet())) removeEsp(name);
-            xfrm.close();
-        }
+        boolean portGone = true;
         if (rtnl != null) {
             try {
                 if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
             } catch (NativeCallException e) {
+                portGone = false;
                 LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + e.getMessage());
             }
             rtnl.close();
+        }
+        if (xfrm != null) {
+            retiring.addAll(installed.values());
+            installed.clear();
+            if (portGone) {
+                retireEsp(); // no VXLAN port, so no packet that the policies would have to keep from leaving in clear
+            } else {
+                // the port may still send: policies without SAs drop its packets; the next start removes them
+                for (EspPair pair : retiring) pair.remove(xfrm, false);
+                LOG.log(System.Logger.Level.WARNING, "fast path: kept the ESP policies of " + retiring.size()
+                        + " pairs, so the remaining VXLAN port cannot send to them in clear");
+            }
+            xfrm.close();
         }
     }
 }

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What an {@link EspPair} asks of the kernel, and in which order; what the kernel makes of it is XfrmEspVmTest's. */
 class EspPairTest {
@@ -36,14 +38,35 @@ class EspPairTest {
 
     @Test
     void installsBothSasBeforeAnyPolicySoNoPacketIsDroppedForWantOfAnSa() {
-        pair.install(recorder);
+        pair.install(recorder, true);
         assertEquals(List.of(NEWSA, NEWSA, NEWPOLICY, NEWPOLICY), types());
     }
 
     @Test
-    void removesThePoliciesBeforeTheSasSoNoPacketLeavesInClearMeanwhile() {
-        assertEquals(List.of(), pair.remove(recorder));
-        assertEquals(List.of(DELPOLICY, DELPOLICY, DELSA, DELSA), types());
+    void aReconnectionAddsItsSasUnderThePoliciesInPlace() {
+        pair.install(recorder, false);
+        assertEquals(List.of(NEWSA, NEWSA), types());
+    }
+
+    @Test
+    void removesTheSasBeforeThePoliciesSoMeanwhileThePairsPacketsAreDroppedNotSentInClear() {
+        assertEquals(List.of(), pair.remove(recorder, true));
+        assertEquals(List.of(DELSA, DELSA, DELPOLICY, DELPOLICY), types());
+    }
+
+    @Test
+    void keepsThePoliciesWhenANewerPairWithTheSameEndsUsesThem() {
+        assertEquals(List.of(), pair.remove(recorder, false));
+        assertEquals(List.of(DELSA, DELSA), types());
+    }
+
+    @Test
+    void pairsWithTheSameEndsShareTheirPoliciesWhateverTheirKeys() {
+        EspPair rekeyed = new EspPair(ip("10.0.0.1"), ip("10.0.0.2"), 6784,
+                new EspKeys(new EspKey(new byte[36], 0x3003), new EspKey(new byte[36], 0x4004)));
+        EspPair moved = new EspPair(ip("10.0.0.1"), ip("10.0.0.3"), 6784, rekeyed.keys());
+        assertTrue(pair.sameEnds(rekeyed));
+        assertFalse(pair.sameEnds(moved));
     }
 
     @Test
