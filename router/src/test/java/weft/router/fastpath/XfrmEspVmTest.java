@@ -56,9 +56,10 @@ class XfrmEspVmTest {
         EspPair atA = new EspPair(a, b, 6784, new EspKeys(aToB, bToA));
         EspPair atB = new EspPair(b, a, 6784, new EspKeys(bToA, aToB));
         Path requests = Files.createDirectories(work.resolve("req"));
-        record(requests, "a-install", atA::install);
-        record(requests, "b-install", atB::install);
-        record(requests, "a-remove", xfrm -> assertEquals(List.of(), atA.remove(xfrm)));
+        record(requests, "a-install", xfrm -> atA.install(xfrm, true));
+        record(requests, "b-install", xfrm -> atB.install(xfrm, true));
+        record(requests, "a-retire", xfrm -> assertEquals(List.of(), atA.remove(xfrm, false)));
+        record(requests, "a-remove", xfrm -> assertEquals(List.of(), atA.remove(xfrm, true)));
 
         Path console = work.resolve("console.log");
         Process vm = new ProcessBuilder("sh", script().toString(), work.toString())
