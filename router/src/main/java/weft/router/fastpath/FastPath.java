@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -80,7 +80,7 @@ public final class FastPath implements AutoCloseable {
     private final Settings settings;
     private final Optional<String> unavailable;
     private final FastPathTable table; // agent thread only once started
-    private final Consumer<long[]> publishFast;
+    private final BiConsumer<long[], long[]> publishFast;
     private final LongSupplier nanoClock;
     private final Rtnetlink rtnl;
     private final PacketSocket socket;
@@ -97,7 +97,7 @@ public final class FastPath implements AutoCloseable {
     private volatile boolean running;
     private Thread agent;
 
-    private FastPath(Settings settings, Optional<String> unavailable, Consumer<long[]> publishFast, LongSupplier nanoClock,
+    private FastPath(Settings settings, Optional<String> unavailable, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock,
                      Rtnetlink rtnl, PacketSocket socket, Xfrm xfrm, String espUnavailable) {
         this.settings = settings;
         this.unavailable = unavailable;
@@ -115,9 +115,10 @@ public final class FastPath implements AutoCloseable {
      * Builds the VXLAN port and starts the heartbeats; when that is off or the kernel refuses, returns a fast path
      * that keeps every pair on sleeve with the reason. Runs in the router's network namespace.
      *
-     * @param publishFast gets the names of the fast peers whenever they change
+     * @param publishFast gets the names of the fast peers, and of those fast for {@link FastPathTable#SETTLE_NANOS},
+     *                    whenever they change
      */
-    public static FastPath start(Settings settings, Consumer<long[]> publishFast) {
+    public static FastPath start(Settings settings, BiConsumer<long[], long[]> publishFast) {
         if (settings.off().isPresent()) {
             return new FastPath(settings, settings.off(), publishFast, System::nanoTime, null, null, null, settings.off().get());
         }
@@ -223,7 +224,7 @@ public final class FastPath implements AutoCloseable {
                 if (!transitions.isEmpty() || now - nextReconcile >= 0) {
                     // before heartbeats, so a new peer's first ones find their forwarding entries; and only once no
                     // entry leads to a departed encrypted peer may its policies go
-                    if (reconcile()) retireEsp();
+                    if (reconcile(now)) retireEsp();
                     nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
                 }
                 if (now - nextHeartbeat >= 0) {
@@ -318,27 +319,25 @@ public final class FastPath implements AutoCloseable {
         }
     }
 
-    private long[] published = new long[0];
+    private long[] published = new long[0], publishedSettled = new long[0];
 
     /**
      * Brings the forwarding tables in line with the table's decision; when the fast peers changed, tells the sleeve
      * and makes the bridge forget where it had placed addresses, so frames flood once to the right port again.
      * Returns false when the kernel refused part of it (the next round retries).
      */
-    private boolean reconcile() {
+    private boolean reconcile(long now) {
         List<FastPathTable.Peer> fast = table.fast();
         long[] names = fast.stream().mapToLong(FastPathTable.Peer::name).sorted().toArray();
+        long[] settled = table.settled(now).stream().mapToLong(FastPathTable.Peer::name).sorted().toArray();
         boolean changed = !java.util.Arrays.equals(names, published);
+        boolean settledChanged = !java.util.Arrays.equals(settled, publishedSettled);
         try {
             int index = rtnl.index(INTERFACE);
             ForwardingPlan plan = ForwardingPlan.of(table.candidates(), fast, index, rtnl.fdb(INTERFACE));
             // entries towards newly fast peers go in before the sleeve lets go of them, and out after it takes them
             for (ForwardingPlan.Entry entry : plan.addToDevice()) rtnl.addFdb(INTERFACE, entry.mac(), entry.remote());
-            if (changed) {
-                publishFast.accept(names);
-                published = names;
-                count(Counter.PATH_CHANGES);
-            }
+            if (changed || settledChanged) publish(names, settled, changed);
             for (ForwardingPlan.Entry entry : plan.removeFromDevice()) rtnl.deleteFdb(INTERFACE, entry.mac(), entry.remote());
             if (changed || plan.removedLearnt()) {
                 rtnl.flushBridgePort(INTERFACE);
@@ -349,12 +348,17 @@ public final class FastPath implements AutoCloseable {
         } catch (NativeCallException e) {
             count(Counter.FORWARDING_ERRORS);
             LOG.log(System.Logger.Level.WARNING, "fast path: updating the forwarding entries failed: " + e.getMessage() + "; retrying");
-            if (changed) {
-                publishFast.accept(names); // the sleeve follows the decision; the next round fixes the kernel
-                published = names;
-            }
+            // the sleeve follows the decision; the next round fixes the kernel
+            if (changed || settledChanged) publish(names, settled, changed);
             return false;
         }
+    }
+
+    private void publish(long[] fast, long[] settled, boolean pathsChanged) {
+        publishFast.accept(fast, settled);
+        published = fast;
+        publishedSettled = settled;
+        if (pathsChanged) count(Counter.PATH_CHANGES);
     }
 
     private void logTransition(FastPathTable.Transition t) {

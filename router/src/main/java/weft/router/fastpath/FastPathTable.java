@@ -132,6 +132,22 @@ public final class FastPathTable {
         return changed;
     }
 
+    /**
+     * How long a pair is fast before the sleeve stops carrying unicast frames the bridge still hands it for that peer:
+     * the peer may switch up to a heartbeat later, and until then its frames arrive by sleeve and teach our bridge to
+     * send replies the old way. Floods exclude a fast peer at once, so broadcasts still arrive once.
+     */
+    public static final long SETTLE_NANOS = 2_000_000_000L;
+
+    /** The pairs that have been fast for at least {@link #SETTLE_NANOS}. */
+    public List<Peer> settled(long now) {
+        List<Peer> list = new ArrayList<>();
+        for (Entry entry : peers.values()) {
+            if (candidate(entry) && entry.health.fast() && now - entry.health.since() >= SETTLE_NANOS) list.add(entry.peer);
+        }
+        return list;
+    }
+
     /** The pairs that are fast now. */
     public List<Peer> fast() {
         List<Peer> list = new ArrayList<>();

@@ -68,8 +68,10 @@ public final class SleeveForwarder implements AutoCloseable {
     private final int maxFrameLength;
     private final int datagramPayload;
     private volatile SleeveRoutes routes;
-    /** Peers the kernel fast path carries frames to, sorted: the sleeve leaves them alone. */
+    /** Peers the kernel fast path carries frames to, sorted: floods leave them out. */
     private volatile long[] fastPeers = new long[0];
+    /** Fast peers that have been fast for a while, sorted: unicast frames for them are left to the kernel. */
+    private volatile long[] settledPeers = new long[0];
 
     private final Arena arena = Arena.ofShared();
     /** The first reads the port given at construction; {@link #addQueue} adds one per further queue. */
@@ -272,14 +274,19 @@ public final class SleeveForwarder implements AutoCloseable {
     }
 
     /**
-     * Names the peers the kernel fast path reaches now (safe from any thread). A frame for one of them that still
-     * comes through the port is not sent: the bridge floods frames it has not placed yet to the VXLAN port too, and
-     * sending them here as well would deliver them twice. A flood goes, peer by peer, only to the others.
+     * Names the peers the kernel fast path reaches now, and those it has reached for a while (safe from any thread).
+     * A flood goes, peer by peer, only to the peers not fast: the bridge floods to the VXLAN port too, and the kernel
+     * reaches the fast ones. A unicast frame for a settled peer that still comes through the port is dropped, since
+     * the bridge sends such frames to the VXLAN port once it has learnt where they go; one for a peer that has just
+     * become fast is still carried, because until the peer switches too its replies come by sleeve and teach the
+     * bridge to send the next frames here.
      */
-    public void fastPeers(long[] names) {
-        long[] sorted = names.clone();
-        java.util.Arrays.sort(sorted);
-        fastPeers = sorted;
+    public void fastPeers(long[] fast, long[] settled) {
+        long[] sortedFast = fast.clone(), sortedSettled = settled.clone();
+        java.util.Arrays.sort(sortedFast);
+        java.util.Arrays.sort(sortedSettled);
+        fastPeers = sortedFast;
+        settledPeers = sortedSettled;
     }
 
     /**
@@ -383,8 +390,8 @@ public final class SleeveForwarder implements AutoCloseable {
         long destination = EthernetFrame.destination(lane.plain, frameOffset);
         long owner = EthernetFrame.isGroup(destination) ? MacTable.UNKNOWN : macs.lookup(destination, now);
         SleevePeer hop = owner == MacTable.UNKNOWN ? null : current.nextHop(owner);
-        long[] fast = fastPeers;
-        if (hop != null && fast.length != 0 && java.util.Arrays.binarySearch(fast, owner) >= 0) {
+        long[] fast = fastPeers, settled = settledPeers;
+        if (hop != null && settled.length != 0 && java.util.Arrays.binarySearch(settled, owner) >= 0) {
             counters.increment(Counter.FRAMES_LEFT_TO_FAST_PATH);
             return 1;
         }

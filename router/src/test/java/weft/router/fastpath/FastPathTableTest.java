@@ -116,6 +116,16 @@ class FastPathTableTest {
     }
 
     @Test
+    void aPairSettlesTwoSecondsAfterItBecameFast() {
+        FastPathTable table = withB();
+        both(table, B.name(), true, 0);
+        table.evaluate(0);
+        for (long t = 500; t <= 2_000; t += 500) both(table, B.name(), true, t * MS);
+        assertEquals(List.of(), table.settled(1_999 * MS));
+        assertEquals(List.of(B), table.settled(2_000 * MS));
+    }
+
+    @Test
     void smallHeartbeatsWithoutFullSizeOnesPointAtThePathMtu() {
         FastPathTable table = withB();
         both(table, B.name(), true, 0);
