@@ -188,6 +188,8 @@ class FastPathIT {
         Process server = lab.spawn(containers.get(2), "iperf3", "-s", "-1", "--forceflush");
         awaitTrue(() -> Files.readString(lab.logOf(server)).contains("Server listening"), Duration.ofSeconds(20));
         Process client = lab.spawn(containers.get(1), "iperf3", "-c", overlayAddress(2), "-t", "14", "-b", "200M", "-i", "1", "--forceflush");
+        // pings through both switches: lost ones are expected while the path is broken, duplicates never
+        Process pings = lab.spawn(containers.get(1), "ping", "-i", "0.02", "-c", "600", overlayAddress(2));
         LockSupport.parkNanos(2_000_000_000L); // the stream runs on the fast path first
 
         Path flap = Files.writeString(lab.dir().resolve("flap.nft"), """
@@ -214,6 +216,10 @@ class FastPathIT {
         System.out.println("FastPathIT: UDP 6784 dropped -> sleeve after " + toSleeve.toMillis() + " ms; restored -> fast after "
                 + toFast.toMillis() + " ms");
 
+        assertTrue(pings.waitFor(40, TimeUnit.SECONDS), "ping did not finish");
+        String pinged = Files.readString(lab.logOf(pings));
+        assertTrue(!pinged.contains("DUP!"), "a frame arrived twice around a switch:\n" + pinged.lines().filter(l -> l.contains("DUP!")).toList());
+        pinged.lines().filter(l -> l.contains("packets transmitted")).forEach(l -> System.out.println("FastPathIT: pings across both switches: " + l));
         assertTrue(client.waitFor(40, TimeUnit.SECONDS), "iperf3 did not finish");
         String output = Files.readString(lab.logOf(client));
         assertEquals(0, client.exitValue(), "the stream broke:\n" + output);

@@ -322,9 +322,9 @@ public final class FastPath implements AutoCloseable {
     private long[] published = new long[0], publishedSettled = new long[0];
 
     /**
-     * Brings the forwarding tables in line with the table's decision; when the fast peers changed, tells the sleeve
-     * and makes the bridge forget where it had placed addresses, so frames flood once to the right port again.
-     * Returns false when the kernel refused part of it (the next round retries).
+     * Brings the forwarding tables in line with the table's decision; when the fast or settled peers changed, tells
+     * the sleeve, and makes the bridge forget where it had placed addresses, so frames flood once to the right port
+     * again. Returns false when the kernel refused part of it (the next round retries).
      */
     private boolean reconcile(long now) {
         List<FastPathTable.Peer> fast = table.fast();
@@ -337,12 +337,15 @@ public final class FastPath implements AutoCloseable {
             ForwardingPlan plan = ForwardingPlan.of(table.candidates(), fast, index, rtnl.fdb(INTERFACE));
             // entries towards newly fast peers go in before the sleeve lets go of them, and out after it takes them
             for (ForwardingPlan.Entry entry : plan.addToDevice()) rtnl.addFdb(INTERFACE, entry.mac(), entry.remote());
+            boolean settledGrew = java.util.Arrays.stream(settled).anyMatch(name -> java.util.Arrays.binarySearch(publishedSettled, name) < 0);
             if (changed || settledChanged) publish(names, settled, changed);
             for (ForwardingPlan.Entry entry : plan.removeFromDevice()) rtnl.deleteFdb(INTERFACE, entry.mac(), entry.remote());
-            if (changed || plan.removedLearnt()) {
-                rtnl.flushBridgePort(INTERFACE);
-                rtnl.flushBridgePort(settings.tapPort());
-            }
+            // What the bridge learnt behind the VXLAN port may point into a path that no longer works: forget it when
+            // a pair changes path. What it learnt behind the TAP port stays until a new fast pair has settled (both
+            // ends switched): until then the sleeve still carries those frames, and forgetting earlier would flood
+            // them to both ports at once.
+            if (changed || plan.removedLearnt()) rtnl.flushBridgePort(INTERFACE);
+            if (settledGrew) rtnl.flushBridgePort(settings.tapPort());
             counters[Counter.FORWARDING_CHANGES.ordinal()].addAndGet(plan.addToDevice().size() + plan.removeFromDevice().size());
             return true;
         } catch (NativeCallException e) {
