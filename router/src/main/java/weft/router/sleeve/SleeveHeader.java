@@ -79,7 +79,15 @@ public final class SleeveHeader {
 
     /** Checks {@code candidate} and, if it is a well-formed sleeve datagram, makes it the current one. */
     public Check wrap(MemorySegment candidate) {
-        long size = candidate.byteSize();
+        return wrap(candidate, candidate.byteSize());
+    }
+
+    /**
+     * Checks the datagram in {@code candidate[0, size)} (a receive buffer, so that no slice is made per datagram) and,
+     * if it is a well-formed sleeve datagram, makes it the current one.
+     */
+    public Check wrap(MemorySegment candidate, long size) {
+        if (size > candidate.byteSize()) return Check.LENGTH_MISMATCH;
         if (size < LENGTH + MIN_FRAME) return Check.TOO_SHORT;
         if (candidate.get(JAVA_BYTE, MAGIC_OFFSET) != MAGIC) return Check.BAD_MAGIC;
         if (candidate.get(JAVA_BYTE, VERSION_OFFSET) != VERSION) return Check.BAD_VERSION;

@@ -50,6 +50,16 @@ class SleeveHeaderTest {
     }
 
     @Test
+    void aDatagramAtTheStartOfALargerReceiveBufferIsCheckedByTheLengthReceived() {
+        MemorySegment buffer = MemorySegment.ofArray(new byte[4096]);
+        SleeveHeader.write(buffer, false, SENDER, ORIGIN, DESTINATION, 60);
+        SleeveHeader header = new SleeveHeader();
+        assertEquals(SleeveHeader.Check.OK, header.wrap(buffer, SleeveHeader.LENGTH + 60));
+        assertEquals(SleeveHeader.Check.LENGTH_MISMATCH, header.wrap(buffer, SleeveHeader.LENGTH + 61));
+        assertEquals(SleeveHeader.Check.LENGTH_MISMATCH, header.wrap(buffer, 5000), "longer than the buffer");
+    }
+
+    @Test
     void wireLayoutIsBigEndianAsDocumented() {
         byte[] bytes = datagram(14).toArray(JAVA_BYTE);
         assertEquals(0x57, bytes[0]);
