@@ -601,16 +601,33 @@ public final class Mesh implements AutoCloseable {
             topologyGossip.selfChanged();
             topologyChanged();
         } else if (!connection.settled && connection.target != null) {
-            // a refused handshake (password mismatch, one-sided password) is an ordinary failed
-            // attempt: the target waits the normal backoff, never less
-            LOG.log(Level.WARNING, "connection to {0} failed: {1}", connection.target, reason);
-            settle(connection, Settlement.FAILED, reason);
+            Connection keeper = establishedAt(connection.remoteAddress);
+            if (keeper != null) {
+                // both ends dialled; the peer kept the other connection and closed ours before our side of the
+                // handshake finished: the target is connected, by that one
+                connection.settled = true;
+                maker.onConnected(connection.target, keeper.theirs.name());
+                complete(connection.target, new ConnectOutcome.Connected(keeper.theirs.name(), keeper.theirs.nickname()));
+            } else {
+                // a refused handshake (password mismatch, one-sided password) is an ordinary failed
+                // attempt: the target waits the normal backoff, never less
+                LOG.log(Level.WARNING, "connection to {0} failed: {1}", connection.target, reason);
+                settle(connection, Settlement.FAILED, reason);
+            }
         } else if (connection.target == null && !reason.equals(CloseReason.CLOSED_BY_PEER)
                 && !reason.equals("mesh closing")) {
             LOG.log(Level.WARNING, "connection from {0} failed: {1}", hostAndPort(connection.remoteAddress), reason);
         }
         reportConnectionsInUse();
         tick(); // a lost peer is redialled now, and a freed slot is used now
+    }
+
+    /** The established connection with the peer that listens at {@code target} (its address, its announced port), or null. */
+    private Connection establishedAt(InetSocketAddress target) {
+        for (Connection c : established.values()) {
+            if (c.remoteAddress.getAddress().equals(target.getAddress()) && c.theirs.udpPort() == target.getPort()) return c;
+        }
+        return null;
     }
 
     private enum Settlement { CONNECTED, FAILED, GIVE_UP }
