@@ -762,15 +762,28 @@ public final class Router implements RouterApi, AutoCloseable {
         @Override
         public int send(InetSocketAddress to, java.lang.foreign.MemorySegment datagram, int length) {
             try {
-                weft.router.kernel.DontFragmentSocket socket = sockets.get(to);
-                if (socket == null) {
-                    socket = weft.router.kernel.DontFragmentSocket.connect(to);
-                    sockets.put(to, socket);
-                }
-                return socket.send(datagram, length);
+                return socketFor(to).send(datagram, length);
             } catch (NativeCallException | IllegalArgumentException e) {
                 return -1;
             }
+        }
+
+        @Override
+        public int pathMtu(InetSocketAddress to) {
+            try {
+                return socketFor(to).currentPathMtu();
+            } catch (NativeCallException | IllegalArgumentException e) {
+                return 0;
+            }
+        }
+
+        private weft.router.kernel.DontFragmentSocket socketFor(InetSocketAddress to) {
+            weft.router.kernel.DontFragmentSocket socket = sockets.get(to);
+            if (socket == null) {
+                socket = weft.router.kernel.DontFragmentSocket.connect(to);
+                sockets.put(to, socket);
+            }
+            return socket;
         }
 
         @Override

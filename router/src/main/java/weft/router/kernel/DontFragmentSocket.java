@@ -20,13 +20,14 @@ public final class DontFragmentSocket implements AutoCloseable {
     public static final int SENT = 0;
     private final int fd;
     private final String target;
-    private final MemorySegment state;
+    private final MemorySegment state, peer;
     private boolean closed;
 
-    private DontFragmentSocket(int fd, String target, MemorySegment state) {
+    private DontFragmentSocket(int fd, String target, MemorySegment state, MemorySegment peer) {
         this.fd = fd;
         this.target = target;
         this.state = state;
+        this.peer = peer;
     }
 
     /** Opens a socket connected to {@code to} (an IPv4 endpoint), from an ephemeral port. */
@@ -43,7 +44,7 @@ public final class DontFragmentSocket implements AutoCloseable {
             sockaddr.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) to.getPort());
             MemorySegment.copy(ip.getAddress(), 0, sockaddr, JAVA_BYTE, 4, 4);
             Linux.connect(state, target, fd, sockaddr);
-            return new DontFragmentSocket(fd, target, state);
+            return new DontFragmentSocket(fd, target, state, sockaddr);
         } catch (RuntimeException e) {
             Linux.close(state, target, fd);
             throw e;
@@ -72,6 +73,15 @@ public final class DontFragmentSocket implements AutoCloseable {
     /** The kernel's path MTU towards the endpoint. */
     public int pathMtu() {
         return Linux.getIntOption(state, target, fd, Linux.IPPROTO_IP, Linux.IP_MTU);
+    }
+
+    /**
+     * The kernel's path MTU towards the endpoint as it is now: connecting again looks the route up afresh, since the
+     * socket's cached route does not see a narrower path the kernel learnt since (from an ICMP to another socket).
+     */
+    public int currentPathMtu() {
+        Linux.connect(state, target, fd, peer);
+        return pathMtu();
     }
 
     @Override

@@ -15,6 +15,9 @@ public interface DontFragmentSender extends AutoCloseable {
      */
     int send(InetSocketAddress to, MemorySegment datagram, int length);
 
+    /** The kernel's path MTU towards {@code to} now, or 0 when it cannot say. */
+    int pathMtu(InetSocketAddress to);
+
     @Override
     void close();
 }

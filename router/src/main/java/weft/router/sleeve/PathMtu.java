@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * "fragmentation needed" the kernel already heard) lowers the path MTU at once, to what the kernel reports, without
  * waiting for the round to close. Rounds repeat every {@code intervalNanos}, which also finds a path that grew back,
  * and {@code retryNanos} after a round that lowered the MTU, to confirm it;
- * {@link #rediscover} starts one at the next tick, for a send that failed as too big. A round nothing acknowledges
+ * {@link #rediscover} starts one at the next tick, for a send that failed as too big. Between rounds, once a second,
+ * a narrower path MTU the kernel learnt (from ICMP) lowers it at once. A round nothing acknowledges
  * (the neighbour not listening yet, or a router without probes) leaves the MTU as it was and is retried after
  * {@code retryNanos}.
  *
@@ -34,7 +35,16 @@ public final class PathMtu {
 
         /** @return {@link #SENT}; the kernel's path MTU (positive) when it refused the probe as too big; negative when it failed otherwise */
         int probe(int round, int mtu);
+
+        /**
+         * The path MTU the kernel holds for the neighbour now (its link, or what an ICMP "fragmentation needed" told
+         * it about datagrams sent there), or 0 when it cannot say.
+         */
+        int kernelMtu();
     }
+
+    /** How often the kernel's own idea of the path is read between rounds. */
+    public static final long KERNEL_CHECK_NANOS = 1_000_000_000L;
 
     /** What a {@link #tick} did to the path MTU. */
     public enum Change { NONE, LOWERED, RAISED }
@@ -46,7 +56,7 @@ public final class PathMtu {
     private volatile int round;
     private final AtomicInteger acknowledged = new AtomicInteger();
     private boolean probing;
-    private long nextRound, roundCloses;
+    private long nextRound, roundCloses, nextKernelCheck;
 
     /**
      * @param maxMtu the nominal MTU of the underlay, where the path MTU starts and which it never exceeds
@@ -113,8 +123,23 @@ public final class PathMtu {
             nextRound = now + (change == Change.LOWERED ? retryNanos : intervalNanos);
             return change;
         }
-        if (nextRound != Long.MIN_VALUE && now - nextRound < 0) return Change.NONE;
+        if (nextRound != Long.MIN_VALUE && now - nextRound < 0) return kernelCheck(now, prober);
         return startRound(now, prober);
+    }
+
+    /**
+     * Between rounds: a kernel that learnt of a narrower path (an ICMP "fragmentation needed" for a sleeve datagram
+     * sent there, which it would otherwise answer by fragmenting every datagram) lowers the path at once; a round
+     * soon after confirms it.
+     */
+    private Change kernelCheck(long now, Prober prober) {
+        if (now - nextKernelCheck < 0) return Change.NONE;
+        nextKernelCheck = now + KERNEL_CHECK_NANOS;
+        int kernel = prober.kernelMtu();
+        if (kernel < MIN_MTU || kernel >= mtu) return Change.NONE;
+        mtu = kernel;
+        nextRound = now + retryNanos;
+        return Change.LOWERED;
     }
 
     private Change startRound(long now, Prober prober) {

@@ -554,6 +554,11 @@ public final class SleeveForwarder implements AutoCloseable {
             counters.increment(Counter.PMTU_PROBES_SENT);
             return probes.send(hop.endpoint(), datagram, length);
         }
+
+        @Override
+        public int kernelMtu() {
+            return probes.pathMtu(hop.endpoint());
+        }
     }
 
     /** Receiving thread: acknowledges a probe from a neighbour, or hands its acknowledgement to the path. */

@@ -57,6 +57,11 @@ class SleevePathDiscoveryTest {
         }
 
         @Override
+        public int pathMtu(InetSocketAddress to) {
+            return kernelKnows;
+        }
+
+        @Override
         public void close() {
             try {
                 channel.close();

@@ -33,6 +33,11 @@ class SleevePathMtuTest {
             return SENT;
         }
 
+        @Override
+        public int kernelMtu() {
+            return kernelKnows;
+        }
+
         void acknowledgeAll(PathMtu path) {
             arrived.forEach(mtu -> path.onAcknowledged(round, mtu));
             arrived.clear();
@@ -53,6 +58,40 @@ class SleevePathMtuTest {
         assertEquals(Change.LOWERED, path.tick(WAIT, wire));
         assertEquals(1280, path.mtu());
         assertEquals(1280 - 76, path.datagramPayload());
+    }
+
+    @Test
+    void aNarrowerPathTheKernelLearntBetweenRoundsLowersTheMtuWithinASecondAndARoundConfirmsIt() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        wire.acknowledgeAll(path);
+        assertEquals(Change.NONE, path.tick(WAIT, wire));
+        assertEquals(1500, path.mtu());
+
+        wire.carries = 1400; // the path shrinks, and an ICMP tells the kernel
+        wire.kernelKnows = 1400;
+        long shrank = 10 * SECOND;
+        assertEquals(Change.LOWERED, path.tick(shrank, wire), "checked once a second between rounds");
+        assertEquals(1400, path.mtu());
+        assertEquals(Change.NONE, path.tick(shrank + PathMtu.KERNEL_CHECK_NANOS / 2, wire));
+        assertEquals(Change.NONE, path.tick(shrank + RETRY - 1, wire), "the confirming round waits for the retry time");
+        assertEquals(Change.NONE, path.tick(shrank + RETRY, wire)); // round starts
+        wire.acknowledgeAll(path);
+        assertEquals(Change.NONE, path.tick(shrank + RETRY + WAIT, wire), "the round confirms 1400");
+        assertEquals(1400, path.mtu());
+    }
+
+    @Test
+    void aKernelThatKnowsNothingOrAWiderPathChangesNothing() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        wire.acknowledgeAll(path);
+        path.tick(WAIT, wire);
+        wire.kernelKnows = 9000;
+        assertEquals(Change.NONE, path.tick(10 * SECOND, wire));
+        assertEquals(1500, path.mtu());
     }
 
     @Test
