@@ -2,7 +2,8 @@
  * The guest's helpers for XfrmEspVmTest, built static so the guest needs nothing but busybox and ip:
  *   vmtool send FILE           sends FILE's bytes (one netlink request Weft encoded) on NETLINK_XFRM and prints
  *                              "ack 0 FILE", or "ack -ERRNO FILE" when the kernel refused it
- *   vmtool count IFACE SECONDS counts the IPv4 packets seen on IFACE, both ways, for SECONDS: "esp=N udp6784=M"
+ *   vmtool count IFACE SECONDS [out] counts the IPv4 packets seen on IFACE for SECONDS, both ways or (out) only
+ *   those the host sends: "esp=N udp6784=M"
  */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -46,7 +47,7 @@ static int send_request(const char *path) {
     return error != 0;
 }
 
-static int count(const char *iface, int seconds) {
+static int count(const char *iface, int seconds, int outgoingOnly) {
     int fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
     if (fd < 0) { perror("socket(AF_PACKET)"); return 2; }
     struct sockaddr_ll at = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = if_nametoindex(iface) };
@@ -57,8 +58,11 @@ static int count(const char *iface, int seconds) {
     struct pollfd p = { .fd = fd, .events = POLLIN };
     while (time(NULL) < end) {
         if (poll(&p, 1, 200) <= 0) continue;
-        ssize_t n = recv(fd, packet, sizeof packet, 0);
+        struct sockaddr_ll from;
+        socklen_t fromLength = sizeof from;
+        ssize_t n = recvfrom(fd, packet, sizeof packet, 0, (struct sockaddr *) &from, &fromLength);
         if (n < 20) continue;
+        if (outgoingOnly && from.sll_pkttype != PACKET_OUTGOING) continue;
         int header = (packet[0] & 0x0f) * 4;
         if (packet[9] == 50) esp++;
         if (packet[9] == 17 && n >= header + 4 && (packet[header + 2] << 8 | packet[header + 3]) == 6784) udp++;
@@ -69,7 +73,9 @@ static int count(const char *iface, int seconds) {
 
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "send") == 0) return send_request(argv[2]);
-    if (argc == 4 && strcmp(argv[1], "count") == 0) return count(argv[2], atoi(argv[3]));
-    fprintf(stderr, "usage: vmtool send FILE | vmtool count IFACE SECONDS\n");
+    if ((argc == 4 || (argc == 5 && strcmp(argv[4], "out") == 0)) && strcmp(argv[1], "count") == 0) {
+        return count(argv[2], atoi(argv[3]), argc == 5);
+    }
+    fprintf(stderr, "usage: vmtool send FILE | vmtool count IFACE SECONDS [out]\n");
     return 2;
 }

@@ -248,7 +248,7 @@ public final class FastPath implements AutoCloseable {
                 if (previous != null) retiring.add(previous);
             }
             case Event.Disconnected(long name) -> {
-                table.disconnected(name);
+                table.disconnected(name, now);
                 EspPair gone = installed.remove(name);
                 if (gone != null) retiring.add(gone);
             }

@@ -47,6 +47,15 @@ public final class FastPathTable {
     private final Map<Long, Entry> peers = new LinkedHashMap<>();
     private long sequence;
 
+    /** How soon a reconnection must follow a disconnection to keep the pair's health. */
+    static final long REJOIN_NANOS = 1_000_000_000L;
+
+    /** A pair that disconnected, kept briefly in case the same peer connects again at once. */
+    private record Departed(Entry entry, long at) {
+    }
+
+    private final Map<Long, Departed> departed = new LinkedHashMap<>();
+
     private static final class Entry {
         final Peer peer;
         final PairHealth health;
@@ -71,7 +80,12 @@ public final class FastPathTable {
 
     /** A peer connected, or reconnected with new keys or address: its health starts over. */
     public void connected(Peer peer, long now) {
-        peers.put(peer.name(), new Entry(peer, new PairHealth(LOST_AFTER_NANOS, now)));
+        Departed before = departed.remove(peer.name());
+        // both routers dial each other at start, and one connection replaces the other at once: the path is the same,
+        // so its health carries over instead of sending the pair through sleeve and back (not with ESP: new keys)
+        boolean samePath = before != null && now - before.at < REJOIN_NANOS && before.entry.peer.underlay().equals(peer.underlay())
+                && before.entry.peer.ineligible().equals(peer.ineligible()) && peer.esp().isEmpty() && before.entry.peer.esp().isEmpty();
+        peers.put(peer.name(), new Entry(peer, samePath ? before.entry.health : new PairHealth(LOST_AFTER_NANOS, now)));
     }
 
     /** The encrypted pair's ESP state is in the kernel: the pair may now try the fast path. */
@@ -87,9 +101,12 @@ public final class FastPathTable {
     }
 
     /** Returns the peer if it was known, for undoing what was programmed for it. */
-    public Optional<Peer> disconnected(long name) {
+    public Optional<Peer> disconnected(long name, long now) {
         Entry gone = peers.remove(name);
-        return gone == null ? Optional.empty() : Optional.of(gone.peer);
+        if (gone == null) return Optional.empty();
+        departed.values().removeIf(d -> now - d.at >= REJOIN_NANOS);
+        departed.put(name, new Departed(gone, now));
+        return Optional.of(gone.peer);
     }
 
     /** A heartbeat from {@code sender} arrived; false when the sender is no candidate (the caller counts the drop). */

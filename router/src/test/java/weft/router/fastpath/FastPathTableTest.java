@@ -169,9 +169,29 @@ class FastPathTableTest {
         table.evaluate(0);
         table.connected(B, 100 * MS);
         assertEquals(List.of(), table.fast());
-        assertEquals(Optional.of(B), table.disconnected(B.name()));
-        assertEquals(Optional.empty(), table.disconnected(B.name()));
+        assertEquals(Optional.of(B), table.disconnected(B.name(), 150 * MS));
+        assertEquals(Optional.empty(), table.disconnected(B.name(), 150 * MS));
         assertFalse(table.heard(B.name(), true, true, 200 * MS));
         assertEquals("sleeve", table.describe(B.name(), 200 * MS));
+    }
+
+    @Test
+    void aConnectionReplacedAtOnceKeepsThePairsHealthButALaterOrDifferentOneStartsOver() throws Exception {
+        FastPathTable table = withB();
+        both(table, B.name(), true, 0);
+        table.evaluate(0);
+        table.disconnected(B.name(), 100 * MS);
+        table.connected(B, 101 * MS); // the duplicate connection that both dialled replaced the first
+        assertEquals(List.of(B), table.fast(), "same peer, same path: still fast");
+
+        table.disconnected(B.name(), 200 * MS);
+        table.connected(B, 200 * MS + FastPathTable.REJOIN_NANOS);
+        assertEquals(List.of(), table.fast(), "back after a while: proven again");
+
+        both(table, B.name(), true, 2_000 * MS);
+        table.evaluate(2_000 * MS);
+        table.disconnected(B.name(), 2_100 * MS);
+        table.connected(new FastPathTable.Peer(B.name(), "b", InetAddress.getByAddress(new byte[]{10, 0, 0, 9}), Optional.empty(), Optional.empty()), 2_101 * MS);
+        assertEquals(List.of(), table.fast(), "another underlay address: another path");
     }
 }
