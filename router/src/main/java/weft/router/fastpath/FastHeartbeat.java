@@ -1,5 +1,7 @@
 package weft.router.fastpath;
 
+import weft.router.sleeve.EthernetFrame;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -71,8 +73,8 @@ public final class FastHeartbeat {
         if (Short.toUnsignedInt(received.get(U16, 12)) != ETHERTYPE || received.get(U32, 14) != MAGIC) return Check.NOT_A_HEARTBEAT;
         if (received.get(ValueLayout.JAVA_BYTE, 18) != VERSION) return Check.UNKNOWN_VERSION;
         if (Short.toUnsignedInt(received.get(U16, 20)) != length) return Check.LENGTH_MISMATCH;
-        if (receiver() != self || readMac(received, 0) != heartbeatMac(self)) return Check.NOT_FOR_US;
-        if (readMac(received, 6) != heartbeatMac(sender())) return Check.FORGED_SOURCE;
+        if (receiver() != self || EthernetFrame.destination(received, 0) != heartbeatMac(self)) return Check.NOT_FOR_US;
+        if (EthernetFrame.source(received, 0) != heartbeatMac(sender())) return Check.FORGED_SOURCE;
         return Check.OK;
     }
 
@@ -109,9 +111,5 @@ public final class FastHeartbeat {
     private static void writeMac(MemorySegment frame, long offset, long mac) {
         frame.set(U16, offset, (short) (mac >>> 32));
         frame.set(U32, offset + 2, (int) mac);
-    }
-
-    private static long readMac(MemorySegment frame, long offset) {
-        return Short.toUnsignedLong(frame.get(U16, offset)) << 32 | Integer.toUnsignedLong(frame.get(U32, offset + 2));
     }
 }

@@ -7,6 +7,7 @@ import weft.router.kernel.PacketSocket;
 import weft.router.kernel.Route;
 import weft.router.kernel.Rtnetlink;
 import weft.router.kernel.Xfrm;
+import weft.router.sleeve.EthernetFrame;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -101,7 +102,7 @@ public final class FastPath implements AutoCloseable {
                      Rtnetlink rtnl, PacketSocket socket, Xfrm xfrm, String espUnavailable) {
         this.settings = settings;
         this.unavailable = unavailable;
-        this.table = new FastPathTable(unavailable, settings.mtu() + 14);
+        this.table = new FastPathTable(unavailable, fullHeartbeatLength());
         this.publishFast = publishFast;
         this.nanoClock = nanoClock;
         this.rtnl = rtnl;
@@ -169,6 +170,11 @@ public final class FastPath implements AutoCloseable {
         return fastPath;
     }
 
+    /** A full-size heartbeat: the largest frame of the overlay. */
+    private int fullHeartbeatLength() {
+        return settings.mtu() + EthernetFrame.HEADER_LENGTH;
+    }
+
     /** Why this host has no fast path, or empty when it has one. */
     public Optional<String> unavailable() {
         return unavailable;
@@ -176,13 +182,20 @@ public final class FastPath implements AutoCloseable {
 
     /** A peer connected (or reconnected); safe from any thread. */
     public void connected(FastPathTable.Peer peer) {
-        events.add(new Event.Connected(peer));
-        if (agent == null) apply(new Event.Connected(peer), nanoClock.getAsLong());
+        offer(new Event.Connected(peer));
     }
 
     public void disconnected(long name) {
-        events.add(new Event.Disconnected(name));
-        if (agent == null) apply(new Event.Disconnected(name), nanoClock.getAsLong());
+        offer(new Event.Disconnected(name));
+    }
+
+    /** To the agent's queue; without an agent (no fast path on this host) nothing drains it, so straight to the table. */
+    private void offer(Event event) {
+        if (agent != null) {
+            events.add(event);
+        } else {
+            apply(event, nanoClock.getAsLong());
+        }
     }
 
     /** How the pair with {@code name} travels, for the status (see {@link FastPathTable#describe}). */
@@ -202,7 +215,7 @@ public final class FastPath implements AutoCloseable {
 
     private void run() {
         try (Arena arena = Arena.ofConfined()) {
-            int fullLength = settings.mtu() + 14;
+            int fullLength = fullHeartbeatLength();
             MemorySegment out = arena.allocate(fullLength), in = arena.allocate(Math.max(fullLength, 2048) + 64);
             FastHeartbeat heartbeat = FastHeartbeat.reader();
             long now = nanoClock.getAsLong();
