@@ -25,7 +25,7 @@ class FastPathFallbackIT {
     private static String c1;
 
     @BeforeAll
-    static void buildLab() {
+    static void buildLab() throws java.io.IOException {
         lab = Lab.create(3);
         h1 = lab.host(1);
         h2 = lab.host(2);
@@ -43,12 +43,9 @@ class FastPathFallbackIT {
         }
     }
 
-    private static void awaitPortTaken(Host host) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!lab.exec(host.netns(), Duration.ofSeconds(5), "ss", "-Hlun", "sport = :6784").stdout().contains("6784")) {
-            assertTrue(deadline - System.nanoTime() > 0, "netcat did not take UDP 6784");
-            LockSupport.parkNanos(50_000_000L);
-        }
+    private static void awaitPortTaken(Host host) throws java.io.IOException {
+        assertTrue(Poll.until(() -> lab.exec(host.netns(), Duration.ofSeconds(5), "ss", "-Hlun", "sport = :6784").stdout().contains("6784"),
+                Duration.ofSeconds(10)), "netcat did not take UDP 6784");
     }
 
     @AfterAll

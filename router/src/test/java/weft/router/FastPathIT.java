@@ -281,13 +281,7 @@ class FastPathIT {
         return n;
     }
 
-    private interface Check {
-        boolean holds() throws IOException;
-    }
-
-    private static void awaitTrue(Check check, Duration within) throws IOException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!check.holds() && deadline - System.nanoTime() > 0) LockSupport.parkNanos(50_000_000L);
-        assertTrue(check.holds(), "condition not met within " + within);
+    private static void awaitTrue(Poll.Check check, Duration within) throws IOException {
+        assertTrue(Poll.until(check, within), "condition not met within " + within);
     }
 }
