@@ -11,7 +11,7 @@
 #   underlay:  host 1 -> host 2 on eth0, no container, no encapsulation;
 #   vxlan:     hosts 1-2: bridge vxb with a VXLAN port (id 42, dstport 4789, nolearning, a static
 #              all-zeros FDB entry to the other host, MTU 1450), containers vc1 10.99.0.1/24 and
-#              vc2 10.99.0.2/24 on vxb through a veth (as bench/foundation.sh);
+#              vc2 10.99.0.2/24 on vxb through a veth;
 #   weft:      hosts 1-2: Weft routers WITHOUT a password and with --no-fastdp (unencrypted sleeve),
 #              containers wc1 and wc2 attached with `weft attach` (addresses from Weft's allocator);
 #   weft-fast: hosts 5-6: Weft routers WITHOUT a password, fast path on (the default): the pair
