@@ -23,16 +23,17 @@ public final class MacTable {
     private static final class Snapshot {
         final long[] keys, peers;
         final AtomicLongArray seen;
-        final int mask, size;
+        final int mask;
+        int size; // counted by put, before publication
 
+        /** Room for up to {@code entries}, at most half full. */
         Snapshot(int entries) {
-            int capacity = Integer.highestOneBit(Math.max(8, entries * 2) - 1) << 1; // at most half full
+            int capacity = Integer.highestOneBit(Math.max(8, entries * 2) - 1) << 1;
             keys = new long[capacity];
             java.util.Arrays.fill(keys, EMPTY);
             peers = new long[capacity];
             seen = new AtomicLongArray(capacity);
             mask = capacity - 1;
-            size = entries;
         }
 
         int slot(long mac) {
@@ -50,6 +51,7 @@ public final class MacTable {
             keys[i] = mac;
             peers[i] = peer;
             seen.set(i, seenNanos);
+            size++;
         }
 
         private static int spread(long mac) {
@@ -118,11 +120,7 @@ public final class MacTable {
 
     /** Under the lock: publishes the entries of {@code from} that {@code keep} keeps, plus {@code mac} unless EMPTY. */
     private void replace(Snapshot from, Keep keep, long mac, long peer, long seenNanos) {
-        int kept = 0;
-        for (int i = 0; i < from.keys.length; i++) {
-            if (from.keys[i] != EMPTY && keep.test(from.keys[i], from.peers[i], from.seen.get(i))) kept++;
-        }
-        Snapshot next = new Snapshot(kept + (mac == EMPTY ? 0 : 1));
+        Snapshot next = new Snapshot(from.size + (mac == EMPTY ? 0 : 1));
         for (int i = 0; i < from.keys.length; i++) {
             long key = from.keys[i];
             if (key != EMPTY && keep.test(key, from.peers[i], from.seen.get(i))) next.put(key, from.peers[i], from.seen.get(i));
