@@ -6,6 +6,8 @@
 #   sudo bench/lab.sh                       # 3 interleaved rounds, 10 s per iperf3 test (~10 min)
 #   sudo ROUNDS=3 DURATION=5 bench/lab.sh   # shorter (~5 min)
 #   sudo TINC_CIPHER=blowfish TINC_DIGEST=sha1 bench/lab.sh   # tinc 1.0's own defaults
+#   sudo JFR_DIR=/tmp/jfr bench/lab.sh      # also a flight recording of the encrypted routers
+#   sudo WARMUP=0 bench/lab.sh              # no warm-up of the Weft routers before the first round
 #
 # Builds ONE lab of 6 hosts (scripts/lib/lab.sh, all on one underlay bridge) and in it:
 #   underlay:  host 1 -> host 2 on eth0, no container, no encapsulation;
@@ -24,6 +26,8 @@
 #              on tb through a veth (MTU 1400) — the same container -> veth -> bridge shape as the
 #              VXLAN path, not addresses on the tap itself. Config, keys (tincd -K), pid and log
 #              files live in the lab directory; nothing is written to /etc/tinc.
+# Before the first round, each sleeve path carries WARMUP s (default 5) of TCP and of small UDP packets that
+# are not measured: a router that has run for a while has its hot code compiled (JIT), a fresh one does not.
 # The routers and tincd of the paths not being measured sit idle. Each round measures every path
 # in turn (the order rotates each round), from host 1's (or 3's) container to host 2's (or 4's):
 #   ping -c 20 -i 0.05 (RTT avg); iperf3 TCP 1 stream and -P 4, DURATION s each;
@@ -31,6 +35,9 @@
 # Prints a markdown table of the medians over the rounds, the ratios Weft encrypted / kernel VXLAN
 # and Weft encrypted / tinc, and the per-round values. Progress goes to stderr, the table to stdout.
 # Everything is removed on exit (trap -> tincd stopped, lab_down). A failed measurement shows as n/a.
+# With JFR_DIR, the encrypted mesh's routers (hosts 3 and 4) run with a JFR recording (settings=profile),
+# written to JFR_DIR/host3.jfr and host4.jfr when the lab goes down; the script then prints their hottest
+# methods, allocation sites and CPU load (`jfr view`). The recording costs a few per cent of throughput.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -40,13 +47,24 @@ if (( EUID != 0 )); then
 fi
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-5}
 TINC_CIPHER=${TINC_CIPHER:-aes-256-cbc}
 TINC_DIGEST=${TINC_DIGEST:-sha256}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "lab.sh: ROUNDS must be a positive integer" >&2; exit 2; }
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || { echo "lab.sh: DURATION must be a positive integer (seconds)" >&2; exit 2; }
+[[ $WARMUP =~ ^[0-9]+$ ]] || { echo "lab.sh: WARMUP must be a whole number of seconds" >&2; exit 2; }
 command_line="ROUNDS=$ROUNDS DURATION=$DURATION bench/lab.sh"
+(( WARMUP == 5 )) || command_line="WARMUP=$WARMUP $command_line"
 [[ $TINC_CIPHER == aes-256-cbc && $TINC_DIGEST == sha256 ]] \
     || command_line="TINC_CIPHER=$TINC_CIPHER TINC_DIGEST=$TINC_DIGEST $command_line"
+JFR_DIR=${JFR_DIR:-}
+if [[ -n $JFR_DIR ]]; then
+    mkdir -p "$JFR_DIR" || { echo "lab.sh: cannot create JFR_DIR $JFR_DIR" >&2; exit 2; }
+    JFR_DIR=$(cd "$JFR_DIR" && pwd)
+    # shellcheck source=scripts/lib/jdk.sh
+    source "$root/scripts/lib/jdk.sh"
+    command_line="JFR_DIR=$JFR_DIR $command_line"
+fi
 ENC_PASSWORD=${WEFT_PASSWORD:-weft-bench-password}
 unset WEFT_PASSWORD   # only the encrypted mesh gets it, explicitly
 
@@ -77,7 +95,22 @@ cleanup() {
     trap - EXIT
     tinc_stop
     lab_down
+    [[ -n $JFR_DIR ]] && jfr_summary
     exit "$rc"
+}
+# shellcheck disable=SC2317 # called by cleanup
+jfr_summary() {   # the encrypted routers' recordings, once the lab is down and they are written
+    local i f
+    for i in 3 4; do
+        f=$JFR_DIR/host$i.jfr
+        weft_find_jdk || return 0
+        [[ -s $f ]] || { log "no recording at $f"; continue; }
+        echo
+        echo "### JFR, host $i (encrypted mesh): $f"
+        for view in hot-methods allocation-by-site cpu-load; do
+            "$WEFT_JDK/bin/jfr" view --width 160 "$view" "$f" 2>&1 | head -n 28 || true
+        done
+    done
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -92,6 +125,9 @@ weft_launch() {   # weft_launch I PEER [PASSWORD [OPTION...]]
     shift 3 2>/dev/null || shift $#
     local -a envs=(WEFT_DATA_DIR="$(lab_data_dir "$i")")
     [[ -n $pw ]] && envs+=(WEFT_PASSWORD="$pw")
+    if [[ -n $pw && -n $JFR_DIR ]]; then
+        envs+=(WEFT_ROUTER_JAVA_OPTS="-XX:StartFlightRecording=filename=$JFR_DIR/host$i.jfr,settings=profile,dumponexit=true")
+    fi
     # Output to a file, not a pipe: the daemon would inherit the pipe and keep a reader waiting.
     if ! lab_exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch --no-discovery \
             --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$@" "$peer" >"$out" 2>&1; then
@@ -239,11 +275,12 @@ fmt() { [[ $1 == n/a ]] && echo n/a || printf "%.${2}f" "$1"; }
 results=$LAB_DIR/results
 : >"$results"
 record() { printf '%s %s %s\n' "$1" "$2" "${3:-n/a}" >>"$results"; }
-iperf() {   # iperf PATH ROUND NAME ARGS...: runs the client, prints the JSON file (empty on failure)
-    local p=$1 r=$2 name=$3 json
+iperf() {   # iperf PATH ROUND NAME ARGS...: runs the client, prints the JSON file (empty on failure); round 0 is the warm-up
+    local p=$1 r=$2 name=$3 json seconds=$DURATION
     shift 3
+    (( r == 0 )) && seconds=$WARMUP
     json=$LAB_DIR/iperf3-$p-$r-$name.json
-    if lab_exec "${client[$p]}" timeout $(( DURATION + 30 )) iperf3 -J -c "${target[$p]}" -t "$DURATION" "$@" >"$json" 2>&1; then
+    if lab_exec "${client[$p]}" timeout $(( seconds + 30 )) iperf3 -J -c "${target[$p]}" -t "$seconds" "$@" >"$json" 2>&1; then
         printf '%s\n' "$json"
     else
         log "$p round $r $name: iperf3 failed: $(jq -r '.error // empty' "$json" 2>/dev/null | head -c 200)"
@@ -268,6 +305,13 @@ measure() {   # measure PATH ROUND
     record "$p" pps "$pps"; record "$p" loss "$loss"
     log "round $r $p: TCP $(fmt "$tcp1" 2) / x4 $(fmt "$tcp4" 2) Gbit/s, UDP 64 B $(fmt "$pps" 0) pps rx ($(fmt "$loss" 1) % loss), ping ${rtt:-n/a} ms"
 }
+if (( WARMUP > 0 )); then
+    for p in weft weftenc; do
+        log "warm-up: $p, $WARMUP s of TCP and $WARMUP s of 64-byte UDP, not measured"
+        iperf "$p" 0 warmup-tcp >/dev/null
+        iperf "$p" 0 warmup-udp -u -l 64 -b 0 >/dev/null
+    done
+fi
 log "measuring: $ROUNDS rounds x ${#paths[@]} paths, iperf3 $DURATION s per test"
 for (( r = 1; r <= ROUNDS; r++ )); do
     # Interleaved, and the order rotates each round so that no path always runs first.
@@ -293,9 +337,9 @@ echo
 echo "## Weft sleeve at line rate: container on host 1 → container on host 2"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "- nproc: $(nproc), kernel: $(uname -r), commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- nproc: $(nproc), kernel: $(uname -r), commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 echo "- command: \`sudo $command_line\`"
-echo "- medians of $ROUNDS interleaved rounds; iperf3 $DURATION s per test (TCP 1 stream, TCP -P 4, UDP -l 64 -b 0); ping -c 20 -i 0.05"
+echo "- medians of $ROUNDS interleaved rounds; iperf3 $DURATION s per test (TCP 1 stream, TCP -P 4, UDP -l 64 -b 0); ping -c 20 -i 0.05; the sleeve paths warmed up for ${WARMUP} s of TCP and ${WARMUP} s of UDP first"
 echo "- lab: 6 hosts on one underlay bridge; underlay, VXLAN and unencrypted Weft sleeve on hosts 1-2, encrypted Weft and tinc on hosts 3-4, Weft fast path on hosts 5-6"
 echo
 echo "| path | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP 64 B rx pps (loss %) | ping RTT ms |"

@@ -23,8 +23,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The router's sleeve datagram codec on off-heap {@link MemorySegment}s, one datagram of a {@code payload}-byte
- * Ethernet frame per operation; bytes/s = ops/s × payload (frame bytes, the 32-byte header and tag not counted).
+ * The router's sleeve datagram codec on off-heap {@link MemorySegment}s, one {@code payload}-byte payload (a frame,
+ * or a segment sealed whole before it is cut into fragments) per operation; bytes/s = ops/s × payload (frame bytes, the 32-byte header and tag not counted).
  * <ul>
  *   <li>{@link #headerWriteWrap}: what every datagram costs before any crypto: {@link SleeveHeader#write} on
  *       the sending side, {@link SleeveHeader#wrap} (all checks) and the field reads on the receiving side.</li>
@@ -45,8 +45,11 @@ public class SleeveBenchmark {
     private static final long SENDER = 0x0000_1111_2222_3333L, ORIGIN = 0x0000_4444_5555_6666L;
     private static final long DESTINATION = 0x0000_7777_8888_9999L;
 
-    /** Ethernet frame bytes per datagram: about a full frame at the default overlay MTU (1410). */
-    @Param({"1400"})
+    /**
+     * Payload bytes per sealing: about a full frame at the default overlay MTU (1410), and a TCP segment of about
+     * 64 KiB, which the sleeve seals once before cutting it into fragments.
+     */
+    @Param({"1400", "65000"})
     public int payload;
 
     private Arena arena;
@@ -81,7 +84,7 @@ public class SleeveBenchmark {
             ring[i] = arena.allocate(sealedLength);
             SleeveHeader.write(ring[i], false, SENDER, ORIGIN, DESTINATION, payload);
             MemorySegment.copy(clear, SleeveHeader.LENGTH, ring[i], SleeveHeader.LENGTH, payload);
-            ringPair.seal(ring[i], payload, 0);
+            ringPair.seal(ring[i], ring[i], payload, 0);
         }
         receiverKeys = keys.responder();
         receivingPair = new SealedPair(receiverKeys.sleeveSend(), receiverKeys.sleeveReceive());
@@ -106,7 +109,7 @@ public class SleeveBenchmark {
     @Benchmark
     public MemorySegment sealedPairSeal() {
         SleeveHeader.write(sealed, false, SENDER, ORIGIN, DESTINATION, payload);
-        sendingPair.seal(sealed, payload, 0);
+        sendingPair.seal(sealed, sealed, payload, 0);
         return sealed;
     }
 

@@ -4,8 +4,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The AES-256-GCM key and 4-byte nonce prefix of one sleeve direction, with that direction's sequence counter.
- * Sealers and openers are made from it; {@link SessionKeys} makes one per direction.
+ * The AES-256-GCM key and 4-byte nonce prefix of one sleeve direction, with that direction's sequence counter and
+ * fragment token. Sealers and openers are made from it; {@link SessionKeys} makes one per direction.
+ *
+ * <p>The fragment token is a secret of the direction that the sleeve writes in clear into every fragment of a frame
+ * sealed as a whole: a fragment is authenticated only once its frame is complete, and the token lets the receiver
+ * refuse, before reassembly, fragments made by anyone who has not seen the pair's traffic.
  *
  * <p>Thread-safe. Every {@link DatagramSealer} of one key draws its sequence numbers from the same atomic
  * counter, so several sending threads can seal under one key without ever reusing a nonce.
@@ -14,12 +18,19 @@ public final class DatagramKey {
 
     private final SecretKeySpec key;
     private final int noncePrefix;
+    private final long fragmentToken;
     private final AtomicLong nextSequence = new AtomicLong();
 
-    DatagramKey(byte[] key, int noncePrefix) {
+    DatagramKey(byte[] key, int noncePrefix, long fragmentToken) {
         if (key.length != 32) throw new IllegalArgumentException("key must be 32 bytes");
         this.key = new SecretKeySpec(key, "AES");
         this.noncePrefix = noncePrefix;
+        this.fragmentToken = fragmentToken;
+    }
+
+    /** The token the fragments of this direction carry. */
+    public long fragmentToken() {
+        return fragmentToken;
     }
 
     /** A sealer for one sending thread. */

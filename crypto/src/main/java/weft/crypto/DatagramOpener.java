@@ -96,6 +96,15 @@ public final class DatagramOpener {
         return Status.OK;
     }
 
+    /**
+     * What the replay window says of a datagram numbered {@code sequence}: {@link ReplayWindow.Verdict#NEW} unless the
+     * number was accepted already or is below the window. Changes nothing and costs no AES work, so that a receiver
+     * can refuse the fragments of a replayed frame before it spends memory on them.
+     */
+    public ReplayWindow.Verdict admit(long sequence) {
+        return window.check(sequence);
+    }
+
     /** The highest sequence number accepted so far, or -1; for status pages. */
     public long highestSequence() {
         return window.highest();

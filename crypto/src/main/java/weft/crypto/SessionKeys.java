@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <pre>
  *   PRK = HKDF-Extract(salt = SHA-256(transcript), IKM = X25519 shared secret ‖ password key)
  *   control key, per direction    = HKDF-Expand(PRK, "weft control initiator->responder" | "…responder->initiator", 32)
- *   sleeve key ‖ nonce prefix     = HKDF-Expand(PRK, "weft sleeve initiator->responder"  | "…responder->initiator", 36)
+ *   sleeve key ‖ nonce prefix ‖ fragment token
+ *                                 = HKDF-Expand(PRK, "weft sleeve initiator->responder"  | "…responder->initiator", 44)
  *   ESP AES key ‖ salt            = HKDF-Expand(PRK, "weft esp initiator->responder"     | "…responder->initiator", 36)
  *   ESP SPI                       = HKDF-Expand(PRK, "weft esp spi initiator->responder" | "…responder->initiator", 4) | 0x100
  *   confirmation key, per role    = HKDF-Expand(PRK, "weft confirm initiator" | "weft confirm responder", 32)
@@ -81,8 +82,8 @@ public final class SessionKeys {
 
         byte[] controlOut = Hkdf.expand(prk, "weft control " + INITIATOR_TO_RESPONDER, SessionCipher.KEY_LENGTH);
         byte[] controlIn = Hkdf.expand(prk, "weft control " + RESPONDER_TO_INITIATOR, SessionCipher.KEY_LENGTH);
-        DatagramKey sleeveOut = datagramKey(Hkdf.expand(prk, "weft sleeve " + INITIATOR_TO_RESPONDER, 36));
-        DatagramKey sleeveIn = datagramKey(Hkdf.expand(prk, "weft sleeve " + RESPONDER_TO_INITIATOR, 36));
+        DatagramKey sleeveOut = datagramKey(Hkdf.expand(prk, "weft sleeve " + INITIATOR_TO_RESPONDER, 44));
+        DatagramKey sleeveIn = datagramKey(Hkdf.expand(prk, "weft sleeve " + RESPONDER_TO_INITIATOR, 44));
         EspKey espOut = espKey(prk, INITIATOR_TO_RESPONDER);
         EspKey espIn = espKey(prk, RESPONDER_TO_INITIATOR);
         byte[] initiatorConfirmation = hmac(Hkdf.expand(prk, "weft confirm initiator", 32), transcript);
@@ -157,12 +158,18 @@ public final class SessionKeys {
         return MessageDigest.isEqual(expectedConfirmation, received);
     }
 
-    private static DatagramKey datagramKey(byte[] keyAndPrefix) {
-        byte[] key = Arrays.copyOf(keyAndPrefix, 32);
-        int prefix = ((keyAndPrefix[32] & 0xff) << 24) | ((keyAndPrefix[33] & 0xff) << 16)
-                | ((keyAndPrefix[34] & 0xff) << 8) | (keyAndPrefix[35] & 0xff);
-        Arrays.fill(keyAndPrefix, (byte) 0);
-        return new DatagramKey(key, prefix);
+    private static DatagramKey datagramKey(byte[] material) {
+        byte[] key = Arrays.copyOf(material, 32);
+        int prefix = (int) bigEndian(material, 32, 4);
+        long token = bigEndian(material, 36, 8);
+        Arrays.fill(material, (byte) 0);
+        return new DatagramKey(key, prefix, token);
+    }
+
+    private static long bigEndian(byte[] bytes, int from, int length) {
+        long value = 0;
+        for (int i = from; i < from + length; i++) value = value << 8 | (bytes[i] & 0xff);
+        return value;
     }
 
     /** The SPI gets its own label so that the SPI, sent in clear, is independent of the key bytes. */

@@ -20,7 +20,7 @@ class DatagramSealingTest {
     static { for (int i = 0; i < 32; i++) KEY[i] = (byte) (100 + i); }
     static final byte[] HEADER = "peer-a".getBytes(StandardCharsets.UTF_8);   // stands in for the sleeve header
 
-    final DatagramKey key = new DatagramKey(KEY, 0x0a0b0c0d);
+    final DatagramKey key = new DatagramKey(KEY, 0x0a0b0c0d, 7L);
     final DatagramSealer sealer = key.newSealer();
     final DatagramOpener opener = key.newOpener(128);
 
@@ -115,6 +115,21 @@ class DatagramSealingTest {
     }
 
     @Test
+    void admitTellsWhatOpenWouldSayOfTheNumberAndChangesNothing() {
+        ByteBuffer first = seal("first");
+        for (int i = 0; i < 127; i++) seal("filler");
+        ByteBuffer late = seal("128th");
+        assertEquals(ReplayWindow.Verdict.NEW, opener.admit(128));
+        assertEquals(ReplayWindow.Verdict.NEW, opener.admit(128), "admitting marks nothing");
+        assertEquals(OK, open(late));
+        assertEquals(ReplayWindow.Verdict.REPLAYED, opener.admit(128));
+        assertEquals(ReplayWindow.Verdict.TOO_OLD, opener.admit(0));
+        assertEquals(TOO_OLD, open(first));
+        assertEquals(ReplayWindow.Verdict.NEW, opener.admit(5000), "a number above the window may still come");
+        assertEquals(128, opener.highestSequence());
+    }
+
+    @Test
     void forgedHighSequenceDoesNotPoisonTheWindow() {
         ByteBuffer genuine = seal("genuine");
         ByteBuffer forged = seal("forged");
@@ -164,9 +179,9 @@ class DatagramSealingTest {
     @Test
     void otherPrefixOrKeyCannotOpen() {
         ByteBuffer sealed = seal("x");
-        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(KEY, 0x0a0b0c0e).newOpener()
+        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(KEY, 0x0a0b0c0e, 7L).newOpener()
                 .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100)));
-        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(new byte[32], 0x0a0b0c0d).newOpener()
+        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(new byte[32], 0x0a0b0c0d, 7L).newOpener()
                 .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100)));
     }
 

@@ -46,7 +46,7 @@ public final class SealBenchmark {
 
     /** Direct buffers, as the sleeve will use; measures sealing, or opening of datagrams sealed beforehand. */
     private static double datagramSeal(byte[] key, int size, boolean measureOpen) {
-        DatagramKey datagramKey = new DatagramKey(key, 1);
+        DatagramKey datagramKey = new DatagramKey(key, 1, 7L);
         DatagramSealer sealer = datagramKey.newSealer();
         ByteBuffer header = ByteBuffer.allocateDirect(6);
         ByteBuffer payload = ByteBuffer.allocateDirect(size);

@@ -94,10 +94,20 @@ class SessionKeysTest {
                 var out = java.nio.ByteBuffer.allocate(100);
                 sleeve.newSealer().seal(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.wrap(bytes("frame")), out);
                 out.flip();
-                assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED, new DatagramKey(Arrays.copyOf(material, 32), prefix)
+                assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED, new DatagramKey(Arrays.copyOf(material, 32), prefix, 0L)
                         .newOpener().open(java.nio.ByteBuffer.allocate(0), out, java.nio.ByteBuffer.allocate(100)));
             }
         }
+    }
+
+    @Test
+    void fragmentTokensCrossOverDifferPerDirectionAndPerSession() {
+        Handshake h = Handshake.run(password, password, random);
+        assertEquals(h.initiator().sleeveSend().fragmentToken(), h.responder().sleeveReceive().fragmentToken());
+        assertEquals(h.responder().sleeveSend().fragmentToken(), h.initiator().sleeveReceive().fragmentToken());
+        assertNotEquals(h.initiator().sleeveSend().fragmentToken(), h.initiator().sleeveReceive().fragmentToken());
+        assertNotEquals(h.initiator().sleeveSend().fragmentToken(),
+                Handshake.run(password, password, random).initiator().sleeveSend().fragmentToken());
     }
 
     @Test

@@ -14,23 +14,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code weft launch}: starts {@code weft router} as a background process of its own session, logging to the
  * data directory, and returns once the router answers on its API, printing the peer name; or, if the router
- * exits first, prints the reason it logged.
+ * exits first, prints the reason it logged. The router's JVM gets the flags in {@code WEFT_ROUTER_JAVA_OPTS}
+ * (whitespace-separated, for instance {@code -Xmx1g} or a flight recording); {@code WEFT_JAVA_OPTS} is the CLI's.
  */
 final class Launch {
     private static final long START_TIMEOUT_NANOS = 60_000_000_000L;
+    static final String ROUTER_JAVA_OPTS = "WEFT_ROUTER_JAVA_OPTS";
     private final RouterConfig config;
     private final List<String> routerArgs;
+    private final Map<String, String> environment;
     private final ObjectMapper json;
     private final PrintStream out;
     private final PrintStream err;
 
-    Launch(RouterConfig config, List<String> routerArgs, ObjectMapper json, PrintStream out, PrintStream err) {
+    Launch(RouterConfig config, List<String> routerArgs, Map<String, String> environment, ObjectMapper json, PrintStream out, PrintStream err) {
         this.config = config;
         this.routerArgs = routerArgs;
+        this.environment = environment;
         this.json = json;
         this.out = out;
         this.err = err;
@@ -90,12 +95,15 @@ final class Launch {
         return 1;
     }
 
-    private List<String> command() {
+    /** The router's command line, with the JVM flags the environment gives in {@value #ROUTER_JAVA_OPTS}. */
+    List<String> command() {
         List<String> command = new ArrayList<>();
         // A session of its own: closing the terminal that launched the router must not hang it up.
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid");
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
+        String options = environment.getOrDefault(ROUTER_JAVA_OPTS, "").strip();
+        if (!options.isEmpty()) command.addAll(List.of(options.split("\\s+")));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Weft.class.getName());

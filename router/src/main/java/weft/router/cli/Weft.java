@@ -97,7 +97,7 @@ public final class Weft {
 
     private int dispatch(Verb verb, CommandLine line, List<String> rawArgs) throws ApiException {
         return switch (verb.name()) {
-            case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, json, out, err).run();
+            case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err).run();
             case "router" -> RouterMain.runForeground(RouterOptions.parse(line, environment), err);
             case "stop" -> stop(line);
             case "status" -> status(line);

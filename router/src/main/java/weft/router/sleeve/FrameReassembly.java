@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Rebuilds payloads that arrived as fragments, in a fixed number of preallocated slots: at most
+ * Rebuilds what fragments carry (a payload, and its tag when sealed), in a fixed number of preallocated slots: at most
  * {@code perSender} frames in flight per neighbour and {@code slots} in all, so no sender can hold more memory
  * than its share and nothing grows. A frame is keyed by the neighbour that sent it (the last hop), its origin and
  * the origin's frame id. When a new frame needs a slot, a stale one (older than {@code staleNanos}) or else the
@@ -15,8 +15,8 @@ final class FrameReassembly {
     /** What {@link #offer} did with a fragment; each value but {@link #INCOMPLETE} and {@link #COMPLETE} is a drop. */
     enum Outcome { INCOMPLETE, COMPLETE, DUPLICATE, INCONSISTENT }
 
-    /** Bytes kept free in front of each payload so a virtio_net_hdr can be put there without a copy. */
-    static final int HEADROOM = VnetHeader.LENGTH;
+    /** Where the bytes go in each slot: after room for the header of the whole datagram they are rebuilt into. */
+    static final int STREAM_OFFSET = SleeveHeader.LENGTH;
 
     private final int perSender;
     private final long staleNanos;
@@ -46,14 +46,14 @@ final class FrameReassembly {
         used = new boolean[slots];
         seen = new long[slots][4];
         buffer = new MemorySegment[slots];
-        for (int i = 0; i < slots; i++) buffer[i] = arena.allocate(HEADROOM + SleeveHeader.MAX_REASSEMBLED, 64);
+        for (int i = 0; i < slots; i++) buffer[i] = arena.allocate(STREAM_OFFSET + SleeveHeader.MAX_STREAM, 64);
     }
 
     /**
      * Takes the share of fragment {@code index} of {@code fragmentCount} (chunk {@code chunkBytes}), the
      * {@code shareLength} bytes of {@code data} from {@code dataOffset}; the caller has checked the fragment with
-     * {@link SleeveHeader#checkFragment}. On {@link Outcome#COMPLETE} the payload is in {@link #buffer(int)} of
-     * {@link #completedSlot()} from {@link #HEADROOM}, {@link #length(int)} bytes long, until the next offer.
+     * {@link SleeveHeader#checkFragment}. On {@link Outcome#COMPLETE} the bytes are in {@link #buffer(int)} of
+     * {@link #completedSlot()} from {@link #STREAM_OFFSET}, {@link #length(int)} of them, until the next offer.
      */
     Outcome offer(long from, long frameOrigin, int id, int index, int fragmentCount, int chunkBytes,
                   MemorySegment data, long dataOffset, int shareLength, long now) {
@@ -78,7 +78,7 @@ final class FrameReassembly {
         long bit = 1L << (index & 63);
         if ((seen[slot][index >>> 6] & bit) != 0) return Outcome.DUPLICATE;
         seen[slot][index >>> 6] |= bit;
-        MemorySegment.copy(data, dataOffset, buffer[slot], HEADROOM + (long) index * chunkBytes, shareLength);
+        MemorySegment.copy(data, dataOffset, buffer[slot], STREAM_OFFSET + (long) index * chunkBytes, shareLength);
         if (index == fragmentCount - 1) length[slot] = index * chunkBytes + shareLength;
         if (++received[slot] < fragmentCount) return Outcome.INCOMPLETE;
         completed = slot;

@@ -13,7 +13,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * The {@link SleeveCipher} of a pair whose session keys say their datagrams must be sealed: AES-256-GCM with the
  * pair's per-direction sleeve keys, the header up to the sequence number as associated data, and a replay window
  * on the receiving side. The sealer writes the sequence number right where {@link SleeveHeader} keeps it, so the
- * datagram layout is the header, then the sealed frame and its tag.
+ * datagram layout is the header, then the sealed payload and its tag. The fragment tokens are the ones the session
+ * derived with each direction's key.
  *
  * <p>The cipher runs out of place, between two heap arrays per thread: the datagram's bytes are copied in, the
  * result is copied back. The JDK's AES-GCM handles {@code byte[]}-backed buffers with its intrinsic directly;
@@ -31,6 +32,7 @@ public final class SealedPair implements SleeveCipher {
     private final Work[] sealing = new Work[SleeveCipher.MAX_LANES];
     private final DatagramOpener opener;
     private final Work opening = new Work();
+    private final long sendToken, receiveToken;
 
     /**
      * One thread's arrays: {@code in} holds a copy of the datagram (the associated data at 0, the sequence number
@@ -74,37 +76,55 @@ public final class SealedPair implements SleeveCipher {
     public SealedPair(DatagramKey send, DatagramKey receive) {
         this.send = send; // the lanes' sealers share its sequence counter
         this.opener = receive.newOpener();
+        this.sendToken = send.fragmentToken();
+        this.receiveToken = receive.fragmentToken();
     }
 
     @Override
-    public void seal(MemorySegment datagram, int frameLength, int lane) {
-        // The flag must be set before sealing: it is part of the authenticated header.
-        SleeveHeader.markSealed(datagram, 0);
+    public void seal(MemorySegment clear, MemorySegment sealed, int payloadLength, int lane) {
         Work work = sealing[lane];
         if (work == null) {
             work = sealing[lane] = new Work();
             sealers[lane] = send.newSealer();
         }
-        int clearLength = SleeveHeader.LENGTH + frameLength, sealedLength = frameLength + OVERHEAD;
+        int clearLength = SleeveHeader.LENGTH + payloadLength, sealedLength = payloadLength + OVERHEAD;
         work.ensure(Math.max(clearLength, sealedLength));
-        MemorySegment.copy(datagram, JAVA_BYTE, 0, work.in, 0, clearLength);
-        sealers[lane].seal(work.header(), work.input(SleeveHeader.LENGTH, frameLength), work.output(sealedLength));
-        MemorySegment.copy(work.out, 0, datagram, JAVA_BYTE, SEALED_FROM, sealedLength);
+        MemorySegment.copy(clear, JAVA_BYTE, 0, work.in, 0, clearLength);
+        // The flag must be set before sealing: it is part of the authenticated header.
+        work.in[SleeveHeader.FLAGS_OFFSET] |= SleeveHeader.FLAG_SEALED;
+        sealers[lane].seal(work.header(), work.input(SleeveHeader.LENGTH, payloadLength), work.output(sealedLength));
+        MemorySegment.copy(work.in, 0, sealed, JAVA_BYTE, 0, SEALED_FROM);
+        MemorySegment.copy(work.out, 0, sealed, JAVA_BYTE, SEALED_FROM, sealedLength);
     }
 
     @Override
-    public Opened open(MemorySegment datagram, int frameLength, long sequence) {
+    public Opened open(MemorySegment datagram, int payloadLength, long sequence) {
         Work work = opening;
-        int sealedLength = frameLength + OVERHEAD;
+        int sealedLength = payloadLength + OVERHEAD;
         work.ensure(SEALED_FROM + sealedLength);
         MemorySegment.copy(datagram, JAVA_BYTE, 0, work.in, 0, SEALED_FROM + sealedLength);
-        DatagramOpener.Status status = opener.open(work.header(), work.input(SEALED_FROM, sealedLength), work.output(frameLength));
+        DatagramOpener.Status status = opener.open(work.header(), work.input(SEALED_FROM, sealedLength), work.output(payloadLength));
         return switch (status) {
             case OK -> {
-                MemorySegment.copy(work.out, 0, datagram, JAVA_BYTE, SleeveHeader.LENGTH, frameLength);
+                MemorySegment.copy(work.out, 0, datagram, JAVA_BYTE, SleeveHeader.LENGTH, payloadLength);
                 yield Opened.OK;
             }
             case AUTHENTICATION_FAILED, TOO_SHORT -> Opened.AUTHENTICATION_FAILED;
+            case REPLAYED -> Opened.REPLAYED;
+            case TOO_OLD -> Opened.TOO_OLD;
+        };
+    }
+
+    @Override
+    public long fragmentToken() {
+        return sendToken;
+    }
+
+    @Override
+    public Opened admitFragment(long token, long sequence) {
+        if (token != receiveToken) return Opened.AUTHENTICATION_FAILED;
+        return switch (opener.admit(sequence)) {
+            case NEW -> Opened.OK;
             case REPLAYED -> Opened.REPLAYED;
             case TOO_OLD -> Opened.TOO_OLD;
         };

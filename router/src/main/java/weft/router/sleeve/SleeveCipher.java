@@ -4,12 +4,14 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Seals and opens the sleeve datagrams exchanged with one neighbour, with keys of that pair's session. The sealed
- * data is the frame; the {@link SleeveHeader} is authenticated with it. {@link #seal} is called by the sending
- * threads and the relaying thread, each passing its own lane number, so that implementations keep one sealing
- * state per lane and need no lock; {@link #open} is called only by the receiving thread.
+ * data is the payload; the {@link SleeveHeader} is authenticated with it. A payload too large for one datagram is
+ * sealed whole, once, and its sealed bytes are then cut into fragments, which carry {@link #fragmentToken} in clear
+ * until the receiver has them all and opens the payload. {@link #seal} is called by the sending threads and the
+ * relaying thread, each passing its own lane number, so that implementations keep one sealing state per lane and
+ * need no lock; {@link #open} and {@link #admitFragment} are called only by the receiving thread.
  */
 public interface SleeveCipher {
-    /** Outcome of {@link #open}; each refusal is a counter. */
+    /** Outcome of {@link #open} and {@link #admitFragment}; each refusal is a counter. */
     enum Opened { OK, AUTHENTICATION_FAILED, REPLAYED, TOO_OLD }
 
     /**
@@ -19,11 +21,21 @@ public interface SleeveCipher {
     int SEND_LANE = 0, RELAY_LANE = 1, MAX_LANES = 10;
 
     /**
-     * Seals the frame of {@code frameLength} bytes at {@link SleeveHeader#LENGTH} in place, appends the tag, and
-     * marks the header sealed with the sequence number it used.
+     * Reads the header and the payload of {@code payloadLength} bytes at {@link SleeveHeader#LENGTH} from
+     * {@code clear}, and writes into {@code sealed} the header marked sealed with the sequence number it used, the
+     * sealed payload and the tag. {@code clear} is left as it was, unless it is {@code sealed} itself.
      */
-    void seal(MemorySegment datagram, int frameLength, int lane);
+    void seal(MemorySegment clear, MemorySegment sealed, int payloadLength, int lane);
 
-    /** Opens the sealed frame of a datagram {@link SleeveHeader#wrap} accepted, in place. */
-    Opened open(MemorySegment datagram, int frameLength, long sequence);
+    /** Opens the sealed payload of {@code payloadLength} bytes (tag not counted) of a datagram, in place. */
+    Opened open(MemorySegment datagram, int payloadLength, long sequence);
+
+    /** The token the fragments we send to this neighbour carry. */
+    long fragmentToken();
+
+    /**
+     * Whether a fragment that says it is from this neighbour may be kept until its payload is whole: it carries the
+     * neighbour's token, and its sequence number is neither accepted already nor too old. Changes nothing.
+     */
+    Opened admitFragment(long token, long sequence);
 }

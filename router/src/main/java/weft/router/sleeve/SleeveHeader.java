@@ -13,17 +13,21 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * {@code virtio_net_hdr} the TAP device gave it when flag bit 1 is set ({@link VnetHeader}), so that a frame the
  * kernel left to be segmented or checksummed reaches the other kernel with that work still described.
  *
- * <p>A payload too large for one datagram of the path travels as fragments (types 3 and 4): each payload then
- * starts with an {@value #FRAGMENT_LENGTH}-byte fragment header, inside the sealed part, so it is checked by
- * {@link #checkFragment} once the datagram is open:
+ * <p>A payload too large for one datagram of the path travels as fragments (types 3 and 4). The sender builds the
+ * datagram it would send whole, but with 0 as payload length, seals it when the pair encrypts (once, for the whole
+ * payload), and cuts what follows the header (the payload, and the tag when sealed) into shares. Each fragment is
+ * that header, with the fragment type and its own payload length, then a {@value #FRAGMENT_LENGTH}-byte fragment
+ * header in clear, then its share:
  * <pre>
- * 32  u32  frame id: chosen by the origin, unique among its recent fragmented frames
+ * 32  u32  frame id: chosen by the sender, unique among its recent fragmented frames
  * 36  u8   fragment index, 0 .. count - 1
  * 37  u8   fragment count, 2 .. 255
- * 38  u16  chunk: the bytes every fragment but the last carries; the last carries 6 .. chunk (every payload is
- *           at least {@link #MIN_FRAME} bytes long)
- * 40  ...  bytes [index * chunk, index * chunk + this fragment's share) of the payload
+ * 38  u16  chunk: the bytes every fragment but the last carries; the last carries 1 .. chunk
+ * 40  u64  token: the sending direction's fragment token when sealed ({@link SleeveCipher#fragmentToken}), else 0
+ * 48  ...  bytes [index * chunk, index * chunk + this fragment's share) of what followed the header
  * </pre>
+ * The receiver rebuilds the whole datagram ({@link #toWhole}) and opens it as one: a fragment is authenticated only
+ * with its frame, and the token keeps fragments of anyone who has not seen the pair's traffic out of reassembly.
  *
  * <pre>
  *  0  u8   magic 0x57 ('W')
@@ -34,9 +38,10 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *  4  u48  sender: the peer that sent this datagram (the last hop)
  * 10  u48  origin: the peer whose bridge the frame came from
  * 16  u48  destination: the peer the frame is for; 0 for a broadcast
- * 22  u16  payload length (in clear: the optional virtio_net_hdr and the frame, or the fragment header and chunk)
+ * 22  u16  payload length (the optional virtio_net_hdr and the frame; in a fragment, the fragment header and share;
+ *           0 in the header of a payload that travels as fragments)
  * 24  u64  sequence: the sealing nonce and replay counter of the hop; 0 when not sealed
- * 32  ...  the frame, then the tag when sealed
+ * 32  ...  the payload, then the tag when sealed
  * </pre>
  * A probe (type 5) is padded to the size it probes; its payload, and that of the acknowledgement (type 6, padded
  * to {@link #MIN_FRAME} bytes), starts with:
@@ -50,14 +55,16 @@ public final class SleeveHeader {
     public static final int MAGIC_OFFSET = 0, VERSION_OFFSET = 1, TYPE_OFFSET = 2, FLAGS_OFFSET = 3;
     public static final int SENDER_OFFSET = 4, ORIGIN_OFFSET = 10, DESTINATION_OFFSET = 16, FRAME_LENGTH_OFFSET = 22;
     public static final int SEQUENCE_OFFSET = 24, LENGTH = 32, TAG_LENGTH = 16;
-    public static final byte MAGIC = 0x57, VERSION = 1, TYPE_UNICAST = 1, TYPE_BROADCAST = 2, FLAG_SEALED = 1;
+    public static final byte MAGIC = 0x57, VERSION = 2, TYPE_UNICAST = 1, TYPE_BROADCAST = 2, FLAG_SEALED = 1;
     public static final byte TYPE_UNICAST_FRAGMENT = 3, TYPE_BROADCAST_FRAGMENT = 4, FLAG_VNET = 2;
     public static final byte TYPE_PROBE = 5, TYPE_PROBE_ACK = 6;
     public static final int PROBE_ROUND_OFFSET = 32, PROBE_MTU_OFFSET = 36;
     public static final int FRAME_ID_OFFSET = 32, FRAGMENT_INDEX_OFFSET = 36, FRAGMENT_COUNT_OFFSET = 37, CHUNK_OFFSET = 38;
-    public static final int FRAGMENT_LENGTH = 8, MAX_FRAGMENTS = 255;
+    public static final int TOKEN_OFFSET = 40, FRAGMENT_LENGTH = 16, MAX_FRAGMENTS = 255;
     /** The largest payload fragments may rebuild: a 64 KiB GSO frame, its Ethernet and VLAN headers, its virtio_net_hdr. */
     public static final int MAX_REASSEMBLED = 65_536 + 18 + VnetHeader.LENGTH;
+    /** The most bytes fragments may carry between them: the largest payload and its tag. */
+    public static final int MAX_STREAM = MAX_REASSEMBLED + TAG_LENGTH;
     /** The shortest frame worth carrying: an Ethernet header. */
     public static final int MIN_FRAME = EthernetFrame.HEADER_LENGTH;
     public static final int MAX_FRAME = 0xFFFF;
@@ -71,7 +78,7 @@ public final class SleeveHeader {
         OK, TOO_SHORT, BAD_MAGIC, BAD_VERSION, BAD_TYPE, BAD_FLAGS, LENGTH_MISMATCH,
         /** {@link #checkFragment}: count below 2, index not below count, chunk 0, or a share that does not fit the chunk. */
         BAD_FRAGMENT,
-        /** {@link #checkFragment}: the fragments would rebuild a payload larger than {@link #MAX_REASSEMBLED}. */
+        /** {@link #checkFragment}: the fragments would carry more than {@link #MAX_STREAM} bytes. */
         FRAGMENTED_TOO_LARGE
     }
 
@@ -96,12 +103,28 @@ public final class SleeveHeader {
         byte flags = candidate.get(JAVA_BYTE, FLAGS_OFFSET);
         if ((flags & ~(FLAG_SEALED | FLAG_VNET)) != 0) return Check.BAD_FLAGS;
         int payload = Short.toUnsignedInt(candidate.get(U16, FRAME_LENGTH_OFFSET));
-        long expected = LENGTH + payload + ((flags & FLAG_SEALED) != 0 ? TAG_LENGTH : 0);
+        boolean fragment = type == TYPE_UNICAST_FRAGMENT || type == TYPE_BROADCAST_FRAGMENT;
+        // a fragment's share of the tag is among its payload bytes
+        long expected = LENGTH + payload + ((flags & FLAG_SEALED) != 0 && !fragment ? TAG_LENGTH : 0);
         if (expected != size) return Check.LENGTH_MISMATCH;
-        // a whole frame needs its Ethernet header after the virtio_net_hdr; every payload is at least MIN_FRAME long
-        if (type < TYPE_UNICAST_FRAGMENT && (flags & FLAG_VNET) != 0 && payload < MIN_FRAME + VnetHeader.LENGTH) return Check.TOO_SHORT;
+        if (payload < (fragment ? FRAGMENT_LENGTH + 1 : minimumPayload(flags))) return Check.TOO_SHORT;
         datagram = candidate;
         return Check.OK;
+    }
+
+    /**
+     * Checks a datagram {@link #toWhole} rebuilt from fragments, of {@code payloadLength} bytes (tag not counted),
+     * and makes it the current one; a payload is checked as it would be in a datagram of its own.
+     */
+    public Check wrapRebuilt(MemorySegment rebuilt, int payloadLength) {
+        if (payloadLength < minimumPayload(rebuilt.get(JAVA_BYTE, FLAGS_OFFSET))) return Check.TOO_SHORT;
+        datagram = rebuilt;
+        return Check.OK;
+    }
+
+    /** The shortest payload a whole datagram carries: an Ethernet header, after the virtio_net_hdr if it has one. */
+    private static int minimumPayload(byte flags) {
+        return (flags & FLAG_VNET) != 0 ? MIN_FRAME + VnetHeader.LENGTH : MIN_FRAME;
     }
 
     public boolean isBroadcast() {
@@ -152,17 +175,21 @@ public final class SleeveHeader {
     }
 
     /**
-     * Checks the fragment header of a fragment datagram in clear (that is, after opening a sealed one, since the
-     * fragment header is part of the sealed data). Total: any bytes give a {@link Check}, never an exception.
+     * Checks the fragment header of a fragment datagram {@link #wrap} accepted. Total: any bytes give a
+     * {@link Check}, never an exception.
      */
     public Check checkFragment() {
         int count = fragmentCount(), index = fragmentIndex(), chunk = chunk(), share = frameLength() - FRAGMENT_LENGTH;
-        if (count < 2 || index >= count || chunk == 0) return Check.BAD_FRAGMENT;
+        if (count < 2 || index >= count || chunk == 0 || share < 1) return Check.BAD_FRAGMENT;
         if (index < count - 1 ? share != chunk : share > chunk) return Check.BAD_FRAGMENT;
-        // every fragment lands within (count - 1) * chunk + the last share; the shortest last share is MIN_FRAME - FRAGMENT_LENGTH
-        int lastShare = index == count - 1 ? share : MIN_FRAME - FRAGMENT_LENGTH;
-        if ((long) (count - 1) * chunk + lastShare > MAX_REASSEMBLED) return Check.FRAGMENTED_TOO_LARGE;
+        // every fragment lands within (count - 1) * chunk + the last share, which is at least one byte
+        int lastShare = index == count - 1 ? share : 1;
+        if ((long) (count - 1) * chunk + lastShare > MAX_STREAM) return Check.FRAGMENTED_TOO_LARGE;
         return Check.OK;
+    }
+
+    public long fragmentToken() {
+        return datagram.get(U64, TOKEN_OFFSET);
     }
 
     public int frameId() {
@@ -215,11 +242,12 @@ public final class SleeveHeader {
     }
 
     /**
-     * Writes a header for a frame of {@code frameLength} bytes that the caller places at offset {@link #LENGTH}.
-     * {@code destination} is ignored (written as 0) for a broadcast.
+     * Writes a header for a payload of {@code payloadLength} bytes that the caller places at offset {@link #LENGTH};
+     * a payload longer than a datagram can say gets 0, as it travels as fragments. {@code destination} is ignored
+     * (written as 0) for a broadcast.
      */
-    public static void write(MemorySegment datagram, boolean broadcast, long sender, long origin, long destination, int frameLength) {
-        if (frameLength < 0 || frameLength > MAX_FRAME) throw new IllegalArgumentException("frame length " + frameLength);
+    public static void write(MemorySegment datagram, boolean broadcast, long sender, long origin, long destination, int payloadLength) {
+        if (payloadLength < 0 || payloadLength > MAX_REASSEMBLED) throw new IllegalArgumentException("payload length " + payloadLength);
         datagram.set(JAVA_BYTE, MAGIC_OFFSET, MAGIC);
         datagram.set(JAVA_BYTE, VERSION_OFFSET, VERSION);
         datagram.set(JAVA_BYTE, TYPE_OFFSET, broadcast ? TYPE_BROADCAST : TYPE_UNICAST);
@@ -227,24 +255,39 @@ public final class SleeveHeader {
         putName(datagram, SENDER_OFFSET, sender);
         putName(datagram, ORIGIN_OFFSET, origin);
         putName(datagram, DESTINATION_OFFSET, broadcast ? 0 : destination);
-        datagram.set(U16, FRAME_LENGTH_OFFSET, (short) frameLength);
+        datagram.set(U16, FRAME_LENGTH_OFFSET, (short) (payloadLength > MAX_FRAME ? 0 : payloadLength));
         datagram.set(U64, SEQUENCE_OFFSET, 0L);
     }
 
     /**
-     * Writes a fragment header after a header {@link #write} wrote and turns its type into the fragment type; the
-     * caller sets the payload length ({@link #payloadLength}) to {@link #FRAGMENT_LENGTH} plus the share.
+     * Turns a copy of the header a whole payload was sent (or sealed) with into the header of one of its fragments,
+     * and writes the fragment header; the caller places the {@code share} bytes at
+     * {@link #LENGTH} + {@link #FRAGMENT_LENGTH}.
      */
-    public static void writeFragment(MemorySegment datagram, int frameId, int index, int count, int chunk) {
-        if (count < 2 || count > 255 || index < 0 || index >= count || chunk < 1 || chunk > 0xFFFF) {
-            throw new IllegalArgumentException("fragment " + index + " of " + count + ", chunk " + chunk);
+    public static void toFragment(MemorySegment datagram, int frameId, int index, int count, int chunk, long token, int share) {
+        if (count < 2 || count > MAX_FRAGMENTS || index < 0 || index >= count || chunk < 1 || chunk > 0xFFFF
+                || share < 1 || share > chunk) {
+            throw new IllegalArgumentException("fragment " + index + " of " + count + ", chunk " + chunk + ", share " + share);
         }
         byte type = datagram.get(JAVA_BYTE, TYPE_OFFSET);
         if (type == TYPE_UNICAST || type == TYPE_BROADCAST) datagram.set(JAVA_BYTE, TYPE_OFFSET, (byte) (type + 2));
+        datagram.set(U16, FRAME_LENGTH_OFFSET, (short) (FRAGMENT_LENGTH + share));
         datagram.set(U32, FRAME_ID_OFFSET, frameId);
         datagram.set(JAVA_BYTE, FRAGMENT_INDEX_OFFSET, (byte) index);
         datagram.set(JAVA_BYTE, FRAGMENT_COUNT_OFFSET, (byte) count);
         datagram.set(U16, CHUNK_OFFSET, (short) chunk);
+        datagram.set(U64, TOKEN_OFFSET, token);
+    }
+
+    /**
+     * Rebuilds, in {@code whole}, the header a fragmented payload was sent (and sealed) with, from the header of one
+     * of its fragments in {@code fragment}: the whole type, and 0 as payload length.
+     */
+    public static void toWhole(MemorySegment fragment, MemorySegment whole) {
+        MemorySegment.copy(fragment, 0, whole, 0, LENGTH);
+        byte type = whole.get(JAVA_BYTE, TYPE_OFFSET);
+        if (type == TYPE_UNICAST_FRAGMENT || type == TYPE_BROADCAST_FRAGMENT) whole.set(JAVA_BYTE, TYPE_OFFSET, (byte) (type - 2));
+        whole.set(U16, FRAME_LENGTH_OFFSET, (short) 0);
     }
 
     /** Sets or clears the flag saying the payload starts with a virtio_net_hdr. */
@@ -262,12 +305,6 @@ public final class SleeveHeader {
     /** Rewrites the sender of a header, for a relay passing the datagram on. */
     public static void rewriteSender(MemorySegment datagram, long sender) {
         putName(datagram, SENDER_OFFSET, sender);
-    }
-
-    /** Marks the header as sealed with {@code sequence}; done before sealing, since the header is authenticated. */
-    public static void markSealed(MemorySegment datagram, long sequence) {
-        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, FLAGS_OFFSET) | FLAG_SEALED));
-        datagram.set(U64, SEQUENCE_OFFSET, sequence);
     }
 
     /** Clears the sealed mark, for passing a datagram on to a hop that takes it in clear. */

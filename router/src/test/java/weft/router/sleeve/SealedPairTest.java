@@ -41,7 +41,7 @@ class SealedPairTest {
         byte[] frame = new byte[1400];
         for (int i = 0; i < frame.length; i++) frame[i] = (byte) (i * 13);
         MemorySegment datagram = datagram(frame);
-        pair[0].seal(datagram, frame.length, SleeveCipher.SEND_LANE);
+        pair[0].seal(datagram, datagram, frame.length, SleeveCipher.SEND_LANE);
 
         SleeveHeader header = new SleeveHeader();
         assertEquals(SleeveHeader.Check.OK, header.wrap(datagram));
@@ -61,7 +61,7 @@ class SealedPairTest {
         SealedPair[] pair = pair();
         byte[] frame = new byte[200];
         MemorySegment datagram = datagram(frame);
-        pair[0].seal(datagram, frame.length, SleeveCipher.RELAY_LANE);
+        pair[0].seal(datagram, datagram, frame.length, SleeveCipher.RELAY_LANE);
         byte[] sealed = datagram.toArray(JAVA_BYTE);
 
         byte[] redirected = sealed.clone();
@@ -86,7 +86,7 @@ class SealedPairTest {
                 for (int i = 0; i < length; i++) frame[i] = (byte) (i * 31 + length);
                 MemorySegment datagram = arena.allocate(SleeveHeader.LENGTH + length + SleeveHeader.TAG_LENGTH);
                 MemorySegment.copy(datagram(frame), 0, datagram, 0, datagram.byteSize());
-                pair[0].seal(datagram, length, SleeveCipher.SEND_LANE);
+                pair[0].seal(datagram, datagram, length, SleeveCipher.SEND_LANE);
                 byte[] sealed = datagram.toArray(JAVA_BYTE);
                 sealed[SleeveHeader.LENGTH + length / 2] ^= 1;
                 MemorySegment tampered = arena.allocate(sealed.length);
@@ -100,10 +100,41 @@ class SealedPairTest {
     }
 
     @Test
+    void sealingIntoAnotherBufferLeavesTheClearDatagramAsItWas() {
+        SealedPair[] pair = pair();
+        byte[] frame = new byte[300];
+        for (int i = 0; i < frame.length; i++) frame[i] = (byte) i;
+        MemorySegment clear = datagram(frame);
+        byte[] before = clear.toArray(JAVA_BYTE);
+        MemorySegment sealed = MemorySegment.ofArray(new byte[before.length]);
+        pair[0].seal(clear, sealed, frame.length, SleeveCipher.SEND_LANE);
+        assertArrayEquals(before, clear.toArray(JAVA_BYTE));
+        SleeveHeader header = new SleeveHeader();
+        assertEquals(SleeveHeader.Check.OK, header.wrap(sealed));
+        assertEquals(SleeveCipher.Opened.OK, pair[1].open(sealed, frame.length, header.sequence()));
+        assertArrayEquals(frame, sealed.asSlice(SleeveHeader.LENGTH, frame.length).toArray(JAVA_BYTE));
+    }
+
+    @Test
+    void fragmentsAreAdmittedWithThePeersTokenAndASequenceTheWindowStillTakes() {
+        SealedPair[] pair = pair();
+        long token = pair[0].fragmentToken();
+        assertEquals(SleeveCipher.Opened.OK, pair[1].admitFragment(token, 0));
+        assertEquals(SleeveCipher.Opened.AUTHENTICATION_FAILED, pair[1].admitFragment(token ^ 1, 0));
+        assertEquals(SleeveCipher.Opened.AUTHENTICATION_FAILED, pair[1].admitFragment(pair[1].fragmentToken(), 0),
+                "each direction has its own token");
+        MemorySegment datagram = datagram(new byte[100]);
+        pair[0].seal(datagram, datagram, 100, SleeveCipher.SEND_LANE);
+        assertEquals(SleeveCipher.Opened.OK, pair[1].open(datagram, 100, 0));
+        assertEquals(SleeveCipher.Opened.REPLAYED, pair[1].admitFragment(token, 0), "the fragments of a frame opened already");
+        assertEquals(SleeveCipher.Opened.OK, pair[1].admitFragment(token, 1));
+    }
+
+    @Test
     void theDirectionsUseDifferentKeys() {
         SealedPair[] pair = pair();
         MemorySegment datagram = datagram(new byte[100]);
-        pair[0].seal(datagram, 100, SleeveCipher.SEND_LANE);
+        pair[0].seal(datagram, datagram, 100, SleeveCipher.SEND_LANE);
         assertEquals(SleeveCipher.Opened.AUTHENTICATION_FAILED, pair[0].open(datagram, 100, 0), "a side must not open its own datagrams");
     }
 

@@ -40,7 +40,7 @@ class SleeveFrameReassemblyTest {
 
     private byte[] completed() {
         int slot = reassembly.completedSlot();
-        return reassembly.buffer(slot).asSlice(FrameReassembly.HEADROOM, reassembly.length(slot)).toArray(JAVA_BYTE);
+        return reassembly.buffer(slot).asSlice(FrameReassembly.STREAM_OFFSET, reassembly.length(slot)).toArray(JAVA_BYTE);
     }
 
     @Test

@@ -42,7 +42,9 @@ class SleeveRelayTest {
         }
     }
 
-    private final Node a = new Node(A), b = new Node(B), c = new Node(C);
+    /** B's datagrams carry less than A's: a relay whose onward path is narrower than the one frames came by. */
+    private static final int PAYLOAD_A = 1400, PAYLOAD_B = 600;
+    private final Node a = new Node(A, PAYLOAD_A), b = new Node(B, PAYLOAD_B), c = new Node(C, PAYLOAD_A);
 
     private static final class Node {
         final long name;
@@ -53,14 +55,14 @@ class SleeveRelayTest {
         final DatagramChannel udp;
         final SleeveForwarder forwarder;
 
-        Node(long name) {
+        Node(long name, int datagramPayload) {
             this.name = name;
             try {
                 udp = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            forwarder = new SleeveForwarder(name, port, udp, neighbours, macs, counters, () -> 0L, 1500);
+            forwarder = new SleeveForwarder(name, port, udp, neighbours, macs, counters, () -> 0L, 9000, datagramPayload);
         }
 
         InetSocketAddress address() {
@@ -77,7 +79,8 @@ class SleeveRelayTest {
     @BeforeEach
     void wireTheLine() {
         // One cipher object per direction of a pair: the sealing side's and the opening side's are the same toy.
-        ToyCipher ab = new ToyCipher(), ba = new ToyCipher(), bc = new ToyCipher(), cb = new ToyCipher();
+        ab = new ToyCipher();
+        ToyCipher ba = new ToyCipher(), bc = new ToyCipher(), cb = new ToyCipher();
         abAtA = new SleevePeer(B, "b", b.address(), new Pair(ab, ba));
         baAtB = new SleevePeer(A, "a", a.address(), new Pair(ba, ab));
         bcAtB = new SleevePeer(C, "c", c.address(), new Pair(bc, cb));
@@ -91,11 +94,23 @@ class SleeveRelayTest {
         c.forwarder.routes(new TableRoutes(Map.of(A, cbAtC, B, cbAtC), Map.of(C, new SleevePeer[]{cbAtC})));
     }
 
+    private ToyCipher ab;
+
     /** Seals with our direction's cipher, opens with the peer's direction's. */
     private record Pair(ToyCipher out, ToyCipher in) implements SleeveCipher {
         @Override
-        public void seal(java.lang.foreign.MemorySegment datagram, int frameLength, int lane) {
-            out.seal(datagram, frameLength, lane);
+        public void seal(java.lang.foreign.MemorySegment clear, java.lang.foreign.MemorySegment sealed, int frameLength, int lane) {
+            out.seal(clear, sealed, frameLength, lane);
+        }
+
+        @Override
+        public long fragmentToken() {
+            return out.fragmentToken();
+        }
+
+        @Override
+        public Opened admitFragment(long token, long sequence) {
+            return in.admitFragment(token, sequence);
         }
 
         @Override
@@ -185,6 +200,83 @@ class SleeveRelayTest {
         assertEquals(1, a.counters.get(Counter.FRAMES_SENT));
         assertEquals(1, b.counters.get(Counter.FRAMES_RELAYED));
         assertEquals(0, c.counters.get(Counter.FRAMES_RELAYED), "C is a leaf of A's tree");
+    }
+
+    @Test
+    void aLargeFrameIsSealedOnceCutIntoFragmentsAndCutAgainForTheRelaysNarrowerPath() throws Exception {
+        a.macs.learn(MAC_C, C, 0);
+        byte[] sent = frame(MAC_C, MAC_A, 4000);
+        a.port.fromBridge.add(sent);
+        a.forwarder.pumpLocalFrame(1000);
+        assertEquals(1, ab.sealed(), "the frame is sealed once, not once per fragment");
+        int fromA = fragments(4000, PAYLOAD_A);
+        assertEquals(fromA, a.counters.get(Counter.FRAGMENTS_SENT));
+        for (int i = 0; i < fromA; i++) assertEquals(0, b.forwarder.receiveDatagram());
+        assertEquals(1, b.counters.get(Counter.FRAMES_REASSEMBLED));
+        assertEquals(1, b.counters.get(Counter.FRAMES_RELAYED));
+        int fromB = fragments(4000, PAYLOAD_B);
+        assertEquals(fromB, b.counters.get(Counter.FRAGMENTS_SENT), "B cuts the frame for its own path");
+        for (int i = 0; i < fromB - 1; i++) assertEquals(0, c.forwarder.receiveDatagram());
+        assertEquals(1, c.forwarder.receiveDatagram());
+        assertArrayEquals(sent, c.port.takeWritten());
+        assertEquals(A, c.macs.lookup(MAC_A, 0));
+    }
+
+    /** The fragments a sealed payload of {@code length} bytes needs where a whole datagram carries {@code payload} bytes. */
+    private static int fragments(int length, int payload) {
+        int share = payload + SleeveHeader.TAG_LENGTH - SleeveHeader.FRAGMENT_LENGTH;
+        return (length + SleeveHeader.TAG_LENGTH + share - 1) / share;
+    }
+
+    @Test
+    void fragmentsWithoutThePairsTokenTamperedOrReplayedNeverReachThePort() throws Exception {
+        DatagramChannel capture = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        a.neighbours.put(new SleevePeer(B, "b", (InetSocketAddress) capture.getLocalAddress(), abAtA.cipher()));
+        a.forwarder.routes(new DirectRoutes(A, a.neighbours));
+        byte[] sent = frame(BROADCAST, MAC_A, 3000);
+        a.port.fromBridge.add(sent);
+        a.forwarder.pumpLocalFrame(1000);
+        int count = fragments(3000, PAYLOAD_A);
+        byte[][] fragments = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            ByteBuffer captured = ByteBuffer.allocate(2048);
+            capture.receive(captured);
+            fragments[i] = java.util.Arrays.copyOf(captured.array(), captured.position());
+        }
+        DatagramChannel wire = DatagramChannel.open();
+
+        for (byte[] fragment : fragments) {
+            byte[] forged = fragment.clone();
+            forged[SleeveHeader.TOKEN_OFFSET + 7] ^= 1;
+            forged[SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH + 5] ^= 1;
+            wire.send(ByteBuffer.wrap(forged), b.address());
+            assertEquals(0, b.forwarder.receiveDatagram());
+        }
+        assertEquals(count, b.counters.get(Counter.DROPPED_WRONG_FRAGMENT_TOKEN), "refused before reassembly");
+
+        byte[] tampered = fragments[count - 1].clone();
+        tampered[tampered.length - 1] ^= 1;
+        for (int i = 0; i < count; i++) {
+            wire.send(ByteBuffer.wrap(i == count - 1 ? tampered : fragments[i]), b.address());
+            assertEquals(0, b.forwarder.receiveDatagram());
+        }
+        assertEquals(1, b.counters.get(Counter.DROPPED_AUTHENTICATION_FAILED), "a fragment is authenticated with its frame");
+
+        for (int i = 0; i < count; i++) {
+            wire.send(ByteBuffer.wrap(fragments[i]), b.address());
+            assertEquals(i == count - 1 ? 1 : 0, b.forwarder.receiveDatagram());
+        }
+        assertArrayEquals(sent, b.port.takeWritten());
+        assertNull(b.port.toBridge.poll());
+
+        for (byte[] fragment : fragments) {
+            wire.send(ByteBuffer.wrap(fragment), b.address());
+            assertEquals(0, b.forwarder.receiveDatagram());
+        }
+        assertEquals(count, b.counters.get(Counter.DROPPED_REPLAYED), "each replayed fragment, before reassembly");
+        assertNull(b.port.toBridge.poll());
+        wire.close();
+        capture.close();
     }
 
     @Test

@@ -1,6 +1,8 @@
 package weft.router.sleeve;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,12 +14,17 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * is a checksum over header and frame, so tampering and replays are detectable. Not cryptography.
  */
 final class ToyCipher implements SleeveCipher {
+    /** Both ends of a toy pair share one token; a real pair has one per direction. */
+    static final long TOKEN = 0x70C3_0000_5EA1L;
+    private static final ValueLayout.OfLong SEQUENCE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private final AtomicLong sequence = new AtomicLong();
     private final Set<Long> seen = new HashSet<>();
 
     @Override
-    public void seal(MemorySegment datagram, int frameLength, int lane) {
-        SleeveHeader.markSealed(datagram, sequence.incrementAndGet());
+    public void seal(MemorySegment clear, MemorySegment datagram, int frameLength, int lane) {
+        if (clear != datagram) MemorySegment.copy(clear, 0, datagram, 0, SleeveHeader.LENGTH + frameLength);
+        datagram.set(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET) | SleeveHeader.FLAG_SEALED));
+        datagram.set(SEQUENCE, SleeveHeader.SEQUENCE_OFFSET, sequence.incrementAndGet());
         for (int i = 0; i < frameLength; i++) {
             long at = SleeveHeader.LENGTH + i;
             datagram.set(JAVA_BYTE, at, (byte) (datagram.get(JAVA_BYTE, at) ^ 0x5A));
@@ -26,6 +33,22 @@ final class ToyCipher implements SleeveCipher {
         for (int i = 0; i < SleeveHeader.TAG_LENGTH; i++) {
             datagram.set(JAVA_BYTE, SleeveHeader.LENGTH + frameLength + i, (byte) (sum >>> (8 * (i % 8))));
         }
+    }
+
+    /** How many payloads this toy has sealed. */
+    long sealed() {
+        return sequence.get();
+    }
+
+    @Override
+    public long fragmentToken() {
+        return TOKEN;
+    }
+
+    @Override
+    public Opened admitFragment(long token, long sequenceNumber) {
+        if (token != TOKEN) return Opened.AUTHENTICATION_FAILED;
+        return seen.contains(sequenceNumber) ? Opened.REPLAYED : Opened.OK;
     }
 
     @Override
