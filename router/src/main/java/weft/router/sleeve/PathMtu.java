@@ -11,7 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waiting for the round to close. Rounds repeat every {@code intervalNanos}, which also finds a path that grew back,
  * and {@code retryNanos} after a round that lowered the MTU, to confirm it;
  * {@link #rediscover} starts one at the next tick, for a send that failed as too big. Between rounds, once a second,
- * a narrower path MTU the kernel learnt (from ICMP) lowers it at once. A round nothing acknowledges
+ * a narrower path MTU the kernel learnt (from ICMP) lowers it at once; and every {@code checkNanos} a single probe of
+ * the path MTU believed checks that the path still carries it: when that probe is not acknowledged, a round starts
+ * at once, so a path that shrank without telling anyone (no ICMP: a black hole) is found within seconds rather
+ * than at the next round. A round nothing acknowledges
  * (the neighbour not listening yet, or a router without probes) leaves the MTU as it was and is retried after
  * {@code retryNanos}.
  *
@@ -51,21 +54,23 @@ public final class PathMtu {
 
     private final int maxMtu;
     private final int[] candidates;
-    private final long ackWaitNanos, intervalNanos, retryNanos;
+    private final long ackWaitNanos, intervalNanos, retryNanos, checkNanos;
     private volatile int mtu;
     private volatile int round;
     private final AtomicInteger acknowledged = new AtomicInteger();
-    private boolean probing;
-    private long nextRound, roundCloses, nextKernelCheck;
+    /** Probing; {@code checking} when the probe out is a check of the believed MTU alone, not a round. */
+    private boolean probing, checking;
+    private long nextRound, roundCloses, nextKernelCheck, nextCheck;
 
     /**
      * @param maxMtu the nominal MTU of the underlay, where the path MTU starts and which it never exceeds
      * @param now    the current time; the first round starts at the first {@link #tick}
      */
-    public PathMtu(int maxMtu, long now, long ackWaitNanos, long intervalNanos, long retryNanos) {
+    public PathMtu(int maxMtu, long now, long ackWaitNanos, long intervalNanos, long retryNanos, long checkNanos) {
         if (maxMtu < MIN_MTU || maxMtu > 65_535) throw new IllegalArgumentException("maxMtu " + maxMtu);
-        if (ackWaitNanos <= 0 || intervalNanos <= ackWaitNanos || retryNanos <= ackWaitNanos) {
-            throw new IllegalArgumentException("ackWait " + ackWaitNanos + ", interval " + intervalNanos + ", retry " + retryNanos);
+        if (ackWaitNanos <= 0 || intervalNanos <= ackWaitNanos || retryNanos <= ackWaitNanos || checkNanos <= ackWaitNanos) {
+            throw new IllegalArgumentException("ackWait " + ackWaitNanos + ", interval " + intervalNanos + ", retry " + retryNanos
+                    + ", check " + checkNanos);
         }
         this.maxMtu = maxMtu;
         this.mtu = maxMtu;
@@ -78,6 +83,7 @@ public final class PathMtu {
         this.ackWaitNanos = ackWaitNanos;
         this.intervalNanos = intervalNanos;
         this.retryNanos = retryNanos;
+        this.checkNanos = checkNanos;
         this.nextRound = now;
     }
 
@@ -107,12 +113,21 @@ public final class PathMtu {
         if (!probing) nextRound = Long.MIN_VALUE;
     }
 
-    /** Sending thread: closes a round whose time is up, or starts one that is due; returns the change to the MTU. */
+    /**
+     * Sending thread: closes a round or check whose time is up, or starts one that is due; returns the change to the
+     * MTU.
+     */
     public Change tick(long now, Prober prober) {
         if (probing) {
             if (now - roundCloses < 0) return Change.NONE;
             probing = false;
             int best = acknowledged.get();
+            nextCheck = now + checkNanos;
+            if (checking) {
+                checking = false;
+                // the path no longer carries what it did, or the probe was lost: a round tells which
+                return best >= mtu ? Change.NONE : startRound(now, prober);
+            }
             if (best == 0) {
                 nextRound = now + retryNanos;
                 return Change.NONE;
@@ -123,8 +138,29 @@ public final class PathMtu {
             nextRound = now + (change == Change.LOWERED ? retryNanos : intervalNanos);
             return change;
         }
-        if (nextRound != Long.MIN_VALUE && now - nextRound < 0) return kernelCheck(now, prober);
+        if (nextRound == Long.MIN_VALUE || now - nextRound >= 0) return startRound(now, prober);
+        if (now - nextCheck >= 0) return startCheck(now, prober);
+        return kernelCheck(now, prober);
+    }
+
+    /** A single probe of the MTU believed, tagged with a round of its own. */
+    private Change startCheck(long now, Prober prober) {
+        int thisRound = nextRoundNumber();
+        acknowledged.set(0);
+        round = thisRound;
+        probing = true;
+        checking = true;
+        roundCloses = now + ackWaitNanos;
+        int result = prober.probe(thisRound, mtu);
+        if (result <= 0) return Change.NONE;
+        // refused as too big: the kernel already knows the path is narrower
+        probing = false;
+        checking = false;
         return startRound(now, prober);
+    }
+
+    private int nextRoundNumber() {
+        return round + 1 == 0 ? 1 : round + 1;
     }
 
     /**
@@ -143,7 +179,7 @@ public final class PathMtu {
     }
 
     private Change startRound(long now, Prober prober) {
-        int thisRound = round + 1 == 0 ? 1 : round + 1;
+        int thisRound = nextRoundNumber();
         acknowledged.set(0);
         round = thisRound;
         probing = true;

@@ -58,6 +58,8 @@ public final class SleeveForwarder implements AutoCloseable {
     /** Path MTU discovery: how often the sending thread looks at the rounds, how long a round waits for acknowledgements, how often rounds repeat. */
     static final long PATH_TICK_NANOS = 100_000_000L, PROBE_ACK_WAIT_NANOS = 1_000_000_000L;
     static final long PROBE_INTERVAL_NANOS = 600_000_000_000L, PROBE_RETRY_NANOS = 5_000_000_000L;
+    /** How often a single probe checks that the path still carries its believed MTU. */
+    static final long PROBE_CHECK_NANOS = 10_000_000_000L;
     /** Padding of a probe acknowledgement: the shortest payload a datagram may have. */
     private static final int PROBE_ACK_PAYLOAD = SleeveHeader.MIN_FRAME;
 
@@ -535,7 +537,7 @@ public final class SleeveForwarder implements AutoCloseable {
                 if (path.peer().name() == peer.name() && path.peer().endpoint().equals(peer.endpoint())) kept = path.mtu();
             }
             next[i] = new Path(peer, kept != null ? kept : new PathMtu(datagramPayload + PathMtu.OVERHEAD, now,
-                    PROBE_ACK_WAIT_NANOS, PROBE_INTERVAL_NANOS, PROBE_RETRY_NANOS));
+                    PROBE_ACK_WAIT_NANOS, PROBE_INTERVAL_NANOS, PROBE_RETRY_NANOS, PROBE_CHECK_NANOS));
         }
         return next;
     }

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The path MTU core, driven by hand: time is a number, probes land in a list, acknowledgements are called in. */
 class SleevePathMtuTest {
     private static final long SECOND = 1_000_000_000L, WAIT = SECOND, INTERVAL = 600 * SECOND, RETRY = 5 * SECOND;
+    private static final long CHECK = 10 * SECOND;
 
     /** A path that carries {@code carries} bytes; the kernel refuses above {@code kernelKnows} (0: it knows nothing). */
     private static final class SimulatedPath implements PathMtu.Prober {
@@ -47,7 +48,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldLowerToTheLargestAcknowledgedProbeWhenTheRoundCloses() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1280, 0);
         assertEquals(Change.NONE, path.tick(0, wire));
         assertEquals(1500, (int) wire.sent.getFirst());
@@ -62,7 +63,7 @@ class SleevePathMtuTest {
 
     @Test
     void aNarrowerPathTheKernelLearntBetweenRoundsLowersTheMtuWithinASecondAndARoundConfirmsIt() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1500, 0);
         path.tick(0, wire);
         wire.acknowledgeAll(path);
@@ -84,7 +85,7 @@ class SleevePathMtuTest {
 
     @Test
     void aKernelThatKnowsNothingOrAWiderPathChangesNothing() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1500, 0);
         path.tick(0, wire);
         wire.acknowledgeAll(path);
@@ -96,7 +97,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldLowerAtOnceWhenTheKernelRefusesAProbeAsTooBig() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1290, 1290);
         assertEquals(Change.LOWERED, path.tick(0, wire));
         assertEquals(1290, path.mtu());
@@ -108,7 +109,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldKeepTheMtuAndRetrySoonWhenNothingIsAcknowledged() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1500, 0);
         path.tick(0, wire);
         wire.sent.clear();
@@ -122,7 +123,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldIgnoreAcknowledgementsOfAnEarlierRound() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1500, 0);
         path.tick(0, wire);
         int stale = path.round();
@@ -136,7 +137,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldConfirmALoweringSoonAndRaiseItAgainWhenTheLargeProbesWereLostByChance() {
-        PathMtu path = new PathMtu(9000, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(9000, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1500, 0);
         path.tick(0, wire);
         wire.acknowledgeAll(path);
@@ -153,7 +154,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldGrowBackWhenARoundAfterTheIntervalFindsTheWiderPath() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1280, 0);
         path.tick(0, wire);
         wire.acknowledgeAll(path);
@@ -163,17 +164,48 @@ class SleevePathMtuTest {
         long confirmed = 2 * WAIT + RETRY;
         assertEquals(Change.NONE, path.tick(confirmed, wire), "the confirming round finds the same path");
         wire.carries = 1500;
-        path.tick(confirmed + INTERVAL - 1, wire);
-        assertTrue(wire.sent.isEmpty(), "the next round waits for the interval");
-        path.tick(confirmed + INTERVAL, wire);
-        wire.acknowledgeAll(path);
-        assertEquals(Change.RAISED, path.tick(confirmed + WAIT + INTERVAL, wire));
+        List<Integer> probed = new ArrayList<>();
+        long raised = run(path, wire, confirmed, confirmed + INTERVAL + 2 * WAIT, Change.RAISED, probed);
+        assertTrue(raised >= confirmed + INTERVAL, "the next round waits for the interval: raised at " + raised);
+        assertTrue(probed.subList(0, probed.indexOf(1500)).stream().allMatch(mtu -> mtu == 1280),
+                "until then only checks of the path believed: " + probed.subList(0, 5));
         assertEquals(1500, path.mtu());
+    }
+
+    /**
+     * Ticks every 100 ms from {@code from} to {@code to}, as the forwarder does, the neighbour acknowledging each probe
+     * that arrives; collects the sizes probed and returns when {@code awaited} happens (or {@code to}).
+     */
+    private static long run(PathMtu path, SimulatedPath wire, long from, long to, Change awaited, List<Integer> probed) {
+        for (long now = from; now <= to; now += SECOND / 10) {
+            Change change = path.tick(now, wire);
+            probed.addAll(wire.sent);
+            wire.acknowledgeAll(path);
+            if (change == awaited) return now;
+        }
+        return to;
+    }
+
+    @Test
+    void aPathThatShrinksWithoutAnIcmpIsFoundByTheNextCheckWithinSeconds() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        List<Integer> probed = new ArrayList<>();
+        run(path, wire, 0, 60 * SECOND, Change.LOWERED, probed);
+        assertEquals(1500, path.mtu());
+        assertEquals(5, probed.stream().filter(mtu -> mtu == 1500).count() - 1,
+                "one round, then one probe of the believed MTU every 10 s: " + probed.size() + " probes");
+
+        wire.carries = 1280; // a black hole: nothing tells the kernel
+        long shrank = 60 * SECOND;
+        long found = run(path, wire, shrank, shrank + 60 * SECOND, Change.LOWERED, probed);
+        assertEquals(1280, path.mtu());
+        assertTrue(found - shrank <= CHECK + 2 * WAIT, "found " + (found - shrank) / 1e9 + " s after it shrank");
     }
 
     @Test
     void shouldProbeAgainAtTheNextTickWhenASendWasTooBig() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         SimulatedPath wire = new SimulatedPath(1500, 0);
         path.tick(0, wire);
         wire.acknowledgeAll(path);
@@ -186,7 +218,7 @@ class SleevePathMtuTest {
 
     @Test
     void shouldNeverBelieveLessThanTheIpv4Minimum() {
-        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY);
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
         path.tick(0, new SimulatedPath(1500, 300));
         assertEquals(PathMtu.MIN_MTU, path.mtu());
     }
