@@ -34,7 +34,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *  1  u8   version (1)
  *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame, 3 and 4 = a fragment of either,
  *           5 = a path MTU probe for the neighbour {@code destination}, 6 = its acknowledgement (see below)
- *  3  u8   flags: bit 0 = sealed, bit 1 = the frame is preceded by a virtio_net_hdr
+ *  3  u8   flags: bit 0 = sealed, bit 1 = the frame is preceded by a virtio_net_hdr, bit 2 = the payload is a
+ *           {@link FrameBatch} of several frames (unicast only, never with bit 1)
  *  4  u48  sender: the peer that sent this datagram (the last hop)
  * 10  u48  origin: the peer whose bridge the frame came from
  * 16  u48  destination: the peer the frame is for; 0 for a broadcast
@@ -56,7 +57,7 @@ public final class SleeveHeader {
     public static final int SENDER_OFFSET = 4, ORIGIN_OFFSET = 10, DESTINATION_OFFSET = 16, FRAME_LENGTH_OFFSET = 22;
     public static final int SEQUENCE_OFFSET = 24, LENGTH = 32, TAG_LENGTH = 16;
     public static final byte MAGIC = 0x57, VERSION = 2, TYPE_UNICAST = 1, TYPE_BROADCAST = 2, FLAG_SEALED = 1;
-    public static final byte TYPE_UNICAST_FRAGMENT = 3, TYPE_BROADCAST_FRAGMENT = 4, FLAG_VNET = 2;
+    public static final byte TYPE_UNICAST_FRAGMENT = 3, TYPE_BROADCAST_FRAGMENT = 4, FLAG_VNET = 2, FLAG_BATCH = 4;
     public static final byte TYPE_PROBE = 5, TYPE_PROBE_ACK = 6;
     public static final int PROBE_ROUND_OFFSET = 32, PROBE_MTU_OFFSET = 36;
     public static final int FRAME_ID_OFFSET = 32, FRAGMENT_INDEX_OFFSET = 36, FRAGMENT_COUNT_OFFSET = 37, CHUNK_OFFSET = 38;
@@ -101,7 +102,11 @@ public final class SleeveHeader {
         byte type = candidate.get(JAVA_BYTE, TYPE_OFFSET);
         if (type < TYPE_UNICAST || type > TYPE_PROBE_ACK) return Check.BAD_TYPE;
         byte flags = candidate.get(JAVA_BYTE, FLAGS_OFFSET);
-        if ((flags & ~(FLAG_SEALED | FLAG_VNET)) != 0) return Check.BAD_FLAGS;
+        if ((flags & ~(FLAG_SEALED | FLAG_VNET | FLAG_BATCH)) != 0) return Check.BAD_FLAGS;
+        // a batch holds plain frames for one destination
+        if ((flags & FLAG_BATCH) != 0 && ((flags & FLAG_VNET) != 0 || type != TYPE_UNICAST && type != TYPE_UNICAST_FRAGMENT)) {
+            return Check.BAD_FLAGS;
+        }
         int payload = Short.toUnsignedInt(candidate.get(U16, FRAME_LENGTH_OFFSET));
         boolean fragment = type == TYPE_UNICAST_FRAGMENT || type == TYPE_BROADCAST_FRAGMENT;
         // a fragment's share of the tag is among its payload bytes
@@ -122,9 +127,13 @@ public final class SleeveHeader {
         return Check.OK;
     }
 
-    /** The shortest payload a whole datagram carries: an Ethernet header, after the virtio_net_hdr if it has one. */
+    /**
+     * The shortest payload a whole datagram carries: an Ethernet header, after the virtio_net_hdr or the batch entry's
+     * length if it has one.
+     */
     private static int minimumPayload(byte flags) {
-        return (flags & FLAG_VNET) != 0 ? MIN_FRAME + VnetHeader.LENGTH : MIN_FRAME;
+        if ((flags & FLAG_VNET) != 0) return MIN_FRAME + VnetHeader.LENGTH;
+        return (flags & FLAG_BATCH) != 0 ? MIN_FRAME + FrameBatch.PREFIX : MIN_FRAME;
     }
 
     public boolean isBroadcast() {
@@ -167,6 +176,11 @@ public final class SleeveHeader {
         datagram.set(JAVA_BYTE, TYPE_OFFSET, acknowledgement ? TYPE_PROBE_ACK : TYPE_PROBE);
         datagram.set(U32, PROBE_ROUND_OFFSET, round);
         datagram.set(U16, PROBE_MTU_OFFSET, (short) mtu);
+    }
+
+    /** True when the payload (the whole one, for fragments) is a {@link FrameBatch}. */
+    public boolean isBatch() {
+        return (datagram.get(JAVA_BYTE, FLAGS_OFFSET) & FLAG_BATCH) != 0;
     }
 
     /** True when the payload (the whole one, for fragments) starts with a virtio_net_hdr. */
@@ -288,6 +302,11 @@ public final class SleeveHeader {
         byte type = whole.get(JAVA_BYTE, TYPE_OFFSET);
         if (type == TYPE_UNICAST_FRAGMENT || type == TYPE_BROADCAST_FRAGMENT) whole.set(JAVA_BYTE, TYPE_OFFSET, (byte) (type - 2));
         whole.set(U16, FRAME_LENGTH_OFFSET, (short) 0);
+    }
+
+    /** Marks the payload of a unicast datagram as a {@link FrameBatch}. */
+    public static void markBatch(MemorySegment datagram) {
+        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, FLAGS_OFFSET) | FLAG_BATCH));
     }
 
     /** Sets or clears the flag saying the payload starts with a virtio_net_hdr. */

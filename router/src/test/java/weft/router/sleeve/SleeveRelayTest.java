@@ -222,6 +222,21 @@ class SleeveRelayTest {
         assertEquals(A, c.macs.lookup(MAC_A, 0));
     }
 
+    @Test
+    void aBatchOfSmallFramesIsRelayedWholeAndDeliveredFrameByFrame() throws Exception {
+        a.macs.learn(MAC_C, C, 0);
+        java.util.List<byte[]> sent = java.util.List.of(frame(MAC_C, MAC_A, 64), frame(MAC_C, MAC_A, 150), frame(MAC_C, MAC_A, 90));
+        a.port.fromBridge.addAll(sent);
+        assertEquals(3, a.forwarder.pumpLocalFrame(1000));
+        assertEquals(1, a.counters.get(Counter.FRAMES_SENT));
+        assertEquals(0, b.forwarder.receiveDatagram());
+        assertEquals(1, b.counters.get(Counter.FRAMES_RELAYED), "one datagram passed on");
+        assertNull(b.port.toBridge.poll());
+        assertEquals(A, b.macs.lookup(MAC_A, 0), "the relay learns the frames' source too");
+        assertEquals(3, c.forwarder.receiveDatagram());
+        for (byte[] frame : sent) assertArrayEquals(frame, c.port.takeWritten());
+    }
+
     /** The fragments a sealed payload of {@code length} bytes needs where a whole datagram carries {@code payload} bytes. */
     private static int fragments(int length, int payload) {
         int share = payload + SleeveHeader.TAG_LENGTH - SleeveHeader.FRAGMENT_LENGTH;
