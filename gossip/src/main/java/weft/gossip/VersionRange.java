@@ -8,8 +8,12 @@ import java.util.OptionalInt;
  * <p>Immutable value; thread-safe.
  */
 public record VersionRange(int min, int max) {
-    /** What this build speaks: 2 added hello flags, the public key and sealed frames; 1 is not spoken. */
-    public static final VersionRange SUPPORTED = new VersionRange(2, 2);
+    /**
+     * What this build speaks: 2 added hello flags, the public key and sealed frames; 3 goes with version 2 of the
+     * sleeve datagram (segments sealed whole, fragment tokens, batches of small frames), which a version-2 router
+     * would drop, so the two refuse each other at the handshake and say why. 1 and 2 are not spoken.
+     */
+    public static final VersionRange SUPPORTED = new VersionRange(3, 3);
 
     public VersionRange {
         if (min < 1 || max > 255 || min > max) {

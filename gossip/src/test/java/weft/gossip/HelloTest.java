@@ -49,8 +49,15 @@ class HelloTest {
     @Test
     void shouldRefuseAPeerWithNoCommonVersionWhateverFollows() {
         ByteBuf buf = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
-        buf.setByte(Hello.VERSIONS_OFFSET, 3).setByte(Hello.VERSIONS_OFFSET + 1, 4);
-        assertEquals("no common protocol version: we speak 2..2, peer speaks 3..4", refusal(decode(buf)));
+        buf.setByte(Hello.VERSIONS_OFFSET, 4).setByte(Hello.VERSIONS_OFFSET + 1, 5);
+        assertEquals("no common protocol version: we speak 3..3, peer speaks 4..5", refusal(decode(buf)));
+    }
+
+    @Test
+    void shouldRefuseARouterFromBeforeTheSleeveDatagramChanged() {
+        ByteBuf buf = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
+        buf.setByte(Hello.VERSIONS_OFFSET, 2).setByte(Hello.VERSIONS_OFFSET + 1, 2);
+        assertEquals("no common protocol version: we speak 3..3, peer speaks 2..2", refusal(decode(buf)));
     }
 
     @Test
