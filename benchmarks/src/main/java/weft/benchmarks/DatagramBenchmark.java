@@ -83,7 +83,7 @@ public class DatagramBenchmark {
             next = 0;
         }
         ByteBuffer datagram = ring[next++].rewind();
-        DatagramOpener.Status status = opener.open(header, datagram, plain.clear());
+        DatagramOpener.Status status = opener.open(header, datagram, plain.clear(), 0);
         // A refusal would measure the wrong path: stop the run instead.
         if (status != DatagramOpener.Status.OK) throw new IllegalStateException("datagram " + (next - 1) + ": " + status);
         return status;

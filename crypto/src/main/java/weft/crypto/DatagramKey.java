@@ -1,11 +1,14 @@
 package weft.crypto;
 
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.spec.SecretKeySpec;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
- * The AES-256-GCM key and 4-byte nonce prefix of one sleeve direction, with that direction's sequence counter and
- * fragment token. Sealers and openers are made from it; {@link SessionKeys} makes one per direction.
+ * The AES-256-GCM key chain of one sleeve direction ({@link DatagramEpoch}: key and 4-byte nonce prefix per epoch),
+ * with that direction's sequence counter and fragment token. The sending side moves to the next key on its own
+ * ({@link #SLEEVE_REKEY}); the receiving side follows the epoch each datagram names. Sealers and openers are made
+ * from it; {@link SessionKeys} makes one per direction.
  *
  * <p>The fragment token is a secret of the direction that the sleeve writes in clear into every fragment of a frame
  * sealed as a whole: a fragment is authenticated only once its frame is complete, and the token lets the receiver
@@ -15,17 +18,30 @@ import javax.crypto.spec.SecretKeySpec;
  * counter, so several sending threads can seal under one key without ever reusing a nonce.
  */
 public final class DatagramKey {
+    /**
+     * A sleeve direction moves to its next key after 2^22 seals (a seal covers up to a 64 KiB segment, so this stays
+     * well inside AES-GCM's usage limits for one key) or 10 minutes, whichever comes first.
+     */
+    static final RekeyPolicy SLEEVE_REKEY = new RekeyPolicy(1L << 22, java.time.Duration.ofMinutes(10));
 
-    private final SecretKeySpec key;
-    private final int noncePrefix;
+    private final DatagramEpoch first;
     private final long fragmentToken;
+    private final RekeyPolicy policy;
+    private final LongSupplier nanoClock;
     private final AtomicLong nextSequence = new AtomicLong();
+    private final AtomicReference<DatagramEpoch> sending;
 
     DatagramKey(byte[] key, int noncePrefix, long fragmentToken) {
-        if (key.length != 32) throw new IllegalArgumentException("key must be 32 bytes");
-        this.key = new SecretKeySpec(key, "AES");
-        this.noncePrefix = noncePrefix;
+        this(key, noncePrefix, fragmentToken, SLEEVE_REKEY, System::nanoTime);
+    }
+
+    /** With its own rekey policy and clock, for tests. */
+    DatagramKey(byte[] key, int noncePrefix, long fragmentToken, RekeyPolicy policy, LongSupplier nanoClock) {
+        this.first = new DatagramEpoch(0, key, noncePrefix, nanoClock.getAsLong(), 0);
         this.fragmentToken = fragmentToken;
+        this.policy = policy;
+        this.nanoClock = nanoClock;
+        this.sending = new AtomicReference<>(first);
     }
 
     /** The token the fragments of this direction carry. */
@@ -35,7 +51,7 @@ public final class DatagramKey {
 
     /** A sealer for one sending thread. */
     public DatagramSealer newSealer() {
-        return new DatagramSealer(key, noncePrefix, nextSequence);
+        return new DatagramSealer(this);
     }
 
     /**
@@ -43,7 +59,7 @@ public final class DatagramKey {
      * the same opener: two openers would each accept a copy of the same datagram.
      */
     public DatagramOpener newOpener(int replayWindowSize) {
-        return new DatagramOpener(key, noncePrefix, new ReplayWindow(replayWindowSize));
+        return new DatagramOpener(first, new ReplayWindow(replayWindowSize));
     }
 
     /** {@link #newOpener(int)} with {@link ReplayWindow#DEFAULT_SIZE}. */
@@ -51,8 +67,27 @@ public final class DatagramKey {
         return newOpener(ReplayWindow.DEFAULT_SIZE);
     }
 
+    /**
+     * The epoch the next seal uses: the current one, or, once that has sealed its share or grown old, the next one,
+     * which then becomes current for every sealer of this direction.
+     */
+    DatagramEpoch sendingEpoch() {
+        DatagramEpoch current = sending.get();
+        long now = nanoClock.getAsLong(), sequence = nextSequence.get();
+        if (sequence - current.firstSequence < policy.afterMessages() && now - current.startNanos < policy.afterTime().toNanos()) {
+            return current;
+        }
+        DatagramEpoch next = current.next(now, sequence);
+        return sending.compareAndSet(current, next) ? next : sending.get();
+    }
+
+    /** The next sequence number; every sealer of this direction draws from it, whatever the epoch. */
+    AtomicLong sequences() {
+        return nextSequence;
+    }
+
     @Override
     public String toString() {
-        return "DatagramKey[next sequence " + nextSequence.get() + ", key redacted]";
+        return "DatagramKey[epoch " + sending.get().number + ", next sequence " + nextSequence.get() + ", key redacted]";
     }
 }

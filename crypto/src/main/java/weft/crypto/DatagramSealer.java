@@ -5,7 +5,6 @@ import java.security.GeneralSecurityException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Seals sleeve datagrams of one direction with AES-256-GCM.
@@ -13,8 +12,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Layout written by {@link #seal}, usually right after the sleeve's own clear header:
  * <pre>
  *   [sequence uint64 big-endian, clear][ciphertext][tag 16B]
- *   nonce (12B, never sent) = [prefix 4B, per direction][sequence 8B]
- *   AAD = the caller's header bytes (e.g. sender peer name, flags)
+ *   nonce (12B, never sent) = [prefix 4B, per direction and epoch][sequence 8B]
+ *   AAD = the caller's header bytes (e.g. sender peer name, flags, and the key epoch {@link #prepare} named)
  * </pre>
  * The sequence travels in clear so the receiver can rebuild the nonce and check its replay window; it is
  * authenticated because it is part of the nonce.
@@ -31,16 +30,27 @@ public final class DatagramSealer {
 
     private static final int TAG_BITS = 128;
 
-    private final SecretKeySpec key;
+    private final DatagramKey key;
     private final AtomicLong sequences;
     private final Cipher cipher;
     private final byte[] nonce = new byte[12];
+    /** The epoch {@link #prepare} chose for the next seal, or null. */
+    private DatagramEpoch prepared;
 
-    DatagramSealer(SecretKeySpec key, int noncePrefix, AtomicLong sequences) {
+    DatagramSealer(DatagramKey key) {
         this.key = key;
-        this.sequences = sequences;
+        this.sequences = key.sequences();
         this.cipher = DatagramOpener.newCipher();
-        for (int i = 0; i < 4; i++) nonce[i] = (byte) (noncePrefix >>> (24 - 8 * i));
+    }
+
+    /**
+     * Chooses the key epoch of the next {@link #seal}, moving the direction to its next key when the current one is
+     * due, and returns the epoch as datagrams name it (0 to 31): the caller puts it into the header it authenticates,
+     * and the opener is given it back. A seal without a prepare uses the epoch current then.
+     */
+    public int prepare() {
+        prepared = key.sendingEpoch();
+        return prepared.onWire();
     }
 
     /**
@@ -64,10 +74,13 @@ public final class DatagramSealer {
             sequences.set(Long.MAX_VALUE);
             throw new IllegalStateException("sleeve sequence numbers exhausted under one key");
         }
+        DatagramEpoch epoch = prepared != null ? prepared : key.sendingEpoch();
+        prepared = null;
+        for (int i = 0; i < 4; i++) nonce[i] = (byte) (epoch.noncePrefix >>> (24 - 8 * i));
         for (int i = 0; i < 8; i++) nonce[4 + i] = (byte) (sequence >>> (56 - 8 * i));
         int headerStart = header.position();
         try {
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.init(Cipher.ENCRYPT_MODE, epoch.key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(header);
             out.put(nonce, 4, 8);
             cipher.doFinal(payload, out);

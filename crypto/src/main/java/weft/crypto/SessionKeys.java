@@ -16,6 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
  *   control key, per direction    = HKDF-Expand(PRK, "weft control initiator->responder" | "…responder->initiator", 32)
  *   sleeve key ‖ nonce prefix ‖ fragment token
  *                                 = HKDF-Expand(PRK, "weft sleeve initiator->responder"  | "…responder->initiator", 44)
+ *   next sleeve key ‖ prefix      = HKDF-Expand(sleeve key, "weft sleeve rekey", 36), see {@link DatagramEpoch}
  *   ESP AES key ‖ salt            = HKDF-Expand(PRK, "weft esp initiator->responder"     | "…responder->initiator", 36)
  *   ESP SPI                       = HKDF-Expand(PRK, "weft esp spi initiator->responder" | "…responder->initiator", 4) | 0x100
  *   confirmation key, per role    = HKDF-Expand(PRK, "weft confirm initiator" | "weft confirm responder", 32)

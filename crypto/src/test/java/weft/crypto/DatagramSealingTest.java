@@ -7,8 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.spec.SecretKeySpec;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
@@ -31,7 +29,7 @@ class DatagramSealingTest {
     }
 
     DatagramOpener.Status open(ByteBuffer sealed) {
-        return opener.open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(2048));
+        return opener.open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(2048), 0);
     }
 
     @Test
@@ -46,7 +44,7 @@ class DatagramSealingTest {
         out.flip();
         assertEquals(0L, out.getLong(0));                       // sequence, big-endian, in clear
         ByteBuffer plain = ByteBuffer.allocate(100);
-        assertEquals(OK, opener.open(header, out, plain));
+        assertEquals(OK, opener.open(header, out, plain, 0));
         assertEquals("frames", new String(plain.array(), 0, plain.position(), StandardCharsets.UTF_8));
         assertEquals(out.limit(), out.position());
         assertEquals(0, opener.highestSequence());
@@ -63,7 +61,7 @@ class DatagramSealingTest {
         wire.flip();
         // decrypt into the same memory the ciphertext came from
         ByteBuffer into = wire.duplicate();
-        assertEquals(OK, opener.open(header, wire, into));
+        assertEquals(OK, opener.open(header, wire, into, 0));
         for (int i = 0; i < 1400; i++) assertEquals((byte) i, into.get(i), "byte " + i);
     }
 
@@ -83,7 +81,7 @@ class DatagramSealingTest {
             byte[] header = HEADER.clone();
             header[bit / 8] ^= (byte) (1 << (bit % 8));
             assertEquals(AUTHENTICATION_FAILED,
-                    opener.open(ByteBuffer.wrap(header), sealed.duplicate(), ByteBuffer.allocate(100)));
+                    opener.open(ByteBuffer.wrap(header), sealed.duplicate(), ByteBuffer.allocate(100), 0));
         }
         assertEquals(OK, open(sealed));                         // no failure moved the window
     }
@@ -93,7 +91,7 @@ class DatagramSealingTest {
         ByteBuffer sealed = seal("x");
         sealed.put(sealed.limit() - 1, (byte) (sealed.get(sealed.limit() - 1) ^ 1));
         ByteBuffer out = ByteBuffer.allocate(100).position(7);
-        assertEquals(AUTHENTICATION_FAILED, opener.open(ByteBuffer.wrap(HEADER), sealed, out));
+        assertEquals(AUTHENTICATION_FAILED, opener.open(ByteBuffer.wrap(HEADER), sealed, out, 0));
         assertEquals(0, sealed.position());
         assertEquals(7, out.position());
     }
@@ -161,7 +159,9 @@ class DatagramSealingTest {
 
     @Test
     void sequenceExhaustionFailsLoudlyInsteadOfWrapping() {
-        DatagramSealer nearEnd = new DatagramSealer(new SecretKeySpec(KEY, "AES"), 0, new AtomicLong(Long.MAX_VALUE - 1));
+        DatagramKey nearlyUsedUp = new DatagramKey(KEY, 0, 7L);
+        nearlyUsedUp.sequences().set(Long.MAX_VALUE - 1);
+        DatagramSealer nearEnd = nearlyUsedUp.newSealer();
         assertEquals(Long.MAX_VALUE - 1,
                 nearEnd.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(1), ByteBuffer.allocate(40)));
         assertThrows(IllegalStateException.class,
@@ -180,15 +180,15 @@ class DatagramSealingTest {
     void otherPrefixOrKeyCannotOpen() {
         ByteBuffer sealed = seal("x");
         assertEquals(AUTHENTICATION_FAILED, new DatagramKey(KEY, 0x0a0b0c0e, 7L).newOpener()
-                .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100)));
+                .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100), 0));
         assertEquals(AUTHENTICATION_FAILED, new DatagramKey(new byte[32], 0x0a0b0c0d, 7L).newOpener()
-                .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100)));
+                .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100), 0));
     }
 
     @Property(tries = 500)
     void randomBytesNeverThrow(@ForAll @Size(max = 300) byte[] garbage, @ForAll @Size(max = 20) byte[] header) {
         DatagramOpener.Status status =
-                opener.open(ByteBuffer.wrap(header), ByteBuffer.wrap(garbage), ByteBuffer.allocate(300));
+                opener.open(ByteBuffer.wrap(header), ByteBuffer.wrap(garbage), ByteBuffer.allocate(300), 0);
         assertNotEquals(OK, status);
     }
 }

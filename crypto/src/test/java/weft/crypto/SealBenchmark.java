@@ -80,7 +80,7 @@ public final class SealBenchmark {
             for (ByteBuffer datagram : sealed) {
                 datagram.rewind();
                 plain.clear();
-                if (opener.open(header, datagram, plain) != DatagramOpener.Status.OK) throw new AssertionError();
+                if (opener.open(header, datagram, plain, 0) != DatagramOpener.Status.OK) throw new AssertionError();
                 bytes += size;
             }
             spent += System.nanoTime() - start;

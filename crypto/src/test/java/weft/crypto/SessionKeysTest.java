@@ -71,8 +71,8 @@ class SessionKeysTest {
         out.flip();
         var plain = java.nio.ByteBuffer.allocate(100);
         assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED,
-                wrongOpener.open(java.nio.ByteBuffer.allocate(0), out, plain));
-        assertEquals(DatagramOpener.Status.OK, opener.open(java.nio.ByteBuffer.allocate(0), out, plain));
+                wrongOpener.open(java.nio.ByteBuffer.allocate(0), out, plain, 0));
+        assertEquals(DatagramOpener.Status.OK, opener.open(java.nio.ByteBuffer.allocate(0), out, plain, 0));
     }
 
     @Test
@@ -95,7 +95,7 @@ class SessionKeysTest {
                 sleeve.newSealer().seal(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.wrap(bytes("frame")), out);
                 out.flip();
                 assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED, new DatagramKey(Arrays.copyOf(material, 32), prefix, 0L)
-                        .newOpener().open(java.nio.ByteBuffer.allocate(0), out, java.nio.ByteBuffer.allocate(100)));
+                        .newOpener().open(java.nio.ByteBuffer.allocate(0), out, java.nio.ByteBuffer.allocate(100), 0));
             }
         }
     }

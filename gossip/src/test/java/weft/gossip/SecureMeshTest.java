@@ -85,7 +85,7 @@ class SecureMeshTest {
         aKeys.send().newSealer().seal(header.duplicate(), ByteBuffer.wrap("ping".getBytes()), sealed);
         sealed.flip();
         ByteBuffer opened = ByteBuffer.allocate(64);
-        assertEquals(DatagramOpener.Status.OK, bKeys.receive().newOpener().open(header.duplicate(), sealed, opened));
+        assertEquals(DatagramOpener.Status.OK, bKeys.receive().newOpener().open(header.duplicate(), sealed, opened, 0));
         assertArrayEquals("ping".getBytes(), java.util.Arrays.copyOf(opened.array(), opened.position()));
 
         MeshStatus status = await(a.status());

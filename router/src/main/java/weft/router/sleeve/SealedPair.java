@@ -14,7 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * pair's per-direction sleeve keys, the header up to the sequence number as associated data, and a replay window
  * on the receiving side. The sealer writes the sequence number right where {@link SleeveHeader} keeps it, so the
  * datagram layout is the header, then the sealed payload and its tag. The fragment tokens are the ones the session
- * derived with each direction's key.
+ * derived with each direction's key. The key epoch each datagram was sealed under travels in the header's flags
+ * ({@link SleeveHeader#keyEpoch}), so the receiving side follows the sender's rekeying.
  *
  * <p>The cipher runs out of place, between two heap arrays per thread: the datagram's bytes are copied in, the
  * result is copied back. The JDK's AES-GCM handles {@code byte[]}-backed buffers with its intrinsic directly;
@@ -90,8 +91,9 @@ public final class SealedPair implements SleeveCipher {
         int clearLength = SleeveHeader.LENGTH + payloadLength, sealedLength = payloadLength + OVERHEAD;
         work.ensure(Math.max(clearLength, sealedLength));
         MemorySegment.copy(clear, JAVA_BYTE, 0, work.in, 0, clearLength);
-        // The flag must be set before sealing: it is part of the authenticated header.
-        work.in[SleeveHeader.FLAGS_OFFSET] |= SleeveHeader.FLAG_SEALED;
+        // The flag and the key epoch must be set before sealing: they are part of the authenticated header.
+        int epoch = sealers[lane].prepare();
+        work.in[SleeveHeader.FLAGS_OFFSET] = SleeveHeader.sealedFlags(work.in[SleeveHeader.FLAGS_OFFSET], epoch);
         sealers[lane].seal(work.header(), work.input(SleeveHeader.LENGTH, payloadLength), work.output(sealedLength));
         MemorySegment.copy(work.in, 0, sealed, JAVA_BYTE, 0, SEALED_FROM);
         MemorySegment.copy(work.out, 0, sealed, JAVA_BYTE, SEALED_FROM, sealedLength);
@@ -103,7 +105,8 @@ public final class SealedPair implements SleeveCipher {
         int sealedLength = payloadLength + OVERHEAD;
         work.ensure(SEALED_FROM + sealedLength);
         MemorySegment.copy(datagram, JAVA_BYTE, 0, work.in, 0, SEALED_FROM + sealedLength);
-        DatagramOpener.Status status = opener.open(work.header(), work.input(SEALED_FROM, sealedLength), work.output(payloadLength));
+        DatagramOpener.Status status = opener.open(work.header(), work.input(SEALED_FROM, sealedLength), work.output(payloadLength),
+                SleeveHeader.keyEpoch(work.in[SleeveHeader.FLAGS_OFFSET]));
         return switch (status) {
             case OK -> {
                 MemorySegment.copy(work.out, 0, datagram, JAVA_BYTE, SleeveHeader.LENGTH, payloadLength);

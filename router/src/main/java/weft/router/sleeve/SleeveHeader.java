@@ -35,7 +35,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame, 3 and 4 = a fragment of either,
  *           5 = a path MTU probe for the neighbour {@code destination}, 6 = its acknowledgement (see below)
  *  3  u8   flags: bit 0 = sealed, bit 1 = the frame is preceded by a virtio_net_hdr, bit 2 = the payload is a
- *           {@link FrameBatch} of several frames (unicast only, never with bit 1)
+ *           {@link FrameBatch} of several frames (unicast only, never with bit 1), bits 3-7 = when sealed, the key
+ *           epoch it was sealed under, modulo 32 (the sending side rekeys on its own; 0 in clear)
  *  4  u48  sender: the peer that sent this datagram (the last hop)
  * 10  u48  origin: the peer whose bridge the frame came from
  * 16  u48  destination: the peer the frame is for; 0 for a broadcast
@@ -58,6 +59,8 @@ public final class SleeveHeader {
     public static final int SEQUENCE_OFFSET = 24, LENGTH = 32, TAG_LENGTH = 16;
     public static final byte MAGIC = 0x57, VERSION = 2, TYPE_UNICAST = 1, TYPE_BROADCAST = 2, FLAG_SEALED = 1;
     public static final byte TYPE_UNICAST_FRAGMENT = 3, TYPE_BROADCAST_FRAGMENT = 4, FLAG_VNET = 2, FLAG_BATCH = 4;
+    /** Where the flags keep the key epoch of a sealed datagram. */
+    private static final int EPOCH_SHIFT = 3, EPOCH_BITS = 0xF8;
     public static final byte TYPE_PROBE = 5, TYPE_PROBE_ACK = 6;
     public static final int PROBE_ROUND_OFFSET = 32, PROBE_MTU_OFFSET = 36;
     public static final int FRAME_ID_OFFSET = 32, FRAGMENT_INDEX_OFFSET = 36, FRAGMENT_COUNT_OFFSET = 37, CHUNK_OFFSET = 38;
@@ -102,7 +105,8 @@ public final class SleeveHeader {
         byte type = candidate.get(JAVA_BYTE, TYPE_OFFSET);
         if (type < TYPE_UNICAST || type > TYPE_PROBE_ACK) return Check.BAD_TYPE;
         byte flags = candidate.get(JAVA_BYTE, FLAGS_OFFSET);
-        if ((flags & ~(FLAG_SEALED | FLAG_VNET | FLAG_BATCH)) != 0) return Check.BAD_FLAGS;
+        int known = (flags & FLAG_SEALED) != 0 ? FLAG_SEALED | FLAG_VNET | FLAG_BATCH | EPOCH_BITS : FLAG_VNET | FLAG_BATCH;
+        if ((Byte.toUnsignedInt(flags) & ~known) != 0) return Check.BAD_FLAGS;
         // a batch holds plain frames for one destination
         if ((flags & FLAG_BATCH) != 0 && ((flags & FLAG_VNET) != 0 || type != TYPE_UNICAST && type != TYPE_UNICAST_FRAGMENT)) {
             return Check.BAD_FLAGS;
@@ -326,9 +330,20 @@ public final class SleeveHeader {
         putName(datagram, SENDER_OFFSET, sender);
     }
 
+    /** {@code flags} marked sealed under key epoch {@code epoch} (0 to 31). */
+    public static byte sealedFlags(byte flags, int epoch) {
+        if (epoch < 0 || epoch > 31) throw new IllegalArgumentException("key epoch " + epoch);
+        return (byte) (flags & ~EPOCH_BITS | FLAG_SEALED | epoch << EPOCH_SHIFT);
+    }
+
+    /** The key epoch, modulo 32, that {@code flags} of a sealed datagram name. */
+    public static int keyEpoch(byte flags) {
+        return (flags & EPOCH_BITS) >>> EPOCH_SHIFT;
+    }
+
     /** Clears the sealed mark, for passing a datagram on to a hop that takes it in clear. */
     public static void markClear(MemorySegment datagram) {
-        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, FLAGS_OFFSET) & ~FLAG_SEALED));
+        datagram.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (datagram.get(JAVA_BYTE, FLAGS_OFFSET) & ~(FLAG_SEALED | EPOCH_BITS)));
         datagram.set(U64, SEQUENCE_OFFSET, 0L);
     }
 }

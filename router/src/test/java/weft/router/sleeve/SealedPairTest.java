@@ -131,6 +131,22 @@ class SealedPairTest {
     }
 
     @Test
+    void theKeyEpochTravelsInTheAuthenticatedFlagsAndPicksTheKeyOnTheOtherSide() {
+        SealedPair[] pair = pair();
+        MemorySegment datagram = datagram(new byte[100]);
+        pair[0].seal(datagram, datagram, 100, SleeveCipher.SEND_LANE);
+        byte flags = datagram.get(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET);
+        assertEquals(SleeveHeader.FLAG_SEALED, flags, "a new pair seals under epoch 0");
+        byte[] sealed = datagram.toArray(JAVA_BYTE);
+        byte[] otherEpoch = sealed.clone();
+        otherEpoch[SleeveHeader.FLAGS_OFFSET] = SleeveHeader.sealedFlags(flags, 1);
+        assertEquals(1, SleeveHeader.keyEpoch(otherEpoch[SleeveHeader.FLAGS_OFFSET]));
+        assertEquals(SleeveCipher.Opened.AUTHENTICATION_FAILED, pair[1].open(MemorySegment.ofArray(otherEpoch), 100, 0),
+                "naming epoch 1 opens with epoch 1's key, which did not seal it");
+        assertEquals(SleeveCipher.Opened.OK, pair[1].open(MemorySegment.ofArray(sealed), 100, 0));
+    }
+
+    @Test
     void theDirectionsUseDifferentKeys() {
         SealedPair[] pair = pair();
         MemorySegment datagram = datagram(new byte[100]);

@@ -213,6 +213,20 @@ class SleeveHeaderTest {
     }
 
     @Test
+    void keyEpochBitsAreTakenOnlyFromSealedDatagrams() {
+        MemorySegment clear = datagram(60);
+        clear.set(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET, (byte) 0x18);
+        assertEquals(SleeveHeader.Check.BAD_FLAGS, new SleeveHeader().wrap(clear), "epoch bits in clear");
+        MemorySegment sealed = MemorySegment.ofArray(new byte[SleeveHeader.LENGTH + 60 + SleeveHeader.TAG_LENGTH]);
+        SleeveHeader.write(sealed, false, SENDER, ORIGIN, DESTINATION, 60);
+        sealed.set(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET, SleeveHeader.sealedFlags((byte) 0, 31));
+        assertEquals(SleeveHeader.Check.OK, new SleeveHeader().wrap(sealed));
+        assertEquals(31, SleeveHeader.keyEpoch(sealed.get(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET)));
+        SleeveHeader.markClear(sealed);
+        assertEquals(0, sealed.get(JAVA_BYTE, SleeveHeader.FLAGS_OFFSET), "clearing drops the epoch with the seal");
+    }
+
+    @Test
     void aWholeFrameBehindAVnetHeaderNeedsRoomForBoth() {
         MemorySegment segment = datagram(20);
         SleeveHeader.markVnet(segment, true);

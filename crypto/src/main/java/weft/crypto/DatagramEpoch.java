@@ -1,0 +1,59 @@
+package weft.crypto;
+
+import java.util.Arrays;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * One key of a sleeve direction's key chain: epoch 0 comes from the session's key schedule, and epoch
+ * {@code n + 1} is {@code HKDF-Expand(key n, "weft sleeve rekey", 36)} (key ‖ nonce prefix), so both ends derive the
+ * same chain without talking and an old key cannot be computed from a newer one. Datagrams carry the epoch number
+ * modulo {@link #WIRE_EPOCHS} in their authenticated header.
+ *
+ * <p>Immutable and thread-safe; holds its key bytes to derive the next epoch.
+ */
+final class DatagramEpoch {
+    /** How many epochs the header can tell apart: 5 bits. */
+    static final int WIRE_EPOCHS = 32;
+    private static final String REKEY_LABEL = "weft sleeve rekey";
+
+    final long number;
+    final SecretKeySpec key;
+    final int noncePrefix;
+    /** When it became the sending epoch ({@code System.nanoTime} scale), and the first sequence number after it did. */
+    final long startNanos, firstSequence;
+    private final byte[] keyBytes;
+
+    DatagramEpoch(long number, byte[] keyBytes, int noncePrefix, long startNanos, long firstSequence) {
+        if (keyBytes.length != 32) throw new IllegalArgumentException("key must be 32 bytes");
+        this.number = number;
+        this.keyBytes = keyBytes;
+        this.key = new SecretKeySpec(keyBytes, "AES");
+        this.noncePrefix = noncePrefix;
+        this.startNanos = startNanos;
+        this.firstSequence = firstSequence;
+    }
+
+    /** The epoch after this one, starting now at {@code firstSequence}. */
+    DatagramEpoch next(long startNanos, long firstSequence) {
+        byte[] material = Hkdf.expand(keyBytes, REKEY_LABEL, 36);
+        try {
+            return new DatagramEpoch(number + 1, Arrays.copyOf(material, 32), bigEndianInt(material, 32), startNanos, firstSequence);
+        } finally {
+            Arrays.fill(material, (byte) 0);
+        }
+    }
+
+    /** The epoch number as the header carries it. */
+    int onWire() {
+        return (int) (number % WIRE_EPOCHS);
+    }
+
+    private static int bigEndianInt(byte[] bytes, int from) {
+        return (bytes[from] & 0xff) << 24 | (bytes[from + 1] & 0xff) << 16 | (bytes[from + 2] & 0xff) << 8 | (bytes[from + 3] & 0xff);
+    }
+
+    @Override
+    public String toString() {
+        return "DatagramEpoch[" + number + ", key redacted]";
+    }
+}
