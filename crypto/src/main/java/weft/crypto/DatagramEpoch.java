@@ -37,7 +37,8 @@ final class DatagramEpoch {
     DatagramEpoch next(long startNanos, long firstSequence) {
         byte[] material = Hkdf.expand(keyBytes, REKEY_LABEL, 36);
         try {
-            return new DatagramEpoch(number + 1, Arrays.copyOf(material, 32), bigEndianInt(material, 32), startNanos, firstSequence);
+            return new DatagramEpoch(number + 1, Arrays.copyOf(material, 32), (int) SessionKeys.bigEndian(material, 32, 4),
+                    startNanos, firstSequence);
         } finally {
             Arrays.fill(material, (byte) 0);
         }
@@ -46,10 +47,6 @@ final class DatagramEpoch {
     /** The epoch number as the header carries it. */
     int onWire() {
         return (int) (number % WIRE_EPOCHS);
-    }
-
-    private static int bigEndianInt(byte[] bytes, int from) {
-        return (bytes[from] & 0xff) << 24 | (bytes[from + 1] & 0xff) << 16 | (bytes[from + 2] & 0xff) << 8 | (bytes[from + 3] & 0xff);
     }
 
     @Override

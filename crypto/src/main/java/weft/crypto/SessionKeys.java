@@ -167,7 +167,8 @@ public final class SessionKeys {
         return new DatagramKey(key, prefix, token);
     }
 
-    private static long bigEndian(byte[] bytes, int from, int length) {
+    /** The unsigned big-endian number in {@code bytes[from, from + length)}, for numbers taken from derived bytes. */
+    static long bigEndian(byte[] bytes, int from, int length) {
         long value = 0;
         for (int i = from; i < from + length; i++) value = value << 8 | (bytes[i] & 0xff);
         return value;
@@ -178,8 +179,7 @@ public final class SessionKeys {
         byte[] material = Hkdf.expand(prk, "weft esp " + direction, EspKey.LENGTH);
         byte[] spi = Hkdf.expand(prk, "weft esp spi " + direction, 4);
         try {
-            return new EspKey(material, ((spi[0] & 0xff) << 24 | (spi[1] & 0xff) << 16 | (spi[2] & 0xff) << 8 | (spi[3] & 0xff))
-                    | EspKey.MIN_SPI);
+            return new EspKey(material, (int) bigEndian(spi, 0, 4) | EspKey.MIN_SPI);
         } finally {
             Arrays.fill(material, (byte) 0);
         }

@@ -145,12 +145,8 @@ public final class PathMtu {
 
     /** A single probe of the MTU believed, tagged with a round of its own. */
     private Change startCheck(long now, Prober prober) {
-        int thisRound = nextRoundNumber();
-        acknowledged.set(0);
-        round = thisRound;
-        probing = true;
+        int thisRound = beginRound(now);
         checking = true;
-        roundCloses = now + ackWaitNanos;
         int result = prober.probe(thisRound, mtu);
         if (result <= 0) return Change.NONE;
         // refused as too big: the kernel already knows the path is narrower
@@ -159,8 +155,14 @@ public final class PathMtu {
         return startRound(now, prober);
     }
 
-    private int nextRoundNumber() {
-        return round + 1 == 0 ? 1 : round + 1;
+    /** Opens the acknowledgement window of a new round (or check) and returns its number. */
+    private int beginRound(long now) {
+        int next = round + 1 == 0 ? 1 : round + 1;
+        acknowledged.set(0);
+        round = next;
+        probing = true;
+        roundCloses = now + ackWaitNanos;
+        return round;
     }
 
     /**
@@ -179,11 +181,7 @@ public final class PathMtu {
     }
 
     private Change startRound(long now, Prober prober) {
-        int thisRound = nextRoundNumber();
-        acknowledged.set(0);
-        round = thisRound;
-        probing = true;
-        roundCloses = now + ackWaitNanos;
+        int thisRound = beginRound(now);
         int ceiling = maxMtu;
         Change change = Change.NONE;
         for (int candidate : candidates) {

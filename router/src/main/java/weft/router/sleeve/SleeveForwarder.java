@@ -155,8 +155,11 @@ public final class SleeveForwarder implements AutoCloseable {
         SleevePeer pendingHop;
         long pendingOwner;
         int pendingFrames, pendingLength, pendingLimit;
-        /** The receiving lane's place to deliver a batch's frames from, one at a time. */
-        final Views deliveryViews = Views.of(arena.allocate(SleeveHeader.LENGTH + MAX_PATH_MTU, 64));
+        /**
+         * The receiving lane's place to deliver a batch's frames from, one at a time: its scratch, which only relaying
+         * seals into, and a batch is either relayed or delivered.
+         */
+        final Views deliveryViews = Views.of(scratch);
         final int[] batchLengths;
         /** This lane's own batches: the lanes' threads send at the same time. */
         final SleeveSocket.Sender sender;
