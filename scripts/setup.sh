@@ -5,7 +5,7 @@
 #   scripts/setup.sh --no-build   # the same without building
 #
 # Installs with apt-get only what is missing (apt-get update only then), never prompts.
-# The build is `mvn -B -q package -DskipTests`; it is skipped when router/target/weft-router.jar
+# The build is `mvn -B -q package -DskipTests`; it is skipped when cli/target/weft.jar
 # is newer than every pom.xml and main source file.
 set -euo pipefail
 
@@ -86,7 +86,7 @@ if (( build == 0 )); then
     say "build skipped (--no-build)"
     exit 0
 fi
-jar=$root/router/target/weft-router.jar
+jar=$root/cli/target/weft.jar
 if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
         -type f -newer "$jar" -print -quit) ]]; then
     say "build up to date ($jar)"

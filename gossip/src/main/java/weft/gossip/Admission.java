@@ -1,5 +1,6 @@
 package weft.gossip;
 
+
 import java.net.InetAddress;
 import java.util.Optional;
 

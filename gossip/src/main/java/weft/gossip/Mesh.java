@@ -1,5 +1,17 @@
 package weft.gossip;
 
+import weft.gossip.connect.ConnectOutcome;
+import weft.gossip.connect.ConnectionMaker;
+import weft.gossip.connect.TargetAddress;
+import weft.gossip.wire.CloseReason;
+import weft.gossip.wire.ErrorCloser;
+import weft.gossip.wire.HandshakeHandler;
+import weft.gossip.wire.HeartbeatHandler;
+import weft.gossip.wire.Hello;
+import weft.gossip.wire.MeshFrameDecoder;
+import weft.gossip.wire.MeshMessage;
+import weft.gossip.wire.MeshMessageAdapter;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

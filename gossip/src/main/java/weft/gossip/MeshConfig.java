@@ -1,5 +1,7 @@
 package weft.gossip;
 
+import weft.gossip.connect.ConnectionMaker;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package weft.gossip;
 
+import weft.gossip.connect.ConnectionMaker;
+
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,8 @@
 package weft.gossip;
 
+import weft.gossip.connect.ConnectOutcome;
+import weft.gossip.connect.ConnectionMaker;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,5 +1,9 @@
 package weft.gossip;
 
+import weft.gossip.connect.ConnectOutcome;
+import weft.gossip.connect.ConnectionMaker;
+import weft.gossip.wire.SealingCodec;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

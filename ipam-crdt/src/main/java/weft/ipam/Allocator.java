@@ -15,7 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipData;

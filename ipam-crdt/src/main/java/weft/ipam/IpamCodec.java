@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
 
 /**

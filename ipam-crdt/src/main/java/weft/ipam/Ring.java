@@ -8,7 +8,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 import weft.gossip.PeerName;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 
 /**
  * The address-allocation ring: a state CRDT that says which peer owns each address of the universe

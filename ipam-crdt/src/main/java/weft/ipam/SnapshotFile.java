@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 
 /**
  * A snapshot file written crash-safely: write {@code <file>.tmp}, fsync it, rename it over the file

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
 
 class IpamCodecTest {

@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.ManualClock;
 import weft.gossip.PeerName;
 import weft.gossip.channel.Gossip;

@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 
 class SnapshotCodecTest {
     static Snapshot sample() {

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 
 class SnapshotFileTest {
     /**

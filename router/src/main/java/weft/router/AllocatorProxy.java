@@ -1,6 +1,6 @@
 package weft.router;
 
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.Mesh;
 import weft.gossip.PeerName;
 import weft.ipam.AllocationResult;

@@ -1,6 +1,6 @@
 package weft.router;
 
-import weft.router.plumbing.Attachment;
+import weft.api.Attachment;
 import weft.router.plumbing.ContainerPlumbing;
 
 import java.nio.file.Files;

@@ -2,9 +2,9 @@ package weft.router;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import weft.gossip.ConnectOutcome;
+import weft.gossip.connect.ConnectOutcome;
 import weft.gossip.ConnectedPeer;
-import weft.gossip.ConnectionMaker;
+import weft.gossip.connect.ConnectionMaker;
 import weft.gossip.Mesh;
 import weft.gossip.MeshConfig;
 import weft.gossip.MeshListener;
@@ -12,34 +12,34 @@ import weft.gossip.MeshStatus;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;
 import weft.gossip.Subnet;
-import weft.gossip.TargetAddress;
+import weft.gossip.connect.TargetAddress;
 import weft.gossip.topology.Routes;
 import weft.crypto.Argon2Cost;
 import weft.crypto.PasswordKey;
-import weft.router.api.ApiServer;
-import weft.router.api.ConnectResult;
-import weft.router.api.RouterApi;
-import weft.router.api.StatusReport;
+import weft.router.http.ApiServer;
+import weft.api.ConnectResult;
+import weft.api.RouterApi;
+import weft.api.StatusReport;
 import weft.router.docker.DockerEngine;
 import weft.router.fastpath.FastPath;
 import weft.router.fastpath.EspKeys;
 import weft.router.fastpath.FastPathTable;
-import weft.router.kernel.EspSupport;
-import weft.router.kernel.XfrmProbe;
-import weft.router.kernel.Link;
-import weft.router.kernel.NativeCallException;
-import weft.router.kernel.NetlinkAbi;
-import weft.router.kernel.Route;
-import weft.router.kernel.Rtnetlink;
-import weft.router.kernel.TapDevice;
-import weft.router.kernel.UdpSocket;
+import weft.kernel.EspSupport;
+import weft.kernel.XfrmProbe;
+import weft.kernel.Link;
+import weft.kernel.NativeCallException;
+import weft.kernel.NetlinkAbi;
+import weft.kernel.Route;
+import weft.kernel.Rtnetlink;
+import weft.kernel.TapDevice;
+import weft.kernel.UdpSocket;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocationResult;
 import weft.ipam.IpamStatus;
 import weft.ipam.Ring;
 import weft.ipam.TakeoverResult;
 import weft.router.plumbing.AttachTarget;
-import weft.router.plumbing.Attachment;
+import weft.api.Attachment;
 import weft.router.plumbing.AttachmentStore;
 import weft.router.plumbing.Cidr;
 import weft.router.plumbing.ContainerPlumbing;
@@ -757,7 +757,7 @@ public final class Router implements RouterApi, AutoCloseable {
 
     /** Path MTU probes leave through one don't-fragment socket per neighbour endpoint, opened on first use. */
     private static final class ProbeSockets implements weft.router.sleeve.DontFragmentSender {
-        private final Map<InetSocketAddress, weft.router.kernel.DontFragmentSocket> sockets = new java.util.HashMap<>();
+        private final Map<InetSocketAddress, weft.kernel.DontFragmentSocket> sockets = new java.util.HashMap<>();
 
         @Override
         public int send(InetSocketAddress to, java.lang.foreign.MemorySegment datagram, int length) {
@@ -777,10 +777,10 @@ public final class Router implements RouterApi, AutoCloseable {
             }
         }
 
-        private weft.router.kernel.DontFragmentSocket socketFor(InetSocketAddress to) {
-            weft.router.kernel.DontFragmentSocket socket = sockets.get(to);
+        private weft.kernel.DontFragmentSocket socketFor(InetSocketAddress to) {
+            weft.kernel.DontFragmentSocket socket = sockets.get(to);
             if (socket == null) {
-                socket = weft.router.kernel.DontFragmentSocket.connect(to);
+                socket = weft.kernel.DontFragmentSocket.connect(to);
                 sockets.put(to, socket);
             }
             return socket;
@@ -788,7 +788,7 @@ public final class Router implements RouterApi, AutoCloseable {
 
         @Override
         public void close() {
-            sockets.values().forEach(weft.router.kernel.DontFragmentSocket::close);
+            sockets.values().forEach(weft.kernel.DontFragmentSocket::close);
             sockets.clear();
         }
     }

@@ -3,7 +3,7 @@ package weft.gossip.channel;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
 
 /**

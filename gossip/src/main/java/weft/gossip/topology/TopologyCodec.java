@@ -8,7 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
 
 /**

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
 import weft.gossip.topology.PeerLink;
 import weft.gossip.topology.PeerRecord;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import weft.gossip.Decoding;
+import weft.gossip.wire.Decoding;
 import weft.gossip.ManualClock;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;

@@ -1,9 +1,9 @@
 package weft.router.fastpath;
 
-import weft.router.kernel.Errno;
-import weft.router.kernel.NativeCallException;
-import weft.router.kernel.UdpSelector;
-import weft.router.kernel.Xfrm;
+import weft.kernel.Errno;
+import weft.kernel.NativeCallException;
+import weft.kernel.UdpSelector;
+import weft.kernel.Xfrm;
 
 import java.net.Inet4Address;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package weft.router.fastpath;
 
-import weft.router.kernel.Errno;
-import weft.router.kernel.MacAddress;
-import weft.router.kernel.NativeCallException;
-import weft.router.kernel.PacketSocket;
-import weft.router.kernel.Route;
-import weft.router.kernel.Rtnetlink;
-import weft.router.kernel.Xfrm;
+import weft.kernel.Errno;
+import weft.kernel.MacAddress;
+import weft.kernel.NativeCallException;
+import weft.kernel.PacketSocket;
+import weft.kernel.Route;
+import weft.kernel.Rtnetlink;
+import weft.kernel.Xfrm;
 import weft.router.sleeve.EthernetFrame;
 
 import java.lang.foreign.Arena;

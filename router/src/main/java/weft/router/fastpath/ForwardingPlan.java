@@ -1,8 +1,8 @@
 package weft.router.fastpath;
 
-import weft.router.kernel.MacAddress;
-import weft.router.kernel.NetlinkAbi;
-import weft.router.kernel.Neighbour;
+import weft.kernel.MacAddress;
+import weft.kernel.NetlinkAbi;
+import weft.kernel.Neighbour;
 
 import java.net.InetAddress;
 import java.util.ArrayList;

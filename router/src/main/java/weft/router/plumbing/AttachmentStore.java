@@ -1,5 +1,7 @@
 package weft.router.plumbing;
 
+import weft.api.Attachment;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.gossip.DurableFile;

@@ -1,9 +1,11 @@
 package weft.router.plumbing;
 
+import weft.api.Attachment;
+
 import weft.router.docker.DockerEngine;
-import weft.router.kernel.NativeCallException;
-import weft.router.kernel.NetNamespace;
-import weft.router.kernel.Rtnetlink;
+import weft.kernel.NativeCallException;
+import weft.kernel.NetNamespace;
+import weft.kernel.Rtnetlink;
 
 import java.io.IOException;
 import java.nio.file.Path;

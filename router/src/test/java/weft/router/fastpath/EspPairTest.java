@@ -2,7 +2,7 @@ package weft.router.fastpath;
 
 import org.junit.jupiter.api.Test;
 import weft.crypto.EspKey;
-import weft.router.kernel.Xfrm;
+import weft.kernel.Xfrm;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

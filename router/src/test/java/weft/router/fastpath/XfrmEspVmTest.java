@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 import weft.crypto.EspKey;
-import weft.router.kernel.Xfrm;
+import weft.kernel.Xfrm;
 
 import java.io.IOException;
 import java.net.Inet4Address;

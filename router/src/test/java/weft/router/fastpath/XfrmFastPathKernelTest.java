@@ -3,8 +3,8 @@ package weft.router.fastpath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import weft.crypto.EspKey;
-import weft.router.kernel.NetNamespace;
-import weft.router.kernel.Rtnetlink;
+import weft.kernel.NetNamespace;
+import weft.kernel.Rtnetlink;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

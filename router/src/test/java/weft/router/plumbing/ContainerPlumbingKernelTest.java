@@ -1,16 +1,18 @@
 package weft.router.plumbing;
 
+import weft.api.Attachment;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 import weft.router.docker.DockerEngine;
-import weft.router.kernel.AssignedAddress;
-import weft.router.kernel.Link;
-import weft.router.kernel.NativeCallException;
-import weft.router.kernel.NetNamespace;
-import weft.router.kernel.Rtnetlink;
+import weft.kernel.AssignedAddress;
+import weft.kernel.Link;
+import weft.kernel.NativeCallException;
+import weft.kernel.NetNamespace;
+import weft.kernel.Rtnetlink;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and each "container" is a helper process alone in a network namespace of its own, addressed as {@code pid:N}:
  * nothing is left behind on the machine when the test ends, whatever it did.
  */
-@EnabledIf("weft.router.lab.Lab#runningAsRoot")
+@EnabledIf("weft.kernel.KernelAccess#available")
 class ContainerPlumbingKernelTest {
     private static final String BRIDGE = "weft";
     private static final int MTU = 1410;

@@ -1,0 +1,134 @@
+package weft.cli;
+
+import weft.api.ApiClient;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.router.DataDirectory;
+import weft.router.RouterConfig;
+import weft.api.ApiClient.ApiException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code weft launch}: starts {@code weft router} as a background process of its own session, logging to the
+ * data directory, and returns once the router answers on its API, printing the peer name; or, if the router
+ * exits first, prints the reason it logged. The router's JVM gets the flags in {@code WEFT_ROUTER_JAVA_OPTS}
+ * (whitespace-separated, for instance {@code -Xmx1g} or a flight recording); {@code WEFT_JAVA_OPTS} is the CLI's.
+ */
+final class Launch {
+    private static final long START_TIMEOUT_NANOS = 60_000_000_000L;
+    static final String ROUTER_JAVA_OPTS = "WEFT_ROUTER_JAVA_OPTS";
+    private final RouterConfig config;
+    private final List<String> routerArgs;
+    private final Map<String, String> environment;
+    private final ObjectMapper json;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Launch(RouterConfig config, List<String> routerArgs, Map<String, String> environment, ObjectMapper json, PrintStream out, PrintStream err) {
+        this.config = config;
+        this.routerArgs = routerArgs;
+        this.environment = environment;
+        this.json = json;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run() throws ApiException {
+        Path dataDir = config.dataDirectory();
+        try {
+            if (DataDirectory.inUse(dataDir)) {
+                err.println("weft launch: a router is already running with data directory " + dataDir + DataDirectory.holderOf(dataDir));
+                return 1;
+            }
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            err.println("weft launch: cannot use data directory " + dataDir + ": " + e.getMessage());
+            return 1;
+        }
+        ApiClient api = new ApiClient(config.httpAddress(), json, 5_000);
+        if (Weft.answers(api)) {
+            err.println("weft launch: another router already answers at " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
+                    + " in this network namespace; stop it or use --http-addr");
+            return 1;
+        }
+        Path log = config.logFile();
+        long logStart;
+        Process process;
+        try {
+            logStart = Files.exists(log) ? Files.size(log) : 0;
+            process = new ProcessBuilder(command())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            err.println("weft launch: cannot start the router: " + e.getMessage());
+            return 1;
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+        while (deadline - System.nanoTime() > 0) {
+            if (!process.isAlive()) {
+                err.println("weft launch: the router did not start: " + lastLine(log, logStart) + " (log: " + log + ")");
+                return 1;
+            }
+            try {
+                JsonNode status = api.get("/status");
+                if (status.path("dataDirectory").asText().equals(dataDir.toString())) {
+                    out.println(status.path("peerName").asText());
+                    return 0;
+                }
+            } catch (ApiException e) {
+                if (!e.unreachable) throw e;
+            }
+            Weft.pause();
+        }
+        process.destroy();
+        err.println("weft launch: the router did not answer within 60 s; stopped it (log: " + log + ")");
+        return 1;
+    }
+
+    /** The router's command line, with the JVM flags the environment gives in {@value #ROUTER_JAVA_OPTS}. */
+    List<String> command() {
+        List<String> command = new ArrayList<>();
+        // A session of its own: closing the terminal that launched the router must not hang it up.
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid");
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("--enable-native-access=ALL-UNNAMED");
+        String options = environment.getOrDefault(ROUTER_JAVA_OPTS, "").strip();
+        if (!options.isEmpty()) command.addAll(List.of(options.split("\\s+")));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Weft.class.getName());
+        command.add("router");
+        command.addAll(routerArgs);
+        return command;
+    }
+
+    /** The last non-blank line the router wrote to its log since {@code from}: its reason for exiting. */
+    private static String lastLine(Path log, long from) {
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+            long length = file.length();
+            long start = Math.max(from, length - 8192);
+            byte[] tail = new byte[(int) (length - start)];
+            file.seek(start);
+            file.readFully(tail);
+            String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
+            for (int i = lines.length - 1; i >= 0; i--) {
+                if (!lines[i].isBlank()) return lines[i].trim();
+            }
+        } catch (IOException e) {
+            return "no log (" + e.getMessage() + ")";
+        }
+        return "it exited without a message";
+    }
+}

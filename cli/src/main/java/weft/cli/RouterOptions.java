@@ -1,0 +1,138 @@
+package weft.cli;
+
+import weft.gossip.PeerName;
+import weft.ipam.AddressRange;
+import weft.ipam.AllocatorConfig;
+import weft.ipam.InitMode;
+import weft.router.OverlayMtu;
+import weft.router.RouterConfig;
+import weft.router.plumbing.Cidr;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The options of {@code weft launch} and {@code weft router}, and how they become a {@link RouterConfig}. */
+final class RouterOptions {
+    static final CommandLine.Option HTTP_ADDR = new CommandLine.Option("http-addr", "HOST:PORT",
+            "the router's HTTP API (default $WEFT_HTTP_ADDR or " + RouterConfig.DEFAULT_HTTP_ADDRESS + ")");
+    static final List<CommandLine.Option> ALL = List.of(
+            new CommandLine.Option("data-dir", "DIR", "state and log of this router (default $WEFT_DATA_DIR or " + RouterConfig.DEFAULT_DATA_DIRECTORY + ")"),
+            new CommandLine.Option("name", "PEERNAME", "peer name, like 7a:31:c4:02:9e:0e (default: kept in the data directory)"),
+            new CommandLine.Option("nickname", "NAME", "name shown to other peers (default: the host name)"),
+            new CommandLine.Option("host", "ADDRESS", "address to listen on for peers (default 0.0.0.0)"),
+            new CommandLine.Option("port", "PORT", "TCP control and UDP sleeve port (default " + RouterConfig.DEFAULT_PORT + ")"),
+            HTTP_ADDR,
+            new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU, else the smallest MTU of the underlay links to the peers"
+                    + " given, or of the default route, less " + OverlayMtu.SLEEVE_OVERHEAD + ": " + RouterConfig.DEFAULT_MTU + " on a 1500-byte underlay)"),
+            new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
+            new CommandLine.Option("ipalloc-default-subnet", "CIDR", "where addresses come from when none is asked for (default: the whole range)"),
+            new CommandLine.Option("ipalloc-init", "MODE", "how the allocation ring starts: consensus[=N] (default, N = peers given + 1), seed=PEERNAME,..., or observer"),
+            new CommandLine.Option("conn-limit", "N", "most connections to other peers, handshakes included; 0 for no limit (default 100)"),
+            new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
+            new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
+            new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
+            new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
+            new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"),
+            new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"));
+
+    private RouterOptions() {
+    }
+
+    static RouterConfig parse(CommandLine line, Map<String, String> environment) {
+        Path dataDir = Path.of(line.value("data-dir").orElse(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString())))
+                .toAbsolutePath().normalize();
+        InetAddress host = RouterConfig.parseLiteral(line.value("host").orElse("0.0.0.0"), "--host");
+        int port = RouterConfig.parsePort(line.value("port").orElse(Integer.toString(RouterConfig.DEFAULT_PORT)), "--port");
+        var http = RouterConfig.parseHttpAddress(line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS)));
+        Optional<RouterConfig.FixedMtu> mtu = fixedMtu(line, environment);
+        Cidr range = Cidr.parse(line.value("ipalloc-range").orElse(RouterConfig.DEFAULT_RANGE));
+        if (!range.equals(range.network())) throw new IllegalArgumentException("--ipalloc-range " + range + " has host bits set; did you mean " + range.network() + "?");
+        int connLimit = RouterConfig.parseInt(line.value("conn-limit").orElse("100"), "--conn-limit");
+        for (String peer : line.operands()) {
+            if (peer.isBlank() || peer.startsWith("-")) throw new IllegalArgumentException("invalid peer '" + peer + "'");
+        }
+        List<Cidr> trusted = line.value("trusted-subnets").map(RouterOptions::subnets).orElse(List.of());
+        AddressRange universe = AddressRange.parse(range.toString());
+        AddressRange defaultSubnet = line.value("ipalloc-default-subnet").map(text -> {
+            Cidr subnet = Cidr.parse(text);
+            if (!subnet.equals(subnet.network())) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " has host bits set; did you mean " + subnet.network() + "?");
+            if (!range.covers(subnet)) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " is not inside --ipalloc-range " + range);
+            return AddressRange.parse(subnet.toString());
+        }).orElse(universe);
+        InitMode init = initMode(line.value("ipalloc-init").orElse("consensus"), line.operands().size() + 1);
+        AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
+        return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
+                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
+                !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
+                RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"));
+    }
+
+    /** Set and not a spelling of false: how Weave's WEAVE_NO_FASTDP was read. */
+    private static boolean truthy(String value) {
+        return value != null && !value.isBlank() && !value.equals("0") && !value.equalsIgnoreCase("false") && !value.equalsIgnoreCase("no");
+    }
+
+    /** From --mtu, else $WEFT_MTU when set and not empty; empty leaves it to the underlay. */
+    private static Optional<RouterConfig.FixedMtu> fixedMtu(CommandLine line, Map<String, String> environment) {
+        Optional<String> option = line.value("mtu");
+        if (option.isPresent()) return Optional.of(new RouterConfig.FixedMtu(RouterConfig.parseInt(option.get(), "--mtu"), "--mtu"));
+        String fromEnvironment = environment.get("WEFT_MTU");
+        if (fromEnvironment == null || fromEnvironment.isBlank()) return Optional.empty();
+        return Optional.of(new RouterConfig.FixedMtu(RouterConfig.parseInt(fromEnvironment, "WEFT_MTU"), "WEFT_MTU"));
+    }
+
+    /** {@code consensus[=N]}, {@code seed=PEERNAME,...} or {@code observer}, as Weave spelled them. */
+    static InitMode initMode(String text, int defaultInitialPeers) {
+        if (text.equals("observer")) return new InitMode.Observer();
+        if (text.equals("consensus")) return new InitMode.Consensus(defaultInitialPeers);
+        if (text.startsWith("consensus=")) {
+            int peers = RouterConfig.parseInt(text.substring("consensus=".length()), "--ipalloc-init consensus count");
+            if (peers < 1) throw new IllegalArgumentException("--ipalloc-init consensus=" + peers + ": at least 1 peer");
+            return new InitMode.Consensus(peers);
+        }
+        if (text.startsWith("seed=")) {
+            List<PeerName> seeds = java.util.Arrays.stream(text.substring("seed=".length()).split(","))
+                    .filter(item -> !item.isBlank()).map(item -> PeerName.parse(item.strip())).toList();
+            if (seeds.isEmpty()) throw new IllegalArgumentException("--ipalloc-init seed= needs at least one peer name");
+            return new InitMode.Seed(seeds);
+        }
+        throw new IllegalArgumentException("invalid --ipalloc-init '" + text + "': consensus[=N], seed=PEERNAME,... or observer");
+    }
+
+    private static List<Cidr> subnets(String list) {
+        List<Cidr> subnets = new java.util.ArrayList<>();
+        for (String item : list.split(",")) {
+            if (item.isBlank()) continue;
+            Cidr cidr = Cidr.parse(item.strip());
+            if (!cidr.equals(cidr.network())) throw new IllegalArgumentException("--trusted-subnets " + cidr + " has host bits set; did you mean " + cidr.network() + "?");
+            subnets.add(cidr);
+        }
+        return subnets;
+    }
+
+    /** From --password, else --password-file, else $WEFT_PASSWORD; giving two sources is an error, not a guess. */
+    private static Optional<RouterConfig.Password> password(CommandLine line, Map<String, String> environment) {
+        Optional<String> inline = line.value("password");
+        Optional<String> file = line.value("password-file");
+        if (inline.isPresent() && file.isPresent()) throw new IllegalArgumentException("give --password or --password-file, not both");
+        if (inline.isPresent()) return Optional.of(new RouterConfig.Password(inline.get().toCharArray()));
+        if (file.isPresent()) {
+            try {
+                String first = Files.readAllLines(Path.of(file.get())).stream().findFirst().orElse("").strip();
+                if (first.isEmpty()) throw new IllegalArgumentException("password file " + file.get() + " is empty");
+                return Optional.of(new RouterConfig.Password(first.toCharArray()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read password file " + file.get() + ": " + e.getMessage());
+            }
+        }
+        String fromEnvironment = environment.get("WEFT_PASSWORD");
+        if (fromEnvironment == null || fromEnvironment.isEmpty()) return Optional.empty();
+        return Optional.of(new RouterConfig.Password(fromEnvironment.toCharArray()));
+    }
+}

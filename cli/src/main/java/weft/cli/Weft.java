@@ -1,0 +1,301 @@
+package weft.cli;
+
+import weft.api.ApiClient;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.router.RouterConfig;
+import weft.cli.RouterMain;
+import weft.api.ApiClient.ApiException;
+import weft.cli.CommandLine.Option;
+import weft.cli.CommandLine.UsageException;
+import weft.router.plumbing.AttachTarget;
+import weft.router.plumbing.Cidr;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code weft} command line: one verb per call, each with {@code --help}. Exit status 0 on success, 1 when
+ * the operation failed, 2 for a usage error. Errors are one line on standard error.
+ */
+public final class Weft {
+    // kept with the router options it is one of, so that initialising either class never needs the other half-initialised
+    private static final Option HTTP_ADDR = RouterOptions.HTTP_ADDR;
+
+    /** A verb: its name, what it takes, what it does. */
+    record Verb(String name, String operands, String summary, List<Option> options) {
+    }
+
+    static final List<Verb> VERBS = List.of(
+            new Verb("launch", "[PEER...]", "start the router in the background and wait until it answers", RouterOptions.ALL),
+            new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers)", RouterOptions.ALL),
+            new Verb("stop", "", "stop the router; containers keep their interfaces", List.of(HTTP_ADDR)),
+            new Verb("status", "[connections|peers|targets|ipam]", "show the router's state", List.of(HTTP_ADDR)),
+            new Verb("report", "", "print the router's whole state as JSON", List.of(HTTP_ADDR)),
+            new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", List.of(HTTP_ADDR)),
+            new Verb("forget", "PEER...", "stop connecting to peers", List.of(HTTP_ADDR)),
+            new Verb("attach", "[CIDR...] TARGET", "give a container an interface ethwe on the overlay, with the addresses given or one from the allocator; TARGET is netns:NAME, pid:N or a Docker container", List.of(HTTP_ADDR)),
+            new Verb("detach", "[CIDR...] TARGET", "remove addresses from a container, or its whole interface", List.of(HTTP_ADDR)),
+            new Verb("expose", "[CIDR...]", "give the host itself an address on the overlay (from the allocator when none is given)", List.of(HTTP_ADDR)),
+            new Verb("hide", "[CIDR...]", "remove the host's overlay addresses (all when none are given)", List.of(HTTP_ADDR)),
+            new Verb("ps", "", "list the interfaces this router attached: target, MAC, addresses", List.of(HTTP_ADDR)),
+            new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force", List.of(HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
+            new Verb("prime", "", "start the address allocator's initialisation now and print its phase", List.of(HTTP_ADDR)),
+            new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", List.of(HTTP_ADDR)),
+            new Verb("metrics", "", "print the router's counters in Prometheus text format", List.of(HTTP_ADDR)));
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> environment;
+    private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
+
+    Weft(PrintStream out, PrintStream err, Map<String, String> environment) {
+        this.out = out;
+        this.err = err;
+        this.environment = environment;
+    }
+
+    public static void main(String[] args) {
+        int status = new Weft(System.out, System.err, System.getenv()).run(Arrays.asList(args));
+        System.out.flush();
+        System.exit(status);
+    }
+
+    int run(List<String> args) {
+        if (args.isEmpty() || args.getFirst().equals("help") || args.getFirst().equals("--help") || args.getFirst().equals("-h")) {
+            printOverview(args.isEmpty() ? err : out);
+            return args.isEmpty() ? 2 : 0;
+        }
+        String name = args.getFirst();
+        Verb verb = VERBS.stream().filter(v -> v.name().equals(name)).findFirst().orElse(null);
+        if (verb == null) {
+            err.println("weft: unknown command '" + name + "' (see 'weft help')");
+            return 2;
+        }
+        List<String> rest = args.subList(1, args.size());
+        try {
+            CommandLine line = CommandLine.parse(name, verb.options(), rest);
+            if (line.helpRequested()) {
+                printUsage(verb, out);
+                return 0;
+            }
+            return dispatch(verb, line, rest);
+        } catch (UsageException e) {
+            err.println("weft " + name + ": " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("weft " + name + ": " + e.getMessage());
+            return 1;
+        } catch (ApiException e) {
+            err.println("weft " + name + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int dispatch(Verb verb, CommandLine line, List<String> rawArgs) throws ApiException {
+        return switch (verb.name()) {
+            case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err).run();
+            case "router" -> RouterMain.runForeground(RouterOptions.parse(line, environment), err);
+            case "stop" -> stop(line);
+            case "status" -> status(line);
+            case "report" -> printJson(api(line).get("/report"));
+            case "connect" -> connect(line);
+            case "forget" -> forget(line);
+            case "attach" -> attach(line, "/attach", false);
+            case "detach" -> attach(line, "/detach", false);
+            case "expose" -> expose(line, "/expose", false);
+            case "rmpeer" -> rmpeer(line);
+            case "adopt-ring" -> {
+                noOperands(line, "adopt-ring");
+                out.println(api(line, 60_000).post("/adopt-ring", Map.of()).path("result").asText());
+                yield 0;
+            }
+            case "prime" -> {
+                noOperands(line, "prime");
+                out.println(api(line, 60_000).post("/prime", Map.of()).path("phase").asText());
+                yield 0;
+            }
+            case "hide" -> expose(line, "/hide", false);
+            case "ps" -> ps(line);
+            case "metrics" -> {
+                out.print(api(line).getText("/metrics"));
+                yield 0;
+            }
+            default -> throw new AssertionError("verb without a handler: " + verb.name());
+        };
+    }
+
+    private ApiClient api(CommandLine line) {
+        return api(line, 30_000);
+    }
+
+    private ApiClient api(CommandLine line, int readTimeoutMillis) {
+        String text = line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS));
+        InetSocketAddress address = RouterConfig.parseHttpAddress(text);
+        return new ApiClient(address, json, readTimeoutMillis);
+    }
+
+    /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */
+    private int stop(CommandLine line) throws ApiException {
+        noOperands(line, "stop");
+        ApiClient api = api(line);
+        long pid = api.get("/status").path("pid").asLong();
+        api.post("/stop", Map.of());
+        var process = ProcessHandle.of(pid);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (deadline - System.nanoTime() > 0) {
+            boolean exited = process.map(p -> !p.isAlive()).orElse(true);
+            if (exited && !answers(api)) {
+                out.println("router stopped");
+                return 0;
+            }
+            pause();
+        }
+        err.println("weft stop: the router was asked to stop but is still running after 30 s (pid " + pid + ")");
+        return 1;
+    }
+
+    static boolean answers(ApiClient api) throws ApiException {
+        try {
+            api.get("/status");
+            return true;
+        } catch (ApiException e) {
+            if (e.unreachable) return false;
+            throw e;
+        }
+    }
+
+    private int status(CommandLine line) throws ApiException {
+        List<String> operands = line.operands();
+        if (operands.size() > 1) throw new UsageException("takes at most one of connections, peers, targets, ipam");
+        String view = operands.isEmpty() ? "" : operands.getFirst();
+        if (!List.of("", "connections", "peers", "targets", "ipam").contains(view)) throw new UsageException("unknown status view '" + view + "': connections, peers, targets or ipam");
+        out.print(StatusText.render(api(line).get("/status"), view));
+        return 0;
+    }
+
+    private int printJson(JsonNode node) {
+        out.println(node.toPrettyString());
+        return 0;
+    }
+
+    private int connect(CommandLine line) throws ApiException {
+        if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
+        JsonNode results = api(line, 60_000).post("/connect", Map.of("peers", line.operands()));
+        int status = 0;
+        for (JsonNode result : results) {
+            if (result.path("connected").asBoolean()) {
+                out.println(result.path("target").asText() + ": " + result.path("message").asText());
+            } else {
+                err.println("weft connect: " + result.path("target").asText() + ": " + result.path("message").asText());
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    private int forget(CommandLine line) throws ApiException {
+        if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
+        JsonNode reply = api(line).post("/forget", Map.of("peers", line.operands()));
+        List<String> forgotten = new ArrayList<>();
+        reply.path("forgotten").forEach(node -> forgotten.add(node.asText()));
+        int status = 0;
+        for (String peer : line.operands()) {
+            if (forgotten.contains(peer)) {
+                out.println("forgot " + peer);
+            } else {
+                err.println("weft forget: " + peer + " is not a target");
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    private int attach(CommandLine line, String path, boolean cidrsRequired) throws ApiException {
+        List<String> operands = line.operands();
+        if (operands.isEmpty()) throw new UsageException("a TARGET is required: netns:NAME, pid:N or a Docker container");
+        String target = operands.getLast();
+        List<String> cidrs = operands.subList(0, operands.size() - 1);
+        if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required before the TARGET, for example weft attach 10.32.0.5/12 netns:c1");
+        AttachTarget.parse(target);
+        cidrs.forEach(Cidr::parse);
+        JsonNode attachment = api(line, 60_000).post(path, Map.of("target", target, "cidrs", cidrs));
+        printAttachment(attachment);
+        return 0;
+    }
+
+    private int expose(CommandLine line, String path, boolean cidrsRequired) throws ApiException {
+        List<String> cidrs = line.operands();
+        if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required, for example weft expose 10.32.0.254/12");
+        cidrs.forEach(Cidr::parse);
+        printAttachment(api(line, 60_000).post(path, Map.of("cidrs", cidrs)));
+        return 0;
+    }
+
+    private int rmpeer(CommandLine line) throws ApiException {
+        if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
+        int status = 0;
+        for (String peer : line.operands()) {
+            try {
+                out.println(api(line, 60_000).post("/rmpeer", Map.of("peer", peer, "force", line.flag("force"))).path("result").asText());
+            } catch (ApiException e) {
+                if (e.unreachable) throw e;
+                err.println("weft rmpeer: " + peer + ": " + e.getMessage());
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    private int ps(CommandLine line) throws ApiException {
+        noOperands(line, "ps");
+        for (JsonNode attachment : api(line).get("/ps")) printAttachment(attachment);
+        return 0;
+    }
+
+    private void printAttachment(JsonNode attachment) {
+        StringBuilder row = new StringBuilder(attachment.path("target").asText()).append(' ').append(attachment.path("mac").asText());
+        attachment.path("cidrs").forEach(cidr -> row.append(' ').append(cidr.asText()));
+        out.println(row);
+    }
+
+    private static void noOperands(CommandLine line, String verb) {
+        if (!line.operands().isEmpty()) throw new UsageException("'weft " + verb + "' takes no arguments, got " + line.operands());
+    }
+
+    static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private void printOverview(PrintStream to) {
+        to.println("usage: weft COMMAND [options] [arguments]   ('weft COMMAND --help' for details)");
+        to.println();
+        for (Verb verb : VERBS) to.printf("  %-8s %s%n", verb.name(), verb.summary());
+        to.println();
+        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_MTU, WEFT_PASSWORD");
+    }
+
+    static void printUsage(Verb verb, PrintStream to) {
+        to.println("usage: weft " + verb.name() + " [options] " + verb.operands());
+        to.println();
+        to.println("  " + verb.summary());
+        if (!verb.options().isEmpty()) {
+            to.println();
+            to.println("options:");
+            for (Option option : verb.options()) {
+                String flag = "--" + option.name() + (option.takesValue() ? " " + option.valueName() : "");
+                to.printf("  %-28s %s%n", flag, option.help());
+            }
+        }
+    }
+}

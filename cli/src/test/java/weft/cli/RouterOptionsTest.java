@@ -1,0 +1,48 @@
+package weft.cli;
+
+import org.junit.jupiter.api.Test;
+import weft.router.RouterConfig;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class RouterOptionsTest {
+    private static Optional<RouterConfig.FixedMtu> mtu(List<String> args, Map<String, String> environment) {
+        return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment).fixedMtu();
+    }
+
+    @Test
+    void shouldLeaveTheMtuToTheUnderlayUnlessTheOptionOrTheEnvironmentSetsIt() {
+        assertEquals(Optional.empty(), mtu(List.of(), Map.of()));
+        assertEquals(Optional.empty(), mtu(List.of(), Map.of("WEFT_MTU", "")), "an empty variable is as good as none");
+        assertEquals(Optional.of(new RouterConfig.FixedMtu(8000, "WEFT_MTU")), mtu(List.of(), Map.of("WEFT_MTU", "8000")));
+        assertEquals(Optional.of(new RouterConfig.FixedMtu(1376, "--mtu")), mtu(List.of("--mtu", "1376"), Map.of("WEFT_MTU", "8000")));
+    }
+
+    @Test
+    void shouldSayWhichSettingIsOutOfBounds() {
+        var error = assertThrows(IllegalArgumentException.class, () -> mtu(List.of(), Map.of("WEFT_MTU", "70000")));
+        assertEquals("MTU 70000 is not in 576..65000 (from WEFT_MTU)", error.getMessage());
+        error = assertThrows(IllegalArgumentException.class, () -> mtu(List.of("--mtu", "many"), Map.of()));
+        assertEquals("invalid --mtu 'many': expected a whole number", error.getMessage());
+    }
+
+    private static boolean fastPath(List<String> args, Map<String, String> environment) {
+        return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment).fastPath();
+    }
+
+    @Test
+    void shouldUseTheFastPathUnlessTheFlagOrASetWeftNoFastdpTurnsItOff() {
+        assertEquals(true, fastPath(List.of(), Map.of()));
+        assertEquals(false, fastPath(List.of("--no-fastdp"), Map.of()));
+        assertEquals(false, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", "1")));
+        assertEquals(false, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", "yes")));
+        for (String off : List.of("", "0", "false", "no")) {
+            assertEquals(true, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", off)), "WEFT_NO_FASTDP=" + off + " does not turn it off");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package weft.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIf;
+import weft.lab.ExecResult;
+import weft.lab.Host;
+import weft.lab.Lab;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three routers hand out addresses to hundreds of containers attached without addresses: unique, pingable,
+ * kept across a kill -9 of a router in the middle of allocating, and a gone router's space taken over.
+ */
+@EnabledIf("weft.lab.Lab#runningAsRoot")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IpamIT {
+    private static final int CONTAINERS = 300;
+    private static final Duration SETTLE = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Lab lab;
+    /** Container namespace → its address, for every container attached so far. */
+    private static final Map<String, String> addresses = new ConcurrentHashMap<>();
+    private static final Map<String, Host> hostOf = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void launch() {
+        lab = Lab.create(3);
+        for (Host host : lab.hosts()) launch(host);
+    }
+
+    private static void launch(Host host) {
+        List<String> args = new ArrayList<>(List.of("launch", "--nickname", "host" + host.index()));
+        lab.hosts().stream().filter(h -> h != host).forEach(h -> args.add(h.underlayAddress()));
+        lab.weft(host, args.toArray(String[]::new)).orThrow();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (lab != null) lab.close();
+    }
+
+    /** Attaches a new container on {@code host} without an address; returns the address it got. */
+    private static ExecResult attach(Host host, String name) {
+        String container = lab.container(host, name);
+        hostOf.put(container, host);
+        ExecResult attached = lab.weft(host, "attach", "netns:" + container);
+        if (attached.ok()) addresses.put(container, attached.stdout().strip().split(" ")[2].split("/")[0]);
+        return attached;
+    }
+
+    @Test
+    @Order(1)
+    void hundredsOfAttachesWithoutAddressesGetUniquePingableAddresses() throws Exception {
+        try (ExecutorService perHost = Executors.newFixedThreadPool(3)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (Host host : lab.hosts()) {
+                done.add(perHost.submit(() -> {
+                    for (int i = host.index(); i <= CONTAINERS; i += 3) attach(host, "p" + i).orThrow();
+                    return null;
+                }));
+            }
+            for (Future<?> each : done) each.get();
+        }
+        assertEquals(CONTAINERS, addresses.size());
+        assertEquals(CONTAINERS, new HashSet<>(addresses.values()).size(), "an address was handed out twice");
+        String from = addresses.keySet().stream().filter(c -> hostOf.get(c) == lab.host(1)).findFirst().orElseThrow();
+        assertTrue(Reachability.reachable(lab, from, addresses.values().stream().filter(a -> !a.equals(addresses.get(from))).findFirst().orElseThrow(), SETTLE));
+        String script = "for a in " + String.join(" ", addresses.values()) + "; do ping -c 1 -W 2 $a > /dev/null || echo UNREACHABLE $a; done";
+        ExecResult pings = lab.exec(from, Duration.ofMinutes(5), "sh", "-c", script);
+        assertEquals("", pings.stdout().strip(), "unreachable containers");
+    }
+
+    @Test
+    @Order(2)
+    void aRouterKilledWhileAllocatingKeepsEveryAddressAndHandsNoneOutTwice() throws Exception {
+        Host victim = lab.host(2);
+        long pid = Long.parseLong(Files.readString(victim.dataDir().resolve("router.lock")).strip());
+        try (ExecutorService background = Executors.newSingleThreadExecutor()) {
+            Future<?> attaching = background.submit(() -> {
+                for (int i = 0; i < 20; i++) attach(victim, "k" + i); // some fail once the router is gone
+            });
+            awaitAttached(victim, "k3"); // in the middle of allocating
+            lab.exec(victim.netns(), Duration.ofSeconds(5), "kill", "-9", Long.toString(pid)).orThrow();
+            attaching.get();
+        }
+        launch(victim);
+        Map<String, String> kernel = new HashMap<>();
+        for (var entry : addresses.entrySet()) {
+            if (hostOf.get(entry.getKey()) != victim) continue;
+            String shown = lab.exec(entry.getKey(), Duration.ofSeconds(5), "ip", "-4", "-brief", "addr", "show", "ethwe").orThrow().stdout();
+            assertTrue(shown.contains(entry.getValue() + "/"), entry.getKey() + " lost " + entry.getValue() + ": " + shown);
+            kernel.put(entry.getKey(), entry.getValue());
+        }
+        String ps = lab.weft(victim, "ps").orThrow().stdout();
+        for (String container : kernel.keySet()) assertTrue(ps.contains("netns:" + container + " "), "the restarted router forgot " + container);
+        for (Host host : lab.hosts()) {
+            for (int i = 0; i < 5; i++) attach(host, "after" + host.index() + "x" + i).orThrow();
+        }
+        assertEquals(addresses.size(), new HashSet<>(addresses.values()).size(), "an address was handed out twice after the restart");
+    }
+
+    private static void awaitAttached(Host host, String name) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (addresses.keySet().stream().noneMatch(c -> c.endsWith("-" + name)) && deadline - System.nanoTime() > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // a poll with a deadline on the attaching thread
+        }
+    }
+
+    @Test
+    @Order(3)
+    void rmpeerOfAGoneRouterMakesItsSpaceAllocatableHere() throws Exception {
+        Host gone = lab.host(3), heir = lab.host(1);
+        JsonNode report = JSON.readTree(lab.weft(heir, "report").orThrow().stdout());
+        String goneName = JSON.readTree(lab.weft(gone, "report").orThrow().stdout()).path("peerName").asText();
+        String goneRange = null;
+        for (JsonNode share : report.path("ipam").path("shares")) {
+            if (share.path("peer").asText().equals(goneName)) goneRange = share.path("ranges").get(0).asText();
+        }
+        assertNotEquals(null, goneRange, report.toPrettyString());
+        String inGoneRange = weft.ipam.AddressRange.format(weft.ipam.AddressRange.parse(goneRange).start() + 77);
+        String spare = lab.container(heir, "spare");
+
+        ExecResult before = lab.weft(heir, "attach", inGoneRange + "/12", "netns:" + spare);
+        assertEquals(1, before.exitCode(), "claimed an address of another peer's range: " + before.describe());
+
+        lab.weft(gone, "stop").orThrow();
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        ExecResult rmpeer;
+        do { // refused while the mesh still reaches the peer
+            rmpeer = lab.weft(heir, "rmpeer", goneName);
+        } while (!rmpeer.ok() && deadline - System.nanoTime() > 0);
+        assertTrue(rmpeer.ok(), rmpeer.describe());
+        assertTrue(rmpeer.stdout().contains("taken over from " + goneName), rmpeer.stdout());
+
+        ExecResult after = lab.weft(heir, "attach", inGoneRange + "/12", "netns:" + spare);
+        assertTrue(after.ok(), after.describe());
+        ExecResult again = lab.weft(heir, "rmpeer", goneName);
+        assertTrue(again.ok() && again.stdout().contains("0 addresses"), "a second rmpeer must be harmless: " + again.describe());
+    }
+}

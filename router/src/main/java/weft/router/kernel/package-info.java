@@ -1,8 +1,0 @@
-/**
- * The router's kernel layer: FFM downcalls into libc, TAP devices, network namespaces, an rtnetlink
- * client with its pure netlink codec, and a probe of the kernel's ESP support over xfrm netlink. No
- * code here forks a tool; every kernel change is a system call or a netlink request, and every failure
- * is a {@link weft.router.kernel.NativeCallException} naming the call, its target and the errno (the
- * probe alone answers instead of throwing, since "cannot tell" is an answer to report).
- */
-package weft.router.kernel;

@@ -1,0 +1,322 @@
+package weft.router.http;
+
+import weft.api.ConnectResult;
+
+import weft.api.StatusReport;
+
+import weft.api.RouterApi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import weft.api.Attachment;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The HTTP API as a client sees it, over a real loopback socket: routing, the status codes of each kind of
+ * failure, and that request bodies reach the router intact. The router behind it is a fake that records calls.
+ */
+class ApiServerTest {
+    private static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final FakeRouter router = new FakeRouter();
+    private ApiServer server;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, json);
+        server.start();
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    /** What the fake answers and what it was asked; fields are volatile because requests run on other threads. */
+    private static final class FakeRouter implements RouterApi {
+        final StatusReport status = new StatusReport("0.1.0", 4242, "aa:bb:cc:dd:ee:ff", "host-1", "none", "0.0.0.0:6783",
+                6784, "127.0.0.1:6784", "weft", "vethwe-sleeve", 1376,
+                "automatic, from the underlay MTU 1466 of eth0 on the route to 192.168.1.2", "10.32.0.0/12", "/var/lib/weft",
+                List.of(new StatusReport.ConnectionView("11:22:33:44:55:66", "host-2", "192.168.1.2:6783", "outbound",
+                        "established", "2025-01-01T00:00:00Z", "sleeve", "plaintext", 1500)),
+                List.of(new StatusReport.TargetView("192.168.1.3", "retrying", null, "connection refused",
+                        "2025-01-01T00:00:05Z", 3)),
+                List.of(new StatusReport.PeerView("11:22:33:44:55:66", "host-2", "1f", 3, 17, List.of("aa:bb:cc:dd:ee:ff"))),
+                Map.of("11:22:33:44:55:66", "11:22:33:44:55:66"),
+                7, Map.of("dropped-bad-magic", 2L),
+                new StatusReport.IpamView("10.32.0.0/12", "10.32.0.0/12", "ready", "nothing", "ring", 100, 2,
+                        List.of(new StatusReport.IpamView.Share("aa:bb:cc:dd:ee:ff", "host-1", 1 << 20, 100.0, 100, true, List.of("10.32.0.0/12"))),
+                        List.of(), List.of(), ""),
+                "weft-vxlan (VXLAN, UDP 6784) on weft", Map.of("heartbeats-sent", 4L), Map.of("esp (xfrm rfc4106(gcm(aes)))", "no ESP"));
+        volatile List<String> connectedWith;
+        /** Thrown by attach, if set. */
+        volatile Exception attachFailure;
+
+        @Override public StatusReport status() { return status; }
+
+        @Override public List<ConnectResult> connect(List<String> peers) {
+            connectedWith = peers;
+            return peers.stream().map(peer -> new ConnectResult(peer, true, "reached " + peer)).toList();
+        }
+
+        @Override public List<String> forget(List<String> peers) { return peers; }
+
+        @Override public Attachment attach(String target, List<String> cidrs) throws IOException {
+            Exception failure = attachFailure;
+            if (failure instanceof IOException io) throw io;
+            if (failure instanceof RuntimeException runtime) throw runtime;
+            return new Attachment(target, "/proc/1/ns/net", "vethwl0", "02:00:00:00:00:01", cidrs);
+        }
+
+        @Override public Attachment detach(String target, List<String> cidrs) { throw new UnsupportedOperationException(); }
+
+        @Override public List<Attachment> attachments() { return List.of(); }
+
+        @Override public Attachment expose(List<String> cidrs) { throw new UnsupportedOperationException(); }
+
+        @Override public Attachment hide(List<String> cidrs) { throw new UnsupportedOperationException(); }
+
+        volatile String removedPeer;
+
+        @Override public String removePeer(String peer, boolean force) {
+            if (peer.equals("alive")) throw new IllegalArgumentException("not taken over: peer alive is reachable");
+            removedPeer = peer + (force ? " (forced)" : "");
+            return "42 addresses taken over from " + peer;
+        }
+
+        @Override public String primeAllocation() { return "ready"; }
+
+        @Override public String adoptWinningRing() { throw new IllegalArgumentException("there is no conflicting ring to adopt"); }
+
+        @Override public String metrics() { return "# TYPE weft_sleeve_frames_total counter\nweft_sleeve_frames_total 12\n"; }
+
+        @Override public void stop() { }
+    }
+
+    private record Reply(int status, String contentType, String allow, String body) {
+    }
+
+    private Reply call(String method, String path, byte[] body) throws IOException {
+        InetSocketAddress address = server.address();
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + path);
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+        try {
+            connection.setRequestMethod(method);
+            if (body != null) {
+                connection.setDoOutput(true);
+                connection.setFixedLengthStreamingMode(body.length);
+                connection.setRequestProperty("Content-Type", "application/json");
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            int status = connection.getResponseCode();
+            try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                return new Reply(status, connection.getContentType(), connection.getHeaderField("Allow"), text);
+            }
+        } finally {
+            connection.disconnect();
+        }
+    }
+
+    private Reply post(String path, String body) throws IOException {
+        return call("POST", path, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String error(Reply reply) throws IOException {
+        JsonNode node = json.readTree(reply.body());
+        assertTrue(node.path("error").isTextual(), "no error field in " + reply.body());
+        return node.get("error").asText();
+    }
+
+    /** A JSON object of exactly {@code size} bytes that names one peer, so only its size can make it wrong. */
+    private static String connectBodyOfSize(int size) {
+        String prefix = "{\"peers\":[\"", suffix = "\"]}";
+        return prefix + "a".repeat(size - prefix.length() - suffix.length()) + suffix;
+    }
+
+    @Test
+    void statusRepliesWithTheRoutersReportAsJson() throws IOException {
+        Reply reply = call("GET", "/status", null);
+
+        assertEquals(200, reply.status());
+        assertEquals("application/json", reply.contentType());
+        assertEquals(router.status, json.readValue(reply.body(), StatusReport.class));
+    }
+
+    @Test
+    void rmpeerPassesPeerAndForceAndRefusalsAre400() throws IOException {
+        Reply reply = post("/rmpeer", "{\"peer\":\"dead\",\"force\":true}");
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals("42 addresses taken over from dead", json.readTree(reply.body()).path("result").asText());
+        assertEquals("dead (forced)", router.removedPeer);
+
+        Reply refused = post("/rmpeer", "{\"peer\":\"alive\"}");
+        assertEquals(400, refused.status());
+        assertEquals("not taken over: peer alive is reachable", error(refused));
+        assertEquals(400, post("/rmpeer", "{}").status(), "a peer is required");
+    }
+
+    @Test
+    void adoptRingWithNothingToAdoptIs400WithTheReason() throws IOException {
+        Reply reply = post("/adopt-ring", "{}");
+        assertEquals(400, reply.status());
+        assertEquals("there is no conflicting ring to adopt", error(reply));
+    }
+
+    @Test
+    void unknownPathIs404WithAnErrorNamingThePath() throws IOException {
+        Reply reply = call("GET", "/nope", null);
+
+        assertEquals(404, reply.status());
+        assertEquals("application/json", reply.contentType());
+        assertTrue(error(reply).contains("/nope"), reply.body());
+    }
+
+    @Test
+    void wrongMethodIs405AndSaysWhichMethodTheEndpointTakes() throws IOException {
+        Reply reply = call("GET", "/connect", null);
+
+        assertEquals(405, reply.status());
+        assertEquals("POST", reply.allow());
+        assertTrue(error(reply).contains("POST"), reply.body());
+        assertNull(router.connectedWith, "the router must not be called");
+    }
+
+    @Test
+    void bodyThatIsNotJsonIs400SayingSo() throws IOException {
+        Reply reply = post("/connect", "peers=a");
+
+        assertEquals(400, reply.status());
+        assertTrue(error(reply).startsWith("request body is not valid JSON"), reply.body());
+        assertNull(router.connectedWith);
+    }
+
+    @Test
+    void jsonBodyThatIsNotAnObjectIs400() throws IOException {
+        Reply reply = post("/connect", "[\"a\"]");
+
+        assertEquals(400, reply.status());
+        assertEquals("request body must be a JSON object", error(reply));
+    }
+
+    @Test
+    void bodyOfExactly64KiBIsAccepted() throws IOException {
+        String body = connectBodyOfSize(MAX_BODY_BYTES);
+
+        Reply reply = post("/connect", body);
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(MAX_BODY_BYTES - "{\"peers\":[\"\"]}".length(), router.connectedWith.getFirst().length());
+    }
+
+    @Test
+    void bodyOneByteOver64KiBIs400BeforeTheRouterIsCalled() throws IOException {
+        Reply reply = post("/connect", connectBodyOfSize(MAX_BODY_BYTES + 1));
+
+        assertEquals(400, reply.status());
+        assertTrue(error(reply).contains("larger than " + MAX_BODY_BYTES), reply.body());
+        assertNull(router.connectedWith);
+    }
+
+    @Test
+    void illegalArgumentFromTheRouterIs400WithItsMessage() throws IOException {
+        router.attachFailure = new IllegalArgumentException("invalid CIDR '10.32.0.1': expected a.b.c.d/len");
+
+        Reply reply = post("/attach", "{\"target\":\"netns:c1\",\"cidrs\":[\"10.32.0.1\"]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("invalid CIDR '10.32.0.1': expected a.b.c.d/len", error(reply));
+    }
+
+    @Test
+    void ioExceptionFromTheRouterIs500WithItsMessage() throws IOException {
+        router.attachFailure = new IOException("no such Docker container 'web'");
+
+        Reply reply = post("/attach", "{\"target\":\"web\",\"cidrs\":[\"10.32.0.1/12\"]}");
+
+        assertEquals(500, reply.status());
+        assertEquals("no such Docker container 'web'", error(reply));
+    }
+
+    @Test
+    void failureWithoutAMessageIs500NamingTheException() throws IOException {
+        router.attachFailure = new IllegalStateException();
+
+        Reply reply = post("/attach", "{\"target\":\"web\",\"cidrs\":[\"10.32.0.1/12\"]}");
+
+        assertEquals(500, reply.status());
+        assertEquals("java.lang.IllegalStateException", error(reply));
+    }
+
+    @Test
+    void missingRequiredStringIs400NamingTheField() throws IOException {
+        Reply reply = post("/attach", "{\"cidrs\":[\"10.32.0.1/12\"]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'target' is required and must be a string", error(reply));
+    }
+
+    @Test
+    void connectPassesThePeersThroughInOrderAndRepliesWithTheResults() throws IOException {
+        Reply reply = post("/connect", "{\"peers\":[\"a\",\"192.168.1.2:6783\"]}");
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(List.of("a", "192.168.1.2:6783"), router.connectedWith);
+        JsonNode results = json.readTree(reply.body());
+        assertEquals("a", results.get(0).get("target").asText());
+        assertTrue(results.get(0).get("connected").asBoolean());
+    }
+
+    @Test
+    void connectWithoutPeersPassesAnEmptyList() throws IOException {
+        Reply reply = call("POST", "/connect", new byte[0]);
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(List.of(), router.connectedWith);
+    }
+
+    @Test
+    void peersThatAreNotAListIs400() throws IOException {
+        Reply reply = post("/connect", "{\"peers\":\"notalist\"}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'peers' must be a list of strings", error(reply));
+        assertNull(router.connectedWith);
+    }
+
+    @Test
+    void peersListHoldingANonStringIs400() throws IOException {
+        Reply reply = post("/connect", "{\"peers\":[\"a\",7]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'peers' must be a list of strings", error(reply));
+    }
+
+    @Test
+    void metricsRepliesWithPrometheusText() throws IOException {
+        Reply reply = call("GET", "/metrics", null);
+
+        assertEquals(200, reply.status());
+        assertTrue(reply.contentType().startsWith("text/plain"), reply.contentType());
+        assertEquals(router.metrics(), reply.body());
+    }
+}
