@@ -6,7 +6,7 @@ import weft.ipam.AllocatorConfig;
 import weft.ipam.InitMode;
 import weft.router.OverlayMtu;
 import weft.router.RouterConfig;
-import weft.router.plumbing.Cidr;
+import weft.gossip.Cidr;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -58,12 +58,12 @@ final class RouterOptions {
             if (peer.isBlank() || peer.startsWith("-")) throw new IllegalArgumentException("invalid peer '" + peer + "'");
         }
         List<Cidr> trusted = line.value("trusted-subnets").map(RouterOptions::subnets).orElse(List.of());
-        AddressRange universe = AddressRange.parse(range.toString());
+        AddressRange universe = AddressRange.of(range);
         AddressRange defaultSubnet = line.value("ipalloc-default-subnet").map(text -> {
             Cidr subnet = Cidr.parse(text);
             if (!subnet.equals(subnet.network())) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " has host bits set; did you mean " + subnet.network() + "?");
             if (!range.covers(subnet)) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " is not inside --ipalloc-range " + range);
-            return AddressRange.parse(subnet.toString());
+            return AddressRange.of(subnet);
         }).orElse(universe);
         InitMode init = initMode(line.value("ipalloc-init").orElse("consensus"), line.operands().size() + 1);
         AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));

@@ -10,7 +10,7 @@ import weft.api.ApiClient.ApiException;
 import weft.cli.CommandLine.Option;
 import weft.cli.CommandLine.UsageException;
 import weft.router.plumbing.AttachTarget;
-import weft.router.plumbing.Cidr;
+import weft.gossip.Cidr;
 
 import java.io.PrintStream;
 import java.net.InetSocketAddress;

@@ -28,7 +28,7 @@ import weft.crypto.PasswordKey;
  */
 public record MeshConfig(InetSocketAddress bind, int udpPort, Duration handshakeTimeout, Duration heartbeatInterval,
         Duration silenceLimit, ConnectionMaker.Settings connections, Duration tick, Optional<PasswordKey> password,
-        List<Subnet> trustedSubnets, boolean discovery) {
+        List<Cidr> trustedSubnets, boolean discovery) {
     /** Weave's port for both control TCP and sleeve UDP. */
     public static final int DEFAULT_PORT = 6783;
     private static final Duration HEARTBEAT = Duration.ofSeconds(5);
@@ -85,7 +85,7 @@ public record MeshConfig(InetSocketAddress bind, int udpPort, Duration handshake
                 newPassword, trustedSubnets, discovery);
     }
 
-    public MeshConfig withTrustedSubnets(List<Subnet> subnets) {
+    public MeshConfig withTrustedSubnets(List<Cidr> subnets) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
                 password, subnets, discovery);
     }

@@ -141,7 +141,7 @@ class SecureMeshTest {
 
     @Test
     void shouldLeaveTheSleeveClearOnlyWhenBothTrustEachOther() throws Exception {
-        var trusting = CONFIG.withPassword(Optional.of(SECRET)).withTrustedSubnets(List.of(Subnet.parse("127.0.0.0/8")));
+        var trusting = CONFIG.withPassword(Optional.of(SECRET)).withTrustedSubnets(List.of(Cidr.parse("127.0.0.0/8")));
         var la = new RecordingListener();
         Mesh a = start("a", trusting, la);
         Mesh b = start("b", trusting, new RecordingListener());

@@ -1,5 +1,7 @@
 package weft.ipam;
 
+import weft.gossip.Cidr;
+
 import java.util.Optional;
 
 /**
@@ -34,44 +36,23 @@ public record AddressRange(long start, long end) implements Comparable<AddressRa
         return new AddressRange(start, start + size);
     }
 
+    /** The block of {@code cidr}, whose host bits must be clear. */
+    public static AddressRange of(Cidr cidr) {
+        return cidr(cidr.addressValue(), cidr.prefixLength());
+    }
+
     /**
-     * Parses {@code a.b.c.d/n}.
+     * Parses {@code a.b.c.d/n} with the host bits clear.
      *
      * @throws IllegalArgumentException naming the input and what is wrong with it
      */
     public static AddressRange parse(String text) {
-        int slash = text.indexOf('/');
-        if (slash < 0) {
-            throw new IllegalArgumentException("'" + text + "' is not a CIDR like 10.32.0.0/12");
-        }
-        long address = parseAddress(text.substring(0, slash));
-        int prefix;
-        try {
-            prefix = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' has a bad prefix length", e);
-        }
-        return cidr(address, prefix);
+        return of(Cidr.parse(text));
     }
 
-    /** Parses a dotted quad. @throws IllegalArgumentException naming the input */
+    /** Parses a dotted quad into an unsigned 32-bit address. @throws IllegalArgumentException naming the input */
     public static long parseAddress(String text) {
-        String[] parts = text.split("\\.", -1);
-        if (parts.length != 4) {
-            throw new IllegalArgumentException("'" + text + "' is not an IPv4 address like 10.32.0.1");
-        }
-        long value = 0;
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address like 10.32.0.1");
-            }
-            int octet = Integer.parseInt(part);
-            if (octet > 255) {
-                throw new IllegalArgumentException("'" + text + "' has an octet above 255");
-            }
-            value = (value << 8) | octet;
-        }
-        return value;
+        return Cidr.parse(text + "/32").addressValue();
     }
 
     /** The dotted quad of an unsigned 32-bit address. */

@@ -11,7 +11,6 @@ import weft.gossip.MeshListener;
 import weft.gossip.MeshStatus;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;
-import weft.gossip.Subnet;
 import weft.gossip.connect.TargetAddress;
 import weft.gossip.topology.Routes;
 import weft.crypto.Argon2Cost;
@@ -41,7 +40,7 @@ import weft.ipam.TakeoverResult;
 import weft.router.plumbing.AttachTarget;
 import weft.api.Attachment;
 import weft.router.plumbing.AttachmentStore;
-import weft.router.plumbing.Cidr;
+import weft.gossip.Cidr;
 import weft.router.plumbing.ContainerPlumbing;
 import weft.router.sleeve.MacTable;
 import weft.router.sleeve.SealedPair;
@@ -206,7 +205,7 @@ public final class Router implements RouterApi, AutoCloseable {
                 .withConnections(new ConnectionMaker.Settings(ConnectionMaker.Settings.DEFAULT.initialDelay(),
                         ConnectionMaker.Settings.DEFAULT.maxDelay(), limit))
                 .withPassword(password)
-                .withTrustedSubnets(config.trustedSubnets().stream().map(c -> Subnet.parse(c.toString())).toList())
+                .withTrustedSubnets(config.trustedSubnets())
                 .withDiscovery(config.discovery());
         mesh = Mesh.start(identity, meshConfig, new SleeveMembership(), InstantSource.system(), random);
         built.push(mesh);
@@ -530,7 +529,7 @@ public final class Router implements RouterApi, AutoCloseable {
             return plumbing.attach(target, addresses);
         } catch (IOException | RuntimeException e) {
             for (Cidr cidr : addresses) {
-                if (!held.contains(cidr.toString()) && inRange(cidr)) allocator.releaseAddress(Integer.toUnsignedLong(cidr.addressBits()));
+                if (!held.contains(cidr.toString()) && inRange(cidr)) allocator.releaseAddress(cidr.addressValue());
             }
             throw e;
         }
@@ -571,7 +570,7 @@ public final class Router implements RouterApi, AutoCloseable {
             return;
         }
         for (Cidr cidr : cidrs) {
-            long address = Integer.toUnsignedLong(cidr.addressBits());
+            long address = cidr.addressValue();
             if (inRange(cidr) && allocator.addressesOf(owner).contains(address)) allocator.releaseAddress(address);
         }
     }
@@ -582,7 +581,7 @@ public final class Router implements RouterApi, AutoCloseable {
 
     private Cidr allocate(String owner, Optional<AddressRange> subnet) {
         return switch (allocator.allocate(owner, subnet)) {
-            case AllocationResult.Allocated(long address, AddressRange in) -> Cidr.parse(AddressRange.format(address) + "/" + in.prefixLength());
+            case AllocationResult.Allocated(long address, AddressRange in) -> Cidr.of(address, in.prefixLength());
             case AllocationResult.Failed(String reason) -> throw new IllegalStateException("no address for " + owner + ": " + reason);
         };
     }
@@ -590,7 +589,7 @@ public final class Router implements RouterApi, AutoCloseable {
     private List<Cidr> claim(String owner, List<Cidr> given) {
         for (Cidr cidr : given) {
             if (!inRange(cidr)) continue; // outside the allocation range: the operator manages it
-            if (allocator.claim(owner, Integer.toUnsignedLong(cidr.addressBits())) instanceof AllocationResult.Failed(String reason)) {
+            if (allocator.claim(owner, cidr.addressValue()) instanceof AllocationResult.Failed(String reason)) {
                 throw new IllegalArgumentException("cannot use " + cidr + ": " + reason);
             }
         }

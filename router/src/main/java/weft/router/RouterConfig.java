@@ -1,7 +1,8 @@
 package weft.router;
 
+import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
-import weft.router.plumbing.Cidr;
+import weft.gossip.Cidr;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -82,7 +83,7 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
             throw new IllegalArgumentException("--sleeve-queues " + sleeveQueues + " is not in 0.." + MAX_SLEEVE_QUEUES + " (0: one per CPU)");
         }
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
-        if (!allocation.universe().toString().equals(overlayRange.toString())) {
+        if (!allocation.universe().equals(AddressRange.of(overlayRange))) {
             throw new IllegalArgumentException("the allocation range " + allocation.universe() + " must be the overlay range " + overlayRange);
         }
     }

@@ -1,5 +1,7 @@
 package weft.router.plumbing;
 
+import weft.gossip.Cidr;
+
 import weft.api.Attachment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

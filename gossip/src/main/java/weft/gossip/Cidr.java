@@ -1,4 +1,4 @@
-package weft.router.plumbing;
+package weft.gossip;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -6,7 +6,11 @@ import java.net.UnknownHostException;
 
 /**
  * An IPv4 address with a prefix length, as in {@code 10.32.1.5/12}: the address of an interface and the network it
- * is on. Parsed strictly, because it comes from users and from requests.
+ * is on, or a network ({@code --trusted-subnets}, {@code --ipalloc-range}), whose host bits are then clear. Weft's one
+ * IPv4 prefix type, from the command line to the mesh, the allocator and the kernel plumbing. Parsed strictly (a
+ * literal, never a name to look up), because it comes from users, requests and files.
+ *
+ * <p>Immutable value; thread-safe.
  */
 public record Cidr(Inet4Address address, int prefixLength) {
     public Cidr {
@@ -42,6 +46,17 @@ public record Cidr(Inet4Address address, int prefixLength) {
         return new IllegalArgumentException("invalid CIDR '" + text + "': expected a.b.c.d/len, for example 10.32.0.1/12");
     }
 
+    /** The CIDR of the unsigned 32-bit address {@code address}, as the allocator holds addresses. */
+    public static Cidr of(long address, int prefixLength) {
+        if (address < 0 || address > 0xFFFF_FFFFL) throw new IllegalArgumentException("not an IPv4 address: " + address);
+        return new Cidr(toAddress((int) address), prefixLength);
+    }
+
+    /** The address as an unsigned 32-bit value, as the allocator holds addresses. */
+    public long addressValue() {
+        return Integer.toUnsignedLong(addressBits());
+    }
+
     public int addressBits() {
         byte[] b = address.getAddress();
         return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
@@ -56,8 +71,9 @@ public record Cidr(Inet4Address address, int prefixLength) {
         return new Cidr(toAddress(addressBits() & mask()), prefixLength);
     }
 
-    public boolean contains(Inet4Address other) {
-        return (bits(other) & mask()) == (addressBits() & mask());
+    /** Whether {@code other} is in this network; an IPv6 address never is. */
+    public boolean contains(InetAddress other) {
+        return other instanceof Inet4Address v4 && (bits(v4) & mask()) == (addressBits() & mask());
     }
 
     /** True if every address of {@code other} is inside this network. */

@@ -1,4 +1,4 @@
-package weft.router.plumbing;
+package weft.gossip;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
