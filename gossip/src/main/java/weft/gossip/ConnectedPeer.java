@@ -25,7 +25,7 @@ public record ConnectedPeer(PeerName name, String nickname, long incarnation, In
 
     @Override
     public String toString() {
-        return name + "(" + nickname + ") at " + remoteAddress.getAddress().getHostAddress() + ":"
+        return name.label(nickname) + " at " + remoteAddress.getAddress().getHostAddress() + ":"
                 + remoteAddress.getPort() + (outbound ? ", outbound" : ", inbound")
                 + (encrypted ? ", encrypted" : ", unencrypted")
                 + (encrypted && sleeveKeys.isEmpty() ? " (sleeve in the clear: trusted)" : "");

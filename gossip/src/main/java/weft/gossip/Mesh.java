@@ -687,7 +687,7 @@ public final class Mesh implements AutoCloseable {
 
     private static String describe(Connection c) {
         String address = c.remoteAddress.getAddress().getHostAddress() + ":" + c.remoteAddress.getPort();
-        String who = c.theirs == null ? address : c.theirs.name() + "(" + c.theirs.nickname() + ") at " + address;
+        String who = c.theirs == null ? address : c.theirs.name().label(c.theirs.nickname()) + " at " + address;
         return who + (c.outbound ? ", outbound" : ", inbound")
                 + (c.theirs == null ? "" : c.encrypted ? ", encrypted" : ", unencrypted")
                 + (c.encrypted && c.sleeveKeys.isEmpty() ? " (sleeve in the clear: trusted both ways)" : "");

@@ -101,6 +101,11 @@ public record PeerName(long value) implements Comparable<PeerName> {
         return Long.compare(value, other.value); // both are non-negative 48-bit values
     }
 
+    /** How logs and status name a peer: {@code name(nickname)}. */
+    public String label(String nickname) {
+        return this + "(" + nickname + ")";
+    }
+
     @Override
     public String toString() {
         return HexFormat.ofDelimiter(":").formatHex(new byte[] {

@@ -136,7 +136,7 @@ public final class Router implements RouterApi, AutoCloseable {
         Optional<PeerName> name = config.name().map(PeerName::parse);
         PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new java.security.SecureRandom());
         identity = config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
-        LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name() + "(" + identity.nickname() + "), data directory "
+        LOG.log(System.Logger.Level.INFO, "starting Weft " + VERSION + " as " + identity.name().label(identity.nickname()) + ", data directory "
                 + config.dataDirectory() + ", overlay range " + config.overlayRange() + ", encryption " + encryptionSummary()
                 + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
@@ -291,14 +291,14 @@ public final class Router implements RouterApi, AutoCloseable {
         @Override
         public void onPeerConnected(ConnectedPeer peer) {
             SleeveCipher cipher = peer.sleeveKeys().map(keys -> (SleeveCipher) new SealedPair(keys.send(), keys.receive())).orElse(null);
-            sleevePeers.put(new SleevePeer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")", peer.udpAddress(), cipher));
+            sleevePeers.put(new SleevePeer(peer.name().value(), peer.name().label(peer.nickname()), peer.udpAddress(), cipher));
             LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", " + (peer.encrypted() ? "encrypted" : "unencrypted")
                     + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));
             republishRoutes();
             // the ESP keys go along only where the kernel can use them; without, the pair is ineligible anyway
             Optional<EspKeys> espKeys = peer.sleeveKeys().filter(keys -> esp.available())
                     .map(keys -> new EspKeys(keys.espSend(), keys.espReceive()));
-            fastPath.connected(new FastPathTable.Peer(peer.name().value(), peer.name() + "(" + peer.nickname() + ")",
+            fastPath.connected(new FastPathTable.Peer(peer.name().value(), peer.name().label(peer.nickname()),
                     peer.udpAddress().getAddress(), fastPathIneligible(peer, cipher != null), espKeys));
         }
 
@@ -387,7 +387,7 @@ public final class Router implements RouterApi, AutoCloseable {
             try {
                 ConnectOutcome outcome = outcomes.get(i).get(FIRST_ATTEMPT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 results.add(switch (outcome) {
-                    case ConnectOutcome.Connected(PeerName name, String nickname) -> new ConnectResult(peer, true, "connected to " + name + "(" + nickname + ")");
+                    case ConnectOutcome.Connected(PeerName name, String nickname) -> new ConnectResult(peer, true, "connected to " + name.label(nickname));
                     case ConnectOutcome.Failed(String reason) -> new ConnectResult(peer, false, reason + " (retrying; 'weft forget " + peer + "' stops it)");
                 });
             } catch (TimeoutException e) {
@@ -442,14 +442,14 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public StatusReport status() {
         MeshStatus mesh = this.mesh.status().join();
-        Map<String, Integer> pathMtus = forwarder.pathMtus();
+        Map<Long, Integer> pathMtus = forwarder.pathMtus();
         List<StatusReport.ConnectionView> connections = mesh.connections().stream().map(c -> new StatusReport.ConnectionView(
                 c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
                 c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
                 c.outbound() ? "outbound" : "inbound", c.state().name().toLowerCase(), c.since().toString(),
                 c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> fastPath.describe(p.value())).orElse("") : "",
                 !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)",
-                c.peer().map(p -> pathMtus.getOrDefault(p + "(" + c.nickname().orElse("") + ")", 0)).orElse(0))).toList();
+                c.peer().map(p -> pathMtus.getOrDefault(p.value(), 0)).orElse(0))).toList();
         List<StatusReport.TargetView> targetViews = mesh.targets().stream().map(t -> new StatusReport.TargetView(
                 t.target(), t.state().name().toLowerCase(), t.peer().map(PeerName::toString).orElse(""),
                 t.lastError().orElse(""), t.nextAttempt().map(Object::toString).orElse(""), t.attempts())).toList();

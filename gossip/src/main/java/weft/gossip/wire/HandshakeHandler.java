@@ -113,7 +113,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             case Decoding.Refused<Hello>(String reason) -> refuse(ctx, "bad hello: " + reason);
             case Decoding.Decoded<Hello>(Hello hello) -> {
                 theirs = hello;
-                String peer = hello.name() + "(" + hello.nickname() + ")";
+                String peer = hello.name().label(hello.nickname());
                 if (ours.hasPassword() && !hello.hasPassword()) {
                     refuse(ctx, "handshake refused: this router requires a password and peer " + peer + " has none");
                 } else if (!ours.hasPassword() && hello.hasPassword()) {

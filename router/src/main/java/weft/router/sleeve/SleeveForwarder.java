@@ -307,10 +307,10 @@ public final class SleeveForwarder implements AutoCloseable {
         nextPathTick = nanoClock.getAsLong();
     }
 
-    /** The path MTU believed towards each neighbour with discovery on, by label; safe from any thread. */
-    public Map<String, Integer> pathMtus() {
-        Map<String, Integer> mtus = new TreeMap<>();
-        for (Path path : paths) mtus.put(path.peer().label(), path.mtu().mtu());
+    /** The path MTU believed towards each neighbour with discovery on, by peer name; safe from any thread. */
+    public Map<Long, Integer> pathMtus() {
+        Map<Long, Integer> mtus = new TreeMap<>();
+        for (Path path : paths) mtus.put(path.peer().name(), path.mtu().mtu());
         return mtus;
     }
 

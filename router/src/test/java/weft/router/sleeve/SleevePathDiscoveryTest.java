@@ -128,10 +128,10 @@ class SleevePathDiscoveryTest {
         assertEquals(11, countersB.get(Counter.PMTU_PROBES_ANSWERED));
         receive(a, pathA.delivered);
         assertEquals(11, countersA.get(Counter.PMTU_PROBES_ACKNOWLEDGED));
-        assertEquals(Map.of("b", 1500), a.pathMtus(), "believed until the round closes");
+        assertEquals(Map.of(B, 1500), a.pathMtus(), "believed until the round closes");
         clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
         a.pumpLocalFrame(0);
-        assertEquals(Map.of("b", 1280), a.pathMtus());
+        assertEquals(Map.of(B, 1280), a.pathMtus());
         assertEquals(1, countersA.get(Counter.PATH_MTU_LOWERED));
     }
 
@@ -144,7 +144,7 @@ class SleevePathDiscoveryTest {
     void shouldLowerAtOnceWhenTheKernelRefusesTheLargeProbes() throws IOException {
         wire(1500, 0, 1280, 1280);
         b.pumpLocalFrame(0);
-        assertEquals(Map.of("a", 1280), b.pathMtus());
+        assertEquals(Map.of(A, 1280), b.pathMtus());
         assertEquals(1, countersB.get(Counter.PATH_MTU_LOWERED));
     }
 
@@ -201,7 +201,7 @@ class SleevePathDiscoveryTest {
         receive(a, pathA.delivered);
         clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
         a.pumpLocalFrame(0);
-        assertEquals(Map.of("b", 1500), a.pathMtus());
+        assertEquals(Map.of(B, 1500), a.pathMtus());
     }
 
     private static final int JUMBO_FRAME = 9000 - PathMtu.OVERHEAD;
