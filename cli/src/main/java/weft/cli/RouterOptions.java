@@ -39,7 +39,8 @@ final class RouterOptions {
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
             new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
             new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"),
-            new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"));
+            new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"),
+            new CommandLine.Option("docker-api", "SOCKET", "the Docker engine's API socket, asked when a container is attached by name or id (default unix://" + RouterConfig.DEFAULT_DOCKER_SOCKET + ")"));
 
     private RouterOptions() {
     }
@@ -70,7 +71,17 @@ final class RouterOptions {
         return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
                 RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
                 !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
-                RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"));
+                RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"),
+                line.value("docker-api").map(RouterOptions::dockerSocket).orElse(RouterConfig.DEFAULT_DOCKER_SOCKET));
+    }
+
+    /** A Unix socket path, as {@code /path} or {@code unix:///path}. */
+    static Path dockerSocket(String text) {
+        String path = text.startsWith("unix://") ? text.substring("unix://".length()) : text;
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("invalid --docker-api '" + text + "': expected the engine's Unix socket, like unix:///var/run/docker.sock");
+        }
+        return Path.of(path).normalize();
     }
 
     /** Set and not a spelling of false: how Weave's WEAVE_NO_FASTDP was read. */

@@ -45,4 +45,17 @@ class RouterOptionsTest {
             assertEquals(true, fastPath(List.of(), Map.of("WEFT_NO_FASTDP", off)), "WEFT_NO_FASTDP=" + off + " does not turn it off");
         }
     }
+
+    private static java.nio.file.Path dockerSocket(List<String> args) {
+        return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), Map.of()).dockerSocket();
+    }
+
+    @Test
+    void shouldAskTheDockerEngineAtItsDefaultSocketUnlessTheOptionNamesAnother() {
+        assertEquals(java.nio.file.Path.of("/var/run/docker.sock"), dockerSocket(List.of()));
+        assertEquals(java.nio.file.Path.of("/run/user/1000/docker.sock"), dockerSocket(List.of("--docker-api", "unix:///run/user/1000/docker.sock")));
+        assertEquals(java.nio.file.Path.of("/srv/docker.sock"), dockerSocket(List.of("--docker-api=/srv/docker.sock")));
+        var error = assertThrows(IllegalArgumentException.class, () -> dockerSocket(List.of("--docker-api", "tcp://1.2.3.4:2375")));
+        assertEquals("invalid --docker-api 'tcp://1.2.3.4:2375': expected the engine's Unix socket, like unix:///var/run/docker.sock", error.getMessage());
+    }
 }

@@ -1,6 +1,7 @@
 package weft.router;
 
 import weft.api.Attachment;
+import weft.router.plumbing.AttachTarget;
 import weft.router.plumbing.ContainerPlumbing;
 
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Gives back the addresses of containers that are gone: an owner whose network namespace has disappeared (the
@@ -27,19 +27,13 @@ final class Reclaimer {
     private final AllocatorProxy allocator;
     private final InstantSource clock;
     private final Duration grace;
-    private final Function<String, Optional<Path>> namespaceOfOwner;
     private final Map<String, Instant> missingSince = new HashMap<>();
 
-    /**
-     * @param namespaceOfOwner the namespace file an allocation owner id stands for, when it can be told from the id
-     */
-    Reclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, InstantSource clock, Duration grace,
-              Function<String, Optional<Path>> namespaceOfOwner) {
+    Reclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, InstantSource clock, Duration grace) {
         this.plumbing = plumbing;
         this.allocator = allocator;
         this.clock = clock;
         this.grace = grace;
-        this.namespaceOfOwner = namespaceOfOwner;
     }
 
     /** One pass: notes owners that are gone, and reclaims those gone for longer than the grace period. */
@@ -51,7 +45,7 @@ final class Reclaimer {
             owners.put(attachment.target(), Optional.of(Path.of(attachment.namespacePath())));
         }
         for (String owner : allocator.owners()) {
-            if (!owner.equals(Attachment.EXPOSE)) owners.putIfAbsent(owner, namespaceOfOwner.apply(owner));
+            if (!owner.equals(Attachment.EXPOSE)) owners.putIfAbsent(owner, namespaceOfOwner(owner));
         }
         Set<String> gone = new HashSet<>();
         owners.forEach((owner, namespace) -> {
@@ -66,6 +60,18 @@ final class Reclaimer {
             missingSince.remove(owner);
             LOG.log(System.Logger.Level.INFO, owner + " is gone (its namespace disappeared " + Duration.between(since, now).toSeconds()
                     + " s ago): released " + released + " addresses");
+        }
+    }
+
+    /**
+     * The namespace file an allocation owner id stands for, when it can be told from the id: not for a Docker
+     * container (asking the engine each sweep is not worth it yet), nor for an owner id of another client.
+     */
+    private static Optional<Path> namespaceOfOwner(String owner) {
+        try {
+            return AttachTarget.parse(owner).namespaceFile();
+        } catch (IllegalArgumentException notATarget) {
+            return Optional.empty();
         }
     }
 }

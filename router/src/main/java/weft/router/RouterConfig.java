@@ -24,12 +24,13 @@ import java.util.Optional;
  * @param allocation  the IP allocator's range, default subnet and initialisation; its range is the overlay range
  * @param fastPath    whether pairs may use the kernel VXLAN fast path (UDP {@code port + 1}) where it works
  * @param sleeveQueues queues of the sleeve's TAP device, each with its own sending thread; 0 for one per CPU
+ * @param dockerSocket the Docker engine's API socket, asked for the process of a container given by name or id
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath,
-                           int sleeveQueues) {
+                           int sleeveQueues, Path dockerSocket) {
     /** The mesh password, kept out of {@code toString}. */
     public record Password(char[] characters) {
         public Password {
@@ -56,6 +57,7 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
     }
 
     public static final Path DEFAULT_DATA_DIRECTORY = Path.of("/var/lib/weft");
+    public static final Path DEFAULT_DOCKER_SOCKET = Path.of("/var/run/docker.sock");
     public static final int DEFAULT_PORT = 6783;
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:6784";
     /**

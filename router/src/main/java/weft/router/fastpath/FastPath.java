@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
@@ -27,7 +26,8 @@ import java.util.function.LongSupplier;
  * pairs work; and the heartbeats, small and full-size, sent and received on that port itself (never through the
  * bridge, whose learning could send them by sleeve) to find out. One
  * platform thread owns the table, the heartbeat socket and the rtnetlink client; the mesh tells it about peers
- * through a queue, and it publishes the fast peers to the sleeve and a description per peer to the status.
+ * through {@link #connected} and {@link #disconnected}, whose news waits for it in {@link PeerNews} (bounded by
+ * the number of peers), and it publishes the fast peers to the sleeve and a description per peer to the status.
  *
  * <p>When the fast path is turned off, or the kernel refuses the VXLAN port, nothing runs: every pair is on sleeve
  * and says why.
@@ -73,11 +73,6 @@ public final class FastPath implements AutoCloseable {
         }
     }
 
-    private sealed interface Event {
-        record Connected(FastPathTable.Peer peer) implements Event {}
-        record Disconnected(long name) implements Event {}
-    }
-
     private final Settings settings;
     private final Optional<String> unavailable;
     private final FastPathTable table; // agent thread only once started
@@ -92,7 +87,7 @@ public final class FastPath implements AutoCloseable {
     private final Map<Long, EspPair> installed = new HashMap<>();
     /** Pairs replaced or gone, removed after the next successful reconciliation (see the class comment). */
     private final List<EspPair> retiring = new java.util.ArrayList<>();
-    private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+    private final PeerNews news = new PeerNews();
     private final AtomicLong[] counters = new AtomicLong[Counter.values().length];
     private volatile Map<Long, String> descriptions = Map.of();
     private volatile boolean running;
@@ -118,10 +113,11 @@ public final class FastPath implements AutoCloseable {
      *
      * @param publishFast gets the names of the fast peers, and of those fast for {@link FastPathTable#SETTLE_NANOS},
      *                    whenever they change
+     * @param nanoClock   the monotonic clock the heartbeats and the pairs' health are timed by
      */
-    public static FastPath start(Settings settings, BiConsumer<long[], long[]> publishFast) {
+    public static FastPath start(Settings settings, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock) {
         if (settings.off().isPresent()) {
-            return new FastPath(settings, settings.off(), publishFast, System::nanoTime, null, null, null, settings.off().get());
+            return new FastPath(settings, settings.off(), publishFast, nanoClock, null, null, null, settings.off().get());
         }
         Rtnetlink rtnl = Rtnetlink.open();
         PacketSocket socket = null;
@@ -146,7 +142,7 @@ public final class FastPath implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + cleanup.getMessage());
             }
             rtnl.close();
-            return new FastPath(settings, Optional.of(reason), publishFast, System::nanoTime, null, null, null, reason);
+            return new FastPath(settings, Optional.of(reason), publishFast, nanoClock, null, null, null, reason);
         }
         Xfrm xfrm = null;
         String espUnavailable = "this kernel has no ESP for an encrypted fast path";
@@ -162,7 +158,7 @@ public final class FastPath implements AutoCloseable {
                 xfrm = null;
             }
         }
-        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, System::nanoTime, rtnl, socket, xfrm, espUnavailable);
+        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, nanoClock, rtnl, socket, xfrm, espUnavailable);
         fastPath.running = true;
         fastPath.agent = Thread.ofPlatform().name("fast-path").daemon().start(fastPath::run);
         LOG.log(System.Logger.Level.INFO, "fast path: " + INTERFACE + " (VXLAN " + VNI + ", UDP " + settings.udpPort()
@@ -182,19 +178,19 @@ public final class FastPath implements AutoCloseable {
 
     /** A peer connected (or reconnected); safe from any thread. */
     public void connected(FastPathTable.Peer peer) {
-        offer(new Event.Connected(peer));
-    }
-
-    public void disconnected(long name) {
-        offer(new Event.Disconnected(name));
-    }
-
-    /** To the agent's queue; without an agent (no fast path on this host) nothing drains it, so straight to the table. */
-    private void offer(Event event) {
         if (agent != null) {
-            events.add(event);
+            news.connected(peer);
         } else {
-            apply(event, nanoClock.getAsLong());
+            apply(new PeerNews.Event.Connected(peer), nanoClock.getAsLong()); // no agent would take it: straight to the table
+        }
+    }
+
+    /** A peer disconnected; safe from any thread. */
+    public void disconnected(long name) {
+        if (agent != null) {
+            news.disconnected(name);
+        } else {
+            apply(new PeerNews.Event.Disconnected(name), nanoClock.getAsLong());
         }
     }
 
@@ -226,7 +222,7 @@ public final class FastPath implements AutoCloseable {
                 int length = socket.receive(in, wait);
                 now = nanoClock.getAsLong();
                 if (length > 0) receive(heartbeat, in, length, now);
-                for (Event event; (event = events.poll()) != null; ) {
+                for (PeerNews.Event event : news.take()) {
                     apply(event, now);
                     nextReconcile = now;
                 }
@@ -251,16 +247,16 @@ public final class FastPath implements AutoCloseable {
         }
     }
 
-    private void apply(Event event, long now) {
+    private void apply(PeerNews.Event event, long now) {
         switch (event) {
-            case Event.Connected(FastPathTable.Peer peer) -> {
+            case PeerNews.Event.Connected(FastPathTable.Peer peer) -> {
                 EspPair previous = installed.remove(peer.name()); // a reconnection brings new keys
                 table.connected(peer, now);
                 // an ineligible pair (an IPv6 underlay) stays on sleeve whatever its keys: no ESP state for it
                 if (peer.ineligible().isEmpty() && peer.esp().isPresent()) installEsp(peer, peer.esp().get(), previous);
                 if (previous != null) retiring.add(previous);
             }
-            case Event.Disconnected(long name) -> {
+            case PeerNews.Event.Disconnected(long name) -> {
                 table.disconnected(name, now);
                 EspPair gone = installed.remove(name);
                 if (gone != null) retiring.add(gone);

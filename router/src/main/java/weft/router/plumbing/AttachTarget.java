@@ -1,5 +1,7 @@
 package weft.router.plumbing;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -13,6 +15,11 @@ public sealed interface AttachTarget {
         public String key() {
             return "netns:" + name;
         }
+
+        @Override
+        public Optional<Path> namespaceFile() {
+            return Optional.of(Path.of("/run/netns", name));
+        }
     }
 
     /** The network namespace of process {@code pid}. */
@@ -20,6 +27,11 @@ public sealed interface AttachTarget {
         @Override
         public String key() {
             return "pid:" + pid;
+        }
+
+        @Override
+        public Optional<Path> namespaceFile() {
+            return Optional.of(ofProcess(pid));
         }
     }
 
@@ -29,10 +41,24 @@ public sealed interface AttachTarget {
         public String key() {
             return "docker:" + container;
         }
+
+        /** Empty: only the engine can say which process the container runs now. */
+        @Override
+        public Optional<Path> namespaceFile() {
+            return Optional.empty();
+        }
     }
 
     /** A stable text form: the same target always has the same key. */
     String key();
+
+    /** The file of the target's network namespace, when it can be told without asking anyone. */
+    Optional<Path> namespaceFile();
+
+    /** The network namespace file of process {@code pid}. */
+    static Path ofProcess(long pid) {
+        return Path.of("/proc", Long.toString(pid), "ns", "net");
+    }
 
     Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}");
     Pattern CONTAINER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");

@@ -1,18 +1,18 @@
 package weft.router.plumbing;
 
-import weft.gossip.Cidr;
-
-import weft.api.Attachment;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import weft.gossip.DurableFile;
+import weft.api.Attachment;
+import weft.gossip.Cidr;
+import weft.gossip.LatestStateFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,21 +20,26 @@ import java.util.Optional;
 
 /**
  * The attachments of this router, kept in the data directory so that a restarted router still knows which
- * containers it plumbed. Every change is written durably before it is reported. Not thread-safe: owned by
- * {@link ContainerPlumbing}, which serialises calls.
+ * containers it plumbed. Every change is written durably before it is reported. While a target is being plumbed,
+ * the addresses it is about to get are reserved here, so that no other target can be given them meanwhile.
+ *
+ * <p>Thread-safe: the attachments and reservations are guarded by this object's lock, held only to read or change
+ * them; writes of the file are serialised by its {@link LatestStateFile}, outside that lock.
  */
 public final class AttachmentStore {
     private static final System.Logger LOG = System.getLogger(AttachmentStore.class.getName());
     private static final TypeReference<List<Attachment>> LIST = new TypeReference<>() {
     };
 
-    private final Path file;
+    private final LatestStateFile file;
     private final ObjectMapper json;
-    private final Map<String, Attachment> byTarget = new LinkedHashMap<>();
+    private final Map<String, Attachment> byTarget = new LinkedHashMap<>(); // guarded by this
+    /** Addresses (without prefix) being given to a target that does not hold them yet, and that target. Guarded by this. */
+    private final Map<String, String> reserved = new HashMap<>();
 
     /** Loads {@code file} if it exists; a file that cannot be parsed is set aside, not trusted and not deleted. */
     public AttachmentStore(Path file, ObjectMapper json) {
-        this.file = file;
+        this.file = new LatestStateFile(file);
         this.json = json;
         if (Files.exists(file)) {
             try {
@@ -43,7 +48,7 @@ public final class AttachmentStore {
                 Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
                 LOG.log(System.Logger.Level.ERROR, "cannot read " + file + " (" + e.getMessage() + "); moved it to " + aside + " and starting with no attachments");
                 try {
-                    Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
                 } catch (IOException moveFailed) {
                     throw new UncheckedIOException("cannot move aside unreadable " + file, moveFailed);
                 }
@@ -51,16 +56,34 @@ public final class AttachmentStore {
         }
     }
 
-    public Optional<Attachment> get(String target) {
+    public synchronized Optional<Attachment> get(String target) {
         return Optional.ofNullable(byTarget.get(target));
     }
 
-    public List<Attachment> all() {
+    public synchronized List<Attachment> all() {
         return List.copyOf(byTarget.values());
     }
 
+    /**
+     * Reserves {@code cidrs} for {@code target} until {@link #unreserve}; refused, naming the holder, when another
+     * target holds or is being given one of them. Addresses the target holds already are its own.
+     */
+    public synchronized void reserve(String target, List<Cidr> cidrs) {
+        for (Cidr cidr : cidrs) {
+            String address = cidr.address().getHostAddress();
+            Optional<String> holder = holderOf(cidr).or(() -> Optional.ofNullable(reserved.get(address))).filter(other -> !other.equals(target));
+            if (holder.isPresent()) throw new IllegalArgumentException("address " + address + " is already in use by " + holder.get());
+        }
+        for (Cidr cidr : cidrs) reserved.put(cidr.address().getHostAddress(), target);
+    }
+
+    /** Ends {@code target}'s reservation of {@code cidrs}: they are recorded with the target now, or were not given. */
+    public synchronized void unreserve(String target, List<Cidr> cidrs) {
+        for (Cidr cidr : cidrs) reserved.remove(cidr.address().getHostAddress(), target);
+    }
+
     /** The target that holds {@code address} (any prefix length), if any. */
-    public Optional<String> holderOf(Cidr address) {
+    private Optional<String> holderOf(Cidr address) {
         for (Attachment attachment : byTarget.values()) {
             for (String cidr : attachment.cidrs()) {
                 if (Cidr.parse(cidr).address().equals(address.address())) return Optional.of(attachment.target());
@@ -70,15 +93,30 @@ public final class AttachmentStore {
     }
 
     public void put(Attachment attachment) throws IOException {
-        byTarget.put(attachment.target(), attachment);
+        synchronized (this) {
+            byTarget.put(attachment.target(), attachment);
+        }
         save();
     }
 
     public void remove(String target) throws IOException {
-        if (byTarget.remove(target) != null) save();
+        synchronized (this) {
+            if (byTarget.remove(target) == null) return;
+        }
+        save();
     }
 
     private void save() throws IOException {
-        DurableFile.write(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(new ArrayList<>(byTarget.values())));
+        file.write(() -> {
+            List<Attachment> copy;
+            synchronized (this) {
+                copy = new ArrayList<>(byTarget.values());
+            }
+            try {
+                return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(copy);
+            } catch (IOException e) {
+                throw new IllegalStateException("attachments are always JSON", e);
+            }
+        });
     }
 }

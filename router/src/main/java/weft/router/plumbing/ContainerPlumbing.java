@@ -5,6 +5,7 @@ import weft.gossip.Cidr;
 import weft.api.Attachment;
 
 import weft.router.docker.DockerEngine;
+import weft.kernel.Errno;
 import weft.kernel.NativeCallException;
 import weft.kernel.NetNamespace;
 import weft.kernel.Rtnetlink;
@@ -17,20 +18,27 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
  * Plumbs containers and the host onto the bridge: a veth whose host end is a bridge port and whose other end is
  * {@code ethwe} in the target's namespace, with its addresses and a route to the overlay range. Every operation
- * either completes or leaves nothing behind. Thread-safe: calls are serialised, since they share one rtnetlink
- * socket and the attachment store.
+ * either completes or leaves nothing behind.
+ *
+ * <p>Thread-safe, and no lock is held across another target's work: operations on one target (a container, or the
+ * host for expose and hide) are serialised by that target's lock, held while its kernel objects change; each
+ * operation opens its own rtnetlink socket in the router's namespace; the addresses it is about to give are
+ * reserved in the {@link AttachmentStore} first, so two targets never get one address, whatever runs at once.
  */
 public final class ContainerPlumbing {
     public static final String CONTAINER_INTERFACE = "ethwe";
     private static final System.Logger LOG = System.getLogger(ContainerPlumbing.class.getName());
-    private static final int ENODEV = 19, EEXIST = 17, EADDRNOTAVAIL = 99;
+    /** Locks per target, by hash: two targets share one only by chance, and then merely wait for each other. */
+    private static final int TARGET_LOCKS = 64;
 
-    private final Rtnetlink host;
+    private final Supplier<Rtnetlink> hostNetlink;
+    private final Object[] targetLocks = new Object[TARGET_LOCKS];
     private final String bridge;
     private final int mtu;
     private final Cidr overlayRange;
@@ -38,9 +46,14 @@ public final class ContainerPlumbing {
     private final DockerEngine docker;
     private final RandomGenerator random;
 
-    public ContainerPlumbing(Rtnetlink host, String bridge, int mtu, Cidr overlayRange, AttachmentStore store,
+    /**
+     * @param hostNetlink opens an rtnetlink socket in the router's namespace (the calling thread's), one per operation
+     * @param random      names the veths
+     */
+    public ContainerPlumbing(Supplier<Rtnetlink> hostNetlink, String bridge, int mtu, Cidr overlayRange, AttachmentStore store,
                              DockerEngine docker, RandomGenerator random) {
-        this.host = host;
+        this.hostNetlink = hostNetlink;
+        for (int i = 0; i < TARGET_LOCKS; i++) targetLocks[i] = new Object();
         this.bridge = bridge;
         this.mtu = mtu;
         this.overlayRange = overlayRange.network();
@@ -49,8 +62,12 @@ public final class ContainerPlumbing {
         this.random = random;
     }
 
-    public synchronized List<Attachment> attachments() {
+    public List<Attachment> attachments() {
         return store.all();
+    }
+
+    private Object lockOf(String key) {
+        return targetLocks[Math.floorMod(key.hashCode(), TARGET_LOCKS)];
     }
 
     /** Fails, with the reason, if {@code target}'s network namespace cannot be opened now. */
@@ -59,10 +76,21 @@ public final class ContainerPlumbing {
     }
 
     /** Gives {@code target} the addresses {@code cidrs}, creating its interface if it has none from us yet. */
-    public synchronized Attachment attach(AttachTarget target, List<Cidr> cidrs) throws IOException {
-        if (cidrs.isEmpty()) throw new IllegalArgumentException("at least one address is required (IP allocation comes with a later release)");
+    public Attachment attach(AttachTarget target, List<Cidr> cidrs) throws IOException {
+        if (cidrs.isEmpty()) throw new IllegalArgumentException("at least one address is required");
         String key = target.key();
-        List<Cidr> wanted = checkNewAddresses(key, cidrs);
+        synchronized (lockOf(key)) {
+            List<Cidr> wanted = checkNewAddresses(cidrs);
+            store.reserve(key, wanted);
+            try (Rtnetlink host = hostNetlink.get()) {
+                return attach(host, target, key, wanted);
+            } finally {
+                store.unreserve(key, wanted);
+            }
+        }
+    }
+
+    private Attachment attach(Rtnetlink host, AttachTarget target, String key, List<Cidr> wanted) throws IOException {
         Optional<Attachment> existing = store.get(key).filter(attachment -> host.link(attachment.hostInterface()).isPresent());
         Opened opened = open(target);
         try (NetNamespace namespace = opened.namespace()) {
@@ -80,15 +108,19 @@ public final class ContainerPlumbing {
                 LOG.log(System.Logger.Level.INFO, "attached " + added + " to " + key + " (" + known.hostInterface() + ")");
                 return updated;
             }
-            Attachment created = createInterface(key, namespace, opened.path(), wanted);
+            Attachment created = createInterface(host, key, namespace, opened.path(), wanted);
             store.put(created);
             LOG.log(System.Logger.Level.INFO, "attached " + wanted + " to " + key + " as " + CONTAINER_INTERFACE + " " + created.mac() + " on bridge port " + created.hostInterface());
             return created;
         }
     }
 
-    private Attachment createInterface(String key, NetNamespace namespace, Path namespacePath, List<Cidr> cidrs) {
-        String suffix = HexFormat.of().toHexDigits(random.nextInt());
+    private Attachment createInterface(Rtnetlink host, String key, NetNamespace namespace, Path namespacePath, List<Cidr> cidrs) {
+        int draw;
+        synchronized (random) { // shared by the targets' operations, and not thread-safe itself
+            draw = random.nextInt();
+        }
+        String suffix = HexFormat.of().toHexDigits(draw);
         String hostEnd = "vethwl" + suffix, peerEnd = "vethwp" + suffix;
         host.createVeth(hostEnd, peerEnd);
         try {
@@ -110,7 +142,7 @@ public final class ContainerPlumbing {
             });
             return new Attachment(key, namespacePath.toString(), hostEnd, mac, cidrs.stream().map(Cidr::toString).toList());
         } catch (RuntimeException | Error e) {
-            deleteQuietly(hostEnd);
+            deleteQuietly(host, hostEnd);
             throw e;
         }
     }
@@ -123,15 +155,21 @@ public final class ContainerPlumbing {
                 try {
                     inside.addRoute(overlayRange.address(), overlayRange.prefixLength(), CONTAINER_INTERFACE, null);
                 } catch (NativeCallException e) {
-                    if (e.errno() != EEXIST) throw e; // a second address in the same range needs no second route
+                    if (e.errno() != Errno.EEXIST) throw e; // a second address in the same range needs no second route
                 }
             }
         }
     }
 
     /** Removes {@code cidrs} from {@code target}, or its whole interface when none are given or none remain. */
-    public synchronized Attachment detach(AttachTarget target, List<Cidr> cidrs) throws IOException {
+    public Attachment detach(AttachTarget target, List<Cidr> cidrs) throws IOException {
         String key = target.key();
+        synchronized (lockOf(key)) {
+            return detach(key, cidrs);
+        }
+    }
+
+    private Attachment detach(String key, List<Cidr> cidrs) throws IOException {
         Attachment known = store.get(key).orElseThrow(() -> new IllegalArgumentException(key + " is not attached to this router"));
         List<String> remaining = new ArrayList<>(known.cidrs());
         for (Cidr cidr : cidrs) {
@@ -158,21 +196,34 @@ public final class ContainerPlumbing {
     }
 
     /** Drops what is left of a target that is gone: its bridge port, if any, and its record. */
-    public synchronized void forget(String key) {
-        store.get(key).ifPresent(known -> {
-            deleteQuietly(known.hostInterface());
-            try {
-                store.remove(key);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "could not forget " + key + ": " + e.getMessage());
-            }
-        });
+    public void forget(String key) {
+        synchronized (lockOf(key)) {
+            store.get(key).ifPresent(known -> {
+                deleteQuietly(known.hostInterface());
+                try {
+                    store.remove(key);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "could not forget " + key + ": " + e.getMessage());
+                }
+            });
+        }
     }
 
     /** Gives the host itself an address on the overlay, on the bridge. */
-    public synchronized Attachment expose(List<Cidr> cidrs) throws IOException {
+    public Attachment expose(List<Cidr> cidrs) throws IOException {
         if (cidrs.isEmpty()) throw new IllegalArgumentException("an address is required, for example weft expose 10.32.0.254/12");
-        List<Cidr> wanted = checkNewAddresses(Attachment.EXPOSE, cidrs);
+        synchronized (lockOf(Attachment.EXPOSE)) {
+            List<Cidr> wanted = checkNewAddresses(cidrs);
+            store.reserve(Attachment.EXPOSE, wanted);
+            try (Rtnetlink host = hostNetlink.get()) {
+                return expose(host, wanted);
+            } finally {
+                store.unreserve(Attachment.EXPOSE, wanted);
+            }
+        }
+    }
+
+    private Attachment expose(Rtnetlink host, List<Cidr> wanted) throws IOException {
         Attachment known = store.get(Attachment.EXPOSE).orElse(new Attachment(Attachment.EXPOSE, "", bridge,
                 host.link(bridge).orElseThrow(() -> new IllegalStateException("bridge " + bridge + " is missing")).mac().toString(), List.of()));
         List<Cidr> added = wanted.stream().filter(c -> !known.cidrs().contains(c.toString())).toList();
@@ -193,7 +244,15 @@ public final class ContainerPlumbing {
     }
 
     /** Removes the host's overlay addresses: those given, or all. */
-    public synchronized Attachment hide(List<Cidr> cidrs) throws IOException {
+    public Attachment hide(List<Cidr> cidrs) throws IOException {
+        synchronized (lockOf(Attachment.EXPOSE)) {
+            try (Rtnetlink host = hostNetlink.get()) {
+                return hide(host, cidrs);
+            }
+        }
+    }
+
+    private Attachment hide(Rtnetlink host, List<Cidr> cidrs) throws IOException {
         Attachment known = store.get(Attachment.EXPOSE).orElseThrow(() -> new IllegalArgumentException("the host is not exposed"));
         List<String> remaining = new ArrayList<>(known.cidrs());
         List<Cidr> removing = cidrs.isEmpty() ? known.cidrs().stream().map(Cidr::parse).toList() : cidrs;
@@ -207,14 +266,12 @@ public final class ContainerPlumbing {
         return known.withCidrs(remaining);
     }
 
-    /** Validates addresses for {@code key}: host addresses, no duplicates, not held by another target. */
-    private List<Cidr> checkNewAddresses(String key, List<Cidr> cidrs) {
+    /** Validates addresses for an interface: host addresses, none twice. Whether another target holds them, the store's reservation says. */
+    private static List<Cidr> checkNewAddresses(List<Cidr> cidrs) {
         Set<String> seen = new LinkedHashSet<>();
         for (Cidr cidr : cidrs) {
             if (!cidr.isHostAddress()) throw new IllegalArgumentException(cidr + " is a network or broadcast address, not an address for an interface");
             if (!seen.add(cidr.address().getHostAddress())) throw new IllegalArgumentException(cidr.address().getHostAddress() + " is given twice");
-            Optional<String> holder = store.holderOf(cidr).filter(other -> !other.equals(key));
-            if (holder.isPresent()) throw new IllegalArgumentException("address " + cidr.address().getHostAddress() + " is already in use by " + holder.get());
         }
         return List.copyOf(cidrs);
     }
@@ -225,17 +282,13 @@ public final class ContainerPlumbing {
 
     private Opened open(AttachTarget target) throws IOException {
         return switch (target) {
-            case AttachTarget.Netns(String name) -> new Opened(Path.of("/run/netns", name), NetNamespace.named(name));
-            case AttachTarget.Pid(long pid) -> new Opened(processNamespace(pid), NetNamespace.ofPid(pid));
+            case AttachTarget.Netns(String name) -> new Opened(target.namespaceFile().orElseThrow(), NetNamespace.named(name));
+            case AttachTarget.Pid(long pid) -> new Opened(target.namespaceFile().orElseThrow(), NetNamespace.ofPid(pid));
             case AttachTarget.Docker(String container) -> {
                 long pid = docker.pidOf(container);
-                yield new Opened(processNamespace(pid), NetNamespace.ofPid(pid));
+                yield new Opened(AttachTarget.ofProcess(pid), NetNamespace.ofPid(pid));
             }
         };
-    }
-
-    private static Path processNamespace(long pid) {
-        return Path.of("/proc", Long.toString(pid), "ns", "net");
     }
 
     private static void removeAddress(Rtnetlink link, String device, Cidr cidr) {
@@ -243,16 +296,23 @@ public final class ContainerPlumbing {
             link.deleteAddress(device, cidr.address(), cidr.prefixLength());
         } catch (NativeCallException e) {
             // Already gone (the container restarted, or someone removed it by hand): the goal is reached.
-            if (e.errno() != EADDRNOTAVAIL && e.errno() != ENODEV) throw e;
+            if (e.errno() != Errno.EADDRNOTAVAIL && e.errno() != Errno.ENODEV) throw e;
         }
     }
 
+    /** Removes a bridge port through a socket of its own, for callers that hold none. */
     private void deleteQuietly(String link) {
+        try (Rtnetlink host = hostNetlink.get()) {
+            deleteQuietly(host, link);
+        }
+    }
+
+    private static void deleteQuietly(Rtnetlink host, String link) {
         try {
             host.deleteLink(link);
         } catch (NativeCallException e) {
             // The veth vanishes with its namespace when a container exits; nothing is left to remove then.
-            if (e.errno() != ENODEV) LOG.log(System.Logger.Level.WARNING, "could not remove " + link + ": " + e.getMessage());
+            if (e.errno() != Errno.ENODEV) LOG.log(System.Logger.Level.WARNING, "could not remove " + link + ": " + e.getMessage());
         }
     }
 

@@ -35,7 +35,7 @@ class XfrmFastPathKernelTest {
             }
             Inet4Address local = (Inet4Address) InetAddress.getByName("127.0.0.1");
             FastPath.Settings settings = new FastPath.Settings(0xAL, "weft", "tap-stand-in", 1410, 6784, local, Optional.empty(), true);
-            try (FastPath fastPath = FastPath.start(settings, (fast, settled) -> { })) {
+            try (FastPath fastPath = FastPath.start(settings, (fast, settled) -> { }, System::nanoTime)) {
                 assertTrue(fastPath.unavailable().isEmpty(), fastPath.unavailable().toString());
                 EspKeys keys = new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002));
                 fastPath.connected(new FastPathTable.Peer(0xBL, "b", InetAddress.getByName("127.0.0.2"), Optional.empty(),

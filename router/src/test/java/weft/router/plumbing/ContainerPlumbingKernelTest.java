@@ -25,6 +25,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGeneratorFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -84,14 +89,14 @@ class ContainerPlumbingKernelTest {
             try (Rtnetlink host = Rtnetlink.open()) {
                 host.createBridge(BRIDGE);
                 host.setUp(BRIDGE);
-                work.run(host, plumbing(host));
+                work.run(host, plumbing());
             }
             return null;
         });
     }
 
-    private ContainerPlumbing plumbing(Rtnetlink host) {
-        return new ContainerPlumbing(host, BRIDGE, MTU, RANGE, new AttachmentStore(storeFile(), json),
+    private ContainerPlumbing plumbing() {
+        return new ContainerPlumbing(Rtnetlink::open, BRIDGE, MTU, RANGE, new AttachmentStore(storeFile(), json),
                 new DockerEngine(Path.of("/nonexistent"), json), RandomGeneratorFactory.of("L64X128MixRandom").create(1));
     }
 
@@ -193,6 +198,37 @@ class ContainerPlumbingKernelTest {
     }
 
     @Test
+    void twoTargetsAttachedToOneAddressAtOnceGetItOnceAndTheOtherIsRefused() throws Exception {
+        AttachTarget.Pid first = container(), second = container();
+        onHost((host, plumbing) -> {
+            // threads started here are in the host namespace too, where the plumbing opens its sockets
+            CyclicBarrier together = new CyclicBarrier(2);
+            List<Future<String>> outcomes = new ArrayList<>();
+            try (ExecutorService callers = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().factory())) {
+                for (AttachTarget.Pid target : List.of(first, second)) {
+                    outcomes.add(callers.submit(() -> {
+                        together.await(10, TimeUnit.SECONDS);
+                        try {
+                            plumbing.attach(target, cidrs("10.32.1.5/24"));
+                            return "attached";
+                        } catch (IllegalArgumentException refused) {
+                            return refused.getMessage();
+                        }
+                    }));
+                }
+            }
+            List<String> results = new ArrayList<>();
+            for (Future<String> outcome : outcomes) results.add(outcome.get());
+            assertEquals(1, results.stream().filter("attached"::equals).count(), "results: " + results);
+            String winner = results.getFirst().equals("attached") ? first.key() : second.key();
+            AttachTarget.Pid loser = results.getFirst().equals("attached") ? second : first;
+            assertTrue(results.contains("address 10.32.1.5 is already in use by " + winner), "results: " + results);
+            assertEquals(List.of(winner), plumbing.attachments().stream().map(Attachment::target).toList());
+            assertTrue(inside(loser).isEmpty(), "the refused target got an interface");
+        });
+    }
+
+    @Test
     void detachOfOneAddressKeepsTheInterfaceAndDetachOfAllRemovesBothEnds() throws Exception {
         AttachTarget.Pid target = container();
         onHost((host, plumbing) -> {
@@ -253,7 +289,7 @@ class ContainerPlumbingKernelTest {
             Attachment attached = plumbing.attach(target, cidrs("10.32.1.5/24"));
             Attachment exposed = plumbing.expose(cidrs("10.32.0.254/12"));
 
-            ContainerPlumbing restarted = plumbing(host);
+            ContainerPlumbing restarted = plumbing();
 
             assertEquals(List.of(attached, exposed), restarted.attachments());
             restarted.detach(target, List.of());

@@ -1,0 +1,60 @@
+package weft.router;
+
+import weft.gossip.Mesh;
+import weft.gossip.MeshStatus;
+import weft.kernel.UdpSocket;
+import weft.router.sleeve.MacTable;
+import weft.router.sleeve.SleeveCounters;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The router's counters: the sleeve's, its socket's (how many datagrams left in GSO super-datagrams or plain, came
+ * in coalesced), the connections by state and the MACs learned, for {@code weft status} and as Prometheus text.
+ * Thread-safe: reads counters other threads write, and asks the mesh loop for the connections.
+ */
+final class RouterMetrics {
+    private final SleeveCounters counters;
+    private final UdpSocket udp;
+    private final MacTable macs;
+    private final Mesh mesh;
+
+    RouterMetrics(SleeveCounters counters, UdpSocket udp, MacTable macs, Mesh mesh) {
+        this.counters = counters;
+        this.udp = udp;
+        this.macs = macs;
+        this.mesh = mesh;
+    }
+
+    /** The sleeve's counters and its socket's, by name. */
+    Map<String, Long> sleeve() {
+        Map<String, Long> all = new TreeMap<>();
+        counters.snapshot().forEach((counter, value) -> all.put(counter.label(), value));
+        all.put("udp-gso-sends", udp.segmentedSends());
+        all.put("udp-gso-datagrams", udp.segmentedDatagrams());
+        all.put("udp-plain-sends", udp.plainSends());
+        all.put("udp-plain-datagrams", udp.plainDatagrams());
+        all.put("udp-gro-receives", udp.coalescedReceives());
+        all.put("udp-gro-datagrams", udp.coalescedDatagrams());
+        all.put("udp-truncated-receives", udp.truncatedReceives());
+        return all;
+    }
+
+    /** Prometheus text exposition. */
+    String prometheus() {
+        StringBuilder text = new StringBuilder();
+        text.append("# HELP weft_sleeve_events_total Frames, bytes and drops of the userspace data path, by kind.\n");
+        text.append("# TYPE weft_sleeve_events_total counter\n");
+        sleeve().forEach((kind, value) ->
+                text.append("weft_sleeve_events_total{kind=\"").append(kind).append("\"} ").append(value).append('\n'));
+        text.append("# HELP weft_connections Connections to other routers, by state.\n# TYPE weft_connections gauge\n");
+        MeshStatus status = mesh.status().join();
+        long established = status.established().size();
+        text.append("weft_connections{state=\"established\"} ").append(established).append('\n');
+        text.append("weft_connections{state=\"handshaking\"} ").append(status.connections().size() - established).append('\n');
+        text.append("# HELP weft_learned_macs MAC addresses known to live behind peers.\n# TYPE weft_learned_macs gauge\n");
+        text.append("weft_learned_macs ").append(macs.size()).append('\n');
+        return text.toString();
+    }
+}
