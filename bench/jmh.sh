@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jmh.sh: single-core throughput of Weft's sealing paths and sleeve codec, with JMH (benchmarks/ module).
+# jmh.sh: single-core throughput of Weft's sealing paths, sleeve codec and IP allocator, with JMH (benchmarks/ module).
 #
 #   bench/jmh.sh                                  # all benchmarks, short settings (about 2 minutes)
 #   bench/jmh.sh -f 1 -wi 3 -i 5 -prof gc Sleeve  # any JMH arguments instead of the defaults (-h lists them)
@@ -9,7 +9,8 @@
 # (default benchmarks/target/jmh-result.json), so do not pass -rf/-rff yourself. JMH's own output and results
 # table go to stdout, then a summary: per benchmark and payload, ops/s, MB/s (10^6 bytes of payload per second,
 # = ops/s x payload, divided by the thread count so it is per core) and, with -prof gc, the allocation rate.
-# Every benchmark has a "payload" parameter: the plaintext or frame bytes one operation handles.
+# The sealing and sleeve benchmarks have a "payload" parameter: the plaintext or frame bytes one operation handles;
+# benchmarks without one (AllocatorBenchmark: allocations per second) show n/a for MB/s.
 # Numbers are for comparing runs on the same idle machine; nothing here asserts a timing.
 set -euo pipefail
 
