@@ -41,7 +41,7 @@ import weft.gossip.channel.Gossiper;
  * share one {@link AllocatorState} and run on the same thread: {@link Initialisation} (the first ring),
  * {@link RingAdoption} (rings from other peers, conflicts kept in a {@link ConflictLog}),
  * {@link SpaceDonation} (asking for space and giving it), {@link PendingRequests} (requests not done yet)
- * and {@link StatusView}.
+ * and {@link AllocatorStatusView}.
  */
 public final class Allocator implements Gossiper {
     /** The gossip channel name. */
@@ -57,7 +57,7 @@ public final class Allocator implements Gossiper {
     private final RingAdoption rings;
     private final SpaceDonation donation;
     private final PendingRequests requests;
-    private final StatusView view;
+    private final AllocatorStatusView view;
     private long refusedMessages;
 
     /**
@@ -92,7 +92,7 @@ public final class Allocator implements Gossiper {
         this.rings = new RingAdoption(state, outbox, conflicts);
         this.donation = new SpaceDonation(state, outbox, random);
         this.requests = new PendingRequests(state, outbox, init, donation, this::waitingFor);
-        this.view = new StatusView(state, outbox, rings, conflicts, requests, clock);
+        this.view = new AllocatorStatusView(state, outbox, rings, conflicts, requests, clock);
         init.seedIfConfigured();
         outbox.connect(channel.apply(this));
     }

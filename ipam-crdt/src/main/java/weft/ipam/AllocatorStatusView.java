@@ -12,7 +12,7 @@ import java.util.Optional;
  *
  * <p>Owned by the mesh loop, like the {@link Allocator} that creates it.
  */
-final class StatusView {
+final class AllocatorStatusView {
     private final AllocatorState state;
     private final DurableOutbox outbox;
     private final RingAdoption rings;
@@ -20,7 +20,7 @@ final class StatusView {
     private final PendingRequests requests;
     private final InstantSource clock;
 
-    StatusView(AllocatorState state, DurableOutbox outbox, RingAdoption rings, ConflictLog conflicts,
+    AllocatorStatusView(AllocatorState state, DurableOutbox outbox, RingAdoption rings, ConflictLog conflicts,
             PendingRequests requests, InstantSource clock) {
         this.state = state;
         this.outbox = outbox;
