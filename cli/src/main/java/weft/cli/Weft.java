@@ -106,9 +106,9 @@ public final class Weft {
             case "report" -> printJson(api(line).get("/report"));
             case "connect" -> connect(line);
             case "forget" -> forget(line);
-            case "attach" -> attach(line, "/attach", false);
-            case "detach" -> attach(line, "/detach", false);
-            case "expose" -> expose(line, "/expose", false);
+            case "attach" -> attach(line, "/attach");
+            case "detach" -> attach(line, "/detach");
+            case "expose" -> expose(line, "/expose");
             case "rmpeer" -> rmpeer(line);
             case "adopt-ring" -> {
                 noOperands(line, "adopt-ring");
@@ -120,7 +120,7 @@ public final class Weft {
                 out.println(api(line, 60_000).post("/prime", Map.of()).path("phase").asText());
                 yield 0;
             }
-            case "hide" -> expose(line, "/hide", false);
+            case "hide" -> expose(line, "/hide");
             case "ps" -> ps(line);
             case "metrics" -> {
                 out.print(api(line).getText("/metrics"));
@@ -216,12 +216,11 @@ public final class Weft {
         return status;
     }
 
-    private int attach(CommandLine line, String path, boolean cidrsRequired) throws ApiException {
+    private int attach(CommandLine line, String path) throws ApiException {
         List<String> operands = line.operands();
         if (operands.isEmpty()) throw new UsageException("a TARGET is required: netns:NAME, pid:N or a Docker container");
         String target = operands.getLast();
         List<String> cidrs = operands.subList(0, operands.size() - 1);
-        if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required before the TARGET, for example weft attach 10.32.0.5/12 netns:c1");
         AttachTarget.parse(target);
         cidrs.forEach(Cidr::parse);
         JsonNode attachment = api(line, 60_000).post(path, Map.of("target", target, "cidrs", cidrs));
@@ -229,9 +228,8 @@ public final class Weft {
         return 0;
     }
 
-    private int expose(CommandLine line, String path, boolean cidrsRequired) throws ApiException {
+    private int expose(CommandLine line, String path) throws ApiException {
         List<String> cidrs = line.operands();
-        if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required, for example weft expose 10.32.0.254/12");
         cidrs.forEach(Cidr::parse);
         printAttachment(api(line, 60_000).post(path, Map.of("cidrs", cidrs)));
         return 0;
