@@ -312,11 +312,62 @@ class ApiServerTest {
     }
 
     @Test
+    void targetThatIsNotAStringIs400NamingTheFieldEvenWhenJacksonCouldCoerceIt() throws IOException {
+        Reply reply = post("/attach", "{\"target\":7,\"cidrs\":[]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'target' is required and must be a string", error(reply));
+    }
+
+    @Test
+    void cidrsThatAreNotAListOfStringsIs400() throws IOException {
+        for (String cidrs : List.of("\"10.32.0.1/12\"", "[\"10.32.0.1/12\",null]", "[1]")) {
+            Reply reply = post("/expose", "{\"cidrs\":" + cidrs + "}");
+
+            assertEquals(400, reply.status(), cidrs);
+            assertEquals("'cidrs' must be a list of strings", error(reply));
+        }
+    }
+
+    @Test
+    void forceThatIsNotABooleanIs400RatherThanGuessed() throws IOException {
+        Reply reply = post("/rmpeer", "{\"peer\":\"dead\",\"force\":\"yes\"}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'force' must be true or false", error(reply));
+        assertNull(router.removedPeer);
+    }
+
+    @Test
+    void unknownFieldIs400NamingItSoThatAMisspeltOptionIsNotSilentlyIgnored() throws IOException {
+        Reply reply = post("/attach", "{\"target\":\"netns:c1\",\"cidr\":[\"10.32.0.1/12\"]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("unknown field 'cidr': this request takes target, cidrs", error(reply));
+        assertEquals(400, post("/stop", "{\"now\":true}").status(), "a request without parameters takes none");
+    }
+
+    @Test
+    void forgetRepliesWithTheForgottenPeers() throws IOException {
+        Reply reply = post("/forget", "{\"peers\":[\"a\"]}");
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(json.readTree("{\"forgotten\":[\"a\"]}"), json.readTree(reply.body()));
+    }
+
+    @Test
+    void primeAndStopReplyWithTheirOneField() throws IOException {
+        assertEquals(json.readTree("{\"phase\":\"ready\"}"), json.readTree(post("/prime", "{}").body()));
+        assertEquals(json.readTree("{\"stopping\":true}"), json.readTree(call("POST", "/stop", new byte[0]).body()));
+    }
+
+    @Test
     void metricsRepliesWithPrometheusText() throws IOException {
         Reply reply = call("GET", "/metrics", null);
 
         assertEquals(200, reply.status());
         assertTrue(reply.contentType().startsWith("text/plain"), reply.contentType());
         assertEquals(router.metrics(), reply.body());
+        assertEquals(405, call("POST", "/metrics", new byte[0]).status(), "like every endpoint, metrics takes one method");
     }
 }
