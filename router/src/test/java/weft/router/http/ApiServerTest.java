@@ -1,5 +1,6 @@
 package weft.router.http;
 
+import weft.api.ApiClient;
 import weft.api.ConnectResult;
 
 import weft.api.StatusReport;
@@ -24,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -359,6 +362,27 @@ class ApiServerTest {
     void primeAndStopReplyWithTheirOneField() throws IOException {
         assertEquals(json.readTree("{\"phase\":\"ready\"}"), json.readTree(post("/prime", "{}").body()));
         assertEquals(json.readTree("{\"stopping\":true}"), json.readTree(call("POST", "/stop", new byte[0]).body()));
+    }
+
+    @Test
+    void theTypedClientAndTheServerAgreeOnEveryShape() throws IOException {
+        ApiClient client = new ApiClient(server.address(), json);
+
+        assertEquals(router.status, client.status());
+        assertEquals(List.of(new ConnectResult("a", true, "reached a")), client.connect(List.of("a")));
+        assertEquals(List.of("a"), router.connectedWith);
+        assertEquals(List.of("b"), client.forget(List.of("b")));
+        assertEquals(new Attachment("netns:c1", "/proc/1/ns/net", "vethwl0", "02:00:00:00:00:01", List.of("10.32.0.5/12")),
+                client.attach("netns:c1", List.of("10.32.0.5/12")));
+        assertEquals(List.of(), client.attachments());
+        assertEquals("42 addresses taken over from dead", client.removePeer("dead", true));
+        assertEquals("dead (forced)", router.removedPeer);
+        assertEquals("ready", client.primeAllocation());
+        assertEquals(router.metrics(), client.metrics());
+        client.stop();
+        ApiClient.ApiException refused = assertThrows(ApiClient.ApiException.class, client::adoptWinningRing);
+        assertEquals("there is no conflicting ring to adopt", refused.getMessage());
+        assertFalse(refused.unreachable);
     }
 
     @Test
