@@ -172,7 +172,7 @@ public final class Weft {
         if (operands.size() > 1) throw new UsageException("takes at most one of connections, peers, targets, ipam");
         String view = operands.isEmpty() ? "" : operands.getFirst();
         if (!List.of("", "connections", "peers", "targets", "ipam").contains(view)) throw new UsageException("unknown status view '" + view + "': connections, peers, targets or ipam");
-        out.print(StatusText.render(api(line).report(), view));
+        out.print(StatusText.render(api(line).status(), view));
         return 0;
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
+import weft.api.ApiCodec;
+import weft.api.StatusReport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,8 +37,9 @@ class StatusTextTest {
         return status;
     }
 
+    /** The status as the CLI gets it: the JSON read by the API's codec, as the client reads a reply. */
     private static String render(JsonNode status, String view) throws IOException {
-        return StatusText.render(status, view);
+        return StatusText.render(new ApiCodec(JSON).readReply(JSON.writeValueAsBytes(status), StatusReport.class), view);
     }
 
     @Test
@@ -102,6 +105,19 @@ class StatusTextTest {
                     dropped-bad-magic            2
                     frames-out                   12
                 """, render(quiet(), ""));
+    }
+
+    @Test
+    void kernelAndCountersPrintInNameOrderWhateverTheOrderOfTheReply() throws IOException {
+        ObjectNode reversed = busy();
+        for (String map : new String[]{"kernel", "sleeve", "fastPathCounters"}) {
+            ObjectNode inOrder = (ObjectNode) reversed.get(map);
+            ObjectNode backwards = JSON.createObjectNode();
+            inOrder.properties().stream().toList().reversed().forEach(field -> backwards.set(field.getKey(), field.getValue()));
+            reversed.set(map, backwards);
+        }
+
+        assertEquals(render(busy(), ""), render(reversed, ""));
     }
 
     @Test
