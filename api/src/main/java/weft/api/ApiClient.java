@@ -1,5 +1,8 @@
 package weft.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -11,14 +14,25 @@ import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 
 /**
- * Calls a router's HTTP API. Uses {@link HttpURLConnection} rather than {@code java.net.http}, which costs the
- * command line most of a second to start.
+ * Calls a router's HTTP API: {@link RouterApi} over HTTP, one request to the method's {@link Endpoint} per call.
+ * Uses {@link HttpURLConnection} rather than {@code java.net.http}, which costs the command line most of a second
+ * to start. Thread-safe: it keeps nothing between calls.
  */
-public final class ApiClient {
+public final class ApiClient implements RouterApi {
+    private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
+    private static final TypeReference<List<ConnectResult>> CONNECT_RESULTS = new TypeReference<>() {
+    };
+    private static final TypeReference<List<Attachment>> ATTACHMENTS = new TypeReference<>() {
+    };
+
     /** The router answered with an error, or did not answer; the message is fit to show to a user. */
     public static final class ApiException extends IOException {
+        /** True when no reply came: nothing listens, or the connection failed or timed out. */
         public final boolean unreachable;
 
         ApiException(String message, boolean unreachable) {
@@ -27,50 +41,124 @@ public final class ApiClient {
         }
     }
 
+    @FunctionalInterface
+    private interface ReplyReader<T> {
+        T read(byte[] reply) throws IOException;
+    }
+
     private final InetSocketAddress address;
-    private final ObjectMapper json;
-    private final int readTimeoutMillis;
+    private final ApiCodec codec;
+    private final Duration longestWait;
 
-    public ApiClient(InetSocketAddress address, ObjectMapper json, int readTimeoutMillis) {
+    /** A client that waits for each reply as long as its {@link Endpoint#replyTimeout()} says. */
+    public ApiClient(InetSocketAddress address, ObjectMapper json) {
+        this(address, json, Duration.ofMillis(Integer.MAX_VALUE));
+    }
+
+    /** A client that waits for no reply longer than {@code longestWait}, for a caller that polls. */
+    public ApiClient(InetSocketAddress address, ObjectMapper json, Duration longestWait) {
         this.address = address;
-        this.json = json;
-        this.readTimeoutMillis = readTimeoutMillis;
+        this.codec = new ApiCodec(json);
+        this.longestWait = longestWait;
     }
 
-    public JsonNode get(String path) throws ApiException {
-        return call("GET", path, null);
+    @Override
+    public StatusReport status() throws ApiException {
+        return call(Endpoint.STATUS, null, reply -> codec.readReply(reply, StatusReport.class));
     }
 
-    public JsonNode post(String path, Object body) throws ApiException {
-        return call("POST", path, body);
+    /** The router's whole state as it sent it, fields this client does not know included: {@code weft report}. */
+    public JsonNode report() throws ApiException {
+        return call(Endpoint.REPORT, null, codec::readTree);
     }
 
-    public String getText(String path) throws ApiException {
-        return new String(exchange("GET", path, null), java.nio.charset.StandardCharsets.UTF_8);
+    @Override
+    public List<ConnectResult> connect(List<String> peers) throws ApiException {
+        return call(Endpoint.CONNECT, new ApiRequest.Peers(peers), reply -> codec.readReply(reply, CONNECT_RESULTS));
     }
 
-    private JsonNode call(String method, String path, Object body) throws ApiException {
-        byte[] reply = exchange(method, path, body);
+    @Override
+    public List<String> forget(List<String> peers) throws ApiException {
+        return call(Endpoint.FORGET, new ApiRequest.Peers(peers), reply -> codec.readReply(reply, ApiReply.Forgotten.class)).forgotten();
+    }
+
+    @Override
+    public Attachment attach(String target, List<String> cidrs) throws ApiException {
+        return call(Endpoint.ATTACH, new ApiRequest.TargetCidrs(target, cidrs), reply -> codec.readReply(reply, Attachment.class));
+    }
+
+    @Override
+    public Attachment detach(String target, List<String> cidrs) throws ApiException {
+        return call(Endpoint.DETACH, new ApiRequest.TargetCidrs(target, cidrs), reply -> codec.readReply(reply, Attachment.class));
+    }
+
+    @Override
+    public List<Attachment> attachments() throws ApiException {
+        return call(Endpoint.PS, null, reply -> codec.readReply(reply, ATTACHMENTS));
+    }
+
+    @Override
+    public Attachment expose(List<String> cidrs) throws ApiException {
+        return call(Endpoint.EXPOSE, new ApiRequest.Cidrs(cidrs), reply -> codec.readReply(reply, Attachment.class));
+    }
+
+    @Override
+    public Attachment hide(List<String> cidrs) throws ApiException {
+        return call(Endpoint.HIDE, new ApiRequest.Cidrs(cidrs), reply -> codec.readReply(reply, Attachment.class));
+    }
+
+    @Override
+    public String removePeer(String peer, boolean force) throws ApiException {
+        return call(Endpoint.RMPEER, new ApiRequest.PeerForce(peer, force), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
+    }
+
+    @Override
+    public String adoptWinningRing() throws ApiException {
+        return call(Endpoint.ADOPT_RING, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
+    }
+
+    @Override
+    public String primeAllocation() throws ApiException {
+        return call(Endpoint.PRIME, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Phase.class)).phase();
+    }
+
+    @Override
+    public String metrics() throws ApiException {
+        return new String(exchange(Endpoint.METRICS, null), StandardCharsets.UTF_8);
+    }
+
+    /** Returns once the router has accepted; it stops soon after. */
+    @Override
+    public void stop() throws ApiException {
+        // read only to check it is the reply: it says nothing but that the router will stop
+        call(Endpoint.STOP, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Stopping.class));
+    }
+
+    private <T> T call(Endpoint endpoint, ApiRequest request, ReplyReader<T> reader) throws ApiException {
+        byte[] reply = exchange(endpoint, request);
         try {
-            return json.readTree(reply);
-        } catch (IOException e) {
+            return reader.read(reply);
+        } catch (StreamReadException e) {
             throw new ApiException("the router at " + where() + " sent a reply that is not JSON", false);
+        } catch (IOException e) {
+            String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new ApiException("the router at " + where() + " sent a reply this client does not understand: " + reason, false);
         }
     }
 
-    private byte[] exchange(String method, String path, Object body) throws ApiException {
+    private byte[] exchange(Endpoint endpoint, ApiRequest request) throws ApiException {
         HttpURLConnection connection = null;
         try {
-            URL url = URI.create("http://" + where() + path).toURL();
+            URL url = URI.create("http://" + where() + endpoint.path()).toURL();
             connection = (HttpURLConnection) url.openConnection();
-            connection.setConnectTimeout(2_000);
-            connection.setReadTimeout(readTimeoutMillis);
-            connection.setRequestMethod(method);
-            if (body != null) {
+            connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+            connection.setReadTimeout((int) min(endpoint.replyTimeout(), longestWait).toMillis());
+            connection.setRequestMethod(endpoint.method());
+            if (request != null) {
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/json");
                 try (OutputStream out = connection.getOutputStream()) {
-                    out.write(json.writeValueAsBytes(body));
+                    out.write(codec.write(request));
                 }
             }
             int status = connection.getResponseCode();
@@ -91,12 +179,16 @@ public final class ApiClient {
 
     private String errorText(byte[] reply, int status) {
         try {
-            JsonNode error = json.readTree(reply).get("error");
-            if (error != null && error.isTextual()) return error.asText();
+            String error = codec.readReply(reply, ApiReply.Failure.class).error();
+            if (error != null) return error;
         } catch (IOException e) {
-            // not JSON: fall through to the status line
+            // not JSON, or not an error object: fall through to the status line
         }
         return "the router answered HTTP " + status;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private String where() {

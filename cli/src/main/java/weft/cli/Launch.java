@@ -2,11 +2,11 @@ package weft.cli;
 
 import weft.api.ApiClient;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.router.DataDirectory;
 import weft.router.RouterConfig;
 import weft.api.ApiClient.ApiException;
+import weft.api.StatusReport;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,6 +14,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,8 @@ final class Launch {
             err.println("weft launch: cannot use data directory " + dataDir + ": " + e.getMessage());
             return 1;
         }
-        ApiClient api = new ApiClient(config.httpAddress(), json, 5_000);
+        // polled every 100 ms while the router starts: a reply slower than this is as good as none
+        ApiClient api = new ApiClient(config.httpAddress(), json, Duration.ofSeconds(5));
         if (Weft.answers(api)) {
             err.println("weft launch: another router already answers at " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
                     + " in this network namespace; stop it or use --http-addr");
@@ -82,9 +84,9 @@ final class Launch {
                 return 1;
             }
             try {
-                JsonNode status = api.get("/status");
-                if (status.path("dataDirectory").asText().equals(dataDir.toString())) {
-                    out.println(status.path("peerName").asText());
+                StatusReport status = api.status();
+                if (dataDir.toString().equals(status.dataDirectory())) {
+                    out.println(status.peerName());
                     return 0;
                 }
             } catch (ApiException e) {

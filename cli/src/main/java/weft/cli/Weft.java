@@ -1,11 +1,12 @@
 package weft.cli;
 
 import weft.api.ApiClient;
+import weft.api.Attachment;
+import weft.api.ConnectResult;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.router.RouterConfig;
-import weft.cli.RouterMain;
 import weft.api.ApiClient.ApiException;
 import weft.cli.CommandLine.Option;
 import weft.cli.CommandLine.UsageException;
@@ -14,7 +15,6 @@ import weft.gossip.Cidr;
 
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -103,49 +103,46 @@ public final class Weft {
             case "router" -> RouterMain.runForeground(RouterOptions.parse(line, environment), err);
             case "stop" -> stop(line);
             case "status" -> status(line);
-            case "report" -> printJson(api(line).get("/report"));
+            case "report" -> printJson(api(line).report());
             case "connect" -> connect(line);
             case "forget" -> forget(line);
-            case "attach" -> attach(line, "/attach", false);
-            case "detach" -> attach(line, "/detach", false);
-            case "expose" -> expose(line, "/expose", false);
+            case "attach" -> attach(line, ApiClient::attach);
+            case "detach" -> attach(line, ApiClient::detach);
+            case "expose" -> expose(line, ApiClient::expose);
             case "rmpeer" -> rmpeer(line);
             case "adopt-ring" -> {
                 noOperands(line, "adopt-ring");
-                out.println(api(line, 60_000).post("/adopt-ring", Map.of()).path("result").asText());
+                out.println(api(line).adoptWinningRing());
                 yield 0;
             }
             case "prime" -> {
                 noOperands(line, "prime");
-                out.println(api(line, 60_000).post("/prime", Map.of()).path("phase").asText());
+                out.println(api(line).primeAllocation());
                 yield 0;
             }
-            case "hide" -> expose(line, "/hide", false);
+            case "hide" -> expose(line, ApiClient::hide);
             case "ps" -> ps(line);
             case "metrics" -> {
-                out.print(api(line).getText("/metrics"));
+                out.print(api(line).metrics());
                 yield 0;
             }
             default -> throw new AssertionError("verb without a handler: " + verb.name());
         };
     }
 
+    /** A client that waits for each reply as long as its endpoint needs: a minute for the slow ones, half a minute for the rest. */
     private ApiClient api(CommandLine line) {
-        return api(line, 30_000);
-    }
-
-    private ApiClient api(CommandLine line, int readTimeoutMillis) {
         String text = line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS));
         InetSocketAddress address = RouterConfig.parseHttpAddress(text);
-        return new ApiClient(address, json, readTimeoutMillis);
+        return new ApiClient(address, json);
     }
 
     /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */
     private int stop(CommandLine line) throws ApiException {
         noOperands(line, "stop");
         ApiClient api = api(line);
-        long pid = api.get("/status").path("pid").asLong();
-        api.post("/stop", Map.of());
+        long pid = api.status().pid();
+        api.stop();
         var process = ProcessHandle.of(pid);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (deadline - System.nanoTime() > 0) {
@@ -162,7 +159,7 @@ public final class Weft {
 
     static boolean answers(ApiClient api) throws ApiException {
         try {
-            api.get("/status");
+            api.status();
             return true;
         } catch (ApiException e) {
             if (e.unreachable) return false;
@@ -175,7 +172,7 @@ public final class Weft {
         if (operands.size() > 1) throw new UsageException("takes at most one of connections, peers, targets, ipam");
         String view = operands.isEmpty() ? "" : operands.getFirst();
         if (!List.of("", "connections", "peers", "targets", "ipam").contains(view)) throw new UsageException("unknown status view '" + view + "': connections, peers, targets or ipam");
-        out.print(StatusText.render(api(line).get("/status"), view));
+        out.print(StatusText.render(api(line).status(), view));
         return 0;
     }
 
@@ -186,13 +183,12 @@ public final class Weft {
 
     private int connect(CommandLine line) throws ApiException {
         if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
-        JsonNode results = api(line, 60_000).post("/connect", Map.of("peers", line.operands()));
         int status = 0;
-        for (JsonNode result : results) {
-            if (result.path("connected").asBoolean()) {
-                out.println(result.path("target").asText() + ": " + result.path("message").asText());
+        for (ConnectResult result : api(line).connect(line.operands())) {
+            if (result.connected()) {
+                out.println(result.target() + ": " + result.message());
             } else {
-                err.println("weft connect: " + result.path("target").asText() + ": " + result.path("message").asText());
+                err.println("weft connect: " + result.target() + ": " + result.message());
                 status = 1;
             }
         }
@@ -201,9 +197,7 @@ public final class Weft {
 
     private int forget(CommandLine line) throws ApiException {
         if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
-        JsonNode reply = api(line).post("/forget", Map.of("peers", line.operands()));
-        List<String> forgotten = new ArrayList<>();
-        reply.path("forgotten").forEach(node -> forgotten.add(node.asText()));
+        List<String> forgotten = api(line).forget(line.operands());
         int status = 0;
         for (String peer : line.operands()) {
             if (forgotten.contains(peer)) {
@@ -216,33 +210,43 @@ public final class Weft {
         return status;
     }
 
-    private int attach(CommandLine line, String path, boolean cidrsRequired) throws ApiException {
+    /** {@link ApiClient#attach} or {@link ApiClient#detach}. */
+    @FunctionalInterface
+    private interface TargetCall {
+        Attachment call(ApiClient api, String target, List<String> cidrs) throws ApiException;
+    }
+
+    /** {@link ApiClient#expose} or {@link ApiClient#hide}. */
+    @FunctionalInterface
+    private interface HostCall {
+        Attachment call(ApiClient api, List<String> cidrs) throws ApiException;
+    }
+
+    private int attach(CommandLine line, TargetCall call) throws ApiException {
         List<String> operands = line.operands();
         if (operands.isEmpty()) throw new UsageException("a TARGET is required: netns:NAME, pid:N or a Docker container");
         String target = operands.getLast();
         List<String> cidrs = operands.subList(0, operands.size() - 1);
-        if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required before the TARGET, for example weft attach 10.32.0.5/12 netns:c1");
         AttachTarget.parse(target);
         cidrs.forEach(Cidr::parse);
-        JsonNode attachment = api(line, 60_000).post(path, Map.of("target", target, "cidrs", cidrs));
-        printAttachment(attachment);
+        printAttachment(call.call(api(line), target, cidrs));
         return 0;
     }
 
-    private int expose(CommandLine line, String path, boolean cidrsRequired) throws ApiException {
+    private int expose(CommandLine line, HostCall call) throws ApiException {
         List<String> cidrs = line.operands();
-        if (cidrsRequired && cidrs.isEmpty()) throw new UsageException("at least one CIDR is required, for example weft expose 10.32.0.254/12");
         cidrs.forEach(Cidr::parse);
-        printAttachment(api(line, 60_000).post(path, Map.of("cidrs", cidrs)));
+        printAttachment(call.call(api(line), cidrs));
         return 0;
     }
 
     private int rmpeer(CommandLine line) throws ApiException {
         if (line.operands().isEmpty()) throw new UsageException("at least one PEER is required");
+        ApiClient api = api(line);
         int status = 0;
         for (String peer : line.operands()) {
             try {
-                out.println(api(line, 60_000).post("/rmpeer", Map.of("peer", peer, "force", line.flag("force"))).path("result").asText());
+                out.println(api.removePeer(peer, line.flag("force")));
             } catch (ApiException e) {
                 if (e.unreachable) throw e;
                 err.println("weft rmpeer: " + peer + ": " + e.getMessage());
@@ -254,13 +258,13 @@ public final class Weft {
 
     private int ps(CommandLine line) throws ApiException {
         noOperands(line, "ps");
-        for (JsonNode attachment : api(line).get("/ps")) printAttachment(attachment);
+        for (Attachment attachment : api(line).attachments()) printAttachment(attachment);
         return 0;
     }
 
-    private void printAttachment(JsonNode attachment) {
-        StringBuilder row = new StringBuilder(attachment.path("target").asText()).append(' ').append(attachment.path("mac").asText());
-        attachment.path("cidrs").forEach(cidr -> row.append(' ').append(cidr.asText()));
+    private void printAttachment(Attachment attachment) {
+        StringBuilder row = new StringBuilder().append(attachment.target()).append(' ').append(attachment.mac());
+        attachment.cidrs().forEach(cidr -> row.append(' ').append(cidr));
         out.println(row);
     }
 

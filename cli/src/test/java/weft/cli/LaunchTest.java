@@ -24,11 +24,17 @@ class LaunchTest {
     void theRoutersJvmGetsTheFlagsOfWeftRouterJavaOptsBeforeTheClassAndTheRoutersArgumentsAfter() {
         List<String> command = command(Map.of("WEFT_ROUTER_JAVA_OPTS", "  -Xmx1g\t-XX:StartFlightRecording=filename=/tmp/r.jfr "),
                 "--no-fastdp", "10.0.0.2");
-        int main = command.indexOf(Weft.class.getName());
-        assertTrue(main > 0, command.toString());
-        assertTrue(command.indexOf("-Xmx1g") > 0 && command.indexOf("-Xmx1g") < main, command.toString());
-        assertTrue(command.indexOf("-XX:StartFlightRecording=filename=/tmp/r.jfr") < main, command.toString());
+        int main = positionOf(command, Weft.class.getName());
+        assertTrue(positionOf(command, "-Xmx1g") < main, command.toString());
+        assertTrue(positionOf(command, "-XX:StartFlightRecording=filename=/tmp/r.jfr") < main, command.toString());
         assertEquals(List.of("router", "--no-fastdp", "10.0.0.2"), command.subList(main + 1, command.size()));
+    }
+
+    /** Where {@code word} is in the command; fails if it is absent, so that "before X" never passes for a missing word. */
+    private static int positionOf(List<String> command, String word) {
+        int position = command.indexOf(word);
+        assertTrue(position > 0, "'" + word + "' missing from " + command); // 0 is the launcher: setsid or java
+        return position;
     }
 
     @Test

@@ -1,9 +1,11 @@
 package weft.router.http;
 
+import weft.api.ApiCodec;
+import weft.api.ApiReply;
+import weft.api.ApiRequest;
+import weft.api.Endpoint;
 import weft.api.RouterApi;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -14,54 +16,32 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The router's HTTP API: JSON requests and replies on loopback, one virtual thread per request. Errors are
- * replied as {@code {"error": "..."}} with 400 for a bad request and 500 for a failure of the router.
+ * The router's HTTP API: the {@link Endpoint}s on loopback, one virtual thread per request, JSON request bodies
+ * read into {@link ApiRequest} records by {@link ApiCodec}. Errors are replied as {@link ApiReply.Failure} with
+ * 400 for a bad request, 404 for an unknown path, 405 (with {@code Allow}) for a wrong method and 500 for a
+ * failure of the router.
  */
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
     private static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final byte[] NO_BODY = new byte[0];
 
-    @FunctionalInterface
-    private interface Route {
-        Object handle(JsonNode body) throws Exception;
-    }
-
-    private record Endpoint(String method, Route route) {
+    /** A reply in Prometheus text rather than JSON. */
+    private record MetricsText(String text) {
     }
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final ObjectMapper json;
+    private final ApiCodec codec;
     private final RouterApi router;
-    private final Map<String, Endpoint> endpoints;
 
     public ApiServer(InetSocketAddress address, RouterApi router, ObjectMapper json) throws IOException {
         this.router = router;
-        this.json = json;
-        this.endpoints = Map.ofEntries(
-                Map.entry("/status", new Endpoint("GET", body -> router.status())),
-                Map.entry("/report", new Endpoint("GET", body -> router.status())),
-                Map.entry("/ps", new Endpoint("GET", body -> router.attachments())),
-                Map.entry("/connect", new Endpoint("POST", body -> router.connect(strings(body, "peers")))),
-                Map.entry("/forget", new Endpoint("POST", body -> Map.of("forgotten", router.forget(strings(body, "peers"))))),
-                Map.entry("/attach", new Endpoint("POST", body -> router.attach(text(body, "target"), strings(body, "cidrs")))),
-                Map.entry("/detach", new Endpoint("POST", body -> router.detach(text(body, "target"), strings(body, "cidrs")))),
-                Map.entry("/expose", new Endpoint("POST", body -> router.expose(strings(body, "cidrs")))),
-                Map.entry("/hide", new Endpoint("POST", body -> router.hide(strings(body, "cidrs")))),
-                Map.entry("/rmpeer", new Endpoint("POST", body -> Map.of("result", router.removePeer(text(body, "peer"), body.path("force").asBoolean(false))))),
-                Map.entry("/prime", new Endpoint("POST", body -> Map.of("phase", router.primeAllocation()))),
-                Map.entry("/adopt-ring", new Endpoint("POST", body -> Map.of("result", router.adoptWinningRing()))),
-                Map.entry("/stop", new Endpoint("POST", body -> {
-                    router.stop();
-                    return Map.of("stopping", true);
-                })));
+        this.codec = new ApiCodec(json);
         try {
             server = HttpServer.create(address, 64);
         } catch (BindException e) {
@@ -83,11 +63,7 @@ public final class ApiServer implements AutoCloseable {
     private void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            if (path.equals("/metrics")) {
-                reply(exchange, 200, "text/plain; version=0.0.4", router.metrics().getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            Endpoint endpoint = endpoints.get(path);
+            Endpoint endpoint = Endpoint.byPath(path).orElse(null);
             if (endpoint == null) {
                 replyError(exchange, 404, "no such API path: " + path);
                 return;
@@ -99,10 +75,8 @@ public final class ApiServer implements AutoCloseable {
             }
             Object result;
             try {
-                result = endpoint.route().handle(readBody(exchange));
-            } catch (JsonProcessingException e) {
-                replyError(exchange, 400, "request body is not valid JSON: " + e.getOriginalMessage());
-                return;
+                // a GET carries no parameters, so whatever body one comes with is not read
+                result = dispatch(endpoint, endpoint.method().equals("POST") ? readBody(exchange) : NO_BODY);
             } catch (IllegalArgumentException e) {
                 replyError(exchange, 400, e.getMessage());
                 return;
@@ -112,41 +86,66 @@ public final class ApiServer implements AutoCloseable {
                 replyError(exchange, 500, reason);
                 return;
             }
-            reply(exchange, 200, "application/json", json.writerWithDefaultPrettyPrinter().writeValueAsBytes(result));
+            if (result instanceof MetricsText(String text)) {
+                reply(exchange, 200, "text/plain; version=0.0.4", text.getBytes(StandardCharsets.UTF_8));
+            } else {
+                reply(exchange, 200, "application/json", codec.writePretty(result));
+            }
         }
     }
 
-    private JsonNode readBody(HttpExchange exchange) throws IOException {
+    /**
+     * Reads the request for {@code endpoint} from {@code body} and asks the router. No {@code default}: an endpoint
+     * added to the contract does not compile here until it is served. A bad request throws
+     * {@link IllegalArgumentException} before the router is asked.
+     */
+    private Object dispatch(Endpoint endpoint, byte[] body) throws IOException {
+        return switch (endpoint) {
+            case STATUS, REPORT -> router.status();
+            case PS -> router.attachments();
+            case METRICS -> new MetricsText(router.metrics());
+            case CONNECT -> router.connect(codec.readRequest(body, ApiRequest.Peers.class).peers());
+            case FORGET -> new ApiReply.Forgotten(router.forget(codec.readRequest(body, ApiRequest.Peers.class).peers()));
+            case ATTACH -> {
+                ApiRequest.TargetCidrs request = codec.readRequest(body, ApiRequest.TargetCidrs.class);
+                yield router.attach(request.target(), request.cidrs());
+            }
+            case DETACH -> {
+                ApiRequest.TargetCidrs request = codec.readRequest(body, ApiRequest.TargetCidrs.class);
+                yield router.detach(request.target(), request.cidrs());
+            }
+            case EXPOSE -> router.expose(codec.readRequest(body, ApiRequest.Cidrs.class).cidrs());
+            case HIDE -> router.hide(codec.readRequest(body, ApiRequest.Cidrs.class).cidrs());
+            case RMPEER -> {
+                ApiRequest.PeerForce request = codec.readRequest(body, ApiRequest.PeerForce.class);
+                yield new ApiReply.Result(router.removePeer(request.peer(), request.force()));
+            }
+            case PRIME -> {
+                codec.readRequest(body, ApiRequest.Empty.class); // refuses parameters it would not honour
+                yield new ApiReply.Phase(router.primeAllocation());
+            }
+            case ADOPT_RING -> {
+                codec.readRequest(body, ApiRequest.Empty.class);
+                yield new ApiReply.Result(router.adoptWinningRing());
+            }
+            case STOP -> {
+                codec.readRequest(body, ApiRequest.Empty.class);
+                router.stop();
+                yield new ApiReply.Stopping(true);
+            }
+        };
+    }
+
+    private static byte[] readBody(HttpExchange exchange) throws IOException {
         try (InputStream in = exchange.getRequestBody()) {
             byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
             if (bytes.length > MAX_BODY_BYTES) throw new IllegalArgumentException("request body larger than " + MAX_BODY_BYTES + " bytes");
-            if (bytes.length == 0) return json.createObjectNode();
-            JsonNode node = json.readTree(bytes);
-            if (!node.isObject()) throw new IllegalArgumentException("request body must be a JSON object");
-            return node;
+            return bytes;
         }
-    }
-
-    static String text(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || !node.isTextual()) throw new IllegalArgumentException("'" + field + "' is required and must be a string");
-        return node.asText();
-    }
-
-    static List<String> strings(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null) return List.of();
-        if (!node.isArray()) throw new IllegalArgumentException("'" + field + "' must be a list of strings");
-        List<String> values = new ArrayList<>();
-        for (JsonNode element : node) {
-            if (!element.isTextual()) throw new IllegalArgumentException("'" + field + "' must be a list of strings");
-            values.add(element.asText());
-        }
-        return values;
     }
 
     private void replyError(HttpExchange exchange, int status, String message) throws IOException {
-        reply(exchange, status, "application/json", json.writeValueAsBytes(Map.of("error", message)));
+        reply(exchange, status, "application/json", codec.write(new ApiReply.Failure(message)));
     }
 
     private static void reply(HttpExchange exchange, int status, String type, byte[] body) throws IOException {

@@ -1,5 +1,6 @@
 package weft.router.http;
 
+import weft.api.ApiClient;
 import weft.api.ConnectResult;
 
 import weft.api.StatusReport;
@@ -24,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -312,11 +315,83 @@ class ApiServerTest {
     }
 
     @Test
+    void targetThatIsNotAStringIs400NamingTheFieldEvenWhenJacksonCouldCoerceIt() throws IOException {
+        Reply reply = post("/attach", "{\"target\":7,\"cidrs\":[]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'target' is required and must be a string", error(reply));
+    }
+
+    @Test
+    void cidrsThatAreNotAListOfStringsIs400() throws IOException {
+        for (String cidrs : List.of("\"10.32.0.1/12\"", "[\"10.32.0.1/12\",null]", "[1]")) {
+            Reply reply = post("/expose", "{\"cidrs\":" + cidrs + "}");
+
+            assertEquals(400, reply.status(), cidrs);
+            assertEquals("'cidrs' must be a list of strings", error(reply));
+        }
+    }
+
+    @Test
+    void forceThatIsNotABooleanIs400RatherThanGuessed() throws IOException {
+        Reply reply = post("/rmpeer", "{\"peer\":\"dead\",\"force\":\"yes\"}");
+
+        assertEquals(400, reply.status());
+        assertEquals("'force' must be true or false", error(reply));
+        assertNull(router.removedPeer);
+    }
+
+    @Test
+    void unknownFieldIs400NamingItSoThatAMisspeltOptionIsNotSilentlyIgnored() throws IOException {
+        Reply reply = post("/attach", "{\"target\":\"netns:c1\",\"cidr\":[\"10.32.0.1/12\"]}");
+
+        assertEquals(400, reply.status());
+        assertEquals("unknown field 'cidr': this request takes target, cidrs", error(reply));
+        assertEquals(400, post("/stop", "{\"now\":true}").status(), "a request without parameters takes none");
+    }
+
+    @Test
+    void forgetRepliesWithTheForgottenPeers() throws IOException {
+        Reply reply = post("/forget", "{\"peers\":[\"a\"]}");
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(json.readTree("{\"forgotten\":[\"a\"]}"), json.readTree(reply.body()));
+    }
+
+    @Test
+    void primeAndStopReplyWithTheirOneField() throws IOException {
+        assertEquals(json.readTree("{\"phase\":\"ready\"}"), json.readTree(post("/prime", "{}").body()));
+        assertEquals(json.readTree("{\"stopping\":true}"), json.readTree(call("POST", "/stop", new byte[0]).body()));
+    }
+
+    @Test
+    void theTypedClientAndTheServerAgreeOnEveryShape() throws IOException {
+        ApiClient client = new ApiClient(server.address(), json);
+
+        assertEquals(router.status, client.status());
+        assertEquals(List.of(new ConnectResult("a", true, "reached a")), client.connect(List.of("a")));
+        assertEquals(List.of("a"), router.connectedWith);
+        assertEquals(List.of("b"), client.forget(List.of("b")));
+        assertEquals(new Attachment("netns:c1", "/proc/1/ns/net", "vethwl0", "02:00:00:00:00:01", List.of("10.32.0.5/12")),
+                client.attach("netns:c1", List.of("10.32.0.5/12")));
+        assertEquals(List.of(), client.attachments());
+        assertEquals("42 addresses taken over from dead", client.removePeer("dead", true));
+        assertEquals("dead (forced)", router.removedPeer);
+        assertEquals("ready", client.primeAllocation());
+        assertEquals(router.metrics(), client.metrics());
+        client.stop();
+        ApiClient.ApiException refused = assertThrows(ApiClient.ApiException.class, client::adoptWinningRing);
+        assertEquals("there is no conflicting ring to adopt", refused.getMessage());
+        assertFalse(refused.unreachable);
+    }
+
+    @Test
     void metricsRepliesWithPrometheusText() throws IOException {
         Reply reply = call("GET", "/metrics", null);
 
         assertEquals(200, reply.status());
         assertTrue(reply.contentType().startsWith("text/plain"), reply.contentType());
         assertEquals(router.metrics(), reply.body());
+        assertEquals(405, call("POST", "/metrics", new byte[0]).status(), "like every endpoint, metrics takes one method");
     }
 }

@@ -1,0 +1,32 @@
+package weft.api;
+
+import java.util.List;
+
+/**
+ * The API's replies that are not values of their own ({@link StatusReport}, {@link ConnectResult} and
+ * {@link Attachment} are): each record is a JSON object with its components as fields. Immutable.
+ */
+public sealed interface ApiReply {
+    /** The peers of a {@link Endpoint#FORGET} that were targets; the others were not. */
+    record Forgotten(List<String> forgotten) implements ApiReply {
+        public Forgotten {
+            forgotten = List.copyOf(forgotten);
+        }
+    }
+
+    /** What {@link Endpoint#RMPEER} took over, or what {@link Endpoint#ADOPT_RING} dropped, in words. */
+    record Result(String result) implements ApiReply {
+    }
+
+    /** The allocator's phase after {@link Endpoint#PRIME}, for example {@code ready}. */
+    record Phase(String phase) implements ApiReply {
+    }
+
+    /** The reply to {@link Endpoint#STOP}: always true, sent before the router stops. */
+    record Stopping(boolean stopping) implements ApiReply {
+    }
+
+    /** Why a request failed, fit to show to a user; sent with status 400, 404, 405 or 500. */
+    record Failure(String error) implements ApiReply {
+    }
+}

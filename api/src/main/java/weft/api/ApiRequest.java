@@ -1,0 +1,52 @@
+package weft.api;
+
+import java.util.List;
+
+/**
+ * The bodies of the API's POST requests: each record is a JSON object with its components as fields, which
+ * {@link Endpoint} names per path. An absent or null list reads as empty. Routers refuse fields they do not know
+ * (see {@link ApiCodec#readRequest}), so a field added here later must be left out of requests that do not use it,
+ * or older routers would refuse those too. Immutable.
+ */
+public sealed interface ApiRequest {
+    /** Targets to connect to or forget: host names or addresses, each with an optional {@code :port}. */
+    record Peers(List<String> peers) implements ApiRequest {
+        public Peers {
+            peers = List.copyOf(peers);
+        }
+    }
+
+    /**
+     * What to attach or detach: {@code netns:NAME}, {@code pid:N} or a Docker container, with addresses in CIDR
+     * form; none means one from the allocator (attach) or all of them (detach).
+     */
+    record TargetCidrs(String target, List<String> cidrs) implements ApiRequest {
+        public TargetCidrs {
+            required(target, "target");
+            cidrs = List.copyOf(cidrs);
+        }
+    }
+
+    /** The host's own addresses to expose or hide, in CIDR form; none means one from the allocator (expose) or all (hide). */
+    record Cidrs(List<String> cidrs) implements ApiRequest {
+        public Cidrs {
+            cidrs = List.copyOf(cidrs);
+        }
+    }
+
+    /** A peer, by name or nickname, whose address ranges to take over, even while it is reachable if {@code force}. */
+    record PeerForce(String peer, boolean force) implements ApiRequest {
+        public PeerForce {
+            required(peer, "peer");
+        }
+    }
+
+    /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
+    record Empty() implements ApiRequest {
+    }
+
+    private static void required(String value, String field) {
+        // the router's reply to a request without the field, so worded for the wire
+        if (value == null) throw new IllegalArgumentException("'" + field + "' is required and must be a string");
+    }
+}

@@ -1,0 +1,80 @@
+package weft.api;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Every path of the router's HTTP API, with the method it takes, what it takes and gives, and how long a client
+ * waits for the reply. The server dispatches on it and the client calls through it, so each path is spelt once.
+ * POST bodies are the {@link ApiRequest} records; replies are JSON except {@link #METRICS}; a failure is a
+ * {@link ApiReply.Failure} with status 400 (a bad request) or 500 (the router failed). Immutable.
+ */
+public enum Endpoint {
+    /** The router's state: a {@link StatusReport}. */
+    STATUS("GET", "/status", 30),
+    /** The same state as {@link #STATUS}, for {@code weft report}, which prints it whole. */
+    REPORT("GET", "/report", 30),
+    /** The interfaces this router attached: a list of {@link Attachment}. */
+    PS("GET", "/ps", 30),
+    /** {@link ApiRequest.Peers} to dial; a list of {@link ConnectResult}, after each target's first attempt. */
+    CONNECT("POST", "/connect", 60),
+    /** {@link ApiRequest.Peers} to stop dialling; {@link ApiReply.Forgotten}, those that were targets. */
+    FORGET("POST", "/forget", 30),
+    /** {@link ApiRequest.TargetCidrs}: plumbs the target onto the bridge; its {@link Attachment}. */
+    ATTACH("POST", "/attach", 60),
+    /** {@link ApiRequest.TargetCidrs}: removes those addresses, or all of them and the interface; what remains. */
+    DETACH("POST", "/detach", 60),
+    /** {@link ApiRequest.Cidrs} for the host itself; its {@link Attachment}. */
+    EXPOSE("POST", "/expose", 60),
+    /** {@link ApiRequest.Cidrs} to take from the host, all when none; what remains. */
+    HIDE("POST", "/hide", 60),
+    /** {@link ApiRequest.PeerForce}: takes over a dead peer's address ranges; {@link ApiReply.Result}. */
+    RMPEER("POST", "/rmpeer", 60),
+    /** {@link ApiRequest.Empty}: starts the allocator's initialisation; {@link ApiReply.Phase}. */
+    PRIME("POST", "/prime", 60),
+    /** {@link ApiRequest.Empty}: adopts the winning allocation ring of a conflict; {@link ApiReply.Result}. */
+    ADOPT_RING("POST", "/adopt-ring", 60),
+    /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
+    STOP("POST", "/stop", 30),
+    /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */
+    METRICS("GET", "/metrics", 30);
+
+    // toUnmodifiableMap refuses duplicate keys: two endpoints with one path fail when the class loads
+    private static final Map<String, Endpoint> BY_PATH = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(Endpoint::path, Function.identity()));
+
+    private final String method;
+    private final String path;
+    private final Duration replyTimeout;
+
+    Endpoint(String method, String path, int replyTimeoutSeconds) {
+        this.method = method;
+        this.path = path;
+        this.replyTimeout = Duration.ofSeconds(replyTimeoutSeconds);
+    }
+
+    /** {@code GET} or {@code POST}; the server answers any other with 405. */
+    public String method() {
+        return method;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /**
+     * How long a client waits for the reply once connected: 60 s where the router waits on the kernel, Docker, the
+     * allocator or a first connection attempt (which it gives 30 s), 30 s for the rest.
+     */
+    public Duration replyTimeout() {
+        return replyTimeout;
+    }
+
+    public static Optional<Endpoint> byPath(String path) {
+        return Optional.ofNullable(BY_PATH.get(path));
+    }
+}

@@ -1,0 +1,187 @@
+package weft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import weft.api.ApiCodec;
+import weft.api.Attachment;
+import weft.api.ConnectResult;
+import weft.api.RouterApi;
+import weft.api.StatusReport;
+import weft.router.http.ApiServer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the verbs print and return, through the typed client and the real API server, against a stand-in router
+ * that answers as a router would.
+ */
+class WeftVerbsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Attachment C1 = new Attachment("netns:c1", "/run/netns/c1", "vethwl0", "02:00:00:00:00:01", List.of("10.32.0.5/12"));
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    private final StandIn router = new StandIn(status());
+    private ApiServer server;
+    private Weft weft;
+
+    private static StatusReport status() {
+        try (InputStream in = WeftVerbsTest.class.getResourceAsStream("status.json")) {
+            return new ApiCodec(JSON).readReply(in.readAllBytes(), StatusReport.class);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Answers like a router with one container attached; fields are volatile because requests run on other threads. */
+    private static final class StandIn implements RouterApi {
+        final StatusReport status;
+        volatile String attached;
+
+        StandIn(StatusReport status) {
+            this.status = status;
+        }
+
+        @Override public StatusReport status() { return status; }
+
+        @Override public List<ConnectResult> connect(List<String> peers) {
+            return peers.stream().map(p -> p.startsWith("down") ? new ConnectResult(p, false, "connection refused")
+                    : new ConnectResult(p, true, "connected to aa:bb:cc:dd:ee:02(host2)")).toList();
+        }
+
+        @Override public List<String> forget(List<String> peers) { return peers.stream().filter(p -> !p.startsWith("unknown")).toList(); }
+
+        @Override public Attachment attach(String target, List<String> cidrs) {
+            attached = target + " " + cidrs;
+            return new Attachment(target, "/run/netns/c1", "vethwl0", "02:00:00:00:00:01", cidrs);
+        }
+
+        @Override public Attachment detach(String target, List<String> cidrs) { return C1.withCidrs(List.of()); }
+
+        @Override public List<Attachment> attachments() { return List.of(C1, new Attachment(Attachment.EXPOSE, "", "weft", "02:00:00:00:00:09", List.of())); }
+
+        @Override public Attachment expose(List<String> cidrs) { return new Attachment(Attachment.EXPOSE, "", "weft", "02:00:00:00:00:09", List.of("10.32.0.254/12")); }
+
+        @Override public Attachment hide(List<String> cidrs) { return new Attachment(Attachment.EXPOSE, "", "weft", "02:00:00:00:00:09", List.of()); }
+
+        @Override public String removePeer(String peer, boolean force) {
+            if (peer.equals("alive") && !force) throw new IllegalArgumentException("not taken over: peer alive is reachable");
+            return "42 addresses taken over from " + peer;
+        }
+
+        @Override public String adoptWinningRing() { throw new IllegalArgumentException("there is no conflicting ring to adopt"); }
+
+        @Override public String primeAllocation() { return "ready"; }
+
+        @Override public String metrics() { return "weft_sleeve_frames_total 12\n"; }
+
+        @Override public void stop() { }
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, JSON);
+        server.start();
+        weft = new Weft(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of("WEFT_HTTP_ADDR", "127.0.0.1:" + server.address().getPort()));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private int run(String... args) {
+        out.reset();
+        err.reset();
+        return weft.run(List.of(args));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void connectPrintsEachTargetsFirstAttemptAndFailsIfOneFailed() {
+        assertEquals(1, run("connect", "host2", "down:6783"));
+        assertEquals("host2: connected to aa:bb:cc:dd:ee:02(host2)\n", out());
+        assertEquals("weft connect: down:6783: connection refused\n", err());
+    }
+
+    @Test
+    void forgetSaysWhichWereNotTargets() {
+        assertEquals(1, run("forget", "host2", "unknown"));
+        assertEquals("forgot host2\n", out());
+        assertEquals("weft forget: unknown is not a target\n", err());
+    }
+
+    @Test
+    void attachAndPsPrintTargetMacAndAddresses() {
+        assertEquals(0, run("attach", "10.32.0.5/12", "10.32.0.6/12", "netns:c1"));
+        assertEquals("netns:c1 02:00:00:00:00:01 10.32.0.5/12 10.32.0.6/12\n", out());
+        assertEquals("netns:c1 [10.32.0.5/12, 10.32.0.6/12]", router.attached);
+
+        assertEquals(0, run("ps"));
+        assertEquals("netns:c1 02:00:00:00:00:01 10.32.0.5/12\nweft:expose 02:00:00:00:00:09\n", out());
+
+        assertEquals(0, run("detach", "netns:c1"));
+        assertEquals("netns:c1 02:00:00:00:00:01\n", out());
+    }
+
+    @Test
+    void exposeAndHidePrintTheHostsAttachment() {
+        assertEquals(0, run("expose"));
+        assertEquals("weft:expose 02:00:00:00:00:09 10.32.0.254/12\n", out());
+        assertEquals(0, run("hide"));
+        assertEquals("weft:expose 02:00:00:00:00:09\n", out());
+    }
+
+    @Test
+    void rmpeerPrintsWhatWasTakenOverAndTheRoutersRefusalPerPeer() {
+        assertEquals(1, run("rmpeer", "dead", "alive"));
+        assertEquals("42 addresses taken over from dead\n", out());
+        assertEquals("weft rmpeer: alive: not taken over: peer alive is reachable\n", err());
+
+        assertEquals(0, run("rmpeer", "--force", "alive"));
+        assertEquals("42 addresses taken over from alive\n", out());
+    }
+
+    @Test
+    void primeAndAdoptRingPrintTheReplyOrTheRefusal() {
+        assertEquals(0, run("prime"));
+        assertEquals("ready\n", out());
+        assertEquals(1, run("adopt-ring"));
+        assertEquals("weft adopt-ring: there is no conflicting ring to adopt\n", err());
+    }
+
+    @Test
+    void statusPrintsTheTextAndReportTheWholeStateAsJson() throws IOException {
+        assertEquals(0, run("status", "connections"));
+        assertTrue(out().contains("aa:bb:cc:dd:ee:02(host2) fast, encrypted, data sealed, path MTU 1500\n"), out());
+
+        assertEquals(0, run("report"));
+        assertEquals(JSON.readTree(JSON.writeValueAsBytes(router.status)), JSON.readTree(out()));
+        assertTrue(out().startsWith("{\n  \"version\" : \"0.1.0\",\n"), "indented, one field a line: " + out());
+    }
+
+    @Test
+    void metricsPrintTheRoutersText() {
+        assertEquals(0, run("metrics"));
+        assertEquals("weft_sleeve_frames_total 12\n", out());
+    }
+}
