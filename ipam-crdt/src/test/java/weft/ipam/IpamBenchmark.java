@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import weft.gossip.ManualClock;
+import weft.crypto.ManualClock;
 import weft.gossip.PeerName;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipData;
@@ -19,7 +19,7 @@ import weft.gossip.channel.GossipData;
 /**
  * Prints allocation throughput and latency with local space (in memory and with the snapshot fsynced on
  * every allocation), and what it costs to get space from another peer. Numbers only; run by hand:
- * {@code java -cp ipam-crdt/target/classes:ipam-crdt/target/test-classes:gossip/target/classes:gossip/target/test-classes weft.ipam.IpamBenchmark}
+ * {@code java -cp ipam-crdt/target/classes:ipam-crdt/target/test-classes:gossip/target/classes:gossip/target/test-classes:crypto/target/test-classes weft.ipam.IpamBenchmark}
  */
 public final class IpamBenchmark {
     private static final PeerName A = new PeerName(0xa);
