@@ -4,11 +4,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 
-/** Time that moves only when the test moves it. Not thread-safe. */
-final class ManualClock implements InstantSource {
+/**
+ * A clock that moves only when a test moves it. Shared with the modules above crypto (gossip, ipam)
+ * through crypto's test-jar.
+ *
+ * <p>Not thread-safe: for single-threaded tests of pure cores.
+ */
+public final class ManualClock implements InstantSource {
     private Instant now;
 
-    ManualClock(Instant start) {
+    public ManualClock(Instant start) {
         now = start;
     }
 
@@ -17,7 +22,10 @@ final class ManualClock implements InstantSource {
         return now;
     }
 
-    void advance(Duration by) {
+    public void advance(Duration by) {
+        if (by.isNegative()) {
+            throw new IllegalArgumentException("time does not run backwards: " + by);
+        }
         now = now.plus(by);
     }
 }

@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,8 @@ class MeshTest {
             .withHandshakeTimeout(Duration.ofSeconds(2))
             .withConnections(new ConnectionMaker.Settings(Duration.ofMillis(100), Duration.ofMillis(400), 100))
             .withTick(Duration.ofMillis(20));
+
+    static final Duration WAIT = Duration.ofSeconds(10);
 
     final SplittableRandom random = new SplittableRandom(99);
     final List<Mesh> meshes = new ArrayList<>();
@@ -58,8 +61,13 @@ class MeshTest {
         return "127.0.0.1:" + mesh.localAddress().getPort();
     }
 
+    /** The future's value, or its failure as an {@link ExecutionException}; fails the test after 10 s. */
     static <T> T await(CompletableFuture<T> future) throws Exception {
-        return future.get(10, TimeUnit.SECONDS);
+        try {
+            return future.get(WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no answer from the mesh within " + WAIT, e);
+        }
     }
 
     @Test
@@ -118,8 +126,8 @@ class MeshTest {
 
         // the kept connection is the one dialled by the lower name; wait until each side has admitted it
         boolean aDialsTheKeeper = a.self().name().compareTo(b.self().name()) < 0;
-        awaitConnected(la, aDialsTheKeeper);
-        awaitConnected(lb, !aDialsTheKeeper);
+        la.awaitConnected(peer -> peer.outbound() == aDialsTheKeeper);
+        lb.awaitConnected(peer -> peer.outbound() == !aDialsTheKeeper);
         List<MeshStatus.Connection> atA = await(a.status()).established();
         List<MeshStatus.Connection> atB = await(b.status()).established();
         assertEquals(1, atA.size());
@@ -130,24 +138,23 @@ class MeshTest {
         awaitTargetConnected(b);
     }
 
+    /**
+     * Waits up to 20 s for the mesh's only target to be connected. No polling: a second {@code connect} of a
+     * known target answers at once when it is connected, and else with the outcome of its next attempt.
+     */
     private static void awaitTargetConnected(Mesh mesh) throws Exception {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
-        ConnectionMaker.State state = await(mesh.status()).targets().getFirst().state();
-        while (state != ConnectionMaker.State.CONNECTED && deadline - System.nanoTime() > 0) {
-            Thread.sleep(50); // polling a status with a deadline; nothing to latch on
-            state = await(mesh.status()).targets().getFirst().state();
-        }
-        assertEquals(ConnectionMaker.State.CONNECTED, state);
-    }
-
-    /** Skips connect/disconnect pairs of a connection that lost the tie-break until the keeper is admitted. */
-    static void awaitConnected(RecordingListener listener, boolean outbound) throws InterruptedException {
-        while (true) {
-            if (listener.next() instanceof RecordingListener.Event.Connected(ConnectedPeer peer)
-                    && peer.outbound() == outbound) {
-                return;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        ConnectionMaker.TargetStatus target = await(mesh.status()).targets().getFirst();
+        while (target.state() != ConnectionMaker.State.CONNECTED) {
+            assertNotEquals(ConnectionMaker.State.FAILED, target.state(), "the target failed for good: " + target);
+            try {
+                mesh.connect(target.target()).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new AssertionError("target not connected within 20 s: " + target, e);
             }
+            target = await(mesh.status()).targets().getFirst();
         }
+        assertEquals(ConnectionMaker.State.CONNECTED, target.state());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package weft.gossip;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import weft.gossip.topology.Routes;
@@ -66,6 +67,25 @@ public final class RecordingListener implements MeshListener {
             throw new AssertionError("no mesh event within " + WAIT);
         }
         return event;
+    }
+
+    /**
+     * Waits up to 10 s for a connection that satisfies {@code wanted}, skipping other events (such as the
+     * connect/disconnect pair of a connection that lost a tie-break).
+     */
+    public ConnectedPeer awaitConnected(Predicate<ConnectedPeer> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<Event> skipped = new ArrayList<>();
+        while (true) {
+            Event next = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                throw new AssertionError("no matching connection within " + WAIT + "; skipped " + skipped);
+            }
+            if (next instanceof Event.Connected(ConnectedPeer peer) && wanted.test(peer)) {
+                return peer;
+            }
+            skipped.add(next);
+        }
     }
 
     /** The next event, which must be a connection. */

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import weft.crypto.Argon2Cost;
@@ -60,7 +59,7 @@ class SecureMeshTest {
     }
 
     static <T> T await(CompletableFuture<T> future) throws Exception {
-        return future.get(10, TimeUnit.SECONDS);
+        return MeshTest.await(future);
     }
 
     static String failure(ConnectOutcome outcome) {

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import weft.gossip.wire.Decoding;
-import weft.gossip.ManualClock;
+import weft.crypto.ManualClock;
 import weft.gossip.PeerName;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipData;

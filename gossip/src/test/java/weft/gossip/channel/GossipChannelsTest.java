@@ -1,18 +1,26 @@
 package weft.gossip.channel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import weft.gossip.wire.Decoding;
 import weft.gossip.PeerName;
@@ -127,13 +135,63 @@ class GossipChannelsTest {
     @Test
     void codecShouldNeverThrowOnRandomBytes() {
         SplittableRandom random = new SplittableRandom(3);
+        Set<String> refusals = new TreeSet<>();
         for (int i = 0; i < 20000; i++) {
             byte[] bytes = new byte[random.nextInt(40)];
             random.nextBytes(bytes);
             if (bytes.length > 0) {
                 bytes[0] = 1;
             }
-            ChannelCodec.decode(bytes);
+            int index = i;
+            refusals.add(checkedDecode(bytes, () -> "random input " + index));
         }
+        // random bytes rarely get past the channel name: valid messages with a few bytes changed go further
+        List<byte[]> valid = List.of(
+                ChannelCodec.encode(new ChannelMessage.Unicast("dns", A, C, "hello".getBytes(StandardCharsets.UTF_8))),
+                ChannelCodec.encode(new ChannelMessage.Broadcast("ipam", B, new byte[] {1, 2, 3})),
+                ChannelCodec.encode(new ChannelMessage.Gossip("ipam", new byte[0])));
+        for (int i = 0; i < 20000; i++) {
+            byte[] bytes = valid.get(i % valid.size()).clone();
+            for (int changes = 1 + random.nextInt(3); changes > 0; changes--) {
+                bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+            }
+            int index = i;
+            refusals.add(checkedDecode(bytes, () -> "changed input " + index));
+        }
+        for (byte[] message : valid) {
+            for (int length = 0; length < message.length; length++) {
+                byte[] cut = Arrays.copyOf(message, length);
+                assertInstanceOf(Decoding.Refused.class, decodeWithoutThrowing(cut, () -> "a truncated message"),
+                        () -> HexFormat.of().formatHex(cut) + ", the start of " + HexFormat.of().formatHex(message));
+            }
+        }
+        assertTrue(refusals.containsAll(Set.of("truncated channel message", "truncated channel name",
+                "channel name is not printable ASCII", "unknown channel message version N",
+                "unknown channel message type N", "channel payload length N with N bytes left", "decoded")),
+                "the inputs reach every check: " + refusals);
+    }
+
+    /**
+     * Decodes {@code bytes}, which must not throw; a refusal must say why, and accepted bytes must be exactly
+     * what the encoder writes for the message. Returns the refusal's reason with numbers as N, or "decoded".
+     */
+    private static String checkedDecode(byte[] bytes, Supplier<String> name) {
+        Supplier<String> input = () -> name.get() + " (" + HexFormat.of().formatHex(bytes) + ")";
+        return switch (decodeWithoutThrowing(bytes, input)) {
+            case Decoding.Refused<ChannelMessage>(String reason) -> {
+                assertFalse(reason.isBlank(), () -> input.get() + " was refused without a reason");
+                yield reason.replaceAll("-?[0-9]+", "N");
+            }
+            case Decoding.Decoded<ChannelMessage>(ChannelMessage message) -> {
+                assertArrayEquals(bytes, ChannelCodec.encode(message), () -> input.get() + " was accepted but is not canonical");
+                yield "decoded";
+            }
+        };
+    }
+
+    private static Decoding<ChannelMessage> decodeWithoutThrowing(byte[] bytes, Supplier<String> input) {
+        Decoding<ChannelMessage> result = assertDoesNotThrow(() -> ChannelCodec.decode(bytes), () -> input.get() + " threw");
+        assertNotNull(result, () -> input.get() + " decoded to null");
+        return result;
     }
 }

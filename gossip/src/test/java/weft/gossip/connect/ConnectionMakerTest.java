@@ -1,6 +1,6 @@
 package weft.gossip.connect;
 
-import weft.gossip.ManualClock;
+import weft.crypto.ManualClock;
 import weft.gossip.PeerName;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

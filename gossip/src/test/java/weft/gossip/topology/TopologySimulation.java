@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import weft.gossip.wire.Decoding;
-import weft.gossip.ManualClock;
+import weft.crypto.ManualClock;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;
 
