@@ -19,6 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
  *   next sleeve key ‖ prefix      = HKDF-Expand(sleeve key, "weft sleeve rekey", 36), see {@link DatagramEpoch}
  *   ESP AES key ‖ salt            = HKDF-Expand(PRK, "weft esp initiator->responder"     | "…responder->initiator", 36)
  *   ESP SPI                       = HKDF-Expand(PRK, "weft esp spi initiator->responder" | "…responder->initiator", 4) | 0x100
+ *   heartbeat key, per direction  = HKDF-Expand(PRK, "weft heartbeat initiator->responder" | "…responder->initiator", 32)
  *   confirmation key, per role    = HKDF-Expand(PRK, "weft confirm initiator" | "weft confirm responder", 32)
  *   confirmation, per role        = HMAC-SHA256(confirmation key, transcript)
  * </pre>
@@ -43,14 +44,16 @@ public final class SessionKeys {
     private final DatagramKey sleeveReceive;
     private final EspKey espSend;
     private final EspKey espReceive;
+    private final byte[] heartbeatSend;
+    private final byte[] heartbeatReceive;
     private final byte[] ourConfirmation;
     private final byte[] expectedConfirmation;
     private boolean controlSendTaken;
     private boolean controlReceiveTaken;
 
     private SessionKeys(boolean initiator, byte[] controlSendKey, byte[] controlReceiveKey, DatagramKey sleeveSend,
-                        DatagramKey sleeveReceive, EspKey espSend, EspKey espReceive, byte[] ourConfirmation,
-                        byte[] expectedConfirmation) {
+                        DatagramKey sleeveReceive, EspKey espSend, EspKey espReceive, byte[] heartbeatSend,
+                        byte[] heartbeatReceive, byte[] ourConfirmation, byte[] expectedConfirmation) {
         this.initiator = initiator;
         this.controlSendKey = controlSendKey;
         this.controlReceiveKey = controlReceiveKey;
@@ -58,6 +61,8 @@ public final class SessionKeys {
         this.sleeveReceive = sleeveReceive;
         this.espSend = espSend;
         this.espReceive = espReceive;
+        this.heartbeatSend = heartbeatSend;
+        this.heartbeatReceive = heartbeatReceive;
         this.ourConfirmation = ourConfirmation;
         this.expectedConfirmation = expectedConfirmation;
     }
@@ -87,13 +92,15 @@ public final class SessionKeys {
         DatagramKey sleeveIn = datagramKey(Hkdf.expand(prk, "weft sleeve " + RESPONDER_TO_INITIATOR, 44));
         EspKey espOut = espKey(prk, INITIATOR_TO_RESPONDER);
         EspKey espIn = espKey(prk, RESPONDER_TO_INITIATOR);
+        byte[] heartbeatOut = Hkdf.expand(prk, "weft heartbeat " + INITIATOR_TO_RESPONDER, 32);
+        byte[] heartbeatIn = Hkdf.expand(prk, "weft heartbeat " + RESPONDER_TO_INITIATOR, 32);
         byte[] initiatorConfirmation = hmac(Hkdf.expand(prk, "weft confirm initiator", 32), transcript);
         byte[] responderConfirmation = hmac(Hkdf.expand(prk, "weft confirm responder", 32), transcript);
 
         return initiator
-                ? new SessionKeys(true, controlOut, controlIn, sleeveOut, sleeveIn, espOut, espIn,
+                ? new SessionKeys(true, controlOut, controlIn, sleeveOut, sleeveIn, espOut, espIn, heartbeatOut, heartbeatIn,
                         initiatorConfirmation, responderConfirmation)
-                : new SessionKeys(false, controlIn, controlOut, sleeveIn, sleeveOut, espIn, espOut,
+                : new SessionKeys(false, controlIn, controlOut, sleeveIn, sleeveOut, espIn, espOut, heartbeatIn, heartbeatOut,
                         responderConfirmation, initiatorConfirmation);
     }
 
@@ -142,6 +149,19 @@ public final class SessionKeys {
     /** Key and SPI of the kernel ESP SA for the fast-path packets this peer sends us. */
     public EspKey espReceive() {
         return espReceive;
+    }
+
+    /**
+     * Key of the {@link HeartbeatAuthenticator} for the fast-path heartbeats we send to this peer. A copy. Derived
+     * whether or not the pair's data is sealed: heartbeats prove a path even where data may travel in clear.
+     */
+    public byte[] heartbeatSend() {
+        return heartbeatSend.clone();
+    }
+
+    /** Key of the {@link HeartbeatAuthenticator} for the heartbeats this peer sends us. A copy. */
+    public byte[] heartbeatReceive() {
+        return heartbeatReceive.clone();
     }
 
     /** The 32 bytes we send in our first encrypted message. A copy. */

@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param sleeveKeys    present iff this pair's data must be sealed (sleeve datagrams, and kernel ESP on
  *                      the fast path): both sides have the password and they do not both trust each
  *                      other's address
+ * @param heartbeatKeys present iff the connection is encrypted: what authenticates the pair's fast-path heartbeats
  */
 public record ConnectedPeer(PeerName name, String nickname, long incarnation, InetSocketAddress remoteAddress,
-        int udpPort, boolean outbound, boolean encrypted, Optional<SleeveKeys> sleeveKeys) {
+        int udpPort, boolean outbound, boolean encrypted, Optional<SleeveKeys> sleeveKeys,
+        Optional<HeartbeatKeys> heartbeatKeys) {
     /** Where to send the peer sleeve datagrams: its TCP address with its announced UDP port. */
     public InetSocketAddress udpAddress() {
         return new InetSocketAddress(remoteAddress.getAddress(), udpPort);

@@ -24,6 +24,7 @@ final class MeshConnection {
     Hello theirs; // null until the handshake succeeded
     boolean encrypted;
     Optional<SleeveKeys> sleeveKeys = Optional.empty();
+    Optional<HeartbeatKeys> heartbeatKeys = Optional.empty();
     MeshStatus.State state = MeshStatus.State.HANDSHAKING;
     Instant since;
     boolean settled; // its target has been told the attempt's outcome
@@ -41,7 +42,7 @@ final class MeshConnection {
     /** The peer as the listener hears of it. Only once the handshake succeeded. */
     ConnectedPeer peer() {
         return new ConnectedPeer(theirs.name(), theirs.nickname(), theirs.incarnation(), remoteAddress,
-                theirs.udpPort(), outbound, encrypted, sleeveKeys);
+                theirs.udpPort(), outbound, encrypted, sleeveKeys, heartbeatKeys);
     }
 
     /** What {@link Admission} judges. Only once the handshake succeeded. */

@@ -126,6 +126,7 @@ final class MeshConnections {
         // the sleeve may skip sealing only when both ends trust each other's address
         boolean bothTrust = connection.ours.trustsYou() && theirs.trustsYou();
         connection.sleeveKeys = keys.filter(k -> !bothTrust).map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive(), k.espSend(), k.espReceive()));
+        connection.heartbeatKeys = keys.map(k -> new HeartbeatKeys(k.heartbeatSend(), k.heartbeatReceive()));
         Optional<MeshConnection> current = Optional.ofNullable(established.get(theirs.name()));
         Admission.Verdict verdict = Admission.judge(self, connection.candidate(), current.map(MeshConnection::candidate));
         switch (verdict) {

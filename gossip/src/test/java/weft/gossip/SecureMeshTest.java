@@ -82,6 +82,8 @@ class SecureMeshTest {
         SleeveKeys bKeys = aSeenByB.sleeveKeys().orElseThrow();
         assertEquals(aKeys.espSend(), bKeys.espReceive());
         assertEquals(bKeys.espSend(), aKeys.espReceive());
+        assertArrayEquals(bSeenByA.heartbeatKeys().orElseThrow().send(), aSeenByB.heartbeatKeys().orElseThrow().receive());
+        assertArrayEquals(aSeenByB.heartbeatKeys().orElseThrow().send(), bSeenByA.heartbeatKeys().orElseThrow().receive());
 
         ByteBuffer header = ByteBuffer.wrap(new byte[] {1, 2, 3, 4});
         ByteBuffer sealed = ByteBuffer.allocate(64);
@@ -135,6 +137,7 @@ class SecureMeshTest {
         ConnectedPeer peer = la.nextConnected();
         assertFalse(peer.encrypted());
         assertEquals(Optional.empty(), peer.sleeveKeys());
+        assertEquals(Optional.empty(), peer.heartbeatKeys(), "nothing to authenticate heartbeats with");
         assertFalse(await(a.status()).encrypted());
     }
 
@@ -150,6 +153,7 @@ class SecureMeshTest {
         ConnectedPeer both = la.nextConnected();
         assertTrue(both.encrypted(), "trust skips sleeve sealing, never control encryption");
         assertEquals(Optional.empty(), both.sleeveKeys());
+        assertTrue(both.heartbeatKeys().isPresent(), "heartbeats are authenticated even where data travels in clear");
 
         assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(c))));
         ConnectedPeer oneWay = la.nextConnected();
