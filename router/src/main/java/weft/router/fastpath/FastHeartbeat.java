@@ -1,5 +1,6 @@
 package weft.router.fastpath;
 
+import weft.crypto.HeartbeatAuthenticator;
 import weft.router.sleeve.EthernetFrame;
 
 import java.lang.foreign.MemorySegment;
@@ -13,14 +14,20 @@ import java.nio.ByteOrder;
  * <pre>
  *  0  destination MAC: the receiver's heartbeat MAC     6  source MAC: the sender's heartbeat MAC
  * 12  ethertype 0x88B5 (IEEE local experimental)
- * 14  magic "WFHB"   18  version (1)   19  flags: bit 0 full-size probe, bit 1 the sender hears the receiver
+ * 14  magic "WFHB"   18  version (1)   19  flags: bit 0 full-size probe, bit 1 the sender hears the receiver,
+ *                                            bit 2 tagged
  * 20  frame length as sent (u16)       22  reserved (0)
  * 24  sender peer name (u64)           32  receiver peer name (u64)      40  sequence (u64)
- * 48  zero padding up to the frame length
+ * 48  tag: 96 bits of HMAC-SHA256 over bytes 0-47 under the pair's heartbeat key, or zero when untagged
+ * 60  zero padding up to the frame length
  * </pre>
  *
  * A full-size heartbeat is as long as the largest frame of the overlay, so it proves the underlay path carries
- * the overlay MTU plus the VXLAN overhead; the length field shows a heartbeat cut short on the way.
+ * the overlay MTU plus the VXLAN overhead; the length field shows a heartbeat cut short on the way. Between peers
+ * with a password every heartbeat is tagged ({@link #sign}) and checked ({@link #authentic}), so that nobody can
+ * hold a pair on the fast path with forged ones; the tag takes the small heartbeat's padding, so the format and
+ * version stay those of routers that sent zeros there (their untagged heartbeats are refused by a pair that has
+ * keys, which then stays on sleeve).
  */
 public final class FastHeartbeat {
     public static final int ETHERTYPE = 0x88B5;
@@ -29,7 +36,9 @@ public final class FastHeartbeat {
     public static final int HEADER_LENGTH = 48;
     /** The shortest Ethernet frame without FCS: the small heartbeat. */
     public static final int SMALL_LENGTH = 60;
-    private static final int FLAG_FULL = 1, FLAG_HEARING = 2;
+    /** Where the tag goes, and what it covers: everything before it. */
+    public static final int TAG_OFFSET = HEADER_LENGTH;
+    private static final int FLAG_FULL = 1, FLAG_HEARING = 2, FLAG_TAGGED = 4;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -92,6 +101,22 @@ public final class FastHeartbeat {
 
     public boolean full() {
         return (frame.get(ValueLayout.JAVA_BYTE, 19) & FLAG_FULL) != 0;
+    }
+
+    /**
+     * Tags the heartbeat just {@link #write written} into {@code frame} for the pair whose sending key
+     * {@code authenticator} holds.
+     */
+    public static void sign(MemorySegment frame, HeartbeatAuthenticator authenticator) {
+        frame.set(ValueLayout.JAVA_BYTE, 19, (byte) (frame.get(ValueLayout.JAVA_BYTE, 19) | FLAG_TAGGED));
+        authenticator.tag(frame.asSlice(0, TAG_OFFSET).asByteBuffer(),
+                frame.asSlice(TAG_OFFSET, HeartbeatAuthenticator.TAG_LENGTH).asByteBuffer());
+    }
+
+    /** Whether the wrapped heartbeat is tagged, and its tag is right under the pair's receiving key. */
+    public boolean authentic(HeartbeatAuthenticator authenticator) {
+        return (frame.get(ValueLayout.JAVA_BYTE, 19) & FLAG_TAGGED) != 0 && authenticator.verify(
+                frame.asSlice(0, TAG_OFFSET).asByteBuffer(), frame.asSlice(TAG_OFFSET, HeartbeatAuthenticator.TAG_LENGTH).asByteBuffer());
     }
 
     /** The sender hears our heartbeats, small and full-size: the path works in our direction too. */

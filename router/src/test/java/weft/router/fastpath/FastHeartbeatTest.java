@@ -4,6 +4,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
+import weft.crypto.HeartbeatAuthenticator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,6 +35,30 @@ class FastHeartbeatTest {
         assertEquals(FastHeartbeat.Check.OK, heartbeat.wrap(frame, FastHeartbeat.SMALL_LENGTH, SELF));
         assertFalse(heartbeat.full());
         assertTrue(heartbeat.hearing());
+    }
+
+    @Test
+    void aSignedHeartbeatIsAuthenticUnderThePairsKeyAndNoOtherAndNotOnceChanged() {
+        byte[] key = new byte[32], otherKey = new byte[32];
+        key[0] = 1;
+        otherKey[0] = 2;
+        MemorySegment frame = Arena.ofAuto().allocate(1500);
+        FastHeartbeat heartbeat = FastHeartbeat.reader();
+        for (int length : new int[]{FastHeartbeat.SMALL_LENGTH, 1424}) {
+            FastHeartbeat.write(frame, length, PEER, SELF, 9, length > FastHeartbeat.SMALL_LENGTH, true);
+            assertEquals(FastHeartbeat.Check.OK, heartbeat.wrap(frame, length, SELF));
+            assertFalse(heartbeat.authentic(new HeartbeatAuthenticator(key)), "untagged");
+
+            FastHeartbeat.sign(frame, new HeartbeatAuthenticator(key));
+            assertEquals(FastHeartbeat.Check.OK, heartbeat.wrap(frame, length, SELF), "still a heartbeat to anyone");
+            assertTrue(heartbeat.authentic(new HeartbeatAuthenticator(key)));
+            assertTrue(heartbeat.hearing());
+            assertFalse(heartbeat.authentic(new HeartbeatAuthenticator(otherKey)));
+
+            frame.set(ValueLayout.JAVA_BYTE, 47, (byte) 10); // the sequence, 9 -> 10: a forger's edit
+            assertEquals(FastHeartbeat.Check.OK, heartbeat.wrap(frame, length, SELF));
+            assertFalse(heartbeat.authentic(new HeartbeatAuthenticator(key)));
+        }
     }
 
     @Test
