@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
@@ -207,12 +206,6 @@ public final class SleeveForwarder implements AutoCloseable {
         }
     }
 
-    /** As {@link #SleeveForwarder(long, FramePort, DatagramChannel, SleevePeers, MacTable, SleeveCounters, LongSupplier, int, int)} for a 1500-byte underlay. */
-    public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
-                           SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength) {
-        this(self, port, udp, neighbours, macs, counters, nanoClock, maxFrameLength, DEFAULT_DATAGRAM_PAYLOAD);
-    }
-
     /**
      * @param maxFrameLength  the largest frame (Ethernet header included) that is sent unless the port marks it
      *                        for segmentation; larger ones are counted and dropped, since the overlay MTU says they
@@ -220,12 +213,6 @@ public final class SleeveForwarder implements AutoCloseable {
      * @param datagramPayload the most payload one datagram carries (the path MTU less IP, UDP, header and tag);
      *                        larger payloads are sent as fragments
      */
-    public SleeveForwarder(long self, FramePort port, DatagramChannel udp, SleevePeers neighbours, MacTable macs,
-                           SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
-        this(self, port, new ChannelSleeveSocket(udp), neighbours, macs, counters, nanoClock, maxFrameLength, datagramPayload);
-    }
-
-    /** As the {@link DatagramChannel} constructors, over any {@link SleeveSocket}. */
     public SleeveForwarder(long self, FramePort port, SleeveSocket udp, SleevePeers neighbours, MacTable macs,
                            SleeveCounters counters, LongSupplier nanoClock, int maxFrameLength, int datagramPayload) {
         if (maxFrameLength < SleeveHeader.MIN_FRAME || maxFrameLength > SleeveHeader.MAX_REASSEMBLED - VNET) {

@@ -85,8 +85,8 @@ class SleevePathDiscoveryTest {
         DatagramChannel udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpA.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
         udpB.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
-        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, clock::get, maxFrame, datagramPayload);
-        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, clock::get, maxFrame, datagramPayload);
+        a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, macsA, countersA, clock::get, maxFrame, datagramPayload);
+        b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, macsB, countersB, clock::get, maxFrame, datagramPayload);
         pathA = new SimulatedPath(carriesAtoB, kernelA);
         pathB = new SimulatedPath(carriesBtoA, kernelB);
         a.discoverPathMtu(pathA);
