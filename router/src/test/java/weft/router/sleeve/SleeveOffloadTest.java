@@ -133,7 +133,7 @@ class SleeveOffloadTest {
     @Test
     void aFrameMissingAFragmentIsGivenUpWhenTheSendersShareIsUsed() throws Exception {
         wire(VNET, VNET, true);
-        for (int frame = 0; frame <= SleeveForwarder.REASSEMBLY_PER_SENDER; frame++) {
+        for (int frame = 0; frame <= ReceiveLane.REASSEMBLY_PER_SENDER; frame++) {
             portA.fromBridge.add(withVnet(0, 1, 1398, 4000));
             a.pumpLocalFrame(1000);
             b.receiveDatagram(); // only the first fragment of each

@@ -129,7 +129,7 @@ class SleevePathDiscoveryTest {
         receive(a, pathA.delivered);
         assertEquals(11, countersA.get(Counter.PMTU_PROBES_ACKNOWLEDGED));
         assertEquals(Map.of(B, 1500), a.pathMtus(), "believed until the round closes");
-        clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
+        clock.set(PathDiscovery.PROBE_ACK_WAIT_NANOS);
         a.pumpLocalFrame(0);
         assertEquals(Map.of(B, 1280), a.pathMtus());
         assertEquals(1, countersA.get(Counter.PATH_MTU_LOWERED));
@@ -199,7 +199,7 @@ class SleevePathDiscoveryTest {
         assertEquals(25, pathA.delivered, "every probe but the 9000-byte one arrives");
         receive(b, pathA.delivered);
         receive(a, pathA.delivered);
-        clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
+        clock.set(PathDiscovery.PROBE_ACK_WAIT_NANOS);
         a.pumpLocalFrame(0);
         assertEquals(Map.of(B, 1500), a.pathMtus());
     }
