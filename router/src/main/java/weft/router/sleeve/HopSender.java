@@ -1,5 +1,6 @@
 package weft.router.sleeve;
 
+import weft.kernel.EnumCounters;
 import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.lang.foreign.Arena;
@@ -19,7 +20,7 @@ final class HopSender {
     private final int lane;
     private final long self;
     private final SleeveSocket.Sender socket;
-    private final SleeveCounters counters;
+    private final EnumCounters.Writer<Counter> counters;
     /** Where a payload is sealed for the hop; free between sends (see {@link #scratch}). */
     private final MemorySegment scratch;
     /** One datagram per fragment of the largest payload, so a frame's fragments leave in one batch. */
@@ -33,8 +34,9 @@ final class HopSender {
     /**
      * @param lane      the lane number this thread seals with ({@link SleeveCipher#seal}), which also sets its frame ids
      * @param slotBytes the largest datagram sent: a header, the configured datagram payload and a tag
+     * @param counters  the owning thread's writer
      */
-    HopSender(int lane, long self, Arena arena, SleeveSocket.Sender socket, int slotBytes, SleeveCounters counters) {
+    HopSender(int lane, long self, Arena arena, SleeveSocket.Sender socket, int slotBytes, EnumCounters.Writer<Counter> counters) {
         this.lane = lane;
         this.self = self;
         this.socket = socket;

@@ -1,5 +1,6 @@
 package weft.router.sleeve;
 
+import weft.kernel.EnumCounters;
 import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.lang.foreign.Arena;
@@ -14,9 +15,10 @@ import java.util.function.LongSupplier;
  * size and sealed like any datagram to the neighbour) and to which it hands the neighbour's acknowledgements; and
  * so the most payload a datagram to a hop may carry. Without discovery every hop carries the configured payload.
  *
- * <p>Threads: the first send lane runs the rounds ({@link #tick}), and so owns the probe socket, the probe datagram
- * and {@code pathsOf}; the receive lane answers probes and hands acknowledgements over ({@link #onProbe}); any lane
- * or thread reads the paths, which the first send lane publishes whole through a volatile array.
+ * <p>Threads: the first send lane runs the rounds ({@link #tick}), and so owns the probe socket, the probe datagram,
+ * {@code pathsOf} and the rounds' counter writer; the receive lane answers probes and hands acknowledgements over
+ * ({@link #onProbe}), counting with a writer of its own; any lane or thread reads the paths, which the first send
+ * lane publishes whole through a volatile array.
  */
 final class PathDiscovery implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PathDiscovery.class.getName());
@@ -36,7 +38,8 @@ final class PathDiscovery implements AutoCloseable {
     private final SleevePeers neighbours;
     private final int datagramPayload;
     private final LongSupplier nanoClock;
-    private final SleeveCounters counters;
+    /** The counts of the rounds, made by the first send lane, and of the answers, made by the receive lane. */
+    private final EnumCounters.Writer<Counter> roundCounts, answerCounts;
     private final MemorySegment probeDatagram;
     private final PathProber prober = new PathProber();
     private volatile DontFragmentSender probes; // set before start
@@ -55,7 +58,8 @@ final class PathDiscovery implements AutoCloseable {
         this.neighbours = neighbours;
         this.datagramPayload = datagramPayload;
         this.nanoClock = nanoClock;
-        this.counters = counters;
+        this.roundCounts = counters.writer();
+        this.answerCounts = counters.writer();
         this.probeDatagram = arena.allocate(slotBytes, 64);
     }
 
@@ -95,11 +99,11 @@ final class PathDiscovery implements AutoCloseable {
             int before = path.mtu().mtu();
             switch (path.mtu().tick(now, prober)) {
                 case LOWERED -> {
-                    counters.increment(Counter.PATH_MTU_LOWERED);
+                    roundCounts.increment(Counter.PATH_MTU_LOWERED);
                     LOG.log(System.Logger.Level.INFO, "path MTU to " + path.peer().label() + " lowered from " + before + " to " + path.mtu().mtu());
                 }
                 case RAISED -> {
-                    counters.increment(Counter.PATH_MTU_RAISED);
+                    roundCounts.increment(Counter.PATH_MTU_RAISED);
                     LOG.log(System.Logger.Level.INFO, "path MTU to " + path.peer().label() + " raised from " + before + " to " + path.mtu().mtu());
                 }
                 case NONE -> { }
@@ -138,7 +142,7 @@ final class PathDiscovery implements AutoCloseable {
             } else {
                 SleeveHeader.markClear(datagram);
             }
-            counters.increment(Counter.PMTU_PROBES_SENT);
+            roundCounts.increment(Counter.PMTU_PROBES_SENT);
             return probes.send(hop.endpoint(), datagram, length);
         }
 
@@ -154,18 +158,18 @@ final class PathDiscovery implements AutoCloseable {
      */
     void onProbe(SleeveHeader header, SleevePeer neighbour, int payloadLength, MemorySegment reply, HopSender out) {
         if (header.destination() != self || payloadLength < SleeveHeader.PROBE_MTU_OFFSET + 2 - SleeveHeader.LENGTH) {
-            counters.increment(Counter.DROPPED_NO_ROUTE);
+            answerCounts.increment(Counter.DROPPED_NO_ROUTE);
             return;
         }
         int round = header.probeRound(), mtu = header.probedMtu();
         if (header.isProbeAcknowledgement()) {
-            counters.increment(Counter.PMTU_PROBES_ACKNOWLEDGED);
+            answerCounts.increment(Counter.PMTU_PROBES_ACKNOWLEDGED);
             for (Path path : paths) {
                 if (path.peer().name() == neighbour.name()) path.mtu().onAcknowledged(round, mtu);
             }
             return;
         }
-        counters.increment(Counter.PMTU_PROBES_ANSWERED);
+        answerCounts.increment(Counter.PMTU_PROBES_ANSWERED);
         SleeveHeader.writeProbe(reply, true, self, neighbour.name(), round, mtu, PROBE_ACK_PAYLOAD);
         reply.asSlice(SleeveHeader.PROBE_MTU_OFFSET + 2, SleeveHeader.LENGTH + PROBE_ACK_PAYLOAD - SleeveHeader.PROBE_MTU_OFFSET - 2).fill((byte) 0);
         out.send(neighbour, reply, PROBE_ACK_PAYLOAD, datagramPayloadFor(neighbour));

@@ -1,5 +1,6 @@
 package weft.router.sleeve;
 
+import weft.kernel.EnumCounters;
 import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.lang.foreign.Arena;
@@ -17,7 +18,7 @@ final class PendingBatch {
 
     private final long self;
     private final HopSender out;
-    private final SleeveCounters counters;
+    private final EnumCounters.Writer<Counter> counters;
     /**
      * The frames, as a {@link FrameBatch} at {@link SleeveHeader#LENGTH}; {@link #single} is the datagram that
      * carries the first frame alone, its header right before the frame.
@@ -27,7 +28,8 @@ final class PendingBatch {
     private long owner;
     private int frames, length, limit;
 
-    PendingBatch(long self, Arena arena, HopSender out, SleeveCounters counters) {
+    /** @param counters the send lane's writer, as {@code out}'s */
+    PendingBatch(long self, Arena arena, HopSender out, EnumCounters.Writer<Counter> counters) {
         this.self = self;
         this.out = out;
         this.counters = counters;

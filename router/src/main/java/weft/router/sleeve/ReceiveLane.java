@@ -1,5 +1,6 @@
 package weft.router.sleeve;
 
+import weft.kernel.EnumCounters;
 import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.io.IOException;
@@ -44,7 +45,7 @@ final class ReceiveLane {
     private final SleeveRouting routing;
     private final PathDiscovery paths;
     private final LongSupplier nanoClock;
-    private final SleeveCounters counters;
+    private final EnumCounters.Writer<Counter> counters;
     private final HopSender out;
     private final SleeveHeader header = new SleeveHeader();
     private final FrameReassembly reassembly;
@@ -67,9 +68,10 @@ final class ReceiveLane {
      * @param port      where frames for this peer go: the first queue of the port
      * @param out       the hop sender of the relaying lane, {@link SleeveCipher#RELAY_LANE}
      * @param slotBytes the largest datagram a neighbour sends: a header, the configured datagram payload and a tag
+     * @param counters  the receiving thread's writer, which {@code out} counts with too
      */
     ReceiveLane(SleeveSocket udp, FramePort port, Arena arena, HopSender out, int slotBytes, SleeveRouting routing,
-                PathDiscovery paths, LongSupplier nanoClock, SleeveCounters counters) {
+                PathDiscovery paths, LongSupplier nanoClock, EnumCounters.Writer<Counter> counters) {
         this.udp = udp;
         this.port = port;
         this.portVnet = port.vnetHeaderLength();

@@ -1,5 +1,6 @@
 package weft.router.sleeve;
 
+import weft.kernel.EnumCounters;
 import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.lang.foreign.Arena;
@@ -32,7 +33,7 @@ final class SendLane {
     private final SleeveRouting routing;
     private final PathDiscovery paths;
     private final LongSupplier nanoClock;
-    private final SleeveCounters counters;
+    private final EnumCounters.Writer<Counter> counters;
     private final HopSender out;
     private final PendingBatch pending;
     /** The datagram being worked on, in clear: the frame read from the port is its payload, at {@link SleeveHeader#LENGTH}. */
@@ -45,10 +46,11 @@ final class SendLane {
     private final MemorySegment icmpReply, icmpReplyAfterVnet;
 
     /**
-     * @param number the lane number its {@code out} seals with; {@link SleeveCipher#SEND_LANE} runs the path rounds
+     * @param number   the lane number its {@code out} seals with; {@link SleeveCipher#SEND_LANE} runs the path rounds
+     * @param counters the lane's thread's writer, which {@code out} counts with too
      */
     SendLane(int number, FramePort source, int maxFrameLength, Arena arena, HopSender out, SleeveRouting routing,
-             PathDiscovery paths, LongSupplier nanoClock, SleeveCounters counters) {
+             PathDiscovery paths, LongSupplier nanoClock, EnumCounters.Writer<Counter> counters) {
         this.number = number;
         this.source = source;
         this.portVnet = source.vnetHeaderLength();

@@ -1,5 +1,8 @@
 package weft.router.sleeve;
 
+import weft.kernel.EnumCounters;
+import weft.router.sleeve.SleeveCounters.Counter;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.channels.ClosedChannelException;
@@ -98,13 +101,15 @@ public final class SleeveForwarder implements AutoCloseable {
         this.routing = new SleeveRouting(self, neighbours, macs);
         this.paths = new PathDiscovery(self, neighbours, datagramPayload, nanoClock, arena, slotBytes, counters);
         this.sendLanes = new SendLane[]{newSendLane(SleeveCipher.SEND_LANE, port)};
-        HopSender relays = new HopSender(SleeveCipher.RELAY_LANE, self, arena, udp.newSender(), slotBytes, counters);
-        this.receiveLane = new ReceiveLane(udp, port, arena, relays, slotBytes, routing, paths, nanoClock, counters);
+        EnumCounters.Writer<Counter> received = counters.writer(); // the receiving thread's
+        HopSender relays = new HopSender(SleeveCipher.RELAY_LANE, self, arena, udp.newSender(), slotBytes, received);
+        this.receiveLane = new ReceiveLane(udp, port, arena, relays, slotBytes, routing, paths, nanoClock, received);
     }
 
     private SendLane newSendLane(int number, FramePort queue) {
-        HopSender out = new HopSender(number, routing.self(), arena, udp.newSender(), slotBytes, counters);
-        return new SendLane(number, queue, maxFrameLength, arena, out, routing, paths, nanoClock, counters);
+        EnumCounters.Writer<Counter> counted = counters.writer(); // the lane's thread's
+        HopSender out = new HopSender(number, routing.self(), arena, udp.newSender(), slotBytes, counted);
+        return new SendLane(number, queue, maxFrameLength, arena, out, routing, paths, nanoClock, counted);
     }
 
     /** Replaces the routes, for instance after the topology changed; safe from any thread. */

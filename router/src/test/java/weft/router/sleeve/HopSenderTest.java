@@ -33,7 +33,7 @@ class HopSenderTest {
     }
 
     private HopSender sender(int lane) {
-        return new HopSender(lane, SELF, arena, socket, SLOT_BYTES, counters);
+        return new HopSender(lane, SELF, arena, socket, SLOT_BYTES, counters.writer());
     }
 
     /** A unicast datagram of this peer's for the peer, its header written, with a payload of {@code length} numbered bytes. */
@@ -132,7 +132,7 @@ class HopSenderTest {
     @Test
     void fragmentsTheSocketCannotTakeInOneBatchLeaveInSeveralInOrder() {
         RecordingSender small = new RecordingSender(3);
-        HopSender lane = new HopSender(SleeveCipher.SEND_LANE, SELF, arena, small, SLOT_BYTES, counters);
+        HopSender lane = new HopSender(SleeveCipher.SEND_LANE, SELF, arena, small, SLOT_BYTES, counters.writer());
         int length = 8000; // 6 fragments
         MemorySegment datagram = datagram(length);
         lane.send(new SleevePeer(PEER, "b", ENDPOINT), datagram, length, PAYLOAD);

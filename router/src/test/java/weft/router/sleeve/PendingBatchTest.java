@@ -2,6 +2,7 @@ package weft.router.sleeve;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import weft.kernel.EnumCounters;
 import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.lang.foreign.Arena;
@@ -24,9 +25,11 @@ class PendingBatchTest {
 
     private final Arena arena = Arena.ofConfined();
     private final SleeveCounters counters = new SleeveCounters();
+    /** A send lane's: its batch and its hop sender count as its thread. */
+    private final EnumCounters.Writer<Counter> counted = counters.writer();
     private final RecordingSender socket = new RecordingSender(64);
     private final PendingBatch pending = new PendingBatch(SELF, arena,
-            new HopSender(SleeveCipher.SEND_LANE, SELF, arena, socket, SLOT_BYTES, counters), counters);
+            new HopSender(SleeveCipher.SEND_LANE, SELF, arena, socket, SLOT_BYTES, counted), counted);
     /** The send lane's datagram: each frame is put at {@link SleeveHeader#LENGTH}, as the port reads it. */
     private final MemorySegment lane = arena.allocate(SleeveForwarder.BUFFER_BYTES);
 
