@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -18,8 +17,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * An IPv4 UDP socket bound with FFM, for the sleeve: many datagrams per system call in both directions,
  * {@code sendmmsg} from a {@link #sendBatch batch} the caller filled and {@code recvmmsg} into preallocated
- * slots. Thread rule: one receiving thread, and one sending thread per {@link Sender} (each owns its call state
- * and message vectors; the socket's own batch methods use a sender of its own); {@link #close} wakes the receiver
+ * slots. Thread rule: one receiving thread, and one sending thread per {@link Sender} (each owns its call state,
+ * message vectors and counters; the socket's own batch methods use a sender of its own); the counters' getters sum
+ * every sender's and the receiver's ({@link EnumCounters}) from any thread; {@link #close} wakes the receiver
  * (shutdown) and releases the descriptor once no thread uses it any more.
  *
  * <p>Offloads, probed when the socket is bound. <b>UDP GSO</b>: a batch whose datagrams all have one size (the last
@@ -49,15 +49,18 @@ public final class UdpSocket implements AutoCloseable {
     private final MemorySegment receiveState, closeState, pollFd;
     private final AtomicBoolean closed = new AtomicBoolean(), shutDown = new AtomicBoolean();
     private final Batch receiving;
+    /** Per-packet facts: each sender counts the first four with a writer of its own, the receiving thread the rest. */
+    private enum Counter {
+        SEGMENTED_SENDS, SEGMENTED_DATAGRAMS, PLAIN_SENDS, PLAIN_DATAGRAMS, COALESCED_RECEIVES, COALESCED_DATAGRAMS, TRUNCATED_RECEIVES
+    }
+    private final EnumCounters<Counter> counters = new EnumCounters<>(Counter.class);
     /** The sender of callers that use the socket's own batch methods; each other sending thread takes a {@link #newSender}. */
     private final Sender primary;
 
-    // UDP GSO: shared by the senders, counters readable from any thread
+    // UDP GSO: shared by the senders
     private volatile boolean segmenting;
     private volatile int segmentingRefusedErrno;
     private static final int REFUSALS_BEFORE_GIVING_UP = 16;
-    private final LongAdder segmentedSends = new LongAdder(), segmentedDatagrams = new LongAdder(),
-            plainSends = new LongAdder(), plainDatagrams = new LongAdder();
 
     // UDP GRO (receiving thread only)
     private final boolean coalescing;
@@ -65,7 +68,7 @@ public final class UdpSocket implements AutoCloseable {
     private final MemorySegment[] groBuffers;
     private final int[] receivedLengths;
     private int groReceived, groNext, groOffset;
-    private volatile long coalescedReceives, coalescedDatagrams, truncatedReceives;
+    private final EnumCounters.Writer<Counter> receiveCounts = counters.writer();
 
     /** Preallocated message vectors: {@code capacity} datagrams, each an iovec over the caller's bytes. */
     private static final class Batch {
@@ -202,6 +205,7 @@ public final class UdpSocket implements AutoCloseable {
         private final long sendIovecsAddress = sending.iovecs.address();
         private boolean refusedBatch;
         private int refusedInARow;
+        private final EnumCounters.Writer<Counter> counts = counters.writer();
 
         private Sender() {
             for (int i = 0; i < batch; i++) {
@@ -259,9 +263,9 @@ public final class UdpSocket implements AutoCloseable {
                 if (n <= 0) break; // EAGAIN (a full buffer) or EINTR: the rest is lost, as a dropped datagram would be
                 sent += n;
                 plain += n;
-                plainSends.increment();
+                counts.increment(Counter.PLAIN_SENDS);
             }
-            plainDatagrams.add(plain);
+            counts.add(Counter.PLAIN_DATAGRAMS, plain);
             return sent;
         }
 
@@ -296,7 +300,7 @@ public final class UdpSocket implements AutoCloseable {
                     refusedInARow = 0;
                     for (int i = done; i < done + n; i++) sent += (int) gsoMessages.get(JAVA_LONG, (long) i * MMSGHDR + MSG_IOVLEN);
                     done += n;
-                    segmentedSends.add(n);
+                    counts.add(Counter.SEGMENTED_SENDS, n);
                     continue;
                 }
                 int errno = Linux.errno(sendState);
@@ -312,7 +316,7 @@ public final class UdpSocket implements AutoCloseable {
                 if (errno == Errno.EAGAIN || errno == Errno.EINTR) break; // the rest is lost
                 throw new NativeCallException("sendmmsg(" + target + ", UDP_SEGMENT " + segment + ")", errno);
             }
-            segmentedDatagrams.add(sent);
+            counts.add(Counter.SEGMENTED_DATAGRAMS, sent);
             return sent;
         }
     }
@@ -356,10 +360,10 @@ public final class UdpSocket implements AutoCloseable {
             int total = groMessages.get(JAVA_INT, m + MSG_LEN);
             int segment = groSegmentSize(m);
             if (groOffset == 0) {
-                if ((groMessages.get(JAVA_INT, m + MSG_FLAGS) & Linux.MSG_TRUNC) != 0) truncatedReceives++;
+                if ((groMessages.get(JAVA_INT, m + MSG_FLAGS) & Linux.MSG_TRUNC) != 0) receiveCounts.increment(Counter.TRUNCATED_RECEIVES);
                 if (segment > 0 && segment < total) {
-                    coalescedReceives++;
-                    coalescedDatagrams += (total + segment - 1) / segment;
+                    receiveCounts.increment(Counter.COALESCED_RECEIVES);
+                    receiveCounts.add(Counter.COALESCED_DATAGRAMS, (total + segment - 1) / segment);
                 }
             }
             int remaining = total - groOffset;
@@ -367,7 +371,7 @@ public final class UdpSocket implements AutoCloseable {
             MemorySegment slot = slots[filled];
             if (length > slot.byteSize() && filled > 0) break; // next call, into a first slot that may be larger
             int copied = (int) Math.min(length, slot.byteSize());
-            if (copied < length) truncatedReceives++;
+            if (copied < length) receiveCounts.increment(Counter.TRUNCATED_RECEIVES);
             MemorySegment.copy(groBuffers[groNext], groOffset, slot, 0, copied);
             receivedLengths[filled++] = copied;
             groOffset += length;
@@ -416,14 +420,14 @@ public final class UdpSocket implements AutoCloseable {
     }
 
     /** Counters: super-datagrams and the datagrams in them; plain sendmmsg calls and their datagrams. */
-    public long segmentedSends() { return segmentedSends.sum(); }
-    public long segmentedDatagrams() { return segmentedDatagrams.sum(); }
-    public long plainSends() { return plainSends.sum(); }
-    public long plainDatagrams() { return plainDatagrams.sum(); }
+    public long segmentedSends() { return counters.get(Counter.SEGMENTED_SENDS); }
+    public long segmentedDatagrams() { return counters.get(Counter.SEGMENTED_DATAGRAMS); }
+    public long plainSends() { return counters.get(Counter.PLAIN_SENDS); }
+    public long plainDatagrams() { return counters.get(Counter.PLAIN_DATAGRAMS); }
     /** Counters: coalesced receives and the datagrams cut from them; datagrams truncated (kernel or slot). */
-    public long coalescedReceives() { return coalescedReceives; }
-    public long coalescedDatagrams() { return coalescedDatagrams; }
-    public long truncatedReceives() { return truncatedReceives; }
+    public long coalescedReceives() { return counters.get(Counter.COALESCED_RECEIVES); }
+    public long coalescedDatagrams() { return counters.get(Counter.COALESCED_DATAGRAMS); }
+    public long truncatedReceives() { return counters.get(Counter.TRUNCATED_RECEIVES); }
 
     /** Wakes a receiver waiting in {@link #receiveBatch}; later calls return at once. The descriptor stays open. */
     public void shutdown() {

@@ -1,5 +1,6 @@
 package weft.router.fastpath;
 
+import weft.kernel.EnumCounters;
 import weft.kernel.Errno;
 import weft.kernel.MacAddress;
 import weft.kernel.NativeCallException;
@@ -16,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * TAP port so the two never forward to each other, with forwarding entries the router keeps in line with which
  * pairs work; and the heartbeats, small and full-size, sent and received on that port itself (never through the
  * bridge, whose learning could send them by sleeve) to find out. One
- * platform thread owns the table, the heartbeat socket and the rtnetlink client; the mesh tells it about peers
+ * platform thread owns the table, the heartbeat socket, the rtnetlink client and the counts ({@link #counters} reads
+ * them from any thread); the mesh tells it about peers
  * through {@link #connected} and {@link #disconnected}, whose news waits for it in {@link PeerNews} (bounded by
  * the number of peers), and it publishes the fast peers to the sleeve and a description per peer to the status.
  *
@@ -88,7 +89,9 @@ public final class FastPath implements AutoCloseable {
     /** Pairs replaced or gone, removed after the next successful reconciliation (see the class comment). */
     private final List<EspPair> retiring = new java.util.ArrayList<>();
     private final PeerNews news = new PeerNews();
-    private final AtomicLong[] counters = new AtomicLong[Counter.values().length];
+    private final EnumCounters<Counter> counters = new EnumCounters<>(Counter.class);
+    /** The agent thread's: only it counts (without an agent, nothing that counts happens). */
+    private final EnumCounters.Writer<Counter> counted = counters.writer();
     private volatile Map<Long, String> descriptions = Map.of();
     private volatile boolean running;
     private Thread agent;
@@ -104,7 +107,6 @@ public final class FastPath implements AutoCloseable {
         this.socket = socket;
         this.xfrm = xfrm;
         this.espUnavailable = espUnavailable;
-        for (int i = 0; i < counters.length; i++) counters[i] = new AtomicLong();
     }
 
     /**
@@ -201,12 +203,12 @@ public final class FastPath implements AutoCloseable {
 
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.TreeMap<>();
-        for (Counter counter : Counter.values()) all.put(counter.label(), counters[counter.ordinal()].get());
+        counters.snapshot().forEach((counter, value) -> all.put(counter.label(), value));
         return all;
     }
 
     private void count(Counter counter) {
-        counters[counter.ordinal()].incrementAndGet();
+        counted.increment(counter);
     }
 
     private void run() {
@@ -355,7 +357,7 @@ public final class FastPath implements AutoCloseable {
             // them to both ports at once.
             if (changed || plan.removedLearnt()) rtnl.flushBridgePort(INTERFACE);
             if (settledGrew) rtnl.flushBridgePort(settings.tapPort());
-            counters[Counter.FORWARDING_CHANGES.ordinal()].addAndGet(plan.addToDevice().size() + plan.removeFromDevice().size());
+            counted.add(Counter.FORWARDING_CHANGES, plan.addToDevice().size() + plan.removeFromDevice().size());
             return true;
         } catch (NativeCallException e) {
             count(Counter.FORWARDING_ERRORS);

@@ -1,12 +1,13 @@
 package weft.router.sleeve;
 
-import java.util.EnumMap;
+import weft.kernel.EnumCounters;
+
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Per-packet facts of the sleeve, as counters: what was forwarded and why anything was dropped. Thread-safe;
- * each counter is written by one forwarding thread and read by the API.
+ * Per-packet facts of the sleeve, as counters: what was forwarded and why anything was dropped. Each forwarding
+ * thread (every send lane, the receive lane) counts with {@link #writer}s of its own, never another thread's;
+ * {@link #get} and {@link #snapshot} sum them from any thread ({@link EnumCounters}).
  */
 public final class SleeveCounters {
     /** Every counted outcome. Names appear in status and metrics in lower case with dashes. */
@@ -27,18 +28,16 @@ public final class SleeveCounters {
         }
     }
 
-    private final AtomicLongArray values = new AtomicLongArray(Counter.values().length);
+    private final EnumCounters<Counter> counters = new EnumCounters<>(Counter.class);
 
-    public void increment(Counter counter) {
-        values.incrementAndGet(counter.ordinal());
+    /** Slots for one more forwarding thread to count in; only that thread may use them. */
+    EnumCounters.Writer<Counter> writer() {
+        return counters.writer();
     }
 
-    public void add(Counter counter, long amount) {
-        values.addAndGet(counter.ordinal(), amount);
-    }
-
+    /** The counter summed over the forwarding threads. */
     public long get(Counter counter) {
-        return values.get(counter.ordinal());
+        return counters.get(counter);
     }
 
     /** The counter a refused datagram is counted under. */
@@ -66,9 +65,8 @@ public final class SleeveCounters {
         };
     }
 
+    /** Every counter summed over the forwarding threads. */
     public Map<Counter, Long> snapshot() {
-        Map<Counter, Long> copy = new EnumMap<>(Counter.class);
-        for (Counter counter : Counter.values()) copy.put(counter, get(counter));
-        return copy;
+        return counters.snapshot();
     }
 }

@@ -31,7 +31,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *
  * <pre>
  *  0  u8   magic 0x57 ('W')
- *  1  u8   version (1)
+ *  1  u8   version (2); routers whose datagrams differ speak different mesh protocols and refuse each other
+ *           at the handshake, and a datagram of another version is refused here
  *  2  u8   type: 1 = unicast frame for {@code destination}, 2 = broadcast frame, 3 and 4 = a fragment of either,
  *           5 = a path MTU probe for the neighbour {@code destination}, 6 = its acknowledgement (see below)
  *  3  u8   flags: bit 0 = sealed, bit 1 = the frame is preceded by a virtio_net_hdr, bit 2 = the payload is a

@@ -7,9 +7,8 @@ import java.net.InetSocketAddress;
 /**
  * The sleeve's UDP socket, in batches: each sending thread collects the datagrams of one frame (all for one hop)
  * in its own {@link Sender} and sends them at once, the receiving thread takes whatever datagrams are waiting. In
- * production an FFM socket with {@code sendmmsg}/{@code recvmmsg}; in tests a
- * {@link java.nio.channels.DatagramChannel} ({@link ChannelSleeveSocket}). One receiving thread, and one thread
- * per sender.
+ * production an FFM socket with {@code sendmmsg}/{@code recvmmsg} ({@link KernelSleeveSocket}); in tests a
+ * {@link java.nio.channels.DatagramChannel}. One receiving thread, and one thread per sender.
  */
 public interface SleeveSocket extends AutoCloseable {
     /** One sending thread's batches; never shared between threads. */

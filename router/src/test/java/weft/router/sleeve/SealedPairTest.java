@@ -168,8 +168,10 @@ class SealedPairTest {
             peersA.put(new SleevePeer(B, "b", (java.net.InetSocketAddress) wire.getLocalAddress(), pair[0]));
             peersB.put(new SleevePeer(A, "a", (java.net.InetSocketAddress) udpA.getLocalAddress(), pair[1]));
             SleeveCounters countersB = new SleeveCounters();
-            SleeveForwarder a = new SleeveForwarder(A, portA, udpA, peersA, new MacTable(1_000_000_000L), new SleeveCounters(), () -> 0L, 1500);
-            SleeveForwarder b = new SleeveForwarder(B, portB, udpB, peersB, new MacTable(1_000_000_000L), countersB, () -> 0L, 1500);
+            SleeveForwarder a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, new MacTable(1_000_000_000L), new SleeveCounters(),
+                    () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+            SleeveForwarder b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, new MacTable(1_000_000_000L), countersB,
+                    () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
             byte[] frame = new byte[600];
             java.util.Arrays.fill(frame, 0, 6, (byte) 0xff);
             frame[6] = 2;

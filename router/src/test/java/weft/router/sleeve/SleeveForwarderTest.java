@@ -33,8 +33,10 @@ class SleeveForwarderTest {
     void wire() throws IOException {
         udpA = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, () -> 0L, 1500);
-        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, () -> 0L, 1500);
+        a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, macsA, countersA,
+                () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+        b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, macsB, countersB,
+                () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress()));
         peersB.put(new SleevePeer(A, "a", (InetSocketAddress) udpA.getLocalAddress()));
     }

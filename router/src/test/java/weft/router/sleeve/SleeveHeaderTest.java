@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 class SleeveHeaderTest {
     private static final long SENDER = 0x7a31c4029e0eL;
@@ -99,9 +98,50 @@ class SleeveHeaderTest {
         assertEquals(SleeveHeader.Check.LENGTH_MISMATCH, header.wrap(datagram(20).asSlice(0, SleeveHeader.LENGTH + 19)));
     }
 
+    /**
+     * Random bytes, made to start like a datagram of ours with {@code ours}, and to have a known type and a length
+     * field that fits their size with {@code consistent}, so that every rule, and acceptance, is reached.
+     */
     @Property(tries = 2000)
-    void arbitraryBytesNeverThrow(@ForAll @Size(max = 200) byte[] bytes) {
-        assertNotNull(new SleeveHeader().wrap(MemorySegment.ofArray(bytes)));
+    void arbitraryBytesAreRefusedForTheFirstRuleTheyBreak(@ForAll @Size(max = 200) byte[] bytes, @ForAll boolean ours,
+                                                         @ForAll boolean consistent) {
+        if (ours && bytes.length > SleeveHeader.VERSION_OFFSET) {
+            bytes[0] = SleeveHeader.MAGIC;
+            bytes[1] = SleeveHeader.VERSION;
+        }
+        if (consistent && bytes.length >= SleeveHeader.LENGTH) {
+            bytes[2] = (byte) (1 + Math.floorMod(bytes[2], 6));
+            boolean tagged = (bytes[3] & SleeveHeader.FLAG_SEALED) != 0 && bytes[2] != 3 && bytes[2] != 4;
+            int payload = Math.max(0, bytes.length - SleeveHeader.LENGTH - (tagged ? SleeveHeader.TAG_LENGTH : 0));
+            bytes[22] = (byte) (payload >>> 8);
+            bytes[23] = (byte) payload;
+        }
+        SleeveHeader header = new SleeveHeader();
+        SleeveHeader.Check check = header.wrap(MemorySegment.ofArray(bytes));
+        assertEquals(documentedCheck(bytes), check);
+        if (check == SleeveHeader.Check.OK) assertEquals(unsigned16(bytes, 22), header.frameLength(), "an accepted datagram is the one read");
+    }
+
+    /** What the layout in {@link SleeveHeader}'s comment says of {@code bytes} as a whole datagram, rule by rule. */
+    private static SleeveHeader.Check documentedCheck(byte[] bytes) {
+        if (bytes.length < 32 + 14) return SleeveHeader.Check.TOO_SHORT;
+        if (bytes[0] != 'W') return SleeveHeader.Check.BAD_MAGIC;
+        if (bytes[1] != 2) return SleeveHeader.Check.BAD_VERSION;
+        int type = bytes[2];
+        if (type < 1 || type > 6) return SleeveHeader.Check.BAD_TYPE;
+        int flags = bytes[3] & 0xFF;
+        boolean sealed = (flags & 1) != 0, vnet = (flags & 2) != 0, batch = (flags & 4) != 0;
+        if (!sealed && (flags & 0xF8) != 0) return SleeveHeader.Check.BAD_FLAGS; // bits 3-7, the key epoch, only when sealed
+        if (batch && (vnet || type != 1 && type != 3)) return SleeveHeader.Check.BAD_FLAGS;
+        boolean fragment = type == 3 || type == 4;
+        int payload = unsigned16(bytes, 22);
+        if (32 + payload + (sealed && !fragment ? 16 : 0) != bytes.length) return SleeveHeader.Check.LENGTH_MISMATCH;
+        int least = fragment ? 16 + 1 : vnet ? 10 + 14 : batch ? 2 + 14 : 14;
+        return payload < least ? SleeveHeader.Check.TOO_SHORT : SleeveHeader.Check.OK;
+    }
+
+    private static int unsigned16(byte[] bytes, int at) {
+        return (bytes[at] & 0xFF) << 8 | bytes[at + 1] & 0xFF;
     }
 
     @Property(tries = 500)
@@ -236,8 +276,10 @@ class SleeveHeaderTest {
         assertEquals(SleeveHeader.Check.OK, new SleeveHeader().wrap(enough));
     }
 
+    /** Random fragment headers, made well-formed but for one field with {@code plausible}, so that every rule is reached. */
     @Property(tries = 2000)
-    void arbitraryFragmentsNeverThrowAndAcceptedOnesFit(@ForAll @Size(min = 49, max = 300) byte[] bytes) {
+    void arbitraryFragmentsAreCheckedAsDocumentedAndAcceptedOnesFit(@ForAll @Size(min = 49, max = 300) byte[] bytes,
+                                                                    @ForAll boolean plausible) {
         bytes[0] = SleeveHeader.MAGIC;
         bytes[1] = SleeveHeader.VERSION;
         bytes[2] = (byte) (3 + (bytes[2] & 1));
@@ -245,15 +287,43 @@ class SleeveHeaderTest {
         int payload = bytes.length - SleeveHeader.LENGTH;
         bytes[22] = (byte) (payload >>> 8);
         bytes[23] = (byte) payload;
+        if (plausible) {
+            int share = payload - SleeveHeader.FRAGMENT_LENGTH, count = 2 + Math.floorMod(bytes[37], 254);
+            boolean last = (bytes[36] & 1) == 0;
+            int index = last ? count - 1 : Math.floorMod(bytes[36], count - 1);
+            int chunk = last ? share + Math.floorMod(bytes[38], 300) : share;
+            switch (Math.floorMod(bytes[39], 8)) { // one field broken, or none
+                case 0 -> chunk += 1;
+                case 1 -> index = count;
+                case 2 -> count = 1;
+                default -> { }
+            }
+            bytes[36] = (byte) index;
+            bytes[37] = (byte) count;
+            bytes[38] = (byte) (chunk >>> 8);
+            bytes[39] = (byte) chunk;
+        }
         SleeveHeader header = new SleeveHeader();
         assertEquals(SleeveHeader.Check.OK, header.wrap(MemorySegment.ofArray(bytes)));
         SleeveHeader.Check check = header.checkFragment();
-        assertNotNull(check);
+        assertEquals(documentedFragmentCheck(bytes), check);
         if (check == SleeveHeader.Check.OK) {
             int share = header.frameLength() - SleeveHeader.FRAGMENT_LENGTH;
             assertEquals(true, header.fragmentIndex() < header.fragmentCount() && header.fragmentCount() >= 2);
             assertEquals(true, share >= 1 && share <= header.chunk());
             assertEquals(true, (long) header.fragmentIndex() * header.chunk() + share <= SleeveHeader.MAX_STREAM);
         }
+    }
+
+    /** What the fragment header layout in {@link SleeveHeader}'s comment says of the fragment in {@code bytes}. */
+    private static SleeveHeader.Check documentedFragmentCheck(byte[] bytes) {
+        int index = bytes[36] & 0xFF, count = bytes[37] & 0xFF, chunk = unsigned16(bytes, 38);
+        int share = unsigned16(bytes, 22) - 16;
+        if (count < 2 || index >= count || chunk == 0) return SleeveHeader.Check.BAD_FRAGMENT;
+        boolean last = index == count - 1;
+        // every fragment but the last carries the chunk, the last 1 .. chunk
+        if (last ? share < 1 || share > chunk : share != chunk) return SleeveHeader.Check.BAD_FRAGMENT;
+        long carried = (long) (count - 1) * chunk + (last ? share : 1);
+        return carried > SleeveHeader.MAX_STREAM ? SleeveHeader.Check.FRAGMENTED_TOO_LARGE : SleeveHeader.Check.OK;
     }
 }

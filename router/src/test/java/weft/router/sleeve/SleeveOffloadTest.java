@@ -35,8 +35,10 @@ class SleeveOffloadTest {
         udpA = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpB.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
-        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, () -> 0L, 1424);
-        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, () -> 0L, 1424);
+        a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, macsA, countersA,
+                () -> 0L, 1424, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+        b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, macsB, countersB,
+                () -> 0L, 1424, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         SealedPair[] pair = sealed ? SealedPairTest.pair() : new SealedPair[2];
         peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress(), pair[0]));
         peersB.put(new SleevePeer(A, "a", (InetSocketAddress) udpA.getLocalAddress(), pair[1]));
@@ -131,7 +133,7 @@ class SleeveOffloadTest {
     @Test
     void aFrameMissingAFragmentIsGivenUpWhenTheSendersShareIsUsed() throws Exception {
         wire(VNET, VNET, true);
-        for (int frame = 0; frame <= SleeveForwarder.REASSEMBLY_PER_SENDER; frame++) {
+        for (int frame = 0; frame <= ReceiveLane.REASSEMBLY_PER_SENDER; frame++) {
             portA.fromBridge.add(withVnet(0, 1, 1398, 4000));
             a.pumpLocalFrame(1000);
             b.receiveDatagram(); // only the first fragment of each

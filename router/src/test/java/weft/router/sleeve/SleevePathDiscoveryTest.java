@@ -85,8 +85,8 @@ class SleevePathDiscoveryTest {
         DatagramChannel udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpA.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
         udpB.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
-        a = new SleeveForwarder(A, portA, udpA, peersA, macsA, countersA, clock::get, maxFrame, datagramPayload);
-        b = new SleeveForwarder(B, portB, udpB, peersB, macsB, countersB, clock::get, maxFrame, datagramPayload);
+        a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, macsA, countersA, clock::get, maxFrame, datagramPayload);
+        b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, macsB, countersB, clock::get, maxFrame, datagramPayload);
         pathA = new SimulatedPath(carriesAtoB, kernelA);
         pathB = new SimulatedPath(carriesBtoA, kernelB);
         a.discoverPathMtu(pathA);
@@ -129,7 +129,7 @@ class SleevePathDiscoveryTest {
         receive(a, pathA.delivered);
         assertEquals(11, countersA.get(Counter.PMTU_PROBES_ACKNOWLEDGED));
         assertEquals(Map.of(B, 1500), a.pathMtus(), "believed until the round closes");
-        clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
+        clock.set(PathDiscovery.PROBE_ACK_WAIT_NANOS);
         a.pumpLocalFrame(0);
         assertEquals(Map.of(B, 1280), a.pathMtus());
         assertEquals(1, countersA.get(Counter.PATH_MTU_LOWERED));
@@ -199,7 +199,7 @@ class SleevePathDiscoveryTest {
         assertEquals(25, pathA.delivered, "every probe but the 9000-byte one arrives");
         receive(b, pathA.delivered);
         receive(a, pathA.delivered);
-        clock.set(SleeveForwarder.PROBE_ACK_WAIT_NANOS);
+        clock.set(PathDiscovery.PROBE_ACK_WAIT_NANOS);
         a.pumpLocalFrame(0);
         assertEquals(Map.of(B, 1500), a.pathMtus());
     }

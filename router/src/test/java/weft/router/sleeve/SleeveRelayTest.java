@@ -62,7 +62,7 @@ class SleeveRelayTest {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            forwarder = new SleeveForwarder(name, port, udp, neighbours, macs, counters, () -> 0L, 9000, datagramPayload);
+            forwarder = new SleeveForwarder(name, port, new ChannelSleeveSocket(udp), neighbours, macs, counters, () -> 0L, 9000, datagramPayload);
         }
 
         InetSocketAddress address() {

@@ -7,14 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
- * A {@link SleeveSocket} over a blocking {@link DatagramChannel}: one system call per datagram and a buffer view
- * per call, so it is for tests and portability, not the fast path. Receives one datagram per call.
+ * A {@link SleeveSocket} over a blocking {@link DatagramChannel}, for the forwarder tests: one system call per
+ * datagram and a buffer view per call. Receives one datagram per call.
  */
-public final class ChannelSleeveSocket implements SleeveSocket {
+final class ChannelSleeveSocket implements SleeveSocket {
     private static final int BATCH = 256;
     private final DatagramChannel channel;
 
-    public ChannelSleeveSocket(DatagramChannel channel) {
+    ChannelSleeveSocket(DatagramChannel channel) {
         this.channel = channel;
     }
 
