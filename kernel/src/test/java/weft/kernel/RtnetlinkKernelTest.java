@@ -230,19 +230,19 @@ class RtnetlinkKernelTest {
     @Test
     void renamedVethEndMovesIntoAnotherNamespace() throws Exception {
         try (NetNamespace container = NetNamespace.createAnonymous()) {
-            NetNamespace.callInAnonymous(() -> {
+            // looked at while the first namespace lives: when it goes, its end of the veth takes the other with it
+            Link moved = NetNamespace.callInAnonymous(() -> {
                 try (Rtnetlink rtnl = Rtnetlink.open()) {
                     rtnl.createVeth("vethwepl1", "vethwepg1");
                     rtnl.rename("vethwepg1", "ethwe");
                     rtnl.moveToNamespace("ethwe", container.fd());
                     assertTrue(rtnl.link("ethwe").isEmpty());
                     assertTrue(rtnl.link("vethwepl1").isPresent());
-                    return null;
-                }
-            });
-            Link moved = container.call(() -> {
-                try (Rtnetlink rtnl = Rtnetlink.open()) {
-                    return rtnl.link("ethwe").orElseThrow();
+                    return container.call(() -> {
+                        try (Rtnetlink inside = Rtnetlink.open()) {
+                            return inside.link("ethwe").orElseThrow();
+                        }
+                    });
                 }
             });
             assertEquals("veth", moved.kind());
