@@ -66,7 +66,7 @@ final class MeshMembership implements MeshListener {
         Optional<EspKeys> espKeys = peer.sleeveKeys().filter(keys -> espAvailable)
                 .map(keys -> new EspKeys(keys.espSend(), keys.espReceive()));
         fastPath.connected(new FastPathTable.Peer(peer.name().value(), label, peer.udpAddress().getAddress(),
-                fastPathIneligible(peer, cipher != null), espKeys));
+                fastPathIneligible(peer, cipher != null), espKeys, peer.heartbeatKeys()));
     }
 
     @Override

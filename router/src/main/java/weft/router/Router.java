@@ -133,8 +133,7 @@ public final class Router implements RouterApi, AutoCloseable {
         EspSupport esp = XfrmProbe.probe();
         FastPath fastPath = FastPath.start(new FastPath.Settings(identity.name().value(), config.bridge(), SLEEVE_INTERFACE, mtu.mtu(),
                 config.port() + 1, config.bindAddress() instanceof Inet4Address v4 && !v4.isAnyLocalAddress() ? v4 : null,
-                config.fastPath() ? Optional.empty() : Optional.of("fast path off (--no-fastdp or WEFT_NO_FASTDP)"), esp.available()),
-                forwarder::fastPeers, System::nanoTime);
+                fastPathOff(config, esp), esp.available()), forwarder::fastPeers, System::nanoTime);
         built.push(fastPath);
         if (config.password().isPresent()) {
             LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail() + (esp.available()
@@ -168,6 +167,19 @@ public final class Router implements RouterApi, AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + config.bindAddress().getHostAddress() + ":" + config.port()
                 + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort());
         return router;
+    }
+
+    /**
+     * Why this router opens no VXLAN port, or empty when it does: turned off, or no pair could use it, which is the
+     * case when every pair encrypts (a password, and no subnet trusted) and the kernel has no ESP. A port nobody may
+     * use would only be something to attack.
+     */
+    private static Optional<String> fastPathOff(RouterConfig config, EspSupport esp) {
+        if (!config.fastPath()) return Optional.of("fast path off (--no-fastdp or WEFT_NO_FASTDP)");
+        if (config.password().isPresent() && config.trustedSubnets().isEmpty() && !esp.available()) {
+            return Optional.of("data is encrypted, and this kernel has no ESP for an encrypted fast path (no VXLAN port is opened)");
+        }
+        return Optional.empty();
     }
 
     private static PeerIdentity identity(RouterConfig config) throws IOException {

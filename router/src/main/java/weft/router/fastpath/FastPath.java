@@ -1,11 +1,9 @@
 package weft.router.fastpath;
 
 import weft.kernel.EnumCounters;
-import weft.kernel.Errno;
 import weft.kernel.MacAddress;
 import weft.kernel.NativeCallException;
 import weft.kernel.PacketSocket;
-import weft.kernel.Route;
 import weft.kernel.Rtnetlink;
 import weft.kernel.Xfrm;
 import weft.router.sleeve.EthernetFrame;
@@ -13,7 +11,7 @@ import weft.router.sleeve.EthernetFrame;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +28,14 @@ import java.util.function.LongSupplier;
  * through {@link #connected} and {@link #disconnected}, whose news waits for it in {@link PeerNews} (bounded by
  * the number of peers), and it publishes the fast peers to the sleeve and a description per peer to the status.
  *
- * <p>When the fast path is turned off, or the kernel refuses the VXLAN port, nothing runs: every pair is on sleeve
- * and says why.
+ * <p>Nothing but Weft's peers reaches the VXLAN port: before it exists, a {@link VxlanGuard} makes the kernel drop
+ * VXLAN from every address but those of the current candidates (peers of the authenticated mesh that may use the
+ * fast path, in clear or in ESP), so no one else can put frames on the bridge or teach the VXLAN device where to
+ * send. Between routers with a password, heartbeats are signed and checked ({@link HeartbeatAuthentication}), so
+ * no one can hold a pair on the fast path with forged ones either.
+ *
+ * <p>When the fast path is turned off, or the kernel refuses the VXLAN port or its guard, nothing runs: every pair
+ * is on sleeve and says why.
  *
  * <p>Encrypted pairs use it only where the kernel offers ESP: the agent installs the pair's {@link EspPair} when the
  * peer connects and only then lets it send heartbeats, which travel in ESP like the rest of its VXLAN packets; when
@@ -67,7 +71,8 @@ public final class FastPath implements AutoCloseable {
     /** Counters of the fast path, by name, for status and metrics. */
     public enum Counter {
         HEARTBEATS_SENT, HEARTBEATS_RECEIVED, HEARTBEATS_SEND_FAILED, HEARTBEATS_DROPPED_MALFORMED,
-        HEARTBEATS_DROPPED_UNEXPECTED, FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED;
+        HEARTBEATS_DROPPED_UNEXPECTED, HEARTBEATS_DROPPED_UNAUTHENTICATED, HEARTBEATS_DROPPED_REPLAYED,
+        FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED;
 
         public String label() {
             return name().toLowerCase().replace('_', '-');
@@ -81,23 +86,22 @@ public final class FastPath implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Rtnetlink rtnl;
     private final PacketSocket socket;
-    /** Null when encrypted pairs may not use the fast path here; then {@link #espUnavailable} says why. */
-    private final Xfrm xfrm;
-    private final String espUnavailable;
     // agent thread only, then close() once it has stopped
-    private final Map<Long, EspPair> installed = new HashMap<>();
-    /** Pairs replaced or gone, removed after the next successful reconciliation (see the class comment). */
-    private final List<EspPair> retiring = new java.util.ArrayList<>();
+    private final VxlanGuard guard;
+    private final EspPairs esp;
+    private final HeartbeatAuthentication authentication = new HeartbeatAuthentication();
     private final PeerNews news = new PeerNews();
     private final EnumCounters<Counter> counters = new EnumCounters<>(Counter.class);
     /** The agent thread's: only it counts (without an agent, nothing that counts happens). */
     private final EnumCounters.Writer<Counter> counted = counters.writer();
     private volatile Map<Long, String> descriptions = Map.of();
+    /** VXLAN the guard dropped, as the agent last read it. */
+    private volatile long guardDropped;
     private volatile boolean running;
     private Thread agent;
 
     private FastPath(Settings settings, Optional<String> unavailable, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock,
-                     Rtnetlink rtnl, PacketSocket socket, Xfrm xfrm, String espUnavailable) {
+                     Rtnetlink rtnl, PacketSocket socket, VxlanGuard guard, Xfrm xfrm, String espUnavailable) {
         this.settings = settings;
         this.unavailable = unavailable;
         this.table = new FastPathTable(unavailable, fullHeartbeatLength());
@@ -105,8 +109,13 @@ public final class FastPath implements AutoCloseable {
         this.nanoClock = nanoClock;
         this.rtnl = rtnl;
         this.socket = socket;
-        this.xfrm = xfrm;
-        this.espUnavailable = espUnavailable;
+        this.guard = guard;
+        this.esp = new EspPairs(xfrm, espUnavailable, rtnl, settings.local(), settings.udpPort());
+    }
+
+    /** A fast path that runs nothing and keeps every pair on sleeve, saying {@code reason}. */
+    private static FastPath without(Settings settings, String reason, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock) {
+        return new FastPath(settings, Optional.of(reason), publishFast, nanoClock, null, null, null, null, reason);
     }
 
     /**
@@ -118,13 +127,13 @@ public final class FastPath implements AutoCloseable {
      * @param nanoClock   the monotonic clock the heartbeats and the pairs' health are timed by
      */
     public static FastPath start(Settings settings, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock) {
-        if (settings.off().isPresent()) {
-            return new FastPath(settings, settings.off(), publishFast, nanoClock, null, null, null, settings.off().get());
-        }
+        if (settings.off().isPresent()) return without(settings, settings.off().get(), publishFast, nanoClock);
         Rtnetlink rtnl = Rtnetlink.open();
         PacketSocket socket = null;
+        VxlanGuard guard = null;
         try {
             if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE); // left by a router that did not stop cleanly
+            guard = VxlanGuard.install(settings.udpPort()); // before the port exists: it is never open to all
             rtnl.createVxlan(INTERFACE, VNI, settings.udpPort(), settings.local(), true, true);
             rtnl.setMtu(INTERFACE, settings.mtu());
             rtnl.setMaster(INTERFACE, settings.bridge());
@@ -140,11 +149,12 @@ public final class FastPath implements AutoCloseable {
             if (socket != null) socket.close();
             try {
                 if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
+                if (guard != null) guard.close();
             } catch (NativeCallException cleanup) {
-                LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + cleanup.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + " or its guard: " + cleanup.getMessage());
             }
             rtnl.close();
-            return new FastPath(settings, Optional.of(reason), publishFast, nanoClock, null, null, null, reason);
+            return without(settings, reason, publishFast, nanoClock);
         }
         Xfrm xfrm = null;
         String espUnavailable = "this kernel has no ESP for an encrypted fast path";
@@ -160,7 +170,7 @@ public final class FastPath implements AutoCloseable {
                 xfrm = null;
             }
         }
-        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, nanoClock, rtnl, socket, xfrm, espUnavailable);
+        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, nanoClock, rtnl, socket, guard, xfrm, espUnavailable);
         fastPath.running = true;
         fastPath.agent = Thread.ofPlatform().name("fast-path").daemon().start(fastPath::run);
         LOG.log(System.Logger.Level.INFO, "fast path: " + INTERFACE + " (VXLAN " + VNI + ", UDP " + settings.udpPort()
@@ -204,6 +214,7 @@ public final class FastPath implements AutoCloseable {
     public Map<String, Long> counters() {
         Map<String, Long> all = new java.util.TreeMap<>();
         counters.snapshot().forEach((counter, value) -> all.put(counter.label(), value));
+        if (guard != null) all.put("vxlan-dropped-not-allowed", guardDropped);
         return all;
     }
 
@@ -233,9 +244,10 @@ public final class FastPath implements AutoCloseable {
                 List<FastPathTable.Transition> transitions = table.evaluate(now);
                 transitions.forEach(this::logTransition);
                 if (!transitions.isEmpty() || now - nextReconcile >= 0) {
-                    // before heartbeats, so a new peer's first ones find their forwarding entries; and only once no
-                    // entry leads to a departed encrypted peer may its policies go
-                    if (reconcile(now)) retireEsp();
+                    // before heartbeats, so a new peer's first ones find their forwarding entries and get through the
+                    // guard; and only once no entry leads to a departed encrypted peer may its policies go
+                    guard();
+                    if (reconcile(now)) esp.retire();
                     nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
                 }
                 if (now - nextHeartbeat >= 0) {
@@ -252,63 +264,34 @@ public final class FastPath implements AutoCloseable {
     private void apply(PeerNews.Event event, long now) {
         switch (event) {
             case PeerNews.Event.Connected(FastPathTable.Peer peer) -> {
-                EspPair previous = installed.remove(peer.name()); // a reconnection brings new keys
                 table.connected(peer, now);
-                // an ineligible pair (an IPv6 underlay) stays on sleeve whatever its keys: no ESP state for it
-                if (peer.ineligible().isEmpty() && peer.esp().isPresent()) installEsp(peer, peer.esp().get(), previous);
-                if (previous != null) retiring.add(previous);
+                authentication.connected(peer);
+                esp.connected(peer, table, counted);
             }
             case PeerNews.Event.Disconnected(long name) -> {
                 table.disconnected(name, now);
-                EspPair gone = installed.remove(name);
-                if (gone != null) retiring.add(gone);
+                authentication.disconnected(name);
+                esp.disconnected(name);
             }
         }
         if (agent == null) publishDescriptions(now);
     }
 
-    /** Installs the pair's ESP state and lets it try the fast path; when the kernel refuses, it stays on sleeve and says why. */
-    private void installEsp(FastPathTable.Peer peer, EspKeys keys, EspPair previous) {
-        if (xfrm == null) {
-            table.espFailed(peer.name(), "data is encrypted, and " + espUnavailable);
-            return;
+    /**
+     * Lets the candidates through the guard, and nobody else; a pair the kernel refuses to let through stays out
+     * (its heartbeats do not arrive) and the next round retries.
+     */
+    private void guard() {
+        List<Inet4Address> allowed = new ArrayList<>();
+        for (FastPathTable.Peer peer : table.candidates()) {
+            if (peer.underlay() instanceof Inet4Address v4) allowed.add(v4);
         }
         try {
-            Inet4Address remote = (Inet4Address) peer.underlay(); // eligible peers are IPv4 (Router.fastPathIneligible)
-            EspPair pair = new EspPair(localTowards(remote), remote, settings.udpPort(), keys);
-            // the kernel prefers the newest of two SAs for the same ends, so the new ones take over at once
-            pair.install(xfrm, previous == null || !previous.sameEnds(pair));
-            installed.put(peer.name(), pair);
-            table.espInstalled(peer.name());
-            count(Counter.ESP_INSTALLED);
-            LOG.log(System.Logger.Level.INFO, "fast path to " + peer.label() + ": " + pair + " installed; trying it");
+            guard.allow(allowed);
+            guardDropped = guard.dropped();
         } catch (NativeCallException e) {
-            count(Counter.ESP_FAILED);
-            table.espFailed(peer.name(), "data is encrypted, and the kernel refused its ESP state: " + e.getMessage());
-            LOG.log(System.Logger.Level.WARNING, "fast path to " + peer.label() + ": the kernel refused its ESP state: "
-                    + e.getMessage() + "; the pair stays on sleeve");
+            LOG.log(System.Logger.Level.WARNING, "fast path: " + e.getMessage() + "; retrying");
         }
-    }
-
-    /** The address our VXLAN packets to {@code remote} leave from: the port's own, or the one routing gives them. */
-    private Inet4Address localTowards(Inet4Address remote) {
-        if (settings.local() != null) return settings.local();
-        Optional<Route> route = rtnl.routeTo(remote);
-        if (route.isPresent() && route.get().preferredSource() instanceof Inet4Address source) return source;
-        throw new NativeCallException("RTM_GETROUTE " + remote.getHostAddress(), Errno.ENETUNREACH,
-                "no IPv4 route with a source address to " + remote.getHostAddress() + ", so no ESP selector can name our end");
-    }
-
-    /** Removes the state of replaced and departed pairs, keeping the policies a current pair still uses. */
-    private void retireEsp() {
-        for (EspPair pair : retiring) {
-            boolean policiesInUse = installed.values().stream().anyMatch(pair::sameEnds);
-            List<String> failures = pair.remove(xfrm, !policiesInUse);
-            if (!failures.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "fast path: removing " + pair + " left some behind: " + String.join("; ", failures));
-            }
-        }
-        retiring.clear();
     }
 
     private void receive(FastHeartbeat heartbeat, MemorySegment in, int length, long now) {
@@ -317,15 +300,23 @@ public final class FastPath implements AutoCloseable {
             return;
         }
         count(Counter.HEARTBEATS_RECEIVED);
-        if (!table.heard(heartbeat.sender(), heartbeat.full(), heartbeat.hearing(), now)) count(Counter.HEARTBEATS_DROPPED_UNEXPECTED);
+        switch (authentication.check(heartbeat)) {
+            case UNAUTHENTICATED -> count(Counter.HEARTBEATS_DROPPED_UNAUTHENTICATED);
+            case REPLAYED -> count(Counter.HEARTBEATS_DROPPED_REPLAYED);
+            case ACCEPTED -> {
+                if (!table.heard(heartbeat.sender(), heartbeat.full(), heartbeat.hearing(), now)) count(Counter.HEARTBEATS_DROPPED_UNEXPECTED);
+            }
+        }
     }
 
     private void sendHeartbeats(MemorySegment out, int fullLength, long now) {
         for (FastPathTable.Peer peer : table.candidates()) {
             boolean hearing = table.hearing(peer.name(), now);
             FastHeartbeat.write(out, FastHeartbeat.SMALL_LENGTH, settings.self(), peer.name(), table.nextSequence(), false, hearing);
+            authentication.sign(out, peer.name());
             count(socket.send(out, FastHeartbeat.SMALL_LENGTH) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
             FastHeartbeat.write(out, fullLength, settings.self(), peer.name(), table.nextSequence(), true, hearing);
+            authentication.sign(out, peer.name());
             count(socket.send(out, fullLength) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
         }
     }
@@ -397,20 +388,15 @@ public final class FastPath implements AutoCloseable {
                 portGone = false;
                 LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + e.getMessage());
             }
-            rtnl.close();
         }
-        if (xfrm != null) {
-            retiring.addAll(installed.values());
-            installed.clear();
+        if (guard != null) {
             if (portGone) {
-                retireEsp(); // no VXLAN port, so no packet that the policies would have to keep from leaving in clear
+                guard.close(); // only once the port is gone: it never accepts everyone
             } else {
-                // the port may still send: policies without SAs drop its packets; the next start removes them
-                for (EspPair pair : retiring) pair.remove(xfrm, false);
-                LOG.log(System.Logger.Level.WARNING, "fast path: kept the ESP policies of " + retiring.size()
-                        + " pairs, so the remaining VXLAN port cannot send to them in clear");
+                LOG.log(System.Logger.Level.WARNING, "fast path: kept the guard of the remaining " + INTERFACE + "; the next start replaces it");
             }
-            xfrm.close();
         }
+        esp.close(portGone);
+        if (rtnl != null) rtnl.close();
     }
 }

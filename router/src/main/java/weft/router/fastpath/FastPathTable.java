@@ -1,5 +1,7 @@
 package weft.router.fastpath;
 
+import weft.gossip.HeartbeatKeys;
+
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +30,16 @@ public final class FastPathTable {
      * @param underlay   the peer's underlay address, where its VXLAN port listens
      * @param ineligible why the pair may not use the fast path, or empty when it may
      * @param esp        the pair's ESP keys when its data is encrypted, and empty when it may travel in clear
+     * @param heartbeat  the keys that authenticate the pair's heartbeats when the routers share a password
      */
-    public record Peer(long name, String label, InetAddress underlay, Optional<String> ineligible, Optional<EspKeys> esp) {
+    public record Peer(long name, String label, InetAddress underlay, Optional<String> ineligible, Optional<EspKeys> esp,
+                       Optional<HeartbeatKeys> heartbeat) {
         public Peer {
             Objects.requireNonNull(label, "label");
             Objects.requireNonNull(underlay, "underlay");
             Objects.requireNonNull(ineligible, "ineligible");
             Objects.requireNonNull(esp, "esp");
+            Objects.requireNonNull(heartbeat, "heartbeat");
         }
     }
 

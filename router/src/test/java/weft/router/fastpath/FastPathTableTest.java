@@ -17,11 +17,11 @@ class FastPathTableTest {
     private static final FastPathTable.Peer B = peer(0xBL, Optional.empty());
 
     private static FastPathTable.Peer peer(long name, Optional<String> ineligible) {
-        return new FastPathTable.Peer(name, "peer-" + name, InetAddress.getLoopbackAddress(), ineligible, Optional.empty());
+        return new FastPathTable.Peer(name, "peer-" + name, InetAddress.getLoopbackAddress(), ineligible, Optional.empty(), Optional.empty());
     }
 
     private static final FastPathTable.Peer ENCRYPTED = new FastPathTable.Peer(0xEL, "peer-e", InetAddress.getLoopbackAddress(),
-            Optional.empty(), Optional.of(new EspKeys(new EspKey(new byte[36], 0x101), new EspKey(new byte[36], 0x102))));
+            Optional.empty(), Optional.of(new EspKeys(new EspKey(new byte[36], 0x101), new EspKey(new byte[36], 0x102))), Optional.empty());
 
     @Test
     void anEncryptedPairWaitsForItsEspStateAndThenGoesFastLikeAnyOther() {
@@ -191,7 +191,7 @@ class FastPathTableTest {
         both(table, B.name(), true, 2_000 * MS);
         table.evaluate(2_000 * MS);
         table.disconnected(B.name(), 2_100 * MS);
-        table.connected(new FastPathTable.Peer(B.name(), "b", InetAddress.getByAddress(new byte[]{10, 0, 0, 9}), Optional.empty(), Optional.empty()), 2_101 * MS);
+        table.connected(new FastPathTable.Peer(B.name(), "b", InetAddress.getByAddress(new byte[]{10, 0, 0, 9}), Optional.empty(), Optional.empty(), Optional.empty()), 2_101 * MS);
         assertEquals(List.of(), table.fast(), "another underlay address: another path");
     }
 }

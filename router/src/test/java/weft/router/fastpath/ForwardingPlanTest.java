@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ForwardingPlanTest {
     private static final int PORT = 5;
     private static final InetAddress B = address("192.0.2.2"), C = address("192.0.2.3");
-    private static final FastPathTable.Peer PEER_B = new FastPathTable.Peer(0xBL, "b", B, Optional.empty(), Optional.empty());
-    private static final FastPathTable.Peer PEER_C = new FastPathTable.Peer(0xCL, "c", C, Optional.empty(), Optional.empty());
+    private static final FastPathTable.Peer PEER_B = new FastPathTable.Peer(0xBL, "b", B, Optional.empty(), Optional.empty(), Optional.empty());
+    private static final FastPathTable.Peer PEER_C = new FastPathTable.Peer(0xCL, "c", C, Optional.empty(), Optional.empty(), Optional.empty());
     private static final MacAddress HEARTBEAT_B = new MacAddress(FastHeartbeat.heartbeatMac(0xBL));
     private static final MacAddress HEARTBEAT_C = new MacAddress(FastHeartbeat.heartbeatMac(0xCL));
     private static final MacAddress CONTAINER = MacAddress.parse("02:00:00:00:aa:01");

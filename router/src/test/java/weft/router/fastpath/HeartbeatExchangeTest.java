@@ -21,8 +21,8 @@ class HeartbeatExchangeTest {
     private long now;
 
     HeartbeatExchangeTest() {
-        a.connected(new FastPathTable.Peer(B, "b", InetAddress.getLoopbackAddress(), Optional.empty(), Optional.empty()), 0);
-        b.connected(new FastPathTable.Peer(A, "a", InetAddress.getLoopbackAddress(), Optional.empty(), Optional.empty()), 0);
+        a.connected(new FastPathTable.Peer(B, "b", InetAddress.getLoopbackAddress(), Optional.empty(), Optional.empty(), Optional.empty()), 0);
+        b.connected(new FastPathTable.Peer(A, "a", InetAddress.getLoopbackAddress(), Optional.empty(), Optional.empty(), Optional.empty()), 0);
     }
 
     /** Runs until both sides agree on {@code fast}; returns how long that took. */

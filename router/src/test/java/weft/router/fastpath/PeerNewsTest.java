@@ -12,7 +12,7 @@ class PeerNewsTest {
     private static final FastPathTable.Peer B1 = peer(0xb, "b", 2), B2 = peer(0xb, "b", 3), C = peer(0xc, "c", 4);
 
     private static FastPathTable.Peer peer(long name, String label, int address) {
-        return new FastPathTable.Peer(name, label, InetAddress.ofLiteral("10.0.0." + address), Optional.empty(), Optional.empty());
+        return new FastPathTable.Peer(name, label, InetAddress.ofLiteral("10.0.0." + address), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     @Test

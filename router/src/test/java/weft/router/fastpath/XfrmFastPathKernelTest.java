@@ -39,7 +39,7 @@ class XfrmFastPathKernelTest {
                 assertTrue(fastPath.unavailable().isEmpty(), fastPath.unavailable().toString());
                 EspKeys keys = new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002));
                 fastPath.connected(new FastPathTable.Peer(0xBL, "b", InetAddress.getByName("127.0.0.2"), Optional.empty(),
-                        Optional.of(keys)));
+                        Optional.of(keys), Optional.empty()));
                 // the agent applies the connection and publishes descriptions on its next 100 ms tick; nothing to wait on
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 String described = fastPath.describe(0xBL);
