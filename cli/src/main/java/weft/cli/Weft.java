@@ -1,6 +1,7 @@
 package weft.cli;
 
 import weft.api.ApiClient;
+import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 
@@ -15,6 +16,8 @@ import weft.gossip.Cidr;
 
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -130,11 +133,15 @@ public final class Weft {
         };
     }
 
-    /** A client that waits for each reply as long as its endpoint needs: a minute for the slow ones, half a minute for the rest. */
+    /**
+     * A client that waits for each reply as long as its endpoint needs (a minute for the slow ones, half a minute for
+     * the rest), with the router's token when this user can read it (root can).
+     */
     private ApiClient api(CommandLine line) {
         String text = line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS));
         InetSocketAddress address = RouterConfig.parseHttpAddress(text);
-        return new ApiClient(address, json);
+        Path dataDir = Path.of(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString()));
+        return new ApiClient(address, json, Duration.ofMillis(Integer.MAX_VALUE), ApiToken.readFrom(dataDir));
     }
 
     /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */

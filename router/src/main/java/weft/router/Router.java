@@ -1,6 +1,7 @@
 package weft.router;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 import weft.api.RouterApi;
@@ -21,6 +22,7 @@ import weft.kernel.XfrmProbe;
 import weft.router.docker.DockerEngine;
 import weft.router.fastpath.FastPath;
 import weft.router.http.ApiServer;
+import weft.router.http.ApiTokenFile;
 import weft.router.plumbing.AttachmentStore;
 import weft.router.plumbing.ContainerPlumbing;
 import weft.router.sleeve.KernelProbeSockets;
@@ -162,11 +164,14 @@ public final class Router implements RouterApi, AutoCloseable {
         Router router = new Router(built, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics), metrics);
-        ApiServer api = new ApiServer(config.httpAddress(), router, json);
+        Optional<ApiToken> token = config.httpRemote()
+                ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
+        ApiServer api = new ApiServer(config.httpAddress(), router, json, token);
         built.push(api);
         api.start();
         LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + config.bindAddress().getHostAddress() + ":" + config.port()
-                + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort());
+                + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
+                + (token.isPresent() ? " for other hosts too, each request with the token in " + config.dataDirectory().resolve(ApiToken.FILE_NAME) : ""));
         return router;
     }
 
