@@ -1,6 +1,8 @@
 package weft.router;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.ApiCodec;
+import weft.api.ApiLocation;
 import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
@@ -21,6 +23,7 @@ import weft.kernel.UdpSocket;
 import weft.kernel.XfrmProbe;
 import weft.router.docker.DockerEngine;
 import weft.router.fastpath.FastPath;
+import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
 import weft.router.http.ApiTokenFile;
 import weft.router.plumbing.AttachmentStore;
@@ -169,6 +172,8 @@ public final class Router implements RouterApi, AutoCloseable {
         ApiServer api = new ApiServer(config.httpAddress(), router, json, token);
         built.push(api);
         api.start();
+        // popped before the API closes, so the record never outlives it on a clean stop
+        built.push(ApiLocationFile.publish(config.dataDirectory(), ApiLocation.of(api.address(), ProcessHandle.current().pid()), new ApiCodec(json)));
         LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + config.bindAddress().getHostAddress() + ":" + config.port()
                 + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
                 + (token.isPresent() ? " for other hosts too, each request with the token in " + config.dataDirectory().resolve(ApiToken.FILE_NAME) : ""));
