@@ -37,10 +37,17 @@ public final class ApiClient implements RouterApi {
     public static final class ApiException extends IOException {
         /** True when no reply came: nothing listens, or the connection failed or timed out. */
         public final boolean unreachable;
+        /** True when the connection was refused: nothing listens at the address (so {@link #unreachable} too). */
+        public final boolean nothingListens;
 
         ApiException(String message, boolean unreachable) {
+            this(message, unreachable, false);
+        }
+
+        private ApiException(String message, boolean unreachable, boolean nothingListens) {
             super(message);
             this.unreachable = unreachable;
+            this.nothingListens = nothingListens;
         }
     }
 
@@ -184,7 +191,7 @@ public final class ApiClient implements RouterApi {
             if (status >= 400) throw new ApiException(errorText(reply, status), false);
             return reply;
         } catch (ConnectException e) {
-            throw new ApiException("no router answers at " + where() + " (is it running? 'weft launch' starts one)", true);
+            throw new ApiException("no router answers at " + where() + " (is it running? 'weft launch' starts one)", true, true);
         } catch (ApiException e) {
             throw e;
         } catch (IOException e) {
@@ -208,7 +215,8 @@ public final class ApiClient implements RouterApi {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    private String where() {
+    /** The address this client calls, {@code host:port}. */
+    public String where() {
         String host = address.getHostString();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }

@@ -169,6 +169,7 @@ class ApiClientTest {
 
         assertEquals("not taken over: peer alive is reachable", e.getMessage());
         assertFalse(e.unreachable);
+        assertFalse(e.nothingListens);
     }
 
     @Test
@@ -214,6 +215,7 @@ class ApiClientTest {
 
             assertEquals("no router answers at 127.0.0.1:" + closed.getPort() + " (is it running? 'weft launch' starts one)", e.getMessage());
             assertTrue(e.unreachable);
+            assertTrue(e.nothingListens);
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.Optional;
 
 /** The options of {@code weft launch} and {@code weft router}, and how they become a {@link RouterConfig}. */
 final class RouterOptions {
-    static final CommandLine.Option HTTP_ADDR = new CommandLine.Option("http-addr", "HOST:PORT",
+    private static final CommandLine.Option HTTP_ADDR = new CommandLine.Option("http-addr", "HOST:PORT",
             "the router's HTTP API (default $WEFT_HTTP_ADDR or " + RouterConfig.DEFAULT_HTTP_ADDRESS + ")");
     static final List<CommandLine.Option> ALL = List.of(
             new CommandLine.Option("data-dir", "DIR", "state and log of this router (default $WEFT_DATA_DIR or " + RouterConfig.DEFAULT_DATA_DIRECTORY + ")"),

@@ -6,11 +6,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import weft.api.ApiCodec;
+import weft.api.ApiLocation;
 import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 import weft.api.RouterApi;
 import weft.api.StatusReport;
+import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
 import weft.router.http.ApiTokenFile;
 
@@ -212,6 +214,36 @@ class WeftVerbsTest {
             weft = weft(Map.of("WEFT_HTTP_ADDR", address, "WEFT_DATA_DIR", elsewhere.toString()));
             assertEquals(1, run("metrics"));
             assertTrue(err().startsWith("weft metrics: this API takes requests from other hosts, so each needs 'Authorization: Bearer TOKEN'"), err());
+        }
+    }
+
+    @Test
+    void theVerbsCallTheAddressTheRouterRecordedInTheDataDirectoryTheyAreGiven(@TempDir Path recorded) throws IOException {
+        ApiLocation location = ApiLocation.of(server.address(), 4242);
+        try (var published = ApiLocationFile.publish(recorded, location, new ApiCodec(JSON))) {
+            weft = weft(Map.of());
+            assertEquals(0, run("metrics", "--data-dir", recorded.toString()), err());
+            assertEquals("weft_sleeve_frames_total 12\n", out());
+
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString()));
+            assertEquals(0, run("prime"), err());
+            assertEquals("ready\n", out());
+        }
+    }
+
+    @Test
+    void httpAddrOrWeftHttpAddrOverridesTheRecordedAddress(@TempDir Path recorded) throws IOException {
+        ApiLocation nowhere = new ApiLocation("127.0.0.1", 1, 4242);
+        try (var published = ApiLocationFile.publish(recorded, nowhere, new ApiCodec(JSON))) {
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString()));
+            assertEquals(0, run("prime", "--http-addr", "127.0.0.1:" + server.address().getPort()), err());
+
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString(), "WEFT_HTTP_ADDR", "127.0.0.1:" + server.address().getPort()));
+            assertEquals(0, run("prime"), err());
+
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString()));
+            assertEquals(1, run("prime"));
+            assertTrue(err().startsWith("weft prime: nothing answers at 127.0.0.1:1 and no router runs with data directory"), err());
         }
     }
 }
