@@ -11,12 +11,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Calls a router's HTTP API: {@link RouterApi} over HTTP, one request to the method's {@link Endpoint} per call.
@@ -34,10 +37,17 @@ public final class ApiClient implements RouterApi {
     public static final class ApiException extends IOException {
         /** True when no reply came: nothing listens, or the connection failed or timed out. */
         public final boolean unreachable;
+        /** True when the connection was refused: nothing listens at the address (so {@link #unreachable} too). */
+        public final boolean nothingListens;
 
         ApiException(String message, boolean unreachable) {
+            this(message, unreachable, false);
+        }
+
+        private ApiException(String message, boolean unreachable, boolean nothingListens) {
             super(message);
             this.unreachable = unreachable;
+            this.nothingListens = nothingListens;
         }
     }
 
@@ -49,17 +59,30 @@ public final class ApiClient implements RouterApi {
     private final InetSocketAddress address;
     private final ApiCodec codec;
     private final Duration longestWait;
+    private final Optional<ApiToken> token;
 
     /** A client that waits for each reply as long as its {@link Endpoint#replyTimeout()} says. */
     public ApiClient(InetSocketAddress address, ObjectMapper json) {
-        this(address, json, Duration.ofMillis(Integer.MAX_VALUE));
+        this(address, json, Duration.ofMillis(Integer.MAX_VALUE), Optional.empty());
     }
 
-    /** A client that waits for no reply longer than {@code longestWait}, for a caller that polls. */
-    public ApiClient(InetSocketAddress address, ObjectMapper json, Duration longestWait) {
-        this.address = address;
+    /**
+     * A client that waits for no reply longer than {@code longestWait} (a caller that polls gives a short one) and
+     * sends {@code token}, when present, with every request. An unspecified address ({@code 0.0.0.0}, {@code ::}) is
+     * called on the loopback address of its family: a router bound there listens on it too.
+     */
+    public ApiClient(InetSocketAddress address, ObjectMapper json, Duration longestWait, Optional<ApiToken> token) {
+        this.address = dialable(address);
         this.codec = new ApiCodec(json);
         this.longestWait = longestWait;
+        this.token = token;
+    }
+
+    private static InetSocketAddress dialable(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        if (ip == null || !ip.isAnyLocalAddress()) return address;
+        InetAddress loopback = ip instanceof Inet6Address ? InetAddress.ofLiteral("::1") : InetAddress.ofLiteral("127.0.0.1");
+        return new InetSocketAddress(loopback, address.getPort());
     }
 
     @Override
@@ -154,6 +177,7 @@ public final class ApiClient implements RouterApi {
             connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
             connection.setReadTimeout((int) min(endpoint.replyTimeout(), longestWait).toMillis());
             connection.setRequestMethod(endpoint.method());
+            if (token.isPresent()) connection.setRequestProperty("Authorization", token.get().authorization());
             if (request != null) {
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/json");
@@ -167,7 +191,7 @@ public final class ApiClient implements RouterApi {
             if (status >= 400) throw new ApiException(errorText(reply, status), false);
             return reply;
         } catch (ConnectException e) {
-            throw new ApiException("no router answers at " + where() + " (is it running? 'weft launch' starts one)", true);
+            throw new ApiException("no router answers at " + where() + " (is it running? 'weft launch' starts one)", true, true);
         } catch (ApiException e) {
             throw e;
         } catch (IOException e) {
@@ -191,7 +215,8 @@ public final class ApiClient implements RouterApi {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    private String where() {
+    /** The address this client calls, {@code host:port}. */
+    public String where() {
         String host = address.getHostString();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }

@@ -26,7 +26,7 @@ public sealed interface ApiReply {
     record Stopping(boolean stopping) implements ApiReply {
     }
 
-    /** Why a request failed, fit to show to a user; sent with status 400, 404, 405 or 500. */
+    /** Why a request failed, fit to show to a user; sent with status 400, 401, 403, 404, 405, 415 or 500. */
     record Failure(String error) implements ApiReply {
     }
 }

@@ -11,7 +11,10 @@ import java.util.stream.Collectors;
  * Every path of the router's HTTP API, with the method it takes, what it takes and gives, and how long a client
  * waits for the reply. The server dispatches on it and the client calls through it, so each path is spelt once.
  * POST bodies are the {@link ApiRequest} records; replies are JSON except {@link #METRICS}; a failure is a
- * {@link ApiReply.Failure} with status 400 (a bad request) or 500 (the router failed). Immutable.
+ * {@link ApiReply.Failure} with status 400 (a bad request) or 500 (the router failed), or one of the statuses by
+ * which the router refuses a caller before looking at the request: 401 (no token, or the wrong one, where the API
+ * needs the {@link ApiToken}), 403 (a foreign {@code Origin} or {@code Host}: a web page) and 415 (a POST whose
+ * {@code Content-Type} is not {@code application/json}). Immutable.
  */
 public enum Endpoint {
     /** The router's state: a {@link StatusReport}. */

@@ -48,6 +48,8 @@ class ApiClientTest {
     private final Map<String, Canned> answers = new ConcurrentHashMap<>();
     /** Written by the server's thread before it replies, read by the test after the reply came. */
     private volatile Received received;
+    /** The Authorization header of the last request, null for none; written and read like {@link #received}. */
+    private volatile String receivedAuthorization;
 
     @BeforeEach
     void start() throws IOException {
@@ -65,6 +67,7 @@ class ApiClientTest {
     private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
+            receivedAuthorization = exchange.getRequestHeaders().getFirst("Authorization");
             received = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     exchange.getRequestHeaders().getFirst("Content-Type"), body.length == 0 ? null : new String(body, StandardCharsets.UTF_8));
             Canned canned = answers.getOrDefault(exchange.getRequestURI().getPath(),
@@ -166,6 +169,7 @@ class ApiClientTest {
 
         assertEquals("not taken over: peer alive is reachable", e.getMessage());
         assertFalse(e.unreachable);
+        assertFalse(e.nothingListens);
     }
 
     @Test
@@ -211,7 +215,32 @@ class ApiClientTest {
 
             assertEquals("no router answers at 127.0.0.1:" + closed.getPort() + " (is it running? 'weft launch' starts one)", e.getMessage());
             assertTrue(e.unreachable);
+            assertTrue(e.nothingListens);
         }
+    }
+
+    @Test
+    void aClientWithTheRoutersTokenSendsItWithEveryRequestAndOneWithoutSendsNone() throws IOException {
+        ApiToken token = ApiToken.generate(new java.security.SecureRandom());
+        ApiClient withToken = new ApiClient(server.getAddress(), json, java.time.Duration.ofSeconds(10), java.util.Optional.of(token));
+        answerJson(Endpoint.PRIME, 200, "{\"phase\":\"ready\"}");
+        answers.put("/metrics", new Canned(200, "text/plain", new byte[0]));
+
+        withToken.primeAllocation();
+        assertEquals(token.authorization(), receivedAuthorization);
+        withToken.metrics();
+        assertEquals(token.authorization(), receivedAuthorization);
+
+        client.primeAllocation();
+        assertNull(receivedAuthorization);
+    }
+
+    @Test
+    void aRouterOnTheUnspecifiedAddressIsCalledOnLoopback() throws IOException {
+        answerJson(Endpoint.PRIME, 200, "{\"phase\":\"ready\"}");
+        ApiClient wildcard = new ApiClient(new InetSocketAddress("0.0.0.0", server.getAddress().getPort()), json);
+
+        assertEquals("ready", wildcard.primeAllocation());
     }
 
     private String where() {

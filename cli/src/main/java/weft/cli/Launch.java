@@ -1,6 +1,7 @@
 package weft.cli;
 
 import weft.api.ApiClient;
+import weft.api.ApiToken;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.router.DataDirectory;
@@ -56,8 +57,7 @@ final class Launch {
             err.println("weft launch: cannot use data directory " + dataDir + ": " + e.getMessage());
             return 1;
         }
-        // polled every 100 ms while the router starts: a reply slower than this is as good as none
-        ApiClient api = new ApiClient(config.httpAddress(), json, Duration.ofSeconds(5));
+        ApiClient api = client();
         if (Weft.answers(api)) {
             err.println("weft launch: another router already answers at " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
                     + " in this network namespace; stop it or use --http-addr");
@@ -84,7 +84,7 @@ final class Launch {
                 return 1;
             }
             try {
-                StatusReport status = api.status();
+                StatusReport status = client().status(); // anew each time: the router creates its token as it starts
                 if (dataDir.toString().equals(status.dataDirectory())) {
                     out.println(status.peerName());
                     return 0;
@@ -97,6 +97,12 @@ final class Launch {
         process.destroy();
         err.println("weft launch: the router did not answer within 60 s; stopped it (log: " + log + ")");
         return 1;
+    }
+
+    /** A client for polling the router, with the token from the data directory if there is one yet. */
+    private ApiClient client() {
+        // polled every 100 ms while the router starts: a reply slower than this is as good as none
+        return new ApiClient(config.httpAddress(), json, Duration.ofSeconds(5), ApiToken.readFrom(config.dataDirectory()));
     }
 
     /** The router's command line, with the JVM flags the environment gives in {@value #ROUTER_JAVA_OPTS}. */

@@ -1,5 +1,6 @@
 package weft.cli;
 
+import weft.api.ApiToken;
 import weft.gossip.PeerName;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
@@ -10,6 +11,7 @@ import weft.gossip.Cidr;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +21,7 @@ import java.util.Optional;
 
 /** The options of {@code weft launch} and {@code weft router}, and how they become a {@link RouterConfig}. */
 final class RouterOptions {
-    static final CommandLine.Option HTTP_ADDR = new CommandLine.Option("http-addr", "HOST:PORT",
+    private static final CommandLine.Option HTTP_ADDR = new CommandLine.Option("http-addr", "HOST:PORT",
             "the router's HTTP API (default $WEFT_HTTP_ADDR or " + RouterConfig.DEFAULT_HTTP_ADDRESS + ")");
     static final List<CommandLine.Option> ALL = List.of(
             new CommandLine.Option("data-dir", "DIR", "state and log of this router (default $WEFT_DATA_DIR or " + RouterConfig.DEFAULT_DATA_DIRECTORY + ")"),
@@ -28,6 +30,8 @@ final class RouterOptions {
             new CommandLine.Option("host", "ADDRESS", "address to listen on for peers (default 0.0.0.0)"),
             new CommandLine.Option("port", "PORT", "TCP control and UDP sleeve port (default " + RouterConfig.DEFAULT_PORT + ")"),
             HTTP_ADDR,
+            new CommandLine.Option("http-remote", null, "let the HTTP API listen on an address other hosts reach (not loopback);"
+                    + " every request must then carry the token the router keeps in DIR/" + ApiToken.FILE_NAME),
             new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU, else the smallest MTU of the underlay links to the peers"
                     + " given, or of the default route, less " + OverlayMtu.SLEEVE_OVERHEAD + ": " + RouterConfig.DEFAULT_MTU + " on a 1500-byte underlay)"),
             new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
@@ -50,7 +54,7 @@ final class RouterOptions {
                 .toAbsolutePath().normalize();
         InetAddress host = RouterConfig.parseLiteral(line.value("host").orElse("0.0.0.0"), "--host");
         int port = RouterConfig.parsePort(line.value("port").orElse(Integer.toString(RouterConfig.DEFAULT_PORT)), "--port");
-        var http = RouterConfig.parseHttpAddress(line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS)));
+        var http = httpAddress(line, environment, dataDir);
         Optional<RouterConfig.FixedMtu> mtu = fixedMtu(line, environment);
         Cidr range = Cidr.parse(line.value("ipalloc-range").orElse(RouterConfig.DEFAULT_RANGE));
         if (!range.equals(range.network())) throw new IllegalArgumentException("--ipalloc-range " + range + " has host bits set; did you mean " + range.network() + "?");
@@ -68,11 +72,29 @@ final class RouterOptions {
         }).orElse(universe);
         InitMode init = initMode(line.value("ipalloc-init").orElse("consensus"), line.operands().size() + 1);
         AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
-        return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, mtu, range, connLimit,
+        return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, line.flag("http-remote"), mtu, range, connLimit,
                 RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
                 !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
                 RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"),
                 line.value("docker-api").map(RouterOptions::dockerSocket).orElse(RouterConfig.DEFAULT_DOCKER_SOCKET));
+    }
+
+    /**
+     * From --http-addr, else $WEFT_HTTP_ADDR, else the default; an address other hosts reach only with --http-remote,
+     * so that neither a typo nor an inherited variable opens the router to them.
+     */
+    private static InetSocketAddress httpAddress(CommandLine line, Map<String, String> environment, Path dataDir) {
+        Optional<String> option = line.value("http-addr");
+        String fromEnvironment = environment.get("WEFT_HTTP_ADDR");
+        String origin = option.isPresent() ? "--http-addr" : fromEnvironment != null ? "WEFT_HTTP_ADDR" : "the default";
+        String text = option.orElse(fromEnvironment != null ? fromEnvironment : RouterConfig.DEFAULT_HTTP_ADDRESS);
+        InetSocketAddress address = RouterConfig.parseHttpAddress(text);
+        if (!address.getAddress().isLoopbackAddress() && !line.flag("http-remote")) {
+            throw new IllegalArgumentException(origin + " " + text + " is not a loopback address, so other hosts could control the router"
+                    + " through its API: add --http-remote to allow that; every request then needs the token the router keeps in "
+                    + dataDir.resolve(ApiToken.FILE_NAME) + " (weft reads it as root)");
+        }
+        return address;
     }
 
     /** A Unix socket path, as {@code /path} or {@code unix:///path}. */

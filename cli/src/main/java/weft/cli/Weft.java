@@ -1,6 +1,9 @@
 package weft.cli;
 
 import weft.api.ApiClient;
+import weft.api.ApiCodec;
+import weft.api.ApiLocation;
+import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 
@@ -15,17 +18,26 @@ import weft.gossip.Cidr;
 
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code weft} command line: one verb per call, each with {@code --help}. Exit status 0 on success, 1 when
  * the operation failed, 2 for a usage error. Errors are one line on standard error.
  */
 public final class Weft {
-    // kept with the router options it is one of, so that initialising either class never needs the other half-initialised
-    private static final Option HTTP_ADDR = RouterOptions.HTTP_ADDR;
+    private static final Option HTTP_ADDR = new Option("http-addr", "HOST:PORT",
+            "the router's HTTP API (default $WEFT_HTTP_ADDR, else the address the router recorded in its data directory, else "
+                    + RouterConfig.DEFAULT_HTTP_ADDRESS + ")");
+    private static final Option DATA_DIR = new Option("data-dir", "DIR",
+            "the data directory of the router to ask, where it records its API address and token (default $WEFT_DATA_DIR or "
+                    + RouterConfig.DEFAULT_DATA_DIRECTORY + ")");
+    /** What every verb that asks a router takes. */
+    private static final List<Option> ROUTER = List.of(DATA_DIR, HTTP_ADDR);
 
     /** A verb: its name, what it takes, what it does. */
     record Verb(String name, String operands, String summary, List<Option> options) {
@@ -34,25 +46,26 @@ public final class Weft {
     static final List<Verb> VERBS = List.of(
             new Verb("launch", "[PEER...]", "start the router in the background and wait until it answers", RouterOptions.ALL),
             new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers)", RouterOptions.ALL),
-            new Verb("stop", "", "stop the router; containers keep their interfaces", List.of(HTTP_ADDR)),
-            new Verb("status", "[connections|peers|targets|ipam]", "show the router's state", List.of(HTTP_ADDR)),
-            new Verb("report", "", "print the router's whole state as JSON", List.of(HTTP_ADDR)),
-            new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", List.of(HTTP_ADDR)),
-            new Verb("forget", "PEER...", "stop connecting to peers", List.of(HTTP_ADDR)),
-            new Verb("attach", "[CIDR...] TARGET", "give a container an interface ethwe on the overlay, with the addresses given or one from the allocator; TARGET is netns:NAME, pid:N or a Docker container", List.of(HTTP_ADDR)),
-            new Verb("detach", "[CIDR...] TARGET", "remove addresses from a container, or its whole interface", List.of(HTTP_ADDR)),
-            new Verb("expose", "[CIDR...]", "give the host itself an address on the overlay (from the allocator when none is given)", List.of(HTTP_ADDR)),
-            new Verb("hide", "[CIDR...]", "remove the host's overlay addresses (all when none are given)", List.of(HTTP_ADDR)),
-            new Verb("ps", "", "list the interfaces this router attached: target, MAC, addresses", List.of(HTTP_ADDR)),
-            new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force", List.of(HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
-            new Verb("prime", "", "start the address allocator's initialisation now and print its phase", List.of(HTTP_ADDR)),
-            new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", List.of(HTTP_ADDR)),
-            new Verb("metrics", "", "print the router's counters in Prometheus text format", List.of(HTTP_ADDR)));
+            new Verb("stop", "", "stop the router; containers keep their interfaces", ROUTER),
+            new Verb("status", "[connections|peers|targets|ipam]", "show the router's state", ROUTER),
+            new Verb("report", "", "print the router's whole state as JSON", ROUTER),
+            new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", ROUTER),
+            new Verb("forget", "PEER...", "stop connecting to peers", ROUTER),
+            new Verb("attach", "[CIDR...] TARGET", "give a container an interface ethwe on the overlay, with the addresses given or one from the allocator; TARGET is netns:NAME, pid:N or a Docker container", ROUTER),
+            new Verb("detach", "[CIDR...] TARGET", "remove addresses from a container, or its whole interface", ROUTER),
+            new Verb("expose", "[CIDR...]", "give the host itself an address on the overlay (from the allocator when none is given)", ROUTER),
+            new Verb("hide", "[CIDR...]", "remove the host's overlay addresses (all when none are given)", ROUTER),
+            new Verb("ps", "", "list the interfaces this router attached: target, MAC, addresses", ROUTER),
+            new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force", List.of(DATA_DIR, HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
+            new Verb("prime", "", "start the address allocator's initialisation now and print its phase", ROUTER),
+            new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", ROUTER),
+            new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER));
 
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> environment;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
+    private final ApiCodec codec = new ApiCodec(json);
 
     Weft(PrintStream out, PrintStream err, Map<String, String> environment) {
         this.out = out;
@@ -78,20 +91,22 @@ public final class Weft {
             return 2;
         }
         List<String> rest = args.subList(1, args.size());
+        CommandLine line = null;
         try {
-            CommandLine line = CommandLine.parse(name, verb.options(), rest);
+            line = CommandLine.parse(name, verb.options(), rest);
             if (line.helpRequested()) {
                 printUsage(verb, out);
                 return 0;
             }
             return dispatch(verb, line, rest);
+        } catch (ApiException e) {
+            // launch and router answer for themselves: only a verb that asked a router gets here for nothing listening
+            err.println("weft " + name + ": " + (e.nothingListens && line != null ? absence(name, line) : e.getMessage()));
+            return 1;
         } catch (UsageException e) {
             err.println("weft " + name + ": " + e.getMessage());
             return 2;
         } catch (IllegalArgumentException e) {
-            err.println("weft " + name + ": " + e.getMessage());
-            return 1;
-        } catch (ApiException e) {
             err.println("weft " + name + ": " + e.getMessage());
             return 1;
         }
@@ -130,11 +145,41 @@ public final class Weft {
         };
     }
 
-    /** A client that waits for each reply as long as its endpoint needs: a minute for the slow ones, half a minute for the rest. */
+    /**
+     * The router a verb asks: the one of its data directory.
+     *
+     * @param recorded where that router recorded its API, if it did
+     * @param address  where to call it: --http-addr, else $WEFT_HTTP_ADDR, else the recorded address, else the default
+     */
+    private record RouterTarget(Path dataDir, Optional<ApiLocation> recorded, InetSocketAddress address) {
+    }
+
+    private RouterTarget target(CommandLine line) {
+        Path dataDir = Path.of(line.value("data-dir").orElse(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString())))
+                .toAbsolutePath().normalize();
+        Optional<ApiLocation> recorded = ApiLocation.readFrom(dataDir, codec);
+        Optional<String> given = line.value("http-addr").or(() -> Optional.ofNullable(environment.get("WEFT_HTTP_ADDR")));
+        InetSocketAddress address = given.isPresent() ? RouterConfig.parseHttpAddress(given.get())
+                : recorded.map(ApiLocation::socketAddress).orElse(RouterConfig.parseHttpAddress(RouterConfig.DEFAULT_HTTP_ADDRESS));
+        return new RouterTarget(dataDir, recorded, address);
+    }
+
+    /**
+     * A client for the router of the verb's data directory that waits for each reply as long as its endpoint needs (a
+     * minute for the slow ones, half a minute for the rest), with the router's token when this user can read it (root
+     * can).
+     */
     private ApiClient api(CommandLine line) {
-        String text = line.value("http-addr").orElse(environment.getOrDefault("WEFT_HTTP_ADDR", RouterConfig.DEFAULT_HTTP_ADDRESS));
-        InetSocketAddress address = RouterConfig.parseHttpAddress(text);
-        return new ApiClient(address, json);
+        RouterTarget target = target(line);
+        return new ApiClient(target.address(), json, Duration.ofMillis(Integer.MAX_VALUE), ApiToken.readFrom(target.dataDir()));
+    }
+
+    /** Why nothing listens where {@code weft VERB} called: where the router of its data directory runs, if anywhere. */
+    private String absence(String verb, CommandLine line) {
+        RouterTarget target = target(line);
+        String address = new ApiClient(target.address(), json).where();
+        Whereabouts.Finding finding = new Whereabouts(Path.of("/proc"), Path.of("/run/netns")).find(target.dataDir());
+        return Whereabouts.message(finding, target.dataDir(), address, verb, target.recorded());
     }
 
     /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RouterOptionsTest {
     private static Optional<RouterConfig.FixedMtu> mtu(List<String> args, Map<String, String> environment) {
@@ -57,5 +59,41 @@ class RouterOptionsTest {
         assertEquals(java.nio.file.Path.of("/srv/docker.sock"), dockerSocket(List.of("--docker-api=/srv/docker.sock")));
         var error = assertThrows(IllegalArgumentException.class, () -> dockerSocket(List.of("--docker-api", "tcp://1.2.3.4:2375")));
         assertEquals("invalid --docker-api 'tcp://1.2.3.4:2375': expected the engine's Unix socket, like unix:///var/run/docker.sock", error.getMessage());
+    }
+
+    private static RouterConfig parse(List<String> args, Map<String, String> environment) {
+        return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment);
+    }
+
+    @Test
+    void shouldRefuseAnApiAddressOtherHostsReachWithoutHttpRemoteWhereverTheAddressCameFrom() {
+        var error = assertThrows(IllegalArgumentException.class, () -> parse(List.of("--http-addr", "0.0.0.0:6784", "--data-dir", "/srv/weft"), Map.of()));
+        assertEquals("--http-addr 0.0.0.0:6784 is not a loopback address, so other hosts could control the router through its API:"
+                + " add --http-remote to allow that; every request then needs the token the router keeps in /srv/weft/api-token"
+                + " (weft reads it as root)", error.getMessage());
+
+        error = assertThrows(IllegalArgumentException.class, () -> parse(List.of("--data-dir", "/srv/weft"), Map.of("WEFT_HTTP_ADDR", "192.168.1.11:6784")));
+        assertTrue(error.getMessage().startsWith("WEFT_HTTP_ADDR 192.168.1.11:6784 is not a loopback address"), error.getMessage());
+
+        error = assertThrows(IllegalArgumentException.class, () -> parse(List.of("--http-addr", "[::]:6784"), Map.of()));
+        assertTrue(error.getMessage().startsWith("--http-addr [::]:6784 is not a loopback address"), error.getMessage());
+    }
+
+    @Test
+    void shouldAcceptAnApiAddressOtherHostsReachWithHttpRemote() {
+        RouterConfig config = parse(List.of("--http-addr", "0.0.0.0:6784", "--http-remote"), Map.of());
+        assertEquals(new java.net.InetSocketAddress("0.0.0.0", 6784), config.httpAddress());
+        assertTrue(config.httpRemote());
+
+        assertTrue(parse(List.of("--http-remote"), Map.of("WEFT_HTTP_ADDR", "192.168.1.11:6784")).httpRemote());
+    }
+
+    @Test
+    void shouldKeepTheApiOnLoopbackWithoutATokenByDefaultAndRequireTheTokenThereWithHttpRemote() {
+        RouterConfig config = parse(List.of(), Map.of());
+        assertEquals(new java.net.InetSocketAddress("127.0.0.1", 6784), config.httpAddress());
+        assertFalse(config.httpRemote());
+        assertFalse(parse(List.of("--http-addr", "[::1]:7000"), Map.of()).httpRemote());
+        assertTrue(parse(List.of("--http-remote"), Map.of()).httpRemote(), "a loopback API may ask for the token too");
     }
 }

@@ -1,24 +1,42 @@
 package weft.cli;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The command line's own checks, which must answer before any router is asked. */
+/** The command line's own checks, which must answer before any router is asked, and what it says when none answers. */
 class WeftTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    /** Nothing listens on port 1, so any call that reaches for a router fails as unreachable. */
-    private final Weft weft = new Weft(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-            Map.of("WEFT_HTTP_ADDR", "127.0.0.1:1"));
+    /** An empty data directory: no router runs with it. */
+    @TempDir
+    Path dataDir;
+    private Weft weft;
+
+    @BeforeEach
+    void weftWhereNothingAnswers() {
+        // nothing listens on port 1, so any call that reaches for a router fails as unreachable
+        weft = weft(Map.of("WEFT_HTTP_ADDR", "127.0.0.1:1", "WEFT_DATA_DIR", dataDir.toString()));
+    }
+
+    private Weft weft(Map<String, String> environment) {
+        return new Weft(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), environment);
+    }
 
     private int run(String... args) {
+        err.reset();
         return weft.run(List.of(args));
     }
 
@@ -61,7 +79,44 @@ class WeftTest {
     @Test
     void noRouterRunningIsReportedClearly() {
         assertEquals(1, run("status"));
-        assertEquals("weft status: no router answers at 127.0.0.1:1 (is it running? 'weft launch' starts one)\n", err());
+        assertEquals("weft status: nothing answers at 127.0.0.1:1 and no router runs with data directory " + dataDir
+                + " ('weft launch' starts one)\n", err());
+    }
+
+    @Test
+    void everyVerbThatAsksARouterTakesItsDataDirectory() {
+        for (Weft.Verb verb : Weft.VERBS) {
+            out.reset();
+            assertEquals(0, run(verb.name(), "--help"));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("--data-dir DIR"), verb.name());
+        }
+    }
+
+    @Test
+    void theDataDirectoryOptionWinsOverTheEnvironmentAndNamesTheDirectoryThatHasNoRouter(@TempDir Path other) {
+        assertEquals(1, run("ps", "--data-dir", other.resolve("x/..").toString()));
+        assertEquals("weft ps: nothing answers at 127.0.0.1:1 and no router runs with data directory " + other
+                + " ('weft launch' starts one)\n", err());
+    }
+
+    @Test
+    void aRecordLeftByARouterThatDiedLeadsToNoneRunning() throws IOException {
+        Files.writeString(dataDir.resolve("api.json"), "{\"host\":\"127.0.0.1\",\"port\":1,\"pid\":999999999}");
+        weft = weft(Map.of("WEFT_DATA_DIR", dataDir.toString()));
+
+        assertEquals(1, run("connect", "host2"));
+        assertEquals("weft connect: nothing answers at 127.0.0.1:1 and no router runs with data directory " + dataDir
+                + " ('weft launch' starts one)\n", err());
+    }
+
+    @Test
+    @Timeout(60)
+    void aRouterThatHoldsTheDataDirectoryHereButDoesNotAnswerIsToldApartFromNone() throws IOException {
+        try (DataDirectoryHolder holder = DataDirectoryHolder.start(dataDir)) {
+            assertEquals(1, run("stop"));
+            assertEquals("weft stop: a router runs with data directory " + dataDir + " in this network namespace (pid " + holder.pid()
+                    + "), but nothing answers at 127.0.0.1:1; it may be starting or stuck: see " + dataDir.resolve("weft.log") + "\n", err());
+        }
     }
 
     @Test

@@ -4,12 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import weft.api.ApiCodec;
+import weft.api.ApiLocation;
+import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 import weft.api.RouterApi;
 import weft.api.StatusReport;
+import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
+import weft.router.http.ApiTokenFile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,8 +22,11 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +43,9 @@ class WeftVerbsTest {
     private final StandIn router = new StandIn(status());
     private ApiServer server;
     private Weft weft;
+    /** The data directory the verbs are given: empty unless a test puts something there. */
+    @TempDir
+    Path dataDir;
 
     private static StatusReport status() {
         try (InputStream in = WeftVerbsTest.class.getResourceAsStream("status.json")) {
@@ -91,10 +102,13 @@ class WeftVerbsTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, JSON);
+        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, JSON, Optional.empty());
         server.start();
-        weft = new Weft(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of("WEFT_HTTP_ADDR", "127.0.0.1:" + server.address().getPort()));
+        weft = weft(Map.of("WEFT_HTTP_ADDR", "127.0.0.1:" + server.address().getPort(), "WEFT_DATA_DIR", dataDir.toString()));
+    }
+
+    private Weft weft(Map<String, String> environment) {
+        return new Weft(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), environment);
     }
 
     @AfterEach
@@ -183,5 +197,53 @@ class WeftVerbsTest {
     void metricsPrintTheRoutersText() {
         assertEquals(0, run("metrics"));
         assertEquals("weft_sleeve_frames_total 12\n", out());
+    }
+
+    @Test
+    void theVerbsSendTheTokenFromTheDataDirectoryToARouterOtherHostsMayReach(@TempDir Path elsewhere) throws IOException {
+        ApiToken token = ApiTokenFile.readOrCreate(dataDir, new SecureRandom());
+        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, JSON, Optional.of(token))) {
+            remote.start();
+            String address = "0.0.0.0:" + remote.address().getPort();
+            weft = weft(Map.of("WEFT_HTTP_ADDR", address, "WEFT_DATA_DIR", dataDir.toString()));
+
+            assertEquals(0, run("metrics"), err());
+            assertEquals("weft_sleeve_frames_total 12\n", out());
+            assertEquals(0, run("attach", "10.32.0.5/12", "netns:c1"), err());
+
+            weft = weft(Map.of("WEFT_HTTP_ADDR", address, "WEFT_DATA_DIR", elsewhere.toString()));
+            assertEquals(1, run("metrics"));
+            assertTrue(err().startsWith("weft metrics: this API takes requests from other hosts, so each needs 'Authorization: Bearer TOKEN'"), err());
+        }
+    }
+
+    @Test
+    void theVerbsCallTheAddressTheRouterRecordedInTheDataDirectoryTheyAreGiven(@TempDir Path recorded) throws IOException {
+        ApiLocation location = ApiLocation.of(server.address(), 4242);
+        try (var published = ApiLocationFile.publish(recorded, location, new ApiCodec(JSON))) {
+            weft = weft(Map.of());
+            assertEquals(0, run("metrics", "--data-dir", recorded.toString()), err());
+            assertEquals("weft_sleeve_frames_total 12\n", out());
+
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString()));
+            assertEquals(0, run("prime"), err());
+            assertEquals("ready\n", out());
+        }
+    }
+
+    @Test
+    void httpAddrOrWeftHttpAddrOverridesTheRecordedAddress(@TempDir Path recorded) throws IOException {
+        ApiLocation nowhere = new ApiLocation("127.0.0.1", 1, 4242);
+        try (var published = ApiLocationFile.publish(recorded, nowhere, new ApiCodec(JSON))) {
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString()));
+            assertEquals(0, run("prime", "--http-addr", "127.0.0.1:" + server.address().getPort()), err());
+
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString(), "WEFT_HTTP_ADDR", "127.0.0.1:" + server.address().getPort()));
+            assertEquals(0, run("prime"), err());
+
+            weft = weft(Map.of("WEFT_DATA_DIR", recorded.toString()));
+            assertEquals(1, run("prime"));
+            assertTrue(err().startsWith("weft prime: nothing answers at 127.0.0.1:1 and no router runs with data directory"), err());
+        }
     }
 }

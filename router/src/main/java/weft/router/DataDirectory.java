@@ -3,10 +3,12 @@ package weft.router;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.OptionalLong;
 
 /**
  * A router's claim on its data directory: an exclusive lock on {@code router.lock}, held while the router runs, so
@@ -46,31 +48,48 @@ public final class DataDirectory implements AutoCloseable {
         return new DataDirectory(path, channel, lock);
     }
 
-    /** True if a running router holds {@code path}. */
+    /**
+     * True if a running router holds {@code path}. Needs only read access to the lock file, not write access (which
+     * only the router's user has): a shared lock, which a file open for reading can take, is refused while the router
+     * holds its exclusive one.
+     */
     public static boolean inUse(Path path) throws IOException {
         if (!Files.exists(path.resolve("router.lock"))) return false;
-        try (FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock();
+        try (FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.READ)) {
+            FileLock lock = channel.tryLock(0, Long.MAX_VALUE, true);
             if (lock == null) return true;
             lock.release();
             return false;
+        } catch (OverlappingFileLockException e) {
+            return true; // this JVM holds it: a router runs in this process
         }
     }
 
     /** The pid recorded by the holder, as text for messages. */
     public static String holderOf(Path path) {
+        OptionalLong pid = holderPid(path);
+        return pid.isPresent() ? " (pid " + pid.getAsLong() + ")" : "";
+    }
+
+    /** The pid the holder recorded, or empty when there is none or it cannot be read. */
+    public static OptionalLong holderPid(Path path) {
         try (FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.READ)) {
-            return holderOf(channel);
+            return holderPid(channel);
         } catch (IOException e) {
-            return "";
+            return OptionalLong.empty();
         }
     }
 
     private static String holderOf(FileChannel channel) throws IOException {
+        OptionalLong pid = holderPid(channel);
+        return pid.isPresent() ? " (pid " + pid.getAsLong() + ")" : "";
+    }
+
+    private static OptionalLong holderPid(FileChannel channel) throws IOException {
         var buffer = java.nio.ByteBuffer.allocate(32);
         channel.read(buffer, 0);
         String pid = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim();
-        return pid.matches("\\d+") ? " (pid " + pid + ")" : "";
+        return pid.matches("\\d{1,18}") ? OptionalLong.of(Long.parseLong(pid)) : OptionalLong.empty();
     }
 
     public Path path() {

@@ -1,6 +1,9 @@
 package weft.router;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.ApiCodec;
+import weft.api.ApiLocation;
+import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 import weft.api.RouterApi;
@@ -20,7 +23,9 @@ import weft.kernel.UdpSocket;
 import weft.kernel.XfrmProbe;
 import weft.router.docker.DockerEngine;
 import weft.router.fastpath.FastPath;
+import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
+import weft.router.http.ApiTokenFile;
 import weft.router.plumbing.AttachmentStore;
 import weft.router.plumbing.ContainerPlumbing;
 import weft.router.sleeve.KernelProbeSockets;
@@ -161,11 +166,16 @@ public final class Router implements RouterApi, AutoCloseable {
         Router router = new Router(built, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics), metrics);
-        ApiServer api = new ApiServer(config.httpAddress(), router, json);
+        Optional<ApiToken> token = config.httpRemote()
+                ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
+        ApiServer api = new ApiServer(config.httpAddress(), router, json, token);
         built.push(api);
         api.start();
+        // popped before the API closes, so the record never outlives it on a clean stop
+        built.push(ApiLocationFile.publish(config.dataDirectory(), ApiLocation.of(api.address(), ProcessHandle.current().pid()), new ApiCodec(json)));
         LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + config.bindAddress().getHostAddress() + ":" + config.port()
-                + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort());
+                + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
+                + (token.isPresent() ? " for other hosts too, each request with the token in " + config.dataDirectory().resolve(ApiToken.FILE_NAME) : ""));
         return router;
     }
 

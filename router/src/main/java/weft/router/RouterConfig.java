@@ -1,5 +1,6 @@
 package weft.router;
 
+import weft.api.ApiToken;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
 import weft.gossip.Cidr;
@@ -15,6 +16,8 @@ import java.util.Optional;
  * How a router is configured: from {@code weft launch} / {@code weft router} options and the environment.
  *
  * @param name        the peer name to use instead of the one kept in the data directory
+ * @param httpRemote  whether the HTTP API may listen on an address other hosts reach; every request then needs the
+ *                    token the router keeps in its data directory ({@link ApiToken})
  * @param peers       targets to connect to at start, {@code host} or {@code host:port}
  * @param fixedMtu    the overlay MTU of the bridge, the TAP port and every container interface when the operator set
  *                    it; empty to derive it from the underlay ({@link OverlayMtu})
@@ -27,7 +30,7 @@ import java.util.Optional;
  * @param dockerSocket the Docker engine's API socket, asked for the process of a container given by name or id
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
-                           int port, InetSocketAddress httpAddress, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
+                           int port, InetSocketAddress httpAddress, boolean httpRemote, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath,
                            int sleeveQueues, Path dockerSocket) {
@@ -83,6 +86,11 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
         if (port < 1 || port > 65_534) throw new IllegalArgumentException("--port " + port + " is not in 1..65534");
         if (sleeveQueues < 0 || sleeveQueues > MAX_SLEEVE_QUEUES) {
             throw new IllegalArgumentException("--sleeve-queues " + sleeveQueues + " is not in 0.." + MAX_SLEEVE_QUEUES + " (0: one per CPU)");
+        }
+        if (!httpAddress.getAddress().isLoopbackAddress() && !httpRemote) {
+            throw new IllegalArgumentException("the HTTP API on " + httpAddress.getHostString() + ":" + httpAddress.getPort()
+                    + " would let other hosts control the router: it needs --http-remote (and then every request the token in "
+                    + dataDirectory.resolve(ApiToken.FILE_NAME) + ")");
         }
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
         if (!allocation.universe().equals(AddressRange.of(overlayRange))) {

@@ -3,6 +3,7 @@ package weft.router.http;
 import weft.api.ApiCodec;
 import weft.api.ApiReply;
 import weft.api.ApiRequest;
+import weft.api.ApiToken;
 import weft.api.Endpoint;
 import weft.api.RouterApi;
 
@@ -16,14 +17,17 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The router's HTTP API: the {@link Endpoint}s on loopback, one virtual thread per request, JSON request bodies
- * read into {@link ApiRequest} records by {@link ApiCodec}. Errors are replied as {@link ApiReply.Failure} with
- * 400 for a bad request, 404 for an unknown path, 405 (with {@code Allow}) for a wrong method and 500 for a
- * failure of the router.
+ * The router's HTTP API: the {@link Endpoint}s, one virtual thread per request, JSON request bodies read into
+ * {@link ApiRequest} records by {@link ApiCodec}. Every request first passes {@link ApiAccess} (its Host, Origin
+ * and, for an API that other hosts may reach, its token), every POST must be JSON. Errors are replied as
+ * {@link ApiReply.Failure} with 400 for a bad request, 401 for a missing or wrong token, 403 for a request from a
+ * web page, 404 for an unknown path, 405 (with {@code Allow}) for a wrong method, 415 for a POST that is not JSON
+ * and 500 for a failure of the router.
  */
 public final class ApiServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ApiServer.class.getName());
@@ -38,16 +42,28 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ApiCodec codec;
     private final RouterApi router;
+    private final ApiAccess access;
 
-    public ApiServer(InetSocketAddress address, RouterApi router, ObjectMapper json) throws IOException {
+    /**
+     * Binds {@code address}; starts serving on {@link #start}.
+     *
+     * @param token the token every request must carry; required for an address that is not loopback
+     */
+    public ApiServer(InetSocketAddress address, RouterApi router, ObjectMapper json, Optional<ApiToken> token) throws IOException {
         this.router = router;
         this.codec = new ApiCodec(json);
+        if (!address.getAddress().isLoopbackAddress() && token.isEmpty()) {
+            // checked again by ApiAccess; here so that nothing listens, not even for a moment
+            throw new IllegalArgumentException("an HTTP API on " + address.getHostString() + ":" + address.getPort()
+                    + " would take orders from other hosts: it needs a token");
+        }
         try {
             server = HttpServer.create(address, 64);
         } catch (BindException e) {
             throw new BindException("cannot listen for the HTTP API on " + address.getHostString() + ":" + address.getPort()
                     + ": " + e.getMessage() + " (is another router running in this network namespace? --http-addr chooses another)");
         }
+        this.access = new ApiAccess(server.getAddress(), token);
         server.setExecutor(executor);
         server.createContext("/", this::serve);
     }
@@ -62,6 +78,16 @@ public final class ApiServer implements AutoCloseable {
 
     private void serve(HttpExchange exchange) throws IOException {
         try (exchange) {
+            Optional<ApiAccess.Refusal> refused = access.refusal(exchange.getRequestHeaders());
+            if (refused.isEmpty() && exchange.getRequestURI().getRawAuthority() != null) {
+                // "GET http://name/status": the target's authority would stand in for the Host just checked
+                refused = Optional.of(new ApiAccess.Refusal(400, "the request target must be a path, like /status"));
+            }
+            if (refused.isPresent()) {
+                if (refused.get().status() == 401) exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"weft\"");
+                replyError(exchange, refused.get().status(), refused.get().message());
+                return;
+            }
             String path = exchange.getRequestURI().getPath();
             Endpoint endpoint = Endpoint.byPath(path).orElse(null);
             if (endpoint == null) {
@@ -72,6 +98,13 @@ public final class ApiServer implements AutoCloseable {
                 exchange.getResponseHeaders().set("Allow", endpoint.method());
                 replyError(exchange, 405, path + " takes " + endpoint.method());
                 return;
+            }
+            if (endpoint.method().equals("POST")) {
+                Optional<ApiAccess.Refusal> notJson = ApiAccess.contentTypeRefusal(exchange.getRequestHeaders());
+                if (notJson.isPresent()) {
+                    replyError(exchange, notJson.get().status(), notJson.get().message());
+                    return;
+                }
             }
             Object result;
             try {

@@ -12,17 +12,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import weft.api.ApiToken;
 import weft.api.Attachment;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The HTTP API as a client sees it, over a real loopback socket: routing, the status codes of each kind of
- * failure, and that request bodies reach the router intact. The router behind it is a fake that records calls.
+ * failure, that request bodies reach the router intact, and whom it refuses (web pages by their Origin, Host or
+ * content type; callers without the token where other hosts may call). The router behind it is a fake that records
+ * calls.
  */
 class ApiServerTest {
     private static final int MAX_BODY_BYTES = 64 * 1024;
@@ -43,7 +50,7 @@ class ApiServerTest {
 
     @BeforeEach
     void startServer() throws IOException {
-        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, json);
+        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, json, Optional.empty());
         server.start();
     }
 
@@ -110,10 +117,12 @@ class ApiServerTest {
 
         @Override public String metrics() { return "# TYPE weft_sleeve_frames_total counter\nweft_sleeve_frames_total 12\n"; }
 
-        @Override public void stop() { }
+        volatile boolean stopped;
+
+        @Override public void stop() { stopped = true; }
     }
 
-    private record Reply(int status, String contentType, String allow, String body) {
+    private record Reply(int status, String contentType, String allow, String authenticate, String body) {
     }
 
     private Reply call(String method, String path, byte[] body) throws IOException {
@@ -133,11 +142,51 @@ class ApiServerTest {
             int status = connection.getResponseCode();
             try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
                 String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                return new Reply(status, connection.getContentType(), connection.getHeaderField("Allow"), text);
+                return new Reply(status, connection.getContentType(), connection.getHeaderField("Allow"),
+                        connection.getHeaderField("WWW-Authenticate"), text);
             }
         } finally {
             connection.disconnect();
         }
+    }
+
+    /**
+     * Sends a request exactly as written, with headers {@link HttpURLConnection} would not let a test set (Host,
+     * Origin) or would add on its own; {@code headers} are "Name: value" lines, {@code body} null for none.
+     */
+    private static Reply raw(InetSocketAddress to, String method, String path, List<String> headers, String body) throws IOException {
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
+        headers.forEach(header -> request.append(header).append("\r\n"));
+        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        if (body != null) request.append("Content-Length: ").append(content.length).append("\r\n");
+        request.append("Connection: close\r\n\r\n");
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), to.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(content);
+            out.flush();
+            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int headEnd = reply.indexOf("\r\n\r\n");
+            String head = reply.substring(0, headEnd);
+            int status = Integer.parseInt(head.split(" ", 3)[1]);
+            return new Reply(status, header(head, "Content-Type"), header(head, "Allow"), header(head, "WWW-Authenticate"),
+                    reply.substring(headEnd + 4));
+        }
+    }
+
+    /** The value of header {@code name} in a reply's head, or null. */
+    private static String header(String head, String name) {
+        return head.lines().filter(line -> line.regionMatches(true, 0, name + ":", 0, name.length() + 1))
+                .map(line -> line.substring(name.length() + 1).strip()).findFirst().orElse(null);
+    }
+
+    private Reply raw(String method, String path, List<String> headers, String body) throws IOException {
+        return raw(server.address(), method, path, headers, body);
+    }
+
+    private String ownHost() {
+        return "Host: 127.0.0.1:" + server.address().getPort();
     }
 
     private Reply post(String path, String body) throws IOException {
@@ -393,5 +442,136 @@ class ApiServerTest {
         assertTrue(reply.contentType().startsWith("text/plain"), reply.contentType());
         assertEquals(router.metrics(), reply.body());
         assertEquals(405, call("POST", "/metrics", new byte[0]).status(), "like every endpoint, metrics takes one method");
+    }
+
+    @Test
+    void aPostThatIsNotJsonIs415BeforeTheRouterIsAskedWhateverABrowserCouldSendWithoutAPreflight() throws IOException {
+        for (String type : List.of("text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x", "application/jsonx")) {
+            Reply reply = raw("POST", "/connect", List.of(ownHost(), "Content-Type: " + type), "{\"peers\":[\"a\"]}");
+
+            assertEquals(415, reply.status(), type);
+            assertEquals("application/json", reply.contentType());
+            assertTrue(error(reply).startsWith("a POST to the API needs 'Content-Type: application/json'"), reply.body());
+        }
+        Reply untyped = raw("POST", "/stop", List.of(ownHost()), "");
+        assertEquals(415, untyped.status(), "an empty POST without a type is as easy for a page to send");
+        assertTrue(error(untyped).contains("(got none)"), untyped.body());
+        assertNull(router.connectedWith, "the router must not be called");
+        assertFalse(router.stopped, "the router must not be stopped");
+    }
+
+    @Test
+    void aJsonPostMayNameItsCharsetAndTheTypeIsMatchedWithoutCase() throws IOException {
+        Reply reply = raw("POST", "/connect", List.of(ownHost(), "Content-Type: Application/JSON; charset=utf-8"), "{\"peers\":[\"a\"]}");
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(List.of("a"), router.connectedWith);
+    }
+
+    @Test
+    void aRequestFromAWebPageIsRefusedByItsOriginWhateverItsMethodOrType() throws IOException {
+        for (String origin : List.of("http://evil.example", "null", "https://127.0.0.1:" + server.address().getPort(), "http://127.0.0.1:1")) {
+            Reply read = raw("GET", "/status", List.of(ownHost(), "Origin: " + origin), null);
+            assertEquals(403, read.status(), origin);
+            assertEquals("requests from web pages are refused (Origin " + origin + "); weft and curl send no Origin", error(read));
+
+            Reply stop = raw("POST", "/stop", List.of(ownHost(), "Origin: " + origin, "Content-Type: application/json"), "{}");
+            assertEquals(403, stop.status(), origin);
+        }
+        assertFalse(router.stopped);
+        Reply itself = raw("GET", "/status", List.of(ownHost(), "Origin: http://127.0.0.1:" + server.address().getPort()), null);
+        assertEquals(200, itself.status(), "a page of the API itself (there is none yet) is the API's own origin");
+    }
+
+    @Test
+    void aHostThatIsNotTheApisOwnAddressIsRefusedAsDnsRebinding() throws IOException {
+        int port = server.address().getPort();
+        for (String host : List.of("evil.example:" + port, "evil.example", "127.0.0.1.nip.io:" + port, "127.0.0.1:" + (port + 1),
+                "127.0.0.1", "10.1.2.3:" + port, "[::1", "::1:" + port, "localhost.:" + port)) {
+            Reply reply = raw("GET", "/status", List.of("Host: " + host), null);
+
+            assertEquals(403, reply.status(), host);
+            assertTrue(error(reply).startsWith("Host '" + host + "' is not this API's address, so the request is refused as a possible DNS rebinding"),
+                    reply.body());
+            assertTrue(error(reply).endsWith("address the API as 127.0.0.1:" + port + " or localhost:" + port), reply.body());
+        }
+        for (String host : List.of("127.0.0.1:" + port, "localhost:" + port, "LocalHost:" + port, "[::1]:" + port, "127.0.0.2:" + port)) {
+            assertEquals(200, raw("GET", "/status", List.of("Host: " + host), null).status(), host + " names a loopback API");
+        }
+        assertEquals(400, raw("GET", "/status", List.of(), null).status(), "no Host");
+        assertEquals(400, raw("GET", "/status", List.of(ownHost(), ownHost()), null).status(), "two Hosts");
+        assertEquals(403, raw("GET", "/metrics", List.of("Host: evil.example:" + port), null).status(), "metrics follow the same rules");
+    }
+
+    @Test
+    void aRequestTargetWithAnAuthorityOfItsOwnIsRefused() throws IOException {
+        Reply reply = raw("GET", "http://evil.example:" + server.address().getPort() + "/status", List.of(ownHost()), null);
+
+        assertEquals(400, reply.status());
+        assertEquals("the request target must be a path, like /status", error(reply));
+    }
+
+    @Test
+    void anApiOtherHostsMayReachCannotStartWithoutAToken() {
+        var refused = assertThrows(IllegalArgumentException.class,
+                () -> new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.empty()));
+        assertEquals("an HTTP API on 0.0.0.0:0 would take orders from other hosts: it needs a token", refused.getMessage());
+    }
+
+    @Test
+    void anApiOtherHostsMayReachRefusesEveryRequestWithoutTheRightTokenWith401() throws IOException {
+        ApiToken token = ApiToken.generate(new SecureRandom());
+        ApiToken other = ApiToken.generate(new SecureRandom());
+        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.of(token))) {
+            remote.start();
+            String host = "Host: 127.0.0.1:" + remote.address().getPort();
+            for (String path : List.of("/status", "/metrics", "/nope")) {
+                Reply missing = raw(remote.address(), "GET", path, List.of(host), null);
+                assertEquals(401, missing.status(), path);
+                assertEquals("Bearer realm=\"weft\"", missing.authenticate(), "the reply names the scheme");
+                assertTrue(error(missing).contains("each needs 'Authorization: Bearer TOKEN', TOKEN being the content of api-token"
+                        + " in the router's data directory"), missing.body());
+            }
+            for (String wrong : List.of("Bearer " + other.fileContent().strip(), "Bearer ", "Basic " + token.fileContent().strip(),
+                    token.fileContent().strip(), "Bearer " + token.fileContent().strip().substring(1))) {
+                Reply reply = raw(remote.address(), "POST", "/stop", List.of(host, "Authorization: " + wrong, "Content-Type: application/json"), "{}");
+                assertEquals(401, reply.status(), wrong);
+                assertTrue(error(reply).startsWith("the Authorization header does not carry this router's token"), reply.body());
+            }
+            assertFalse(router.stopped, "no request without the token reached the router");
+
+            Reply right = raw(remote.address(), "GET", "/status", List.of(host, "Authorization: bearer " + token.fileContent().strip()), null);
+            assertEquals(200, right.status(), right.body());
+            assertEquals(router.status, json.readValue(right.body(), StatusReport.class));
+        }
+    }
+
+    @Test
+    void theTypedClientCallsAnApiOtherHostsMayReachWithItsTokenAndIsRefusedWithoutIt() throws IOException {
+        ApiToken token = ApiToken.generate(new SecureRandom());
+        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.of(token))) {
+            remote.start();
+            var wait = java.time.Duration.ofSeconds(10);
+
+            ApiClient withToken = new ApiClient(remote.address(), json, wait, Optional.of(token));
+            assertEquals(router.status, withToken.status());
+            withToken.stop();
+            assertTrue(router.stopped);
+
+            ApiClient without = new ApiClient(remote.address(), json, wait, Optional.empty());
+            ApiClient.ApiException refused = assertThrows(ApiClient.ApiException.class, without::status);
+            assertFalse(refused.unreachable);
+            assertTrue(refused.getMessage().startsWith("this API takes requests from other hosts, so each needs 'Authorization: Bearer TOKEN'"),
+                    refused.getMessage());
+        }
+    }
+
+    @Test
+    void theRefusalsStillLeaveALoopbackApiToItsOwnClientWithoutAToken() throws IOException {
+        ApiClient client = new ApiClient(server.address(), json, java.time.Duration.ofSeconds(10), Optional.of(ApiToken.generate(new SecureRandom())));
+
+        assertEquals(router.status, client.status(), "a loopback API ignores a token it does not need");
+        assertEquals(List.of(new ConnectResult("a", true, "reached a")), new ApiClient(server.address(), json).connect(List.of("a")));
     }
 }
