@@ -94,7 +94,7 @@ cleanup() {
     trap "" INT TERM   # a second Ctrl-C must not interrupt the clean-up
     trap - EXIT
     tinc_stop
-    lab_down
+    if ! lab_down && (( rc == 0 )); then rc=1; fi
     [[ -n $JFR_DIR ]] && jfr_summary
     exit "$rc"
 }

@@ -25,7 +25,7 @@ cleanup() {
     trap "" INT TERM   # a second Ctrl-C must not interrupt the clean-up
     trap - EXIT
     section "Cleaning up"
-    lab_down
+    if ! lab_down && (( rc == 0 )); then rc=1; fi
     exit "$rc"
 }
 trap cleanup EXIT

@@ -40,8 +40,7 @@ class SmallMtuIT {
     static void buildLab() {
         lab = Lab.create(2);
         Host h1 = lab.host(1), h2 = lab.host(2);
-        lab.exec(h2.netns(), Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", "1280").orThrow();
-        lab.exec(lab.prefix() + "-u", Duration.ofSeconds(5), "ip", "link", "set", "h2", "mtu", "1280").orThrow();
+        lab.setUnderlayMtu(h2, 1280);
         lab.weft(h1, "launch", "--nickname", "host1", h2.underlayAddress()).orThrow();
         lab.weft(h2, "launch", "--nickname", "host2", h1.underlayAddress()).orThrow();
         c1 = lab.container(h1, "c1");
