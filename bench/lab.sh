@@ -121,20 +121,15 @@ h1=$(lab_host 1) h2=$(lab_host 2)
 
 # --- Weft: hosts 1-2 without a password, hosts 3-4 with one ---------------------------------------
 weft_launch() {   # weft_launch I PEER [PASSWORD [OPTION...]]
-    local i=$1 peer=$2 pw=${3:-} out=$LAB_DIR/launch-h$1.out
+    local i=$1 peer=$2 pw=${3:-} name
     shift 3 2>/dev/null || shift $#
-    local -a envs=(WEFT_DATA_DIR="$(lab_data_dir "$i")")
-    [[ -n $pw ]] && envs+=(WEFT_PASSWORD="$pw")
+    local -a envs=()
+    [[ -n $pw ]] && envs+=("WEFT_PASSWORD=$pw")
     if [[ -n $pw && -n $JFR_DIR ]]; then
-        envs+=(WEFT_ROUTER_JAVA_OPTS="-XX:StartFlightRecording=filename=$JFR_DIR/host$i.jfr,settings=profile,dumponexit=true")
+        envs+=("WEFT_ROUTER_JAVA_OPTS=-XX:StartFlightRecording=filename=$JFR_DIR/host$i.jfr,settings=profile,dumponexit=true")
     fi
-    # Output to a file, not a pipe: the daemon would inherit the pipe and keep a reader waiting.
-    if ! lab_exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch --no-discovery \
-            --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$@" "$peer" >"$out" 2>&1; then
-        log "host $i: weft launch failed:"; sed 's/^/  /' "$out" >&2
-        exit 1
-    fi
-    log "host $i: weft router up${pw:+ (encrypted)} ($(tail -n 1 "$out"))"
+    name=$(lab_launch "$i" "${envs[@]}" --no-discovery "$@" "$peer") || exit 1
+    log "host $i: weft router up${pw:+ (encrypted)} ($name)"
 }
 weft_launch 1 "$(lab_addr 2)" "" --no-fastdp
 weft_launch 2 "$(lab_addr 1)" "" --no-fastdp
@@ -155,16 +150,10 @@ done
 wc1=$(lab_container 1 wc1) wc2=$(lab_container 2 wc2)
 ec3=$(lab_container 3 ec3) ec4=$(lab_container 4 ec4)
 fc5=$(lab_container 5 fc5) fc6=$(lab_container 6 fc6)
-weft_attach() {   # weft_attach I CONTAINER_NS: an address from the allocator; prints it
-    local out
-    # `weft attach` without an address prints: target MAC address/prefix
-    out=$(lab_weft "$1" attach "netns:$2") || { log "host $1: weft attach failed"; exit 1; }
-    log "host $1: $out"
-    awk '{ split($3, a, "/"); print a[1] }' <<<"$out"
-}
-wc2_addr=$(weft_attach 2 "$wc2"); weft_attach 1 "$wc1" >/dev/null
-ec4_addr=$(weft_attach 4 "$ec4"); weft_attach 3 "$ec3" >/dev/null
-fc6_addr=$(weft_attach 6 "$fc6"); weft_attach 5 "$fc5" >/dev/null
+# addresses from the allocator
+wc2_addr=$(lab_attach 2 "$wc2"); lab_attach 1 "$wc1" >/dev/null
+ec4_addr=$(lab_attach 4 "$ec4"); lab_attach 3 "$ec3" >/dev/null
+fc6_addr=$(lab_attach 6 "$fc6"); lab_attach 5 "$fc5" >/dev/null
 
 # --- kernel VXLAN on hosts 1-2 ----------------------------------------------------------------------
 vc1=$(lab_container 1 vc1) vc2=$(lab_container 2 vc2)
@@ -261,10 +250,11 @@ log "host 5: $(lab_weft 5 status connections 2>/dev/null | grep '(host6)')"
 
 # Reachability (the meshes need a moment after launch), then an iperf3 server per target.
 for p in "${paths[@]}"; do
-    for (( t = 0; t < 30; t++ )); do
-        lab_exec "${client[$p]}" ping -c 1 -W 1 "${target[$p]}" >/dev/null 2>&1 && break
-    done
-    if (( t == 30 )); then log "$p: ${target[$p]} NOT reachable after 30 probes"; else log "$p: ${target[$p]} reachable ($t lost probes)"; fi
+    if lost=$(lab_await_ping "${client[$p]}" "${target[$p]}" 30); then
+        log "$p: ${target[$p]} reachable ($lost lost probes)"
+    else
+        log "$p: ${target[$p]} NOT reachable within 30 s"
+    fi
     lab_exec "${server[$p]}" iperf3 -s -D --pidfile "$LAB_DIR/iperf3-$p.pid" >/dev/null 2>&1
 done
 sleep 0.5

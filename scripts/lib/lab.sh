@@ -7,6 +7,9 @@
 #   c1=$(lab_container 1 c1)      # a bare netns <prefix>-c1 for a container of host 1 (nothing attached yet)
 #   lab_link_mtu 2 1280           # host 2's link to the underlay, both ends
 #   lab_exec "$(lab_host 2)" ping -c1 192.168.77.1
+#   lab_launch 1 192.168.77.2     # `weft launch` in host 1 with its data dir and nickname host1; prints the peer name
+#   a=$(lab_attach 2 "$c2")       # `weft attach netns:$c2` in host 2; prints the address it got
+#   lab_await_ping "$c1" "$a"     # until one ping answers (30 s); prints how many went unanswered
 #   lab_weft 1 status             # ./weft inside host 1's netns, WEFT_DATA_DIR = its data dir
 #   lab_down                      # kills every process in the lab's namespaces, deletes them and LAB_DIR
 #
@@ -198,6 +201,56 @@ lab_link_mtu() {
     [[ $mtu =~ ^[0-9]+$ ]] || { lab_log "lab_link_mtu: not an MTU: $mtu"; return 2; }
     lab_ip -n "$(lab_host "$host")" link set eth0 mtu "$mtu" || return 1
     lab_ip -n "$(lab_underlay)" link set "h$host" mtu "$mtu" || return 1
+}
+
+# lab_launch HOST [NAME=VALUE...] [ARG...]: `weft launch --data-dir <its data dir> --nickname host<HOST> ARG...`
+# in host HOST, with the environment assignments NAME=VALUE (e.g. WEFT_PASSWORD=...) added; prints the router's
+# peer name. On failure says why and returns 1.
+lab_launch() {
+    local i=${1:?usage: lab_launch HOST [NAME=VALUE...] [ARG...]} out
+    shift
+    local -a envs=("WEFT_DATA_DIR=$(lab_data_dir "$i")")
+    while (( $# > 0 )) && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do envs+=("$1"); shift; done
+    out=$LAB_DIR/launch-h$i.out
+    # Output to a file, not a pipe: the daemon inherits it, and a pipe would keep its reader waiting.
+    if ! ip netns exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch \
+            --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$@" >"$out" 2>&1; then
+        lab_log "host $i: weft launch failed:"
+        sed 's/^/  /' "$out" >&2
+        return 1
+    fi
+    tail -n 1 "$out"
+}
+
+# lab_attach HOST CONTAINER_NS [CIDR...]: `weft attach [CIDR...] netns:CONTAINER_NS` in host HOST (without CIDR the
+# allocator picks the address); logs what it printed and prints the container's (first) address without prefix.
+lab_attach() {
+    local i=${1:?usage: lab_attach HOST CONTAINER_NS [CIDR...]} ns=${2:?usage: lab_attach HOST CONTAINER_NS [CIDR...]} out
+    shift 2
+    # `weft attach` prints: target MAC address/prefix
+    out=$(lab_weft "$i" attach "$@" "netns:$ns") || { lab_log "host $i: weft attach netns:$ns failed"; return 1; }
+    lab_log "host $i: $out"
+    awk '{ split($3, a, "/"); print a[1] }' <<<"$out"
+}
+
+# lab_await_ping NS ADDRESS [SECONDS]: pings ADDRESS from netns NS, one probe at a time, until one is answered or
+# SECONDS (default 30) have passed: a new mesh loses its first frames to connecting and ARP. Prints how many
+# probes went unanswered; returns 1 if none was answered.
+lab_await_ping() {
+    local ns=${1:?usage: lab_await_ping NS ADDRESS [SECONDS]} address=${2:?usage: lab_await_ping NS ADDRESS [SECONDS]}
+    local seconds=${3:-30} lost=0 start=$SECONDS sent
+    while (( SECONDS - start < seconds )); do
+        sent=$SECONDS
+        if ip netns exec "$ns" ping -c 1 -W 1 "$address" >/dev/null 2>&1; then
+            printf '%s\n' "$lost"
+            return 0
+        fi
+        lost=$((lost + 1))
+        # an immediate failure (no route yet) must not spin: one probe a second at most
+        (( SECONDS > sent )) || sleep 1
+    done
+    printf '%s\n' "$lost"
+    return 1
 }
 
 lab_down() {
