@@ -23,12 +23,16 @@
 # ${TMPDIR:-/tmp}/weft-lab-<prefix>, so that lab_up (and `scripts/lab sweep`) can remove every lab whose
 # owner is gone, also one whose owner was killed before it could clean up (kill -9 skips traps and
 # shutdown hooks). Use `trap lab_down EXIT` in the calling script.
+#
+# The launcher: WEFT (default this repository's ./weft) for every host, or per host with lab_use_weft,
+# e.g. another build's launcher to compare two builds in one lab.
 
 LAB_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 : "${WEFT:=$LAB_ROOT/weft}"    # the weft launcher; override to try another build
 LAB_PREFIX=''
 LAB_DIR=''
 LAB_HOSTS=0
+declare -gA LAB_WEFT_OF=()    # host index -> launcher, where it is not $WEFT
 LAB_TERM_GRACE_SECONDS=5      # between TERM and KILL when a lab goes down
 
 lab_log() { printf 'lab: %s\n' "$*" >&2; }
@@ -39,9 +43,13 @@ lab_addr() { printf '192.168.77.%s\n' "$1"; }
 lab_data_dir() { printf '%s/h%s\n' "$LAB_DIR" "$1"; }
 lab_exec() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# lab_use_weft HOST LAUNCHER: host HOST runs this weft launcher (lab_weft, lab_launch) instead of $WEFT.
+lab_use_weft() { LAB_WEFT_OF[${1:?usage: lab_use_weft HOST LAUNCHER}]=${2:?usage: lab_use_weft HOST LAUNCHER}; }
+lab_weft_of() { printf '%s\n' "${LAB_WEFT_OF[$1]:-$WEFT}"; }
+
 lab_weft() {
     local i=$1; shift
-    ip netns exec "$(lab_host "$i")" env WEFT_DATA_DIR="$(lab_data_dir "$i")" "$WEFT" "$@"
+    ip netns exec "$(lab_host "$i")" env WEFT_DATA_DIR="$(lab_data_dir "$i")" "$(lab_weft_of "$i")" "$@"
 }
 
 # Names a lab that exists already, by its prefix, for the commands of scripts/lab after `up`: lab_container,
@@ -213,7 +221,7 @@ lab_launch() {
     while (( $# > 0 )) && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do envs+=("$1"); shift; done
     out=$LAB_DIR/launch-h$i.out
     # Output to a file, not a pipe: the daemon inherits it, and a pipe would keep its reader waiting.
-    if ! ip netns exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch \
+    if ! ip netns exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$(lab_weft_of "$i")" launch \
             --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$@" >"$out" 2>&1; then
         lab_log "host $i: weft launch failed:"
         sed 's/^/  /' "$out" >&2
@@ -267,5 +275,6 @@ lab_down() {
     if [[ -n $LAB_DIR ]]; then rm -rf "$LAB_DIR" || rc=1; fi
     lab_log "down: $LAB_PREFIX removed"
     LAB_PREFIX='' LAB_DIR='' LAB_HOSTS=0
+    LAB_WEFT_OF=()
     return "$rc"
 }
