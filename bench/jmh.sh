@@ -19,8 +19,7 @@ cd "$root"
 # shellcheck source=scripts/lib/jdk.sh
 source "$root/scripts/lib/jdk.sh"
 weft_find_jdk || exit 1
-export JAVA_HOME=$WEFT_JDK
-export MAVEN_OPTS=${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}
+weft_maven_env
 command -v python3 >/dev/null || { echo "jmh.sh: python3 missing (needed for the summary)" >&2; exit 1; }
 
 json=${JMH_JSON:-$root/benchmarks/target/jmh-result.json}

@@ -8,8 +8,9 @@
 #   sudo TINC_CIPHER=blowfish TINC_DIGEST=sha1 bench/lab.sh   # tinc 1.0's own defaults
 #   sudo JFR_DIR=/tmp/jfr bench/lab.sh      # also a flight recording of the encrypted routers
 #   sudo WARMUP=0 bench/lab.sh              # no warm-up of the Weft routers before the first round
+#   sudo BASELINE=/work/weft-old bench/lab.sh   # and another build's Weft pairs in the same rounds, to compare
 #
-# Builds ONE lab of 6 hosts (scripts/lib/lab.sh, all on one underlay bridge) and in it:
+# Builds ONE lab of 6 hosts (12 with BASELINE, below; scripts/lib/lab.sh, all on one underlay bridge) and in it:
 #   underlay:  host 1 -> host 2 on eth0, no container, no encapsulation;
 #   vxlan:     hosts 1-2: bridge vxb with a VXLAN port (id 42, dstport 4789, nolearning, a static
 #              all-zeros FDB entry to the other host, MTU 1450), containers vc1 10.99.0.1/24 and
@@ -35,6 +36,14 @@
 # Prints a markdown table of the medians over the rounds, the ratios Weft encrypted / kernel VXLAN
 # and Weft encrypted / tinc, and the per-round values. Progress goes to stderr, the table to stdout.
 # Everything is removed on exit (trap -> tincd stopped, lab_down). A failed measurement shows as n/a.
+# With BASELINE, a directory with its own built ./weft launcher (for instance `git worktree add /work/weft-old
+# <commit>` built with scripts/setup.sh; only that launcher is used, so a checkout of any layout works), the lab
+# has 12 hosts: 7-8, 9-10 and 11-12 run the baseline build's unencrypted sleeve, encrypted sleeve and fast path
+# pairs, set up as 1-2, 3-4 and 5-6 are (same options, password and attach). The baseline pairs warm up as the
+# current ones do, each is measured right next to its current counterpart in every round (which of the two goes
+# first alternates by round), their rows say "(baseline <commit>)", and the summary adds the ratios current /
+# baseline, of the medians and round by round. A baseline pair that does not reach the fast path is left out,
+# and stderr says so. Without BASELINE nothing changes.
 # With JFR_DIR, the encrypted mesh's routers (hosts 3 and 4) run with a JFR recording (settings=profile),
 # written to JFR_DIR/host3.jfr and host4.jfr when the lab goes down; the script then prints their hottest
 # methods, allocation sites and CPU load (`jfr view`). The recording costs a few per cent of throughput.
@@ -65,6 +74,16 @@ if [[ -n $JFR_DIR ]]; then
     source "$root/scripts/lib/jdk.sh"
     command_line="JFR_DIR=$JFR_DIR $command_line"
 fi
+BASELINE=${BASELINE:-}
+base_commit=''
+if [[ -n $BASELINE ]]; then
+    BASELINE=$(cd "$BASELINE" 2>/dev/null && pwd) || { echo "lab.sh: BASELINE=$BASELINE is not a directory" >&2; exit 2; }
+    [[ -x $BASELINE/weft ]] || { echo "lab.sh: BASELINE $BASELINE has no ./weft launcher" >&2; exit 2; }
+    "$BASELINE/weft" --help >/dev/null 2>&1 \
+        || { echo "lab.sh: $BASELINE/weft --help fails: is that checkout built (scripts/setup.sh)?" >&2; exit 2; }
+    base_commit=$(git -C "$BASELINE" describe --always --dirty 2>/dev/null || echo unknown)
+    command_line="BASELINE=$BASELINE $command_line"
+fi
 ENC_PASSWORD=${WEFT_PASSWORD:-weft-bench-password}
 unset WEFT_PASSWORD   # only the encrypted mesh gets it, explicitly
 
@@ -94,7 +113,7 @@ cleanup() {
     trap "" INT TERM   # a second Ctrl-C must not interrupt the clean-up
     trap - EXIT
     tinc_stop
-    lab_down
+    if ! lab_down && (( rc == 0 )); then rc=1; fi
     [[ -n $JFR_DIR ]] && jfr_summary
     exit "$rc"
 }
@@ -116,55 +135,65 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-lab_up 6
+hosts=6
+[[ -z $BASELINE ]] || hosts=12
+lab_up "$hosts"
+for (( i = 7; i <= hosts; i++ )); do lab_use_weft "$i" "$BASELINE/weft"; done
 h1=$(lab_host 1) h2=$(lab_host 2)
 
-# --- Weft: hosts 1-2 without a password, hosts 3-4 with one ---------------------------------------
-weft_launch() {   # weft_launch I PEER [PASSWORD [OPTION...]]
-    local i=$1 peer=$2 pw=${3:-} out=$LAB_DIR/launch-h$1.out
+# --- Weft: hosts 1-2 (and 7-8) without a password, 3-4 (9-10) with one, 5-6 (11-12) fast ------------------------
+launch() {   # launch I PEER [PASSWORD [OPTION...]]: a Weft router in host I, its only peer PEER
+    local i=$1 peer=$2 pw=${3:-} name
     shift 3 2>/dev/null || shift $#
-    local -a envs=(WEFT_DATA_DIR="$(lab_data_dir "$i")")
-    [[ -n $pw ]] && envs+=(WEFT_PASSWORD="$pw")
-    if [[ -n $pw && -n $JFR_DIR ]]; then
-        envs+=(WEFT_ROUTER_JAVA_OPTS="-XX:StartFlightRecording=filename=$JFR_DIR/host$i.jfr,settings=profile,dumponexit=true")
+    local -a envs=()
+    [[ -n $pw ]] && envs+=("WEFT_PASSWORD=$pw")
+    if [[ -n $pw && -n $JFR_DIR ]] && (( i == 3 || i == 4 )); then
+        envs+=("WEFT_ROUTER_JAVA_OPTS=-XX:StartFlightRecording=filename=$JFR_DIR/host$i.jfr,settings=profile,dumponexit=true")
     fi
-    # Output to a file, not a pipe: the daemon would inherit the pipe and keep a reader waiting.
-    if ! lab_exec "$(lab_host "$i")" timeout 90 env "${envs[@]}" "$WEFT" launch --no-discovery \
-            --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "$@" "$peer" >"$out" 2>&1; then
-        log "host $i: weft launch failed:"; sed 's/^/  /' "$out" >&2
-        exit 1
-    fi
-    log "host $i: weft router up${pw:+ (encrypted)} ($(tail -n 1 "$out"))"
+    name=$(lab_launch "$i" "${envs[@]}" --no-discovery "$@" "$peer") || exit 1
+    log "host $i: weft router up${pw:+ (encrypted)} ($name)"
 }
-weft_launch 1 "$(lab_addr 2)" "" --no-fastdp
-weft_launch 2 "$(lab_addr 1)" "" --no-fastdp
-weft_launch 3 "$(lab_addr 4)" "$ENC_PASSWORD"
-weft_launch 4 "$(lab_addr 3)" "$ENC_PASSWORD"
-weft_launch 5 "$(lab_addr 6)" ""
-weft_launch 6 "$(lab_addr 5)" ""
 # Each mesh must really be what its row says: `weft status` shows "Encryption: enabled (...)" or not.
-for i in 1 3; do
-    enc=$(lab_weft "$i" status 2>/dev/null | awk -F': *' '$1 ~ /Encryption$/ { print $2 }') || true
-    log "host $i: encryption: ${enc:-unknown}"
-    if (( i == 3 )); then
-        [[ $enc == enabled* ]] || { log "host $i: the sleeve should be encrypted here"; exit 1; }
+check_encryption() {   # check_encryption I yes|no
+    local enc
+    enc=$(lab_weft "$1" status 2>/dev/null | awk -F': *' '$1 ~ /Encryption$/ { print $2 }') || true
+    log "host $1: encryption: ${enc:-unknown}"
+    if [[ $2 == yes ]]; then
+        [[ $enc == enabled* ]] || { log "host $1: the sleeve should be encrypted here"; exit 1; }
     else
-        [[ -n $enc && $enc != enabled* ]] || { log "host $i: the sleeve should be unencrypted here"; exit 1; }
+        [[ -n $enc && $enc != enabled* ]] || { log "host $1: the sleeve should be unencrypted here"; exit 1; }
     fi
-done
-wc1=$(lab_container 1 wc1) wc2=$(lab_container 2 wc2)
-ec3=$(lab_container 3 ec3) ec4=$(lab_container 4 ec4)
-fc5=$(lab_container 5 fc5) fc6=$(lab_container 6 fc6)
-weft_attach() {   # weft_attach I CONTAINER_NS: an address from the allocator; prints it
-    local out
-    # `weft attach` without an address prints: target MAC address/prefix
-    out=$(lab_weft "$1" attach "netns:$2") || { log "host $1: weft attach failed"; exit 1; }
-    log "host $1: $out"
-    awk '{ split($3, a, "/"); print a[1] }' <<<"$out"
 }
-wc2_addr=$(weft_attach 2 "$wc2"); weft_attach 1 "$wc1" >/dev/null
-ec4_addr=$(weft_attach 4 "$ec4"); weft_attach 3 "$ec3" >/dev/null
-fc6_addr=$(weft_attach 6 "$fc6"); weft_attach 5 "$fc5" >/dev/null
+# The sets of pairs: first host of the pair, container name prefix; the baseline's sit 6 hosts further on.
+sets=(0)
+[[ -z $BASELINE ]] || sets+=(6)
+for o in "${sets[@]}"; do
+    launch $((o + 1)) "$(lab_addr $((o + 2)))" "" --no-fastdp
+    launch $((o + 2)) "$(lab_addr $((o + 1)))" "" --no-fastdp
+    launch $((o + 3)) "$(lab_addr $((o + 4)))" "$ENC_PASSWORD"
+    launch $((o + 4)) "$(lab_addr $((o + 3)))" "$ENC_PASSWORD"
+    launch $((o + 5)) "$(lab_addr $((o + 6)))" ""
+    launch $((o + 6)) "$(lab_addr $((o + 5)))" ""
+    check_encryption $((o + 1)) no
+    check_encryption $((o + 3)) yes
+done
+# Containers attached with `weft attach` (addresses from Weft's allocator): the client's, then the server's.
+declare -A client=() server=() target=()
+attach_pair() {   # attach_pair PATH FIRST_HOST NAME: containers NAME<i> on the pair's two hosts
+    local p=$1 i=$2 name=$3
+    client[$p]=$(lab_container "$i" "$name$i")
+    server[$p]=$(lab_container $((i + 1)) "$name$((i + 1))")
+    target[$p]=$(lab_attach $((i + 1)) "${server[$p]}") || exit 1
+    lab_attach "$i" "${client[$p]}" >/dev/null || exit 1
+}
+attach_pair weft 1 wc
+attach_pair weftenc 3 ec
+attach_pair weftfast 5 fc
+if [[ -n $BASELINE ]]; then
+    attach_pair bweft 7 bwc
+    attach_pair bweftenc 9 bec
+    attach_pair bweftfast 11 bfc
+fi
 
 # --- kernel VXLAN on hosts 1-2 ----------------------------------------------------------------------
 vc1=$(lab_container 1 vc1) vc2=$(lab_container 2 vc2)
@@ -239,32 +268,58 @@ done
 
 # --- paths: client netns, server netns, target address --------------------------------------------
 paths=(underlay vxlan weftfast weft weftenc tinc)
-declare -A client=([underlay]=$h1 [vxlan]=$vc1 [weftfast]=$fc5 [weft]=$wc1 [weftenc]=$ec3 [tinc]=$tc3)
-declare -A server=([underlay]=$h2 [vxlan]=$vc2 [weftfast]=$fc6 [weft]=$wc2 [weftenc]=$ec4 [tinc]=$tc4)
-declare -A target=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [weftfast]=$fc6_addr [weft]=$wc2_addr [weftenc]=$ec4_addr [tinc]=10.98.0.4)
+client+=([underlay]=$h1 [vxlan]=$vc1 [tinc]=$tc3)
+server+=([underlay]=$h2 [vxlan]=$vc2 [tinc]=$tc4)
+target+=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [tinc]=10.98.0.4)
+mtu_of() { ip -n "${client[$1]}" -o link show ethwe 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 declare -A label=(
     [underlay]="underlay host→host"
     [vxlan]="kernel VXLAN (MTU 1450)"
-    [weftfast]="Weft fast path, kernel VXLAN programmed by the router (MTU 1410)"
-    [weft]="Weft sleeve, unencrypted (MTU 1410)"
-    [weftenc]="Weft sleeve, encrypted AES-256-GCM (MTU 1410)"
+    [weftfast]="Weft fast path, kernel VXLAN programmed by the router (MTU $(mtu_of weftfast))"
+    [weft]="Weft sleeve, unencrypted (MTU $(mtu_of weft))"
+    [weftenc]="Weft sleeve, encrypted AES-256-GCM (MTU $(mtu_of weftenc))"
     [tinc]="tinc 1.0 switch mode, encrypted $TINC_CIPHER/$TINC_DIGEST (MTU 1400)"
 )
+declare -A baseline_of=()   # a current Weft path -> the baseline build's same path
+if [[ -n $BASELINE ]]; then
+    baseline_of=([weftfast]=bweftfast [weft]=bweft [weftenc]=bweftenc)
+    for p in weftfast weft weftenc; do
+        b=${baseline_of[$p]}
+        label[$b]="${label[$p]/(MTU */(MTU $(mtu_of "$b"))} (baseline $base_commit)"
+    done
+fi
 
-# The fast path row must really be on the fast path: host 5 says "fast" for its connection to host 6.
-for (( t = 0; t < 60; t++ )); do
-    lab_weft 5 status connections 2>/dev/null | grep -q '(host6) fast,' && break
-    sleep 0.5
+# The fast path rows must really be on the fast path: host 5 says "fast" for its connection to host 6 (11, 12).
+await_fast() {   # await_fast I: host I's connection to host I+1 is on the fast path within 30 s
+    local i=$1 t
+    for (( t = 0; t < 60; t++ )); do
+        lab_weft "$i" status connections 2>/dev/null | grep -q "(host$((i + 1))) fast," && break
+        sleep 0.5
+    done
+    if (( t == 60 )); then
+        log "host $i: the pair never reached the fast path:"; lab_weft "$i" status connections >&2
+        return 1
+    fi
+    log "host $i: $(lab_weft "$i" status connections 2>/dev/null | grep "(host$((i + 1)))")"
+}
+await_fast 5 || exit 1
+if [[ -n $BASELINE ]] && ! await_fast 11; then
+    log "the baseline's fast path pair is left out of the measurements"
+    unset 'baseline_of[weftfast]'
+fi
+rows=()   # the table's order: each baseline row under its current one
+for p in "${paths[@]}"; do
+    rows+=("$p")
+    [[ -z ${baseline_of[$p]:-} ]] || rows+=("${baseline_of[$p]}")
 done
-(( t < 60 )) || { log "host 5: the pair never reached the fast path:"; lab_weft 5 status connections >&2; exit 1; }
-log "host 5: $(lab_weft 5 status connections 2>/dev/null | grep '(host6)')"
 
 # Reachability (the meshes need a moment after launch), then an iperf3 server per target.
-for p in "${paths[@]}"; do
-    for (( t = 0; t < 30; t++ )); do
-        lab_exec "${client[$p]}" ping -c 1 -W 1 "${target[$p]}" >/dev/null 2>&1 && break
-    done
-    if (( t == 30 )); then log "$p: ${target[$p]} NOT reachable after 30 probes"; else log "$p: ${target[$p]} reachable ($t lost probes)"; fi
+for p in "${rows[@]}"; do
+    if lost=$(lab_await_ping "${client[$p]}" "${target[$p]}" 30); then
+        log "$p: ${target[$p]} reachable ($lost lost probes)"
+    else
+        log "$p: ${target[$p]} NOT reachable within 30 s"
+    fi
     lab_exec "${server[$p]}" iperf3 -s -D --pidfile "$LAB_DIR/iperf3-$p.pid" >/dev/null 2>&1
 done
 sleep 0.5
@@ -274,7 +329,7 @@ fmt() { [[ $1 == n/a ]] && echo n/a || printf "%.${2}f" "$1"; }
 # Results: one line per measurement, "path metric value" (value n/a when it failed).
 results=$LAB_DIR/results
 : >"$results"
-record() { printf '%s %s %s\n' "$1" "$2" "${3:-n/a}" >>"$results"; }
+record() { printf '%s %s %s %s\n' "$1" "$2" "${3:-n/a}" "$4" >>"$results"; }   # PATH METRIC VALUE ROUND
 iperf() {   # iperf PATH ROUND NAME ARGS...: runs the client, prints the JSON file (empty on failure); round 0 is the warm-up
     local p=$1 r=$2 name=$3 json seconds=$DURATION
     shift 3
@@ -301,22 +356,33 @@ measure() {   # measure PATH ROUND
         pps=$(jq -r '.end.sum | (.packets - .lost_packets) / .seconds' "$json" 2>/dev/null || echo n/a)
         loss=$(jq -r '.end.sum.lost_percent' "$json" 2>/dev/null || echo n/a)
     fi
-    record "$p" rtt "$rtt"; record "$p" tcp1 "$tcp1"; record "$p" tcp4 "$tcp4"
-    record "$p" pps "$pps"; record "$p" loss "$loss"
+    record "$p" rtt "$rtt" "$r"; record "$p" tcp1 "$tcp1" "$r"; record "$p" tcp4 "$tcp4" "$r"
+    record "$p" pps "$pps" "$r"; record "$p" loss "$loss" "$r"
     log "round $r $p: TCP $(fmt "$tcp1" 2) / x4 $(fmt "$tcp4" 2) Gbit/s, UDP 64 B $(fmt "$pps" 0) pps rx ($(fmt "$loss" 1) % loss), ping ${rtt:-n/a} ms"
 }
 if (( WARMUP > 0 )); then
-    for p in weft weftenc; do
+    for p in weft weftenc ${baseline_of[weft]:-} ${baseline_of[weftenc]:-}; do
         log "warm-up: $p, $WARMUP s of TCP and $WARMUP s of 64-byte UDP, not measured"
         iperf "$p" 0 warmup-tcp >/dev/null
         iperf "$p" 0 warmup-udp -u -l 64 -b 0 >/dev/null
     done
 fi
-log "measuring: $ROUNDS rounds x ${#paths[@]} paths, iperf3 $DURATION s per test"
+log "measuring: $ROUNDS rounds x ${#rows[@]} paths, iperf3 $DURATION s per test"
 for (( r = 1; r <= ROUNDS; r++ )); do
-    # Interleaved, and the order rotates each round so that no path always runs first.
+    # Interleaved, and the order rotates each round so that no path always runs first; a baseline path runs
+    # right next to its current one, after it in odd rounds and before it in even ones.
     n=${#paths[@]}
-    for (( k = 0; k < n; k++ )); do measure "${paths[(k + r - 1) % n]}" "$r"; done
+    for (( k = 0; k < n; k++ )); do
+        p=${paths[(k + r - 1) % n]}
+        b=${baseline_of[$p]:-}
+        if [[ -z $b ]]; then
+            measure "$p" "$r"
+        elif (( r % 2 == 1 )); then
+            measure "$p" "$r"; measure "$b" "$r"
+        else
+            measure "$b" "$r"; measure "$p" "$r"
+        fi
+    done
 done
 
 median() {   # median PATH METRIC: median of the numeric values, n/a when there are none
@@ -337,14 +403,14 @@ echo
 echo "## Weft sleeve at line rate: container on host 1 → container on host 2"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "- nproc: $(nproc), kernel: $(uname -r), commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+echo "- nproc: $(nproc), kernel: $(uname -r), commit: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)${BASELINE:+, baseline: $base_commit ($BASELINE)}"
 echo "- command: \`sudo $command_line\`"
 echo "- medians of $ROUNDS interleaved rounds; iperf3 $DURATION s per test (TCP 1 stream, TCP -P 4, UDP -l 64 -b 0); ping -c 20 -i 0.05; the sleeve paths warmed up for ${WARMUP} s of TCP and ${WARMUP} s of UDP first"
-echo "- lab: 6 hosts on one underlay bridge; underlay, VXLAN and unencrypted Weft sleeve on hosts 1-2, encrypted Weft and tinc on hosts 3-4, Weft fast path on hosts 5-6"
+echo "- lab: $hosts hosts on one underlay bridge; underlay, VXLAN and unencrypted Weft sleeve on hosts 1-2, encrypted Weft and tinc on hosts 3-4, Weft fast path on hosts 5-6${BASELINE:+; the baseline build: unencrypted sleeve, encrypted sleeve and fast path on hosts 7-8, 9-10 and 11-12, each measured next to its current counterpart}"
 echo
 echo "| path | TCP 1 stream Gbit/s | TCP 4 streams Gbit/s | UDP 64 B rx pps (loss %) | ping RTT ms |"
 echo "|---|---|---|---|---|"
-for p in "${paths[@]}"; do
+for p in "${rows[@]}"; do
     printf '| %s | %s | %s | %s (%s %%) | %s |\n' "${label[$p]}" \
         "$(fmt "$(median "$p" tcp1)" 2)" "$(fmt "$(median "$p" tcp4)" 2)" \
         "$(kpps "$(median "$p" pps)")" "$(fmt "$(median "$p" loss)" 1)" "$(fmt "$(median "$p" rtt)" 3)"
@@ -353,13 +419,24 @@ echo
 echo "- Weft fast path / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftfast tcp1)" "$(median vxlan tcp1)")"
 echo "- Weft encrypted / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median vxlan tcp1)")"
 echo "- Weft encrypted / tinc, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median tinc tcp1)")"
+round_ratios() {   # round_ratios A B METRIC: A/B round by round (the two ran next to each other in each round)
+    awk -v a="$1" -v b="$2" -v m="$3" '$2 == m && ($1 == a || $1 == b) && $3 != "n/a" && $3 != "null" { v[$1, $4] = $3; if ($4 > last) last = $4 }
+        END { for (r = 1; r <= last; r++) printf "%s%s", (r > 1 ? ", " : ""),
+                  (((a, r) in v) && ((b, r) in v) && v[b, r] > 0 ? sprintf("%.3f", v[a, r] / v[b, r]) : "n/a") }' "$results"
+}
+declare -A short=([weftfast]="fast path" [weft]="sleeve, unencrypted" [weftenc]="sleeve, encrypted")
+for p in weftfast weft weftenc; do
+    b=${baseline_of[$p]:-}
+    [[ -n $b ]] || continue
+    echo "- Weft ${short[$p]}, current / baseline $base_commit: TCP 1 stream $(ratio "$(median "$p" tcp1)" "$(median "$b" tcp1)"), TCP 4 streams $(ratio "$(median "$p" tcp4)" "$(median "$b" tcp4)"), UDP 64 B rx pps $(ratio "$(median "$p" pps)" "$(median "$b" pps)"); TCP 1 stream round by round: $(round_ratios "$p" "$b" tcp1)"
+done
 echo
 echo "Per round (TCP 1 / TCP 4 Gbit/s; UDP rx pps; ping ms):"
 per_round() {   # per_round PATH METRIC DECIMALS
     awk -v p="$1" -v m="$2" -v d="$3" '$1 == p && $2 == m {
         printf "%s%s", (n++ ? ", " : ""), ($3 == "n/a" || $3 == "null" ? "n/a" : sprintf("%." d "f", $3)) }' "$results"
 }
-for p in "${paths[@]}"; do
+for p in "${rows[@]}"; do
     printf -- '- %s: %s / %s; %s; %s\n' "$p" "$(per_round "$p" tcp1 2)" "$(per_round "$p" tcp4 2)" \
         "$(per_round "$p" pps 0)" "$(per_round "$p" rtt 3)"
 done

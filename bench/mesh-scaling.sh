@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 # shellcheck source=scripts/lib/jdk.sh
 source "$root/scripts/lib/jdk.sh"
 weft_find_jdk || exit 1
-export JAVA_HOME=$WEFT_JDK MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
+weft_maven_env
 cd "$root"
 mvn -B -q -pl crypto,gossip -am install -DskipTests
 classpath_file=$(mktemp)

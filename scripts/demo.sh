@@ -25,7 +25,7 @@ cleanup() {
     trap "" INT TERM   # a second Ctrl-C must not interrupt the clean-up
     trap - EXIT
     section "Cleaning up"
-    lab_down
+    if ! lab_down && (( rc == 0 )); then rc=1; fi
     exit "$rc"
 }
 trap cleanup EXIT
@@ -45,14 +45,8 @@ section "Launching a router on each host"
 for (( i = 1; i <= HOSTS; i++ )); do
     peers=()
     for (( j = 1; j <= HOSTS; j++ )); do (( j == i )) || peers+=("$(lab_addr "$j")"); done
-    # Output goes to a file, not a pipe: a daemon that inherits the pipe would keep $(...) waiting.
-    out=$LAB_DIR/launch-h$i.out
-    if ! lab_exec "$(lab_host "$i")" timeout 90 env WEFT_DATA_DIR="$(lab_data_dir "$i")" \
-            "$WEFT" launch --data-dir "$(lab_data_dir "$i")" --nickname "host$i" "${peers[@]}" >"$out" 2>&1; then
-        echo "host $i: weft launch failed:"; sed 's/^/  /' "$out"
-        exit 1
-    fi
-    echo "host $i: weft launch ${peers[*]} -> peer $(tail -n 1 "$out")"
+    peer=$(lab_launch "$i" "${peers[@]}") || exit 1
+    echo "host $i: weft launch ${peers[*]} -> peer $peer"
 done
 
 section "Attaching a container on each host (addresses from Weft's allocator)"
@@ -60,18 +54,17 @@ containers=()
 addresses=()
 for (( i = 1; i <= HOSTS; i++ )); do
     containers[i]=$(lab_container "$i" "c$i")
-    # `weft attach` without an address asks the allocator; it prints: target MAC address/prefix
-    attached=$(lab_weft "$i" attach "netns:${containers[i]}")
-    addresses[i]=$(awk '{ split($3, a, "/"); print a[1] }' <<<"$attached")
-    echo "host $i: $attached"
+    # `weft attach` without an address asks the allocator (lab_attach shows what it printed)
+    addresses[i]=$(lab_attach "$i" "${containers[i]}")
 done
 
 section "Waiting for the mesh (container 1 reaches the others, up to 30 s)"
 for (( j = 2; j <= HOSTS; j++ )); do
-    for (( t = 0; t < 30; t++ )); do
-        lab_exec "${containers[1]}" ping -c 1 -W 1 "${addresses[j]}" >/dev/null 2>&1 && break
-    done
-    echo "${addresses[j]}: $( (( t < 30 )) && echo "reachable after ${t} lost probes" || echo "NOT reachable")"
+    if lost=$(lab_await_ping "${containers[1]}" "${addresses[j]}" 30); then
+        echo "${addresses[j]}: reachable after $lost lost probes"
+    else
+        echo "${addresses[j]}: NOT reachable"
+    fi
 done
 
 section "Pings between containers"

@@ -94,7 +94,7 @@ if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name p
 fi
 say "building (mvn -B -q package -DskipTests)"
 # Maven 3.8 prints bare colour resets even in batch mode: strip them (pipefail keeps its exit code).
-(cd "$root" && JAVA_HOME=$WEFT_JDK MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}" \
-    mvn -B -q package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+weft_maven_env
+(cd "$root" && mvn -B -q package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 touch "$jar"   # the jar plugin keeps an unchanged jar's old time; this build is up to date now
 say "built $jar"

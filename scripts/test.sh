@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: runs every Weft test, unit and integration (`mvn -B verify`), on a JDK 25+.
 #
-#   scripts/test.sh [MAVEN ARGS...]     # e.g. scripts/test.sh -pl router -am -Dit.test=LabIT
+#   scripts/test.sh [MAVEN ARGS...]     # e.g. scripts/test.sh -pl cli -am -Dit.test=LabIT
 #
 # Runs scripts/setup.sh --no-build first (verify builds anyway). The lab integration tests
 # need root; as another user they are skipped. Exit code: Maven's.
@@ -14,6 +14,5 @@ source "$root/scripts/lib/jdk.sh"
 weft_find_jdk || exit 1
 
 cd "$root"
-export JAVA_HOME=$WEFT_JDK
-export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow ${MAVEN_OPTS:-}"
+weft_maven_env
 exec mvn -B verify "$@"

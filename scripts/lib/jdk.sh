@@ -3,6 +3,7 @@
 #
 #   source scripts/lib/jdk.sh
 #   weft_find_jdk || exit 1     # sets and exports WEFT_JDK (a JDK home); prints what to install if there is none
+#   weft_maven_env              # then, before running mvn: JAVA_HOME and MAVEN_OPTS for Maven on that JDK
 #
 # Order: $JAVA_HOME if it is 25+, then the newest 25+ JDK under /usr/lib/jvm (or $WEFT_JVM_DIRS,
 # a space-separated list of directories to search instead).
@@ -55,4 +56,17 @@ weft_find_jdk() {
         echo "which lands in /usr/lib/jvm/temurin-$WEFT_MIN_JAVA-jdk-amd64), or set JAVA_HOME to a JDK $WEFT_MIN_JAVA+ home."
     } >&2
     return 1
+}
+
+# Exports JAVA_HOME=$WEFT_JDK and MAVEN_OPTS with the flags Maven needs on it (after weft_find_jdk), keeping
+# the caller's MAVEN_OPTS. The one place these are set: every script that runs mvn calls this.
+weft_maven_env() {
+    [[ -n ${WEFT_JDK:-} ]] || { echo "weft_maven_env: call weft_find_jdk first" >&2; return 1; }
+    export JAVA_HOME=$WEFT_JDK
+    # Maven 3.8's bundled Guava uses sun.misc.Unsafe memory access, which JDK 25 warns about on every run.
+    local flag=--sun-misc-unsafe-memory-access=allow
+    case " ${MAVEN_OPTS:-} " in
+        *" $flag "*) ;;
+        *) export MAVEN_OPTS="$flag${MAVEN_OPTS:+ $MAVEN_OPTS}" ;;
+    esac
 }

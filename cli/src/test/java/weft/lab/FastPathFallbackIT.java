@@ -4,11 +4,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
-import weft.lab.Host;
-import weft.lab.Lab;
 
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +22,7 @@ class FastPathFallbackIT {
     private static String c1;
 
     @BeforeAll
-    static void buildLab() throws java.io.IOException {
+    static void buildLab() {
         lab = Lab.create(3);
         h1 = lab.host(1);
         h2 = lab.host(2);
@@ -43,7 +40,7 @@ class FastPathFallbackIT {
         }
     }
 
-    private static void awaitPortTaken(Host host) throws java.io.IOException {
+    private static void awaitPortTaken(Host host) {
         assertTrue(Poll.until(() -> lab.exec(host.netns(), Duration.ofSeconds(5), "ss", "-Hlun", "sport = :6784").stdout().contains("6784"),
                 Duration.ofSeconds(10)), "netcat did not take UDP 6784");
     }
@@ -53,14 +50,11 @@ class FastPathFallbackIT {
         if (lab != null) lab.close();
     }
 
+    /** The line of {@code host}'s connections about the router nicknamed {@code nickname}, once it is established; empty if it never is. */
     private static String awaitConnection(Host host, String nickname) {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (true) {
-            String line = lab.weft(host, "status", "connections").orThrow().stdout().lines()
-                    .filter(l -> l.contains("(" + nickname + ")") && l.contains("established")).findFirst().orElse("");
-            if (!line.isEmpty() || deadline - System.nanoTime() <= 0) return line;
-            LockSupport.parkNanos(200_000_000L);
-        }
+        return Poll.until(() -> lab.weft(host, "status", "connections").orThrow().stdout().lines()
+                        .filter(l -> l.contains("(" + nickname + ")") && l.contains("established")).findFirst().orElse(""),
+                line -> !line.isEmpty(), SETTLE);
     }
 
     @Test

@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIf;
-import weft.lab.Host;
-import weft.lab.Lab;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +17,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FastPathIT {
     private static final Duration SETTLE = Duration.ofSeconds(60);
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    /** How long a count must stay the same to count as settled, and how long a duplicate gets to show up. */
+    private static final Duration SETTLED = Duration.ofMillis(300), DUPLICATE_WINDOW = Duration.ofMillis(500);
+    /** An iperf3 interval line, "0.00-1.00 sec 23.9 MBytes ...": group 1 is the amount moved. */
+    private static final Pattern INTERVAL = Pattern.compile("\\d+\\.\\d+-\\d+\\.\\d+\\s+sec\\s+(\\d+(?:\\.\\d+)?) \\w?Bytes");
     private static Lab lab;
     private static Host h1, h2, h3, h4;
     private static final Map<Integer, String> containers = new java.util.TreeMap<>();
@@ -86,12 +87,7 @@ class FastPathIT {
     }
 
     private static String awaitConnection(Host host, String nickname, Predicate<String> wanted, Duration within) {
-        long deadline = System.nanoTime() + within.toNanos();
-        String line = connectionTo(host, nickname);
-        while (!wanted.test(line) && deadline - System.nanoTime() > 0) {
-            LockSupport.parkNanos(100_000_000L);
-            line = connectionTo(host, nickname);
-        }
+        String line = Poll.until(() -> connectionTo(host, nickname), wanted, within);
         assertTrue(wanted.test(line), "connection of host " + host.index() + " to " + nickname + " is: " + line + "\n" + connections(host));
         return line;
     }
@@ -155,22 +151,21 @@ class FastPathIT {
         long sent = settledCount(listeners.get(1));
         assertTrue(sent >= 1, "c1 sent no ARP request");
         for (int host = 2; host <= 4; host++) {
-            long received = awaitCount(listeners.get(host), sent);
+            Process listener = listeners.get(host);
+            long received = Poll.until(() -> count(listener), n -> n >= sent, Duration.ofSeconds(10));
             assertEquals(sent, received, "c" + host + " received " + received + " of " + sent + " ARP requests");
         }
-        LockSupport.parkNanos(500_000_000L); // a duplicate would arrive within the same round trip
+        // A window, not a wait for an event: a duplicate would arrive within the same round trip as its original, so
+        // none within DUPLICATE_WINDOW of the last original means none. Watching the counts ends it early if one comes.
+        Poll.until(() -> anyCountAbove(listeners, sent), DUPLICATE_WINDOW);
         for (int host = 2; host <= 4; host++) assertEquals(sent, count(listeners.get(host)), "a duplicate reached c" + host);
 
         // the capture writes what it saw a little later than the containers see it: read until all copies are in
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String packets = readCapture(underlay);
-        while ((countLines(packets, ".6783:") < 2 * sent || countLines(packets, ".6784:") < sent)
-                && deadline - System.nanoTime() > 0) {
-            LockSupport.parkNanos(200_000_000L);
-            packets = readCapture(underlay);
-        }
-        LockSupport.parkNanos(500_000_000L); // and a moment for a duplicate to show
-        packets = readCapture(underlay);
+        Poll.until(() -> readCapture(underlay),
+                p -> countLines(p, ".6783:") >= 2 * sent && countLines(p, ".6784:") >= sent, Duration.ofSeconds(10));
+        // a window again, as for the containers: a duplicate would show in the capture within DUPLICATE_WINDOW
+        String packets = Poll.until(() -> readCapture(underlay),
+                p -> countLines(p, ".6783:") > 2 * sent || countLines(p, ".6784:") > sent, DUPLICATE_WINDOW);
         capture.destroy();
         capture.waitFor(10, TimeUnit.SECONDS);
         long kernelToHost2 = countLines(packets, "> " + h2.underlayAddress() + ".6784:");
@@ -190,7 +185,8 @@ class FastPathIT {
         Process client = lab.spawn(containers.get(1), "iperf3", "-c", overlayAddress(2), "-t", "14", "-b", "200M", "-i", "1", "--forceflush");
         // pings through both switches: lost ones are expected while the path is broken, duplicates never
         Process pings = lab.spawn(containers.get(1), "ping", "-i", "0.02", "-c", "600", overlayAddress(2));
-        LockSupport.parkNanos(2_000_000_000L); // the stream runs on the fast path first
+        // the stream runs on the fast path first: two seconds of it that carried data
+        awaitTrue(() -> intervalsWithData(client) >= 2, Duration.ofSeconds(20));
 
         Path flap = Files.writeString(lab.dir().resolve("flap.nft"), """
                 table inet flap {
@@ -206,7 +202,9 @@ class FastPathIT {
         Duration toSleeve = sinceInLog(h1, "host2): heartbeats lost", dropped);
         assertTrue(toSleeve.toMillis() < 3000, "host 1 moved host 2 to sleeve after " + toSleeve.toMillis() + " ms");
 
-        LockSupport.parkNanos(3_000_000_000L); // the stream runs on sleeve for a while
+        // the stream runs on sleeve for a while: three more seconds of it that carried data
+        long onSleeveFrom = intervalsWithData(client);
+        awaitTrue(() -> intervalsWithData(client) >= onSleeveFrom + 3, Duration.ofSeconds(10));
         LocalDateTime restored = LocalDateTime.now();
         lab.exec(h1.netns(), Duration.ofSeconds(10), "nft", "delete", "table", "inet", "flap").orThrow();
         awaitConnection(h1, "host2", FastPathIT::fast, Duration.ofSeconds(10));
@@ -259,29 +257,42 @@ class FastPathIT {
         return Files.readAllLines(lab.logOf(tcpdump)).stream().filter(line -> line.contains("Request who-has")).count();
     }
 
-    /** What a tcpdump counted once its count stops changing (it prints a little after the frames pass). */
+    /** Whether a listener of hosts 2 to 4 counted more than {@code sent} requests. */
+    private static boolean anyCountAbove(Map<Integer, Process> listeners, long sent) throws IOException {
+        for (int host = 2; host <= 4; host++) {
+            if (count(listeners.get(host)) > sent) return true;
+        }
+        return false;
+    }
+
+    /**
+     * What a tcpdump counted once its count is not zero and has not changed for {@link #SETTLED}: the requests were
+     * all sent before {@code ping} returned, but tcpdump prints them a little after they pass, and nothing says
+     * when it has printed the last one.
+     */
     private static long settledCount(Process tcpdump) throws IOException {
-        long previous = -1, n = count(tcpdump);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while ((n != previous || n == 0) && deadline - System.nanoTime() > 0) {
-            LockSupport.parkNanos(300_000_000L);
-            previous = n;
-            n = count(tcpdump);
-        }
-        return n;
+        long[] changed = {-1, System.nanoTime()}; // the count last read, and when it last changed
+        return Poll.until(() -> {
+            long n = count(tcpdump);
+            if (n != changed[0]) {
+                changed[0] = n;
+                changed[1] = System.nanoTime();
+            }
+            return n;
+        }, n -> n > 0 && System.nanoTime() - changed[1] >= SETTLED.toNanos(), Duration.ofSeconds(10));
     }
 
-    private static long awaitCount(Process tcpdump, long atLeast) throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        long n = count(tcpdump);
-        while (n < atLeast && deadline - System.nanoTime() > 0) {
-            LockSupport.parkNanos(100_000_000L);
-            n = count(tcpdump);
-        }
-        return n;
+    /** The one-second intervals in which the iperf3 client moved data, as its log reports them so far (not the summary). */
+    private static long intervalsWithData(Process iperf3) throws IOException {
+        return Files.readAllLines(lab.logOf(iperf3)).stream()
+                .filter(line -> !line.contains("sender") && !line.contains("receiver"))
+                .map(INTERVAL::matcher)
+                .filter(Matcher::find)
+                .filter(interval -> Double.parseDouble(interval.group(1)) > 0)
+                .count();
     }
 
-    private static void awaitTrue(Poll.Check check, Duration within) throws IOException {
+    private static <E extends Exception> void awaitTrue(Poll.Check<E> check, Duration within) throws E {
         assertTrue(Poll.until(check, within), "condition not met within " + within);
     }
 }

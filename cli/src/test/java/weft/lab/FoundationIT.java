@@ -134,11 +134,8 @@ class FoundationIT {
         ExecResult sent = lab.exec(lab.host(2).netns(), Duration.ofSeconds(5), "bash", "-c",
                 "echo 'definitely not a weft frame, though long enough to pass the length check' > /dev/udp/" + lab.host(1).underlayAddress() + "/6783");
         assertTrue(sent.ok(), sent.describe());
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String metrics;
-        do {
-            metrics = lab.weft(lab.host(1), "metrics").orThrow().stdout();
-        } while (!metrics.contains("kind=\"dropped-bad-magic\"} 1") && deadline - System.nanoTime() > 0);
+        String metrics = Poll.until(() -> lab.weft(lab.host(1), "metrics").orThrow().stdout(),
+                m -> m.contains("kind=\"dropped-bad-magic\"} 1"), Duration.ofSeconds(10));
         assertTrue(metrics.contains("kind=\"dropped-bad-magic\"} 1"), metrics);
         assertTrue(Reachability.reachable(lab, containers.get(0), overlayAddress(2), SETTLE), "the router kept forwarding");
     }

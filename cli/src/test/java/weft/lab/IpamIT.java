@@ -22,9 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -99,10 +101,14 @@ class IpamIT {
         Host victim = lab.host(2);
         long pid = Long.parseLong(Files.readString(victim.dataDir().resolve("router.lock")).strip());
         try (ExecutorService background = Executors.newSingleThreadExecutor()) {
+            CountDownLatch midway = new CountDownLatch(1);
             Future<?> attaching = background.submit(() -> {
-                for (int i = 0; i < 20; i++) attach(victim, "k" + i); // some fail once the router is gone
+                for (int i = 0; i < 20; i++) {
+                    attach(victim, "k" + i); // some fail once the router is gone
+                    if (i == 3) midway.countDown(); // in the middle of allocating: the kill comes now
+                }
             });
-            awaitAttached(victim, "k3"); // in the middle of allocating
+            assertTrue(midway.await(SETTLE.toSeconds(), TimeUnit.SECONDS), "the first four attaches did not finish");
             lab.exec(victim.netns(), Duration.ofSeconds(5), "kill", "-9", Long.toString(pid)).orThrow();
             attaching.get();
         }
@@ -120,13 +126,6 @@ class IpamIT {
             for (int i = 0; i < 5; i++) attach(host, "after" + host.index() + "x" + i).orThrow();
         }
         assertEquals(addresses.size(), new HashSet<>(addresses.values()).size(), "an address was handed out twice after the restart");
-    }
-
-    private static void awaitAttached(Host host, String name) {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (addresses.keySet().stream().noneMatch(c -> c.endsWith("-" + name)) && deadline - System.nanoTime() > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // a poll with a deadline on the attaching thread
-        }
     }
 
     @Test
@@ -147,11 +146,8 @@ class IpamIT {
         assertEquals(1, before.exitCode(), "claimed an address of another peer's range: " + before.describe());
 
         lab.weft(gone, "stop").orThrow();
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        ExecResult rmpeer;
-        do { // refused while the mesh still reaches the peer
-            rmpeer = lab.weft(heir, "rmpeer", goneName);
-        } while (!rmpeer.ok() && deadline - System.nanoTime() > 0);
+        // refused while the mesh still reaches the peer
+        ExecResult rmpeer = Poll.until(() -> lab.weft(heir, "rmpeer", goneName), ExecResult::ok, SETTLE);
         assertTrue(rmpeer.ok(), rmpeer.describe());
         assertTrue(rmpeer.stdout().contains("taken over from " + goneName), rmpeer.stdout());
 

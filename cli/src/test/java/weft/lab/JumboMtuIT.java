@@ -66,13 +66,9 @@ class JumboMtuIT {
 
     /** Pings until one answer comes back: the routers connect and learn the containers' MACs after launch. */
     private static void reach(int from, int to) {
-        ExecResult ping = null;
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (deadline - System.nanoTime() > 0) {
-            ping = lab.exec(containers[from], Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", overlayAddress(to));
-            if (ping.ok()) return;
-        }
-        throw new AssertionError("c" + from + " never reached c" + to + ": " + (ping == null ? "no attempt" : ping.describe()));
+        ExecResult ping = Poll.until(() -> lab.exec(containers[from], Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", overlayAddress(to)),
+                ExecResult::ok, SETTLE);
+        if (!ping.ok()) throw new AssertionError("c" + from + " never reached c" + to + ": " + ping.describe());
     }
 
     @Test
@@ -108,11 +104,8 @@ class JumboMtuIT {
     @Order(4)
     void jumboHostsReachTheNarrowHostThroughItsPath() throws Exception {
         reach(1, 3);
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        String connections = "";
-        while (deadline - System.nanoTime() > 0 && !connections.contains("path MTU 1500")) {
-            connections = lab.weft(lab.host(1), "status", "connections").orThrow().stdout();
-        }
+        String connections = Poll.until(() -> lab.weft(lab.host(1), "status", "connections").orThrow().stdout(),
+                c -> c.contains("path MTU 1500"), SETTLE);
         assertTrue(connections.contains("path MTU 1500") && connections.contains("path MTU 9000"),
                 "host 1 should see a 9000 path to host 2 and a 1500 one to host 3: " + connections);
 

@@ -7,125 +7,115 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * A lab of simulated hosts in network namespaces, for integration tests that run real routers.
- * Needs root and the {@code ip} tool; see {@link #runningAsRoot()} for {@code @EnabledIf}.
+ * Needs root, bash and the {@code ip} tool; see {@link #runningAsRoot()} for {@code @EnabledIf}.
  *
  * <pre>
  *   netns &lt;prefix&gt;-u    bridge br0, ports h1..hN
- *   netns &lt;prefix&gt;-h&lt;i&gt; eth0 = 192.168.77.&lt;i&gt;/24 (veth to h&lt;i&gt;), lo; data dir &lt;tmp&gt;/h&lt;i&gt;
+ *   netns &lt;prefix&gt;-h&lt;i&gt; eth0 = 192.168.77.&lt;i&gt;/24 (veth to h&lt;i&gt;), lo; data dir &lt;dir&gt;/h&lt;i&gt;
  *   netns &lt;prefix&gt;-&lt;name&gt; a container: lo only, until a router attaches it
  * </pre>
  *
- * <p>The prefix is {@code wlj<pid>x<hex>}, unique per lab. {@link #close()} kills every process in the
- * lab's namespaces, deletes them and the lab's temp dir, also when the test failed; a JVM shutdown
- * hook does the same if nobody closed the lab, and {@link #create} first removes what labs of dead
- * JVMs left behind (a {@code kill -9} skips shutdown hooks). Nothing is created in the root
- * namespace except the namespace files in {@code /run/netns}. Use try-with-resources.
+ * <p>The layout is built and removed by {@code scripts/lab} ({@code scripts/lib/lab.sh}, which the demo and the
+ * benchmarks use too): this class runs it and keeps the Java side, the commands run in the lab and the
+ * processes it spawned. The prefix is {@code wl<pid>x<hex>}, unique per lab, with this JVM's pid as the
+ * owner. {@link #close()} kills every process in the lab's namespaces, deletes them and the lab's dir, also
+ * when the test failed; a JVM shutdown hook does the same if nobody closed the lab, and {@link #create}
+ * first removes what labs of dead owners left behind (a {@code kill -9} skips shutdown hooks). Nothing is
+ * created in the root namespace except the namespace files in {@code /run/netns}. Use try-with-resources.
  *
- * <p>Thread rule: thread-safe. {@code exec}, {@code weft} and {@code spawn} may run concurrently
- * from several test threads; {@code close} is idempotent and may race with the shutdown hook.
+ * <p>Thread rule: thread-safe. {@code exec}, {@code weft}, {@code spawn} and {@code container} may run
+ * concurrently from several test threads; {@code close} is idempotent and may race with the shutdown hook.
  */
 public final class Lab implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Lab.class.getName());
-    private static final Pattern LAB_PREFIX = Pattern.compile("(wlj(\\d+)x[0-9a-f]+)-.*");
-    private static final String TEMP_DIR_PREFIX = "weft-lab-";
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+    /** Building or removing a lab: a sweep of dead labs first, and up to 5 s for their processes to exit on TERM. */
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration WEFT_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration TERM_GRACE = Duration.ofSeconds(5);
 
     private final String prefix;
     private final Path dir;
+    private final String underlay;
     private final List<Host> hosts;
     private final Thread shutdownHook;
     private final Map<Process, Path> spawned = new IdentityHashMap<>(); // guarded by this
     private int spawnCount;                                             // guarded by this
     private boolean closed;                                             // guarded by this
 
-    private Lab(String prefix, Path dir, int hostCount) {
+    private Lab(String prefix, Path dir, String underlay, List<Host> hosts) {
         this.prefix = prefix;
         this.dir = dir;
-        List<Host> list = new ArrayList<>();
-        for (int i = 1; i <= hostCount; i++) {
-            list.add(new Host(i, prefix + "-h" + i, "192.168.77." + i, dir.resolve("h" + i)));
-        }
-        this.hosts = List.copyOf(list);
+        this.underlay = underlay;
+        this.hosts = List.copyOf(hosts);
         this.shutdownHook = Thread.ofPlatform().name(prefix + "-shutdown").unstarted(this::close);
     }
 
     /** Builds a lab of {@code hostCount} hosts (1 to 250), after removing the remains of dead labs. */
     public static Lab create(int hostCount) {
-        if (hostCount < 1 || hostCount > 250) {
-            throw new IllegalArgumentException("a lab has 1 to 250 hosts, not " + hostCount);
-        }
-        sweepStale();
-        String prefix = "wlj" + ProcessHandle.current().pid() + "x"
-                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-        Path dir;
+        ExecResult up = script("up", "--owner", Long.toString(ProcessHandle.current().pid()), Integer.toString(hostCount));
+        up.stderr().lines().forEach(line -> LOG.log(System.Logger.Level.INFO, line));
+        Lab lab;
         try {
-            dir = Files.createTempDirectory(TEMP_DIR_PREFIX + prefix + "-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            lab = describedBy(up.stdout());
+        } catch (RuntimeException e) {
+            // built but not understood: remove it by its prefix, if the description got that far
+            up.stdout().lines().filter(line -> line.startsWith("prefix ")).findFirst()
+                    .ifPresent(line -> script("down", line.substring("prefix ".length())));
+            throw new IllegalStateException("cannot read the lab's description:\n" + up.stdout(), e);
         }
-        Lab lab = new Lab(prefix, dir, hostCount);
         Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
-        try {
-            lab.build();
-        } catch (RuntimeException | Error e) {
-            try {
-                lab.close();
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
         return lab;
     }
 
-    private void build() {
-        String underlay = prefix + "-u";
-        ip("netns", "add", underlay);
-        ip("-n", underlay, "link", "set", "lo", "up");
-        ip("-n", underlay, "link", "add", "br0", "type", "bridge");
-        ip("-n", underlay, "link", "set", "br0", "up");
-        for (Host host : hosts) {
-            ip("netns", "add", host.netns());
-            ip("-n", host.netns(), "link", "set", "lo", "up");
-            // Created inside the underlay with its peer in the host: nothing appears in the root namespace.
-            ip("-n", underlay, "link", "add", "h" + host.index(), "type", "veth", "peer", "name", "eth0",
-                    "netns", host.netns());
-            ip("-n", underlay, "link", "set", "h" + host.index(), "master", "br0", "up");
-            ip("-n", host.netns(), "addr", "add", host.underlayAddress() + "/24", "dev", "eth0");
-            ip("-n", host.netns(), "link", "set", "eth0", "up");
-            try {
-                Files.createDirectories(host.dataDir());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    /** Reads what {@code scripts/lab up} prints: {@code prefix P}, {@code dir D}, {@code underlay U}, {@code host I NETNS ADDRESS DATADIR}. */
+    private static Lab describedBy(String description) {
+        Map<String, String> items = new HashMap<>();
+        List<Host> hosts = new ArrayList<>();
+        for (String line : description.lines().toList()) {
+            String[] words = line.split(" ");
+            if (words[0].equals("host") && words.length == 5) {
+                hosts.add(new Host(Integer.parseInt(words[1]), words[2], words[3], Path.of(words[4])));
+            } else if (words.length == 2) {
+                items.put(words[0], words[1]);
+            } else {
+                throw new IllegalArgumentException("unexpected line: " + line);
             }
         }
+        for (int i = 0; i < hosts.size(); i++) {
+            if (hosts.get(i).index() != i + 1) throw new IllegalArgumentException("hosts out of order: " + hosts);
+        }
+        String prefix = items.get("prefix"), dir = items.get("dir"), underlay = items.get("underlay");
+        if (prefix == null || dir == null || underlay == null || hosts.isEmpty()) {
+            throw new IllegalArgumentException("prefix, dir, underlay or hosts missing");
+        }
+        return new Lab(prefix, Path.of(dir), underlay, hosts);
     }
 
-    /** This lab's name prefix, {@code wlj<pid>x<hex>}; every namespace of the lab starts with it and {@code -}. */
+    /** This lab's name prefix, {@code wl<pid>x<hex>}; every namespace of the lab starts with it and {@code -}. */
     public String prefix() {
         return prefix;
     }
 
-    /** The lab's temp dir: hosts' data dirs and spawned processes' logs. Deleted by {@link #close()}. */
+    /** The lab's dir: hosts' data dirs and spawned processes' logs. Deleted by {@link #close()}. */
     public Path dir() {
         return dir;
+    }
+
+    /** The underlay's namespace, {@code <prefix>-u}: the bridge {@code br0} and its ports {@code h<i>}. */
+    public String underlay() {
+        return underlay;
     }
 
     public List<Host> hosts() {
@@ -145,27 +135,19 @@ public final class Lab implements AutoCloseable {
      * bridge. Frames larger than a port's MTU are dropped at that port without an ICMP, as a switch does.
      */
     public void setUnderlayMtu(Host host, int mtu) {
+        checkHost(host);
         checkOpen();
-        ip("-n", host.netns(), "link", "set", "eth0", "mtu", Integer.toString(mtu));
-        ip("-n", prefix + "-u", "link", "set", "h" + host.index(), "mtu", Integer.toString(mtu));
+        script("link-mtu", prefix, Integer.toString(host.index()), Integer.toString(mtu));
     }
 
     /**
      * Creates a container namespace {@code <prefix>-<name>} (lo up, nothing else) meant for {@code host};
-     * attaching it is the router's job. Returns the namespace name.
+     * attaching it is the router's job. The name is lower-case letters, digits and '-'. Returns the namespace name.
      */
     public String container(Host host, String name) {
-        if (!hosts.contains(host)) {
-            throw new IllegalArgumentException(host + " is not a host of lab " + prefix);
-        }
-        if (!name.matches("[a-z0-9][a-z0-9-]{0,30}")) {
-            throw new IllegalArgumentException("container name must be lower-case letters, digits and '-': " + name);
-        }
+        checkHost(host);
         checkOpen();
-        String netns = prefix + "-" + name;
-        ip("netns", "add", netns);
-        ip("-n", netns, "link", "set", "lo", "up");
-        return netns;
+        return script("container", prefix, Integer.toString(host.index()), name).stdout().strip();
     }
 
     /**
@@ -229,7 +211,7 @@ public final class Lab implements AutoCloseable {
 
     /**
      * Kills every process started by or running in this lab (TERM, then KILL after 5 s), deletes its
-     * namespaces and temp dir. Idempotent. Tries every step even when one fails, then throws the first failure.
+     * namespaces and dir. Idempotent. Tries every step even when one fails, then throws the first failure.
      */
     @Override
     public void close() {
@@ -246,29 +228,18 @@ public final class Lab implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // the JVM is exiting (perhaps this is the hook): nothing to unregister
         }
-        List<ProcessHandle> victims = new ArrayList<>();
+        // The spawned processes are this JVM's children: ended and reaped here, so that Process.isAlive() is false
+        // once close returns. Everything else in the namespaces (routers that `weft launch` detached) is the
+        // script's to kill.
+        List<ProcessHandle> children = new ArrayList<>();
         for (Process process : processes.keySet()) {
-            process.descendants().forEach(victims::add);
-            victims.add(process.toHandle());
+            process.descendants().forEach(children::add);
+            children.add(process.toHandle());
         }
-        List<String> namespaces = namespaces();
-        namespaces.forEach(netns -> victims.addAll(processesIn(netns)));
-        terminate(victims);
-
-        RuntimeException failure = null;
-        for (String netns : namespaces) {
-            ExecResult deleted = Exec.run(null, Map.of(), IP_TIMEOUT, List.of("ip", "netns", "del", netns));
-            if (!deleted.ok()) {
-                failure = accumulate(failure, new IllegalStateException(deleted.describe()));
-            }
-        }
-        try {
-            deleteTree(dir);
-        } catch (UncheckedIOException e) {
-            failure = accumulate(failure, e);
-        }
-        if (failure != null) {
-            throw failure;
+        terminate(children);
+        ExecResult down = Exec.run(null, scriptEnv(), SCRIPT_TIMEOUT, scriptCommand("down", prefix));
+        if (!down.ok()) {
+            throw new IllegalStateException(down.describe());
         }
     }
 
@@ -308,40 +279,6 @@ public final class Lab implements AutoCloseable {
         throw new IllegalStateException("cannot find the weft launcher: set -Dweft.home to the repository root");
     }
 
-    /** Removes the namespaces and temp dirs of labs whose JVM no longer exists. */
-    private static void sweepStale() {
-        for (String netns : allNamespaces()) {
-            Matcher name = LAB_PREFIX.matcher(netns);
-            if (name.matches() && !alive(name.group(2))) {
-                LOG.log(System.Logger.Level.INFO, "removing {0}, left by dead JVM {1}", netns, name.group(2));
-                terminate(processesIn(netns));
-                Exec.run(null, Map.of(), IP_TIMEOUT, List.of("ip", "netns", "del", netns)).orThrow();
-            }
-        }
-        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (Stream<Path> entries = Files.list(temp)) {
-            entries.filter(Files::isDirectory).forEach(dir -> {
-                String file = dir.getFileName().toString();
-                Matcher name = LAB_PREFIX.matcher(file.substring(Math.min(file.length(), TEMP_DIR_PREFIX.length())));
-                if (file.startsWith(TEMP_DIR_PREFIX) && name.matches() && !alive(name.group(2))) {
-                    deleteTree(dir);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot sweep stale lab dirs in " + temp, e); // namespaces matter more
-        }
-    }
-
-    private static boolean alive(String pid) {
-        return ProcessHandle.of(Long.parseLong(pid)).isPresent();
-    }
-
-    private static List<ProcessHandle> processesIn(String netns) {
-        ExecResult pids = Exec.run(null, Map.of(), IP_TIMEOUT, List.of("ip", "netns", "pids", netns));
-        return pids.stdout().lines().filter(line -> line.matches("\\d+"))
-                .flatMap(pid -> ProcessHandle.of(Long.parseLong(pid)).stream()).toList();
-    }
-
     /** TERM to all, up to {@link #TERM_GRACE} for them to exit, then KILL to the rest. */
     private static void terminate(List<ProcessHandle> processes) {
         processes.forEach(ProcessHandle::destroy);
@@ -361,36 +298,38 @@ public final class Lab implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
+    /**
+     * Runs {@code scripts/lab ARGS} (the lab's layout lives there, shared with the demo and the benchmarks) and
+     * returns its result; exit code 2 is a bad argument, any other failure a broken lab or machine.
+     */
+    private static ExecResult script(String... args) {
+        ExecResult result = Exec.run(null, scriptEnv(), SCRIPT_TIMEOUT, scriptCommand(args));
+        if (result.exitCode() == 2 && !result.timedOut()) {
+            throw new IllegalArgumentException(result.describe());
         }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + root, e);
-        }
+        return result.orThrow();
     }
 
-    private void ip(String... args) {
-        List<String> command = new ArrayList<>(List.of("ip"));
+    private static List<String> scriptCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(weftHome().resolve("scripts/lab").toString()));
         command.addAll(Arrays.asList(args));
-        Exec.run(null, Map.of(), IP_TIMEOUT, command).orThrow();
+        return command;
+    }
+
+    /** The lab's dir is under TMPDIR: the same for every call, and where this JVM keeps its temp files. */
+    private static Map<String, String> scriptEnv() {
+        return Map.of("TMPDIR", System.getProperty("java.io.tmpdir"));
+    }
+
+    private void checkHost(Host host) {
+        if (!hosts.contains(host)) {
+            throw new IllegalArgumentException(host + " is not a host of lab " + prefix);
+        }
     }
 
     private synchronized void checkOpen() {
         if (closed) {
             throw new IllegalStateException("lab " + prefix + " is closed");
         }
-    }
-
-    private static RuntimeException accumulate(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 }

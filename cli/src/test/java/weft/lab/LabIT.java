@@ -87,17 +87,33 @@ class LabIT {
 
     @Test
     void namespacesOfADeadJvmAreSweptByTheNextLab() throws Exception {
-        long deadPid = Long.parseLong(Files.readString(Path.of("/proc/sys/kernel/pid_max")).strip()) - 1;
+        // readAllLines: Files.readString got "3" of "32768" here (a /proc file says its size is 0)
+        long deadPid = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/kernel/pid_max")).getFirst().strip()) - 1;
         while (ProcessHandle.of(deadPid).isPresent()) {
             deadPid--;
         }
-        String stale = "wlj" + deadPid + "x0000-h1";
+        String stale = "wl" + deadPid + "x0000-h1";
+        Path staleDir = Path.of(System.getProperty("java.io.tmpdir"), "weft-lab-wl" + deadPid + "x0000");
         Lab.allNamespaces(); // the ip tool works before we create anything by hand
         new ProcessBuilder("ip", "netns", "add", stale).inheritIO().start().waitFor();
+        Files.createDirectories(staleDir.resolve("h1"));
         assertTrue(Lab.allNamespaces().contains(stale));
         try (Lab lab = Lab.create(1)) {
             assertFalse(Lab.allNamespaces().contains(stale), "the stale namespace survived Lab.create");
+            assertFalse(Files.exists(staleDir), "the stale lab's dir survived Lab.create");
             assertEquals(2, lab.namespaces().size());
+        }
+    }
+
+    @Test
+    void aLinkMtuIsSetAtBothEndsAndABadContainerNameIsRefused() {
+        try (Lab lab = Lab.create(2)) {
+            lab.setUnderlayMtu(lab.host(2), 1280);
+            assertTrue(lab.exec(lab.host(2).netns(), PING, "ip", "-o", "link", "show", "eth0").orThrow().stdout().contains(" mtu 1280 "));
+            assertTrue(lab.exec(lab.underlay(), PING, "ip", "-o", "link", "show", "h2").orThrow().stdout().contains(" mtu 1280 "));
+            assertTrue(lab.exec(lab.host(1).netns(), PING, "ip", "-o", "link", "show", "eth0").orThrow().stdout().contains(" mtu 1500 "));
+            assertThrows(IllegalArgumentException.class, () -> lab.container(lab.host(1), "Not_A_Name"));
+            assertThrows(IllegalArgumentException.class, () -> Lab.create(0));
         }
     }
 

@@ -124,11 +124,8 @@ class MeshIT {
         lab.weft(host4, "stop").orThrow();
         ExecResult launched = lab.weft(host4, "launch", "--nickname", "host4", "--password-file", wrong.toString());
         launched.orThrow();
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        String targets;
-        do {
-            targets = lab.weft(host4, "status", "targets").orThrow().stdout();
-        } while (!targets.contains("password mismatch") && deadline - System.nanoTime() > 0);
+        String targets = Poll.until(() -> lab.weft(host4, "status", "targets").orThrow().stdout(),
+                t -> t.contains("password mismatch"), SETTLE);
         assertTrue(targets.contains("password mismatch"), targets);
         String log = Files.readString(host4.dataDir().resolve("weft.log"));
         assertTrue(log.contains("password mismatch"), log);

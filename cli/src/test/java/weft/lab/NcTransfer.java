@@ -1,8 +1,5 @@
 package weft.lab;
 
-import weft.lab.ExecResult;
-import weft.lab.Lab;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -24,13 +21,10 @@ final class NcTransfer {
      * moment to start, so the sender retries until it connects rather than waiting a fixed time.
      */
     static void send(Lab lab, String fromNetns, String toAddress, int port, Path file) {
-        ExecResult send = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (deadline - System.nanoTime() > 0) {
-            send = lab.exec(fromNetns, Duration.ofMinutes(3), "sh", "-c", "nc.openbsd -N " + toAddress + " " + port + " < " + file);
-            if (send.ok()) return;
-        }
-        throw new AssertionError("transfer failed: " + (send == null ? "no attempt" : send.describe()));
+        ExecResult send = Poll.until(
+                () -> lab.exec(fromNetns, Duration.ofMinutes(3), "sh", "-c", "nc.openbsd -N " + toAddress + " " + port + " < " + file),
+                ExecResult::ok, Duration.ofSeconds(30));
+        if (!send.ok()) throw new AssertionError("transfer failed: " + send.describe());
     }
 
     /** The SHA-256 of what was sent and of what the receiving container got. */

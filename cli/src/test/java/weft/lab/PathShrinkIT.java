@@ -60,8 +60,7 @@ class PathShrinkIT {
         assertTrue(Poll.until(() -> connections(h1).contains("path MTU 1500"), SETTLE), connections(h1));
         assertTrue(Poll.until(PathShrinkIT::largePingCrosses, SETTLE), "large pings never crossed the 1500-byte path");
 
-        lab.exec(h2.netns(), Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", "1280").orThrow();
-        lab.exec(lab.prefix() + "-u", Duration.ofSeconds(5), "ip", "link", "set", "h2", "mtu", "1280").orThrow();
+        lab.setUnderlayMtu(h2, 1280);
         long shrank = System.nanoTime();
         ExecResult stuck = lab.exec(c1, Duration.ofSeconds(5), "ping", "-s", "4000", "-c", "1", "-W", "1", overlayAddress(2));
         assertTrue(!stuck.ok() || connections(h1).contains("path MTU 1280"),

@@ -40,8 +40,7 @@ class SmallMtuIT {
     static void buildLab() {
         lab = Lab.create(2);
         Host h1 = lab.host(1), h2 = lab.host(2);
-        lab.exec(h2.netns(), Duration.ofSeconds(5), "ip", "link", "set", "eth0", "mtu", "1280").orThrow();
-        lab.exec(lab.prefix() + "-u", Duration.ofSeconds(5), "ip", "link", "set", "h2", "mtu", "1280").orThrow();
+        lab.setUnderlayMtu(h2, 1280);
         lab.weft(h1, "launch", "--nickname", "host1", h2.underlayAddress()).orThrow();
         lab.weft(h2, "launch", "--nickname", "host2", h1.underlayAddress()).orThrow();
         c1 = lab.container(h1, "c1");
@@ -65,9 +64,7 @@ class SmallMtuIT {
     @Order(1)
     void bothRoutersLearnTheNarrowPath() {
         // the routers connect, then a probe round takes a second: poll the status rather than sleep
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        long one = 0;
-        while (deadline - System.nanoTime() > 0 && one < 1) one = lowered(lab.host(1));
+        long one = Poll.until(() -> lowered(lab.host(1)), n -> n >= 1, SETTLE);
         assertTrue(one >= 1, "host 1 never lowered its path MTU: " + lab.weft(lab.host(1), "status").stdout());
         String report = lab.weft(lab.host(1), "report").orThrow().stdout();
         assertTrue(report.contains("\"path-mtu-lowered\""), report);
@@ -80,13 +77,9 @@ class SmallMtuIT {
     @Test
     @Order(2)
     void largePingsCrossTheNarrowPath() {
-        ExecResult small = null;
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (deadline - System.nanoTime() > 0) {
-            small = lab.exec(c1, Duration.ofSeconds(10), "ping", "-c", "1", "-W", "1", overlayAddress(2));
-            if (small.ok()) break;
-        }
-        assertTrue(small != null && small.ok(), small == null ? "no attempt" : small.describe());
+        ExecResult small = Poll.until(() -> lab.exec(c1, Duration.ofSeconds(10), "ping", "-c", "1", "-W", "1", overlayAddress(2)),
+                ExecResult::ok, SETTLE);
+        assertTrue(small.ok(), small.describe());
         ExecResult big = lab.exec(c1, Duration.ofSeconds(20), "ping", "-s", "4000", "-c", "3", "-i", "0.2", "-W", "2", overlayAddress(2));
         assertTrue(big.ok(), big.describe());
         ExecResult back = lab.exec(c2, Duration.ofSeconds(20), "ping", "-s", "4000", "-c", "3", "-i", "0.2", "-W", "2", overlayAddress(1));
