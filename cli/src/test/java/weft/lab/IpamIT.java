@@ -9,9 +9,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIf;
-import weft.lab.ExecResult;
-import weft.lab.Host;
-import weft.lab.Lab;
 
 import java.nio.file.Files;
 import java.time.Duration;

@@ -4,9 +4,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
-import weft.lab.ExecResult;
-import weft.lab.Host;
-import weft.lab.Lab;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,9 +7,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIf;
-import weft.lab.ExecResult;
-import weft.lab.Host;
-import weft.lab.Lab;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

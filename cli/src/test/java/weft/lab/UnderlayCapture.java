@@ -1,6 +1,5 @@
 package weft.lab;
 
-import weft.lab.Lab;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
