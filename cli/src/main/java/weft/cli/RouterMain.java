@@ -2,6 +2,7 @@ package weft.cli;
 
 import weft.router.Router;
 import weft.router.RouterConfig;
+import weft.router.StopSignal;
 
 import java.io.PrintStream;
 import java.util.logging.ConsoleHandler;
@@ -15,12 +16,18 @@ public final class RouterMain {
     private RouterMain() {
     }
 
-    /** Returns the process exit status: 0 after a clean stop, 1 if the router could not start. */
+    /**
+     * Returns the process exit status: 0 after a clean stop, 1 if the router could not start or failed while it
+     * ran (a thread of its ended unexpectedly, a part it cannot repair is gone): then its supervisor starts it over.
+     */
     public static int runForeground(RouterConfig config, PrintStream err) {
         configureLogging();
+        StopSignal stop = new StopSignal();
+        // the daemon's threads are all ones it cannot do without: one that dies stops the router, never silently
+        Thread.setDefaultUncaughtExceptionHandler(stop.supervising());
         Router router;
         try {
-            router = Router.start(config);
+            router = Router.start(config, stop);
         } catch (Exception | Error e) {
             // This is the main thread's root: whatever stopped the start is the one line the operator needs.
             err.println("weft router: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -29,11 +36,15 @@ public final class RouterMain {
         Thread hook = Thread.ofPlatform().unstarted(router::close);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            router.awaitStop();
+            stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         router.close();
+        if (stop.failure().isPresent()) {
+            err.println("weft router: " + stop.failure().get());
+            return 1;
+        }
         System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.INFO, "router stopped");
         return 0;
     }

@@ -51,7 +51,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -75,16 +74,17 @@ public final class Router implements RouterApi, AutoCloseable {
     private static final Duration CONTAINER_GRACE = Duration.ofSeconds(30);
 
     private final Deque<AutoCloseable> built; // pushed by start() before the API runs, popped by close(); guarded by this after
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final StopSignal stop;
     private final TargetList targets;
     private final Attachments attachments;
     private final IpamCommands ipam;
     private final StatusView status;
     private final RouterMetrics metrics;
 
-    private Router(Deque<AutoCloseable> built, TargetList targets, Attachments attachments, IpamCommands ipam, StatusView status,
+    private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam, StatusView status,
                    RouterMetrics metrics) {
         this.built = built;
+        this.stop = stop;
         this.targets = targets;
         this.attachments = attachments;
         this.ipam = ipam;
@@ -92,18 +92,22 @@ public final class Router implements RouterApi, AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** Builds and starts a router; on failure, whatever was built is taken down again and the cause thrown. */
-    public static Router start(RouterConfig config) throws IOException {
+    /**
+     * Builds and starts a router; on failure, whatever was built is taken down again and the cause thrown.
+     *
+     * @param stop what the router's stop and its unrecoverable failures are told to
+     */
+    public static Router start(RouterConfig config, StopSignal stop) throws IOException {
         Deque<AutoCloseable> built = new ArrayDeque<>();
         try {
-            return build(config, built);
+            return build(config, stop, built);
         } catch (IOException | RuntimeException | Error e) {
             closeAll(built); // started threads would otherwise keep a half-built router alive
             throw e;
         }
     }
 
-    private static Router build(RouterConfig config, Deque<AutoCloseable> built) throws IOException {
+    private static Router build(RouterConfig config, StopSignal stop, Deque<AutoCloseable> built) throws IOException {
         ObjectMapper json = new ObjectMapper();
         RandomGenerator random = RandomGenerator.of("L64X128MixRandom");
         built.push(DataDirectory.claim(config.dataDirectory()));
@@ -159,11 +163,12 @@ public final class Router implements RouterApi, AutoCloseable {
             return null;
         }).join();
         startReclaimer(plumbing, allocator, built);
+        startLinkWarden(new LinkWarden(Rtnetlink::open, config.bridge(), SLEEVE_INTERFACE, mtu.mtu(), plumbing::attachments, stop), stop, built);
 
         TargetList targets = new TargetList(targetsFile, json, mesh);
         targets.start(initialTargets);
         RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh);
-        Router router = new Router(built, targets, new Attachments(plumbing, allocator, config.overlayRange()),
+        Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics), metrics);
         Optional<ApiToken> token = config.httpRemote()
@@ -272,6 +277,20 @@ public final class Router implements RouterApi, AutoCloseable {
         }, 5, 10, TimeUnit.SECONDS);
     }
 
+    /** Every second, on a thread of its own, puts back the links someone changed under the router. */
+    private static void startLinkWarden(LinkWarden warden, StopSignal stop, Deque<AutoCloseable> built) {
+        ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("link-warden").daemon().factory());
+        built.push(checker::shutdownNow);
+        checker.scheduleWithFixedDelay(() -> {
+            try {
+                warden.check();
+            } catch (RuntimeException e) {
+                // the executor would end the schedule in silence: nothing would watch the links any more
+                stop.fail("watching the router's links failed: " + e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+    }
+
     @Override
     public StatusReport status() {
         return status.report();
@@ -335,17 +354,12 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public void stop() {
         LOG.log(System.Logger.Level.INFO, "stop requested through the API");
-        stopped.countDown();
-    }
-
-    /** Blocks until {@link #stop} is called. */
-    public void awaitStop() throws InterruptedException {
-        stopped.await();
+        stop.stop();
     }
 
     @Override
     public synchronized void close() {
-        stopped.countDown();
+        stop.stop();
         closeAll(built);
     }
 

@@ -1,9 +1,7 @@
 package weft.router.fastpath;
 
 import weft.kernel.EnumCounters;
-import weft.kernel.MacAddress;
 import weft.kernel.NativeCallException;
-import weft.kernel.PacketSocket;
 import weft.kernel.Rtnetlink;
 import weft.kernel.Xfrm;
 import weft.router.sleeve.EthernetFrame;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -72,7 +71,7 @@ public final class FastPath implements AutoCloseable {
     public enum Counter {
         HEARTBEATS_SENT, HEARTBEATS_RECEIVED, HEARTBEATS_SEND_FAILED, HEARTBEATS_DROPPED_MALFORMED,
         HEARTBEATS_DROPPED_UNEXPECTED, HEARTBEATS_DROPPED_UNAUTHENTICATED, HEARTBEATS_DROPPED_REPLAYED,
-        FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED;
+        FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED, PORT_REPAIRS, KERNEL_ERRORS;
 
         public String label() {
             return name().toLowerCase().replace('_', '-');
@@ -85,8 +84,8 @@ public final class FastPath implements AutoCloseable {
     private final BiConsumer<long[], long[]> publishFast;
     private final LongSupplier nanoClock;
     private final Rtnetlink rtnl;
-    private final PacketSocket socket;
     // agent thread only, then close() once it has stopped
+    private final VxlanPort port;
     private final VxlanGuard guard;
     private final EspPairs esp;
     private final HeartbeatAuthentication authentication = new HeartbeatAuthentication();
@@ -101,14 +100,14 @@ public final class FastPath implements AutoCloseable {
     private Thread agent;
 
     private FastPath(Settings settings, Optional<String> unavailable, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock,
-                     Rtnetlink rtnl, PacketSocket socket, VxlanGuard guard, Xfrm xfrm, String espUnavailable) {
+                     Rtnetlink rtnl, VxlanPort port, VxlanGuard guard, Xfrm xfrm, String espUnavailable) {
         this.settings = settings;
         this.unavailable = unavailable;
         this.table = new FastPathTable(unavailable, fullHeartbeatLength());
         this.publishFast = publishFast;
         this.nanoClock = nanoClock;
         this.rtnl = rtnl;
-        this.socket = socket;
+        this.port = port;
         this.guard = guard;
         this.esp = new EspPairs(xfrm, espUnavailable, rtnl, settings.local(), settings.udpPort());
     }
@@ -129,26 +128,19 @@ public final class FastPath implements AutoCloseable {
     public static FastPath start(Settings settings, BiConsumer<long[], long[]> publishFast, LongSupplier nanoClock) {
         if (settings.off().isPresent()) return without(settings, settings.off().get(), publishFast, nanoClock);
         Rtnetlink rtnl = Rtnetlink.open();
-        PacketSocket socket = null;
+        VxlanPort port = null;
         VxlanGuard guard = null;
         try {
             if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE); // left by a router that did not stop cleanly
             guard = VxlanGuard.install(settings.udpPort()); // before the port exists: it is never open to all
-            rtnl.createVxlan(INTERFACE, VNI, settings.udpPort(), settings.local(), true, true);
-            rtnl.setMtu(INTERFACE, settings.mtu());
-            rtnl.setMaster(INTERFACE, settings.bridge());
-            rtnl.setBridgePortIsolated(INTERFACE, true);
             rtnl.setBridgePortIsolated(settings.tapPort(), true);
-            // heartbeats to us end at the VXLAN port: the bridge drops them there rather than flood them to containers
-            rtnl.addBridgeFdb(INTERFACE, new MacAddress(FastHeartbeat.heartbeatMac(settings.self())));
-            rtnl.setUp(INTERFACE);
-            socket = PacketSocket.open(rtnl.index(INTERFACE), INTERFACE, FastHeartbeat.ETHERTYPE);
+            port = VxlanPort.create(rtnl, settings);
         } catch (NativeCallException e) {
             String reason = "this host has no fast path: " + e.getMessage();
             LOG.log(System.Logger.Level.WARNING, reason + "; every pair uses sleeve");
-            if (socket != null) socket.close();
             try {
-                if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
+                if (port != null) port.remove();
+                else if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
                 if (guard != null) guard.close();
             } catch (NativeCallException cleanup) {
                 LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + " or its guard: " + cleanup.getMessage());
@@ -170,7 +162,7 @@ public final class FastPath implements AutoCloseable {
                 xfrm = null;
             }
         }
-        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, nanoClock, rtnl, socket, guard, xfrm, espUnavailable);
+        FastPath fastPath = new FastPath(settings, Optional.empty(), publishFast, nanoClock, rtnl, port, guard, xfrm, espUnavailable);
         fastPath.running = true;
         fastPath.agent = Thread.ofPlatform().name("fast-path").daemon().start(fastPath::run);
         LOG.log(System.Logger.Level.INFO, "fast path: " + INTERFACE + " (VXLAN " + VNI + ", UDP " + settings.udpPort()
@@ -222,6 +214,11 @@ public final class FastPath implements AutoCloseable {
         counted.increment(counter);
     }
 
+    /**
+     * The agent's loop. The kernel's refusals (the port taken down under it: ENETDOWN; the bridge gone) are counted
+     * and logged once per streak, and the next rounds repair the port; anything else ends the thread, which fails the
+     * router (see its uncaught-exception handler) rather than leave pairs "fast" that no longer are.
+     */
     private void run() {
         try (Arena arena = Arena.ofConfined()) {
             int fullLength = fullHeartbeatLength();
@@ -229,36 +226,51 @@ public final class FastPath implements AutoCloseable {
             FastHeartbeat heartbeat = FastHeartbeat.reader();
             long now = nanoClock.getAsLong();
             long nextTick = now, nextHeartbeat = now, nextReconcile = now;
+            boolean failing = false;
             while (running) {
-                now = nanoClock.getAsLong();
-                int wait = (int) Math.max(0, Math.min(nextTick - now, TICK_NANOS) / 1_000_000);
-                int length = socket.receive(in, wait);
-                now = nanoClock.getAsLong();
-                if (length > 0) receive(heartbeat, in, length, now);
-                for (PeerNews.Event event : news.take()) {
-                    apply(event, now);
-                    nextReconcile = now;
+                try {
+                    now = nanoClock.getAsLong();
+                    int wait = (int) Math.max(0, Math.min(nextTick - now, TICK_NANOS) / 1_000_000);
+                    int length = port.receive(in, wait);
+                    now = nanoClock.getAsLong();
+                    if (length > 0) receive(heartbeat, in, length, now);
+                    for (PeerNews.Event event : news.take()) {
+                        apply(event, now);
+                        nextReconcile = now;
+                    }
+                    if (now - nextTick < 0) continue;
+                    nextTick = now + TICK_NANOS;
+                    List<FastPathTable.Transition> transitions = table.evaluate(now);
+                    transitions.forEach(this::logTransition);
+                    if (!transitions.isEmpty() || now - nextReconcile >= 0) {
+                        // before heartbeats, so a new peer's first ones find their port, forwarding entries and guard;
+                        // and only once no entry leads to a departed encrypted peer may its policies go
+                        port.repair().ifPresent(this::logRepair);
+                        guard();
+                        if (reconcile(now)) esp.retire();
+                        nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
+                    }
+                    if (now - nextHeartbeat >= 0) {
+                        sendHeartbeats(out, fullLength, now);
+                        nextHeartbeat = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
+                    }
+                    publishDescriptions(now);
+                    if (failing) LOG.log(System.Logger.Level.INFO, "fast path: the kernel answers again");
+                    failing = false;
+                } catch (NativeCallException e) {
+                    count(Counter.KERNEL_ERRORS);
+                    if (!failing) LOG.log(System.Logger.Level.WARNING, "fast path: " + e.getMessage() + "; repairing and retrying");
+                    failing = true;
+                    nextReconcile = now; // repair at once
+                    LockSupport.parkNanos(TICK_NANOS); // not a busy loop while the kernel refuses
                 }
-                if (now - nextTick < 0) continue;
-                nextTick = now + TICK_NANOS;
-                List<FastPathTable.Transition> transitions = table.evaluate(now);
-                transitions.forEach(this::logTransition);
-                if (!transitions.isEmpty() || now - nextReconcile >= 0) {
-                    // before heartbeats, so a new peer's first ones find their forwarding entries and get through the
-                    // guard; and only once no entry leads to a departed encrypted peer may its policies go
-                    guard();
-                    if (reconcile(now)) esp.retire();
-                    nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
-                }
-                if (now - nextHeartbeat >= 0) {
-                    sendHeartbeats(out, fullLength, now);
-                    nextHeartbeat = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
-                }
-                publishDescriptions(now);
             }
-        } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "the fast path stopped: " + e + "; pairs stay where they are until restart", e);
         }
+    }
+
+    private void logRepair(String what) {
+        count(Counter.PORT_REPAIRS);
+        LOG.log(System.Logger.Level.WARNING, "fast path: " + what);
     }
 
     private void apply(PeerNews.Event event, long now) {
@@ -314,10 +326,10 @@ public final class FastPath implements AutoCloseable {
             boolean hearing = table.hearing(peer.name(), now);
             FastHeartbeat.write(out, FastHeartbeat.SMALL_LENGTH, settings.self(), peer.name(), table.nextSequence(), false, hearing);
             authentication.sign(out, peer.name());
-            count(socket.send(out, FastHeartbeat.SMALL_LENGTH) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
+            count(port.send(out, FastHeartbeat.SMALL_LENGTH) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
             FastHeartbeat.write(out, fullLength, settings.self(), peer.name(), table.nextSequence(), true, hearing);
             authentication.sign(out, peer.name());
-            count(socket.send(out, fullLength) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
+            count(port.send(out, fullLength) ? Counter.HEARTBEATS_SENT : Counter.HEARTBEATS_SEND_FAILED);
         }
     }
 
@@ -379,16 +391,7 @@ public final class FastPath implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         if (agent != null) agent.join(2_000);
-        if (socket != null) socket.close();
-        boolean portGone = true;
-        if (rtnl != null) {
-            try {
-                if (rtnl.link(INTERFACE).isPresent()) rtnl.deleteLink(INTERFACE);
-            } catch (NativeCallException e) {
-                portGone = false;
-                LOG.log(System.Logger.Level.WARNING, "cannot remove " + INTERFACE + ": " + e.getMessage());
-            }
-        }
+        boolean portGone = port == null || port.remove();
         if (guard != null) {
             if (portGone) {
                 guard.close(); // only once the port is gone: it never accepts everyone

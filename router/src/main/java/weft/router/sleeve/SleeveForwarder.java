@@ -70,6 +70,8 @@ public final class SleeveForwarder implements AutoCloseable {
     private SendLane[] sendLanes;
     private final ReceiveLane receiveLane;
 
+    /** Failures in a row after which a thread gives up: no frame gets through it any more. */
+    private static final int FAILURES_IN_A_ROW = 100;
     private volatile boolean running;
     private Thread[] senders = new Thread[0];
     private Thread receiver;
@@ -170,25 +172,44 @@ public final class SleeveForwarder implements AutoCloseable {
     }
 
     private void runSender(SendLane lane) {
+        int failures = 0;
         while (running) {
             try {
                 lane.pump(POLL_MILLIS);
+                failures = 0;
             } catch (RuntimeException e) {
-                if (running) LOG.log(System.Logger.Level.ERROR, "sleeve send path failed; continuing", e);
+                failures = survive(e, failures, "send");
             }
         }
     }
 
     private void runReceiver() {
+        int failures = 0;
         while (running) {
             try {
                 receiveDatagram();
+                failures = 0;
             } catch (ClosedChannelException e) {
-                return;
+                if (running) throw new IllegalStateException("the sleeve's UDP socket closed under it", e);
             } catch (IOException | RuntimeException e) {
-                if (running) LOG.log(System.Logger.Level.ERROR, "sleeve receive path failed; continuing", e);
+                failures = survive(e, failures, "receive");
             }
         }
+    }
+
+    /**
+     * A failure of one frame is logged and the path goes on; one that recurs with every frame (its device or socket
+     * is gone) ends the thread, which fails the router (see the thread's uncaught-exception handler) instead of
+     * spinning. Returns the failures in a row so far.
+     */
+    private int survive(Exception e, int failuresBefore, String path) {
+        if (!running) return 0;
+        int failures = failuresBefore + 1;
+        if (failures == 1) LOG.log(System.Logger.Level.ERROR, "sleeve " + path + " path failed; continuing", e);
+        if (failures >= FAILURES_IN_A_ROW) {
+            throw new IllegalStateException("the sleeve's " + path + " path failed " + failures + " times in a row, last: " + e, e);
+        }
+        return failures;
     }
 
     /**
