@@ -47,12 +47,13 @@ final class Launch {
 
     int run() throws ApiException {
         Path dataDir = config.dataDirectory();
+        config.password().flatMap(RouterConfig.Password::warning).ifPresent(warning -> err.println("weft launch: warning: " + warning));
         try {
             if (DataDirectory.inUse(dataDir)) {
                 err.println("weft launch: a router is already running with data directory " + dataDir + DataDirectory.holderOf(dataDir));
                 return 1;
             }
-            Files.createDirectories(dataDir);
+            DataDirectory.create(dataDir);
         } catch (IOException e) {
             err.println("weft launch: cannot use data directory " + dataDir + ": " + e.getMessage());
             return 1;

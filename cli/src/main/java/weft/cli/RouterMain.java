@@ -6,13 +6,13 @@ import weft.router.StopSignal;
 
 import java.io.PrintStream;
 import java.util.logging.ConsoleHandler;
-import java.util.logging.Formatter;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /** Runs a router in the foreground until it is asked to stop through the API or by a signal. */
 public final class RouterMain {
+    private static final long LOG_LIMIT_BYTES = 16L << 20;
+
     private RouterMain() {
     }
 
@@ -33,6 +33,7 @@ public final class RouterMain {
             err.println("weft router: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         }
+        rotateLog(config);
         Thread hook = Thread.ofPlatform().unstarted(router::close);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -49,23 +50,30 @@ public final class RouterMain {
         return 0;
     }
 
+    /** The log a launched router writes to: emptied into {@code weft.log.1} once it is over 16 MiB, looked at every minute. */
+    private static void rotateLog(RouterConfig config) {
+        LogFileRotation rotation = new LogFileRotation(config.logFile(), LOG_LIMIT_BYTES);
+        Thread.ofPlatform().name("log-rotation").daemon().start(() -> {
+            while (true) {
+                try {
+                    if (rotation.rotateIfLarge()) {
+                        System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.INFO, "log rotated: the earlier lines are in "
+                                + config.logFile().getFileName() + ".1");
+                    }
+                } catch (java.io.IOException e) {
+                    System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.WARNING, "cannot rotate " + config.logFile() + ": " + e.getMessage());
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
+            }
+        });
+    }
+
     /** One line per event, with time and level, on standard error (the log file when launched). */
     private static void configureLogging() {
         Logger root = Logger.getLogger("");
         for (var handler : root.getHandlers()) root.removeHandler(handler);
         ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new Formatter() {
-            @Override
-            public String format(LogRecord record) {
-                String line = String.format("%1$tF %1$tT.%1$tL %2$-7s %3$s%n", record.getMillis(),
-                        record.getLevel() == Level.SEVERE ? "ERROR" : record.getLevel() == Level.WARNING ? "WARN" : record.getLevel().getName(),
-                        formatMessage(record));
-                if (record.getThrown() == null) return line;
-                var trace = new java.io.StringWriter();
-                record.getThrown().printStackTrace(new java.io.PrintWriter(trace));
-                return line + trace;
-            }
-        });
+        handler.setFormatter(new LogLineFormatter());
         root.addHandler(handler);
         root.setLevel(Level.INFO);
         Logger.getLogger("io.netty").setLevel(Level.WARNING);

@@ -154,18 +154,28 @@ final class RouterOptions {
         Optional<String> inline = line.value("password");
         Optional<String> file = line.value("password-file");
         if (inline.isPresent() && file.isPresent()) throw new IllegalArgumentException("give --password or --password-file, not both");
-        if (inline.isPresent()) return Optional.of(new RouterConfig.Password(inline.get().toCharArray()));
+        if (inline.isPresent()) return Optional.of(new RouterConfig.Password(inline.get().toCharArray(), Optional.empty()));
         if (file.isPresent()) {
             try {
-                String first = Files.readAllLines(Path.of(file.get())).stream().findFirst().orElse("").strip();
+                Path path = Path.of(file.get());
+                String first = Files.readAllLines(path).stream().findFirst().orElse("").strip();
                 if (first.isEmpty()) throw new IllegalArgumentException("password file " + file.get() + " is empty");
-                return Optional.of(new RouterConfig.Password(first.toCharArray()));
+                return Optional.of(new RouterConfig.Password(first.toCharArray(), looseFile(path)));
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read password file " + file.get() + ": " + e.getMessage());
             }
         }
         String fromEnvironment = environment.get("WEFT_PASSWORD");
         if (fromEnvironment == null || fromEnvironment.isEmpty()) return Optional.empty();
-        return Optional.of(new RouterConfig.Password(fromEnvironment.toCharArray()));
+        return Optional.of(new RouterConfig.Password(fromEnvironment.toCharArray(), Optional.empty()));
+    }
+
+    /** A warning when users other than the file's owner may read the password file. */
+    static Optional<String> looseFile(Path file) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+        boolean others = permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)
+                || permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        return others ? Optional.of("password file " + file + " can be read by other users ("
+                + java.nio.file.attribute.PosixFilePermissions.toString(permissions) + "); chmod 600 " + file) : Optional.empty();
     }
 }

@@ -96,4 +96,18 @@ class RouterOptionsTest {
         assertFalse(parse(List.of("--http-addr", "[::1]:7000"), Map.of()).httpRemote());
         assertTrue(parse(List.of("--http-remote"), Map.of()).httpRemote(), "a loopback API may ask for the token too");
     }
+
+    @Test
+    void aPasswordFileOthersCanReadIsTakenWithAWarningAndAPrivateOneWithout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) throws Exception {
+        java.nio.file.Path file = directory.resolve("password");
+        java.nio.file.Files.writeString(file, "s3cret\n");
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        RouterConfig.Password loose = RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, List.of("--password-file", file.toString())),
+                Map.of()).password().orElseThrow();
+        assertEquals("s3cret", new String(loose.characters()));
+        assertEquals(Optional.of("password file " + file + " can be read by other users (rw-r--r--); chmod 600 " + file), loose.warning());
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(Optional.empty(), RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, List.of("--password-file", file.toString())),
+                Map.of()).password().orElseThrow().warning());
+    }
 }

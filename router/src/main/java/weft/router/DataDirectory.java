@@ -8,6 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.OptionalLong;
 
 /**
@@ -28,7 +31,7 @@ public final class DataDirectory implements AutoCloseable {
 
     /** Claims {@code path}, creating it if needed; fails with a message naming the current holder. */
     public static DataDirectory claim(Path path) throws IOException {
-        Files.createDirectories(path);
+        create(path);
         FileChannel channel = FileChannel.open(path.resolve("router.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
@@ -46,6 +49,24 @@ public final class DataDirectory implements AutoCloseable {
         channel.write(StandardCharsets.US_ASCII.encode(ProcessHandle.current().pid() + "\n"), 0);
         channel.force(true);
         return new DataDirectory(path, channel, lock);
+    }
+
+    /**
+     * Creates the directory, if missing, readable by its owner only (mode 0700, whatever the umask): it holds the
+     * peer's identity, its allocations and the API token. An existing one that others may enter is left as the
+     * operator made it, with a warning.
+     */
+    public static void create(Path path) throws IOException {
+        if (!Files.isDirectory(path)) {
+            if (path.getParent() != null) Files.createDirectories(path.getParent());
+            Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return;
+        }
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+        if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+            System.getLogger(DataDirectory.class.getName()).log(System.Logger.Level.WARNING, "data directory " + path
+                    + " is open to other users (" + PosixFilePermissions.toString(permissions) + "); chmod 700 " + path + " keeps them out");
+        }
     }
 
     /**

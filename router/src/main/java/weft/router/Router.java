@@ -116,6 +116,7 @@ public final class Router implements RouterApi, AutoCloseable {
                 + config.dataDirectory() + ", overlay range " + config.overlayRange() + ", encryption " + StatusView.encryptionSummary(config)
                 + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
+        config.password().flatMap(RouterConfig.Password::warning).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
         Rtnetlink host = Rtnetlink.open();
         built.push(host);
         Path targetsFile = config.dataDirectory().resolve("targets.json");
@@ -252,7 +253,11 @@ public final class Router implements RouterApi, AutoCloseable {
 
     private static MeshConfig meshConfig(RouterConfig config) {
         int limit = config.connectionLimit() == 0 ? Integer.MAX_VALUE : config.connectionLimit();
-        Optional<PasswordKey> password = config.password().map(p -> PasswordKey.derive(p.characters(), Argon2Cost.DEFAULT));
+        Optional<PasswordKey> password = config.password().map(p -> {
+            PasswordKey key = PasswordKey.derive(p.characters(), Argon2Cost.DEFAULT);
+            p.wipe(); // the key is all the router needs from here on
+            return key;
+        });
         return MeshConfig.DEFAULT
                 .withBind(new InetSocketAddress(config.bindAddress(), config.port()))
                 .withUdpPort(config.port())

@@ -34,10 +34,19 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath,
                            int sleeveQueues, Path dockerSocket) {
-    /** The mesh password, kept out of {@code toString}. */
-    public record Password(char[] characters) {
+    /**
+     * The mesh password, kept out of {@code toString}.
+     *
+     * @param warning what the operator should know about where it came from (a password file others can read), or empty
+     */
+    public record Password(char[] characters, Optional<String> warning) {
         public Password {
             if (characters.length == 0) throw new IllegalArgumentException("the password is empty");
+        }
+
+        /** Overwrites the characters once the key is derived from them, so that they do not linger on the heap. */
+        public void wipe() {
+            java.util.Arrays.fill(characters, '\0');
         }
 
         @Override
