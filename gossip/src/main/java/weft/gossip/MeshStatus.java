@@ -17,9 +17,11 @@ import weft.gossip.topology.Routes;
  * @param peers     the topology: every peer record we hold, sorted by name, ours included
  * @param routes    the routes computed from it
  * @param encrypted whether a password is configured (every connection is then encrypted)
+ * @param refused   what the mesh refused to stay within its bounds
  */
 public record MeshStatus(PeerIdentity self, List<Connection> connections,
-        List<ConnectionMaker.TargetStatus> targets, List<PeerRecord> peers, Routes routes, boolean encrypted) {
+        List<ConnectionMaker.TargetStatus> targets, List<PeerRecord> peers, Routes routes, boolean encrypted,
+        Refusals refused) {
     public MeshStatus {
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
@@ -43,6 +45,15 @@ public record MeshStatus(PeerIdentity self, List<Connection> connections,
      */
     public record Connection(Optional<PeerName> peer, Optional<String> nickname, InetSocketAddress remoteAddress,
             boolean outbound, State state, Instant since, boolean encrypted, boolean dataEncrypted) {}
+
+    /**
+     * What the mesh refused so that its queues and state stay bounded, counted since start. A count that grows
+     * means overload or a peer sending more than a mesh needs; each bound is documented where it is enforced.
+     *
+     * @param loopTasks tasks the mesh loop's full queue refused ({@link MeshLoop}): API calls failed, and a
+     *                  connection whose message was refused is closed ("mesh loop overloaded")
+     */
+    public record Refusals(long loopTasks) {}
 
     /** The established connections. */
     public List<Connection> established() {
