@@ -82,6 +82,7 @@ public final class Mesh implements AutoCloseable {
     private boolean routesDirty;
     private Instant routesDue;
     private boolean closing;
+    private boolean warnedTopologyFull;
 
     private Mesh(PeerIdentity self, MeshConfig config, MeshListener listener, InstantSource clock,
             RandomGenerator random, int loopCapacity) throws IOException {
@@ -187,7 +188,7 @@ public final class Mesh implements AutoCloseable {
     public CompletableFuture<MeshStatus> status() {
         return loop.call(() -> new MeshStatus(self, connections.all().stream().map(MeshConnection::status).toList(),
                 maker.status(), List.copyOf(topology.records().values()), routes, config.password().isPresent(),
-                new MeshStatus.Refusals(loop.refused())));
+                new MeshStatus.Refusals(loop.refused(), topology.refusedRecords(), topology.isFull())));
     }
 
     /**
@@ -339,12 +340,22 @@ public final class Mesh implements AutoCloseable {
                 topologyGossip.onMessage(from, topologyMessage);
                 if (topologyMessage instanceof TopologyMessage.Update) {
                     topologyChanged();
+                    warnOnceFull();
                 }
             }
             case MeshMessage.OfChannel(ChannelMessage channelMessage) -> channels.onMessage(from, channelMessage);
             case MeshMessage.Heartbeat _ -> { } // consumed by HeartbeatHandler; harmless if one slips by
             case MeshMessage.Confirm _ -> CloseReason.close(connection.channel, "confirmation after the handshake");
         }
+    }
+
+    /** Says once, when the topology fills up, that records of new peers are refused from now on. */
+    private void warnOnceFull() {
+        if (topology.isFull() && !warnedTopologyFull) {
+            LOG.log(Level.WARNING, "the topology holds {0} peers, its limit: records of further peers are refused "
+                    + "(a mesh this large, or a peer inventing peers)", topology.size());
+        }
+        warnedTopologyFull = topology.isFull();
     }
 
     /** The connection maker's outbox. */

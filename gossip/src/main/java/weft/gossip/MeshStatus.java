@@ -50,10 +50,13 @@ public record MeshStatus(PeerIdentity self, List<Connection> connections,
      * What the mesh refused so that its queues and state stay bounded, counted since start. A count that grows
      * means overload or a peer sending more than a mesh needs; each bound is documented where it is enforced.
      *
-     * @param loopTasks tasks the mesh loop's full queue refused ({@link MeshLoop}): API calls failed, and a
-     *                  connection whose message was refused is closed ("mesh loop overloaded")
+     * @param loopTasks       tasks the mesh loop's full queue refused ({@link MeshLoop}): API calls failed, and a
+     *                        connection whose message was refused is closed ("mesh loop overloaded")
+     * @param topologyRecords records of new peers refused because the topology held
+     *                        {@link weft.gossip.topology.Topology#MAX_PEERS} peers
+     * @param topologyFull    whether it holds that many now: peers beyond them are unknown here
      */
-    public record Refusals(long loopTasks) {}
+    public record Refusals(long loopTasks, long topologyRecords, boolean topologyFull) {}
 
     /** The established connections. */
     public List<Connection> established() {
