@@ -4,13 +4,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -101,7 +104,7 @@ public final class Mesh implements AutoCloseable {
         this.routes = Routes.compute(topology);
         this.channels = new GossipChannels(routes, random, this::onChannelPending, GOSSIP_INTERVAL, now);
         this.drain = new ChannelDrain(channels, peer -> connections.to(peer).map(c -> c.channel));
-        this.discovery = new Discovery(self.name());
+        this.discovery = new Discovery(self.name(), config.connections().connectionLimit());
         this.loop = new MeshLoop("mesh-loop", config.tick(), this::tick, loopCapacity);
         try {
             this.edge = new MeshEdge(self, config, clock, new EdgeEvents());
@@ -188,7 +191,8 @@ public final class Mesh implements AutoCloseable {
     public CompletableFuture<MeshStatus> status() {
         return loop.call(() -> new MeshStatus(self, connections.all().stream().map(MeshConnection::status).toList(),
                 maker.status(), List.copyOf(topology.records().values()), routes, config.password().isPresent(),
-                new MeshStatus.Refusals(loop.refused(), topology.refusedRecords(), topology.isFull())));
+                new MeshStatus.Refusals(loop.refused(), topology.refusedRecords(), topology.isFull(),
+                        discovery.addressesRefused(), discovery.targetsOverLimit())));
     }
 
     /**
@@ -310,8 +314,15 @@ public final class Mesh implements AutoCloseable {
             return;
         }
         discovery.superseded(connections.connectedPeers(), maker.status()).forEach(this::forgetTarget);
+        Set<InetAddress> ours = new HashSet<>();
+        ours.add(localAddress().getAddress());
+        for (MeshConnection c : connections.all()) {
+            if (c.channel.localAddress() instanceof InetSocketAddress local) {
+                ours.add(local.getAddress());
+            }
+        }
         for (Discovery.Found found : discovery.discover(topology.records().values(), connections.connectedPeers(),
-                maker.status(), localAddress())) {
+                maker.status(), localAddress(), ours)) {
             maker.add(found.target(), found.address()); // new to the maker: discovery skips the targets it has
             LOG.log(Level.INFO, "discovered {0} at {1} from the record of {2}({3})", found.peer(), found.target(),
                     found.source().name(), found.source().nickname());

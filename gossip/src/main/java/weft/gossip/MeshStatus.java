@@ -55,8 +55,14 @@ public record MeshStatus(PeerIdentity self, List<Connection> connections,
      * @param topologyRecords records of new peers refused because the topology held
      *                        {@link weft.gossip.topology.Topology#MAX_PEERS} peers
      * @param topologyFull    whether it holds that many now: peers beyond them are unknown here
+     * @param discoveryAddresses links discovery would not dial: unspecified, multicast or broadcast addresses,
+     *                        loopback or link-local ones while we use none ({@link Discovery}); counted each
+     *                        time discovery looks
+     * @param discoveryOverLimit links discovery left out because it held as many discovered targets as the
+     *                        connection limit; counted each time discovery looks
      */
-    public record Refusals(long loopTasks, long topologyRecords, boolean topologyFull) {}
+    public record Refusals(long loopTasks, long topologyRecords, boolean topologyFull, long discoveryAddresses,
+            long discoveryOverLimit) {}
 
     /** The established connections. */
     public List<Connection> established() {
