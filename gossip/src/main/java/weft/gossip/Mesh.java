@@ -192,7 +192,7 @@ public final class Mesh implements AutoCloseable {
         return loop.call(() -> new MeshStatus(self, connections.all().stream().map(MeshConnection::status).toList(),
                 maker.status(), List.copyOf(topology.records().values()), routes, config.password().isPresent(),
                 new MeshStatus.Refusals(loop.refused(), topology.refusedRecords(), topology.isFull(),
-                        discovery.addressesRefused(), discovery.targetsOverLimit())));
+                        discovery.addressesRefused(), discovery.targetsOverLimit(), channels.refusedUnicasts())));
     }
 
     /**

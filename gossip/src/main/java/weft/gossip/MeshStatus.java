@@ -60,9 +60,13 @@ public record MeshStatus(PeerIdentity self, List<Connection> connections,
      *                        time discovery looks
      * @param discoveryOverLimit links discovery left out because it held as many discovered targets as the
      *                        connection limit; counted each time discovery looks
+     * @param channelUnicasts gossip channel unicasts (ours or relayed) refused because the queue to their next
+     *                        hop held {@link weft.gossip.channel.GossipChannels#MAX_PENDING_UNICAST_BYTES} bytes or
+     *                        {@link weft.gossip.channel.GossipChannels#MAX_PENDING_UNICASTS} messages; the channel
+     *                        of one of ours is told
      */
     public record Refusals(long loopTasks, long topologyRecords, boolean topologyFull, long discoveryAddresses,
-            long discoveryOverLimit) {}
+            long discoveryOverLimit, long channelUnicasts) {}
 
     /** The established connections. */
     public List<Connection> established() {

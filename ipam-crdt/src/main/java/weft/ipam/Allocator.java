@@ -315,6 +315,18 @@ public final class Allocator implements Gossiper {
         return changed ? completeState() : null;
     }
 
+    /**
+     * A message of ours did not leave. Only a space request matters here: the requests that wait for it say so
+     * and ask again on the next tick, as they do after a denial. The rest needs nothing: a state we send is also
+     * broadcast and gossiped, a denial or a kick is asked for again by its receiver.
+     */
+    @Override
+    public void onUnicastRefused(PeerName to, byte[] payload, String reason) {
+        if (IpamCodec.decode(payload) instanceof Decoding.Decoded<IpamMessage>(IpamMessage.SpaceRequest(AddressRange subnet))) {
+            requests.onRequestRefused(to, subnet, reason);
+        }
+    }
+
     /** Payloads that did not decode (counted, then dropped). */
     public long refusedMessages() {
         return refusedMessages;
