@@ -47,7 +47,7 @@ class MeshOverloadTest {
     @Test
     void shouldHearEveryCloseWhileTheLoopIsStalledAndItsQueueFull() throws Exception {
         var heard = new RecordingListener();
-        Mesh hub = start("hub", heard, 32);
+        Mesh hub = start("hub", heard, 64);
         List<Mesh> peers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Mesh peer = start("p" + i, new RecordingListener(), MeshLoop.QUEUE_CAPACITY);
