@@ -21,18 +21,47 @@ import weft.gossip.topology.PeerRecord;
  * connected to or already dialling, and remembers which peer each discovered target was learned for, so
  * that the target is dropped once that peer is connected another way or forgotten.
  *
- * <p>Pure: no sockets, threads or clocks; its only state is the targets it discovered, and the caller adds
- * and forgets them in the connection maker. Owned by the mesh loop.
+ * <p>Peer records are other peers' word, so discovery is bounded: it dials only addresses that make sense for
+ * a peer (never unspecified, multicast or broadcast; loopback and link-local only if we use such an address
+ * ourselves), and holds at most {@code maxTargets} discovered targets at once. Links left out are counted
+ * each time discovery looks (after route changes), so a count that keeps growing means a record keeps
+ * naming such addresses.
+ *
+ * <p>Pure: no sockets, threads or clocks; its only state is the targets it discovered and its counts, and the
+ * caller adds and forgets the targets in the connection maker. Owned by the mesh loop.
  */
 final class Discovery {
     /** A target to add to the connection maker, learned for {@code peer} from {@code source}'s record. */
     record Found(String target, InetSocketAddress address, PeerName peer, PeerRecord source) {}
 
-    private final PeerName self;
-    private final Map<String, PeerName> discovered = new TreeMap<>(); // target -> the peer it was learned for
+    private static final InetAddress LIMITED_BROADCAST = InetAddress.ofLiteral("255.255.255.255");
 
-    Discovery(PeerName self) {
+    private final PeerName self;
+    private final int maxTargets;
+    private final Map<String, PeerName> discovered = new TreeMap<>(); // target -> the peer it was learned for
+    private long addressesRefused;
+    private long targetsOverLimit;
+
+    /**
+     * @param maxTargets discovered targets held at most; the mesh passes its connection limit, since more
+     *                   targets than connections could never all be connected
+     */
+    Discovery(PeerName self, int maxTargets) {
+        if (maxTargets < 0) {
+            throw new IllegalArgumentException("negative discovery limit " + maxTargets);
+        }
         this.self = self;
+        this.maxTargets = maxTargets;
+    }
+
+    /** Links whose address makes no sense to dial, counted each time discovery looks. */
+    long addressesRefused() {
+        return addressesRefused;
+    }
+
+    /** Links left out because {@code maxTargets} discovered targets were held, counted each time discovery looks. */
+    long targetsOverLimit() {
+        return targetsOverLimit;
     }
 
     /**
@@ -67,9 +96,13 @@ final class Discovery {
      * @param records      the topology's records, ours included
      * @param established  the peers we are connected to
      * @param localAddress where we listen: a link to it is a link to us
+     * @param ours         the addresses we use: where we listen and our connections' local ends; a loopback or
+     *                     link-local address is dialled only if one of these is one too
      */
     List<Found> discover(Collection<PeerRecord> records, Set<PeerName> established,
-            List<ConnectionMaker.TargetStatus> targets, InetSocketAddress localAddress) {
+            List<ConnectionMaker.TargetStatus> targets, InetSocketAddress localAddress, Set<InetAddress> ours) {
+        boolean loopbackOurs = ours.stream().anyMatch(InetAddress::isLoopbackAddress);
+        boolean linkLocalOurs = ours.stream().anyMatch(InetAddress::isLinkLocalAddress);
         Set<String> known = new HashSet<>();
         targets.forEach(t -> known.add(t.target()));
         List<Found> found = new ArrayList<>();
@@ -86,11 +119,23 @@ final class Discovery {
                 if (address.isEmpty() || address.get().equals(localAddress)) {
                     continue;
                 }
-                String target = MeshConnection.hostAndPort(address.get());
-                if (known.add(target)) {
-                    discovered.put(target, peer);
-                    found.add(new Found(target, address.get(), peer, record));
+                InetAddress ip = address.get().getAddress();
+                if (ip.isAnyLocalAddress() || ip.isMulticastAddress() || ip.equals(LIMITED_BROADCAST)
+                        || (ip.isLoopbackAddress() && !loopbackOurs) || (ip.isLinkLocalAddress() && !linkLocalOurs)) {
+                    addressesRefused++;
+                    continue;
                 }
+                String target = MeshConnection.hostAndPort(address.get());
+                if (known.contains(target)) {
+                    continue;
+                }
+                if (discovered.size() >= maxTargets) {
+                    targetsOverLimit++;
+                    continue;
+                }
+                known.add(target);
+                discovered.put(target, peer);
+                found.add(new Found(target, address.get(), peer, record));
             }
         }
         return found;

@@ -5,7 +5,9 @@ import weft.gossip.channel.GossipData;
 
 /**
  * A channel's send side that any thread may call: each call is put on the mesh loop, where the
- * {@link Gossip} it wraps lives. Calls from one thread keep their order.
+ * {@link Gossip} it wraps lives. Calls from one thread keep their order. A call from another thread while the
+ * loop's queue is full throws {@link java.util.concurrent.RejectedExecutionException} (and the loop counts it):
+ * the caller learns that nothing was sent.
  *
  * <p>Thread-safe.
  */

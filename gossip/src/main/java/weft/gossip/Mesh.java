@@ -4,16 +4,20 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -60,6 +64,8 @@ public final class Mesh implements AutoCloseable {
     private static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(10);
     private static final Duration FORGET_AFTER = Duration.ofMinutes(1);
     private static final Duration GOSSIP_INTERVAL = Duration.ofSeconds(30);
+    /** Why a connection is closed when the mesh loop refused one of its events. */
+    static final String LOOP_OVERLOADED = "mesh loop overloaded";
 
     private final PeerIdentity self;
     private final MeshConfig config;
@@ -79,9 +85,10 @@ public final class Mesh implements AutoCloseable {
     private boolean routesDirty;
     private Instant routesDue;
     private boolean closing;
+    private boolean warnedTopologyFull;
 
     private Mesh(PeerIdentity self, MeshConfig config, MeshListener listener, InstantSource clock,
-            RandomGenerator random) throws IOException {
+            RandomGenerator random, int loopCapacity) throws IOException {
         this.self = self;
         this.config = config;
         this.listener = listener;
@@ -97,8 +104,8 @@ public final class Mesh implements AutoCloseable {
         this.routes = Routes.compute(topology);
         this.channels = new GossipChannels(routes, random, this::onChannelPending, GOSSIP_INTERVAL, now);
         this.drain = new ChannelDrain(channels, peer -> connections.to(peer).map(c -> c.channel));
-        this.discovery = new Discovery(self.name());
-        this.loop = new MeshLoop("mesh-loop", config.tick(), this::tick);
+        this.discovery = new Discovery(self.name(), config.connections().connectionLimit());
+        this.loop = new MeshLoop("mesh-loop", config.tick(), this::tick, loopCapacity);
         try {
             this.edge = new MeshEdge(self, config, clock, new EdgeEvents());
         } catch (IOException e) {
@@ -120,7 +127,13 @@ public final class Mesh implements AutoCloseable {
      */
     public static Mesh start(PeerIdentity self, MeshConfig config, MeshListener listener, InstantSource clock,
             RandomGenerator random) throws IOException {
-        Mesh mesh = new Mesh(self, config, listener, clock, random);
+        return start(self, config, listener, clock, random, MeshLoop.QUEUE_CAPACITY);
+    }
+
+    /** As above, with room for {@code loopCapacity} tasks in the mesh loop's queue (tests overload a tiny one). */
+    static Mesh start(PeerIdentity self, MeshConfig config, MeshListener listener, InstantSource clock,
+            RandomGenerator random, int loopCapacity) throws IOException {
+        Mesh mesh = new Mesh(self, config, listener, clock, random, loopCapacity);
         LOG.log(Level.INFO, "mesh {0}({1}) listening on {2}, incarnation {3}, {4}, discovery {5}", self.name(),
                 self.nickname(), mesh.localAddress().getAddress().getHostAddress() + ":" + mesh.localAddress().getPort(),
                 Long.toUnsignedString(self.incarnation(), 16),
@@ -177,7 +190,9 @@ public final class Mesh implements AutoCloseable {
     /** A snapshot of connections, targets, topology and routes. */
     public CompletableFuture<MeshStatus> status() {
         return loop.call(() -> new MeshStatus(self, connections.all().stream().map(MeshConnection::status).toList(),
-                maker.status(), List.copyOf(topology.records().values()), routes, config.password().isPresent()));
+                maker.status(), List.copyOf(topology.records().values()), routes, config.password().isPresent(),
+                new MeshStatus.Refusals(loop.refused(), topology.refusedRecords(), topology.isFull(),
+                        discovery.addressesRefused(), discovery.targetsOverLimit(), channels.refusedUnicasts())));
     }
 
     /**
@@ -206,6 +221,23 @@ public final class Mesh implements AutoCloseable {
      */
     public <T> CompletableFuture<T> onLoop(Supplier<T> work) {
         return loop.call(work);
+    }
+
+    /**
+     * Runs {@code completion} on the mesh loop even while its queue is full: for the completion of work that a
+     * module owned by the loop handed to a thread of its own and waits for (the allocator's snapshot writes).
+     * Such a module has at most one completion outstanding per piece of work, which keeps this path bounded.
+     * Thread-safe.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException only once the mesh is closed
+     */
+    public void completeOnLoop(Runnable completion) {
+        loop.executeLifecycle(completion);
+    }
+
+    /** The channels of the registered connections. Mesh loop only: for tests that watch the edge. */
+    List<Channel> channels() {
+        return connections.all().stream().map(c -> c.channel).toList();
     }
 
     // ---- mesh loop ----
@@ -282,8 +314,15 @@ public final class Mesh implements AutoCloseable {
             return;
         }
         discovery.superseded(connections.connectedPeers(), maker.status()).forEach(this::forgetTarget);
+        Set<InetAddress> ours = new HashSet<>();
+        ours.add(localAddress().getAddress());
+        for (MeshConnection c : connections.all()) {
+            if (c.channel.localAddress() instanceof InetSocketAddress local) {
+                ours.add(local.getAddress());
+            }
+        }
         for (Discovery.Found found : discovery.discover(topology.records().values(), connections.connectedPeers(),
-                maker.status(), localAddress())) {
+                maker.status(), localAddress(), ours)) {
             maker.add(found.target(), found.address()); // new to the maker: discovery skips the targets it has
             LOG.log(Level.INFO, "discovered {0} at {1} from the record of {2}({3})", found.peer(), found.target(),
                     found.source().name(), found.source().nickname());
@@ -297,7 +336,8 @@ public final class Mesh implements AutoCloseable {
 
     private void onChannelPending(PeerName neighbour) {
         if (drain.onPending(neighbour)) {
-            loop.execute(drain::drainAll); // after the current task, so a burst of wakeups is one drain
+            // after the current task, so a burst of wakeups is one drain; deferred, so no full queue can strand it
+            loop.defer(drain::drainAll);
         }
     }
 
@@ -311,12 +351,22 @@ public final class Mesh implements AutoCloseable {
                 topologyGossip.onMessage(from, topologyMessage);
                 if (topologyMessage instanceof TopologyMessage.Update) {
                     topologyChanged();
+                    warnOnceFull();
                 }
             }
             case MeshMessage.OfChannel(ChannelMessage channelMessage) -> channels.onMessage(from, channelMessage);
             case MeshMessage.Heartbeat _ -> { } // consumed by HeartbeatHandler; harmless if one slips by
             case MeshMessage.Confirm _ -> CloseReason.close(connection.channel, "confirmation after the handshake");
         }
+    }
+
+    /** Says once, when the topology fills up, that records of new peers are refused from now on. */
+    private void warnOnceFull() {
+        if (topology.isFull() && !warnedTopologyFull) {
+            LOG.log(Level.WARNING, "the topology holds {0} peers, its limit: records of further peers are refused "
+                    + "(a mesh this large, or a peer inventing peers)", topology.size());
+        }
+        warnedTopologyFull = topology.isFull();
     }
 
     /** The connection maker's outbox. */
@@ -364,16 +414,24 @@ public final class Mesh implements AutoCloseable {
 
     // ---- Netty event loop ----
 
-    /** Hops the edge's events onto the mesh loop. Runs on the Netty event loop. */
+    /**
+     * Hops the edge's events onto the mesh loop. Runs on the Netty event loop.
+     *
+     * <p>A connection's life (accepted, established, closed) goes through the loop's lifecycle path, which is
+     * never refused: at most three events per connection, so it stays bounded, and the loop's view of every
+     * connection follows its channel even while the loop is overloaded. Messages and writability go through the
+     * bounded queue; one that is refused closes its connection, since a stream with a hole in it would leave both
+     * ends out of step, while the close is sure to arrive and the peer catches up when it reconnects.
+     */
     private final class EdgeEvents implements MeshEdge.Events {
         @Override
         public void onAccepted(MeshConnection connection) {
-            loop.execute(() -> connections.onAccepted(connection));
+            loop.executeLifecycle(() -> connections.onAccepted(connection));
         }
 
         @Override
         public void onEstablished(Channel channel, Hello theirs, Optional<SessionKeys> keys) {
-            withConnection(channel, c -> connections.onEstablished(c, theirs, keys));
+            loop.executeLifecycle(() -> connections.of(channel).ifPresent(c -> connections.onEstablished(c, theirs, keys)));
         }
 
         @Override
@@ -392,12 +450,16 @@ public final class Mesh implements AutoCloseable {
 
         @Override
         public void onClosed(MeshConnection connection, String reason) {
-            loop.execute(() -> Mesh.this.onClosed(connection, reason));
+            loop.executeLifecycle(() -> Mesh.this.onClosed(connection, reason));
         }
 
         /** Runs {@code task} on the mesh loop with the channel's connection, if it is still one of ours. */
         private void withConnection(Channel channel, Consumer<MeshConnection> task) {
-            loop.execute(() -> connections.of(channel).ifPresent(task));
+            try {
+                loop.execute(() -> connections.of(channel).ifPresent(task));
+            } catch (RejectedExecutionException e) {
+                CloseReason.close(channel, LOOP_OVERLOADED); // counted by the loop; the reason reaches the log
+            }
         }
     }
 
@@ -408,10 +470,12 @@ public final class Mesh implements AutoCloseable {
     public void close() throws InterruptedException {
         edge.closeListener();
         try {
-            List<ChannelFuture> closingChannels = loop.call(() -> {
+            var closed = new CompletableFuture<List<ChannelFuture>>();
+            loop.executeLifecycle(() -> { // not refused by a full queue: closing must not depend on the load
                 closing = true;
-                return connections.closeAll();
-            }).get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                closed.complete(connections.closeAll());
+            });
+            List<ChannelFuture> closingChannels = closed.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             for (ChannelFuture f : closingChannels) {
                 f.await(CLOSE_TIMEOUT.toMillis());
             }
@@ -419,7 +483,7 @@ public final class Mesh implements AutoCloseable {
             LOG.log(Level.WARNING, "mesh connections did not close cleanly", e);
         }
         edge.shutDown(); // after this no Netty callback queues more work for the loop
-        loop.execute(() -> connections.completeAll(new ConnectOutcome.Failed("mesh closed")));
+        loop.executeLifecycle(() -> connections.completeAll(new ConnectOutcome.Failed("mesh closed")));
         loop.close();
     }
 }

@@ -26,7 +26,9 @@ import weft.gossip.channel.Gossiper;
  * A handler changes state in memory, then saves a {@link Snapshot} through {@link Persistence}, and
  * only then sends messages and completes futures. If the save fails, both are held (and retried on
  * every tick), so no peer and no container ever sees a state this peer could forget in a crash: a
- * restarted peer cannot hand out an address twice or re-own a range it gave away.
+ * restarted peer cannot hand out an address twice or re-own a range it gave away. The save itself may run
+ * on another thread ({@link SnapshotWriter}); its outcome comes back on the allocator's thread, and what
+ * waited for it is released then ({@link DurableOutbox} says how the order is kept).
  *
  * <h2>Getting space</h2>
  * An allocation takes the lowest free address of the subnet in our ranges. When we have none, we ask
@@ -68,6 +70,15 @@ public final class Allocator implements Gossiper {
      */
     public Allocator(PeerName self, AllocatorConfig config, Optional<Snapshot> restored, InstantSource clock,
             RandomGenerator random, Persistence persistence, Function<Gossiper, Gossip> channel) {
+        this(self, config, restored, clock, random, SnapshotSaver.inline(persistence), channel);
+    }
+
+    /**
+     * As above, with saves run by {@code saver}: a {@link SnapshotWriter} keeps the disk I/O off the allocator's
+     * thread, and what depends on a save is held until its outcome comes back there.
+     */
+    public Allocator(PeerName self, AllocatorConfig config, Optional<Snapshot> restored, InstantSource clock,
+            RandomGenerator random, SnapshotSaver saver, Function<Gossiper, Gossip> channel) {
         this.clock = clock;
         ConflictLog conflicts = new ConflictLog();
         Space space = new Space(config.universe());
@@ -87,7 +98,7 @@ public final class Allocator implements Gossiper {
         SeedConsensus consensus = config.init() instanceof InitMode.Consensus(int n)
                 ? new SeedConsensus(self, n, random, acceptor) : null;
         this.state = new AllocatorState(self, config, space, consensus, ring);
-        this.outbox = new DurableOutbox(state, persistence); // restored from disk, so durable
+        this.outbox = new DurableOutbox(state, saver); // restored from disk, so durable
         this.init = new Initialisation(state, outbox);
         this.rings = new RingAdoption(state, outbox, conflicts);
         this.donation = new SpaceDonation(state, outbox, random);
@@ -302,6 +313,18 @@ public final class Allocator implements Gossiper {
         boolean changed = onState(s);
         outbox.flush();
         return changed ? completeState() : null;
+    }
+
+    /**
+     * A message of ours did not leave. Only a space request matters here: the requests that wait for it say so
+     * and ask again on the next tick, as they do after a denial. The rest needs nothing: a state we send is also
+     * broadcast and gossiped, a denial or a kick is asked for again by its receiver.
+     */
+    @Override
+    public void onUnicastRefused(PeerName to, byte[] payload, String reason) {
+        if (IpamCodec.decode(payload) instanceof Decoding.Decoded<IpamMessage>(IpamMessage.SpaceRequest(AddressRange subnet))) {
+            requests.onRequestRefused(to, subnet, reason);
+        }
     }
 
     /** Payloads that did not decode (counted, then dropped). */

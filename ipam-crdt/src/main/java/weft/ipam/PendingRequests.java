@@ -116,6 +116,20 @@ final class PendingRequests {
         }
     }
 
+    /**
+     * Our request to {@code to} for space in {@code subnet} never left this peer ({@code why}). The requests there
+     * ask again on the next tick, like after a denial; until then, and in their failure if time runs out, their
+     * reason says why.
+     */
+    void onRequestRefused(PeerName to, AddressRange subnet, String why) {
+        for (Pending p : pending) {
+            if (p.subnet.equals(subnet)) {
+                p.reason = "our request to peer " + to + " for space in " + subnet + " was not sent (" + why
+                        + "); asking again next tick";
+            }
+        }
+    }
+
     /** The waiting requests, oldest first. */
     List<Pending> waiting() {
         return Collections.unmodifiableList(pending);

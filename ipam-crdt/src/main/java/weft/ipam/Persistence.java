@@ -7,7 +7,8 @@ import java.util.Optional;
  * depends on the new state leaves it (a message, a completed allocation), so a crash at any moment
  * restarts from a state no peer has seen us go beyond.
  *
- * <p>Called on the allocator's thread; may block for the write and fsync.
+ * <p>Called by the allocator's {@link SnapshotSaver}: on the allocator's thread when inline, on the
+ * {@link SnapshotWriter}'s thread in the router, one save at a time; may block for the write and fsync.
  */
 @FunctionalInterface
 public interface Persistence {

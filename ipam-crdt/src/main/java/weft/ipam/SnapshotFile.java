@@ -15,7 +15,8 @@ import weft.gossip.wire.Decoding;
  * atomically, fsync the directory. A crash between any two steps leaves either the old or the new
  * snapshot under the file's name, never a mix or nothing (a stray temp file is overwritten next time).
  *
- * <p>Not thread-safe: used by the allocator's thread. Blocks for the file system.
+ * <p>Not thread-safe: used by one thread at a time (the {@link SnapshotWriter}'s, or the allocator's when saves
+ * are inline). Blocks for the file system.
  */
 public final class SnapshotFile implements Persistence {
     private static final System.Logger LOG = System.getLogger(SnapshotFile.class.getName());

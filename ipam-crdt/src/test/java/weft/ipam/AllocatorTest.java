@@ -30,6 +30,7 @@ class AllocatorTest {
     final TreeMap<PeerName, Allocator> peers = new TreeMap<>();
     final ArrayDeque<Runnable> wire = new ArrayDeque<>();
     final TreeMap<PeerName, Snapshot> disks = new TreeMap<>();
+    boolean refuseUnicasts;
 
     Allocator start(PeerName name, InitMode init) {
         AllocatorConfig config = new AllocatorConfig(UNIVERSE, UNIVERSE, init, Duration.ofSeconds(10));
@@ -40,6 +41,10 @@ class AllocatorTest {
                 }, g -> new Gossip() {
                     @Override
                     public void unicast(PeerName to, byte[] payload) {
+                        if (refuseUnicasts) { // as the mesh does when the next hop's queue is full
+                            peers.get(name).onUnicastRefused(to, payload, "the queue to next hop " + to + " is full");
+                            return;
+                        }
                         wire.add(() -> peers.get(to).onUnicast(name, payload));
                     }
 
@@ -127,6 +132,23 @@ class AllocatorTest {
         assertEquals(List.of(), b.ring().violations());
         assertEquals(b.ring().rangesOwnedBy(A), a.ring().rangesOwnedBy(A));
         assertEquals(b.ring().rangesOwnedBy(B), a.ring().rangesOwnedBy(B));
+    }
+
+    @Test
+    void shouldSayWhenItsRequestForSpaceWasNotSentAndAskAgainNextTick() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        for (int i = 0; i < 127; i++) {
+            address(a.allocate("a" + i));
+        }
+        refuseUnicasts = true;
+        CompletableFuture<AllocationResult> more = a.allocate("one-more");
+        assertEquals("our request to peer " + B + " for space in 10.32.0.0/24 was not sent (the queue to next hop " + B
+                + " is full); asking again next tick", a.status().pending().getFirst().reason());
+        refuseUnicasts = false;
+        round();
+        assertTrue(AddressRange.parse("10.32.0.128/25").contains(address(more)));
     }
 
     @Test

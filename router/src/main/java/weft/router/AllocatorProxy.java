@@ -9,6 +9,7 @@ import weft.ipam.AllocatorConfig;
 import weft.ipam.IpamStatus;
 import weft.ipam.Snapshot;
 import weft.ipam.SnapshotFile;
+import weft.ipam.SnapshotWriter;
 import weft.ipam.TakeoverResult;
 
 import java.io.IOException;
@@ -41,12 +42,14 @@ final class AllocatorProxy implements AutoCloseable {
     private final Mesh mesh;
     private final Allocator allocator;
     private final ScheduledExecutorService ticker;
+    private final SnapshotWriter writer;
     private final Set<PeerName> reachable = new HashSet<>(); // mesh loop only
 
-    private AllocatorProxy(Mesh mesh, Allocator allocator, ScheduledExecutorService ticker) {
+    private AllocatorProxy(Mesh mesh, Allocator allocator, ScheduledExecutorService ticker, SnapshotWriter writer) {
         this.mesh = mesh;
         this.allocator = allocator;
         this.ticker = ticker;
+        this.writer = writer;
     }
 
     /**
@@ -62,10 +65,12 @@ final class AllocatorProxy implements AutoCloseable {
         };
         restored.ifPresent(s -> LOG.log(System.Logger.Level.INFO, "IP allocation restored from " + snapshotFile + ": "
                 + s.allocations().size() + " addresses allocated here"));
-        Allocator allocator = mesh.onLoop(() -> new Allocator(self, config, restored, InstantSource.system(), random, file,
+        // the fsyncs run on the writer's thread; their outcomes come back to the allocator on the mesh loop
+        SnapshotWriter writer = new SnapshotWriter(file, mesh::completeOnLoop);
+        Allocator allocator = mesh.onLoop(() -> new Allocator(self, config, restored, InstantSource.system(), random, writer,
                 gossiper -> mesh.registerChannel(Allocator.CHANNEL, gossiper))).join();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("ipam-tick").daemon().factory());
-        AllocatorProxy proxy = new AllocatorProxy(mesh, allocator, ticker);
+        AllocatorProxy proxy = new AllocatorProxy(mesh, allocator, ticker, writer);
         ticker.scheduleAtFixedRate(() -> mesh.onLoop(() -> {
             allocator.tick();
             return null;
@@ -154,8 +159,10 @@ final class AllocatorProxy implements AutoCloseable {
         }
     }
 
+    /** Stops the ticker, then lets a snapshot being written finish. */
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
         ticker.shutdownNow();
+        writer.close();
     }
 }

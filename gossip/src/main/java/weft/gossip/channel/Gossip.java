@@ -7,7 +7,10 @@ import weft.gossip.PeerName;
  * on the mesh loop (modules on other threads hop onto it first).
  */
 public interface Gossip {
-    /** Sends to one peer, relayed hop by hop along unicast routes; dropped if it is unreachable. */
+    /**
+     * Sends to one peer, relayed hop by hop along unicast routes; best effort. Dropped if it is unreachable or the
+     * queue to its next hop is full, and then the channel's {@link Gossiper#onUnicastRefused} hears of it.
+     */
     void unicast(PeerName to, byte[] payload);
 
     /** Sends to every reachable peer once, along our broadcast tree. */

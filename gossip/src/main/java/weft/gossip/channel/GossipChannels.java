@@ -18,7 +18,10 @@ import weft.gossip.topology.Routes;
  * source's tree, spreads gossip to random neighbours, and keeps per neighbour what is waiting to be
  * written. Pending gossip and broadcasts are merged per (channel) and per (channel, source) while a
  * connection is busy, so a slow connection holds at most one value per key instead of a backlog;
- * unicasts cannot merge and wait in a bounded queue (overflow is dropped and counted).
+ * unicasts cannot merge and wait in a queue per next hop bounded in count and in bytes
+ * ({@link #MAX_PENDING_UNICASTS}, {@link #MAX_PENDING_UNICAST_BYTES}). A unicast that does not fit, or has no
+ * route, is dropped and counted; when it is one of ours, its channel's {@link Gossiper#onUnicastRefused} hears
+ * of it, so the module can retry or fail what depended on it rather than wait for an answer that cannot come.
  *
  * <p>The transport calls {@link #poll(PeerName)} whenever a connection can take a message, after
  * the {@link Wakeup} said something is pending. Owned by the mesh loop: every method runs there,
@@ -33,11 +36,18 @@ public final class GossipChannels {
 
     /** Unicasts waiting for one neighbour, at most. */
     public static final int MAX_PENDING_UNICASTS = 1024;
+    /**
+     * Unicast payload bytes waiting for one neighbour, at most: four of the largest payloads
+     * ({@link ChannelCodec#MAX_PAYLOAD}), and far more than the allocator's few-hundred-byte messages need. With
+     * the default connection limit of 100 neighbours, 400 MiB at the very worst, instead of 1024 MiB per neighbour.
+     */
+    public static final long MAX_PENDING_UNICAST_BYTES = 4L * ChannelCodec.MAX_PAYLOAD;
 
     private record Key(String channel, PeerName source) {}
 
     private static final class Outgoing {
         final ArrayDeque<ChannelMessage.Unicast> unicasts = new ArrayDeque<>();
+        long unicastBytes; // the payloads in unicasts
         final LinkedHashMap<String, GossipData> gossip = new LinkedHashMap<>();
         final LinkedHashMap<Key, GossipData> broadcasts = new LinkedHashMap<>();
 
@@ -55,6 +65,7 @@ public final class GossipChannels {
     private Routes routes;
     private Instant nextGossip;
     private long dropped;
+    private long refusedUnicasts;
 
     /**
      * @param routes         the current routes; replace with {@link #routes(Routes)} when they change
@@ -101,6 +112,11 @@ public final class GossipChannels {
     /** Messages dropped: unroutable or overflowing unicasts, unknown channels. */
     public long dropped() {
         return dropped;
+    }
+
+    /** Unicasts (ours or relayed) refused because their next hop's queue was full; also in {@link #dropped()}. */
+    public long refusedUnicasts() {
+        return refusedUnicasts;
     }
 
     /** Handles a message from neighbour {@code from}. */
@@ -166,7 +182,9 @@ public final class GossipChannels {
         }
         ChannelMessage message = null;
         if (!out.unicasts.isEmpty()) {
-            message = out.unicasts.poll();
+            ChannelMessage.Unicast unicast = out.unicasts.poll();
+            out.unicastBytes -= unicast.payload().length;
+            message = unicast;
         } else if (!out.gossip.isEmpty()) {
             var entry = out.gossip.pollFirstEntry();
             message = new ChannelMessage.Gossip(entry.getKey(), entry.getValue().encode());
@@ -185,15 +203,29 @@ public final class GossipChannels {
         Optional<PeerName> hop = routes.nextHop(unicast.destination());
         if (hop.isEmpty()) {
             dropped++;
+            refused(unicast, "peer " + unicast.destination() + " is unreachable");
             return;
         }
         Outgoing out = outgoingTo(hop.get());
-        if (out.unicasts.size() >= MAX_PENDING_UNICASTS) {
+        int bytes = unicast.payload().length;
+        if (out.unicasts.size() >= MAX_PENDING_UNICASTS || out.unicastBytes + bytes > MAX_PENDING_UNICAST_BYTES) {
             dropped++;
+            refusedUnicasts++;
+            refused(unicast, "the queue to next hop " + hop.get() + " is full (" + out.unicasts.size() + " unicasts, "
+                    + out.unicastBytes + " bytes)");
             return;
         }
         out.unicasts.add(unicast);
+        out.unicastBytes += bytes;
         wakeup.pending(hop.get());
+    }
+
+    /** Tells the channel of a unicast of ours that will not leave; a relayed one's source is beyond our reach. */
+    private void refused(ChannelMessage.Unicast unicast, String reason) {
+        Gossiper gossiper = gossipers.get(unicast.channel());
+        if (unicast.source().equals(self) && gossiper != null) {
+            gossiper.onUnicastRefused(unicast.destination(), unicast.payload(), reason);
+        }
     }
 
     private void relayBroadcast(String channel, PeerName source, GossipData data) {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 import weft.gossip.PeerIdentity;
 import weft.gossip.PeerName;
@@ -25,12 +26,29 @@ import weft.gossip.PeerName;
  * The exception is our own record, which only we write: a record about us from another incarnation
  * makes us bump our version past it instead of adopting it.
  *
+ * <p>Bounded: it holds at most {@link #MAX_PEERS} peers, records and placeholders together. Beyond that a
+ * record of a peer it does not hold yet is refused and counted ({@link #refusedRecords()}), and no new
+ * placeholders are made, except for our own neighbours: a peer we are connected to is always held, so the
+ * bound can be exceeded by at most our own links (themselves bounded by the connection limit). Below the
+ * bound merge is order-independent as stated; at it, which of the peers beyond the bound are held depends on
+ * arrival order, until forgetting unreachable peers makes room.
+ *
  * <p>Owned by the mesh loop: not thread-safe. Routes are computed from {@link #records()}, an
  * immutable snapshot that may cross threads.
  */
 public final class Topology {
+    /**
+     * Peers held at most, ourselves and placeholders included: as many as a digest or an update may name
+     * ({@link TopologyCodec#MAX_COUNT}), so the whole topology always fits one anti-entropy message. That is
+     * eight times the 500 routers measured (README, 'Mesh gossip cost against size'), whose cold start costs
+     * each peer about 34 KB per round; past 4095 peers the fast path's 12-bit short ids run out anyway.
+     */
+    public static final int MAX_PEERS = TopologyCodec.MAX_COUNT;
+
     private final PeerName self;
     private final RandomGenerator random;
+    private final int maxPeers;
+    private long refusedRecords;
     // sorted: iteration order is part of what makes every router compute the same thing
     private final TreeMap<PeerName, PeerRecord> records = new TreeMap<>();
     private PeerRecord own;
@@ -41,8 +59,17 @@ public final class Topology {
      * @param random picks the short id, now and after collisions
      */
     public Topology(PeerIdentity identity, RandomGenerator random) {
+        this(identity, random, MAX_PEERS);
+    }
+
+    /** As above, holding at most {@code maxPeers} peers (tests use a small bound). */
+    Topology(PeerIdentity identity, RandomGenerator random, int maxPeers) {
+        if (maxPeers < 1) {
+            throw new IllegalArgumentException("a topology holds at least ourselves, not " + maxPeers);
+        }
         this.self = identity.name();
         this.random = random;
+        this.maxPeers = maxPeers;
         this.own = new PeerRecord(self, identity.nickname(), identity.incarnation(), 1,
                 1 + random.nextInt(PeerRecord.MAX_SHORT_ID), List.of());
         records.put(self, own);
@@ -71,6 +98,21 @@ public final class Topology {
     /** How many peers we know, placeholders and ourselves included. */
     public int size() {
         return records.size();
+    }
+
+    /** Whether we hold as many peers as we may: records of new peers are refused. */
+    public boolean isFull() {
+        return records.size() >= maxPeers;
+    }
+
+    /** Whether a record of {@code name} would be taken: we hold the peer already, or there is room. */
+    public boolean holdsOrHasRoomFor(PeerName name) {
+        return records.containsKey(name) || !isFull();
+    }
+
+    /** Records of new peers refused because we were {@linkplain #isFull() full}, since start. */
+    public long refusedRecords() {
+        return refusedRecords;
     }
 
     /**
@@ -112,6 +154,10 @@ public final class Topology {
                 continue;
             }
             PeerRecord current = records.get(record.name());
+            if (current == null && isFull()) {
+                refusedRecords++;
+                continue;
+            }
             if (current == null || record.supersedes(current)) {
                 records.put(record.name(), record);
                 improved.put(record.name(), record);
@@ -268,15 +314,22 @@ public final class Topology {
 
     // Placeholders are exactly the peers named in current records' links that have no record of their
     // own: a function of the real records, so merge order cannot leave different placeholders behind.
+    // Within the bound, our own neighbours first: see the class comment.
     private void refreshPlaceholders() {
-        Set<PeerName> named = new HashSet<>();
+        Set<PeerName> named = new TreeSet<>(); // sorted: at the bound, the same records leave the same placeholders
         for (PeerRecord record : records.values()) {
             for (PeerLink link : record.links()) {
                 named.add(link.peer());
             }
         }
         records.values().removeIf(record -> record.isPlaceholder() && !named.contains(record.name()));
+        for (PeerLink link : own.links()) {
+            records.putIfAbsent(link.peer(), PeerRecord.placeholder(link.peer()));
+        }
         for (PeerName name : named) {
+            if (isFull()) {
+                break;
+            }
             records.putIfAbsent(name, PeerRecord.placeholder(name));
         }
     }

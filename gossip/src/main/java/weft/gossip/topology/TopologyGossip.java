@@ -142,8 +142,9 @@ public final class TopologyGossip {
             boolean theyHaveNewer = ours == null
                     ? entry.version() > 0
                     : entry.supersedes(ours.version(), ours.incarnation());
-            // about ourselves: asking for an old incarnation's record lets merge bump us past it
-            if (theyHaveNewer && (!entry.name().equals(topology.self())
+            // about ourselves: asking for an old incarnation's record lets merge bump us past it; a record that
+            // merge would refuse (the topology is full) is not asked for, or every round would fetch it again
+            if (theyHaveNewer && topology.holdsOrHasRoomFor(entry.name()) && (!entry.name().equals(topology.self())
                     || entry.incarnation() != topology.ownRecord().incarnation())) {
                 wanted.add(entry.name());
             }

@@ -55,6 +55,12 @@ class GossipChannelsTest {
 
     static final class Recorder implements Gossiper {
         final List<String> unicasts = new ArrayList<>();
+        final List<String> refused = new ArrayList<>();
+
+        @Override
+        public void onUnicastRefused(PeerName to, byte[] payload, String reason) {
+            refused.add(to + ": " + reason);
+        }
 
         @Override
         public void onUnicast(PeerName from, byte[] payload) {
@@ -125,6 +131,62 @@ class GossipChannelsTest {
         assertTrue(b.poll(A).isPresent() && b.poll(C).isPresent());
         a.onMessage(B, new ChannelMessage.Broadcast("ipam", B, "x".getBytes(StandardCharsets.UTF_8)));
         assertEquals(Optional.empty(), a.poll(B), "a leaf does not send the broadcast back");
+    }
+
+    @Test
+    void shouldRefuseUnicastsBeyondTheBytesBoundOfTheirNextHopAndTellTheChannel() {
+        GossipChannels a = channels(A);
+        Recorder ipam = new Recorder();
+        Gossip gossip = a.register("ipam", ipam);
+        byte[] largest = new byte[ChannelCodec.MAX_PAYLOAD];
+        for (int i = 0; i < 4; i++) {
+            gossip.unicast(C, largest);
+        }
+        assertEquals(List.of(), ipam.refused, "four of the largest fit");
+        gossip.unicast(C, new byte[1]);
+        assertEquals(List.of(C + ": the queue to next hop " + B + " is full (4 unicasts, 4194304 bytes)"), ipam.refused);
+        assertEquals(1, a.refusedUnicasts());
+        assertEquals(1, a.dropped());
+
+        assertTrue(a.poll(B).isPresent());
+        gossip.unicast(C, largest);
+        assertEquals(1, a.refusedUnicasts(), "a written one makes room again");
+    }
+
+    @Test
+    void shouldCountButNotTellOfARelayedUnicastThatDoesNotFit() {
+        GossipChannels b = channels(B);
+        Recorder ipam = new Recorder();
+        b.register("ipam", ipam);
+        byte[] largest = new byte[ChannelCodec.MAX_PAYLOAD];
+        for (int i = 0; i < 5; i++) {
+            b.onMessage(A, new ChannelMessage.Unicast("ipam", A, C, largest));
+        }
+        assertEquals(1, b.refusedUnicasts());
+        assertEquals(List.of(), ipam.refused, "the source is another peer: only counted here");
+    }
+
+    @Test
+    void shouldTellTheChannelOfAUnicastToAnUnreachablePeer() {
+        GossipChannels a = channels(A);
+        Recorder ipam = new Recorder();
+        PeerName nowhere = new PeerName(9);
+        a.register("ipam", ipam).unicast(nowhere, new byte[1]);
+        assertEquals(List.of(nowhere + ": peer " + nowhere + " is unreachable"), ipam.refused);
+        assertEquals(0, a.refusedUnicasts());
+        assertEquals(1, a.dropped());
+    }
+
+    @Test
+    void shouldStillRefuseTheThousandAndTwentyFifthSmallUnicast() {
+        GossipChannels a = channels(A);
+        Recorder ipam = new Recorder();
+        Gossip gossip = a.register("ipam", ipam);
+        for (int i = 0; i <= GossipChannels.MAX_PENDING_UNICASTS; i++) {
+            gossip.unicast(C, new byte[1]);
+        }
+        assertEquals(1, a.refusedUnicasts());
+        assertEquals(1, ipam.refused.size());
     }
 
     private static ChannelMessage roundTrip(ChannelMessage message) {
