@@ -23,13 +23,29 @@ import weft.crypto.SessionKeys;
  * <li>If exactly one side has a password, both close, each saying which side lacks it. If neither
  *     has, the connection is established in the clear.
  * <li>If both have, each derives {@link SessionKeys} from the password, the X25519 agreement of the
- *     two hello keys and the transcript {@code initiator hello ‖ responder hello} (bytes as sent),
- *     inserts a {@link SealingCodec} before this handler, and sends a sealed
- *     {@link MeshMessage.Confirm} first. The connection is established only when the peer's Confirm
- *     opens and carries the confirmation we expect; binding it to the transcript means a tampered
- *     hello (a stripped password flag, a swapped key) fails here.
+ *     two hello keys and the transcript {@code initiator hello ‖ responder hello} (bytes as sent) and
+ *     inserts a {@link SealingCodec} before this handler. The initiator sends its sealed
+ *     {@link MeshMessage.Confirm} at once; the responder sends its own only after the initiator's has
+ *     opened and carried the confirmation it expects, and then both are established. Binding the
+ *     confirmations to the transcript means a tampered hello (a stripped password flag, a swapped key)
+ *     fails here.
  * </ol>
- * The timeout covers all of it. On success this handler replaces itself with the established
+ * Why the responder waits: whoever receives a confirmation holds something that depends on the
+ * password and on an X25519 secret it knows (its own), so it can test password guesses against it
+ * offline, one Argon2id run each. A stranger who connects to port 6783 is always the initiator, and
+ * the responder says nothing that depends on the password until the stranger has proved it: all
+ * it takes away from a failed guess is the hellos and the {@linkplain SealingCodec#MISMATCH_NOTICE_BYTES
+ * mismatch notice}, so each guess costs one live handshake. What remains until a PAKE replaces the
+ * password input of the key schedule: a router that <em>dials</em> an attacker (a target or
+ * discovered address the attacker controls or intercepts) still hands it the initiator's
+ * confirmation, and that one can be guessed against offline.
+ *
+ * <p>Compatibility with the previous release (mesh protocol 3 as well), which sends its confirmation
+ * as soon as it has the peer's hello in both roles: as initiator it never waits for ours, so a
+ * responder that waits for it is served; as responder it confirms first, which this initiator, doing
+ * the same as before, accepts.
+ *
+ * <p>The timeout covers all of it. On success this handler replaces itself with the established
  * handlers (message codec, idle timers, heartbeats) and tells the {@link Listener}; any refusal
  * closes the channel with a {@link CloseReason}.
  *
@@ -143,18 +159,28 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         keys = SessionKeys.derive(password.orElseThrow(), secret, transcript, initiator);
         ctx.pipeline().addBefore(ctx.name(), "sealing", new SealingCodec(keys.controlSend(clock), keys.controlReceive()));
         phase = Phase.CONFIRM;
-        ctx.writeAndFlush(MeshMessage.encode(new MeshMessage.Confirm(keys.ourConfirmation()), ctx.alloc()));
+        if (initiator) {
+            sendConfirmation(ctx); // the responder's comes only once ours has checked out: see the class comment
+        }
     }
 
     private void onConfirm(ChannelHandlerContext ctx, ByteBuf frame) {
         switch (MeshMessage.decode(frame)) {
-            case Decoding.Decoded<MeshMessage>(MeshMessage.Confirm(byte[] tag)) when keys.confirmedBy(tag) ->
-                    establish(ctx, Optional.of(keys));
+            case Decoding.Decoded<MeshMessage>(MeshMessage.Confirm(byte[] tag)) when keys.confirmedBy(tag) -> {
+                if (!initiator) {
+                    sendConfirmation(ctx);
+                }
+                establish(ctx, Optional.of(keys));
+            }
             case Decoding.Decoded<MeshMessage>(MeshMessage.Confirm _) -> refuse(ctx, SealingCodec.PASSWORD_MISMATCH);
             case Decoding.Decoded<MeshMessage>(MeshMessage other) ->
                     refuse(ctx, "handshake refused: expected a confirmation, got " + other.getClass().getSimpleName());
             case Decoding.Refused<MeshMessage>(String reason) -> refuse(ctx, "handshake refused: " + reason);
         }
+    }
+
+    private void sendConfirmation(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(MeshMessage.encode(new MeshMessage.Confirm(keys.ourConfirmation()), ctx.alloc()));
     }
 
     private void establish(ChannelHandlerContext ctx, Optional<SessionKeys> sessionKeys) {
