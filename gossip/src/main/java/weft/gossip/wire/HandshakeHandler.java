@@ -45,9 +45,11 @@ import weft.crypto.SessionKeys;
  * responder that waits for it is served; as responder it confirms first, which this initiator, doing
  * the same as before, accepts.
  *
- * <p>The timeout covers all of it. On success this handler replaces itself with the established
- * handlers (message codec, idle timers, heartbeats) and tells the {@link Listener}; any refusal
- * closes the channel with a {@link CloseReason}.
+ * <p>The timeout covers all of it. Until the handshake succeeds the {@link MeshFrameDecoder} takes
+ * only {@linkplain MeshFrameDecoder#HANDSHAKE_MAX_FRAME_BYTES small frames}; on success this handler
+ * lifts that limit, replaces itself with the established handlers (message codec, idle timers,
+ * heartbeats) and tells the {@link Listener}; any refusal closes the channel with a
+ * {@link CloseReason}.
  *
  * <p>One instance per channel; runs on the channel's event loop.
  */
@@ -185,6 +187,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void establish(ChannelHandlerContext ctx, Optional<SessionKeys> sessionKeys) {
         phase = Phase.DONE;
+        MeshFrameDecoder frames = ctx.pipeline().get(MeshFrameDecoder.class);
+        if (frames == null) {
+            throw new IllegalStateException("a handshake needs a MeshFrameDecoder before it in the pipeline");
+        }
+        frames.handshakeDone(); // before the next frame is decoded: the peer may send large ones from now on
         String name = ctx.name();
         ctx.pipeline()
                 .addAfter(name, "heartbeat", new HeartbeatHandler(silenceLimit))
