@@ -49,15 +49,31 @@ import weft.crypto.SessionKeys;
  * only {@linkplain MeshFrameDecoder#HANDSHAKE_MAX_FRAME_BYTES small frames}; on success this handler
  * lifts that limit, replaces itself with the established handlers (message codec, idle timers,
  * heartbeats) and tells the {@link Listener}; any refusal closes the channel with a
- * {@link CloseReason}.
+ * {@link CloseReason}, and a peer that failed to prove the password (see
+ * {@link Listener#onAuthenticationFailed}) is told of too.
  *
  * <p>One instance per channel; runs on the channel's event loop.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
-    /** Told once, on the channel's event loop, when the handshake has succeeded. */
+    /** Told on the channel's event loop how the handshake ended. */
     public interface Listener {
-        /** @param keys the session's keys when both sides have a password, else empty (plaintext) */
+        /**
+         * Told once, when the handshake has succeeded.
+         *
+         * @param keys the session's keys when both sides have a password, else empty (plaintext)
+         */
         void onEstablished(Hello theirs, Optional<SessionKeys> keys);
+
+        /**
+         * Told at most once, when the channel has closed before the handshake succeeded because the peer
+         * did not prove the password: its confirmation did not open (another password) or was wrong, it
+         * sent a low-order key, it hung up while we waited for its confirmation, or time ran out. Refusals
+         * that mean a misconfiguration rather than a guess (a bad hello, no common version, a password on
+         * one side only) are not told here.
+         *
+         * @param reason the channel's {@link CloseReason}
+         */
+        default void onAuthenticationFailed(String reason) {}
     }
 
     private enum Phase { HELLO, CONFIRM, DONE }
@@ -76,6 +92,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private Hello theirs;
     private SessionKeys keys;
     private ScheduledFuture<?> timer; // null until the channel is active
+    private boolean authenticationFailed; // told to the listener when the channel closes
 
     /**
      * @param ours      our hello; carries {@code ephemeral}'s public key iff {@code password} is present
@@ -104,9 +121,10 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ByteBuf hello = ours.encode(ctx.alloc());
         ourHelloBytes = ByteBufUtil.getBytes(hello);
         ctx.writeAndFlush(hello);
-        timer = ctx.executor().schedule(
-                () -> CloseReason.close(ctx.channel(), "handshake timed out after " + timeout.toMillis() + " ms"),
-                timeout.toNanos(), TimeUnit.NANOSECONDS);
+        timer = ctx.executor().schedule(() -> {
+            authenticationFailed = true;
+            CloseReason.close(ctx.channel(), "handshake timed out after " + timeout.toMillis() + " ms");
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
     }
 
@@ -150,7 +168,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         try {
             secret = ephemeral.orElseThrow().agree(theirs.publicKey());
         } catch (IllegalArgumentException e) {
-            refuse(ctx, "handshake refused: " + e.getMessage()); // a low-order key: an attacker, not a bug
+            authenticationFailed = true; // a low-order key: an attacker, not a bug
+            refuse(ctx, "handshake refused: " + e.getMessage());
             return;
         }
         byte[] first = initiator ? ourHelloBytes : theirHelloBytes;
@@ -174,10 +193,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 }
                 establish(ctx, Optional.of(keys));
             }
-            case Decoding.Decoded<MeshMessage>(MeshMessage.Confirm _) -> refuse(ctx, SealingCodec.PASSWORD_MISMATCH);
-            case Decoding.Decoded<MeshMessage>(MeshMessage other) ->
-                    refuse(ctx, "handshake refused: expected a confirmation, got " + other.getClass().getSimpleName());
-            case Decoding.Refused<MeshMessage>(String reason) -> refuse(ctx, "handshake refused: " + reason);
+            case Decoding.Decoded<MeshMessage>(MeshMessage.Confirm _) ->
+                    failAuthentication(ctx, SealingCodec.PASSWORD_MISMATCH);
+            case Decoding.Decoded<MeshMessage>(MeshMessage other) -> failAuthentication(ctx,
+                    "handshake refused: expected a confirmation, got " + other.getClass().getSimpleName());
+            case Decoding.Refused<MeshMessage>(String reason) ->
+                    failAuthentication(ctx, "handshake refused: " + reason);
         }
     }
 
@@ -204,6 +225,26 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private void refuse(ChannelHandlerContext ctx, String reason) {
         phase = Phase.DONE;
         CloseReason.close(ctx.channel(), reason);
+    }
+
+    private void failAuthentication(ChannelHandlerContext ctx, String reason) {
+        authenticationFailed = true;
+        refuse(ctx, reason);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (phase == Phase.CONFIRM) {
+            // the peer's confirmation never came: the sealing codec refused it (another password) or the peer hung
+            // up after the hellos
+            authenticationFailed = true;
+        }
+        phase = Phase.DONE;
+        if (authenticationFailed) {
+            authenticationFailed = false; // told once
+            listener.onAuthenticationFailed(CloseReason.of(ctx.channel()));
+        }
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -56,8 +56,8 @@ public final class MeshFrameDecoder extends LengthFieldBasedFrameDecoder {
     protected long getUnadjustedFrameLength(ByteBuf buffer, int offset, int length, ByteOrder order) {
         long frameLength = super.getUnadjustedFrameLength(buffer, offset, length, order);
         if (handshaking && frameLength > HANDSHAKE_MAX_FRAME_BYTES) {
-            throw new TooLongFrameException("frame of " + frameLength + " bytes during the handshake, over its limit of "
-                    + HANDSHAKE_MAX_FRAME_BYTES);
+            throw new TooLongFrameException("frame of " + frameLength
+                    + " bytes during the handshake, over its limit of " + HANDSHAKE_MAX_FRAME_BYTES);
         }
         return frameLength;
     }

@@ -73,6 +73,11 @@ final class HandshakeEnds {
                         outcome.theirs = theirs;
                         outcome.keys = keys;
                     }
+
+                    @Override
+                    public void onAuthenticationFailed(String reason) {
+                        outcome.authenticationFailures.add(reason);
+                    }
                 });
         return new EmbeddedChannel(new MeshFrameDecoder(), MeshFrameDecoder.encoder(), handshake, new ErrorCloser());
     }
