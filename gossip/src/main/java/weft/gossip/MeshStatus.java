@@ -4,8 +4,11 @@ import weft.gossip.connect.ConnectionMaker;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import weft.gossip.topology.PeerRecord;
 import weft.gossip.topology.Routes;
 
@@ -17,13 +20,17 @@ import weft.gossip.topology.Routes;
  * @param peers     the topology: every peer record we hold, sorted by name, ours included
  * @param routes    the routes computed from it
  * @param encrypted whether a password is configured (every connection is then encrypted)
+ * @param inbound   counters of inbound connections refused before their handshake, of failed handshakes and of
+ *                  bans, by label ({@code inbound-refused-busy}, ...), sorted
  */
 public record MeshStatus(PeerIdentity self, List<Connection> connections,
-        List<ConnectionMaker.TargetStatus> targets, List<PeerRecord> peers, Routes routes, boolean encrypted) {
+        List<ConnectionMaker.TargetStatus> targets, List<PeerRecord> peers, Routes routes, boolean encrypted,
+        Map<String, Long> inbound) {
     public MeshStatus {
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
         peers = List.copyOf(peers);
+        inbound = Collections.unmodifiableSortedMap(new TreeMap<>(inbound));
     }
 
     /** Where a connection is in its life. */
