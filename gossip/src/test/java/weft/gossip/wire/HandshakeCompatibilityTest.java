@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import weft.crypto.PasswordKey;
 import weft.crypto.SessionKeys;
+import weft.gossip.channel.ChannelMessage;
 
 /**
  * A router of this release and one of the previous release (mesh protocol 3, {@link PreviousReleaseHandshakeHandler})
@@ -66,13 +67,17 @@ class HandshakeCompatibilityTest {
         assertCrosses(responder, initiator);
     }
 
+    /**
+     * A 64 KiB gossip message crosses from {@code from} to {@code to}: far over the handshake's frame limit, so the
+     * receiver lifted it when it was established, before the sender's first large frame came.
+     */
     static void assertCrosses(EmbeddedChannel from, EmbeddedChannel to) {
-        byte[] body = new byte[MeshMessage.CONFIRM_TAG_BYTES];
-        body[0] = 42;
-        from.writeOutbound(new MeshMessage.Confirm(body)); // any message does; this one is easy to recognise
+        byte[] payload = new byte[64 * 1024];
+        payload[0] = 42;
+        from.writeOutbound(new MeshMessage.OfChannel(new ChannelMessage.Gossip("test", payload)));
         exchange(from, to);
-        MeshMessage.Confirm received = assertInstanceOf(MeshMessage.Confirm.class, to.readInbound());
-        assertArrayEquals(body, received.tag());
+        MeshMessage.OfChannel received = assertInstanceOf(MeshMessage.OfChannel.class, to.readInbound());
+        assertArrayEquals(payload, ((ChannelMessage.Gossip) received.message()).payload());
         assertTrue(from.isOpen() && to.isOpen());
     }
 
