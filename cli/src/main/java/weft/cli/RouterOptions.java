@@ -37,7 +37,7 @@ final class RouterOptions {
             new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
             new CommandLine.Option("ipalloc-default-subnet", "CIDR", "where addresses come from when none is asked for (default: the whole range)"),
             new CommandLine.Option("ipalloc-init", "MODE", "how the allocation ring starts: consensus[=N] (default, N = peers given + 1), seed=PEERNAME,..., or observer"),
-            new CommandLine.Option("conn-limit", "N", "most connections to other peers, handshakes included; 0 for no limit (default 100)"),
+            new CommandLine.Option("conn-limit", "N", "most connections to other peers, our dials in flight included; 0 for no limit (default 100)"),
             new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),

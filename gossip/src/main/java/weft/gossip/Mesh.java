@@ -187,12 +187,13 @@ public final class Mesh implements AutoCloseable {
         });
     }
 
-    /** A snapshot of connections, targets, topology and routes. */
+    /** A snapshot of connections, targets, topology and routes, and the counters of inbound connections refused. */
     public CompletableFuture<MeshStatus> status() {
         return loop.call(() -> new MeshStatus(self, connections.all().stream().map(MeshConnection::status).toList(),
                 maker.status(), List.copyOf(topology.records().values()), routes, config.password().isPresent(),
                 new MeshStatus.Refusals(loop.refused(), topology.refusedRecords(), topology.isFull(),
-                        discovery.addressesRefused(), discovery.targetsOverLimit(), channels.refusedUnicasts())));
+                        discovery.addressesRefused(), discovery.targetsOverLimit(), channels.refusedUnicasts()),
+                edge.inboundCounters()));
     }
 
     /**

@@ -16,7 +16,7 @@ import weft.crypto.PasswordKey;
  *
  * @param bind              where to listen for peers (port 0 picks a free one)
  * @param udpPort           our sleeve UDP port, announced to peers in the hello
- * @param handshakeTimeout  limit for TCP connect and for the hello exchange
+ * @param handshakeTimeout  limit for TCP connect and for the handshake of the connections we dial
  * @param heartbeatInterval a heartbeat goes out after this long without writing
  * @param silenceLimit      a connection with nothing read for this long is closed
  * @param connections       retry and limit settings of the {@link ConnectionMaker}
@@ -25,17 +25,22 @@ import weft.crypto.PasswordKey;
  *                          (unless both sides trust each other) the sleeve are encrypted
  * @param trustedSubnets    peers whose address is in one of these need no sleeve encryption from us
  * @param discovery         whether to dial peers learned from the topology
+ * @param inbound           limits on inbound connections until they have authenticated, their handshake timeout
+ *                          among them
  */
 public record MeshConfig(InetSocketAddress bind, int udpPort, Duration handshakeTimeout, Duration heartbeatInterval,
         Duration silenceLimit, ConnectionMaker.Settings connections, Duration tick, Optional<PasswordKey> password,
-        List<Cidr> trustedSubnets, boolean discovery) {
+        List<Cidr> trustedSubnets, boolean discovery, InboundLimits inbound) {
     /** Weave's port for both control TCP and sleeve UDP. */
     public static final int DEFAULT_PORT = 6783;
     private static final Duration HEARTBEAT = Duration.ofSeconds(5);
-    /** Listen on 0.0.0.0:6783, 5 s heartbeats, closed after 3 silent intervals, 10 s handshakes. */
+    /**
+     * Listen on 0.0.0.0:6783, 5 s heartbeats, closed after 3 silent intervals, 10 s for a dial and its handshake,
+     * {@link InboundLimits#DEFAULT} for inbound connections.
+     */
     public static final MeshConfig DEFAULT = new MeshConfig(new InetSocketAddress(DEFAULT_PORT), DEFAULT_PORT,
             Duration.ofSeconds(10), HEARTBEAT, HEARTBEAT.multipliedBy(3), ConnectionMaker.Settings.DEFAULT,
-            Duration.ofMillis(100), Optional.empty(), List.of(), true);
+            Duration.ofMillis(100), Optional.empty(), List.of(), true, InboundLimits.DEFAULT);
 
     public MeshConfig {
         trustedSubnets = List.copyOf(trustedSubnets);
@@ -50,49 +55,54 @@ public record MeshConfig(InetSocketAddress bind, int udpPort, Duration handshake
 
     public MeshConfig withBind(InetSocketAddress newBind) {
         return new MeshConfig(newBind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick, password,
-                trustedSubnets, discovery);
+                trustedSubnets, discovery, inbound);
     }
 
     public MeshConfig withUdpPort(int newUdpPort) {
         return new MeshConfig(bind, newUdpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick, password,
-                trustedSubnets, discovery);
+                trustedSubnets, discovery, inbound);
     }
 
     /** Heartbeats every {@code interval}, silence limit three intervals. */
     public MeshConfig withHeartbeat(Duration interval) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, interval, interval.multipliedBy(3), connections, tick,
-                password, trustedSubnets, discovery);
+                password, trustedSubnets, discovery, inbound);
     }
 
     public MeshConfig withHandshakeTimeout(Duration timeout) {
         return new MeshConfig(bind, udpPort, timeout, heartbeatInterval, silenceLimit, connections, tick, password,
-                trustedSubnets, discovery);
+                trustedSubnets, discovery, inbound);
     }
 
     public MeshConfig withConnections(ConnectionMaker.Settings settings) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, settings, tick, password,
-                trustedSubnets, discovery);
+                trustedSubnets, discovery, inbound);
     }
 
     public MeshConfig withTick(Duration newTick) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, newTick, password,
-                trustedSubnets, discovery);
+                trustedSubnets, discovery, inbound);
     }
 
     /** Requires peers to share this password (empty: no password, plaintext control plane). */
     public MeshConfig withPassword(Optional<PasswordKey> newPassword) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
-                newPassword, trustedSubnets, discovery);
+                newPassword, trustedSubnets, discovery, inbound);
     }
 
     public MeshConfig withTrustedSubnets(List<Cidr> subnets) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
-                password, subnets, discovery);
+                password, subnets, discovery, inbound);
     }
 
     public MeshConfig withDiscovery(boolean newDiscovery) {
         return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
-                password, trustedSubnets, newDiscovery);
+                password, trustedSubnets, newDiscovery, inbound);
+    }
+
+    public MeshConfig withInbound(InboundLimits newInbound) {
+        return new MeshConfig(bind, udpPort, handshakeTimeout, heartbeatInterval, silenceLimit, connections, tick,
+                password, trustedSubnets, discovery, newInbound);
     }
 
     /** Whether {@code address} is in one of our trusted subnets. */

@@ -25,7 +25,10 @@ import weft.gossip.wire.Hello;
  * The mesh's connections through their lives: registers each one as it is dialled or accepted, admits or
  * refuses it when its handshake succeeds ({@link Admission}), settles the attempt of the target it was
  * dialled for (the {@link ConnectionMaker} and the {@code connect} futures waiting on the target hear how it
- * went), tells {@link Peers} of peers gained and lost, and keeps the maker's count of connections in use.
+ * went), tells {@link Peers} of peers gained and lost, and keeps the maker's count of connections in use: the
+ * established ones. Inbound connections in their handshake do not use the connection limit (they have a budget of
+ * their own, {@link InboundHandshakes}), so connections that never authenticate cannot hold back our dials; an
+ * inbound connection that authenticates when the limit is reached is refused then.
  *
  * <p>Invariant: at most one established connection per peer name, and every established connection is
  * registered; a connection that is no longer registered is not the mesh's any more, and its events are
@@ -114,10 +117,6 @@ final class MeshConnections {
 
     void onAccepted(MeshConnection connection) {
         connections.put(connection.channel, connection);
-        if (connectionsInUse() > connectionLimit) {
-            CloseReason.close(connection.channel, "too many connections (limit " + connectionLimit + ")");
-        }
-        reportConnectionsInUse();
     }
 
     void onEstablished(MeshConnection connection, Hello theirs, Optional<SessionKeys> keys) {
@@ -128,6 +127,11 @@ final class MeshConnections {
         connection.sleeveKeys = keys.filter(k -> !bothTrust).map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive(), k.espSend(), k.espReceive()));
         connection.heartbeatKeys = keys.map(k -> new HeartbeatKeys(k.heartbeatSend(), k.heartbeatReceive()));
         Optional<MeshConnection> current = Optional.ofNullable(established.get(theirs.name()));
+        if (!connection.outbound && current.isEmpty() && connectionsInUse() >= connectionLimit) {
+            // our dials were counted before they were made; an inbound connection only now that it has authenticated
+            CloseReason.close(connection.channel, "too many connections (limit " + connectionLimit + ")");
+            return;
+        }
         Admission.Verdict verdict = Admission.judge(self, connection.candidate(), current.map(MeshConnection::candidate));
         switch (verdict) {
             case Admission.Verdict.Refuse(String reason, boolean permanent) -> {
@@ -260,10 +264,8 @@ final class MeshConnections {
     }
 
     private int connectionsInUse() {
-        // the maker counts its own dials in flight; everything else uses a slot here
-        return (int) connections.values().stream()
-                .filter(c -> !(c.outbound && c.state == MeshStatus.State.HANDSHAKING))
-                .count();
+        // the maker counts its own dials in flight, and inbound handshakes have their own budget
+        return established.size();
     }
 
     private void reportConnectionsInUse() {

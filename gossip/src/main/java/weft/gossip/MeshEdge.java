@@ -27,6 +27,7 @@ import java.net.NoRouteToHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +46,12 @@ import weft.gossip.wire.MeshMessageAdapter;
  * pipeline of every connection. It opens and closes connections and says what happens on them; it holds
  * no mesh state.
  *
- * <p>Threads: the pipelines and the {@link Events} run on the group's one event loop thread. {@link #dial}
- * is called on the mesh loop; {@link #localAddress}, {@link #closeListener} and {@link #shutDown} on any
- * thread.
+ * <p>An accepted connection is first put to {@link InboundHandshakes}, which closes it at once when its source is
+ * banned or has no slot left; only then are its key pair and hello made.
+ *
+ * <p>Threads: the pipelines, the {@link Events} and {@link InboundHandshakes} run on the group's one event loop
+ * thread. {@link #dial} is called on the mesh loop; {@link #localAddress}, {@link #inboundCounters},
+ * {@link #closeListener} and {@link #shutDown} on any thread.
  */
 final class MeshEdge {
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
@@ -74,6 +78,7 @@ final class MeshEdge {
     private final InstantSource clock;
     private final Events events;
     private final SecureRandom keyRandom = new SecureRandom(); // thread-safe; ephemeral keys on both threads
+    private final InboundHandshakes inbound; // event loop only, but its counters
     private final EventLoopGroup group;
     private final Bootstrap dialer;
     private final Channel server;
@@ -88,6 +93,7 @@ final class MeshEdge {
         this.config = config;
         this.clock = clock;
         this.events = events;
+        this.inbound = new InboundHandshakes(config.inbound(), clock);
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         // mesh TCP carries control traffic only: one I/O thread is plenty and leaves the cores to the data path
@@ -139,7 +145,8 @@ final class MeshEdge {
         ChannelFuture connecting = dialer.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                installHandlers(channel, ours, ephemeral, true);
+                installHandlers(channel, ours, ephemeral, true, config.handshakeTimeout(),
+                        (theirs, keys) -> events.onEstablished(channel, theirs, keys));
             }
         }).connect(address);
         MeshConnection connection = new MeshConnection(connecting.channel(), true, target, address, ours,
@@ -155,6 +162,11 @@ final class MeshEdge {
         return connection;
     }
 
+    /** The counters of inbound connections refused, and of failed handshakes, by label. Thread-safe. */
+    Map<String, Long> inboundCounters() {
+        return inbound.counters();
+    }
+
     /** Stops accepting connections; waits until the listening socket is closed. */
     void closeListener() {
         server.close().awaitUninterruptibly();
@@ -168,13 +180,34 @@ final class MeshEdge {
     // ---- Netty event loop ----
 
     private void accepted(SocketChannel channel) {
+        Optional<InboundHandshakes.Slot> admitted = inbound.admit(channel.remoteAddress().getAddress());
+        if (admitted.isEmpty()) {
+            channel.close(); // counted by the budget; the mesh never hears of it
+            return;
+        }
+        InboundHandshakes.Slot slot = admitted.get();
         Optional<EphemeralKeyPair> ephemeral = newEphemeral();
         Hello ours = newHello(channel.remoteAddress().getAddress(), ephemeral);
         MeshConnection connection = new MeshConnection(channel, false, null, channel.remoteAddress(), ours,
                 clock.instant());
         events.onAccepted(connection); // before any handshake or close event of this channel
-        channel.closeFuture().addListener(f -> events.onClosed(connection, CloseReason.of(channel)));
-        installHandlers(channel, ours, ephemeral, false);
+        channel.closeFuture().addListener(f -> {
+            slot.release();
+            events.onClosed(connection, CloseReason.of(channel));
+        });
+        installHandlers(channel, ours, ephemeral, false, config.inbound().handshakeTimeout(),
+                new HandshakeHandler.Listener() {
+                    @Override
+                    public void onEstablished(Hello theirs, Optional<SessionKeys> keys) {
+                        slot.release(); // authenticated: from now on it counts against the connection limit
+                        events.onEstablished(channel, theirs, keys);
+                    }
+
+                    @Override
+                    public void onAuthenticationFailed(String reason) {
+                        slot.failed(reason);
+                    }
+                });
     }
 
     private Optional<EphemeralKeyPair> newEphemeral() {
@@ -195,13 +228,12 @@ final class MeshEdge {
      * {@code idle} → {@code heartbeat} → {@code adapter} (to the {@link Events}) → {@code errors}.
      */
     private void installHandlers(SocketChannel channel, Hello ours, Optional<EphemeralKeyPair> ephemeral,
-            boolean outbound) {
+            boolean outbound, Duration handshakeTimeout, HandshakeHandler.Listener handshakeListener) {
         channel.pipeline()
                 .addLast("frames", new MeshFrameDecoder())
                 .addLast("lengths", MeshFrameDecoder.encoder())
                 .addLast("handshake", new HandshakeHandler(ours, config.password(), ephemeral, outbound, clock,
-                        config.handshakeTimeout(), config.heartbeatInterval(), config.silenceLimit(),
-                        (theirs, keys) -> events.onEstablished(channel, theirs, keys)))
+                        handshakeTimeout, config.heartbeatInterval(), config.silenceLimit(), handshakeListener))
                 .addLast("adapter", new MeshMessageAdapter(new MeshMessageAdapter.Listener() {
                     @Override
                     public void onMessage(MeshMessage message) {

@@ -4,8 +4,11 @@ import weft.gossip.connect.ConnectionMaker;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import weft.gossip.topology.PeerRecord;
 import weft.gossip.topology.Routes;
 
@@ -18,14 +21,17 @@ import weft.gossip.topology.Routes;
  * @param routes    the routes computed from it
  * @param encrypted whether a password is configured (every connection is then encrypted)
  * @param refused   what the mesh refused to stay within its bounds
+ * @param inbound   counters of inbound connections refused before their handshake, of failed handshakes and of
+ *                  bans, by label ({@code inbound-refused-busy}, ...), sorted
  */
 public record MeshStatus(PeerIdentity self, List<Connection> connections,
         List<ConnectionMaker.TargetStatus> targets, List<PeerRecord> peers, Routes routes, boolean encrypted,
-        Refusals refused) {
+        Refusals refused, Map<String, Long> inbound) {
     public MeshStatus {
         connections = List.copyOf(connections);
         targets = List.copyOf(targets);
         peers = List.copyOf(peers);
+        inbound = Collections.unmodifiableSortedMap(new TreeMap<>(inbound));
     }
 
     /** Where a connection is in its life. */

@@ -2,6 +2,7 @@ package weft.gossip;
 
 import weft.gossip.connect.ConnectOutcome;
 import weft.gossip.connect.ConnectionMaker;
+import weft.gossip.wire.CloseReason;
 import weft.gossip.wire.SealingCodec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -111,6 +112,26 @@ class SecureMeshTest {
         assertEquals(SealingCodec.PASSWORD_MISMATCH, failure(await(fromB)));
         assertEquals(Optional.of(SealingCodec.PASSWORD_MISMATCH),
                 await(a.status()).targets().getFirst().lastError());
+    }
+
+    @Test
+    void shouldRefuseConnectionsFromASourceAfterFiveWrongPasswords() throws Exception {
+        Mesh a = start("a", CONFIG.withPassword(Optional.of(SECRET)), new RecordingListener());
+        Mesh b = start("b", CONFIG.withPassword(Optional.of(OTHER)), new RecordingListener());
+        int mismatches = 0;
+        // each call answers with the outcome of b's next attempt, which it retries by itself every 50-400 ms
+        String outcome = failure(await(b.connect(target(a))));
+        while (outcome.equals(SealingCodec.PASSWORD_MISMATCH) && mismatches < 10) {
+            mismatches++;
+            outcome = failure(await(b.connect(target(a))));
+        }
+        // banned: closed before a's hello, with a FIN or, as b's hello is unread, a reset
+        assertTrue(outcome.equals(CloseReason.CLOSED_BY_PEER) || outcome.contains("reset"), outcome);
+        assertTrue(mismatches >= 1 && mismatches <= 5, mismatches + " mismatches seen"); // a busy test thread may miss some
+        var counters = await(a.status()).inbound();
+        assertEquals(5, counters.get("inbound-failed-authentication"));
+        assertEquals(1, counters.get("inbound-bans"));
+        assertTrue(counters.get("inbound-refused-banned") >= 1);
     }
 
     @Test

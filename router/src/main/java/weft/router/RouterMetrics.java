@@ -11,7 +11,8 @@ import java.util.TreeMap;
 
 /**
  * The router's counters: the sleeve's, its socket's (how many datagrams left in GSO super-datagrams or plain, came
- * in coalesced), the connections by state and the MACs learned, for {@code weft status} and as Prometheus text.
+ * in coalesced), the connections by state, the inbound connections refused before their handshake and the
+ * handshakes that failed, and the MACs learned, for {@code weft status} and as Prometheus text.
  * Thread-safe: reads counters other threads write, and asks the mesh loop for the connections.
  */
 final class RouterMetrics {
@@ -53,6 +54,11 @@ final class RouterMetrics {
         long established = status.established().size();
         text.append("weft_connections{state=\"established\"} ").append(established).append('\n');
         text.append("weft_connections{state=\"handshaking\"} ").append(status.connections().size() - established).append('\n');
+        text.append("# HELP weft_inbound_handshakes_total Inbound connections refused before their handshake (banned "
+                + "source, no slot), handshakes that failed to authenticate, and bans begun, by kind.\n");
+        text.append("# TYPE weft_inbound_handshakes_total counter\n");
+        status.inbound().forEach((kind, value) ->
+                text.append("weft_inbound_handshakes_total{kind=\"").append(kind).append("\"} ").append(value).append('\n'));
         text.append("# HELP weft_learned_macs MAC addresses known to live behind peers.\n# TYPE weft_learned_macs gauge\n");
         text.append("weft_learned_macs ").append(macs.size()).append('\n');
         return text.toString();

@@ -45,7 +45,8 @@ public final class ConnectionMaker {
     /**
      * @param initialDelay    retry delay after the first failure, before jitter
      * @param maxDelay        no retry waits longer than this
-     * @param connectionLimit established connections plus handshakes in flight, at most
+     * @param connectionLimit established connections plus our dials in flight, at most (inbound connections count
+     *                        once they have authenticated)
      */
     public record Settings(Duration initialDelay, Duration maxDelay, int connectionLimit) {
         public static final Settings DEFAULT = new Settings(Duration.ofSeconds(2), Duration.ofMinutes(6), 100);
@@ -108,7 +109,8 @@ public final class ConnectionMaker {
 
     /**
      * Tells the maker how many connections the transport holds besides the maker's own attempts in
-     * flight: established connections (inbound and outbound) plus inbound handshakes.
+     * flight: the established connections, inbound and outbound. Inbound handshakes do not count, so that
+     * connections that never authenticate cannot stop our dials.
      */
     public void connectionsInUse(int count) {
         connectionsInUse = count;

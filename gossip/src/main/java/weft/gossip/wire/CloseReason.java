@@ -24,6 +24,16 @@ public final class CloseReason {
         return channel.close();
     }
 
+    /**
+     * Records {@code reason} unless one is already recorded, and closes the channel once {@code write} has
+     * completed, so that what it carries leaves before the close.
+     */
+    public static void closeAfter(ChannelFuture write, String reason) {
+        Channel channel = write.channel();
+        channel.attr(REASON).setIfAbsent(reason);
+        write.addListener(written -> channel.close());
+    }
+
     /** The recorded reason, or {@link #CLOSED_BY_PEER}. */
     public static String of(Channel channel) {
         String reason = channel.attr(REASON).get();

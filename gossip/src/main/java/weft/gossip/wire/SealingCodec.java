@@ -3,6 +3,7 @@ package weft.gossip.wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageCodec;
 import java.util.List;
@@ -18,6 +19,11 @@ import weft.crypto.SessionCipher;
  * a first frame that does not authenticate almost always means the peer derived its keys from
  * another password, hence {@value #PASSWORD_MISMATCH}. Frames after a refusal are dropped unread.
  *
+ * <p>When that happens before we have sealed anything (we are the responder, which confirms only after the
+ * initiator has: see {@link HandshakeHandler}), we answer with the {@linkplain #MISMATCH_NOTICE_BYTES mismatch
+ * notice} before closing, so the initiator hears "password mismatch" as it did when the responder confirmed
+ * first: any frame that does not open reads so to every release's codec, and this one depends on nothing secret.
+ *
  * <p>Ownership: the superclass releases each input after {@code encode}/{@code decode}; outputs are
  * fresh heap buffers owned by the next handler.
  *
@@ -28,9 +34,17 @@ public final class SealingCodec extends MessageToMessageCodec<ByteBuf, ByteBuf> 
     public static final String PASSWORD_MISMATCH = "handshake refused (password mismatch)";
     /** Close reason when a later sealed frame does not authenticate. */
     public static final String TAMPERED = "authentication failed on a control message";
+    /**
+     * Length of the mismatch notice: that of a sealed {@link MeshMessage.Confirm}. The notice is that many zero
+     * bytes, the same whatever the password, so it tells a guesser nothing a closed connection would not; to the
+     * peer's codec it is a first frame that does not open (a zero flags byte, so the tag is what fails), which it
+     * reports as {@value #PASSWORD_MISMATCH}.
+     */
+    public static final int MISMATCH_NOTICE_BYTES = SessionCipher.OVERHEAD + 1 + MeshMessage.CONFIRM_TAG_BYTES;
 
     private final SessionCipher send;
     private final SessionCipher receive;
+    private boolean sealedAny;
     private boolean openedAny;
     private boolean refused;
 
@@ -42,6 +56,7 @@ public final class SealingCodec extends MessageToMessageCodec<ByteBuf, ByteBuf> 
     @Override
     protected void encode(ChannelHandlerContext ctx, ByteBuf plaintext, List<Object> out) {
         // copies: the JDK's AES-GCM works on arrays, and control traffic is small and rare
+        sealedAny = true;
         out.add(Unpooled.wrappedBuffer(send.seal(ByteBufUtil.getBytes(plaintext))));
     }
 
@@ -57,7 +72,14 @@ public final class SealingCodec extends MessageToMessageCodec<ByteBuf, ByteBuf> 
             }
             case SessionCipher.Result.Refused(SessionCipher.Reason reason) -> {
                 refused = true;
-                CloseReason.close(ctx.channel(), reasonFor(reason));
+                String why = reasonFor(reason);
+                if (why.equals(PASSWORD_MISMATCH) && !sealedAny) {
+                    // to the handlers before us, so it leaves framed and unsealed
+                    ChannelFuture notice = ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[MISMATCH_NOTICE_BYTES]));
+                    CloseReason.closeAfter(notice, why);
+                } else {
+                    CloseReason.close(ctx.channel(), why);
+                }
             }
         }
     }

@@ -85,4 +85,57 @@ class HandshakeHandlerTest {
         assertEquals("bad hello: truncated hello: 3 bytes", CloseReason.of(channel));
         assertEquals(List.of(), heard);
     }
+
+    @Test
+    void shouldRefuseAFrameOverTheHandshakeLimitBeforeReadingItsPayload() {
+        channel.writeInbound(Unpooled.buffer().writeInt(MeshFrameDecoder.HANDSHAKE_MAX_FRAME_BYTES + 1).writeByte(0));
+        assertFalse(channel.isOpen());
+        assertEquals("bad mesh frame: frame of 1025 bytes during the handshake, over its limit of 1024",
+                CloseReason.of(channel));
+        assertEquals(List.of(), heard);
+    }
+
+    @Test
+    void shouldRefuseALengthOfAMebibyteDuringTheHandshakeThoughItWouldFitLater() {
+        channel.writeInbound(Unpooled.buffer().writeInt(1 << 20));
+        assertFalse(channel.isOpen());
+        assertTrue(CloseReason.of(channel).contains("during the handshake"), CloseReason.of(channel));
+    }
+
+    @Test
+    void shouldPassAFrameAtTheHandshakeLimitEvenSplitAcrossReads() {
+        ByteBuf frame = Unpooled.buffer().writeInt(MeshFrameDecoder.HANDSHAKE_MAX_FRAME_BYTES)
+                .writeZero(MeshFrameDecoder.HANDSHAKE_MAX_FRAME_BYTES);
+        channel.writeInbound(frame.readRetainedSlice(2));
+        channel.writeInbound(frame.readRetainedSlice(600));
+        assertTrue(channel.isOpen());
+        channel.writeInbound(frame);
+        assertFalse(channel.isOpen());
+        assertEquals("bad hello: not a weft hello (bad magic)", CloseReason.of(channel), "the frame reached the hello decoder");
+    }
+
+    @Test
+    void shouldTakeTheLargestHelloOfEitherReleaseWithinTheHandshakeLimit() {
+        // the hello's layout is the same in the previous release: a 255-byte nickname and a public key is the most
+        String nickname = "n".repeat(255);
+        Hello largest = new Hello(VersionRange.SUPPORTED, PeerName.parse("02:00:00:00:00:0b"), 1, 2, 6783, nickname,
+                true, new byte[32]);
+        ByteBuf encoded = largest.encode(UnpooledByteBufAllocator.DEFAULT);
+        assertEquals(319, encoded.readableBytes());
+        encoded.release();
+        Hello plain = new Hello(VersionRange.SUPPORTED, PeerName.parse("02:00:00:00:00:0b"), 1, 2, 6783, nickname);
+        channel.writeInbound(framed(plain.encode(UnpooledByteBufAllocator.DEFAULT)));
+        assertEquals(List.of(plain), heard);
+    }
+
+    @Test
+    void shouldTakeLargeFramesOnceEstablished() {
+        channel.writeInbound(framed(HelloTest.HELLO.encode(UnpooledByteBufAllocator.DEFAULT)));
+        assertEquals(List.of(HelloTest.HELLO), heard);
+        ByteBuf heartbeatWithABody = Unpooled.buffer().writeInt(64 * 1024).writeByte(MeshMessage.HEARTBEAT)
+                .writeZero(64 * 1024 - 1);
+        channel.writeInbound(heartbeatWithABody);
+        assertFalse(channel.isOpen());
+        assertEquals("heartbeat with a 65535-byte body", CloseReason.of(channel), "the frame reached the message codec");
+    }
 }

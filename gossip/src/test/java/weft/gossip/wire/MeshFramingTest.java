@@ -20,9 +20,16 @@ class MeshFramingTest {
     static final Duration SILENCE = BEAT.multipliedBy(3);
 
     final EmbeddedChannel channel = new EmbeddedChannel(
-            new MeshFrameDecoder(), MeshFrameDecoder.encoder(), new MeshMessageCodec(),
+            established(), MeshFrameDecoder.encoder(), new MeshMessageCodec(),
             new IdleStateHandler(SILENCE.toNanos(), BEAT.toNanos(), 0, TimeUnit.NANOSECONDS),
             new HeartbeatHandler(SILENCE), new ErrorCloser());
+
+    /** A frame decoder as the handshake leaves it. */
+    static MeshFrameDecoder established() {
+        MeshFrameDecoder frames = new MeshFrameDecoder();
+        frames.handshakeDone();
+        return frames;
+    }
 
     @AfterEach
     void finish() {
