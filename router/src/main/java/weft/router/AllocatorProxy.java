@@ -67,8 +67,19 @@ final class AllocatorProxy implements AutoCloseable {
                 + s.allocations().size() + " addresses allocated here"));
         // the fsyncs run on the writer's thread; their outcomes come back to the allocator on the mesh loop
         SnapshotWriter writer = new SnapshotWriter(file, mesh::completeOnLoop);
-        Allocator allocator = mesh.onLoop(() -> new Allocator(self, config, restored, InstantSource.system(), random, writer,
-                gossiper -> mesh.registerChannel(Allocator.CHANNEL, gossiper))).join();
+        Allocator allocator;
+        try {
+            allocator = mesh.onLoop(() -> new Allocator(self, config, restored, InstantSource.system(), random, writer,
+                    gossiper -> mesh.registerChannel(Allocator.CHANNEL, gossiper))).join();
+        } catch (RuntimeException e) {
+            try {
+                writer.close(); // nobody else has it to close
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                e.addSuppressed(interrupted);
+            }
+            throw e;
+        }
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("ipam-tick").daemon().factory());
         AllocatorProxy proxy = new AllocatorProxy(mesh, allocator, ticker, writer);
         ticker.scheduleAtFixedRate(() -> mesh.onLoop(() -> {
