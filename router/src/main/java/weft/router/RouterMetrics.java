@@ -59,8 +59,22 @@ final class RouterMetrics {
         text.append("# TYPE weft_inbound_handshakes_total counter\n");
         status.inbound().forEach((kind, value) ->
                 text.append("weft_inbound_handshakes_total{kind=\"").append(kind).append("\"} ").append(value).append('\n'));
+        MeshStatus.Refusals refused = status.refused();
+        text.append("# HELP weft_mesh_refused_total What the mesh refused to stay within its bounds, by kind.\n");
+        text.append("# TYPE weft_mesh_refused_total counter\n");
+        refusal(text, "loop-tasks", refused.loopTasks());
+        refusal(text, "topology-records", refused.topologyRecords());
+        refusal(text, "discovery-addresses", refused.discoveryAddresses());
+        refusal(text, "discovery-over-limit", refused.discoveryOverLimit());
+        refusal(text, "channel-unicasts", refused.channelUnicasts());
+        text.append("# HELP weft_topology_full Whether the topology holds as many peers as it may (1) and refuses more.\n");
+        text.append("# TYPE weft_topology_full gauge\nweft_topology_full ").append(refused.topologyFull() ? 1 : 0).append('\n');
         text.append("# HELP weft_learned_macs MAC addresses known to live behind peers.\n# TYPE weft_learned_macs gauge\n");
         text.append("weft_learned_macs ").append(macs.size()).append('\n');
         return text.toString();
+    }
+
+    private static void refusal(StringBuilder text, String kind, long value) {
+        text.append("weft_mesh_refused_total{kind=\"").append(kind).append("\"} ").append(value).append('\n');
     }
 }
