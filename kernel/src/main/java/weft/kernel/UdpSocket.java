@@ -2,17 +2,28 @@ package weft.kernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static weft.kernel.MessageBatch.CMSG_DATA;
+import static weft.kernel.MessageBatch.CMSG_SEGMENT_LEN;
+import static weft.kernel.MessageBatch.CMSG_SEGMENT_SPACE;
+import static weft.kernel.MessageBatch.IOVEC;
+import static weft.kernel.MessageBatch.MMSGHDR;
+import static weft.kernel.MessageBatch.MSG_CONTROL;
+import static weft.kernel.MessageBatch.MSG_CONTROLLEN;
+import static weft.kernel.MessageBatch.MSG_FLAGS;
+import static weft.kernel.MessageBatch.MSG_IOV;
+import static weft.kernel.MessageBatch.MSG_IOVLEN;
+import static weft.kernel.MessageBatch.MSG_LEN;
+import static weft.kernel.MessageBatch.MSG_NAME;
+import static weft.kernel.MessageBatch.MSG_NAMELEN;
+import static weft.kernel.MessageBatch.SOCKADDR_IN;
+import static weft.kernel.MessageBatch.writeSockaddr;
 
 /**
  * An IPv4 UDP socket bound with FFM, for the sleeve: many datagrams per system call in both directions,
@@ -32,11 +43,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * caller slot, as if received one by one; what does not fit one call's slots is handed out by the next.
  */
 public final class UdpSocket implements AutoCloseable {
-    /** {@code struct mmsghdr}: a 56-byte {@code struct msghdr} and the unsigned length the kernel fills in. */
-    private static final int MMSGHDR = 64, MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_LEN = 56;
-    private static final int IOVEC = 16, SOCKADDR_IN = 16, MSG_CONTROL = 32, MSG_CONTROLLEN = 40, MSG_FLAGS = 48;
-    /** {@code struct cmsghdr}: size_t len, int level, int type, then the data at 16; spaces are 8-aligned. */
-    private static final int CMSG_DATA = 16, CMSG_SEGMENT_LEN = CMSG_DATA + 2, CMSG_SEGMENT_SPACE = 24;
     /** Most segments per GSO send (UDP_MAX_SEGMENTS; 128 on newer kernels) and most UDP payload per IP packet. */
     static final int MAX_SEGMENTS = 64, MAX_UDP_PAYLOAD = 65535 - 20 - 8;
     /** A GRO receive buffer: a coalesced datagram is at most 64 KiB; room for a few cmsgs. */
@@ -48,7 +54,7 @@ public final class UdpSocket implements AutoCloseable {
     private final int batch;
     private final MemorySegment receiveState, closeState, pollFd;
     private final AtomicBoolean closed = new AtomicBoolean(), shutDown = new AtomicBoolean();
-    private final Batch receiving;
+    private final MessageBatch receiving;
     /** Per-packet facts: each sender counts the first four with a writer of its own, the receiving thread the rest. */
     private enum Counter {
         SEGMENTED_SENDS, SEGMENTED_DATAGRAMS, PLAIN_SENDS, PLAIN_DATAGRAMS, COALESCED_RECEIVES, COALESCED_DATAGRAMS, TRUNCATED_RECEIVES
@@ -70,24 +76,6 @@ public final class UdpSocket implements AutoCloseable {
     private int groReceived, groNext, groOffset;
     private final EnumCounters.Writer<Counter> receiveCounts = counters.writer();
 
-    /** Preallocated message vectors: {@code capacity} datagrams, each an iovec over the caller's bytes. */
-    private static final class Batch {
-        final MemorySegment messages, iovecs;
-        final int capacity;
-        int count;
-
-        Batch(Arena arena, int capacity) {
-            this.capacity = capacity;
-            messages = arena.allocate((long) MMSGHDR * capacity, 8);
-            iovecs = arena.allocate((long) IOVEC * capacity, 8);
-            for (int i = 0; i < capacity; i++) {
-                long m = (long) i * MMSGHDR;
-                messages.set(ADDRESS, m + MSG_IOV, iovecs.asSlice((long) i * IOVEC, IOVEC));
-                messages.set(JAVA_LONG, m + MSG_IOVLEN, 1L);
-            }
-        }
-    }
-
     private UdpSocket(int fd, String target, Arena arena, int batch, boolean segmenting, boolean coalescing) {
         this.fd = fd;
         this.target = target;
@@ -98,7 +86,7 @@ public final class UdpSocket implements AutoCloseable {
         pollFd = arena.allocate(Linux.POLLFD_SIZE, 8);
         pollFd.set(JAVA_INT, 0, fd);
         pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
-        receiving = new Batch(arena, batch);
+        receiving = new MessageBatch(arena, batch);
         this.segmenting = segmenting;
         this.coalescing = coalescing;
         primary = new Sender();
@@ -154,15 +142,6 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    private static void writeSockaddr(MemorySegment sockaddr, InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        if (ip != null && !(ip instanceof Inet4Address)) throw new IllegalArgumentException("not IPv4: " + address);
-        sockaddr.fill((byte) 0);
-        sockaddr.set(JAVA_SHORT, 0, (short) Linux.AF_INET);
-        sockaddr.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) address.getPort());
-        if (ip != null) MemorySegment.copy(ip.getAddress(), 0, sockaddr, JAVA_BYTE, 4, 4);
-    }
-
     /** The most datagrams one {@link #sendBatch} or {@link #receiveBatch} moves. */
     public int batchCapacity() {
         return batch;
@@ -194,7 +173,7 @@ public final class UdpSocket implements AutoCloseable {
     /** One thread's batches of datagrams; use from one thread at a time. */
     public final class Sender {
         private final MemorySegment sendState = Linux.newCallState(arena);
-        private final Batch sending = new Batch(arena, batch);
+        private final MessageBatch sending = new MessageBatch(arena, batch);
         private final MemorySegment sendAddress = arena.allocate(SOCKADDR_IN, 8);
         private InetSocketAddress sendAddressOf; // the endpoint sendAddress holds
         private final MemorySegment[] sendFrom = new MemorySegment[batch], gsoFrom = new MemorySegment[batch];
