@@ -70,9 +70,11 @@ public final class UdpSocket implements AutoCloseable {
 
     // UDP GRO (receiving thread only)
     private final boolean coalescing;
+    private final MessageBatch gro;
     private final MemorySegment groMessages, groControl;
     private final MemorySegment[] groBuffers;
-    private final int[] receivedLengths;
+    /** Per caller slot of the last receive: the datagram's length and where it came from (a coalesced one's sender). */
+    private final int[] receivedLengths, receivedAddresses, receivedPorts;
     private int groReceived, groNext, groOffset;
     private final EnumCounters.Writer<Counter> receiveCounts = counters.writer();
 
@@ -86,27 +88,28 @@ public final class UdpSocket implements AutoCloseable {
         pollFd = arena.allocate(Linux.POLLFD_SIZE, 8);
         pollFd.set(JAVA_INT, 0, fd);
         pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
-        receiving = new MessageBatch(arena, batch);
+        receiving = new MessageBatch(arena, batch, true);
         this.segmenting = segmenting;
         this.coalescing = coalescing;
         primary = new Sender();
-        receivedLengths = new int[Math.max(batch, GRO_BUFFERS)];
+        int slots = Math.max(batch, GRO_BUFFERS);
+        receivedLengths = new int[slots];
+        receivedAddresses = new int[slots];
+        receivedPorts = new int[slots];
         if (coalescing) {
-            groMessages = arena.allocate((long) MMSGHDR * GRO_BUFFERS, 8);
+            gro = new MessageBatch(arena, GRO_BUFFERS, true);
+            groMessages = gro.messages;
             groControl = arena.allocate((long) GRO_CONTROL * GRO_BUFFERS, 8);
-            MemorySegment iovecs = arena.allocate((long) IOVEC * GRO_BUFFERS, 8);
             MemorySegment all = arena.allocate((long) GRO_BUFFER * GRO_BUFFERS, 64);
             groBuffers = new MemorySegment[GRO_BUFFERS];
             for (int i = 0; i < GRO_BUFFERS; i++) {
-                long m = (long) i * MMSGHDR;
                 groBuffers[i] = all.asSlice((long) i * GRO_BUFFER, GRO_BUFFER);
-                iovecs.set(ADDRESS, (long) i * IOVEC, groBuffers[i]);
-                iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, GRO_BUFFER);
-                groMessages.set(ADDRESS, m + MSG_IOV, iovecs.asSlice((long) i * IOVEC, IOVEC));
-                groMessages.set(JAVA_LONG, m + MSG_IOVLEN, 1L);
-                groMessages.set(ADDRESS, m + MSG_CONTROL, groControl.asSlice((long) i * GRO_CONTROL, GRO_CONTROL));
+                gro.iovecs.set(ADDRESS, (long) i * IOVEC, groBuffers[i]);
+                gro.iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, GRO_BUFFER);
+                groMessages.set(ADDRESS, (long) i * MMSGHDR + MSG_CONTROL, groControl.asSlice((long) i * GRO_CONTROL, GRO_CONTROL));
             }
         } else {
+            gro = null;
             groMessages = groControl = null;
             groBuffers = null;
         }
@@ -173,7 +176,7 @@ public final class UdpSocket implements AutoCloseable {
     /** One thread's batches of datagrams; use from one thread at a time. */
     public final class Sender {
         private final MemorySegment sendState = Linux.newCallState(arena);
-        private final MessageBatch sending = new MessageBatch(arena, batch);
+        private final MessageBatch sending = new MessageBatch(arena, batch, false);
         private final MemorySegment sendAddress = arena.allocate(SOCKADDR_IN, 8);
         private InetSocketAddress sendAddressOf; // the endpoint sendAddress holds
         private final MemorySegment[] sendFrom = new MemorySegment[batch], gsoFrom = new MemorySegment[batch];
@@ -303,8 +306,10 @@ public final class UdpSocket implements AutoCloseable {
     /**
      * Receiving thread: waits up to {@code timeoutMillis} for datagrams and receives up to {@code slots.length}
      * of them, datagram {@code i} into {@code slots[i]}; returns how many, 0 when none came. Their lengths are
-     * {@link #receivedLength}. With GRO, datagrams left over from the last call are returned without waiting; a
-     * datagram larger than its slot waits for the next call's first slot, or is cut to it there (and counted).
+     * {@link #receivedLength}, their sources {@link #receivedSourceAddress} and {@link #receivedSourcePort}. With
+     * GRO, datagrams left over from the last call are returned without waiting; a datagram larger than its slot waits
+     * for the next call's first slot, or is cut to it there (and counted); those cut from one coalesced receive share
+     * its source.
      */
     public int receiveBatch(MemorySegment[] slots, int timeoutMillis) {
         if (coalescing) return receiveCoalesced(slots, timeoutMillis);
@@ -316,8 +321,13 @@ public final class UdpSocket implements AutoCloseable {
             receiving.iovecs.set(ADDRESS, iov, slots[i]);
             receiving.iovecs.set(JAVA_LONG, iov + 8, slots[i].byteSize());
         }
+        receiving.resetNames(count);
         int n = Linux.recvmmsg(receiveState, target, fd, receiving.messages, count, Linux.MSG_DONTWAIT);
-        for (int i = 0; i < n; i++) receivedLengths[i] = receiving.messages.get(JAVA_INT, (long) i * MMSGHDR + MSG_LEN);
+        for (int i = 0; i < n; i++) {
+            receivedLengths[i] = receiving.messages.get(JAVA_INT, (long) i * MMSGHDR + MSG_LEN);
+            receivedAddresses[i] = receiving.sourceAddress(i);
+            receivedPorts[i] = receiving.sourcePort(i);
+        }
         return Math.max(n, 0);
     }
 
@@ -326,6 +336,7 @@ public final class UdpSocket implements AutoCloseable {
             int ready = Linux.poll(receiveState, target, pollFd, 1, timeoutMillis);
             if (ready <= 0 || shutDown.get()) return 0;
             for (int i = 0; i < GRO_BUFFERS; i++) groMessages.set(JAVA_LONG, (long) i * MMSGHDR + MSG_CONTROLLEN, GRO_CONTROL);
+            gro.resetNames(GRO_BUFFERS);
             int n = Linux.recvmmsg(receiveState, target, fd, groMessages, GRO_BUFFERS, Linux.MSG_DONTWAIT);
             if (n <= 0) return 0;
             groReceived = n;
@@ -352,6 +363,8 @@ public final class UdpSocket implements AutoCloseable {
             int copied = (int) Math.min(length, slot.byteSize());
             if (copied < length) receiveCounts.increment(Counter.TRUNCATED_RECEIVES);
             MemorySegment.copy(groBuffers[groNext], groOffset, slot, 0, copied);
+            receivedAddresses[filled] = gro.sourceAddress(groNext);
+            receivedPorts[filled] = gro.sourcePort(groNext);
             receivedLengths[filled++] = copied;
             groOffset += length;
             if (groOffset >= total) {
@@ -381,6 +394,16 @@ public final class UdpSocket implements AutoCloseable {
     /** The length of datagram {@code i} of the last {@link #receiveBatch}. */
     public int receivedLength(int i) {
         return receivedLengths[i];
+    }
+
+    /** The IPv4 address datagram {@code i} of the last {@link #receiveBatch} came from, its first octet in the top byte. */
+    public int receivedSourceAddress(int i) {
+        return receivedAddresses[i];
+    }
+
+    /** The UDP port datagram {@code i} of the last {@link #receiveBatch} came from (-1 if from no IPv4 address). */
+    public int receivedSourcePort(int i) {
+        return receivedPorts[i];
     }
 
     /** Whether sends are segmented by the kernel (UDP GSO): probed at bind, turned off when the kernel refused. */
