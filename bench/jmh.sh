@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jmh.sh: single-core throughput of Weft's sealing paths, sleeve codec and IP allocator, with JMH (benchmarks/ module).
+# jmh.sh: single-core throughput of Weft's sealing paths, sleeve codec, MAC table and IP allocator, with JMH (benchmarks/ module).
 #
 #   bench/jmh.sh                                  # all benchmarks, short settings (about 2 minutes)
 #   bench/jmh.sh -f 1 -wi 3 -i 5 -prof gc Sleeve  # any JMH arguments instead of the defaults (-h lists them)

@@ -2,17 +2,28 @@ package weft.kernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static weft.kernel.MessageBatch.CMSG_DATA;
+import static weft.kernel.MessageBatch.CMSG_SEGMENT_LEN;
+import static weft.kernel.MessageBatch.CMSG_SEGMENT_SPACE;
+import static weft.kernel.MessageBatch.IOVEC;
+import static weft.kernel.MessageBatch.MMSGHDR;
+import static weft.kernel.MessageBatch.MSG_CONTROL;
+import static weft.kernel.MessageBatch.MSG_CONTROLLEN;
+import static weft.kernel.MessageBatch.MSG_FLAGS;
+import static weft.kernel.MessageBatch.MSG_IOV;
+import static weft.kernel.MessageBatch.MSG_IOVLEN;
+import static weft.kernel.MessageBatch.MSG_LEN;
+import static weft.kernel.MessageBatch.MSG_NAME;
+import static weft.kernel.MessageBatch.MSG_NAMELEN;
+import static weft.kernel.MessageBatch.SOCKADDR_IN;
+import static weft.kernel.MessageBatch.writeSockaddr;
 
 /**
  * An IPv4 UDP socket bound with FFM, for the sleeve: many datagrams per system call in both directions,
@@ -32,11 +43,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * caller slot, as if received one by one; what does not fit one call's slots is handed out by the next.
  */
 public final class UdpSocket implements AutoCloseable {
-    /** {@code struct mmsghdr}: a 56-byte {@code struct msghdr} and the unsigned length the kernel fills in. */
-    private static final int MMSGHDR = 64, MSG_NAME = 0, MSG_NAMELEN = 8, MSG_IOV = 16, MSG_IOVLEN = 24, MSG_LEN = 56;
-    private static final int IOVEC = 16, SOCKADDR_IN = 16, MSG_CONTROL = 32, MSG_CONTROLLEN = 40, MSG_FLAGS = 48;
-    /** {@code struct cmsghdr}: size_t len, int level, int type, then the data at 16; spaces are 8-aligned. */
-    private static final int CMSG_DATA = 16, CMSG_SEGMENT_LEN = CMSG_DATA + 2, CMSG_SEGMENT_SPACE = 24;
     /** Most segments per GSO send (UDP_MAX_SEGMENTS; 128 on newer kernels) and most UDP payload per IP packet. */
     static final int MAX_SEGMENTS = 64, MAX_UDP_PAYLOAD = 65535 - 20 - 8;
     /** A GRO receive buffer: a coalesced datagram is at most 64 KiB; room for a few cmsgs. */
@@ -48,7 +54,7 @@ public final class UdpSocket implements AutoCloseable {
     private final int batch;
     private final MemorySegment receiveState, closeState, pollFd;
     private final AtomicBoolean closed = new AtomicBoolean(), shutDown = new AtomicBoolean();
-    private final Batch receiving;
+    private final MessageBatch receiving;
     /** Per-packet facts: each sender counts the first four with a writer of its own, the receiving thread the rest. */
     private enum Counter {
         SEGMENTED_SENDS, SEGMENTED_DATAGRAMS, PLAIN_SENDS, PLAIN_DATAGRAMS, COALESCED_RECEIVES, COALESCED_DATAGRAMS, TRUNCATED_RECEIVES
@@ -64,29 +70,13 @@ public final class UdpSocket implements AutoCloseable {
 
     // UDP GRO (receiving thread only)
     private final boolean coalescing;
+    private final MessageBatch gro;
     private final MemorySegment groMessages, groControl;
     private final MemorySegment[] groBuffers;
-    private final int[] receivedLengths;
+    /** Per caller slot of the last receive: the datagram's length and where it came from (a coalesced one's sender). */
+    private final int[] receivedLengths, receivedAddresses, receivedPorts;
     private int groReceived, groNext, groOffset;
     private final EnumCounters.Writer<Counter> receiveCounts = counters.writer();
-
-    /** Preallocated message vectors: {@code capacity} datagrams, each an iovec over the caller's bytes. */
-    private static final class Batch {
-        final MemorySegment messages, iovecs;
-        final int capacity;
-        int count;
-
-        Batch(Arena arena, int capacity) {
-            this.capacity = capacity;
-            messages = arena.allocate((long) MMSGHDR * capacity, 8);
-            iovecs = arena.allocate((long) IOVEC * capacity, 8);
-            for (int i = 0; i < capacity; i++) {
-                long m = (long) i * MMSGHDR;
-                messages.set(ADDRESS, m + MSG_IOV, iovecs.asSlice((long) i * IOVEC, IOVEC));
-                messages.set(JAVA_LONG, m + MSG_IOVLEN, 1L);
-            }
-        }
-    }
 
     private UdpSocket(int fd, String target, Arena arena, int batch, boolean segmenting, boolean coalescing) {
         this.fd = fd;
@@ -98,27 +88,28 @@ public final class UdpSocket implements AutoCloseable {
         pollFd = arena.allocate(Linux.POLLFD_SIZE, 8);
         pollFd.set(JAVA_INT, 0, fd);
         pollFd.set(JAVA_SHORT, Linux.POLLFD_EVENTS, Linux.POLLIN);
-        receiving = new Batch(arena, batch);
+        receiving = new MessageBatch(arena, batch, true);
         this.segmenting = segmenting;
         this.coalescing = coalescing;
         primary = new Sender();
-        receivedLengths = new int[Math.max(batch, GRO_BUFFERS)];
+        int slots = Math.max(batch, GRO_BUFFERS);
+        receivedLengths = new int[slots];
+        receivedAddresses = new int[slots];
+        receivedPorts = new int[slots];
         if (coalescing) {
-            groMessages = arena.allocate((long) MMSGHDR * GRO_BUFFERS, 8);
+            gro = new MessageBatch(arena, GRO_BUFFERS, true);
+            groMessages = gro.messages;
             groControl = arena.allocate((long) GRO_CONTROL * GRO_BUFFERS, 8);
-            MemorySegment iovecs = arena.allocate((long) IOVEC * GRO_BUFFERS, 8);
             MemorySegment all = arena.allocate((long) GRO_BUFFER * GRO_BUFFERS, 64);
             groBuffers = new MemorySegment[GRO_BUFFERS];
             for (int i = 0; i < GRO_BUFFERS; i++) {
-                long m = (long) i * MMSGHDR;
                 groBuffers[i] = all.asSlice((long) i * GRO_BUFFER, GRO_BUFFER);
-                iovecs.set(ADDRESS, (long) i * IOVEC, groBuffers[i]);
-                iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, GRO_BUFFER);
-                groMessages.set(ADDRESS, m + MSG_IOV, iovecs.asSlice((long) i * IOVEC, IOVEC));
-                groMessages.set(JAVA_LONG, m + MSG_IOVLEN, 1L);
-                groMessages.set(ADDRESS, m + MSG_CONTROL, groControl.asSlice((long) i * GRO_CONTROL, GRO_CONTROL));
+                gro.iovecs.set(ADDRESS, (long) i * IOVEC, groBuffers[i]);
+                gro.iovecs.set(JAVA_LONG, (long) i * IOVEC + 8, GRO_BUFFER);
+                groMessages.set(ADDRESS, (long) i * MMSGHDR + MSG_CONTROL, groControl.asSlice((long) i * GRO_CONTROL, GRO_CONTROL));
             }
         } else {
+            gro = null;
             groMessages = groControl = null;
             groBuffers = null;
         }
@@ -154,15 +145,6 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    private static void writeSockaddr(MemorySegment sockaddr, InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        if (ip != null && !(ip instanceof Inet4Address)) throw new IllegalArgumentException("not IPv4: " + address);
-        sockaddr.fill((byte) 0);
-        sockaddr.set(JAVA_SHORT, 0, (short) Linux.AF_INET);
-        sockaddr.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) address.getPort());
-        if (ip != null) MemorySegment.copy(ip.getAddress(), 0, sockaddr, JAVA_BYTE, 4, 4);
-    }
-
     /** The most datagrams one {@link #sendBatch} or {@link #receiveBatch} moves. */
     public int batchCapacity() {
         return batch;
@@ -194,7 +176,7 @@ public final class UdpSocket implements AutoCloseable {
     /** One thread's batches of datagrams; use from one thread at a time. */
     public final class Sender {
         private final MemorySegment sendState = Linux.newCallState(arena);
-        private final Batch sending = new Batch(arena, batch);
+        private final MessageBatch sending = new MessageBatch(arena, batch, false);
         private final MemorySegment sendAddress = arena.allocate(SOCKADDR_IN, 8);
         private InetSocketAddress sendAddressOf; // the endpoint sendAddress holds
         private final MemorySegment[] sendFrom = new MemorySegment[batch], gsoFrom = new MemorySegment[batch];
@@ -324,8 +306,10 @@ public final class UdpSocket implements AutoCloseable {
     /**
      * Receiving thread: waits up to {@code timeoutMillis} for datagrams and receives up to {@code slots.length}
      * of them, datagram {@code i} into {@code slots[i]}; returns how many, 0 when none came. Their lengths are
-     * {@link #receivedLength}. With GRO, datagrams left over from the last call are returned without waiting; a
-     * datagram larger than its slot waits for the next call's first slot, or is cut to it there (and counted).
+     * {@link #receivedLength}, their sources {@link #receivedSourceAddress} and {@link #receivedSourcePort}. With
+     * GRO, datagrams left over from the last call are returned without waiting; a datagram larger than its slot waits
+     * for the next call's first slot, or is cut to it there (and counted); those cut from one coalesced receive share
+     * its source.
      */
     public int receiveBatch(MemorySegment[] slots, int timeoutMillis) {
         if (coalescing) return receiveCoalesced(slots, timeoutMillis);
@@ -337,8 +321,13 @@ public final class UdpSocket implements AutoCloseable {
             receiving.iovecs.set(ADDRESS, iov, slots[i]);
             receiving.iovecs.set(JAVA_LONG, iov + 8, slots[i].byteSize());
         }
+        receiving.resetNames(count);
         int n = Linux.recvmmsg(receiveState, target, fd, receiving.messages, count, Linux.MSG_DONTWAIT);
-        for (int i = 0; i < n; i++) receivedLengths[i] = receiving.messages.get(JAVA_INT, (long) i * MMSGHDR + MSG_LEN);
+        for (int i = 0; i < n; i++) {
+            receivedLengths[i] = receiving.messages.get(JAVA_INT, (long) i * MMSGHDR + MSG_LEN);
+            receivedAddresses[i] = receiving.sourceAddress(i);
+            receivedPorts[i] = receiving.sourcePort(i);
+        }
         return Math.max(n, 0);
     }
 
@@ -347,6 +336,7 @@ public final class UdpSocket implements AutoCloseable {
             int ready = Linux.poll(receiveState, target, pollFd, 1, timeoutMillis);
             if (ready <= 0 || shutDown.get()) return 0;
             for (int i = 0; i < GRO_BUFFERS; i++) groMessages.set(JAVA_LONG, (long) i * MMSGHDR + MSG_CONTROLLEN, GRO_CONTROL);
+            gro.resetNames(GRO_BUFFERS);
             int n = Linux.recvmmsg(receiveState, target, fd, groMessages, GRO_BUFFERS, Linux.MSG_DONTWAIT);
             if (n <= 0) return 0;
             groReceived = n;
@@ -373,6 +363,8 @@ public final class UdpSocket implements AutoCloseable {
             int copied = (int) Math.min(length, slot.byteSize());
             if (copied < length) receiveCounts.increment(Counter.TRUNCATED_RECEIVES);
             MemorySegment.copy(groBuffers[groNext], groOffset, slot, 0, copied);
+            receivedAddresses[filled] = gro.sourceAddress(groNext);
+            receivedPorts[filled] = gro.sourcePort(groNext);
             receivedLengths[filled++] = copied;
             groOffset += length;
             if (groOffset >= total) {
@@ -402,6 +394,16 @@ public final class UdpSocket implements AutoCloseable {
     /** The length of datagram {@code i} of the last {@link #receiveBatch}. */
     public int receivedLength(int i) {
         return receivedLengths[i];
+    }
+
+    /** The IPv4 address datagram {@code i} of the last {@link #receiveBatch} came from, its first octet in the top byte. */
+    public int receivedSourceAddress(int i) {
+        return receivedAddresses[i];
+    }
+
+    /** The UDP port datagram {@code i} of the last {@link #receiveBatch} came from (-1 if from no IPv4 address). */
+    public int receivedSourcePort(int i) {
+        return receivedPorts[i];
     }
 
     /** Whether sends are segmented by the kernel (UDP GSO): probed at bind, turned off when the kernel refused. */

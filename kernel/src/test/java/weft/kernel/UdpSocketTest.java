@@ -172,6 +172,27 @@ class UdpSocketTest {
         assertArrived(receive(receiver, 20, 32), lengths);
     }
 
+    @Test
+    void eachReceivedDatagramSaysWhereItCameFromCoalescedOrNot() throws IOException {
+        for (boolean offloads : new boolean[]{true, false}) {
+            UdpSocket first = open(offloads), second = open(offloads), receiver = open(offloads);
+            assertEquals(10, send(first, portOf(receiver), fragments(10, 1000, 1000)), "a segmented batch with offloads");
+            assertEquals(1, send(second, portOf(receiver), new int[]{500}));
+            MemorySegment[] slots = {arena.allocate(1 << 17), arena.allocate(2048), arena.allocate(2048)};
+            java.util.Map<Integer, Integer> fromPort = new java.util.TreeMap<>();
+            int received = 0;
+            for (int calls = 0; received < 11 && calls < 100; calls++) {
+                int n = receiver.receiveBatch(slots, 1000);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(0x7f00_0001, receiver.receivedSourceAddress(i), "127.0.0.1, offloads " + offloads);
+                    fromPort.merge(receiver.receivedSourcePort(i), receiver.receivedLength(i), Integer::sum);
+                }
+                received += n;
+            }
+            assertEquals(java.util.Map.of(portOf(first), 10_000, portOf(second), 500), fromPort, "bytes by source port, offloads " + offloads);
+        }
+    }
+
     private static int portOf(UdpSocket socket) {
         String text = socket.toString(); // "udp 127.0.0.1:port"
         return Integer.parseInt(text.substring(text.lastIndexOf(':') + 1));

@@ -11,8 +11,9 @@ import java.util.TreeMap;
 
 /**
  * The router's counters: the sleeve's, its socket's (how many datagrams left in GSO super-datagrams or plain, came
- * in coalesced), the connections by state, the inbound connections refused before their handshake and the
- * handshakes that failed, and the MACs learned, for {@code weft status} and as Prometheus text.
+ * in coalesced), the new MACs the full MAC table refused, the connections by state, the inbound connections refused
+ * before their handshake and the handshakes that failed, what the mesh refused to stay within its bounds, and the
+ * MACs learned, for {@code weft status} and as Prometheus text.
  * Thread-safe: reads counters other threads write, and asks the mesh loop for the connections.
  */
 final class RouterMetrics {
@@ -28,7 +29,7 @@ final class RouterMetrics {
         this.mesh = mesh;
     }
 
-    /** The sleeve's counters and its socket's, by name. */
+    /** The sleeve's counters, its socket's and its MAC table's refusals, by name. */
     Map<String, Long> sleeve() {
         Map<String, Long> all = new TreeMap<>();
         counters.snapshot().forEach((counter, value) -> all.put(counter.label(), value));
@@ -39,6 +40,7 @@ final class RouterMetrics {
         all.put("udp-gro-receives", udp.coalescedReceives());
         all.put("udp-gro-datagrams", udp.coalescedDatagrams());
         all.put("udp-truncated-receives", udp.truncatedReceives());
+        all.put("macs-refused-table-full", macs.refused());
         return all;
     }
 

@@ -33,9 +33,13 @@ public record KernelSleeveSocket(UdpSocket socket) implements SleeveSocket {
     }
 
     @Override
-    public int receive(MemorySegment[] slots, int[] lengths, int timeoutMillis) {
+    public int receive(MemorySegment[] slots, int[] lengths, int[] sourceAddresses, int[] sourcePorts, int timeoutMillis) {
         int n = socket.receiveBatch(slots, timeoutMillis);
-        for (int i = 0; i < n; i++) lengths[i] = socket.receivedLength(i);
+        for (int i = 0; i < n; i++) {
+            lengths[i] = socket.receivedLength(i);
+            sourceAddresses[i] = socket.receivedSourceAddress(i);
+            sourcePorts[i] = socket.receivedSourcePort(i);
+        }
         return n;
     }
 

@@ -14,6 +14,11 @@ import java.util.function.LongSupplier;
  * path MTU probes to {@link PathDiscovery}, writes the frames for this peer (and broadcasts) to the port, and passes
  * those for others on (relays, cut again for the onward path by its own {@link HopSender}).
  *
+ * <p>Which neighbour a datagram is from is what its header names. A sealed datagram proves it with the pair's key (a
+ * fragment with the pair's token until its frame is whole); a datagram of a pair in clear proves nothing, so it must
+ * come from the neighbour's endpoint, address and port, or it is dropped before it reaches the reassembly, the MAC
+ * table or the path MTU (a probe, which leaves the neighbour by a socket of its own, from its address and any port).
+ *
  * <p>Everything here (the receive slots, the reassembly, the header view, the hop sender) is owned by the receiving
  * thread; what it shares it only reads: the routing, the paths, the neighbours; the MAC table it teaches.
  */
@@ -57,7 +62,7 @@ final class ReceiveLane {
      */
     private final MemorySegment[] receiveSlots;
     private final Views[] receiveViews;
-    private final int[] receivedLengths;
+    private final int[] receivedLengths, sourceAddresses, sourcePorts;
     /**
      * Where a batch's frames are delivered from, one at a time: the hop sender's scratch, which only relaying seals
      * into, and a batch is either relayed or delivered.
@@ -85,6 +90,8 @@ final class ReceiveLane {
         this.out = out;
         receiveSlots = new MemorySegment[RECEIVE_BATCH];
         receivedLengths = new int[RECEIVE_BATCH];
+        sourceAddresses = new int[RECEIVE_BATCH];
+        sourcePorts = new int[RECEIVE_BATCH];
         receiveSlots[0] = arena.allocate(SleeveForwarder.BUFFER_BYTES, 64);
         // as large as the datagrams sent, so that a jumbo path's datagrams neither wait for the first slot nor get cut
         int asideBytes = Math.max(RECEIVE_SLOT_BYTES, slotBytes);
@@ -104,13 +111,13 @@ final class ReceiveLane {
      * handles them; returns the frames written to the port.
      */
     int receive(int timeoutMillis) throws IOException {
-        int received = udp.receive(receiveSlots, receivedLengths, timeoutMillis);
+        int received = udp.receive(receiveSlots, receivedLengths, sourceAddresses, sourcePorts, timeoutMillis);
         int frames = 0;
-        for (int i = 0; i < received; i++) frames += handleDatagram(receiveViews[i], receivedLengths[i]);
+        for (int i = 0; i < received; i++) frames += handleDatagram(receiveViews[i], receivedLengths[i], sourceAddresses[i], sourcePorts[i]);
         return frames;
     }
 
-    private int handleDatagram(Views views, int length) {
+    private int handleDatagram(Views views, int length, int sourceAddress, int sourcePort) {
         counters.increment(Counter.DATAGRAMS_RECEIVED);
         counters.add(Counter.BYTES_RECEIVED, length);
         SleeveHeader.Check check = header.wrap(views.datagram(), length);
@@ -129,6 +136,10 @@ final class ReceiveLane {
             counters.increment(neighbour.sealed() ? Counter.DROPPED_NOT_SEALED : Counter.DROPPED_AUTHENTICATION_FAILED);
             return 0;
         }
+        if (!neighbour.sealed() && !fromNeighbour(neighbour, sourceAddress, sourcePort)) {
+            counters.increment(Counter.DROPPED_WRONG_SOURCE);
+            return 0;
+        }
         if (header.isFragment()) return receiveFragment(views.datagram(), neighbour);
         int payloadLength = header.frameLength();
         if (neighbour.sealed()) {
@@ -139,6 +150,18 @@ final class ReceiveLane {
             }
         }
         return receiveWhole(views, neighbour, payloadLength);
+    }
+
+    /**
+     * Whether a datagram in clear that names {@code neighbour} as its sender came from it: from its endpoint, or, for
+     * a path MTU probe, from its address (probes leave by a don't-fragment socket of their own, from another port;
+     * what a forged one can do is have an acknowledgement sent to the neighbour's endpoint). A sealed datagram needs no
+     * such check: its key proves the sender, and it may arrive from another address than the mesh connection's (NAT,
+     * a host with several addresses), which keeps working.
+     */
+    private boolean fromNeighbour(SleevePeer neighbour, int sourceAddress, int sourcePort) {
+        if (header.isProbe() && !header.isProbeAcknowledgement()) return neighbour.isEndpointHost(sourceAddress);
+        return neighbour.isEndpoint(sourceAddress, sourcePort);
     }
 
     /** Handles an opened datagram from {@code neighbour}, in {@code views}: a probe, or a frame to deliver, relay, or both. */

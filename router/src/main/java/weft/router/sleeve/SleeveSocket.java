@@ -29,9 +29,11 @@ public interface SleeveSocket extends AutoCloseable {
     /**
      * Receiving thread: waits up to {@code timeoutMillis} (or, for implementations that cannot, until a datagram
      * or {@link #close}) and receives up to {@code slots.length} datagrams, datagram {@code i} into
-     * {@code slots[i]} with its length in {@code lengths[i]}; returns how many, 0 when none came.
+     * {@code slots[i]} with its length in {@code lengths[i]} and where it came from in {@code sourceAddresses[i]}
+     * (an IPv4 address, its first octet in the top byte) and {@code sourcePorts[i]} (-1 when it came from no IPv4
+     * address); returns how many, 0 when none came. The arrays are as long as {@code slots}.
      */
-    int receive(MemorySegment[] slots, int[] lengths, int timeoutMillis) throws IOException;
+    int receive(MemorySegment[] slots, int[] lengths, int[] sourceAddresses, int[] sourcePorts, int timeoutMillis) throws IOException;
 
     /** Wakes a waiting receiver for good; after it, {@link #receive} returns at once. */
     void shutdown();

@@ -2,6 +2,7 @@ package weft.router.sleeve;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -62,10 +63,17 @@ final class ChannelSleeveSocket implements SleeveSocket {
     }
 
     @Override
-    public int receive(MemorySegment[] slots, int[] received, int timeoutMillis) throws IOException {
+    public int receive(MemorySegment[] slots, int[] received, int[] sourceAddresses, int[] sourcePorts, int timeoutMillis) throws IOException {
         ByteBuffer buffer = slots[0].asByteBuffer();
-        if (channel.receive(buffer) == null) return 0;
+        if (!(channel.receive(buffer) instanceof InetSocketAddress from)) return 0;
         received[0] = buffer.position();
+        if (from.getAddress() instanceof Inet4Address ip) {
+            sourceAddresses[0] = ByteBuffer.wrap(ip.getAddress()).getInt();
+            sourcePorts[0] = from.getPort();
+        } else {
+            sourceAddresses[0] = 0;
+            sourcePorts[0] = -1;
+        }
         return 1;
     }
 

@@ -146,23 +146,22 @@ class SleeveBatchTest {
     @Test
     void aMalformedBatchIsCountedAndNothingOfItIsDelivered() throws Exception {
         wire(false);
-        DatagramChannel attacker = DatagramChannel.open();
+        DatagramChannel neighbour = udpA; // in clear, only datagrams from A's endpoint count as A's
         byte[] datagram = new byte[SleeveHeader.LENGTH + 2 + 60 + 2 + 30];
         MemorySegment segment = MemorySegment.ofArray(datagram);
         SleeveHeader.write(segment, false, A, A, B, datagram.length - SleeveHeader.LENGTH);
         SleeveHeader.markBatch(segment);
         FrameBatch.putLength(segment, SleeveHeader.LENGTH, 60);
         FrameBatch.putLength(segment, SleeveHeader.LENGTH + 62, 31); // one byte past the end
-        attacker.send(ByteBuffer.wrap(datagram), udpB.getLocalAddress());
+        neighbour.send(ByteBuffer.wrap(datagram), udpB.getLocalAddress());
         assertEquals(0, b.receiveDatagram());
         assertEquals(1, countersB.get(Counter.DROPPED_BAD_BATCH));
         assertNull(portB.toBridge.poll());
 
         SleeveHeader.markVnet(segment, true);
-        attacker.send(ByteBuffer.wrap(datagram), udpB.getLocalAddress());
+        neighbour.send(ByteBuffer.wrap(datagram), udpB.getLocalAddress());
         assertEquals(0, b.receiveDatagram());
         assertEquals(1, countersB.get(Counter.DROPPED_BAD_FLAGS), "a batch never carries virtio_net_hdrs");
-        attacker.close();
     }
 
     @Property(tries = 2000)

@@ -10,10 +10,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Two forwarders on loopback sockets, driven one duty cycle at a time. */
@@ -121,6 +124,66 @@ class SleeveForwarderTest {
         assertEquals(1, countersB.get(Counter.DROPPED_TOO_SHORT));
         assertEquals(0, countersB.get(Counter.FRAMES_TO_TAP));
         attacker.close();
+    }
+
+    /** The datagrams A sends for {@code frame} from its bridge, caught on their way to B. */
+    private List<byte[]> sentByA(byte[] frame) throws IOException {
+        List<byte[]> datagrams = new ArrayList<>();
+        try (DatagramChannel capture = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            peersA.put(new SleevePeer(B, "b", (InetSocketAddress) capture.getLocalAddress()));
+            portA.fromBridge.add(frame);
+            a.pumpLocalFrame(1000);
+            capture.configureBlocking(false);
+            for (ByteBuffer datagram = ByteBuffer.allocate(2048); capture.receive(datagram) != null; datagram.clear()) {
+                datagrams.add(Arrays.copyOf(datagram.array(), datagram.position()));
+            }
+        }
+        peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress()));
+        return datagrams;
+    }
+
+    @Test
+    void aClearDatagramNamingTheNeighbourButNotFromItsEndpointIsDroppedAndCounted() throws Exception {
+        long intruder = 0x02ee00000005L;
+        byte[] frame = frame(MAC_B, intruder, 98);
+        List<byte[]> datagrams = sentByA(frame);
+        assertEquals(1, datagrams.size());
+        InetSocketAddress endpointA = (InetSocketAddress) udpA.getLocalAddress();
+        // another port of A's address, and A's port on another address (all of 127/8 is this host's)
+        try (DatagramChannel otherPort = DatagramChannel.open().bind(new InetSocketAddress(endpointA.getAddress(), 0));
+             DatagramChannel otherAddress = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.2", endpointA.getPort()))) {
+            for (DatagramChannel spoofer : List.of(otherPort, otherAddress)) {
+                spoofer.send(ByteBuffer.wrap(datagrams.getFirst()), udpB.getLocalAddress());
+                assertEquals(0, b.receiveDatagram());
+            }
+        }
+        assertEquals(2, countersB.get(Counter.DROPPED_WRONG_SOURCE));
+        assertNull(portB.toBridge.poll());
+        assertEquals(MacTable.UNKNOWN, macsB.lookup(intruder, 0), "nothing is learnt from it");
+
+        udpA.send(ByteBuffer.wrap(datagrams.getFirst()), udpB.getLocalAddress());
+        assertEquals(1, b.receiveDatagram(), "the same datagram from A's endpoint is A's");
+        assertArrayEquals(frame, portB.takeWritten());
+        assertEquals(A, macsB.lookup(intruder, 0));
+    }
+
+    @Test
+    void clearFragmentsNotFromTheNeighboursEndpointNeverTakeItsReassemblySlots() throws Exception {
+        byte[] frame = frame(MAC_B, MAC_A, 1500);
+        List<byte[]> fragments = sentByA(frame);
+        assertEquals(2, fragments.size(), "1500 bytes do not fit one datagram's payload");
+        try (DatagramChannel spoofer = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            spoofer.send(ByteBuffer.wrap(fragments.getFirst()), udpB.getLocalAddress());
+            assertEquals(0, b.receiveDatagram());
+        }
+        assertEquals(1, countersB.get(Counter.DROPPED_WRONG_SOURCE));
+        assertEquals(0, countersB.get(Counter.FRAGMENTS_RECEIVED), "dropped before reassembly");
+
+        for (byte[] fragment : fragments) udpA.send(ByteBuffer.wrap(fragment), udpB.getLocalAddress());
+        assertEquals(0, b.receiveDatagram());
+        assertEquals(1, b.receiveDatagram());
+        assertArrayEquals(frame, portB.takeWritten());
+        assertEquals(0, countersB.get(Counter.DROPPED_REASSEMBLY_GIVEN_UP));
     }
 
     @Test

@@ -74,6 +74,8 @@ class SleevePathDiscoveryTest {
     }
 
     private SimulatedPath pathA, pathB;
+    /** Whether the pair travels in clear (trusted subnets or no password) instead of sealed. */
+    private boolean inClear;
 
     private void wire(int carriesAtoB, int kernelA, int carriesBtoA, int kernelB) throws IOException {
         wire(carriesAtoB, kernelA, carriesBtoA, kernelB, 1424, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
@@ -91,7 +93,7 @@ class SleevePathDiscoveryTest {
         pathB = new SimulatedPath(carriesBtoA, kernelB);
         a.discoverPathMtu(pathA);
         b.discoverPathMtu(pathB);
-        SealedPair[] pair = SealedPairTest.pair();
+        SealedPair[] pair = inClear ? new SealedPair[2] : SealedPairTest.pair();
         peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress(), pair[0]));
         peersB.put(new SleevePeer(A, "a", (InetSocketAddress) udpA.getLocalAddress(), pair[1]));
         macsA.learn(MAC_B, B, 0);
@@ -138,6 +140,26 @@ class SleevePathDiscoveryTest {
     @Test
     void shouldLearnAPathThatDropsLargeDatagramsFromTheAcknowledgedProbes() throws IOException {
         discoverBlackHoledPath();
+    }
+
+    @Test
+    void shouldLearnAClearPathFromTheNeighboursAcknowledgementsAndNotFromForgedOnes() throws IOException {
+        inClear = true;
+        wire(1280, 0, 1500, 0);
+        a.pumpLocalFrame(0);
+        receive(b, pathA.delivered);
+        assertEquals(11, countersB.get(Counter.PMTU_PROBES_ANSWERED), "probes leave A by another port than its endpoint's");
+        byte[] forged = new byte[SleeveHeader.LENGTH + SleeveHeader.MIN_FRAME];
+        SleeveHeader.writeProbe(MemorySegment.ofArray(forged), true, B, A, 1, 1500, SleeveHeader.MIN_FRAME);
+        try (DatagramChannel forger = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            forger.send(ByteBuffer.wrap(forged), peersB.find(A).endpoint());
+        }
+        receive(a, pathA.delivered + 1);
+        assertEquals(11, countersA.get(Counter.PMTU_PROBES_ACKNOWLEDGED));
+        assertEquals(1, countersA.get(Counter.DROPPED_WRONG_SOURCE));
+        clock.set(PathDiscovery.PROBE_ACK_WAIT_NANOS);
+        a.pumpLocalFrame(0);
+        assertEquals(Map.of(B, 1280), a.pathMtus(), "the forged acknowledgement of 1500 bytes in round 1 changed nothing");
     }
 
     @Test
