@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -20,10 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
-import weft.crypto.SessionKeys;
 import weft.gossip.channel.ChannelMessage;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipChannels;
@@ -37,7 +34,6 @@ import weft.gossip.topology.TopologyGossip;
 import weft.gossip.topology.TopologyMessage;
 import weft.gossip.wire.CloseReason;
 import weft.gossip.wire.HandshakeHandler;
-import weft.gossip.wire.Hello;
 import weft.gossip.wire.MeshMessage;
 
 /**
@@ -64,8 +60,6 @@ public final class Mesh implements AutoCloseable {
     private static final Duration ANTI_ENTROPY_INTERVAL = Duration.ofSeconds(10);
     private static final Duration FORGET_AFTER = Duration.ofMinutes(1);
     private static final Duration GOSSIP_INTERVAL = Duration.ofSeconds(30);
-    /** Why a connection is closed when the mesh loop refused one of its events. */
-    static final String LOOP_OVERLOADED = "mesh loop overloaded";
 
     private final PeerIdentity self;
     private final MeshConfig config;
@@ -107,7 +101,7 @@ public final class Mesh implements AutoCloseable {
         this.discovery = new Discovery(self.name(), config.connections().connectionLimit());
         this.loop = new MeshLoop("mesh-loop", config.tick(), this::tick, loopCapacity);
         try {
-            this.edge = new MeshEdge(self, config, clock, new EdgeEvents());
+            this.edge = new MeshEdge(self, config, clock, new EdgeEvents(loop, connections, drain, this::onMessage, this::onClosed));
         } catch (IOException e) {
             try {
                 loop.close();
@@ -410,57 +404,6 @@ public final class Mesh implements AutoCloseable {
             topologyGossip.onDisconnected(peer);
             topologyGossip.selfChanged();
             topologyChanged();
-        }
-    }
-
-    // ---- Netty event loop ----
-
-    /**
-     * Hops the edge's events onto the mesh loop. Runs on the Netty event loop.
-     *
-     * <p>A connection's life (accepted, established, closed) goes through the loop's lifecycle path, which is
-     * never refused: at most three events per connection, so it stays bounded, and the loop's view of every
-     * connection follows its channel even while the loop is overloaded. Messages and writability go through the
-     * bounded queue; one that is refused closes its connection, since a stream with a hole in it would leave both
-     * ends out of step, while the close is sure to arrive and the peer catches up when it reconnects.
-     */
-    private final class EdgeEvents implements MeshEdge.Events {
-        @Override
-        public void onAccepted(MeshConnection connection) {
-            loop.executeLifecycle(() -> connections.onAccepted(connection));
-        }
-
-        @Override
-        public void onEstablished(Channel channel, Hello theirs, Optional<SessionKeys> keys) {
-            loop.executeLifecycle(() -> connections.of(channel).ifPresent(c -> connections.onEstablished(c, theirs, keys)));
-        }
-
-        @Override
-        public void onMessage(Channel channel, MeshMessage message) {
-            withConnection(channel, c -> Mesh.this.onMessage(c, message));
-        }
-
-        @Override
-        public void onWritable(Channel channel) {
-            withConnection(channel, c -> {
-                if (c.theirs != null) {
-                    drain.onWritable(c.theirs.name());
-                }
-            });
-        }
-
-        @Override
-        public void onClosed(MeshConnection connection, String reason) {
-            loop.executeLifecycle(() -> Mesh.this.onClosed(connection, reason));
-        }
-
-        /** Runs {@code task} on the mesh loop with the channel's connection, if it is still one of ours. */
-        private void withConnection(Channel channel, Consumer<MeshConnection> task) {
-            try {
-                loop.execute(() -> connections.of(channel).ifPresent(task));
-            } catch (RejectedExecutionException e) {
-                CloseReason.close(channel, LOOP_OVERLOADED); // counted by the loop; the reason reaches the log
-            }
         }
     }
 
