@@ -25,11 +25,13 @@ final class CommandLine {
         }
     }
 
+    private final String verb;
     private final Map<String, String> values;
     private final List<String> operands;
     private final boolean help;
 
-    private CommandLine(Map<String, String> values, List<String> operands, boolean help) {
+    private CommandLine(String verb, Map<String, String> values, List<String> operands, boolean help) {
+        this.verb = verb;
         this.values = values;
         this.operands = operands;
         this.help = help;
@@ -70,7 +72,12 @@ final class CommandLine {
                 values.put(name, args.get(++i));
             }
         }
-        return new CommandLine(values, operands, help);
+        return new CommandLine(verb, values, operands, help);
+    }
+
+    /** The verb these arguments were given to. */
+    String verb() {
+        return verb;
     }
 
     Optional<String> value(String name) {

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code weft launch}: starts {@code weft router} as a background process of its own session, logging to the
@@ -45,9 +46,19 @@ final class Launch {
         this.err = err;
     }
 
+    /**
+     * Starts the router and waits until it answers. A launch that fails leaves no data directory behind that it
+     * created itself: the next launch starts as clean as this one did.
+     */
     int run() throws ApiException {
         Path dataDir = config.dataDirectory();
-        config.password().flatMap(RouterConfig.Password::warning).ifPresent(warning -> err.println("weft launch: warning: " + warning));
+        Optional<String> unprivileged = Privileges.missingHere();
+        if (unprivileged.isPresent()) {
+            err.println("weft launch: " + unprivileged.get());
+            return 1;
+        }
+        config.encryptionWarnings().forEach(warning -> err.println("weft launch: warning: " + warning));
+        boolean created = !Files.exists(dataDir, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         try {
             if (DataDirectory.inUse(dataDir)) {
                 err.println("weft launch: a router is already running with data directory " + dataDir + DataDirectory.holderOf(dataDir));
@@ -55,9 +66,28 @@ final class Launch {
             }
             DataDirectory.create(dataDir);
         } catch (IOException e) {
-            err.println("weft launch: cannot use data directory " + dataDir + ": " + e.getMessage());
+            err.println("weft launch: cannot use data directory " + dataDir + ": " + FileProblem.reason(e) + "; choose another with --data-dir");
             return 1;
         }
+        try {
+            Files.newOutputStream(config.logFile(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND).close();
+        } catch (IOException e) {
+            err.println("weft launch: cannot write the router's log " + config.logFile() + ": " + FileProblem.reason(e) + "; choose another --data-dir");
+            if (created) removeCreated(dataDir);
+            return 1;
+        }
+        int status = 1;
+        try {
+            status = start(dataDir, created);
+            return status;
+        } finally {
+            if (status != 0 && created) removeCreated(dataDir);
+        }
+    }
+
+    /** @param created whether this launch created the data directory, which a failure then removes, log and all */
+    private int start(Path dataDir, boolean created) throws ApiException {
+        String logHint = created ? "" : " (log: " + config.logFile() + ")";
         ApiClient api = client();
         if (Weft.answers(api)) {
             err.println("weft launch: another router already answers at " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
@@ -81,7 +111,7 @@ final class Launch {
         long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
         while (deadline - System.nanoTime() > 0) {
             if (!process.isAlive()) {
-                err.println("weft launch: the router did not start: " + lastLine(log, logStart) + " (log: " + log + ")");
+                err.println("weft launch: the router did not start: " + lastLine(log, logStart) + logHint);
                 return 1;
             }
             try {
@@ -96,8 +126,22 @@ final class Launch {
             Weft.pause();
         }
         process.destroy();
-        err.println("weft launch: the router did not answer within 60 s; stopped it (log: " + log + ")");
+        try {
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS); // before its data directory may go
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        err.println("weft launch: the router did not answer within 60 s; stopped it" + logHint);
         return 1;
+    }
+
+    /** Removes the data directory this launch created, with whatever the failed router left in it. */
+    private void removeCreated(Path dataDir) {
+        try (var files = Files.walk(dataDir)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(file);
+        } catch (IOException e) {
+            err.println("weft launch: could not remove " + dataDir + ", which this failed launch created: " + FileProblem.reason(e));
+        }
     }
 
     /** A client for polling the router, with the token from the data directory if there is one yet. */

@@ -5,6 +5,7 @@ import weft.router.RouterConfig;
 import weft.router.StopSignal;
 
 import java.io.PrintStream;
+import java.util.Optional;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,6 +23,11 @@ public final class RouterMain {
      */
     public static int runForeground(RouterConfig config, PrintStream err) {
         configureLogging();
+        Optional<String> unprivileged = Privileges.missingHere();
+        if (unprivileged.isPresent()) {
+            err.println("weft router: " + unprivileged.get());
+            return 1;
+        }
         StopSignal stop = new StopSignal();
         // the daemon's threads are all ones it cannot do without: one that dies stops the router, never silently
         Thread.setDefaultUncaughtExceptionHandler(stop.supervising());

@@ -162,7 +162,7 @@ final class RouterOptions {
                 if (first.isEmpty()) throw new IllegalArgumentException("password file " + file.get() + " is empty");
                 return Optional.of(new RouterConfig.Password(first.toCharArray(), looseFile(path)));
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read password file " + file.get() + ": " + e.getMessage());
+                throw new IllegalArgumentException("cannot read password file " + file.get() + ": " + FileProblem.reason(e));
             }
         }
         String fromEnvironment = environment.get("WEFT_PASSWORD");

@@ -6,6 +6,8 @@ import weft.api.StatusReport.IpamView;
 import weft.api.StatusReport.PeerView;
 import weft.api.StatusReport.TargetView;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -18,33 +20,78 @@ final class StatusText {
     private StatusText() {
     }
 
-    static String render(StatusReport status, String view) {
+    /** The views {@code weft status} has besides the overview. */
+    static final java.util.List<String> VIEWS = java.util.List.of("connections", "peers", "targets", "ipam", "counters");
+
+    /** @param now the time relative times are told from (the next attempt of a target) */
+    static String render(StatusReport status, String view, Instant now) {
         StringBuilder text = new StringBuilder();
         switch (view) {
-            case "connections" -> connections(status, text);
-            case "targets" -> targets(status, text);
+            case "connections" -> connections(status, text, now);
+            case "targets" -> targets(status, text, now);
             case "peers" -> peers(status, text);
             case "ipam" -> ipam(status, text);
-            default -> overview(status, text);
+            case "counters" -> counters(status, text);
+            default -> overview(status, text, now);
         }
         return text.toString();
     }
 
-    private static void overview(StatusReport s, StringBuilder text) {
-        long established = s.connections().stream().filter(c -> "established".equals(c.state())).count();
-        line(text, "Version", s.version());
-        line(text, "Peer name", s.peerName() + " (" + s.nickname() + ")");
+    /** A screen an operator reads in seconds: who, how safe, which connections and what is wrong, the allocator. */
+    private static void overview(StatusReport s, StringBuilder text, Instant now) {
+        line(text, "Weft", s.version() + ", peer " + s.peerName() + " (" + s.nickname() + "), pid " + s.pid());
         line(text, "Encryption", s.encryption());
-        line(text, "Control", "TCP " + s.controlAddress());
-        line(text, "Sleeve", "UDP port " + s.sleevePort() + " via " + s.sleeveInterface());
-        line(text, "HTTP API", s.httpAddress());
-        line(text, "Bridge", s.bridge() + ", MTU " + s.mtu() + " (" + s.mtuReason() + ")");
+        line(text, "Listening", "TCP " + s.controlAddress() + ", UDP " + s.sleevePort() + ", API " + s.httpAddress());
+        line(text, "Bridge", s.bridge() + ", MTU " + s.mtu() + " (" + s.mtuReason() + "), range " + s.overlayRange());
         line(text, "Fast path", s.fastPath());
-        line(text, "Overlay range", s.overlayRange());
-        line(text, "Data directory", s.dataDirectory());
-        line(text, "Connections", established + " established of " + s.connections().size());
-        line(text, "Targets", Integer.toString(s.targets().size()));
+        line(text, "Connections", connectionSummary(s));
         line(text, "Peers", s.peers().size() + " known, " + s.routes().size() + " reachable");
+        line(text, "IPAM", ipamSummary(s));
+        line(text, "Data directory", s.dataDirectory());
+        if (!s.connections().isEmpty() || s.targets().stream().anyMatch(StatusText::failing)) {
+            text.append('\n');
+            connections(s, text, now);
+        }
+        text.append("\nMore: weft status ").append(String.join("|", VIEWS)).append('\n');
+    }
+
+    private static String connectionSummary(StatusReport s) {
+        Map<String, Long> byState = new TreeMap<>();
+        long fast = 0;
+        for (ConnectionView c : s.connections()) {
+            byState.merge(c.state(), 1L, Long::sum);
+            if ("established".equals(c.state()) && present(c.path()) && c.path().startsWith("fast")) fast++;
+        }
+        long established = byState.getOrDefault("established", 0L);
+        StringBuilder summary = new StringBuilder().append(established).append(" established");
+        if (established > 0) summary.append(" (").append(fast).append(" fast, ").append(established - fast).append(" sleeve)");
+        byState.forEach((state, n) -> {
+            if (!state.equals("established")) summary.append(", ").append(n).append(' ').append(state);
+        });
+        long failing = s.targets().stream().filter(StatusText::failing).count();
+        if (failing > 0) summary.append("; ").append(failing).append(failing == 1 ? " target failing" : " targets failing");
+        return summary.toString();
+    }
+
+    private static String ipamSummary(StatusReport s) {
+        IpamView ipam = s.ipam();
+        StringBuilder summary = new StringBuilder(ipam.phase());
+        if (!"ready".equals(ipam.phase())) summary.append(", waiting for ").append(ipam.waitingFor());
+        ipam.shares().stream().filter(share -> share.peer().equals(s.peerName())).findFirst().ifPresent(mine ->
+                summary.append(String.format(", %.1f%% of the range here", mine.percent())));
+        summary.append(" (").append(ipam.allocations()).append(" allocated, ").append(ipam.free()).append(" free)");
+        long unreachable = ipam.shares().stream().filter(share -> !share.reachable()).mapToLong(IpamView.Share::addresses).sum();
+        if (unreachable > 0) summary.append("; ").append(unreachable).append(" addresses owned by unreachable peers");
+        if (!ipam.pending().isEmpty()) summary.append("; ").append(ipam.pending().size()).append(" pending");
+        if (!ipam.conflicts().isEmpty()) {
+            summary.append("; ").append(ipam.conflicts().size()).append(ipam.conflicts().size() == 1 ? " conflict" : " conflicts").append(" (weft status ipam)");
+        }
+        if (present(ipam.persistenceFailure())) summary.append("; NOT SAVING: ").append(ipam.persistenceFailure());
+        return summary.toString();
+    }
+
+    /** The kernel's features and every counter, for when the overview is not enough. */
+    private static void counters(StatusReport s, StringBuilder text) {
         line(text, "Learned MACs", Integer.toString(s.learnedMacs()));
         text.append("\n  Kernel:\n");
         sorted(s.kernel()).forEach((feature, found) -> text.append(String.format("    %-32s %s%n", feature, found)));
@@ -54,28 +101,48 @@ final class StatusText {
             text.append("\n  Fast path counters:\n");
             sorted(s.fastPathCounters()).forEach((name, value) -> text.append(String.format("    %-28s %d%n", name, value)));
         }
-        if (!s.connections().isEmpty()) {
-            text.append("\n");
-            connections(s, text);
-        }
     }
 
-    private static void connections(StatusReport s, StringBuilder text) {
+    /** Each connection, then each target that has none and is not getting one: with its last error. */
+    private static void connections(StatusReport s, StringBuilder text, Instant now) {
         for (ConnectionView c : s.connections()) {
             int mtu = c.pathMtu();
-            text.append(String.format("%s %-21s %-12s %s(%s) %s, %s%s%n", "outbound".equals(c.direction()) ? "->" : "<-",
-                    c.address(), c.state(), c.peer(), c.nickname(), c.path(), c.encryption(), mtu > 0 ? ", path MTU " + mtu : ""));
+            // the encryption column says the data is encrypted: the path's reason need not say it again
+            String path = present(c.path()) ? c.path().replace(": data is encrypted, and ", ": ") : "";
+            String how = path.isEmpty() ? c.encryption() : path + ", " + c.encryption();
+            text.append(String.format("%s %-21s %-12s %s(%s) %s%s%n", "outbound".equals(c.direction()) ? "->" : "<-",
+                    c.address(), c.state(), c.peer(), c.nickname(), how, mtu > 0 ? ", path MTU " + mtu : ""));
+        }
+        for (TargetView t : s.targets()) {
+            if (failing(t)) text.append(String.format("!! %-21s %s%n", t.target(), targetState(t, now)));
         }
     }
 
-    private static void targets(StatusReport s, StringBuilder text) {
-        for (TargetView t : s.targets()) {
-            StringBuilder row = new StringBuilder(String.format("%-21s %s", t.target(), t.state()));
-            if (present(t.peer())) row.append(" to ").append(t.peer());
-            if (present(t.lastError())) row.append(", last error: ").append(t.lastError());
-            if (present(t.nextAttempt())) row.append(", next attempt ").append(t.nextAttempt());
-            text.append(row).append('\n');
+    /** A target that is not connected and has tried at least once: what the operator should look at. */
+    private static boolean failing(TargetView t) {
+        return !"connected".equals(t.state()) && present(t.lastError());
+    }
+
+    private static String targetState(TargetView t, Instant now) {
+        StringBuilder row = new StringBuilder(t.state());
+        if (present(t.peer())) row.append(" to ").append(t.peer());
+        if (present(t.lastError())) row.append(", last error: ").append(t.lastError());
+        if (present(t.nextAttempt())) row.append(", next attempt ").append(relative(t.nextAttempt(), now));
+        return row.toString();
+    }
+
+    /** "in 3 s", "now", or the text itself when it is not an instant (a router that sends something else). */
+    static String relative(String instant, Instant now) {
+        try {
+            long seconds = Duration.between(now, Instant.parse(instant)).toSeconds();
+            return seconds <= 0 ? "now" : "in " + seconds + " s";
+        } catch (java.time.format.DateTimeParseException e) {
+            return instant;
         }
+    }
+
+    private static void targets(StatusReport s, StringBuilder text, Instant now) {
+        for (TargetView t : s.targets()) text.append(String.format("%-21s %s%n", t.target(), targetState(t, now)));
     }
 
     /** Every peer the topology knows, with the peers it reports connections to, and how we reach it. */
@@ -101,8 +168,9 @@ final class StatusText {
         long unreachable = 0;
         for (IpamView.Share share : ipam.shares()) {
             if (!share.reachable()) unreachable += share.addresses();
-            text.append(String.format("  %s(%s) %d addresses (%.1f%%), %d free%s%n", share.peer(), share.nickname(),
-                    share.addresses(), share.percent(), share.free(), share.reachable() ? "" : " - unreachable"));
+            text.append(String.format("  %s(%s) %d addresses (%.1f%%), %d free%s%s%n", share.peer(), share.nickname(),
+                    share.addresses(), share.percent(), share.free(), share.reachable() ? "" : " - unreachable",
+                    share.ranges().isEmpty() ? "" : ": " + String.join(" ", share.ranges())));
         }
         if (unreachable > 0) {
             text.append("  ").append(unreachable).append(" addresses are owned by unreachable peers: 'weft rmpeer PEER' if they are gone for good\n");

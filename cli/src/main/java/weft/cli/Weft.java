@@ -24,10 +24,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The {@code weft} command line: one verb per call, each with {@code --help}. Exit status 0 on success, 1 when
- * the operation failed, 2 for a usage error. Errors are one line on standard error.
+ * the operation failed, 2 for a usage error (malformed addresses and targets included). Errors are one line on
+ * standard error. {@code stop} with no router running is a success that says so.
  */
 public final class Weft {
     private static final Option HTTP_ADDR = new Option("http-addr", "HOST:PORT",
@@ -47,7 +52,7 @@ public final class Weft {
             new Verb("launch", "[PEER...]", "start the router in the background and wait until it answers", RouterOptions.ALL),
             new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers)", RouterOptions.ALL),
             new Verb("stop", "", "stop the router; containers keep their interfaces", ROUTER),
-            new Verb("status", "[connections|peers|targets|ipam]", "show the router's state", ROUTER),
+            new Verb("status", "[connections|peers|targets|ipam|counters]", "show the router's state: an overview, or one view of it in full", ROUTER),
             new Verb("report", "", "print the router's whole state as JSON", ROUTER),
             new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", ROUTER),
             new Verb("forget", "PEER...", "stop connecting to peers", ROUTER),
@@ -55,11 +60,12 @@ public final class Weft {
             new Verb("detach", "[CIDR...] TARGET", "remove addresses from a container, or its whole interface", ROUTER),
             new Verb("expose", "[CIDR...]", "give the host itself an address on the overlay (from the allocator when none is given)", ROUTER),
             new Verb("hide", "[CIDR...]", "remove the host's overlay addresses (all when none are given)", ROUTER),
-            new Verb("ps", "", "list the interfaces this router attached: target, MAC, addresses", ROUTER),
-            new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force", List.of(DATA_DIR, HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
+            new Verb("ps", "[TARGET...]", "list the interfaces this router attached (or those of the TARGETs): target, MAC, addresses", ROUTER),
+            new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force. Only for peers gone for good: one that comes back asks for its containers' addresses and takes off those handed out here meanwhile", List.of(DATA_DIR, HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
             new Verb("prime", "", "start the address allocator's initialisation now and print its phase", ROUTER),
             new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", ROUTER),
-            new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER));
+            new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER),
+            new Verb("version", "", "print this command's version and, when it answers, the router's", ROUTER));
 
     private final PrintStream out;
     private final PrintStream err;
@@ -67,10 +73,14 @@ public final class Weft {
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
     private final ApiCodec codec = new ApiCodec(json);
 
+    private final List<String> aliasNotes;
+
     Weft(PrintStream out, PrintStream err, Map<String, String> environment) {
         this.out = out;
         this.err = err;
-        this.environment = environment;
+        WeaveVariables weave = WeaveVariables.of(environment);
+        this.environment = weave.environment();
+        this.aliasNotes = weave.notes();
     }
 
     public static void main(String[] args) {
@@ -84,7 +94,7 @@ public final class Weft {
             printOverview(args.isEmpty() ? err : out);
             return args.isEmpty() ? 2 : 0;
         }
-        String name = args.getFirst();
+        String name = args.getFirst().equals("--version") ? "version" : args.getFirst();
         Verb verb = VERBS.stream().filter(v -> v.name().equals(name)).findFirst().orElse(null);
         if (verb == null) {
             err.println("weft: unknown command '" + name + "' (see 'weft help')");
@@ -113,6 +123,9 @@ public final class Weft {
     }
 
     private int dispatch(Verb verb, CommandLine line, List<String> rawArgs) throws ApiException {
+        if (verb.name().equals("launch") || verb.name().equals("router")) {
+            aliasNotes.forEach(note -> err.println("weft " + verb.name() + ": note: " + note));
+        }
         return switch (verb.name()) {
             case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err).run();
             case "router" -> RouterMain.runForeground(RouterOptions.parse(line, environment), err);
@@ -135,12 +148,13 @@ public final class Weft {
                 out.println(api(line).primeAllocation());
                 yield 0;
             }
-            case "hide" -> expose(line, ApiClient::hide);
+            case "hide" -> hide(line);
             case "ps" -> ps(line);
             case "metrics" -> {
                 out.print(api(line).metrics());
                 yield 0;
             }
+            case "version" -> version(line);
             default -> throw new AssertionError("verb without a handler: " + verb.name());
         };
     }
@@ -186,7 +200,18 @@ public final class Weft {
     private int stop(CommandLine line) throws ApiException {
         noOperands(line, "stop");
         ApiClient api = api(line);
-        long pid = api.status().pid();
+        long pid;
+        try {
+            pid = api.status().pid();
+        } catch (ApiException e) {
+            RouterTarget target = target(line);
+            if (!e.nothingListens || !(new Whereabouts(Path.of("/proc"), Path.of("/run/netns")).find(target.dataDir())
+                    instanceof Whereabouts.Finding.NoneRuns)) {
+                throw e; // one runs elsewhere, or cannot be told: the usual message says where
+            }
+            out.println("no router runs with data directory " + target.dataDir() + "; nothing to stop");
+            return 0; // stopping is idempotent: what was asked for holds
+        }
         api.stop();
         var process = ProcessHandle.of(pid);
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -214,10 +239,10 @@ public final class Weft {
 
     private int status(CommandLine line) throws ApiException {
         List<String> operands = line.operands();
-        if (operands.size() > 1) throw new UsageException("takes at most one of connections, peers, targets, ipam");
+        if (operands.size() > 1) throw new UsageException("takes at most one of " + String.join(", ", StatusText.VIEWS));
         String view = operands.isEmpty() ? "" : operands.getFirst();
-        if (!List.of("", "connections", "peers", "targets", "ipam").contains(view)) throw new UsageException("unknown status view '" + view + "': connections, peers, targets or ipam");
-        out.print(StatusText.render(api(line).status(), view));
+        if (!view.isEmpty() && !StatusText.VIEWS.contains(view)) throw new UsageException("unknown status view '" + view + "': " + String.join(", ", StatusText.VIEWS));
+        out.print(StatusText.render(api(line).status(), view, java.time.Instant.now()));
         return 0;
     }
 
@@ -272,17 +297,98 @@ public final class Weft {
         if (operands.isEmpty()) throw new UsageException("a TARGET is required: netns:NAME, pid:N or a Docker container");
         String target = operands.getLast();
         List<String> cidrs = operands.subList(0, operands.size() - 1);
-        AttachTarget.parse(target);
-        cidrs.forEach(Cidr::parse);
-        printAttachment(call.call(api(line), target, cidrs));
+        checkOperands(List.of(target), cidrs);
+        ApiClient api = api(line);
+        printAttachment(whileTheAllocatorWaits(line, () -> call.call(api, target, cidrs)));
         return 0;
     }
 
     private int expose(CommandLine line, HostCall call) throws ApiException {
         List<String> cidrs = line.operands();
-        cidrs.forEach(Cidr::parse);
-        printAttachment(call.call(api(line), cidrs));
+        checkOperands(List.of(), cidrs);
+        ApiClient api = api(line);
+        printAttachment(whileTheAllocatorWaits(line, () -> call.call(api, cidrs)));
         return 0;
+    }
+
+    /** A call to the router that may wait for the IP allocator. */
+    @FunctionalInterface
+    private interface AllocatingCall {
+        Attachment call() throws ApiException;
+    }
+
+    /**
+     * Makes {@code call}, and while it has not answered after {@value #QUIET_SECONDS} s, says on standard error what the
+     * allocator waits for (a quorum of peers, space from another peer), each time that changes: an attach that waits
+     * half a minute in silence looks hung.
+     */
+    private Attachment whileTheAllocatorWaits(CommandLine line, AllocatingCall call) throws ApiException {
+        CompletableFuture<Attachment> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("weft-call").start(() -> {
+            try {
+                result.complete(call.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        long quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(QUIET_SECONDS);
+        String said = "nothing";
+        while (true) {
+            try {
+                return result.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException stillWaiting) {
+                if (System.nanoTime() - quietUntil < 0) continue;
+                String waiting = allocatorWaitsFor(line);
+                if (!waiting.equals(said)) {
+                    err.println("weft " + line.verb() + ": waiting for the IP allocator: " + waiting);
+                    said = waiting;
+                }
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case ApiException api -> throw api;
+                    case RuntimeException runtime -> throw runtime;
+                    default -> throw new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    private static final int QUIET_SECONDS = 2;
+
+    /** What the router's allocator says it waits for, or "nothing" when that cannot be asked. */
+    private String allocatorWaitsFor(CommandLine line) {
+        try {
+            return api(line).status().ipam().waitingFor();
+        } catch (ApiException | RuntimeException e) {
+            return "nothing";
+        }
+    }
+
+    /** Hides the host's overlay addresses and says which went and which stay. */
+    private int hide(CommandLine line) throws ApiException {
+        List<String> cidrs = line.operands();
+        checkOperands(List.of(), cidrs);
+        ApiClient api = api(line);
+        List<String> before = api.attachments().stream().filter(a -> a.target().equals(Attachment.EXPOSE))
+                .findFirst().map(Attachment::cidrs).orElse(List.of());
+        Attachment after = api.hide(cidrs);
+        List<String> removed = before.stream().filter(c -> !after.cidrs().contains(c)).toList();
+        out.println("hid the host from " + (removed.isEmpty() ? "nothing" : String.join(" ", removed))
+                + (after.cidrs().isEmpty() ? "; it has no overlay address left" : "; it keeps " + String.join(" ", after.cidrs())));
+        return 0;
+    }
+
+    /** Malformed targets and addresses are usage errors, found before anything is asked of the router. */
+    private static void checkOperands(List<String> targets, List<String> cidrs) {
+        try {
+            targets.forEach(AttachTarget::parse);
+            cidrs.forEach(Cidr::parse);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private int rmpeer(CommandLine line) throws ApiException {
@@ -302,8 +408,30 @@ public final class Weft {
     }
 
     private int ps(CommandLine line) throws ApiException {
-        noOperands(line, "ps");
-        for (Attachment attachment : api(line).attachments()) printAttachment(attachment);
+        List<String> wanted = line.operands();
+        checkOperands(wanted, List.of());
+        List<String> keys = wanted.stream().map(t -> AttachTarget.parse(t).key()).toList();
+        List<Attachment> attachments = api(line).attachments();
+        for (Attachment attachment : attachments) {
+            if (keys.isEmpty() || keys.contains(attachment.target())) printAttachment(attachment);
+        }
+        List<String> missing = keys.stream().filter(k -> attachments.stream().noneMatch(a -> a.target().equals(k))).toList();
+        if (!missing.isEmpty()) {
+            err.println("weft ps: not attached to this router: " + String.join(" ", missing));
+            return 1;
+        }
+        return 0;
+    }
+
+    /** This command's version, and the router's when one answers (a mismatch after an upgrade is worth seeing). */
+    private int version(CommandLine line) {
+        noOperands(line, "version");
+        out.println("weft " + weft.router.Router.VERSION);
+        try {
+            out.println("router " + api(line).status().version());
+        } catch (ApiException e) {
+            out.println("router: not running here (" + e.getMessage() + ")");
+        }
         return 0;
     }
 
@@ -331,7 +459,8 @@ public final class Weft {
         to.println();
         for (Verb verb : VERBS) to.printf("  %-8s %s%n", verb.name(), verb.summary());
         to.println();
-        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_MTU, WEFT_PASSWORD");
+        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_MTU, WEFT_NO_FASTDP, WEFT_PASSWORD");
+        to.println("(Weave's WEAVE_HTTP_ADDR, WEAVE_MTU, WEAVE_NO_FASTDP and WEAVE_PASSWORD are read where Weft's are not set)");
     }
 
     static void printUsage(Verb verb, PrintStream to) {

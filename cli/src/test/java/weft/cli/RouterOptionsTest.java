@@ -110,4 +110,28 @@ class RouterOptionsTest {
         assertEquals(Optional.empty(), RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, List.of("--password-file", file.toString())),
                 Map.of()).password().orElseThrow().warning());
     }
+
+    private static List<String> encryptionWarnings(List<String> args, Map<String, String> environment) {
+        return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment).encryptionWarnings();
+    }
+
+    @Test
+    void shouldWarnOfAMeshWithoutPasswordUnlessTheUnderlayIsSaidToBePrivate() {
+        List<String> none = encryptionWarnings(List.of(), Map.of());
+        assertEquals(1, none.size());
+        assertTrue(none.getFirst().startsWith("no password: anyone who reaches port 6783 can join"), none.getFirst());
+        assertEquals(List.of(), encryptionWarnings(List.of(), Map.of("WEFT_PASSWORD", "s3cret")));
+        assertEquals(List.of(), encryptionWarnings(List.of("--trusted-subnets", "192.168.0.0/16"), Map.of()));
+    }
+
+    @Test
+    void weavesVariablesStandForWeftsWhereWeftsAreNotSet() {
+        WeaveVariables weave = WeaveVariables.of(Map.of("WEAVE_PASSWORD", "s3cret", "WEAVE_MTU", "1400", "WEFT_MTU", "1376"));
+        assertEquals("s3cret", weave.environment().get("WEFT_PASSWORD"));
+        assertEquals("1376", weave.environment().get("WEFT_MTU"));
+        assertEquals(List.of("WEAVE_MTU is ignored: WEFT_MTU is set too, and Weft's own name wins",
+                "read WEAVE_PASSWORD as WEFT_PASSWORD (Weave's name for it; Weft's is WEFT_PASSWORD)"), weave.notes());
+        assertEquals(List.of(), encryptionWarnings(List.of(), weave.environment()), "the Weave password counts");
+        assertEquals(List.of(), WeaveVariables.of(Map.of("PATH", "/bin")).notes());
+    }
 }

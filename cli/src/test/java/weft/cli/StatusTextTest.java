@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What {@code weft status} prints for each view of a status reply, character for character: operators and the lab
@@ -18,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class StatusTextTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Two seconds after the reply's connections started: the retrying target's next attempt is 3 s away. */
+    private static final java.time.Instant NOW = java.time.Instant.parse("2025-01-01T00:00:02Z");
 
     /** A router with a fast and a handshaking connection, peers reached directly, via a hop and not at all, and an allocator with troubles. */
     private static ObjectNode busy() throws IOException {
@@ -39,25 +43,44 @@ class StatusTextTest {
 
     /** The status as the CLI gets it: the JSON read by the API's codec, as the client reads a reply. */
     private static String render(JsonNode status, String view) throws IOException {
-        return StatusText.render(new ApiCodec(JSON).readReply(JSON.writeValueAsBytes(status), StatusReport.class), view);
+        return StatusText.render(new ApiCodec(JSON).readReply(JSON.writeValueAsBytes(status), StatusReport.class), view, NOW);
     }
 
     @Test
-    void overviewListsTheRouterKernelCountersAndConnections() throws IOException {
+    void overviewIsAScreenOfIdentityEncryptionConnectionsWithTheirProblemsAndTheAllocator() throws IOException {
         assertEquals("""
-                         Version: 0.1.0
-                       Peer name: aa:bb:cc:dd:ee:01 (host1)
+                            Weft: 0.1.0, peer aa:bb:cc:dd:ee:01 (host1), pid 4242
                       Encryption: enabled
-                         Control: TCP 0.0.0.0:6783
-                          Sleeve: UDP port 6783 via weft-sleeve
-                        HTTP API: 127.0.0.1:6784
-                          Bridge: weft, MTU 1376 (automatic, from the underlay MTU 1500 of eth0)
+                       Listening: TCP 0.0.0.0:6783, UDP 6783, API 127.0.0.1:6784
+                          Bridge: weft, MTU 1376 (automatic, from the underlay MTU 1500 of eth0), range 10.32.0.0/12
                        Fast path: weft-vxlan (VXLAN, UDP 6784) on weft, isolated from weft-sleeve
-                   Overlay range: 10.32.0.0/12
-                  Data directory: /var/lib/weft
-                     Connections: 1 established of 2
-                         Targets: 2
+                     Connections: 1 established (1 fast, 0 sleeve), 1 handshaking; 1 target failing
                            Peers: 4 known, 2 reachable
+                            IPAM: ready, 50.0% of the range here (2 allocated, 1048570 free); 524288 addresses owned by unreachable peers; 1 pending; 1 conflict (weft status ipam); NOT SAVING: disk full
+                  Data directory: /var/lib/weft
+
+                -> 192.168.1.2:6783      established  aa:bb:cc:dd:ee:02(host2) fast, encrypted, data sealed, path MTU 1500
+                <- 192.168.1.3:41000     handshaking  () plaintext
+                !! 192.168.1.9:6783      retrying, last error: connection refused, next attempt in 3 s
+
+                More: weft status connections|peers|targets|ipam|counters
+                """, render(busy(), ""));
+    }
+
+    @Test
+    void aWrongPasswordShowsInTheOverviewThoughNoConnectionIsUp() throws IOException {
+        ObjectNode refused = quiet();
+        ((ObjectNode) refused.get("targets").get(1)).put("lastError", "the peer refused us: wrong password");
+        String text = render(refused, "");
+        assertTrue(text.contains("     Connections: 0 established; 1 target failing\n"), text);
+        assertTrue(text.contains("!! 192.168.1.9:6783      retrying, last error: the peer refused us: wrong password, next attempt in 3 s\n"), text);
+        assertEquals("!! 192.168.1.9:6783      retrying, last error: the peer refused us: wrong password, next attempt in 3 s\n",
+                render(refused, "connections"));
+    }
+
+    @Test
+    void countersShowTheKernelAndEveryCounterInNameOrderWhateverTheOrderOfTheReply() throws IOException {
+        String expected = """
                     Learned MACs: 7
 
                   Kernel:
@@ -72,43 +95,8 @@ class StatusTextTest {
                   Fast path counters:
                     fast-heartbeats-received     9
                     fast-heartbeats-sent         10
-
-                -> 192.168.1.2:6783      established  aa:bb:cc:dd:ee:02(host2) fast, encrypted, data sealed, path MTU 1500
-                <- 192.168.1.3:41000     handshaking  () , plaintext
-                """, render(busy(), ""));
-    }
-
-    @Test
-    void overviewLeavesOutFastPathCountersAndConnectionsWhenThereAreNone() throws IOException {
-        assertEquals("""
-                         Version: 0.1.0
-                       Peer name: aa:bb:cc:dd:ee:01 (host1)
-                      Encryption: enabled
-                         Control: TCP 0.0.0.0:6783
-                          Sleeve: UDP port 6783 via weft-sleeve
-                        HTTP API: 127.0.0.1:6784
-                          Bridge: weft, MTU 1376 (automatic, from the underlay MTU 1500 of eth0)
-                       Fast path: weft-vxlan (VXLAN, UDP 6784) on weft, isolated from weft-sleeve
-                   Overlay range: 10.32.0.0/12
-                  Data directory: /var/lib/weft
-                     Connections: 0 established of 0
-                         Targets: 2
-                           Peers: 4 known, 2 reachable
-                    Learned MACs: 7
-
-                  Kernel:
-                    esp (xfrm rfc4106(gcm(aes)))     available
-                    udp gro                          available
-                    vxlan and bridge port isolation  available
-
-                  Sleeve counters:
-                    dropped-bad-magic            2
-                    frames-out                   12
-                """, render(quiet(), ""));
-    }
-
-    @Test
-    void kernelAndCountersPrintInNameOrderWhateverTheOrderOfTheReply() throws IOException {
+                """;
+        assertEquals(expected, render(busy(), "counters"));
         ObjectNode reversed = busy();
         for (String map : new String[]{"kernel", "sleeve", "fastPathCounters"}) {
             ObjectNode inOrder = (ObjectNode) reversed.get(map);
@@ -116,28 +104,35 @@ class StatusTextTest {
             inOrder.properties().stream().toList().reversed().forEach(field -> backwards.set(field.getKey(), field.getValue()));
             reversed.set(map, backwards);
         }
-
-        assertEquals(render(busy(), ""), render(reversed, ""));
+        assertEquals(expected, render(reversed, "counters"));
+        assertFalse(render(quiet(), "counters").contains("Fast path counters"));
     }
 
     @Test
-    void connectionsShowDirectionAddressStatePeerPathEncryptionAndAKnownPathMtu() throws IOException {
+    void connectionsShowDirectionAddressStatePeerPathEncryptionAKnownPathMtuAndFailingTargets() throws IOException {
         assertEquals("""
                 -> 192.168.1.2:6783      established  aa:bb:cc:dd:ee:02(host2) fast, encrypted, data sealed, path MTU 1500
-                <- 192.168.1.3:41000     handshaking  () , plaintext
+                <- 192.168.1.3:41000     handshaking  () plaintext
+                !! 192.168.1.9:6783      retrying, last error: connection refused, next attempt in 3 s
                 """, render(busy(), "connections"));
+        ObjectNode noEsp = busy();
+        ((ObjectNode) noEsp.get("connections").get(0)).put("path", "sleeve: data is encrypted, and this kernel has no ESP for an encrypted fast path");
+        assertTrue(render(noEsp, "connections").startsWith("-> 192.168.1.2:6783      established  aa:bb:cc:dd:ee:02(host2) sleeve: this kernel has no ESP"
+                + " for an encrypted fast path, encrypted, data sealed, path MTU 1500\n"), "said once: " + render(noEsp, "connections"));
     }
 
     @Test
-    void targetsShowThePeerReachedOrTheLastErrorAndNextAttempt() throws IOException {
+    void targetsShowThePeerReachedOrTheLastErrorAndWhenTheNextAttemptComes() throws IOException {
         assertEquals("""
                 192.168.1.2           connected to aa:bb:cc:dd:ee:02
-                192.168.1.9:6783      retrying, last error: connection refused, next attempt 2025-01-01T00:00:05Z
+                192.168.1.9:6783      retrying, last error: connection refused, next attempt in 3 s
                 """, render(busy(), "targets"));
         assertEquals("""
                 192.168.1.2           connected to aa:bb:cc:dd:ee:02
-                192.168.1.9:6783      retrying, last error: connection refused, next attempt 2025-01-01T00:00:05Z
+                192.168.1.9:6783      retrying, last error: connection refused, next attempt in 3 s
                 """, render(quiet(), "targets"), "a null peer reads as none");
+        assertEquals("now", StatusText.relative("2025-01-01T00:00:01Z", NOW));
+        assertEquals("soon", StatusText.relative("soon", NOW), "a router that sends something else is shown as it sent it");
     }
 
     @Test
@@ -154,15 +149,15 @@ class StatusTextTest {
     }
 
     @Test
-    void ipamShowsSharesUnreachableOwnersPendingRequestsConflictsAndAFailureToSave() throws IOException {
+    void ipamShowsSharesWithTheirRangesUnreachableOwnersPendingRequestsConflictsAndAFailureToSave() throws IOException {
         assertEquals("""
                            Range: 10.32.0.0/12 (default subnet 10.32.0.0/12)
                            Phase: ready
                      Waiting for: nothing
                             Ring: none yet
                             Here: 2 allocated, 1048570 free
-                  aa:bb:cc:dd:ee:01(host1) 524288 addresses (50.0%), 524286 free
-                  aa:bb:cc:dd:ee:04(host4) 524288 addresses (50.0%), 524288 free - unreachable
+                  aa:bb:cc:dd:ee:01(host1) 524288 addresses (50.0%), 524286 free: 10.32.0.0/13
+                  aa:bb:cc:dd:ee:04(host4) 524288 addresses (50.0%), 524288 free - unreachable: 10.40.0.0/13
                   524288 addresses are owned by unreachable peers: 'weft rmpeer PEER' if they are gone for good
                   pending: aa:bb:cc:dd:ee:01: 1 address waiting 3 s: ring not ready
                   conflict: ring: two rings
@@ -174,8 +169,8 @@ class StatusTextTest {
                      Waiting for: nothing
                             Ring: 10.32.0.0/12 owned by 2 peers
                             Here: 2 allocated, 1048570 free
-                  aa:bb:cc:dd:ee:01(host1) 524288 addresses (50.0%), 524286 free
-                  aa:bb:cc:dd:ee:04(host4) 524288 addresses (50.0%), 524288 free
+                  aa:bb:cc:dd:ee:01(host1) 524288 addresses (50.0%), 524286 free: 10.32.0.0/13
+                  aa:bb:cc:dd:ee:04(host4) 524288 addresses (50.0%), 524288 free: 10.40.0.0/13
                   pending: aa:bb:cc:dd:ee:01: 1 address waiting 3 s: ring not ready
                   conflict: ring: two rings
                 """, render(quiet(), "ipam"));

@@ -1,5 +1,6 @@
 package weft.cli;
 
+import weft.router.Router;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,20 +61,34 @@ class WeftTest {
     }
 
     @Test
-    void malformedCidrIsRefusedWithOneLine() {
-        assertEquals(1, run("attach", "10.32.1/12", "netns:c1"));
+    void malformedCidrIsAUsageErrorInOneLine() {
+        assertEquals(2, run("attach", "10.32.1/12", "netns:c1"));
         assertEquals("weft attach: invalid CIDR '10.32.1/12': expected a.b.c.d/len, for example 10.32.0.1/12\n", err());
     }
 
     @Test
-    void malformedTargetIsRefused() {
-        assertEquals(1, run("attach", "10.32.1.1/12", "netns:../x"));
+    void malformedTargetIsAUsageError() {
+        assertEquals(2, run("attach", "10.32.1.1/12", "netns:../x"));
         assertTrue(err().contains("invalid network namespace name"), err());
     }
 
     @Test
     void attachWithoutTargetIsAUsageError() {
         assertEquals(2, run("attach"));
+    }
+
+    @Test
+    void stopWithNoRouterRunningSucceedsAndSaysSo() {
+        out.reset();
+        assertEquals(0, run("stop"));
+        assertEquals("no router runs with data directory " + dataDir + "; nothing to stop\n", out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void versionNeedsNoRouter() {
+        out.reset();
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("weft " + Router.VERSION + "\nrouter: not running here"), out.toString(StandardCharsets.UTF_8));
     }
 
     @Test

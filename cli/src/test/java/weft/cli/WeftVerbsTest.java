@@ -1,5 +1,6 @@
 package weft.cli;
 
+import weft.router.Router;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,7 +59,7 @@ class WeftVerbsTest {
 
     /** Answers like a router with one container attached; fields are volatile because requests run on other threads. */
     private static final class StandIn implements RouterApi {
-        final StatusReport status;
+        volatile StatusReport status;
         volatile String attached;
 
         StandIn(StatusReport status) {
@@ -74,13 +76,16 @@ class WeftVerbsTest {
         @Override public List<String> forget(List<String> peers) { return peers.stream().filter(p -> !p.startsWith("unknown")).toList(); }
 
         @Override public Attachment attach(String target, List<String> cidrs) {
+            if (target.equals("netns:slow")) { // an allocator that waits for its quorum, as long as a CLI stays quiet and more
+                java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(3500));
+            }
             attached = target + " " + cidrs;
             return new Attachment(target, "/run/netns/c1", "vethwl0", "02:00:00:00:00:01", cidrs);
         }
 
         @Override public Attachment detach(String target, List<String> cidrs) { return C1.withCidrs(List.of()); }
 
-        @Override public List<Attachment> attachments() { return List.of(C1, new Attachment(Attachment.EXPOSE, "", "weft", "02:00:00:00:00:09", List.of())); }
+        @Override public List<Attachment> attachments() { return List.of(C1, new Attachment(Attachment.EXPOSE, "", "weft", "02:00:00:00:00:09", List.of("10.32.0.254/12"))); }
 
         @Override public Attachment expose(List<String> cidrs) { return new Attachment(Attachment.EXPOSE, "", "weft", "02:00:00:00:00:09", List.of("10.32.0.254/12")); }
 
@@ -151,7 +156,11 @@ class WeftVerbsTest {
         assertEquals("netns:c1 [10.32.0.5/12, 10.32.0.6/12]", router.attached);
 
         assertEquals(0, run("ps"));
-        assertEquals("netns:c1 02:00:00:00:00:01 10.32.0.5/12\nweft:expose 02:00:00:00:00:09\n", out());
+        assertEquals("netns:c1 02:00:00:00:00:01 10.32.0.5/12\nweft:expose 02:00:00:00:00:09 10.32.0.254/12\n", out());
+        assertEquals(0, run("ps", "netns:c1"));
+        assertEquals("netns:c1 02:00:00:00:00:01 10.32.0.5/12\n", out());
+        assertEquals(1, run("ps", "netns:c1", "netns:c9"));
+        assertEquals("weft ps: not attached to this router: netns:c9\n", err());
 
         assertEquals(0, run("detach", "netns:c1"));
         assertEquals("netns:c1 02:00:00:00:00:01\n", out());
@@ -162,7 +171,7 @@ class WeftVerbsTest {
         assertEquals(0, run("expose"));
         assertEquals("weft:expose 02:00:00:00:00:09 10.32.0.254/12\n", out());
         assertEquals(0, run("hide"));
-        assertEquals("weft:expose 02:00:00:00:00:09\n", out());
+        assertEquals("hid the host from 10.32.0.254/12; it has no overlay address left\n", out());
     }
 
     @Test
@@ -191,6 +200,48 @@ class WeftVerbsTest {
         assertEquals(0, run("report"));
         assertEquals(JSON.readTree(JSON.writeValueAsBytes(router.status)), JSON.readTree(out()));
         assertTrue(out().startsWith("{\n  \"version\" : \"0.1.0\",\n"), "indented, one field a line: " + out());
+    }
+
+    @Test
+    void aLaunchThatFailsLeavesNoDataDirectoryBehindThatItCreated(@TempDir Path parent) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Privileges.missingHere().isEmpty(), "launch needs root");
+        Path fresh = parent.resolve("new-router");
+        String http = "127.0.0.1:" + server.address().getPort(); // the stand-in answers there, as another router would
+        assertEquals(1, run("launch", "--data-dir", fresh.toString(), "--http-addr", http));
+        assertTrue(err().contains("another router already answers at " + http), err());
+        assertFalse(java.nio.file.Files.exists(fresh), "the failed launch left " + fresh);
+
+        java.nio.file.Files.createDirectory(fresh);
+        assertEquals(1, run("launch", "--data-dir", fresh.toString(), "--http-addr", http));
+        assertTrue(java.nio.file.Files.isDirectory(fresh), "a launch removed a data directory it did not create");
+    }
+
+    @Test
+    void aDataDirectoryThatIsAFileIsNamedAsSuch(@TempDir Path parent) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Privileges.missingHere().isEmpty(), "launch needs root");
+        Path file = java.nio.file.Files.writeString(parent.resolve("x"), "not a directory");
+        assertEquals(1, run("launch", "--data-dir", file.toString()));
+        assertEquals("weft launch: cannot use data directory " + file + ": it exists and is not a directory; choose another with --data-dir\n",
+                err().lines().filter(l -> !l.contains("warning")).map(l -> l + "\n").reduce("", String::concat));
+    }
+
+    @Test
+    void anAttachThatWaitsForTheAllocatorSaysWhatItWaitsFor() throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode waiting = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.valueToTree(router.status);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) waiting.get("ipam")).put("waitingFor", "awaiting consensus: need 1 more");
+        router.status = JSON.treeToValue(waiting, StatusReport.class);
+        assertEquals(0, run("attach", "netns:slow"));
+        assertEquals("weft attach: waiting for the IP allocator: awaiting consensus: need 1 more\n", err(), "said once, while it waited");
+        assertEquals("netns:slow 02:00:00:00:00:01\n", out());
+
+        assertEquals(0, run("attach", "netns:c1"));
+        assertEquals("", err(), "a quick answer needs no word");
+    }
+
+    @Test
+    void versionPrintsOursAndTheRouters() {
+        assertEquals(0, run("version"));
+        assertEquals("weft " + Router.VERSION + "\nrouter 0.1.0\n", out());
     }
 
     @Test

@@ -76,7 +76,7 @@ class FoundationIT {
             }
         }
         ExecResult status = lab.weft(lab.host(1), "status").orThrow();
-        assertTrue(status.stdout().contains("2 established of 2"), status.stdout());
+        assertTrue(status.stdout().contains("Connections: 2 established ("), status.stdout());
         ExecResult ps = lab.weft(lab.host(1), "ps").orThrow();
         assertTrue(ps.stdout().contains("netns:" + containers.getFirst()) && ps.stdout().contains(overlayAddress(1) + "/24"), ps.stdout());
     }

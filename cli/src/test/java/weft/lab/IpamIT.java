@@ -26,6 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,5 +153,43 @@ class IpamIT {
         assertTrue(after.ok(), after.describe());
         ExecResult again = lab.weft(heir, "rmpeer", goneName);
         assertTrue(again.ok() && again.stdout().contains("0 addresses"), "a second rmpeer must be harmless: " + again.describe());
+    }
+
+    /**
+     * The peer taken over in the test before comes back with its old state. Of two of its containers' addresses, the
+     * heir handed one to a container of its own meanwhile: the returning peer takes that one off its container and
+     * out of ps, and keeps the other, which the heir gives back and no longer hands out.
+     */
+    @Test
+    @Order(4)
+    void aPeerBackAfterRmpeerKeepsNoAddressThatTheHeirHandedOutMeanwhile() throws Exception {
+        Host gone = lab.host(3), heir = lab.host(1);
+        List<String> goneContainers = addresses.keySet().stream().filter(c -> hostOf.get(c) == gone).sorted().toList();
+        String keeper = goneContainers.get(0), loser = goneContainers.get(1);
+        String keptAddress = addresses.get(keeper), lostAddress = addresses.get(loser);
+        String thief = lab.container(heir, "thief");
+        lab.weft(heir, "attach", lostAddress + "/12", "netns:" + thief).orThrow();
+
+        launch(gone);
+        String shown = Poll.until(() -> ethwe(loser), s -> !s.contains(lostAddress + "/"), SETTLE);
+        assertFalse(shown.contains(lostAddress + "/"), "the returning peer kept an address the heir handed out: " + shown);
+        String ps = Poll.until(() -> lab.weft(gone, "ps").orThrow().stdout(), p -> !p.contains(lostAddress + "/"), SETTLE);
+        assertFalse(ps.contains(lostAddress + "/"), ps);
+        String log = Files.readString(gone.dataDir().resolve("weft.log"));
+        assertTrue(log.contains("took " + lostAddress + "/"), "the log does not say the address was taken off: " + log);
+        String ipam = lab.weft(gone, "status", "ipam").orThrow().stdout();
+        assertTrue(ipam.contains(lostAddress + " of netns:" + loser + " lost"), ipam);
+
+        assertTrue(ethwe(keeper).contains(keptAddress + "/"), "the address nobody else was given was taken off");
+        assertTrue(lab.weft(gone, "ps").orThrow().stdout().contains(keptAddress + "/"));
+        assertTrue(ethwe(thief).contains(lostAddress + "/"));
+        ExecResult stolen = lab.weft(heir, "attach", keptAddress + "/12", "netns:" + lab.container(heir, "second-thief"));
+        assertEquals(1, stolen.exitCode(), "the heir hands out an address its old holder kept: " + stolen.describe());
+        ExecResult ping = Poll.until(() -> lab.exec(thief, Duration.ofSeconds(5), "ping", "-c", "1", "-W", "1", keptAddress), ExecResult::ok, SETTLE);
+        assertTrue(ping.ok(), "the kept address does not answer: " + ping.describe());
+    }
+
+    private static String ethwe(String container) {
+        return lab.exec(container, Duration.ofSeconds(5), "ip", "-4", "-brief", "addr", "show", "ethwe").stdout();
     }
 }

@@ -109,7 +109,7 @@ class JumboMtuIT {
         // with don't-fragment, the sleeve refuses the 8000-byte packet with the 1500 path's overlay MTU ...
         ExecResult refused = lab.exec(containers[1], Duration.ofSeconds(10), "ping", "-M", "do", "-s", "8000", "-c", "1", "-W", "2", overlayAddress(3));
         assertTrue(!refused.ok(), refused.describe());
-        Matcher sent = FRAG_NEEDED.matcher(lab.weft(lab.host(1), "status").orThrow().stdout());
+        Matcher sent = FRAG_NEEDED.matcher(lab.weft(lab.host(1), "status", "counters").orThrow().stdout());
         assertTrue(sent.find() && Long.parseLong(sent.group(1)) >= 1, "host 1 sent no ICMP fragmentation needed");
         String route = lab.exec(containers[1], Duration.ofSeconds(5), "ip", "route", "get", overlayAddress(3)).orThrow().stdout();
         assertTrue(route.contains("mtu 1410"), "the container's kernel did not learn the path: " + route);

@@ -67,7 +67,7 @@ class PathShrinkIT {
                 "large pings still lost 40 s after the path shrank: " + connections(h1));
         System.out.printf("PathShrinkIT: large pings cross again %.1f s after the path shrank%n", (System.nanoTime() - shrank) / 1e9);
         assertTrue(connections(h1).contains("path MTU 1280"), connections(h1));
-        String status = lab.weft(h1, "status").orThrow().stdout();
+        String status = lab.weft(h1, "status", "counters").orThrow().stdout();
         assertTrue(status.matches("(?s).*path-mtu-lowered\\s+[1-9].*"), status);
 
         NcTransfer.Hashes there = NcTransfer.sendRandom(lab, c1, c2, overlayAddress(2), 5001, 30L << 20, 11, "shrunk");

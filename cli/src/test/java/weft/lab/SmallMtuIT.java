@@ -52,7 +52,7 @@ class SmallMtuIT {
     }
 
     private static long lowered(Host host) {
-        String status = lab.weft(host, "status").orThrow().stdout();
+        String status = lab.weft(host, "status", "counters").orThrow().stdout();
         Matcher m = LOWERED.matcher(status);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }

@@ -56,6 +56,7 @@ public final class Allocator implements Gossiper {
     private final AllocatorState state;
     private final DurableOutbox outbox;
     private final Initialisation init;
+    private final DisplacedAddresses displaced;
     private final RingAdoption rings;
     private final SpaceDonation donation;
     private final PendingRequests requests;
@@ -100,7 +101,8 @@ public final class Allocator implements Gossiper {
         this.state = new AllocatorState(self, config, space, consensus, ring);
         this.outbox = new DurableOutbox(state, saver); // restored from disk, so durable
         this.init = new Initialisation(state, outbox);
-        this.rings = new RingAdoption(state, outbox, conflicts);
+        this.displaced = new DisplacedAddresses(state, outbox, conflicts);
+        this.rings = new RingAdoption(state, outbox, conflicts, displaced);
         this.donation = new SpaceDonation(state, outbox, random);
         this.requests = new PendingRequests(state, outbox, init, donation, this::waitingFor);
         this.view = new AllocatorStatusView(state, outbox, rings, conflicts, requests, clock);
@@ -196,7 +198,7 @@ public final class Allocator implements Gossiper {
             return new TakeoverResult.Refused("no ring yet: " + waitingFor());
         }
         if (state.isAlive(dead) && !force) {
-            return new TakeoverResult.Refused("peer " + dead + " is reachable; take over a live peer only with force");
+            return new TakeoverResult.Refused("peer " + dead + " is reachable; take over a live peer only with --force, and only if it will never come back with its data");
         }
         List<AddressRange> ranges = state.ring().rangesOwnedBy(dead);
         if (ranges.isEmpty()) {
@@ -263,6 +265,7 @@ public final class Allocator implements Gossiper {
                 outbox.changed();
                 outbox.broadcastState();
             }
+            displaced.settle();
         }
         requests.processPending();
         requests.expire(now);
@@ -281,6 +284,8 @@ public final class Allocator implements Gossiper {
                     case IpamMessage.SpaceRequest(AddressRange subnet) -> donation.onSpaceRequest(from, subnet);
                     case IpamMessage.SpaceDenied(AddressRange subnet) -> requests.onSpaceDenied(from, subnet);
                     case IpamMessage.Kick() -> init.onKick();
+                    case IpamMessage.AddressRequest(long address) -> donation.onAddressRequest(from, address);
+                    case IpamMessage.AddressDenied(long address) -> displaced.onDenied(from, address);
                 }
                 outbox.flush();
             }
@@ -344,6 +349,7 @@ public final class Allocator implements Gossiper {
         }
         changed |= rings.merge(incoming.ring());
         if (changed) {
+            displaced.settle();
             requests.processPending();
         }
         return changed;
@@ -368,6 +374,15 @@ public final class Allocator implements Gossiper {
 
     public PeerName self() {
         return state.self();
+    }
+
+    /**
+     * Addresses we had handed out in ranges another peer took over while we were away: those still being asked back
+     * (their holders may go on using them until the answer), then the latest outcomes. A holder must stop using an
+     * address that was lost, and one this allocator neither holds nor asks for.
+     */
+    public List<Displacement> displacements() {
+        return displaced.list();
     }
 
     public IpamStatus status() {

@@ -12,16 +12,19 @@ import weft.gossip.PeerName;
  * The wire format of {@link IpamMessage}s and of the ring inside snapshots. Big-endian throughout.
  *
  * <pre>
- * message   = u8 type (1 state, 2 space request, 3 space denied, 4 kick), body
+ * message   = u8 type (1 state, 2 space request, 3 space denied, 4 kick, 5 address request,
+ *             6 address denied), body
  * state     = ring, consensus
  * request   = range            denied = range            kick = (nothing)
+ * address request = u32 address                          address denied = u32 address
  * range     = u32 start, u64 end
  * ring      = range universe, u8 hasId, [u64 epoch, u48-in-u64 creator, u32 n, n x u64 seed],
  *             u32 n, n x (u32 token, u64 owner, u64 version, u64 free)
  * consensus = u32 n, n x (u64 peer, ballot promised, ballot accepted, u32 m, m x u64 seed)
  * ballot    = u64 round, u64 proposer
  * </pre>
- * Decoders check every count against the bytes left before allocating and return a reason, never throw.
+ * Decoders check every count against the bytes left before allocating and return a reason, never throw. A
+ * release before types 5 and 6 refuses them as unknown and counts them: the asker then gives up on its own.
  *
  * <p>Stateless; thread-safe.
  */
@@ -30,6 +33,8 @@ public final class IpamCodec {
     private static final byte SPACE_REQUEST = 2;
     private static final byte SPACE_DENIED = 3;
     private static final byte KICK = 4;
+    private static final byte ADDRESS_REQUEST = 5;
+    private static final byte ADDRESS_DENIED = 6;
     private static final int ENTRY_BYTES = 4 + 8 + 8 + 8;
 
     private IpamCodec() {}
@@ -45,6 +50,8 @@ public final class IpamCodec {
             case IpamMessage.SpaceRequest(AddressRange subnet) -> writeRange(out.put(SPACE_REQUEST), subnet);
             case IpamMessage.SpaceDenied(AddressRange subnet) -> writeRange(out.put(SPACE_DENIED), subnet);
             case IpamMessage.Kick() -> out.put(KICK);
+            case IpamMessage.AddressRequest(long address) -> out.put(ADDRESS_REQUEST).putInt((int) address);
+            case IpamMessage.AddressDenied(long address) -> out.put(ADDRESS_DENIED).putInt((int) address);
         }
         if (out.hasRemaining()) {
             throw new IllegalStateException("ipam size estimate off by " + out.remaining());
@@ -58,6 +65,8 @@ public final class IpamCodec {
             case IpamMessage.SpaceRequest r -> 12;
             case IpamMessage.SpaceDenied d -> 12;
             case IpamMessage.Kick k -> 0;
+            case IpamMessage.AddressRequest r -> 4;
+            case IpamMessage.AddressDenied d -> 4;
         };
     }
 
@@ -138,6 +147,8 @@ public final class IpamCodec {
                             : new IpamMessage.SpaceDenied(r));
                 }
                 case KICK -> new Decoding.Decoded<>(new IpamMessage.Kick());
+                case ADDRESS_REQUEST -> new Decoding.Decoded<>(new IpamMessage.AddressRequest(Integer.toUnsignedLong(in.getInt())));
+                case ADDRESS_DENIED -> new Decoding.Decoded<>(new IpamMessage.AddressDenied(Integer.toUnsignedLong(in.getInt())));
                 default -> new Decoding.Refused<>("unknown ipam message type " + type);
             };
             if (result instanceof Decoding.Decoded<IpamMessage> && in.hasRemaining()) {

@@ -17,4 +17,13 @@ public sealed interface IpamMessage {
 
     /** Unicast from an observer that needs a ring: start consensus if you vote. */
     record Kick() implements IpamMessage {}
+
+    /**
+     * Unicast: the sender held {@code address} in a range the receiver now owns (taken over while the sender was
+     * away) and asks for it back: for a block that contains it, when it is free there.
+     */
+    record AddressRequest(long address) implements IpamMessage {}
+
+    /** Unicast: the receiver of an {@link AddressRequest} cannot give {@code address} (held there, or not its own). */
+    record AddressDenied(long address) implements IpamMessage {}
 }

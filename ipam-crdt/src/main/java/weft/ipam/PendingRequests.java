@@ -99,7 +99,7 @@ final class PendingRequests {
             Duration waited = Duration.between(p.since, now);
             if (waited.compareTo(state.config().requestTimeout()) >= 0) {
                 it.remove();
-                complete(p, new AllocationResult.Failed("gave up after " + waited.toSeconds() + "s: " + p.reason));
+                complete(p, new AllocationResult.Failed("gave up after " + waited.toSeconds() + "s: " + p.reason + remedy(p.reason)));
             }
         }
     }
@@ -133,6 +133,13 @@ final class PendingRequests {
     /** The waiting requests, oldest first. */
     List<Pending> waiting() {
         return Collections.unmodifiableList(pending);
+    }
+
+    /** What the operator can do about a request that waited for a ring in vain. */
+    private static String remedy(String reason) {
+        if (!reason.startsWith("no ring yet")) return "";
+        return "; start the missing initial peers (each 'weft launch' names the others); if some will never come, relaunch"
+                + " the peers with --ipalloc-init consensus=N, N the number that will ('weft status ipam' shows who was heard)";
     }
 
     /** Tries to finish {@code p}; returns true when it is done (result queued). */

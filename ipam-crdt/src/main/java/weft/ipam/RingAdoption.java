@@ -6,7 +6,8 @@ import weft.gossip.PeerName;
 
 /**
  * What this peer does with a ring another peer sends: takes it when we have none, merges it into ours
- * when it is the same ring (dropping our addresses in ranges now owned by others), and when it was
+ * when it is the same ring (our addresses in ranges now owned by others go to {@link DisplacedAddresses}, which
+ * asks for them back), and when it was
  * initialised independently of ours, switches to it only if it wins and we hold no addresses; otherwise
  * it keeps ours, remembers the winner and reports the conflict until an operator calls
  * {@link #adoptWinningRing()}. Rings of another range are never merged.
@@ -19,12 +20,14 @@ final class RingAdoption {
     private final AllocatorState state;
     private final DurableOutbox outbox;
     private final ConflictLog conflicts;
+    private final DisplacedAddresses displaced;
     private Ring winningForeignRing; // an independent ring that beats ours, while we keep ours
 
-    RingAdoption(AllocatorState state, DurableOutbox outbox, ConflictLog conflicts) {
+    RingAdoption(AllocatorState state, DurableOutbox outbox, ConflictLog conflicts, DisplacedAddresses displaced) {
         this.state = state;
         this.outbox = outbox;
         this.conflicts = conflicts;
+        this.displaced = displaced;
     }
 
     /** An independently initialised ring that wins over ours, while we keep ours because we hold addresses. */
@@ -65,9 +68,7 @@ final class RingAdoption {
             }
             AddressRange range = merged.rangeOf(i);
             for (long address : List.copyOf(space.allocations().subMap(range.start(), range.end()).keySet())) {
-                String holder = space.release(address);
-                conflicts.add(new RingConflict(RingConflict.Kind.RANGE_TAKEN_OVER, AddressRange.format(address) + " of "
-                        + holder + " lies in a range now owned by " + owner + "; dropped it here"));
+                displaced.displaced(address, space.holder(address), owner);
             }
         }
         state.setRing(merged);

@@ -12,7 +12,8 @@ import weft.gossip.PeerName;
  * reachable peer with reported free space in its subnet, chosen at random weighted by that space, at most
  * once per tick. Giving: a peer asked for space re-owns to the asker the largest aligned block of its free
  * space in the subnet, at most half of it, and sends the asker its ring once that is saved; with nothing
- * to give it says so.
+ * to give it says so. Asked for one address it once owned by a peer whose range we took over, it gives the largest
+ * aligned free block of ours that holds the address (at most half of our free addresses in that range), or says no.
  *
  * <p>Owned by the mesh loop, like the {@link Allocator} that creates it.
  */
@@ -87,6 +88,54 @@ final class SpaceDonation {
         outbox.broadcastState();
         LOG.log(System.Logger.Level.INFO, "gave " + block.get() + " to peer " + from);
         outbox.unicastState(from);
+    }
+
+    /** {@code from} asks for {@code address} back (we took over its range): grant a free block that holds it, or deny. */
+    void onAddressRequest(PeerName from, long address) {
+        Ring ring = state.ring();
+        if (!ring.isInitialised() || !state.config().universe().contains(address) || from.equals(state.self())) {
+            return;
+        }
+        if (from.equals(ring.ownerOf(address))) {
+            outbox.unicastState(from); // granted already, with an earlier request: it has not seen our ring yet
+            return;
+        }
+        Optional<AddressRange> block = Optional.empty();
+        if (state.self().equals(ring.ownerOf(address)) && state.space().holder(address) == null) {
+            AddressRange owned = ring.rangesOwnedBy(state.self()).stream().filter(r -> r.contains(address)).findFirst().orElseThrow();
+            block = Optional.of(blockAround(address, owned, state.space()));
+        }
+        if (block.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "peer " + from + " asked for " + AddressRange.format(address) + " back; denied ("
+                    + (state.space().holder(address) != null ? "held by " + state.space().holder(address) : "not ours") + ")");
+            outbox.unicast(from, new IpamMessage.AddressDenied(address));
+            return;
+        }
+        state.setRing(ring.grant(block.get(), state.self(), from));
+        state.refreshFree();
+        outbox.changed();
+        outbox.broadcastState();
+        LOG.log(System.Logger.Level.INFO, "gave " + block.get() + " back to peer " + from + ", which asked for "
+                + AddressRange.format(address));
+        outbox.unicastState(from);
+    }
+
+    /**
+     * The largest aligned block of {@code owned} around free {@code address} that is all free in {@code space}, of at
+     * most half the free addresses of {@code owned} (but at least the address itself).
+     */
+    static AddressRange blockAround(long address, AddressRange owned, Space space) {
+        long cap = Math.max(1, space.freeIn(owned) / 2);
+        AddressRange block = new AddressRange(address, address + 1);
+        for (long size = 2; size <= cap; size <<= 1) {
+            long start = address / size * size;
+            AddressRange bigger = new AddressRange(start, start + size);
+            if (!owned.contains(bigger) || space.freeIn(bigger) != size) {
+                break;
+            }
+            block = bigger;
+        }
+        return block;
     }
 
     /**

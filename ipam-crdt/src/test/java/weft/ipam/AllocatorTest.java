@@ -256,4 +256,81 @@ class AllocatorTest {
         assertEquals(Optional.of("c1"), again.lookup(c1));
         assertEquals(c1, address(again.allocate("c1")));
     }
+
+    /** B handed out two addresses, stopped, was taken over by A, which handed one of them out; then B comes back. */
+    private Allocator rejoinAfterTakeover(long[] bAddresses) {
+        start(A, new InitMode.Seed(List.of(A, B)));
+        Allocator b = start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        bAddresses[0] = address(b.allocate("kept"));
+        bAddresses[1] = address(b.allocate("lost"));
+        quiesce();
+        peers.remove(B); // stopped, its containers still running with their addresses
+        Allocator a = peers.get(A);
+        a.peerGone(B);
+        assertInstanceOf(TakeoverResult.TookOver.class, a.adminTakeover(B, false));
+        assertEquals(bAddresses[1], address(a.claim("thief", bAddresses[1])));
+        quiesce();
+        Allocator back = start(B, new InitMode.Seed(List.of(A, B))); // from its old snapshot
+        back.onGossip(a.completeState().encode());
+        return back;
+    }
+
+    @Test
+    void aPeerBackAfterATakeoverAsksForItsAddressesAndKeepsOnlyThoseNobodyWasGiven() {
+        long[] held = new long[2];
+        Allocator back = rejoinAfterTakeover(held);
+        assertEquals(Optional.empty(), back.lookup(held[0]), "not ours on our word alone");
+        assertEquals(List.of(Displacement.Outcome.ASKING, Displacement.Outcome.ASKING),
+                back.displacements().stream().map(Displacement::outcome).toList());
+        round(); // asks A for both: A gives a block around the free one back and denies the other
+        round();
+        Allocator a = peers.get(A);
+        assertEquals(Optional.of("kept"), back.lookup(held[0]));
+        assertEquals(Optional.of("thief"), a.lookup(held[1]));
+        assertEquals(Optional.empty(), back.lookup(held[1]));
+        var outcomes = back.displacements().stream().collect(java.util.stream.Collectors.toMap(Displacement::address, Displacement::outcome));
+        assertEquals(java.util.Map.of(held[0], Displacement.Outcome.KEPT, held[1], Displacement.Outcome.LOST), outcomes);
+        AllocationResult taken = a.claim("second-thief", held[0]).join();
+        assertTrue(((AllocationResult.Failed) taken).reason().contains("owned by peer " + B), "A gave it back: " + taken);
+        assertEquals(List.of(), a.ring().violations());
+        assertTrue(back.status().conflicts().stream().anyMatch(c -> c.detail().contains(" lost: ")), back.status().toString());
+    }
+
+    @Test
+    void aPeerBackAfterATakeoverLosesWhatItsUnreachableOrSilentOwnerMayHaveHandedOut() {
+        long[] held = new long[2];
+        Allocator back = rejoinAfterTakeover(held);
+        back.peerGone(A);
+        for (int i = 0; i < DisplacedAddresses.MAX_UNREACHABLE_TICKS; i++) {
+            assertTrue(back.displacements().stream().allMatch(d -> d.outcome() == Displacement.Outcome.ASKING), "gave up early");
+            clock.advance(Duration.ofSeconds(1));
+            back.tick();
+        }
+        assertTrue(back.displacements().stream().allMatch(d -> d.outcome() == Displacement.Outcome.LOST), back.displacements().toString());
+        assertEquals(Optional.empty(), back.lookup(held[0]));
+    }
+
+    @Test
+    void anOwnerThatDoesNotKnowAddressRequestsIsTakenForARefusalAfterAFewAsks() {
+        long[] held = new long[2];
+        Allocator back = rejoinAfterTakeover(held);
+        // A stays reachable, but its answers never come: a previous release drops a message type it does not know
+        for (int i = 0; i <= DisplacedAddresses.MAX_ASKS; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            back.tick();
+            wire.clear();
+        }
+        assertTrue(back.displacements().stream().allMatch(d -> d.outcome() == Displacement.Outcome.LOST), back.displacements().toString());
+    }
+
+    @Test
+    void anOwnerGivesTheLargestFreeAlignedBlockAroundAnAddressAtMostHalfItsFreeSpace() {
+        Space space = new Space(UNIVERSE);
+        AddressRange owned = AddressRange.parse("10.32.0.128/25");
+        space.take(AddressRange.parseAddress("10.32.0.130"), "x");
+        assertEquals(AddressRange.parse("10.32.0.160/27"), SpaceDonation.blockAround(AddressRange.parseAddress("10.32.0.170"), owned, space));
+        assertEquals(AddressRange.parse("10.32.0.131/32"), SpaceDonation.blockAround(AddressRange.parseAddress("10.32.0.131"), owned, space));
+        assertEquals(AddressRange.parse("10.32.0.192/27"), SpaceDonation.blockAround(AddressRange.parseAddress("10.32.0.200"), owned, space));
+    }
 }

@@ -28,7 +28,9 @@ class IpamCodecTest {
         List<IpamMessage> messages = List.of(sampleState(),
                 new IpamMessage.State(Ring.empty(RingTest.UNIVERSE), ConsensusState.EMPTY),
                 new IpamMessage.SpaceRequest(AddressRange.parse("10.32.1.0/24")),
-                new IpamMessage.SpaceDenied(AddressRange.parse("10.32.0.0/12")), new IpamMessage.Kick());
+                new IpamMessage.SpaceDenied(AddressRange.parse("10.32.0.0/12")), new IpamMessage.Kick(),
+                new IpamMessage.AddressRequest(AddressRange.parse("10.44.0.7/32").start()),
+                new IpamMessage.AddressDenied(0xFFFF_FFFFL));
         for (IpamMessage m : messages) {
             assertEquals(new Decoding.Decoded<>(m), IpamCodec.decode(IpamCodec.encode(m)));
         }

@@ -19,8 +19,11 @@ import weft.gossip.channel.GossipData;
 /**
  * A deterministic simulation of many allocators on an in-memory network: one seed fixes the whole
  * schedule (operations, message loss, duplication, reordering, partitions, crashes with restart from
- * the last saved snapshot bytes, joins, decommissions with takeover, failing disks). Invariants are
- * checked after every step; a violation throws an {@link AssertionError} naming the seed and step.
+ * the last saved snapshot bytes, joins, decommissions with takeover, takeovers of a crashed peer that later
+ * comes back with its old snapshot, failing disks). Invariants are checked after every step; a violation throws
+ * an {@link AssertionError} naming the seed and step. A peer that comes back after a takeover must not keep an
+ * address that someone else was handed meanwhile: what its containers held is "displaced" until its allocator
+ * says each was kept (then no one else may hold it) or lost (then its container stops using it).
  *
  * <p>Not thread-safe: one simulation per thread.
  */
@@ -45,6 +48,9 @@ final class IpamSimulation {
         byte[] saved;
         boolean removed;
         boolean diskBroken;
+        boolean takenOver; // its ranges were taken over while it was down: conflicts about them are expected
+        boolean awaitingRejoin; // taken over and not back yet: its saved ring is stale by design
+        Node heir; // who took its ranges over, when it was
         int group;
 
         Node(int index, InitMode init) {
@@ -84,6 +90,7 @@ final class IpamSimulation {
     private final List<Node> nodes = new ArrayList<>();
     private final List<Message> inflight = new ArrayList<>();
     private final Map<Long, Holder> handedOut = new TreeMap<>(); // what containers believe they hold
+    private final Map<Long, Holder> displaced = new TreeMap<>(); // held at a peer whose ranges were taken over
     private final Map<Integer, List<CompletableFuture<AllocationResult>>> futures = new HashMap<>();
     private final int initialPeers;
     private final int maxPeers;
@@ -96,6 +103,9 @@ final class IpamSimulation {
     long operations;
     long allocations;
     long donationsObserved;
+    long rejoins;
+    long displacedKept;
+    long displacedLost;
     int maxLivenessRounds;
 
     IpamSimulation(long seed, boolean trace) {
@@ -342,9 +352,13 @@ final class IpamSimulation {
             List<Node> down = nodes.stream().filter(n -> !n.running() && !n.removed).toList();
             if (!down.isEmpty()) {
                 Node n = down.get(random.nextInt(down.size()));
-                log("restart " + n.name);
-                n.start();
-                refreshLiveness();
+                if (n.awaitingRejoin) {
+                    rejoin(n);
+                } else {
+                    log("restart " + n.name);
+                    n.start();
+                    refreshLiveness();
+                }
             }
         } else if (dice < 985) {
             if (nodes.size() < maxPeers) {
@@ -355,7 +369,11 @@ final class IpamSimulation {
                 refreshLiveness();
             }
         } else if (dice < 990) {
-            decommission();
+            if (random.nextBoolean()) {
+                decommission();
+            } else {
+                takeOverCrashed();
+            }
         } else if (dice < 995) {
             if (node != null) {
                 node.diskBroken = !node.diskBroken;
@@ -396,6 +414,7 @@ final class IpamSimulation {
         victim.removed = true;
         futures.remove(victim.index);
         handedOut.values().removeIf(h -> h.node() == victim.index);
+        displaced.values().removeIf(h -> h.node() == victim.index);
         refreshLiveness();
         inflight.removeIf(m -> m.from() == victim.index);
         Node heir = randomRunning();
@@ -409,7 +428,113 @@ final class IpamSimulation {
         }
     }
 
+    /**
+     * Takes over the ranges of a crashed peer that will come back (an rmpeer of a host that was only stopped), on
+     * an otherwise healthy mesh. Its containers still hold their addresses: they become displaced.
+     */
+    private void takeOverCrashed() {
+        List<Node> live = nodes.stream().filter(n -> !n.removed).toList();
+        List<Node> down = live.stream().filter(n -> !n.running()).toList();
+        if (down.size() != 1 || live.size() <= 2 || live.stream().anyMatch(n -> n.diskBroken)) {
+            return;
+        }
+        Node victim = down.getFirst();
+        nodes.forEach(n -> n.group = 0);
+        refreshLiveness();
+        for (int r = 0; r < 8; r++) {
+            round(false);
+        }
+        Node heir = randomRunning();
+        if (!heir.allocator.ring().isInitialised()) {
+            return;
+        }
+        log("take over crashed " + victim.name + " at " + heir.name);
+        if (heir.allocator.adminTakeover(victim.name, false) instanceof TakeoverResult.Refused(String reason)) {
+            fail("takeover of crashed " + victim.name + " refused: " + reason);
+        }
+        victim.takenOver = true;
+        victim.awaitingRejoin = true;
+        victim.heir = heir;
+        for (int r = 0; r < 8; r++) {
+            round(false); // the takeover reaches every running peer, as it would on the healthy mesh an rmpeer needs
+        }
+        for (var it = handedOut.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getValue().node() == victim.index) {
+                displaced.put(e.getKey(), e.getValue());
+                it.remove();
+            }
+        }
+    }
+
+    /**
+     * A taken-over peer comes back with its old snapshot, on a healed mesh with its heir up, and hears the ring at
+     * once. (Back while no peer that heard of the takeover runs, it could not know: rmpeer's documented limit.)
+     */
+    private void rejoin(Node n) {
+        log("rejoin " + n.name + " after a takeover");
+        n.awaitingRejoin = false;
+        rejoins++;
+        nodes.forEach(o -> o.group = 0);
+        if (!n.heir.running() && !n.heir.removed) {
+            if (n.heir.awaitingRejoin) {
+                rejoin(n.heir);
+            } else {
+                log("restart heir " + n.heir.name);
+                n.heir.start();
+            }
+        }
+        n.start();
+        refreshLiveness();
+        for (int r = 0; r < 8; r++) {
+            round(false);
+            settleDisplaced(false);
+        }
+    }
+
+    /**
+     * Follows what a returning peer says of its displaced addresses: kept ones are its containers' again (and then
+     * nobody else may hold them), lost ones its containers stop using, and one its allocator neither holds durably
+     * nor asks for counts as lost, as the router's audit treats it.
+     */
+    private void settleDisplaced(boolean converged) {
+        for (var it = displaced.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            long address = e.getKey();
+            Holder holder = e.getValue();
+            Node n = nodes.get(holder.node());
+            if (!n.running()) {
+                continue;
+            }
+            Displacement d = n.allocator.displacements().stream().filter(x -> x.address() == address).findFirst().orElse(null);
+            boolean holds = holder.owner().equals(n.allocator.lookup(address).orElse(null));
+            // without a record, only a converged mesh tells: a peer that has not heard of the takeover yet still holds it
+            boolean kept = d != null ? d.outcome() == Displacement.Outcome.KEPT : converged && holds && savedHolds(n, address, holder.owner());
+            boolean lost = d != null ? d.outcome() == Displacement.Outcome.LOST : !holds;
+            if (kept) {
+                Holder other = handedOut.putIfAbsent(address, holder);
+                if (other != null) {
+                    fail(n.name + " kept " + AddressRange.format(address) + " for " + holder.owner() + " but "
+                            + other.owner() + " at " + nodes.get(other.node()).name + " was handed it");
+                }
+                log(AddressRange.format(address) + " of " + holder.owner() + " kept at " + n.name);
+                displacedKept++;
+                it.remove();
+            } else if (lost) {
+                log(AddressRange.format(address) + " of " + holder.owner() + " lost at " + n.name);
+                displacedLost++;
+                it.remove();
+            }
+        }
+    }
+
+    private static boolean savedHolds(Node n, long address, String owner) {
+        return n.saved != null && SnapshotCodec.decode(n.saved) instanceof Decoding.Decoded<Snapshot>(Snapshot s)
+                && owner.equals(s.allocations().get(address));
+    }
+
     private void checkInvariants() {
+        settleDisplaced(false);
         List<Map.Entry<AddressRange, Node>> owned = new ArrayList<>();
         for (Node n : nodes) {
             if (n.removed) {
@@ -420,6 +545,8 @@ final class IpamSimulation {
             if (n.running()) {
                 ring = n.allocator.ring();
                 held = n.allocator.snapshot().allocations();
+            } else if (n.awaitingRejoin) {
+                continue; // its ranges belong to its heir now; it learns so when it comes back
             } else if (n.saved != null) {
                 Snapshot s = ((Decoding.Decoded<Snapshot>) SnapshotCodec.decode(n.saved)).value();
                 ring = s.ring();
@@ -440,7 +567,9 @@ final class IpamSimulation {
             }
             if (n.running()) {
                 for (RingConflict c : n.allocator.status().conflicts()) {
-                    fail(n.name + " saw a conflict: " + c);
+                    if (!(n.takenOver && c.kind() == RingConflict.Kind.RANGE_TAKEN_OVER)) {
+                        fail(n.name + " saw a conflict: " + c);
+                    }
                 }
             }
         }
@@ -466,11 +595,12 @@ final class IpamSimulation {
         nodes.forEach(n -> {
             n.group = 0;
             n.diskBroken = false;
-            if (!n.running() && !n.removed) {
+            if (!n.running() && !n.removed && !n.awaitingRejoin) {
                 n.start();
             }
         });
         refreshLiveness();
+        nodes.stream().filter(n -> !n.running() && !n.removed).toList().forEach(this::rejoin);
         // fresh requests right after the heal: they need consensus, rings and donations to converge
         Map<Node, CompletableFuture<AllocationResult>> fresh = new HashMap<>();
         for (Node n : nodes) {
@@ -494,6 +624,10 @@ final class IpamSimulation {
         for (int r = 0; r * TICK.toSeconds() <= REQUEST_TIMEOUT.toSeconds() + 2; r++) {
             round(false);
             checkInvariants();
+        }
+        settleDisplaced(true);
+        if (!displaced.isEmpty()) {
+            fail("displaced addresses never kept nor lost: " + displaced);
         }
         futures.forEach((index, list) -> list.forEach(f -> {
             if (!f.isDone()) {

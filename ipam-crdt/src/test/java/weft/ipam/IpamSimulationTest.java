@@ -17,6 +17,9 @@ class IpamSimulationTest {
         long operations = 0;
         long allocations = 0;
         long donations = 0;
+        long rejoins = 0;
+        long kept = 0;
+        long lost = 0;
         int worstRounds = 0;
         boolean progress = Boolean.getBoolean("ipam.sim.progress");
         for (long seed = 1; seed <= SCHEDULES; seed++) {
@@ -27,10 +30,14 @@ class IpamSimulationTest {
             operations += sim.operations;
             allocations += sim.allocations;
             donations += sim.donationsObserved;
+            rejoins += sim.rejoins;
+            kept += sim.displacedKept;
+            lost += sim.displacedLost;
             worstRounds = Math.max(worstRounds, sim.maxLivenessRounds);
         }
         System.out.printf("ipam simulation: %d schedules x %d steps, %d message deliveries, %d allocations,"
-                + " %d state unicasts, worst final-allocation rounds %d%n",
-                SCHEDULES, STEPS, operations, allocations, donations, worstRounds);
+                + " %d state unicasts, worst final-allocation rounds %d; %d peers back after a takeover, of whose addresses"
+                + " %d were kept and %d lost%n",
+                SCHEDULES, STEPS, operations, allocations, donations, worstRounds, rejoins, kept, lost);
     }
 }

@@ -6,6 +6,7 @@ import weft.gossip.PeerName;
 import weft.ipam.AllocationResult;
 import weft.ipam.Allocator;
 import weft.ipam.AllocatorConfig;
+import weft.ipam.Displacement;
 import weft.ipam.IpamStatus;
 import weft.ipam.Snapshot;
 import weft.ipam.SnapshotFile;
@@ -16,8 +17,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -114,6 +117,21 @@ final class AllocatorProxy implements AutoCloseable {
     Set<String> owners() {
         return call(() -> Set.copyOf(allocator.snapshot().allocations().values()));
     }
+
+    /**
+     * In one turn of the loop: whether the ring is there, every address held here and its holder, and the
+     * displaced addresses by address ({@link Allocator#displacements()}).
+     */
+    AddressBook addressBook() {
+        return call(() -> {
+            Map<Long, Displacement> displaced = new HashMap<>();
+            allocator.displacements().forEach(d -> displaced.put(d.address(), d));
+            return new AddressBook(allocator.ring().isInitialised(), allocator.snapshot().allocations(), displaced);
+        });
+    }
+
+    /** What {@link #addressBook()} read. */
+    record AddressBook(boolean ready, Map<Long, String> held, Map<Long, Displacement> displaced) {}
 
     IpamStatus status() {
         return call(allocator::status);

@@ -59,8 +59,7 @@ final class MeshMembership implements MeshListener {
         SleeveCipher cipher = peer.sleeveKeys().map(keys -> (SleeveCipher) new SealedPair(keys.send(), keys.receive())).orElse(null);
         String label = peer.name().label(peer.nickname());
         sleevePeers.put(new SleevePeer(peer.name().value(), label, peer.udpAddress(), cipher));
-        LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", " + (peer.encrypted() ? "encrypted" : "unencrypted")
-                + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));
+        LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));
         republishRoutes();
         // the ESP keys go along only where the kernel can use them; without, the pair is ineligible anyway
         Optional<EspKeys> espKeys = peer.sleeveKeys().filter(keys -> espAvailable)

@@ -116,12 +116,11 @@ public final class Router implements RouterApi, AutoCloseable {
                 + config.dataDirectory() + ", overlay range " + config.overlayRange() + ", encryption " + StatusView.encryptionSummary(config)
                 + (config.trustedSubnets().isEmpty() ? "" : ", trusted subnets " + config.trustedSubnets()) + (config.discovery() ? "" : ", discovery off"));
 
-        config.password().flatMap(RouterConfig.Password::warning).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+        config.encryptionWarnings().forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
         Rtnetlink host = Rtnetlink.open();
         built.push(host);
         Path targetsFile = config.dataDirectory().resolve("targets.json");
-        Set<String> initialTargets = new LinkedHashSet<>(config.peers());
-        initialTargets.addAll(TargetList.saved(targetsFile, json));
+        Set<String> initialTargets = initialTargets(config.peers(), TargetList.saved(targetsFile, json));
         OverlayMtu mtu = OverlayMtu.choose(config.fixedMtu(), UnderlayLinks.towards(host, initialTargets));
         LOG.log(System.Logger.Level.INFO, "overlay MTU " + mtu.mtu() + ", " + mtu.reason());
         ensureBridge(host, config.bridge(), mtu.mtu());
@@ -163,7 +162,7 @@ public final class Router implements RouterApi, AutoCloseable {
             membership.allocatorReady(allocator);
             return null;
         }).join();
-        startReclaimer(plumbing, allocator, built);
+        startReclaimer(plumbing, allocator, new AddressAudit(plumbing, allocator, config.overlayRange()), built);
         startLinkWarden(new LinkWarden(Rtnetlink::open, config.bridge(), SLEEVE_INTERFACE, mtu.mtu(), plumbing::attachments, stop), stop, built);
 
         TargetList targets = new TargetList(targetsFile, json, mesh);
@@ -268,11 +267,40 @@ public final class Router implements RouterApi, AutoCloseable {
                 .withDiscovery(config.discovery());
     }
 
-    /** Every 10 s, on a thread of its own, gives back the addresses of containers gone for {@link #CONTAINER_GRACE}. */
-    private static void startReclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, Deque<AutoCloseable> built) {
+    /**
+     * What a start dials: the peers given at launch when there are any, replacing those an earlier router saved (a
+     * relaunch names its peers anew, as with Weave); else the saved ones, which 'weft connect' added to.
+     */
+    static Set<String> initialTargets(List<String> given, List<String> saved) {
+        Set<String> targets = new LinkedHashSet<>();
+        for (String peer : given.isEmpty() ? saved : given) {
+            try {
+                targets.add(TargetList.canonical(peer));
+            } catch (IllegalArgumentException malformed) {
+                targets.add(peer); // dialling it refuses it with the reason
+            }
+        }
+        if (!given.isEmpty() && !saved.isEmpty() && !targets.containsAll(saved)) {
+            LOG.log(System.Logger.Level.INFO, "dialling the peers given at launch " + targets + " instead of those saved before " + saved);
+        }
+        return targets;
+    }
+
+    /**
+     * On a thread of its own: every 10 s gives back the addresses of containers gone for {@link #CONTAINER_GRACE}, and
+     * every 2 s takes off the interfaces the addresses that are no longer this peer's ({@link AddressAudit}).
+     */
+    private static void startReclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, AddressAudit audit, Deque<AutoCloseable> built) {
         Reclaimer reclaimer = new Reclaimer(plumbing, allocator, InstantSource.system(), CONTAINER_GRACE);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reclaim").daemon().factory());
         built.push(sweeper::shutdownNow);
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                audit.sweep();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "auditing the overlay addresses failed: " + e.getMessage());
+            }
+        }, 2, 2, TimeUnit.SECONDS);
         sweeper.scheduleWithFixedDelay(() -> {
             try {
                 reclaimer.sweep();

@@ -56,6 +56,17 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
     }
 
     /**
+     * What to warn of at start about encryption: a password given in a way others may read, or none at all while no
+     * subnet is trusted (then anyone who reaches the control port joins, and every frame travels in clear).
+     */
+    public List<String> encryptionWarnings() {
+        if (password.isPresent()) return password.get().warning().stream().toList();
+        if (!trustedSubnets.isEmpty()) return List.of(); // the operator said the underlay is private
+        return List.of("no password: anyone who reaches port " + port + " can join this mesh and every frame travels in clear;"
+                + " give the peers a password (WEFT_PASSWORD or --password-file), or say the underlay is private with --trusted-subnets");
+    }
+
+    /**
      * An overlay MTU the operator set.
      *
      * @param origin where it came from, as the operator wrote it: {@code --mtu} or {@code WEFT_MTU}

@@ -57,6 +57,12 @@ final class StatusView {
         this.metrics = metrics;
     }
 
+    /** The host part of a target as written, which for an address literal is what a connection's remote address shows. */
+    private static String targetHost(String target) {
+        int colon = target.indexOf(':');
+        return colon < 0 ? target : target.substring(0, colon);
+    }
+
     static String encryptionSummary(RouterConfig config) {
         return config.password().isPresent()
                 ? "enabled (X25519 + Argon2id password, AES-256-GCM control and data)"
@@ -73,9 +79,20 @@ final class StatusView {
                 c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> fastPath.describe(p.value())).orElse("") : "",
                 !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)",
                 c.peer().map(p -> pathMtus.getOrDefault(p.value(), 0)).orElse(0))).toList();
-        List<StatusReport.TargetView> targets = status.targets().stream().map(t -> new StatusReport.TargetView(
-                t.target(), t.state().name().toLowerCase(), t.peer().map(PeerName::toString).orElse(""),
-                t.lastError().orElse(""), t.nextAttempt().map(Object::toString).orElse(""), t.attempts())).toList();
+        Map<String, String> establishedFrom = new HashMap<>(); // remote address -> peer, for targets that dialled us first
+        status.connections().stream().filter(c -> c.state() == MeshStatus.State.ESTABLISHED && c.peer().isPresent())
+                .forEach(c -> establishedFrom.putIfAbsent(c.remoteAddress().getAddress().getHostAddress(), c.peer().get().toString()));
+        List<StatusReport.TargetView> targets = status.targets().stream().map(t -> {
+            String state = t.state().name().toLowerCase();
+            String peer = t.peer().map(PeerName::toString).orElse("");
+            String inbound = t.state() == weft.gossip.connect.ConnectionMaker.State.CONNECTED ? null : establishedFrom.get(targetHost(t.target()));
+            if (inbound != null) {
+                // the peer dialled us first: our own attempts wait, but the target is reached, and its old error is moot
+                return new StatusReport.TargetView(t.target(), "connected (inbound)", inbound, "", "", t.attempts());
+            }
+            return new StatusReport.TargetView(t.target(), state, peer, t.lastError().orElse(""),
+                    t.nextAttempt().map(Object::toString).orElse(""), t.attempts());
+        }).toList();
         List<StatusReport.PeerView> peers = status.peers().stream().map(p -> new StatusReport.PeerView(p.name().toString(), p.nickname(),
                 Long.toUnsignedString(p.incarnation(), 16), p.version(), p.shortId(),
                 p.links().stream().map(l -> l.peer() + (l.established() ? "" : " (connecting)")).toList())).toList();

@@ -7,6 +7,7 @@ import weft.gossip.LatestStateFile;
 import weft.gossip.Mesh;
 import weft.gossip.PeerName;
 import weft.gossip.connect.ConnectOutcome;
+import weft.gossip.connect.TargetAddress;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +53,15 @@ final class TargetList {
     static List<String> saved(Path file, ObjectMapper json) {
         if (!Files.exists(file)) return List.of();
         try {
-            return json.readValue(file.toFile(), STRINGS);
+            Set<String> saved = new LinkedHashSet<>();
+            for (String target : json.readValue(file.toFile(), STRINGS)) {
+                try {
+                    saved.add(canonical(target)); // an older release kept host and host:6783 apart
+                } catch (IllegalArgumentException malformed) {
+                    LOG.log(System.Logger.Level.WARNING, "ignoring target '" + target + "' in " + file + ": " + malformed.getMessage());
+                }
+            }
+            return List.copyOf(saved);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "ignoring unreadable " + file + ": " + e.getMessage());
             return List.of();
@@ -111,9 +120,15 @@ final class TargetList {
     List<String> forget(List<String> peers) {
         List<String> forgotten = new ArrayList<>();
         for (String peer : peers) {
-            boolean known = mesh.forget(peer).join();
+            String target;
+            try {
+                target = canonical(peer);
+            } catch (IllegalArgumentException malformed) {
+                continue; // never a target: it is not forgotten, and the answer says so
+            }
+            boolean known = mesh.forget(target).join();
             synchronized (this) {
-                known |= targets.remove(peer);
+                known |= targets.remove(target);
             }
             if (known) forgotten.add(peer);
         }
@@ -121,8 +136,14 @@ final class TargetList {
         return forgotten;
     }
 
-    /** Starts dialling {@code target}; a malformed or unresolvable one is refused with the reason. */
-    private CompletableFuture<ConnectOutcome> add(String target) {
+    /** The one spelling of {@code target} ({@link TargetAddress#canonical()}); a malformed one is refused with the reason. */
+    static String canonical(String target) {
+        return TargetAddress.parse(target).canonical();
+    }
+
+    /** Starts dialling {@code given} under its canonical spelling; a malformed or unresolvable one is refused with the reason. */
+    private CompletableFuture<ConnectOutcome> add(String given) {
+        String target = canonical(given);
         CompletableFuture<ConnectOutcome> outcome = mesh.connect(target);
         if (outcome.isCompletedExceptionally()) {
             try {

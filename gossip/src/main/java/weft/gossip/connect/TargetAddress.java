@@ -42,6 +42,15 @@ public record TargetAddress(String host, int port) {
     }
 
     /**
+     * The one spelling of this target: the host in lower case (names are case-insensitive), and the port only when it
+     * is not the default, so that {@code host} and {@code host:6783} are one target.
+     */
+    public String canonical() {
+        String name = host.toLowerCase(java.util.Locale.ROOT);
+        return port == MeshConfig.DEFAULT_PORT ? name : name + ":" + port;
+    }
+
+    /**
      * Looks the host up now; blocks on DNS, so call it off the mesh loop.
      *
      * @throws UnknownHostException with the message {@code cannot resolve peer 'host'}

@@ -196,6 +196,17 @@ public final class ContainerPlumbing {
     }
 
     /** Drops what is left of a target that is gone: its bridge port, if any, and its record. */
+    /**
+     * Takes {@code cidrs} off the interface of {@code key} (the bridge for {@link Attachment#EXPOSE}), as detach and
+     * hide do: an interface left without addresses is removed.
+     */
+    public Attachment withdraw(String key, List<Cidr> cidrs) throws IOException {
+        if (key.equals(Attachment.EXPOSE)) return hide(cidrs);
+        synchronized (lockOf(key)) {
+            return detach(key, cidrs);
+        }
+    }
+
     public void forget(String key) {
         synchronized (lockOf(key)) {
             store.get(key).ifPresent(known -> {
