@@ -105,7 +105,7 @@ class FoundationIT {
         assertFalse(lab.exec(spare, Duration.ofSeconds(5), "ip", "link", "show", "ethwe").ok(), "a refused attach left ethwe behind");
 
         ExecResult malformed = lab.weft(h1, "attach", "10.99.9/24", "netns:" + spare);
-        assertEquals(1, malformed.exitCode(), malformed.describe());
+        assertEquals(2, malformed.exitCode(), "a malformed address is a usage error: " + malformed.describe());
         assertTrue(malformed.stderr().contains("invalid CIDR"), malformed.describe());
 
         ExecResult unresolvable = lab.weft(h1, "connect", "no-such-host.invalid");

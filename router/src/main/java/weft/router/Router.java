@@ -167,10 +167,13 @@ public final class Router implements RouterApi, AutoCloseable {
 
         TargetList targets = new TargetList(targetsFile, json, mesh);
         targets.start(initialTargets);
+        ScheduledExecutorService resolver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("resolve-peers").daemon().factory());
+        built.push(resolver::shutdownNow);
+        resolver.scheduleWithFixedDelay(targets::resolveAgain, TargetList.RESOLVE_INTERVAL.toSeconds(), TargetList.RESOLVE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh);
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh),
-                new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics), metrics);
+                new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics);
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
         ApiServer api = new ApiServer(config.httpAddress(), router, json, token);

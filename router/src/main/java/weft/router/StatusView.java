@@ -41,9 +41,13 @@ final class StatusView {
     private final MacTable macs;
     private final AllocatorProxy allocator;
     private final RouterMetrics metrics;
+    private final java.util.function.Supplier<Map<String, String>> unresolvedTargets;
 
+    /** @param unresolvedTargets the launch peers whose names do not resolve yet, with the lookup's error ({@link TargetList#unresolved()}) */
     StatusView(RouterConfig config, PeerIdentity identity, OverlayMtu mtu, Mesh mesh, SleeveForwarder forwarder, FastPath fastPath,
-               EspSupport esp, UdpSocket udp, MacTable macs, AllocatorProxy allocator, RouterMetrics metrics) {
+               EspSupport esp, UdpSocket udp, MacTable macs, AllocatorProxy allocator, RouterMetrics metrics,
+               java.util.function.Supplier<Map<String, String>> unresolvedTargets) {
+        this.unresolvedTargets = unresolvedTargets;
         this.config = config;
         this.identity = identity;
         this.mtu = mtu;
@@ -92,7 +96,9 @@ final class StatusView {
             }
             return new StatusReport.TargetView(t.target(), state, peer, t.lastError().orElse(""),
                     t.nextAttempt().map(Object::toString).orElse(""), t.attempts());
-        }).toList();
+        }).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+        unresolvedTargets.get().forEach((target, error) -> targets.add(new StatusReport.TargetView(target, "resolving", "",
+                error + " (looking it up again every " + TargetList.RESOLVE_INTERVAL.toSeconds() + " s)", "", 0)));
         List<StatusReport.PeerView> peers = status.peers().stream().map(p -> new StatusReport.PeerView(p.name().toString(), p.nickname(),
                 Long.toUnsignedString(p.incarnation(), 16), p.version(), p.shortId(),
                 p.links().stream().map(l -> l.peer() + (l.established() ? "" : " (connecting)")).toList())).toList();

@@ -10,6 +10,7 @@ import weft.gossip.connect.ConnectOutcome;
 import weft.gossip.connect.TargetAddress;
 
 import java.io.IOException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +45,7 @@ final class TargetList {
     private final ObjectMapper json;
     private final Mesh mesh;
     private final Set<String> targets = new LinkedHashSet<>(); // guarded by this
+    private final Map<String, String> unresolved = new TreeMap<>(); // guarded by this: launch peers DNS has not answered for
 
     TargetList(Path file, ObjectMapper json, Mesh mesh) {
         this.file = new LatestStateFile(file);
@@ -69,12 +73,69 @@ final class TargetList {
     }
 
     /**
-     * Dials {@code initial} and saves them. An unresolvable or malformed target fails the start: the operator named
-     * a host that does not exist. So does a file that cannot be written.
+     * Dials {@code initial} and saves them. A malformed target fails the start, and so does a file that cannot be
+     * written. A name that does not resolve yet does not: at boot, DNS may come up after the router; it is looked up
+     * again every {@link #RESOLVE_INTERVAL} ({@link #resolveAgain()}) and dialled once it resolves.
      */
     void start(Collection<String> initial) throws IOException {
-        for (String target : initial) add(target);
+        for (String given : initial) {
+            String target = canonical(given);
+            CompletableFuture<ConnectOutcome> outcome = mesh.connect(target);
+            if (outcome.isCompletedExceptionally() && cause(outcome) instanceof UnknownHostException unknown) {
+                LOG.log(System.Logger.Level.WARNING, unknown.getMessage() + " yet; looking it up again every "
+                        + RESOLVE_INTERVAL.toSeconds() + " s ('weft forget " + target + "' stops it)");
+                synchronized (this) {
+                    targets.add(target);
+                    unresolved.put(target, unknown.getMessage());
+                }
+                continue;
+            }
+            add(target);
+        }
         save();
+    }
+
+    /** How often a launch peer whose name did not resolve is looked up again. */
+    static final Duration RESOLVE_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * Looks up again the launch peers whose names did not resolve, and dials those that do now. Blocks on DNS: call
+     * it from a thread of its own, never the mesh loop.
+     */
+    void resolveAgain() {
+        Map<String, String> waiting;
+        synchronized (this) {
+            waiting = new TreeMap<>(unresolved);
+        }
+        for (String target : waiting.keySet()) {
+            try {
+                TargetAddress.parse(target).resolve();
+            } catch (UnknownHostException e) {
+                synchronized (this) {
+                    unresolved.replace(target, e.getMessage());
+                }
+                continue;
+            }
+            synchronized (this) {
+                if (unresolved.remove(target) == null) continue; // forgotten meanwhile
+            }
+            LOG.log(System.Logger.Level.INFO, "peer '" + target + "' resolves now; dialling it");
+            mesh.connect(target); // its outcome shows in the status like any target's
+        }
+    }
+
+    /** The launch peers whose names do not resolve yet, with the last lookup's error, for the status. */
+    synchronized Map<String, String> unresolved() {
+        return new TreeMap<>(unresolved);
+    }
+
+    private static Throwable cause(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            throw new IllegalStateException("not failed");
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause();
+        }
     }
 
     /** Adds targets; each result says whether the first attempt connected, within {@link #FIRST_ATTEMPT_WAIT}. */
@@ -129,6 +190,7 @@ final class TargetList {
             boolean known = mesh.forget(target).join();
             synchronized (this) {
                 known |= targets.remove(target);
+                unresolved.remove(target);
             }
             if (known) forgotten.add(peer);
         }
