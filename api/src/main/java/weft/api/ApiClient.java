@@ -136,6 +136,11 @@ public final class ApiClient implements RouterApi {
     }
 
     @Override
+    public String leave() throws ApiException {
+        return call(Endpoint.LEAVE, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
+    }
+
+    @Override
     public String adoptWinningRing() throws ApiException {
         return call(Endpoint.ADOPT_RING, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
     }

@@ -41,6 +41,11 @@ public enum Endpoint {
     PRIME("POST", "/prime", 60),
     /** {@link ApiRequest.Empty}: adopts the winning allocation ring of a conflict; {@link ApiReply.Result}. */
     ADOPT_RING("POST", "/adopt-ring", 60),
+    /**
+     * {@link ApiRequest.Empty}: this peer leaves the allocation ring for good (before {@code weft reset}), giving its
+     * ranges to a reachable peer; {@link ApiReply.Result}, in words.
+     */
+    LEAVE("POST", "/leave", 60),
     /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
     STOP("POST", "/stop", 30),
     /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */

@@ -39,6 +39,9 @@ public interface RouterApi {
      */
     String adoptWinningRing() throws IOException;
 
+    /** Leaves the allocation ring for good, giving this peer's ranges to a reachable peer ({@code weft reset}); what happened. */
+    String leave() throws IOException;
+
     /** Starts the allocator's initialisation now rather than on the first allocation; returns its phase. */
     String primeAllocation() throws IOException;
 

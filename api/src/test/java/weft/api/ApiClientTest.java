@@ -115,6 +115,7 @@ class ApiClientTest {
                         "{\"result\":\"42 addresses taken over from dead\"}", "42 addresses taken over from dead"),
                 new RoundTrip(Endpoint.PRIME, ApiClient::primeAllocation, "{}", "{\"phase\":\"ready\"}", "ready"),
                 new RoundTrip(Endpoint.ADOPT_RING, ApiClient::adoptWinningRing, "{}", "{\"result\":\"adopted; dropped 10.32.0.5\"}", "adopted; dropped 10.32.0.5"),
+                new RoundTrip(Endpoint.LEAVE, ApiClient::leave, "{}", "{\"result\":\"gave 128 addresses\"}", "gave 128 addresses"),
                 new RoundTrip(Endpoint.STOP, c -> {
                     c.stop();
                     return "stopped";

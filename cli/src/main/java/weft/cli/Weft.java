@@ -2,8 +2,6 @@ package weft.cli;
 
 import weft.api.ApiClient;
 import weft.api.ApiCodec;
-import weft.api.ApiLocation;
-import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 
@@ -17,17 +15,9 @@ import weft.router.plumbing.AttachTarget;
 import weft.gossip.Cidr;
 
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The {@code weft} command line: one verb per call, each with {@code --help}. Exit status 0 on success, 1 when
@@ -52,6 +42,7 @@ public final class Weft {
             new Verb("launch", "[PEER...]", "start the router in the background and wait until it answers", RouterOptions.ALL),
             new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers)", RouterOptions.ALL),
             new Verb("stop", "", "stop the router; containers keep their interfaces", ROUTER),
+            new Verb("reset", "", "remove Weft from this host: give this peer's address ranges to another peer, detach every container, stop the router, remove its links and data directory", ROUTER),
             new Verb("status", "[connections|peers|targets|ipam|counters]", "show the router's state: an overview, or one view of it in full", ROUTER),
             new Verb("report", "", "print the router's whole state as JSON", ROUTER),
             new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", ROUTER),
@@ -111,7 +102,7 @@ public final class Weft {
             return dispatch(verb, line, rest);
         } catch (ApiException e) {
             // launch and router answer for themselves: only a verb that asked a router gets here for nothing listening
-            err.println("weft " + name + ": " + (e.nothingListens && line != null ? absence(name, line) : e.getMessage()));
+            err.println("weft " + name + ": " + (e.nothingListens && line != null ? target(line).absence(name, json) : e.getMessage()));
             return 1;
         } catch (UsageException e) {
             err.println("weft " + name + ": " + e.getMessage());
@@ -130,6 +121,7 @@ public final class Weft {
             case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err).run();
             case "router" -> RouterMain.runForeground(RouterOptions.parse(line, environment), err);
             case "stop" -> stop(line);
+            case "reset" -> reset(line);
             case "status" -> status(line);
             case "report" -> printJson(api(line).report());
             case "connect" -> connect(line);
@@ -159,41 +151,12 @@ public final class Weft {
         };
     }
 
-    /**
-     * The router a verb asks: the one of its data directory.
-     *
-     * @param recorded where that router recorded its API, if it did
-     * @param address  where to call it: --http-addr, else $WEFT_HTTP_ADDR, else the recorded address, else the default
-     */
-    private record RouterTarget(Path dataDir, Optional<ApiLocation> recorded, InetSocketAddress address) {
-    }
-
     private RouterTarget target(CommandLine line) {
-        Path dataDir = Path.of(line.value("data-dir").orElse(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString())))
-                .toAbsolutePath().normalize();
-        Optional<ApiLocation> recorded = ApiLocation.readFrom(dataDir, codec);
-        Optional<String> given = line.value("http-addr").or(() -> Optional.ofNullable(environment.get("WEFT_HTTP_ADDR")));
-        InetSocketAddress address = given.isPresent() ? RouterConfig.parseHttpAddress(given.get())
-                : recorded.map(ApiLocation::socketAddress).orElse(RouterConfig.parseHttpAddress(RouterConfig.DEFAULT_HTTP_ADDRESS));
-        return new RouterTarget(dataDir, recorded, address);
+        return RouterTarget.of(line, environment, codec);
     }
 
-    /**
-     * A client for the router of the verb's data directory that waits for each reply as long as its endpoint needs (a
-     * minute for the slow ones, half a minute for the rest), with the router's token when this user can read it (root
-     * can).
-     */
     private ApiClient api(CommandLine line) {
-        RouterTarget target = target(line);
-        return new ApiClient(target.address(), json, Duration.ofMillis(Integer.MAX_VALUE), ApiToken.readFrom(target.dataDir()));
-    }
-
-    /** Why nothing listens where {@code weft VERB} called: where the router of its data directory runs, if anywhere. */
-    private String absence(String verb, CommandLine line) {
-        RouterTarget target = target(line);
-        String address = new ApiClient(target.address(), json).where();
-        Whereabouts.Finding finding = new Whereabouts(Path.of("/proc"), Path.of("/run/netns")).find(target.dataDir());
-        return Whereabouts.message(finding, target.dataDir(), address, verb, target.recorded());
+        return target(line).client(json);
     }
 
     /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */
@@ -205,13 +168,17 @@ public final class Weft {
             pid = api.status().pid();
         } catch (ApiException e) {
             RouterTarget target = target(line);
-            if (!e.nothingListens || !(new Whereabouts(Path.of("/proc"), Path.of("/run/netns")).find(target.dataDir())
-                    instanceof Whereabouts.Finding.NoneRuns)) {
+            if (!e.nothingListens || !target.noneRuns()) {
                 throw e; // one runs elsewhere, or cannot be told: the usual message says where
             }
             out.println("no router runs with data directory " + target.dataDir() + "; nothing to stop");
             return 0; // stopping is idempotent: what was asked for holds
         }
+        return stopAndWait(api, pid);
+    }
+
+    /** Asks the router {@code pid} behind {@code api} to stop, and waits until its process has exited. */
+    private int stopAndWait(ApiClient api, long pid) throws ApiException {
         api.stop();
         var process = ProcessHandle.of(pid);
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -225,6 +192,35 @@ public final class Weft {
         }
         err.println("weft stop: the router was asked to stop but is still running after 30 s (pid " + pid + ")");
         return 1;
+    }
+
+    /** Leaves the mesh's allocation ring, detaches everything, stops the router and removes what Weft made here. */
+    private int reset(CommandLine line) throws ApiException {
+        noOperands(line, "reset");
+        ApiClient api = api(line);
+        RouterTarget target = target(line);
+        Reset reset = new Reset(target.dataDir(), json, out, err);
+        long pid;
+        try {
+            pid = api.status().pid();
+        } catch (ApiException e) {
+            if (!e.nothingListens || !target.noneRuns()) {
+                throw e; // a router runs elsewhere, or cannot be told: resetting under it would break it
+            }
+            out.println("no router runs with data directory " + target.dataDir() + "; removing what an earlier one left");
+            return reset.offline();
+        }
+        return reset.withRouter(new Reset.Running() {
+            @Override
+            public ApiClient api() {
+                return api;
+            }
+
+            @Override
+            public int stop() throws ApiException {
+                return stopAndWait(api, pid);
+            }
+        });
     }
 
     static boolean answers(ApiClient api) throws ApiException {
@@ -299,7 +295,7 @@ public final class Weft {
         List<String> cidrs = operands.subList(0, operands.size() - 1);
         checkOperands(List.of(target), cidrs);
         ApiClient api = api(line);
-        printAttachment(whileTheAllocatorWaits(line, () -> call.call(api, target, cidrs)));
+        printAttachment(new AllocatorWait(line.verb(), () -> allocatorWaitsFor(line), err).call(() -> call.call(api, target, cidrs)));
         return 0;
     }
 
@@ -307,56 +303,9 @@ public final class Weft {
         List<String> cidrs = line.operands();
         checkOperands(List.of(), cidrs);
         ApiClient api = api(line);
-        printAttachment(whileTheAllocatorWaits(line, () -> call.call(api, cidrs)));
+        printAttachment(new AllocatorWait(line.verb(), () -> allocatorWaitsFor(line), err).call(() -> call.call(api, cidrs)));
         return 0;
     }
-
-    /** A call to the router that may wait for the IP allocator. */
-    @FunctionalInterface
-    private interface AllocatingCall {
-        Attachment call() throws ApiException;
-    }
-
-    /**
-     * Makes {@code call}, and while it has not answered after {@value #QUIET_SECONDS} s, says on standard error what the
-     * allocator waits for (a quorum of peers, space from another peer), each time that changes: an attach that waits
-     * half a minute in silence looks hung.
-     */
-    private Attachment whileTheAllocatorWaits(CommandLine line, AllocatingCall call) throws ApiException {
-        CompletableFuture<Attachment> result = new CompletableFuture<>();
-        Thread.ofVirtual().name("weft-call").start(() -> {
-            try {
-                result.complete(call.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        long quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(QUIET_SECONDS);
-        String said = "nothing";
-        while (true) {
-            try {
-                return result.get(1, TimeUnit.SECONDS);
-            } catch (TimeoutException stillWaiting) {
-                if (System.nanoTime() - quietUntil < 0) continue;
-                String waiting = allocatorWaitsFor(line);
-                if (!waiting.equals(said)) {
-                    err.println("weft " + line.verb() + ": waiting for the IP allocator: " + waiting);
-                    said = waiting;
-                }
-            } catch (ExecutionException e) {
-                switch (e.getCause()) {
-                    case ApiException api -> throw api;
-                    case RuntimeException runtime -> throw runtime;
-                    default -> throw new IllegalStateException(e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-    }
-
-    private static final int QUIET_SECONDS = 2;
 
     /** What the router's allocator says it waits for, or "nothing" when that cannot be asked. */
     private String allocatorWaitsFor(CommandLine line) {

@@ -98,6 +98,13 @@ class WeftVerbsTest {
 
         @Override public String adoptWinningRing() { throw new IllegalArgumentException("there is no conflicting ring to adopt"); }
 
+        volatile boolean left;
+
+        @Override public String leave() {
+            left = true;
+            return "dropped 1 allocations; gave 128 addresses [10.32.0.128/25] to peer aa:bb:cc:dd:ee:02; confirmed";
+        }
+
         @Override public String primeAllocation() { return "ready"; }
 
         @Override public String metrics() { return "weft_sleeve_frames_total 12\n"; }

@@ -61,4 +61,38 @@ class FirstUseIT {
             lab.weft(host, "stop").orThrow();
         }
     }
+
+    @Test
+    void resetGivesTheRangesAwayDetachesEverythingAndLeavesNothingBehind() throws Exception {
+        try (Lab lab = Lab.create(2)) {
+            Host h1 = lab.host(1), h2 = lab.host(2);
+            lab.weft(h1, "launch", "--nickname", "host1", h2.underlayAddress()).orThrow();
+            lab.weft(h2, "launch", "--nickname", "host2", h1.underlayAddress()).orThrow();
+            String container = lab.container(h2, "c");
+            lab.weft(h2, "attach", "netns:" + container).orThrow(); // the allocator splits the range between the two
+            lab.weft(h2, "expose").orThrow();
+            String h2Name = lab.weft(h2, "status").orThrow().stdout().lines().filter(l -> l.contains("Weft:")).findFirst().orElseThrow()
+                    .replaceAll(".*peer (\\S+) .*", "$1");
+
+            ExecResult reset = lab.weft(h2, "reset");
+            assertEquals(0, reset.exitCode(), reset.describe());
+            assertTrue(reset.stdout().contains("leave: dropped 0 allocations; gave ") && reset.stdout().contains("; confirmed"), reset.stdout());
+            assertTrue(reset.stdout().contains("detached netns:" + container), reset.stdout());
+            assertTrue(reset.stdout().contains("removed data directory " + h2.dataDir()), reset.stdout());
+
+            String links = lab.exec(h2.netns(), Duration.ofSeconds(5), "ip", "-brief", "link").orThrow().stdout();
+            assertFalse(links.contains("weft"), "links left behind: " + links);
+            assertFalse(lab.exec(container, Duration.ofSeconds(5), "ip", "link", "show", "ethwe").ok(), "the container kept ethwe");
+            assertFalse(lab.exec(h2.netns(), Duration.ofSeconds(5), "nft", "list", "table", "inet", "weft").ok(), "the guard's table stayed");
+            assertFalse(java.nio.file.Files.exists(h2.dataDir()), "the data directory stayed");
+
+            String ipam = lab.weft(h1, "status", "ipam").orThrow().stdout();
+            assertTrue(ipam.contains("100.0%"), "host 1 did not get host 2's ranges: " + ipam);
+            assertFalse(ipam.lines().anyMatch(l -> l.startsWith("  " + h2Name) && l.contains(" addresses (")), "host 2 still owns a share: " + ipam);
+
+            ExecResult again = lab.weft(h2, "reset");
+            assertEquals(0, again.exitCode(), again.describe());
+            assertTrue(again.stdout().contains("no router runs with data directory"), again.stdout());
+        }
+    }
 }

@@ -62,6 +62,8 @@ public final class Allocator implements Gossiper {
     private final PendingRequests requests;
     private final AllocatorStatusView view;
     private long refusedMessages;
+    private PeerName leftTo; // the heir of our leave(), until then null
+    private boolean leaveConfirmed; // a ring without us came back after leave(): someone else holds our ranges now
 
     /**
      * @param restored the snapshot loaded at start, if any; ignored (and reported) if it is another
@@ -217,6 +219,52 @@ public final class Allocator implements Gossiper {
     }
 
     /**
+     * Leaves the ring gracefully before this peer goes for good ({@code weft reset}): forgets every allocation (the
+     * containers go too) and gives every range of ours to one reachable peer, the first by name, as a takeover would,
+     * so that nobody needs to run {@code rmpeer} for us. {@link #leaveConfirmed()} tells when a peer has shown that
+     * it knows. Returns what happened, in words.
+     */
+    public String leave() {
+        Ring ring = state.ring();
+        if (!ring.isInitialised()) {
+            leaveConfirmed = true;
+            return "no allocation ring yet: nothing to give away";
+        }
+        Space space = state.space();
+        int dropped = space.size();
+        for (long address : List.copyOf(space.allocations().keySet())) {
+            space.release(address);
+        }
+        List<AddressRange> ours = ring.rangesOwnedBy(state.self());
+        long addresses = ours.stream().mapToLong(AddressRange::size).sum();
+        PeerName heir = state.alive().stream().filter(p -> !p.equals(state.self())).findFirst().orElse(null);
+        if (ours.isEmpty() || heir == null) {
+            outbox.changed();
+            outbox.flush();
+            leaveConfirmed = ours.isEmpty();
+            return "dropped " + dropped + " allocations; " + (ours.isEmpty() ? "this peer owned no addresses"
+                    : "no peer is reachable to take our " + addresses + " addresses " + ours + ": they stay ours until"
+                    + " 'weft rmpeer " + state.self() + "' runs on another peer");
+        }
+        leftTo = heir;
+        leaveConfirmed = false;
+        state.setRing(ring.takeOver(state.self(), heir));
+        state.refreshFree();
+        outbox.changed();
+        outbox.broadcastState();
+        outbox.unicastState(heir);
+        outbox.flush();
+        LOG.log(System.Logger.Level.INFO, "leaving: gave " + addresses + " addresses " + ours + " to peer " + heir
+                + " and dropped " + dropped + " allocations");
+        return "dropped " + dropped + " allocations; gave " + addresses + " addresses " + ours + " to peer " + heir;
+    }
+
+    /** Whether a peer has shown that it knows of our {@link #leave()}: it sent a ring in which we own nothing. */
+    public boolean leaveConfirmed() {
+        return leaveConfirmed;
+    }
+
+    /**
      * Resolves a {@link RingConflict.Kind#INDEPENDENT_RINGS} conflict by hand: drops our ring and every
      * address we handed out from it, and adopts the winning ring we have seen. Returns the addresses
      * dropped (their containers need new ones), or empty when there is no winning ring to adopt.
@@ -280,7 +328,14 @@ public final class Allocator implements Gossiper {
             case Decoding.Refused<IpamMessage> r -> refusedMessages++;
             case Decoding.Decoded<IpamMessage>(IpamMessage message) -> {
                 switch (message) {
-                    case IpamMessage.State s -> onState(s);
+                    case IpamMessage.State s -> {
+                        onState(s);
+                        if (s.ring().isInitialised() && s.ring().rangesOwnedBy(from).isEmpty() && !from.equals(state.self())
+                                && state.ring().isInitialised() && s.ring().identity().equals(state.ring().identity())) {
+                            // a peer that owns nothing tells us its ring (one that left does so): ours back is its proof
+                            outbox.unicastState(from);
+                        }
+                    }
                     case IpamMessage.SpaceRequest(AddressRange subnet) -> donation.onSpaceRequest(from, subnet);
                     case IpamMessage.SpaceDenied(AddressRange subnet) -> requests.onSpaceDenied(from, subnet);
                     case IpamMessage.Kick() -> init.onKick();
@@ -340,6 +395,10 @@ public final class Allocator implements Gossiper {
     /** Merges a peer's state: its votes while we vote, then its ring; retries requests when ours changed. */
     private boolean onState(IpamMessage.State incoming) {
         boolean changed = false;
+        if (leftTo != null && incoming.ring().isInitialised() && incoming.ring().identity().equals(state.ring().identity())
+                && incoming.ring().rangesOwnedBy(state.self()).isEmpty()) {
+            leaveConfirmed = true;
+        }
         if (state.voting() && !incoming.consensus().acceptors().isEmpty()) {
             changed = init.onVotes(incoming.consensus());
             if (init.adoptDecision()) {

@@ -333,4 +333,31 @@ class AllocatorTest {
         assertEquals(AddressRange.parse("10.32.0.131/32"), SpaceDonation.blockAround(AddressRange.parseAddress("10.32.0.131"), owned, space));
         assertEquals(AddressRange.parse("10.32.0.192/27"), SpaceDonation.blockAround(AddressRange.parseAddress("10.32.0.200"), owned, space));
     }
+
+    @Test
+    void aPeerThatLeavesGivesItsRangesToAReachablePeerAndLearnsThatItKnows() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        Allocator b = start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        address(b.allocate("c1"));
+        quiesce();
+        String left = b.leave();
+        assertTrue(left.startsWith("dropped 1 allocations; gave 128 addresses [10.32.0.128/25] to peer " + A), left);
+        assertFalse(b.leaveConfirmed(), "nobody has answered yet");
+        quiesce(); // the broadcast and the unicast to A, and A's state back
+        assertTrue(b.leaveConfirmed());
+        assertEquals(List.of(UNIVERSE), a.status().ownedRanges());
+        assertEquals(List.of(), a.ring().violations());
+    }
+
+    @Test
+    void aPeerAloneCannotLeaveItsRangesToAnybodyAndSaysWhoMustTakeThemOver() {
+        start(A, new InitMode.Seed(List.of(A, B)));
+        Allocator b = start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        b.peerGone(A);
+        String left = b.leave();
+        assertTrue(left.contains("no peer is reachable to take our 128 addresses") && left.contains("'weft rmpeer " + B + "'"), left);
+        assertFalse(b.leaveConfirmed());
+    }
 }

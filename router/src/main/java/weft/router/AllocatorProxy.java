@@ -151,6 +151,30 @@ final class AllocatorProxy implements AutoCloseable {
         return call(allocator::adoptWinningRing);
     }
 
+    /** How long {@link #leave()} waits for a peer to show that it holds our ranges. */
+    private static final Duration LEAVE_CONFIRMATION = Duration.ofSeconds(5);
+
+    /**
+     * {@link Allocator#leave()}, then waits up to {@link #LEAVE_CONFIRMATION} for a peer to show that it knows, so
+     * that a router stopped right after does not take the news with it.
+     */
+    String leave() {
+        String result = call(allocator::leave);
+        if (!call(() -> allocator.ring().isInitialised() && allocator.ring().rangesOwnedBy(allocator.self()).isEmpty()
+                && !allocator.ring().entries().isEmpty())) {
+            return result; // nothing was given away: nobody can confirm
+        }
+        long deadline = System.nanoTime() + LEAVE_CONFIRMATION.toNanos();
+        while (!call(allocator::leaveConfirmed)) {
+            if (System.nanoTime() - deadline > 0) {
+                return result + "; no peer confirmed it within " + LEAVE_CONFIRMATION.toSeconds() + " s (if none heard of it, 'weft rmpeer "
+                        + allocator.self() + "' on a peer takes the ranges over)";
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+        return result + "; confirmed";
+    }
+
     void prime() {
         call(() -> {
             allocator.prime();

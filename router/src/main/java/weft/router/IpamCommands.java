@@ -42,6 +42,11 @@ final class IpamCommands {
                 .orElseThrow(() -> new IllegalArgumentException("there is no conflicting ring to adopt (see 'weft status ipam')"));
     }
 
+    /** This peer leaves the allocation ring for good, giving its ranges to a reachable peer ({@code weft reset}). */
+    String leave() {
+        return allocator.leave();
+    }
+
     String prime() {
         allocator.prime();
         return allocator.status().phase().name().toLowerCase();

@@ -373,6 +373,11 @@ public final class Router implements RouterApi, AutoCloseable {
     }
 
     @Override
+    public String leave() {
+        return ipam.leave();
+    }
+
+    @Override
     public String adoptWinningRing() {
         return ipam.adoptWinningRing();
     }

@@ -51,6 +51,8 @@ import java.util.function.LongSupplier;
 public final class FastPath implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FastPath.class.getName());
     public static final String INTERFACE = "weft-vxlan";
+    /** The nftables table ({@code inet}) of the VXLAN port's guard. */
+    public static final String GUARD_TABLE = VxlanGuard.TABLE;
     /** One segment for the whole mesh: every router's bridge is part of it. */
     public static final int VNI = 0x5746;
     private static final long TICK_NANOS = 100_000_000L;

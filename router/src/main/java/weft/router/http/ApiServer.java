@@ -157,6 +157,10 @@ public final class ApiServer implements AutoCloseable {
                 codec.readRequest(body, ApiRequest.Empty.class); // refuses parameters it would not honour
                 yield new ApiReply.Phase(router.primeAllocation());
             }
+            case LEAVE -> {
+                codec.readRequest(body, ApiRequest.Empty.class);
+                yield new ApiReply.Result(router.leave());
+            }
             case ADOPT_RING -> {
                 codec.readRequest(body, ApiRequest.Empty.class);
                 yield new ApiReply.Result(router.adoptWinningRing());

@@ -115,6 +115,8 @@ class ApiServerTest {
 
         @Override public String adoptWinningRing() { throw new IllegalArgumentException("there is no conflicting ring to adopt"); }
 
+        @Override public String leave() { return "dropped 0 allocations; this peer owned no addresses"; }
+
         @Override public String metrics() { return "# TYPE weft_sleeve_frames_total counter\nweft_sleeve_frames_total 12\n"; }
 
         volatile boolean stopped;
@@ -427,6 +429,7 @@ class ApiServerTest {
         assertEquals("42 addresses taken over from dead", client.removePeer("dead", true));
         assertEquals("dead (forced)", router.removedPeer);
         assertEquals("ready", client.primeAllocation());
+        assertEquals("dropped 0 allocations; this peer owned no addresses", client.leave());
         assertEquals(router.metrics(), client.metrics());
         client.stop();
         ApiClient.ApiException refused = assertThrows(ApiClient.ApiException.class, client::adoptWinningRing);

@@ -1,0 +1,55 @@
+package weft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.ApiClient;
+import weft.api.ApiCodec;
+import weft.api.ApiLocation;
+import weft.api.ApiToken;
+import weft.router.RouterConfig;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The router a verb asks: the one of its data directory ({@code --data-dir}, else {@code $WEFT_DATA_DIR}, else the
+ * default). Immutable.
+ *
+ * @param recorded where that router recorded its API, if it did
+ * @param address  where to call it: --http-addr, else $WEFT_HTTP_ADDR, else the recorded address, else the default
+ */
+record RouterTarget(Path dataDir, Optional<ApiLocation> recorded, InetSocketAddress address) {
+    static RouterTarget of(CommandLine line, Map<String, String> environment, ApiCodec codec) {
+        Path dataDir = Path.of(line.value("data-dir").orElse(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString())))
+                .toAbsolutePath().normalize();
+        Optional<ApiLocation> recorded = ApiLocation.readFrom(dataDir, codec);
+        Optional<String> given = line.value("http-addr").or(() -> Optional.ofNullable(environment.get("WEFT_HTTP_ADDR")));
+        InetSocketAddress address = given.isPresent() ? RouterConfig.parseHttpAddress(given.get())
+                : recorded.map(ApiLocation::socketAddress).orElse(RouterConfig.parseHttpAddress(RouterConfig.DEFAULT_HTTP_ADDRESS));
+        return new RouterTarget(dataDir, recorded, address);
+    }
+
+    /**
+     * A client that waits for each reply as long as its endpoint needs (a minute for the slow ones, half a minute for
+     * the rest), with the router's token when this user can read it (root can).
+     */
+    ApiClient client(ObjectMapper json) {
+        return new ApiClient(address, json, Duration.ofMillis(Integer.MAX_VALUE), ApiToken.readFrom(dataDir));
+    }
+
+    /** Why nothing listens where {@code weft VERB} called: where the router of the data directory runs, if anywhere. */
+    String absence(String verb, ObjectMapper json) {
+        return Whereabouts.message(find(), dataDir, new ApiClient(address, json).where(), verb, recorded);
+    }
+
+    /** Whether no router holds the data directory, here or in another namespace (not "cannot be told"). */
+    boolean noneRuns() {
+        return find() instanceof Whereabouts.Finding.NoneRuns;
+    }
+
+    private Whereabouts.Finding find() {
+        return new Whereabouts(Path.of("/proc"), Path.of("/run/netns")).find(dataDir);
+    }
+}
