@@ -45,7 +45,7 @@ final class StatusText {
         line(text, "Bridge", s.bridge() + ", MTU " + s.mtu() + " (" + s.mtuReason() + "), range " + s.overlayRange());
         line(text, "Fast path", s.fastPath());
         line(text, "Connections", connectionSummary(s));
-        line(text, "Peers", s.peers().size() + " known, " + s.routes().size() + " reachable");
+        line(text, "Peers", s.peers().size() + " known, " + s.routes().size() + " reachable" + sharedNicknames(s));
         line(text, "IPAM", ipamSummary(s));
         line(text, "Data directory", s.dataDirectory());
         if (!s.connections().isEmpty() || s.targets().stream().anyMatch(StatusText::failing)) {
@@ -53,6 +53,17 @@ final class StatusText {
             connections(s, text, now);
         }
         text.append("\nMore: weft status ").append(String.join("|", VIEWS)).append('\n');
+    }
+
+    /** Nicknames that several peers use (all default to their host's name): the peer names tell them apart. */
+    private static String sharedNicknames(StatusReport s) {
+        Map<String, Long> uses = new TreeMap<>();
+        s.peers().forEach(p -> uses.merge(p.nickname(), 1L, Long::sum));
+        StringBuilder shared = new StringBuilder();
+        uses.forEach((nickname, n) -> {
+            if (n > 1 && present(nickname)) shared.append("; nickname '").append(nickname).append("' is used by ").append(n).append(" peers");
+        });
+        return shared.isEmpty() ? "" : shared + " (tell them apart by peer name, or launch with --nickname)";
     }
 
     private static String connectionSummary(StatusReport s) {

@@ -175,4 +175,13 @@ class StatusTextTest {
                   conflict: ring: two rings
                 """, render(quiet(), "ipam"));
     }
+
+    @Test
+    void peersThatShareANicknameAreSaidToInTheOverview() throws IOException {
+        ObjectNode sameName = busy();
+        for (JsonNode peer : sameName.get("peers")) ((ObjectNode) peer).put("nickname", "vm");
+        assertTrue(render(sameName, "").contains("           Peers: 4 known, 2 reachable; nickname 'vm' is used by 4 peers"
+                + " (tell them apart by peer name, or launch with --nickname)\n"), render(sameName, ""));
+        assertFalse(render(busy(), "").contains("is used by"));
+    }
 }
