@@ -14,6 +14,11 @@ import java.util.function.LongSupplier;
  * sealed as a whole: a fragment is authenticated only once its frame is complete, and the token lets the receiver
  * refuse, before reassembly, fragments made by anyone who has not seen the pair's traffic.
  *
+ * <p>Forward secrecy within the session: nothing here keeps an epoch's key once it is not needed. The sending side
+ * holds only its current epoch (each next one is derived from it, and an older one cannot be computed from a newer);
+ * the receiving side hands epoch 0 to its one opener ({@link #newOpener}, which may be called once), which keeps only
+ * the epochs a datagram may still name. So a heap taken later in a long session does not open what was sent before.
+ *
  * <p>Thread-safe. Every {@link DatagramSealer} of one key draws its sequence numbers from the same atomic
  * counter, so several sending threads can seal under one key without ever reusing a nonce.
  */
@@ -24,7 +29,7 @@ public final class DatagramKey {
      */
     static final RekeyPolicy SLEEVE_REKEY = new RekeyPolicy(1L << 22, java.time.Duration.ofMinutes(10));
 
-    private final DatagramEpoch first;
+    private final AtomicReference<DatagramEpoch> unopened; // epoch 0 until the opener takes it or the sender moves on
     private final long fragmentToken;
     private final RekeyPolicy policy;
     private final LongSupplier nanoClock;
@@ -37,7 +42,8 @@ public final class DatagramKey {
 
     /** With its own rekey policy and clock, for tests. */
     DatagramKey(byte[] key, int noncePrefix, long fragmentToken, RekeyPolicy policy, LongSupplier nanoClock) {
-        this.first = new DatagramEpoch(0, key, noncePrefix, nanoClock.getAsLong(), 0);
+        DatagramEpoch first = new DatagramEpoch(0, key, noncePrefix, nanoClock.getAsLong(), 0);
+        this.unopened = new AtomicReference<>(first);
         this.fragmentToken = fragmentToken;
         this.policy = policy;
         this.nanoClock = nanoClock;
@@ -55,10 +61,17 @@ public final class DatagramKey {
     }
 
     /**
-     * An opener for the receiving thread, with its own replay window. All datagrams of one direction must reach
-     * the same opener: two openers would each accept a copy of the same datagram.
+     * The opener of this direction, for the receiving thread, with its own replay window. There is one: all datagrams
+     * of one direction must reach the same opener, since two would each accept a copy of the same datagram, and it
+     * takes epoch 0 with it.
+     *
+     * @throws IllegalStateException when this direction already has its opener (or has sealed past epoch 0)
      */
     public DatagramOpener newOpener(int replayWindowSize) {
+        DatagramEpoch first = unopened.getAndSet(null);
+        if (first == null) {
+            throw new IllegalStateException("this sleeve direction already has its opener (two would each accept a copy of a datagram)");
+        }
         return new DatagramOpener(first, new ReplayWindow(replayWindowSize));
     }
 
@@ -78,7 +91,9 @@ public final class DatagramKey {
             return current;
         }
         DatagramEpoch next = current.next(now, sequence);
-        return sending.compareAndSet(current, next) ? next : sending.get();
+        if (!sending.compareAndSet(current, next)) return sending.get();
+        if (current.number == 0) unopened.set(null); // a sending direction never opens: epoch 0 goes with the move
+        return next;
     }
 
     /** The next sequence number; every sealer of this direction draws from it, whatever the epoch. */

@@ -113,4 +113,18 @@ class DatagramRekeyTest {
         assertEquals(0, last.epoch());
         assertEquals(32, opener.currentEpoch());
     }
+
+    @Test
+    void aDirectionHasOneOpenerAndKeepsNoEpochZeroKeyForAnotherOnceItsOpenerOrItsSenderMovedOn() {
+        DatagramKey receiving = new DatagramKey(KEY, 0x01020304, 9L);
+        receiving.newOpener();
+        IllegalStateException second = assertThrows(IllegalStateException.class, receiving::newOpener);
+        assertTrue(second.getMessage().contains("already has its opener"), second.getMessage());
+
+        seal("a");
+        seal("b");
+        seal("c");
+        assertEquals(1, seal("d").epoch());
+        assertThrows(IllegalStateException.class, sending::newOpener, "epoch 0 of a sender that moved on is gone");
+    }
 }
