@@ -169,6 +169,12 @@ final class PathDiscovery implements AutoCloseable {
             }
             return;
         }
+        if (payloadLength != mtu - PathMtu.OVERHEAD) {
+            // a probe is padded to the size it claims: one that is not cannot show that the path carries that size,
+            // and acknowledging it would let a forger raise the neighbour's path MTU into a black hole
+            answerCounts.increment(Counter.DROPPED_BAD_PROBE);
+            return;
+        }
         answerCounts.increment(Counter.PMTU_PROBES_ANSWERED);
         SleeveHeader.writeProbe(reply, true, self, neighbour.name(), round, mtu, PROBE_ACK_PAYLOAD);
         reply.asSlice(SleeveHeader.PROBE_MTU_OFFSET + 2, SleeveHeader.LENGTH + PROBE_ACK_PAYLOAD - SleeveHeader.PROBE_MTU_OFFSET - 2).fill((byte) 0);

@@ -163,6 +163,25 @@ class SleevePathDiscoveryTest {
     }
 
     @Test
+    void shouldNotAnswerAProbeThatIsNotAsLargeAsTheMtuItClaims() throws IOException {
+        inClear = true;
+        wire(1280, 0, 1500, 0);
+        a.pumpLocalFrame(0);
+        receive(b, pathA.delivered);
+        long answered = countersB.get(Counter.PMTU_PROBES_ANSWERED);
+        // from A's host, as probes come, but short: it claims 9000 bytes and carries the least a datagram may
+        byte[] forged = new byte[SleeveHeader.LENGTH + SleeveHeader.MIN_FRAME];
+        SleeveHeader.writeProbe(MemorySegment.ofArray(forged), false, A, B, 1, 9000, SleeveHeader.MIN_FRAME);
+        SleeveHeader.markClear(MemorySegment.ofArray(forged));
+        try (DatagramChannel forger = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            forger.send(ByteBuffer.wrap(forged), peersA.find(B).endpoint());
+        }
+        receive(b, 1);
+        assertEquals(answered, countersB.get(Counter.PMTU_PROBES_ANSWERED), "a short probe claiming 9000 bytes was acknowledged");
+        assertEquals(1, countersB.get(Counter.DROPPED_BAD_PROBE));
+    }
+
+    @Test
     void shouldLowerAtOnceWhenTheKernelRefusesTheLargeProbes() throws IOException {
         wire(1500, 0, 1280, 1280);
         b.pumpLocalFrame(0);
