@@ -56,6 +56,9 @@ public final class Weft {
             new Verb("prime", "", "start the address allocator's initialisation now and print its phase", ROUTER),
             new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", ROUTER),
             new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER),
+            new Verb("setup-cni", "", "install the CNI plugin weft-net and the network configuration 10-weft.conflist (for Kubernetes and other CNI runtimes)",
+                    List.of(new Option("bin-dir", "DIR", "where the runtime finds plugins (default /opt/cni/bin)"),
+                            new Option("conf-dir", "DIR", "where the runtime reads network configurations (default /etc/cni/net.d)"), DATA_DIR)),
             new Verb("version", "", "print this command's version and, when it answers, the router's", ROUTER));
 
     private final PrintStream out;
@@ -147,6 +150,7 @@ public final class Weft {
                 yield 0;
             }
             case "version" -> version(line);
+            case "setup-cni" -> setupCni(line);
             default -> throw new AssertionError("verb without a handler: " + verb.name());
         };
     }
@@ -370,6 +374,20 @@ public final class Weft {
             return 1;
         }
         return 0;
+    }
+
+    private int setupCni(CommandLine line) {
+        noOperands(line, "setup-cni");
+        String javaCommand = environment.getOrDefault("WEFT_JAVA", ProcessHandle.current().info().command().orElse("java"));
+        try {
+            out.println(CniSetup.install(java.nio.file.Path.of(line.value("bin-dir").orElse("/opt/cni/bin")),
+                    java.nio.file.Path.of(line.value("conf-dir").orElse("/etc/cni/net.d")), target(line).dataDir(), javaCommand,
+                    System.getProperty("java.class.path")));
+            return 0;
+        } catch (java.io.IOException e) {
+            err.println("weft setup-cni: " + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + FileProblem.reason(e));
+            return 1;
+        }
     }
 
     /** This command's version, and the router's when one answers (a mismatch after an upgrade is worth seeing). */

@@ -42,7 +42,7 @@ public final class NetlinkAbi {
     /** IFLA_VXLAN_DF: set DF on the outer packet, so a path too small for the frame drops it instead of fragmenting. */
     public static final int VXLAN_DF_SET = 1;
     /** IFLA_BRPORT_FLUSH carries no value: its presence flushes the port's learnt entries. */
-    public static final int IFLA_BRPORT_FLUSH = 24, IFLA_BRPORT_ISOLATED = 33;
+    public static final int IFLA_BRPORT_MODE = 4, IFLA_BRPORT_FLUSH = 24, IFLA_BRPORT_ISOLATED = 33;
 
     public static final int IFA_ADDRESS = 1, IFA_LOCAL = 2;
 

@@ -110,6 +110,13 @@ public final class Rtnetlink implements AutoCloseable {
                 requests.setBridgePortIsolated(request, next(), index, isolated));
     }
 
+    /** Turns hairpin mode of bridge port {@code name} on or off. */
+    public void setBridgePortHairpin(String name, boolean hairpin) {
+        int index = index(name);
+        acked("RTM_SETLINK " + name + " bridge port hairpin " + (hairpin ? "on" : "off"),
+                requests.setBridgePortHairpin(request, next(), index, hairpin));
+    }
+
     /** Forgets the addresses the bridge learnt behind port {@code name}. */
     public void flushBridgePort(String name) {
         int index = index(name);

@@ -93,6 +93,14 @@ final class RtnetlinkRequests {
         return writer.finish();
     }
 
+    /** Hairpin mode: the bridge may send a frame back out of the port it came in by (a pod that reaches itself by a service). */
+    int setBridgePortHairpin(MemorySegment into, int sequence, int index, boolean hairpin) {
+        writer.begin(into, RTM_SETLINK, ACKED, sequence).ifinfomsg(Linux.AF_BRIDGE, index, 0, 0);
+        int info = writer.beginNested(IFLA_PROTINFO | NLA_F_NESTED);
+        writer.u8(IFLA_BRPORT_MODE, hairpin ? 1 : 0).endNested(info);
+        return writer.finish();
+    }
+
     /** Forgets what the bridge learnt behind the port: the next frames to those addresses are flooded again. */
     int flushBridgePort(MemorySegment into, int sequence, int index) {
         writer.begin(into, RTM_SETLINK, ACKED, sequence).ifinfomsg(Linux.AF_BRIDGE, index, 0, 0);

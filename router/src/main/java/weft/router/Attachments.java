@@ -8,6 +8,7 @@ import weft.router.plumbing.AttachTarget;
 import weft.router.plumbing.ContainerPlumbing;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +27,7 @@ final class Attachments {
     private final ContainerPlumbing plumbing;
     private final AllocatorProxy allocator;
     private final Cidr overlayRange;
+    private final Object exposing = new Object();
 
     Attachments(ContainerPlumbing plumbing, AllocatorProxy allocator, Cidr overlayRange) {
         this.plumbing = plumbing;
@@ -37,12 +39,14 @@ final class Attachments {
         AttachTarget target = AttachTarget.parse(targetText);
         List<Cidr> given = parse(cidrTexts);
         plumbing.checkTarget(target); // a missing namespace is reported before anything is allocated
+        // a pod's only interface: its default route goes through the bridge, which needs an address for it
+        Optional<InetAddress> gateway = target instanceof AttachTarget.Cni ? Optional.of(bridgeAddress()) : Optional.empty();
         String owner = target.key();
         List<Cidr> addresses = given.isEmpty() ? List.of(allocate(owner)) : claim(owner, given);
         Set<String> held = plumbing.attachments().stream().filter(a -> a.target().equals(owner))
                 .flatMap(a -> a.cidrs().stream()).collect(Collectors.toSet());
         try {
-            return plumbing.attach(target, addresses);
+            return plumbing.attach(target, addresses, gateway);
         } catch (IOException | RuntimeException e) {
             for (Cidr cidr : addresses) {
                 if (!held.contains(cidr.toString()) && inRange(cidr)) allocator.releaseAddress(cidr.addressValue());
@@ -54,6 +58,11 @@ final class Attachments {
     Attachment detach(String targetText, List<String> cidrTexts) throws IOException {
         AttachTarget target = AttachTarget.parse(targetText);
         List<Cidr> cidrs = parse(cidrTexts);
+        if (target instanceof AttachTarget.Cni && plumbing.attachments().stream().noneMatch(a -> a.target().equals(target.key()))) {
+            // CNI's DEL may come twice, or after a failed ADD: the interface is gone, and what it held goes back
+            allocator.release(target.key());
+            return new Attachment(target.key(), target.namespaceFile().map(Object::toString).orElse(""), "", "", List.of());
+        }
         Attachment detached = plumbing.detach(target, cidrs);
         release(target.key(), cidrs);
         return detached;
@@ -88,6 +97,25 @@ final class Attachments {
         for (Cidr cidr : cidrs) {
             long address = cidr.addressValue();
             if (inRange(cidr) && allocator.addressesOf(owner).contains(address)) allocator.releaseAddress(address);
+        }
+    }
+
+    /**
+     * The bridge's address on the overlay, the pods' gateway: the host's exposed address in the range, or, when the
+     * host has none, one from the allocator that exposes it now (as Weave did for its CNI plugin).
+     */
+    private InetAddress bridgeAddress() throws IOException {
+        synchronized (exposing) { // pods added at once must not each expose the host
+            for (Attachment a : plumbing.attachments()) {
+                if (!a.target().equals(Attachment.EXPOSE)) continue;
+                for (String text : a.cidrs()) {
+                    Cidr cidr = Cidr.parse(text);
+                    if (inRange(cidr)) return cidr.address();
+                }
+            }
+            Cidr exposed = allocate(Attachment.EXPOSE);
+            plumbing.expose(List.of(exposed));
+            return exposed.address();
         }
     }
 

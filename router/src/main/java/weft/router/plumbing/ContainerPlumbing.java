@@ -33,6 +33,7 @@ import java.util.random.RandomGenerator;
  */
 public final class ContainerPlumbing {
     public static final String CONTAINER_INTERFACE = "ethwe";
+    private static final Cidr DEFAULT_ROUTE = Cidr.parse("0.0.0.0/0");
     private static final System.Logger LOG = System.getLogger(ContainerPlumbing.class.getName());
     /** Locks per target, by hash: two targets share one only by chance, and then merely wait for each other. */
     private static final int TARGET_LOCKS = 64;
@@ -77,20 +78,30 @@ public final class ContainerPlumbing {
 
     /** Gives {@code target} the addresses {@code cidrs}, creating its interface if it has none from us yet. */
     public Attachment attach(AttachTarget target, List<Cidr> cidrs) throws IOException {
+        return attach(target, cidrs, Optional.empty());
+    }
+
+    /**
+     * As {@link #attach(AttachTarget, List)}, and with {@code defaultGateway}, a default route through it (for a pod,
+     * whose only interface this is) and hairpin mode on the bridge port.
+     */
+    public Attachment attach(AttachTarget target, List<Cidr> cidrs, Optional<java.net.InetAddress> defaultGateway) throws IOException {
         if (cidrs.isEmpty()) throw new IllegalArgumentException("at least one address is required");
         String key = target.key();
         synchronized (lockOf(key)) {
             List<Cidr> wanted = checkNewAddresses(cidrs);
             store.reserve(key, wanted);
             try (Rtnetlink host = hostNetlink.get()) {
-                return attach(host, target, key, wanted);
+                return attach(host, target, key, wanted, defaultGateway);
             } finally {
                 store.unreserve(key, wanted);
             }
         }
     }
 
-    private Attachment attach(Rtnetlink host, AttachTarget target, String key, List<Cidr> wanted) throws IOException {
+    private Attachment attach(Rtnetlink host, AttachTarget target, String key, List<Cidr> wanted,
+                              Optional<java.net.InetAddress> defaultGateway) throws IOException {
+        String inner = target.interfaceName();
         Optional<Attachment> existing = store.get(key).filter(attachment -> host.link(attachment.hostInterface()).isPresent());
         Opened opened = open(target);
         try (NetNamespace namespace = opened.namespace()) {
@@ -99,7 +110,7 @@ public final class ContainerPlumbing {
                 List<Cidr> added = wanted.stream().filter(c -> !known.cidrs().contains(c.toString())).toList();
                 namespace.call(() -> {
                     try (Rtnetlink inside = Rtnetlink.open()) {
-                        configureAddresses(inside, added);
+                        configureAddresses(inside, inner, added);
                     }
                     return null;
                 });
@@ -108,14 +119,15 @@ public final class ContainerPlumbing {
                 LOG.log(System.Logger.Level.INFO, "attached " + added + " to " + key + " (" + known.hostInterface() + ")");
                 return updated;
             }
-            Attachment created = createInterface(host, key, namespace, opened.path(), wanted);
+            Attachment created = createInterface(host, key, inner, namespace, opened.path(), wanted, defaultGateway);
             store.put(created);
-            LOG.log(System.Logger.Level.INFO, "attached " + wanted + " to " + key + " as " + CONTAINER_INTERFACE + " " + created.mac() + " on bridge port " + created.hostInterface());
+            LOG.log(System.Logger.Level.INFO, "attached " + wanted + " to " + key + " as " + inner + " " + created.mac() + " on bridge port " + created.hostInterface());
             return created;
         }
     }
 
-    private Attachment createInterface(Rtnetlink host, String key, NetNamespace namespace, Path namespacePath, List<Cidr> cidrs) {
+    private Attachment createInterface(Rtnetlink host, String key, String inner, NetNamespace namespace, Path namespacePath, List<Cidr> cidrs,
+                                       Optional<java.net.InetAddress> defaultGateway) {
         int draw;
         synchronized (random) { // shared by the targets' operations, and not thread-safe itself
             draw = random.nextInt();
@@ -127,17 +139,19 @@ public final class ContainerPlumbing {
             host.setMtu(hostEnd, mtu);
             host.setMtu(peerEnd, mtu);
             host.setMaster(hostEnd, bridge);
+            if (defaultGateway.isPresent()) host.setBridgePortHairpin(hostEnd, true); // a pod may reach itself through a service
             host.setUp(hostEnd);
             host.moveToNamespace(peerEnd, namespace.fd());
             String mac = namespace.call(() -> {
                 try (Rtnetlink inside = Rtnetlink.open()) {
-                    if (inside.link(CONTAINER_INTERFACE).isPresent()) {
-                        throw new IllegalStateException(key + " already has an interface named " + CONTAINER_INTERFACE + " that this router did not make");
+                    if (inside.link(inner).isPresent()) {
+                        throw new IllegalStateException(key + " already has an interface named " + inner + " that this router did not make");
                     }
-                    inside.rename(peerEnd, CONTAINER_INTERFACE);
-                    inside.setUp(CONTAINER_INTERFACE);
-                    configureAddresses(inside, cidrs);
-                    return inside.link(CONTAINER_INTERFACE).orElseThrow().mac().toString();
+                    inside.rename(peerEnd, inner);
+                    inside.setUp(inner);
+                    configureAddresses(inside, inner, cidrs);
+                    if (defaultGateway.isPresent()) inside.addRoute(DEFAULT_ROUTE.address(), 0, inner, defaultGateway.get());
+                    return inside.link(inner).orElseThrow().mac().toString();
                 }
             });
             return new Attachment(key, namespacePath.toString(), hostEnd, mac, cidrs.stream().map(Cidr::toString).toList());
@@ -148,12 +162,12 @@ public final class ContainerPlumbing {
     }
 
     /** Adds addresses, and the overlay route for those that do not cover the whole range by themselves. */
-    private void configureAddresses(Rtnetlink inside, List<Cidr> cidrs) {
+    private void configureAddresses(Rtnetlink inside, String inner, List<Cidr> cidrs) {
         for (Cidr cidr : cidrs) {
-            inside.addAddress(CONTAINER_INTERFACE, cidr.address(), cidr.prefixLength());
+            inside.addAddress(inner, cidr.address(), cidr.prefixLength());
             if (overlayRange.contains(cidr.address()) && cidr.prefixLength() > overlayRange.prefixLength()) {
                 try {
-                    inside.addRoute(overlayRange.address(), overlayRange.prefixLength(), CONTAINER_INTERFACE, null);
+                    inside.addRoute(overlayRange.address(), overlayRange.prefixLength(), inner, null);
                 } catch (NativeCallException e) {
                     if (e.errno() != Errno.EEXIST) throw e; // a second address in the same range needs no second route
                 }
@@ -184,7 +198,7 @@ public final class ContainerPlumbing {
         try (NetNamespace namespace = NetNamespace.open(Path.of(known.namespacePath()))) {
             namespace.call(() -> {
                 try (Rtnetlink inside = Rtnetlink.open()) {
-                    for (Cidr cidr : cidrs) removeAddress(inside, CONTAINER_INTERFACE, cidr);
+                    for (Cidr cidr : cidrs) removeAddress(inside, AttachTarget.interfaceOfKey(key), cidr);
                 }
                 return null;
             });
@@ -298,6 +312,10 @@ public final class ContainerPlumbing {
             case AttachTarget.Docker(String container) -> {
                 long pid = docker.pidOf(container);
                 yield new Opened(AttachTarget.ofProcess(pid), NetNamespace.ofPid(pid));
+            }
+            case AttachTarget.Cni cni -> {
+                Path path = cni.netns().orElseThrow(() -> new IllegalArgumentException(cni.key() + ": the pod's namespace path is required"));
+                yield new Opened(path, NetNamespace.open(path));
             }
         };
     }

@@ -1,0 +1,174 @@
+package weft.kube.cni;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.ApiClient;
+import weft.api.ApiClient.ApiException;
+import weft.api.ApiLocation;
+import weft.api.ApiCodec;
+import weft.api.ApiToken;
+import weft.api.Attachment;
+import weft.api.StatusReport;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code weft-net}, the CNI plugin: the runtime runs it once per pod and operation, with the parameters in its
+ * environment and the network configuration on standard in. It does no plumbing of its own: the local router does,
+ * through its API ({@code cni:CONTAINERID:IFNAME:NETNS} targets), so that the plugin stays small and every address
+ * comes from the mesh's allocator, owned by (container, interface). Options in the configuration: {@code dataDir}
+ * (the router's data directory, where it records its API address and token; default {@code /var/lib/weft}) and
+ * {@code httpAddr} (to call another address). Errors are the spec's JSON on standard out with a non-zero exit; the
+ * router's refusal of an ADD leaves nothing behind, since the router undoes what it started. Not thread-safe: one
+ * call per process.
+ */
+public final class CniPlugin {
+    /** A check that found the attachment not as ADD made it (plugin codes start at 100). */
+    static final int NOT_AS_ADDED = 100;
+    private static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/weft");
+    private static final String DEFAULT_HTTP_ADDR = "127.0.0.1:6784";
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Map<String, String> environment;
+    private final ObjectMapper json;
+    private final PrintStream out;
+
+    CniPlugin(Map<String, String> environment, ObjectMapper json, PrintStream out) {
+        this.environment = environment;
+        this.json = json;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws IOException {
+        int status = new CniPlugin(System.getenv(), new ObjectMapper(), System.out).run(System.in.readAllBytes());
+        System.out.flush();
+        System.exit(status);
+    }
+
+    /** Handles one call; returns the exit status. */
+    int run(byte[] stdin) {
+        if ("VERSION".equals(environment.get("CNI_COMMAND"))) {
+            out.println(CniResult.versions(json, stdin));
+            return 0;
+        }
+        String version = CniVersion.SUPPORTED.getLast();
+        try {
+            CniRequest request = CniRequest.parse(environment, stdin, json);
+            version = request.config().cniVersion();
+            ApiClient api = client(request.config().raw());
+            switch (request.command()) {
+                case ADD -> out.println(add(request, api).toJson(json, version));
+                case DEL -> api.detach(target(request, false), List.of());
+                case CHECK -> check(request, api);
+                case STATUS -> status(api);
+                case GC -> gc(request, api);
+                case VERSION -> throw new AssertionError("answered above");
+            }
+            return 0;
+        } catch (CniException e) {
+            out.println(CniResult.error(json, version, e));
+            return 1;
+        } catch (ApiException e) {
+            CniException error = e.unreachable
+                    ? new CniException(CniException.TRY_AGAIN_LATER, "the Weft router does not answer", e.getMessage())
+                    : new CniException(CniException.INVALID_CONFIGURATION, "the Weft router refused", e.getMessage());
+            if ("STATUS".equals(environment.get("CNI_COMMAND"))) {
+                error = new CniException(CniException.NOT_AVAILABLE, "the Weft router does not answer", e.getMessage());
+            }
+            out.println(CniResult.error(json, version, error));
+            return 1;
+        }
+    }
+
+    /** The router of the configuration's data directory: its recorded API address, or {@code httpAddr}, with its token. */
+    private ApiClient client(JsonNode config) throws CniException {
+        Path dataDir = config.path("dataDir").isTextual() ? Path.of(config.path("dataDir").asText()) : DEFAULT_DATA_DIR;
+        String address = config.path("httpAddr").isTextual() ? config.path("httpAddr").asText()
+                : ApiLocation.readFrom(dataDir, new ApiCodec(json)).map(ApiLocation::address).orElse(DEFAULT_HTTP_ADDR);
+        int colon = address.lastIndexOf(':');
+        try {
+            return new ApiClient(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), json, WAIT,
+                    ApiToken.readFrom(dataDir));
+        } catch (RuntimeException e) {
+            throw new CniException(CniException.INVALID_CONFIGURATION, "invalid network configuration", "httpAddr '" + address + "' is not HOST:PORT");
+        }
+    }
+
+    private static String target(CniRequest request, boolean withNamespace) {
+        String target = "cni:" + request.containerId() + ":" + request.ifname();
+        return withNamespace ? target + ":" + request.netns().orElseThrow() : target;
+    }
+
+    /** The pod's interface with an address from the allocator and a default route through the bridge; the same twice. */
+    private CniResult add(CniRequest request, ApiClient api) throws ApiException {
+        Attachment attached = api.attach(target(request, true), List.of());
+        StatusReport status = api.status();
+        String gateway = gateway(api);
+        List<CniResult.Ip> ips = attached.cidrs().stream().map(cidr -> new CniResult.Ip(cidr, gateway, 1)).toList();
+        return new CniResult(
+                List.of(new CniResult.Interface(attached.hostInterface(), "", status.mtu(), ""),
+                        new CniResult.Interface(request.ifname(), attached.mac(), status.mtu(), request.netns().orElseThrow())),
+                ips, gateway.isEmpty() ? List.of() : List.of(new CniResult.Route("0.0.0.0/0", gateway)));
+    }
+
+    /** The bridge's address: the first address the host is exposed with. */
+    private static String gateway(ApiClient api) throws ApiException {
+        for (Attachment a : api.attachments()) {
+            if (a.target().equals(Attachment.EXPOSE) && !a.cidrs().isEmpty()) return a.cidrs().getFirst().split("/")[0];
+        }
+        return "";
+    }
+
+    /** What ADD made is still there: the router's record of the attachment, its addresses, and the pod's namespace. */
+    private void check(CniRequest request, ApiClient api) throws ApiException, CniException {
+        String key = target(request, false);
+        Attachment attached = api.attachments().stream().filter(a -> a.target().equals(key)).findFirst()
+                .orElseThrow(() -> new CniException(NOT_AS_ADDED, "no such attachment", key + " is not attached to the Weft router"));
+        if (request.netns().isPresent() && !Files.exists(Path.of(request.netns().get()))) {
+            throw new CniException(NOT_AS_ADDED, "the pod's namespace is gone", request.netns().get() + " does not exist");
+        }
+        JsonNode ips = request.config().prevResult().map(p -> p.path("ips")).orElse(json.createArrayNode());
+        List<String> missing = new ArrayList<>();
+        for (JsonNode ip : ips) {
+            if (!attached.cidrs().contains(ip.path("address").asText())) missing.add(ip.path("address").asText());
+        }
+        if (!missing.isEmpty()) {
+            throw new CniException(NOT_AS_ADDED, "addresses missing", key + " no longer has " + missing + " (it has " + attached.cidrs() + ")");
+        }
+    }
+
+    /** Ready when the router answers and its allocator can hand out addresses. */
+    private static void status(ApiClient api) throws ApiException, CniException {
+        StatusReport.IpamView ipam = api.status().ipam();
+        if (!"ready".equals(ipam.phase())) {
+            throw new CniException(CniException.NOT_AVAILABLE, "the address allocator is not ready", ipam.phase() + ": waiting for " + ipam.waitingFor());
+        }
+    }
+
+    /** Detaches every pod interface of this plugin that the runtime no longer lists; reports those that failed. */
+    private void gc(CniRequest request, ApiClient api) throws ApiException, CniException {
+        Set<String> valid = new HashSet<>();
+        request.config().validAttachments().forEach(a -> valid.add("cni:" + a.containerId() + ":" + a.ifname()));
+        List<String> failed = new ArrayList<>();
+        for (Attachment a : api.attachments()) {
+            if (!a.target().startsWith("cni:") || valid.contains(a.target())) continue;
+            try {
+                api.detach(a.target(), List.of());
+            } catch (ApiException e) {
+                if (e.unreachable) throw e;
+                failed.add(a.target() + ": " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) throw new CniException(CniException.IO_FAILURE, "some stale attachments stayed", String.join("; ", failed));
+    }
+}
