@@ -112,13 +112,25 @@ public final class CniPlugin {
     /** The pod's interface with an address from the allocator and a default route through the bridge; the same twice. */
     private CniResult add(CniRequest request, ApiClient api) throws ApiException {
         Attachment attached = api.attach(target(request, true), List.of());
-        StatusReport status = api.status();
         String gateway = gateway(api);
+        int mtu = mtu(attached.hostInterface());
         List<CniResult.Ip> ips = attached.cidrs().stream().map(cidr -> new CniResult.Ip(cidr, gateway, 1)).toList();
         return new CniResult(
-                List.of(new CniResult.Interface(attached.hostInterface(), "", status.mtu(), ""),
-                        new CniResult.Interface(request.ifname(), attached.mac(), status.mtu(), request.netns().orElseThrow())),
+                List.of(new CniResult.Interface(attached.hostInterface(), "", mtu, ""),
+                        new CniResult.Interface(request.ifname(), attached.mac(), mtu, request.netns().orElseThrow())),
                 ips, gateway.isEmpty() ? List.of() : List.of(new CniResult.Route("0.0.0.0/0", gateway)));
+    }
+
+    /**
+     * The MTU of the pod's veth, read from its host end in sysfs (the plugin runs in the router's namespace): a file
+     * read instead of asking the router for its whole status. 0 (left out of the result) when it cannot be read.
+     */
+    private static int mtu(String hostInterface) {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", hostInterface, "mtu")).strip());
+        } catch (IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
+            return 0;
+        }
     }
 
     /** The bridge's address: the first address the host is exposed with. */
