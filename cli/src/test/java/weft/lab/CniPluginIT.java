@@ -109,4 +109,35 @@ class CniPluginIT {
             assertTrue(Files.isExecutable(plugin));
         }
     }
+
+    @Test
+    void twentyAddsAtOnceAllSucceedWithDistinctAddresses() throws Exception {
+        try (Lab lab = Lab.create(1)) {
+            Host host = lab.host(1);
+            lab.weft(host, "launch", "--no-fastdp").orThrow();
+            Path bin = lab.dir().resolve("cni-bin"), conf = lab.dir().resolve("cni-conf");
+            lab.weft(host, "setup-cni", "--bin-dir", bin.toString(), "--conf-dir", conf.toString()).orThrow();
+            ObjectNode config = config(conf.resolve("10-weft.conflist"));
+            List<String> pods = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) pods.add(lab.container(host, "q" + i));
+            List<ExecResult> results;
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(20)) {
+                List<java.util.concurrent.Future<ExecResult>> calls = new java.util.ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    String id = "q" + i + "id", netns = "/run/netns/" + pods.get(i);
+                    calls.add(pool.submit(() -> call(host, bin.resolve("weft-net"), "ADD", id, netns, config)));
+                }
+                results = new java.util.ArrayList<>();
+                for (var call : calls) results.add(call.get());
+            }
+            java.util.Set<String> addresses = new java.util.HashSet<>();
+            for (ExecResult r : results) {
+                assertEquals(0, r.exitCode(), r.describe());
+                addresses.add(JSON.readTree(r.stdout()).path("ips").get(0).path("address").asText());
+            }
+            assertEquals(20, addresses.size(), "two pods got one address: " + addresses);
+            String exposed = lab.weft(host, "ps").orThrow().stdout().lines().filter(l -> l.startsWith("weft:expose")).findFirst().orElseThrow();
+            assertEquals(3, exposed.split(" ").length, "the host was exposed once, with one address: " + exposed);
+        }
+    }
 }
