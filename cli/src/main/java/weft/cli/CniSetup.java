@@ -38,12 +38,15 @@ final class CniSetup {
                 + "exec '" + java + "' $aot -Xlog:disable -Xlog:all=off -XX:TieredStopAtLevel=1 -cp '" + classPath + "' weft.kube.cni.CniPlugin\n";
     }
 
-    /** The network configuration list: Weft for the pod's interface and address, then portmap for host ports. */
+    /**
+     * The network configuration list: Weft for the pod's interface and address, then portmap for host ports. Version
+     * 1.0.0, the newest that Debian's reference plugins (1.1.1) speak: a list is checked against every plugin in it.
+     */
     static String conflist(Path dataDir) {
         return """
                 {
-                  "cniVersion": "1.1.0",
-                  "cniVersions": ["0.3.1", "0.4.0", "1.0.0", "1.1.0"],
+                  "cniVersion": "1.0.0",
+                  "cniVersions": ["0.3.1", "0.4.0", "1.0.0"],
                   "name": "weft",
                   "plugins": [
                     { "type": "%s", "dataDir": "%s" },

@@ -59,7 +59,7 @@ class CniPluginIT {
             ExecResult added = call(host, plugin, "ADD", "pod1abc", netns, config);
             assertEquals(0, added.exitCode(), added.describe());
             JsonNode result = JSON.readTree(added.stdout());
-            assertEquals("1.1.0", result.path("cniVersion").asText());
+            assertEquals("1.0.0", result.path("cniVersion").asText());
             String address = result.path("ips").get(0).path("address").asText();
             String gateway = result.path("ips").get(0).path("gateway").asText();
             assertTrue(address.endsWith("/12") && !gateway.isEmpty(), result.toString());
@@ -82,14 +82,15 @@ class CniPluginIT {
             withPrev.set("prevResult", result);
             ExecResult checked = call(host, plugin, "CHECK", "pod1abc", netns, withPrev);
             assertEquals(0, checked.exitCode(), checked.describe());
-            ExecResult status = call(host, plugin, "STATUS", "pod1abc", null, config);
+            ObjectNode current = config.deepCopy().put("cniVersion", "1.1.0"); // STATUS and GC came with 1.1.0
+            ExecResult status = call(host, plugin, "STATUS", "pod1abc", null, current);
             assertEquals(0, status.exitCode(), status.describe());
             ExecResult version = call(host, plugin, "VERSION", "pod1abc", null, config);
             assertTrue(version.stdout().contains("\"supportedVersions\":[\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]"), version.describe());
 
             String other = lab.container(host, "pod2");
             assertEquals(0, call(host, plugin, "ADD", "pod2def", "/run/netns/" + other, config).exitCode());
-            ObjectNode gc = config.deepCopy();
+            ObjectNode gc = current.deepCopy();
             gc.putArray("cni.dev/valid-attachments").addObject().put("containerID", "pod1abc").put("ifname", "eth0");
             ExecResult collected = call(host, plugin, "GC", "", null, gc);
             assertEquals(0, collected.exitCode(), collected.describe());
@@ -138,6 +139,34 @@ class CniPluginIT {
             assertEquals(20, addresses.size(), "two pods got one address: " + addresses);
             String exposed = lab.weft(host, "ps").orThrow().stdout().lines().filter(l -> l.startsWith("weft:expose")).findFirst().orElseThrow();
             assertEquals(3, exposed.split(" ").length, "the host was exposed once, with one address: " + exposed);
+        }
+    }
+
+    /**
+     * A runtime whose namespace files exist only in its own mount namespace (podman and containerd bind-mount them
+     * under /run/netns; a router in a container or in another mount namespace sees an empty file there): the plugin
+     * hands the router the namespace it holds open, so the ADD works all the same.
+     */
+    @Test
+    void aNamespacePathThatOnlyTheRuntimeCanSeeStillWorks() throws Exception {
+        try (Lab lab = Lab.create(1)) {
+            Host host = lab.host(1);
+            lab.weft(host, "launch", "--no-fastdp").orThrow();
+            Path bin = lab.dir().resolve("cni-bin"), conf = lab.dir().resolve("cni-conf");
+            lab.weft(host, "setup-cni", "--bin-dir", bin.toString(), "--conf-dir", conf.toString()).orThrow();
+            ObjectNode config = config(conf.resolve("10-weft.conflist"));
+            String pod = lab.container(host, "hidden");
+            Path privatePath = lab.dir().resolve("private-netns");
+            Files.createFile(privatePath); // what the router sees: an empty file
+            Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "hidden1", "CNI_IFNAME", "eth0",
+                    "CNI_NETNS", privatePath.toString(), "CNI_PATH", bin.toString(), "CNI_CONFIG", config.toString());
+            String script = "mount --make-rprivate / && mount --bind /run/netns/" + pod + " " + privatePath
+                    + " && printf '%s' \"$CNI_CONFIG\" | " + bin.resolve("weft-net");
+            ExecResult added = Exec.run(host.netns(), env, CALL, List.of("unshare", "-m", "sh", "-c", script));
+            assertEquals(0, added.exitCode(), added.describe());
+            String address = JSON.readTree(added.stdout()).path("ips").get(0).path("address").asText();
+            String inside = lab.exec(pod, Duration.ofSeconds(5), "ip", "-4", "addr", "show", "eth0").orThrow().stdout();
+            assertTrue(inside.contains(address), inside);
         }
     }
 }

@@ -41,7 +41,8 @@ final class Reclaimer {
         Instant now = clock.instant();
         Map<String, Optional<Path>> owners = new HashMap<>();
         for (Attachment attachment : plumbing.attachments()) {
-            if (attachment.target().equals(Attachment.EXPOSE)) continue;
+            // a CNI pod's life is its runtime's, told by DEL and GC; its namespace path was the plugin's for one call
+            if (attachment.target().equals(Attachment.EXPOSE) || attachment.target().startsWith("cni:")) continue;
             owners.put(attachment.target(), Optional.of(Path.of(attachment.namespacePath())));
         }
         for (String owner : allocator.owners()) {

@@ -13,6 +13,8 @@ import weft.api.StatusReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,9 +111,24 @@ public final class CniPlugin {
         return withNamespace ? target + ":" + request.netns().orElseThrow() : target;
     }
 
-    /** The pod's interface with an address from the allocator and a default route through the bridge; the same twice. */
-    private CniResult add(CniRequest request, ApiClient api) throws ApiException {
-        Attachment attached = api.attach(target(request, true), List.of());
+    /**
+     * The pod's interface with an address from the allocator and a default route through the bridge; the same twice.
+     * The router is given the namespace as this process holds it open, {@code /proc/PID/fd/N}: the path the runtime
+     * names may exist only in the runtime's mount namespace (a bind mount under /run/netns), which the router, in a
+     * namespace of its own or a container, does not share; the open file is the same everywhere.
+     */
+    private CniResult add(CniRequest request, ApiClient api) throws ApiException, CniException {
+        Path netns = Path.of(request.netns().orElseThrow());
+        Attachment attached;
+        try (FileChannel held = FileChannel.open(netns, StandardOpenOption.READ)) {
+            attached = api.attach("cni:" + request.containerId() + ":" + request.ifname() + ":" + heldPath(netns), List.of());
+        } catch (ApiException e) {
+            throw e; // the router's answer, not a file problem here
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CniException(CniException.UNKNOWN_CONTAINER, "the pod's network namespace does not exist", netns.toString());
+        } catch (IOException e) {
+            throw new CniException(CniException.IO_FAILURE, "cannot open the pod's network namespace", netns + ": " + e.getMessage());
+        }
         String gateway = gateway(api);
         int mtu = mtu(attached.hostInterface());
         List<CniResult.Ip> ips = attached.cidrs().stream().map(cidr -> new CniResult.Ip(cidr, gateway, 1)).toList();
@@ -131,6 +148,27 @@ public final class CniPlugin {
         } catch (IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
             return 0;
         }
+    }
+
+    /**
+     * Where another process finds the namespace file {@code netns} that this process holds open: its descriptor under
+     * {@code /proc/PID/fd}, the one whose file (followed through the magic link) has the namespace's device and inode;
+     * {@code netns} itself when there is none.
+     */
+    private static String heldPath(Path netns) throws IOException {
+        Object inode = Files.getAttribute(netns, "unix:ino"), device = Files.getAttribute(netns, "unix:dev");
+        try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (inode.equals(Files.getAttribute(fd, "unix:ino")) && device.equals(Files.getAttribute(fd, "unix:dev"))) {
+                        return "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd.getFileName();
+                    }
+                } catch (IOException gone) {
+                    // the directory stream's own descriptor, closed by now, or one that cannot be followed
+                }
+            }
+        }
+        return netns.toString();
     }
 
     /** The bridge's address: the first address the host is exposed with. */
