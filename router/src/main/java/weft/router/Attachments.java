@@ -106,6 +106,7 @@ final class Attachments {
      */
     private InetAddress bridgeAddress() throws IOException {
         synchronized (exposing) { // pods added at once must not each expose the host
+            enableForwarding();
             for (Attachment a : plumbing.attachments()) {
                 if (!a.target().equals(Attachment.EXPOSE)) continue;
                 for (String text : a.cidrs()) {
@@ -117,6 +118,18 @@ final class Attachments {
             plumbing.expose(List.of(exposed));
             return exposed.address();
         }
+    }
+
+    /**
+     * Turns IPv4 forwarding on in the router's namespace, once: pods route through the bridge to the rest of the host's
+     * world (a host port that portmap forwards, other networks), as the CNI bridge plugin does for its gateway.
+     */
+    private static void enableForwarding() throws IOException {
+        java.nio.file.Path forwarding = java.nio.file.Path.of("/proc/sys/net/ipv4/ip_forward");
+        if (java.nio.file.Files.readString(forwarding).strip().equals("1")) return;
+        java.nio.file.Files.writeString(forwarding, "1\n");
+        System.getLogger(Attachments.class.getName()).log(System.Logger.Level.INFO,
+                "turned IPv4 forwarding on: pods route through the bridge, as the CNI bridge plugin does for its gateway");
     }
 
     private boolean inRange(Cidr cidr) {
