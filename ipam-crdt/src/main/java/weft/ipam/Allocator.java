@@ -62,8 +62,7 @@ public final class Allocator implements Gossiper {
     private final PendingRequests requests;
     private final AllocatorStatusView view;
     private long refusedMessages;
-    private PeerName leftTo; // the heir of our leave(), until then null
-    private boolean leaveConfirmed; // a ring without us came back after leave(): someone else holds our ranges now
+    private final Leaving leaving;
 
     /**
      * @param restored the snapshot loaded at start, if any; ignored (and reported) if it is another
@@ -104,6 +103,7 @@ public final class Allocator implements Gossiper {
         this.outbox = new DurableOutbox(state, saver); // restored from disk, so durable
         this.init = new Initialisation(state, outbox);
         this.displaced = new DisplacedAddresses(state, outbox, conflicts);
+        this.leaving = new Leaving(state, outbox);
         this.rings = new RingAdoption(state, outbox, conflicts, displaced);
         this.donation = new SpaceDonation(state, outbox, random);
         this.requests = new PendingRequests(state, outbox, init, donation, this::waitingFor);
@@ -225,43 +225,12 @@ public final class Allocator implements Gossiper {
      * it knows. Returns what happened, in words.
      */
     public String leave() {
-        Ring ring = state.ring();
-        if (!ring.isInitialised()) {
-            leaveConfirmed = true;
-            return "no allocation ring yet: nothing to give away";
-        }
-        Space space = state.space();
-        int dropped = space.size();
-        for (long address : List.copyOf(space.allocations().keySet())) {
-            space.release(address);
-        }
-        List<AddressRange> ours = ring.rangesOwnedBy(state.self());
-        long addresses = ours.stream().mapToLong(AddressRange::size).sum();
-        PeerName heir = state.alive().stream().filter(p -> !p.equals(state.self())).findFirst().orElse(null);
-        if (ours.isEmpty() || heir == null) {
-            outbox.changed();
-            outbox.flush();
-            leaveConfirmed = ours.isEmpty();
-            return "dropped " + dropped + " allocations; " + (ours.isEmpty() ? "this peer owned no addresses"
-                    : "no peer is reachable to take our " + addresses + " addresses " + ours + ": they stay ours until"
-                    + " 'weft rmpeer " + state.self() + "' runs on another peer");
-        }
-        leftTo = heir;
-        leaveConfirmed = false;
-        state.setRing(ring.takeOver(state.self(), heir));
-        state.refreshFree();
-        outbox.changed();
-        outbox.broadcastState();
-        outbox.unicastState(heir);
-        outbox.flush();
-        LOG.log(System.Logger.Level.INFO, "leaving: gave " + addresses + " addresses " + ours + " to peer " + heir
-                + " and dropped " + dropped + " allocations");
-        return "dropped " + dropped + " allocations; gave " + addresses + " addresses " + ours + " to peer " + heir;
+        return leaving.leave();
     }
 
     /** Whether a peer has shown that it knows of our {@link #leave()}: it sent a ring in which we own nothing. */
     public boolean leaveConfirmed() {
-        return leaveConfirmed;
+        return leaving.confirmed();
     }
 
     /**
@@ -395,10 +364,7 @@ public final class Allocator implements Gossiper {
     /** Merges a peer's state: its votes while we vote, then its ring; retries requests when ours changed. */
     private boolean onState(IpamMessage.State incoming) {
         boolean changed = false;
-        if (leftTo != null && incoming.ring().isInitialised() && incoming.ring().identity().equals(state.ring().identity())
-                && incoming.ring().rangesOwnedBy(state.self()).isEmpty()) {
-            leaveConfirmed = true;
-        }
+        leaving.onRing(incoming.ring());
         if (state.voting() && !incoming.consensus().acceptors().isEmpty()) {
             changed = init.onVotes(incoming.consensus());
             if (init.adoptDecision()) {
