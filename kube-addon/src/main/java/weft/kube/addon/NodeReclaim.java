@@ -87,10 +87,14 @@ public final class NodeReclaim {
         return taken;
     }
 
-    /** Whether the entry {@code value} names a node that is gone, or is a claim whose claimer's node is gone. */
-    private static boolean orphaned(String value, Map<String, String> data, Set<String> liveNodes) {
+    /**
+     * Whether the entry {@code value} names a node that is gone, or is a claim whose claimer's node is gone, or a
+     * claim of ours whose takeover failed (it is tried again).
+     */
+    private boolean orphaned(String value, Map<String, String> data, Set<String> liveNodes) {
         if (!value.startsWith(CLAIMED)) return !liveNodes.contains(value);
         String claimer = value.substring(CLAIMED.length());
+        if (claimer.equals(selfPeer)) return true;
         String claimerNode = data.get(claimer);
         return claimerNode == null || (!claimerNode.startsWith(CLAIMED) && !liveNodes.contains(claimerNode));
     }
