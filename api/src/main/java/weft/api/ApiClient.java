@@ -27,6 +27,12 @@ import java.util.Optional;
  * to start. Thread-safe: it keeps nothing between calls.
  */
 public final class ApiClient implements RouterApi {
+    /**
+     * The caller's process id, sent with every request: a router on the same host drops a request that waits (for the
+     * allocator) once its caller is gone, for example killed while an attach waited for a quorum.
+     */
+    public static final String CLIENT_PID_HEADER = "Weft-Client-Pid";
+
     private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
     private static final TypeReference<List<ConnectResult>> CONNECT_RESULTS = new TypeReference<>() {
     };
@@ -183,6 +189,7 @@ public final class ApiClient implements RouterApi {
             connection.setReadTimeout((int) min(endpoint.replyTimeout(), longestWait).toMillis());
             connection.setRequestMethod(endpoint.method());
             if (token.isPresent()) connection.setRequestProperty("Authorization", token.get().authorization());
+            connection.setRequestProperty(CLIENT_PID_HEADER, Long.toString(ProcessHandle.current().pid()));
             if (request != null) {
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/json");

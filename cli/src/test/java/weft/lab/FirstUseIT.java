@@ -95,4 +95,21 @@ class FirstUseIT {
             assertTrue(again.stdout().contains("no router runs with data directory"), again.stdout());
         }
     }
+
+    @Test
+    void anAttachWaitingForAQuorumIsDroppedWhenItsCommandIsKilled() throws Exception {
+        try (Lab lab = Lab.create(1)) {
+            Host host = lab.host(1);
+            lab.weft(host, "launch", "--no-fastdp", "10.9.9.7").orThrow(); // consensus among two: the other never comes
+            String container = lab.container(host, "waits");
+            Process attach = lab.spawn(host.netns(), Lab.weftHome().resolve("weft").toString(), "attach", "--data-dir",
+                    host.dataDir().toString(), "netns:" + container);
+            String waiting = Poll.until(() -> lab.weft(host, "status", "ipam").orThrow().stdout(), s -> s.contains("pending: "), Duration.ofSeconds(20));
+            assertTrue(waiting.contains("pending: "), waiting);
+            attach.descendants().forEach(ProcessHandle::destroyForcibly);
+            attach.destroyForcibly();
+            String after = Poll.until(() -> lab.weft(host, "status", "ipam").orThrow().stdout(), s -> !s.contains("pending: "), Duration.ofSeconds(10));
+            assertFalse(after.contains("pending: "), "the killed command's request still waits: " + after);
+        }
+    }
 }

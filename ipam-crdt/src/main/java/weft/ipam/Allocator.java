@@ -228,6 +228,13 @@ public final class Allocator implements Gossiper {
         return leaving.leave();
     }
 
+    /** Drops a request still waiting (its caller went away); returns whether it was waiting. See {@link PendingRequests}. */
+    public boolean abandon(CompletableFuture<AllocationResult> request, String why) {
+        boolean dropped = requests.abandon(request, why);
+        if (dropped) LOG.log(System.Logger.Level.INFO, "dropped a waiting request: " + why);
+        return dropped;
+    }
+
     /** Whether a peer has shown that it knows of our {@link #leave()}: it sent a ring in which we own nothing. */
     public boolean leaveConfirmed() {
         return leaving.confirmed();

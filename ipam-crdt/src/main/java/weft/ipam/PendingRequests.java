@@ -130,6 +130,22 @@ final class PendingRequests {
         }
     }
 
+    /**
+     * Drops the waiting request whose result is {@code result}, failing it with {@code why}: its caller is gone, and
+     * an address it got now would be held for nobody. Returns whether one was waiting.
+     */
+    boolean abandon(CompletableFuture<AllocationResult> result, String why) {
+        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.result == result) {
+                it.remove();
+                p.result.complete(new AllocationResult.Failed(why));
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The waiting requests, oldest first. */
     List<Pending> waiting() {
         return Collections.unmodifiableList(pending);

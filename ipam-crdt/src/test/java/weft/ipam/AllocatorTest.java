@@ -360,4 +360,19 @@ class AllocatorTest {
         assertTrue(left.contains("no peer is reachable to take our 128 addresses") && left.contains("'weft rmpeer " + B + "'"), left);
         assertFalse(b.leaveConfirmed());
     }
+
+    @Test
+    void aRequestWhoseCallerWentAwayIsDroppedAndGetsNoAddressLater() {
+        Allocator a = start(A, new InitMode.Consensus(2)); // waits for a second voter that is not there
+        CompletableFuture<AllocationResult> waiting = a.allocate("c1");
+        assertFalse(waiting.isDone());
+        assertEquals(1, a.status().pending().size());
+        assertTrue(a.abandon(waiting, "its client went away"));
+        assertEquals(new AllocationResult.Failed("its client went away"), waiting.join());
+        assertEquals(List.of(), a.status().pending());
+        assertFalse(a.abandon(waiting, "again"), "dropped once");
+        start(B, new InitMode.Consensus(2));
+        for (int i = 0; i < 5; i++) round();
+        assertEquals(0, a.status().allocations(), "the dropped request got an address after all");
+    }
 }

@@ -93,12 +93,38 @@ final class AllocatorProxy implements AutoCloseable {
     }
 
     AllocationResult allocate(String owner, Optional<weft.ipam.AddressRange> subnet) {
-        return await(mesh.onLoop(() -> subnet.map(s -> allocator.allocate(owner, s)).orElseGet(() -> allocator.allocate(owner)))
-                .thenCompose(result -> result));
+        return awaitAllocation(owner, call(() -> subnet.map(s -> allocator.allocate(owner, s)).orElseGet(() -> allocator.allocate(owner))));
     }
 
     AllocationResult claim(String owner, long address) {
-        return await(mesh.onLoop(() -> allocator.claim(owner, address)).thenCompose(result -> result));
+        return awaitAllocation(owner, call(() -> allocator.claim(owner, address)));
+    }
+
+    /**
+     * Waits for {@code request} up to {@link #WAIT}, and drops it once the API caller that asked is gone ({@link
+     * ApiCaller}): a request that waits for a quorum would otherwise wait its full time, and an address it then got
+     * would be held for nobody.
+     */
+    private AllocationResult awaitAllocation(String owner, CompletableFuture<AllocationResult> request) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                return request.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException stillWaiting) {
+                Optional<Long> gone = ApiCaller.gone();
+                if (gone.isPresent()) {
+                    String why = "the request for " + owner + " was dropped: its client (pid " + gone.get() + ") went away";
+                    call(() -> allocator.abandon(request, why));
+                    throw new IllegalStateException(why);
+                }
+                if (System.nanoTime() - deadline > 0) throw new IllegalStateException("the IP allocator did not answer within " + WAIT.toSeconds() + " s");
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("the IP allocator failed: " + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the IP allocator", e);
+            }
+        }
     }
 
     List<Long> release(String owner) {

@@ -1,11 +1,13 @@
 package weft.router.http;
 
+import weft.api.ApiClient;
 import weft.api.ApiCodec;
 import weft.api.ApiReply;
 import weft.api.ApiRequest;
 import weft.api.ApiToken;
 import weft.api.Endpoint;
 import weft.api.RouterApi;
+import weft.router.ApiCaller;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -109,7 +111,10 @@ public final class ApiServer implements AutoCloseable {
             Object result;
             try {
                 // a GET carries no parameters, so whatever body one comes with is not read
-                result = dispatch(endpoint, endpoint.method().equals("POST") ? readBody(exchange) : NO_BODY);
+                byte[] body = endpoint.method().equals("POST") ? readBody(exchange) : NO_BODY;
+                Optional<Long> caller = callerPid(exchange);
+                result = caller.isPresent() ? ScopedValue.where(ApiCaller.PID, caller.get()).call(() -> dispatch(endpoint, body))
+                        : dispatch(endpoint, body);
             } catch (IllegalArgumentException e) {
                 replyError(exchange, 400, e.getMessage());
                 return;
@@ -124,6 +129,22 @@ public final class ApiServer implements AutoCloseable {
             } else {
                 reply(exchange, 200, "application/json", codec.writePretty(result));
             }
+        }
+    }
+
+    /**
+     * The caller's pid from {@link ApiClient#CLIENT_PID_HEADER}, believed only from this host (loopback) and only when
+     * that process is visible here now: a caller in another PID namespace (a plugin on the host, a router in a
+     * container) is not, and must not look gone.
+     */
+    private static Optional<Long> callerPid(HttpExchange exchange) {
+        String value = exchange.getRequestHeaders().getFirst(ApiClient.CLIENT_PID_HEADER);
+        if (value == null || !exchange.getRemoteAddress().getAddress().isLoopbackAddress()) return Optional.empty();
+        try {
+            long pid = Long.parseLong(value.strip());
+            return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? Optional.of(pid) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
         }
     }
 
