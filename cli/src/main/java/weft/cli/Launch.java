@@ -69,15 +69,14 @@ final class Launch {
             err.println("weft launch: cannot use data directory " + dataDir + ": " + FileProblem.reason(e) + "; choose another with --data-dir");
             return 1;
         }
-        try {
-            Files.newOutputStream(config.logFile(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND).close();
-        } catch (IOException e) {
-            err.println("weft launch: cannot write the router's log " + config.logFile() + ": " + FileProblem.reason(e) + "; choose another --data-dir");
-            if (created) removeCreated(dataDir);
-            return 1;
-        }
         int status = 1;
         try {
+            try {
+                Files.newOutputStream(config.logFile(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND).close();
+            } catch (IOException e) {
+                err.println("weft launch: cannot write the router's log " + config.logFile() + ": " + FileProblem.reason(e) + "; choose another --data-dir");
+                return status;
+            }
             status = start(dataDir, created);
             return status;
         } finally {
@@ -137,8 +136,8 @@ final class Launch {
 
     /** Removes the data directory this launch created, with whatever the failed router left in it. */
     private void removeCreated(Path dataDir) {
-        try (var files = Files.walk(dataDir)) {
-            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(file);
+        try {
+            DataDirectory.remove(dataDir);
         } catch (IOException e) {
             err.println("weft launch: could not remove " + dataDir + ", which this failed launch created: " + FileProblem.reason(e));
         }

@@ -6,6 +6,7 @@ import weft.api.ApiClient.ApiException;
 import weft.api.Attachment;
 import weft.kernel.Nftables;
 import weft.kernel.Rtnetlink;
+import weft.router.DataDirectory;
 import weft.router.Router;
 import weft.router.RouterConfig;
 import weft.router.fastpath.FastPath;
@@ -16,7 +17,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -123,8 +123,8 @@ final class Reset {
 
     private void removeDataDirectory() {
         if (!Files.exists(dataDir)) return;
-        try (var files = Files.walk(dataDir)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(file);
+        try {
+            DataDirectory.remove(dataDir);
             out.println("removed data directory " + dataDir);
         } catch (IOException | RuntimeException e) {
             fail("could not remove data directory " + dataDir + ": " + (e instanceof IOException io ? FileProblem.reason(io) : e.getMessage()));

@@ -35,6 +35,18 @@ class CniPluginIT {
         return plugin;
     }
 
+    /** Where {@code weft setup-cni} put the plugin, and the plugin's configuration as the runtime hands it over. */
+    private record Installed(Path bin, ObjectNode config) {}
+
+    /** Launches a router on {@code host} and installs the plugin for it into the lab's directory. */
+    private static Installed launchWithPlugin(Lab lab, Host host) throws Exception {
+        lab.weft(host, "launch", "--no-fastdp").orThrow();
+        Path bin = lab.dir().resolve("cni-bin"), conf = lab.dir().resolve("cni-conf");
+        ExecResult setup = lab.weft(host, "setup-cni", "--bin-dir", bin.toString(), "--conf-dir", conf.toString());
+        assertTrue(setup.ok(), setup.describe());
+        return new Installed(bin, config(conf.resolve("10-weft.conflist")));
+    }
+
     private static ExecResult call(Host host, Path plugin, String command, String containerId, String netns, JsonNode config) {
         Map<String, String> env = new HashMap<>(Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId, "CNI_IFNAME", "eth0",
                 "CNI_PATH", plugin.getParent().toString(), "CNI_CONFIG", config.toString()));
@@ -46,12 +58,9 @@ class CniPluginIT {
     void aRuntimeAddsChecksAndDeletesPodsThroughThePlugin() throws Exception {
         try (Lab lab = Lab.create(1)) {
             Host host = lab.host(1);
-            lab.weft(host, "launch", "--no-fastdp").orThrow();
-            Path bin = lab.dir().resolve("cni-bin"), conf = lab.dir().resolve("cni-conf");
-            ExecResult setup = lab.weft(host, "setup-cni", "--bin-dir", bin.toString(), "--conf-dir", conf.toString());
-            assertTrue(setup.ok(), setup.describe());
-            Path plugin = bin.resolve("weft-net");
-            ObjectNode config = config(conf.resolve("10-weft.conflist"));
+            Installed installed = launchWithPlugin(lab, host);
+            Path plugin = installed.bin().resolve("weft-net");
+            ObjectNode config = installed.config();
             assertEquals(host.dataDir().toString(), config.path("dataDir").asText());
 
             String pod = lab.container(host, "pod1");
@@ -115,10 +124,9 @@ class CniPluginIT {
     void twentyAddsAtOnceAllSucceedWithDistinctAddresses() throws Exception {
         try (Lab lab = Lab.create(1)) {
             Host host = lab.host(1);
-            lab.weft(host, "launch", "--no-fastdp").orThrow();
-            Path bin = lab.dir().resolve("cni-bin"), conf = lab.dir().resolve("cni-conf");
-            lab.weft(host, "setup-cni", "--bin-dir", bin.toString(), "--conf-dir", conf.toString()).orThrow();
-            ObjectNode config = config(conf.resolve("10-weft.conflist"));
+            Installed installed = launchWithPlugin(lab, host);
+            Path bin = installed.bin();
+            ObjectNode config = installed.config();
             List<String> pods = new java.util.ArrayList<>();
             for (int i = 0; i < 20; i++) pods.add(lab.container(host, "q" + i));
             List<ExecResult> results;
@@ -151,10 +159,9 @@ class CniPluginIT {
     void aNamespacePathThatOnlyTheRuntimeCanSeeStillWorks() throws Exception {
         try (Lab lab = Lab.create(1)) {
             Host host = lab.host(1);
-            lab.weft(host, "launch", "--no-fastdp").orThrow();
-            Path bin = lab.dir().resolve("cni-bin"), conf = lab.dir().resolve("cni-conf");
-            lab.weft(host, "setup-cni", "--bin-dir", bin.toString(), "--conf-dir", conf.toString()).orThrow();
-            ObjectNode config = config(conf.resolve("10-weft.conflist"));
+            Installed installed = launchWithPlugin(lab, host);
+            Path bin = installed.bin();
+            ObjectNode config = installed.config();
             String pod = lab.container(host, "hidden");
             Path privatePath = lab.dir().resolve("private-netns");
             Files.createFile(privatePath); // what the router sees: an empty file

@@ -69,6 +69,13 @@ public final class DataDirectory implements AutoCloseable {
         }
     }
 
+    /** Removes the data directory {@code path} and everything in it (a failed launch's, or {@code weft reset}'s). */
+    public static void remove(Path path) throws IOException {
+        try (var files = Files.walk(path)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(file);
+        }
+    }
+
     /**
      * True if a running router holds {@code path}. Needs only read access to the lock file, not write access (which
      * only the router's user has): a shared lock, which a file open for reading can take, is refused while the router
