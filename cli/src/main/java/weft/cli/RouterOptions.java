@@ -2,6 +2,7 @@ package weft.cli;
 
 import weft.api.ApiToken;
 import weft.gossip.PeerName;
+import weft.gossip.wire.VersionRange;
 import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
 import weft.ipam.InitMode;
@@ -41,6 +42,8 @@ final class RouterOptions {
             new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
+            new CommandLine.Option("min-protocol", "N", "refuse peers that speak no mesh protocol from N on: 3 (default) talks to the"
+                    + " previous release; 4 refuses it, and with it the older password handshake, once every router is upgraded"),
             new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
             new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"),
             new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"),
@@ -76,7 +79,8 @@ final class RouterOptions {
                 RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
                 !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
                 RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"),
-                line.value("docker-api").map(RouterOptions::dockerSocket).orElse(RouterConfig.DEFAULT_DOCKER_SOCKET));
+                line.value("docker-api").map(RouterOptions::dockerSocket).orElse(RouterConfig.DEFAULT_DOCKER_SOCKET),
+                minProtocol(line));
     }
 
     /**
@@ -95,6 +99,15 @@ final class RouterOptions {
                     + dataDir.resolve(ApiToken.FILE_NAME) + " (weft reads it as root)");
         }
         return address;
+    }
+
+    private static int minProtocol(CommandLine line) {
+        VersionRange spoken = VersionRange.SUPPORTED;
+        int min = RouterConfig.parseInt(line.value("min-protocol").orElse(Integer.toString(spoken.min())), "--min-protocol");
+        if (min < spoken.min() || min > spoken.max()) {
+            throw new IllegalArgumentException("--min-protocol " + min + ": this release speaks mesh protocols " + spoken);
+        }
+        return min;
     }
 
     /** A Unix socket path, as {@code /path} or {@code unix:///path}. */

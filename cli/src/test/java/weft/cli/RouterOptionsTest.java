@@ -53,6 +53,15 @@ class RouterOptionsTest {
     }
 
     @Test
+    void shouldSpeakThePreviousReleasesProtocolUnlessTheMinimumIsRaisedWithinWhatThisReleaseSpeaks() {
+        assertEquals(3, parse(List.of(), Map.of()).minProtocol());
+        assertEquals(4, parse(List.of("--min-protocol", "4"), Map.of()).minProtocol());
+        var error = assertThrows(IllegalArgumentException.class, () -> parse(List.of("--min-protocol", "5"), Map.of()));
+        assertEquals("--min-protocol 5: this release speaks mesh protocols 3..4", error.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse(List.of("--min-protocol", "two"), Map.of()));
+    }
+
+    @Test
     void shouldAskTheDockerEngineAtItsDefaultSocketUnlessTheOptionNamesAnother() {
         assertEquals(java.nio.file.Path.of("/var/run/docker.sock"), dockerSocket(List.of()));
         assertEquals(java.nio.file.Path.of("/run/user/1000/docker.sock"), dockerSocket(List.of("--docker-api", "unix:///run/user/1000/docker.sock")));

@@ -60,17 +60,26 @@ public final class EphemeralKeyPair {
      *                                  force a secret it knows, and the handshake must be refused
      */
     public byte[] agree(byte[] theirPublicKey) {
-        if (theirPublicKey.length != LENGTH) {
-            throw new IllegalArgumentException(
-                    "peer X25519 public key must be " + LENGTH + " bytes, got " + theirPublicKey.length);
+        return multiply(privateKey, theirPublicKey);
+    }
+
+    /**
+     * X25519 of {@code scalar} and the point {@code u} (32 raw bytes): the one scalar multiplication that both this
+     * key agreement and CPace ({@link CpaceShare}) are made of.
+     *
+     * @throws IllegalArgumentException if {@code u} is not 32 bytes or the result is all zeros (a low-order point)
+     */
+    static byte[] multiply(PrivateKey scalar, byte[] u) {
+        if (u.length != LENGTH) {
+            throw new IllegalArgumentException("peer X25519 public key must be " + LENGTH + " bytes, got " + u.length);
         }
         byte[] secret;
         try {
-            PublicKey theirs = KeyFactory.getInstance("X25519")
-                    .generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, decode(theirPublicKey)));
+            PublicKey point = KeyFactory.getInstance("X25519")
+                    .generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, decode(u)));
             KeyAgreement agreement = KeyAgreement.getInstance("X25519");
-            agreement.init(privateKey);
-            agreement.doPhase(theirs, true);
+            agreement.init(scalar);
+            agreement.doPhase(point, true);
             secret = agreement.generateSecret();
         } catch (InvalidKeyException e) {
             // SunEC refuses small-order points itself ("Point has small order"); same meaning as the check below

@@ -7,7 +7,8 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 
 /**
  * The mesh password hardened by Argon2id into 32 bytes: the long-term secret every peer of one mesh shares.
- * It is only ever mixed with a fresh X25519 secret ({@link SessionKeys#derive}), never used as a key itself.
+ * It is only ever mixed with a fresh X25519 secret ({@link SessionKeys#derive}, mesh protocol 3) or turned into the
+ * CPace generator ({@link #generator()}, protocol 4), never used as a key itself.
  *
  * <p>Immutable and thread-safe. The key never appears in {@link #toString()}.
  */
@@ -23,10 +24,20 @@ public final class PasswordKey {
      */
     private static final byte[] SALT = "weft-mesh-password-v1".getBytes(StandardCharsets.UTF_8);
 
+    /**
+     * CPace's channel identifier: names the use of the generator, so that the same password gives another generator
+     * anywhere else. The session id is empty: the hellos cross at the same time as a peer's first bytes, so no
+     * identifier both ends know precedes the shares; the fresh shares and both hellos in the session key's transcript
+     * make each session's keys its own (see {@link SessionKeys#derivePake}).
+     */
+    private static final byte[] CPACE_CHANNEL = "weft mesh protocol 4".getBytes(StandardCharsets.US_ASCII);
+
     private final byte[] key;
+    private final byte[] generator;
 
     private PasswordKey(byte[] key) {
         this.key = key;
+        this.generator = Cpace.generator(key, CPACE_CHANNEL, new byte[0]);
     }
 
     /**
@@ -50,6 +61,15 @@ public final class PasswordKey {
         byte[] key = new byte[LENGTH];
         generator.generateBytes(password, key);   // BC encodes chars as UTF-8 by default
         return new PasswordKey(key);
+    }
+
+    /**
+     * The CPace generator of this password (the u-coordinate of a curve point, 32 bytes little-endian), computed once
+     * here: see {@link Cpace} for why never per connection. Package-private: a generator is as good as the password
+     * for testing guesses offline.
+     */
+    byte[] generator() {
+        return generator.clone();
     }
 
     /** A copy of the key; package-private so that only the key schedule sees it. */

@@ -23,7 +23,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   confirmation key, per role    = HKDF-Expand(PRK, "weft confirm initiator" | "weft confirm responder", 32)
  *   confirmation, per role        = HMAC-SHA256(confirmation key, transcript)
  * </pre>
- * The transcript is both hellos, initiator's first, so a tampered hello gives the two ends different keys.
+ * This is protocol 3's schedule ({@link #derive}); protocol 4 ({@link #derivePake}) changes only the IKM and the
+ * transcript. The transcript is both hellos, initiator's first, so a tampered hello gives the two ends different keys.
  * Both secrets feed every key: without the password the DH secret is useless, and without the DH secret
  * (ephemeral, gone after the handshake) a recording cannot be decrypted or used to test password guesses.
  * Each side sends {@link #ourConfirmation()} in its first encrypted message; a peer with another password
@@ -68,23 +69,72 @@ public final class SessionKeys {
     }
 
     /**
-     * Runs the key schedule.
+     * Runs the key schedule of mesh protocol 3: the password key itself is an input.
      *
      * @param sharedSecret the X25519 secret from {@link EphemeralKeyPair#agree}
      * @param transcript   the two hellos as sent, initiator's first; identical at both ends
      * @param initiator    whether we opened the connection; decides which keys are "send"
      */
     public static SessionKeys derive(PasswordKey password, byte[] sharedSecret, byte[] transcript, boolean initiator) {
+        checkSecret(sharedSecret);
+        byte[] passwordKey = password.bytes();
+        byte[] ikm = concat(sharedSecret, passwordKey);
+        Arrays.fill(passwordKey, (byte) 0);
+        return schedule(ikm, transcript, initiator);
+    }
+
+    /**
+     * Runs the key schedule of mesh protocol 4, where CPace's intermediate session key (ISK) stands for the password:
+     * <pre>
+     *   K          = X25519(our CPace scalar, their share)
+     *   transcript = lv_cat(Y initiator, initiator hello, Y responder, responder hello)
+     *   ISK        = SHA-512(lv_cat("CPace255_ISK", "", K) ‖ transcript)
+     *   IKM        = X25519 shared secret ‖ ISK ‖ password key
+     * </pre>
+     * and then the same expansion as protocol 3 with this transcript. Every key and confirmation depends on K, which
+     * someone who guessed the password wrong cannot compute for another guess. The password key is in the IKM as well
+     * only as a second line: were the PAKE broken, the keys would still need the password, as in protocol 3.
+     *
+     * @param sharedSecret    the X25519 secret of the two hellos' keys
+     * @param initiatorHello  the initiator's hello as sent (CPace's associated data ADa)
+     * @param responderHello  the responder's hello as sent (ADb)
+     * @throws IllegalArgumentException if {@code theirShare} is not 32 bytes or is a low-order point
+     */
+    public static SessionKeys derivePake(PasswordKey password, CpaceShare ours, byte[] theirShare, byte[] sharedSecret,
+            byte[] initiatorHello, byte[] responderHello, boolean initiator) {
+        checkSecret(sharedSecret);
+        byte[] k = ours.secret(theirShare);
+        byte[] ya = initiator ? ours.share() : theirShare;
+        byte[] yb = initiator ? theirShare : ours.share();
+        byte[] isk = Cpace.intermediateSessionKey(new byte[0], k, ya, initiatorHello, yb, responderHello);
+        byte[] passwordKey = password.bytes();
+        byte[] ikm = concat(sharedSecret, isk, passwordKey);
+        Arrays.fill(k, (byte) 0);
+        Arrays.fill(isk, (byte) 0);
+        Arrays.fill(passwordKey, (byte) 0);
+        return schedule(ikm, Cpace.transcriptIr(ya, initiatorHello, yb, responderHello), initiator);
+    }
+
+    private static void checkSecret(byte[] sharedSecret) {
         if (sharedSecret.length != EphemeralKeyPair.LENGTH) {
             throw new IllegalArgumentException("shared secret must be 32 bytes, got " + sharedSecret.length);
         }
-        byte[] passwordKey = password.bytes();
-        byte[] ikm = new byte[sharedSecret.length + passwordKey.length];
-        System.arraycopy(sharedSecret, 0, ikm, 0, sharedSecret.length);
-        System.arraycopy(passwordKey, 0, ikm, sharedSecret.length, passwordKey.length);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        byte[] all = new byte[Arrays.stream(parts).mapToInt(part -> part.length).sum()];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    /** Extract from {@code ikm} (wiped here) with the transcript's hash as salt, then every key and confirmation. */
+    private static SessionKeys schedule(byte[] ikm, byte[] transcript, boolean initiator) {
         SecretKey prk = Hkdf.extract(sha256(transcript), ikm);
         Arrays.fill(ikm, (byte) 0);
-        Arrays.fill(passwordKey, (byte) 0);
 
         byte[] controlOut = Hkdf.expand(prk, "weft control " + INITIATOR_TO_RESPONDER, SessionCipher.KEY_LENGTH);
         byte[] controlIn = Hkdf.expand(prk, "weft control " + RESPONDER_TO_INITIATOR, SessionCipher.KEY_LENGTH);

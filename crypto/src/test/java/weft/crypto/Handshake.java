@@ -15,6 +15,21 @@ record Handshake(SessionKeys initiator, SessionKeys responder) {
                 SessionKeys.derive(responderPassword, r.agree(i.publicKey()), transcript, false));
     }
 
+    /** The same with mesh protocol 4's key schedule: CPace shares beside the hello keys. */
+    static Handshake runPake(PasswordKey initiatorPassword, PasswordKey responderPassword, SecureRandom random) {
+        EphemeralKeyPair i = EphemeralKeyPair.generate(random);
+        EphemeralKeyPair r = EphemeralKeyPair.generate(random);
+        CpaceShare iShare = CpaceShare.generate(initiatorPassword, random);
+        CpaceShare rShare = CpaceShare.generate(responderPassword, random);
+        byte[] iHello = transcript(i.publicKey(), new byte[32]);
+        byte[] rHello = transcript(new byte[32], r.publicKey());
+        return new Handshake(
+                SessionKeys.derivePake(initiatorPassword, iShare, rShare.share(), i.agree(r.publicKey()), iHello, rHello,
+                        true),
+                SessionKeys.derivePake(responderPassword, rShare, iShare.share(), r.agree(i.publicKey()), iHello, rHello,
+                        false));
+    }
+
     /** Stands in for the two encoded hellos: a label and each side's public key, initiator's first. */
     static byte[] transcript(byte[] initiatorPublic, byte[] responderPublic) {
         byte[] label = "hello".getBytes(StandardCharsets.UTF_8);

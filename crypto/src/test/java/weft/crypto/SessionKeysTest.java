@@ -42,6 +42,30 @@ class SessionKeysTest {
     }
 
     @Test
+    void pakeScheduleConfirmsUnderTheSamePasswordOnlyAndGivesOtherKeysThanProtocol3() {
+        Handshake same = Handshake.runPake(password, Handshake.password("s3cret"), random);
+        assertTrue(same.responder().confirmedBy(same.initiator().ourConfirmation()));
+        assertTrue(same.initiator().confirmedBy(same.responder().ourConfirmation()));
+        assertEquals(same.initiator().espSend(), same.responder().espReceive());
+        byte[] sealed = same.initiator().controlSend(clock).seal(bytes("hello"));
+        assertInstanceOf(SessionCipher.Result.Opened.class, same.responder().controlReceive().open(sealed));
+
+        Handshake different = Handshake.runPake(password, Handshake.password("other"), random);
+        assertFalse(different.responder().confirmedBy(different.initiator().ourConfirmation()));
+        assertFalse(different.initiator().confirmedBy(different.responder().ourConfirmation()));
+    }
+
+    @Test
+    void pakeScheduleRefusesALowOrderShare() {
+        EphemeralKeyPair i = EphemeralKeyPair.generate(random);
+        EphemeralKeyPair r = EphemeralKeyPair.generate(random);
+        CpaceShare ours = CpaceShare.generate(password, random);
+        byte[] neutral = new byte[32];
+        assertThrows(IllegalArgumentException.class, () -> SessionKeys.derivePake(password, ours, neutral,
+                i.agree(r.publicKey()), bytes("a"), bytes("b"), true));
+    }
+
+    @Test
     void initiatorSendKeyIsResponderReceiveKeyAndBack() {
         Handshake h = Handshake.run(password, password, random);
         SessionCipher toResponder = h.initiator().controlSend(clock);

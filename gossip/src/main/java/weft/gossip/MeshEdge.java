@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import weft.crypto.EphemeralKeyPair;
+import weft.crypto.HandshakeSecrets;
 import weft.crypto.SessionKeys;
 import weft.gossip.wire.CloseReason;
 import weft.gossip.wire.ErrorCloser;
@@ -140,12 +140,12 @@ final class MeshEdge {
      * The connection's {@link Events#onClosed} says why a refused dial failed, not merely that it closed.
      */
     MeshConnection dial(String target, InetSocketAddress address) {
-        Optional<EphemeralKeyPair> ephemeral = newEphemeral();
-        Hello ours = newHello(address.getAddress(), ephemeral);
+        Optional<HandshakeSecrets> secrets = newSecrets();
+        Hello ours = newHello(address.getAddress(), secrets);
         ChannelFuture connecting = dialer.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                installHandlers(channel, ours, ephemeral, true, config.handshakeTimeout(),
+                installHandlers(channel, ours, secrets, true, config.handshakeTimeout(),
                         (theirs, keys) -> events.onEstablished(channel, theirs, keys));
             }
         }).connect(address);
@@ -186,8 +186,8 @@ final class MeshEdge {
             return;
         }
         InboundHandshakes.Slot slot = admitted.get();
-        Optional<EphemeralKeyPair> ephemeral = newEphemeral();
-        Hello ours = newHello(channel.remoteAddress().getAddress(), ephemeral);
+        Optional<HandshakeSecrets> secrets = newSecrets();
+        Hello ours = newHello(channel.remoteAddress().getAddress(), secrets);
         MeshConnection connection = new MeshConnection(channel, false, null, channel.remoteAddress(), ours,
                 clock.instant());
         events.onAccepted(connection); // before any handshake or close event of this channel
@@ -195,7 +195,7 @@ final class MeshEdge {
             slot.release();
             events.onClosed(connection, CloseReason.of(channel));
         });
-        installHandlers(channel, ours, ephemeral, false, config.inbound().handshakeTimeout(),
+        installHandlers(channel, ours, secrets, false, config.inbound().handshakeTimeout(),
                 new HandshakeHandler.Listener() {
                     @Override
                     public void onEstablished(Hello theirs, Optional<SessionKeys> keys) {
@@ -210,16 +210,16 @@ final class MeshEdge {
                 });
     }
 
-    private Optional<EphemeralKeyPair> newEphemeral() {
+    private Optional<HandshakeSecrets> newSecrets() {
         // fresh per connection: a recorded session stays secret even if the password leaks later
-        return config.password().map(p -> EphemeralKeyPair.generate(keyRandom));
+        return config.password().map(p -> HandshakeSecrets.generate(p, keyRandom));
     }
 
-    private Hello newHello(InetAddress remote, Optional<EphemeralKeyPair> ephemeral) {
+    private Hello newHello(InetAddress remote, Optional<HandshakeSecrets> secrets) {
         // the connection id is this side's random half of the tie-break uid; it need not be reproducible,
         // and this runs on Netty's thread as well as the loop's
-        return Hello.of(self, ThreadLocalRandom.current().nextLong(), config.udpPort(), config.trusts(remote),
-                ephemeral.map(EphemeralKeyPair::publicKey).orElse(new byte[0]));
+        return Hello.of(self, config.protocols(), ThreadLocalRandom.current().nextLong(), config.udpPort(),
+                config.trusts(remote), secrets.map(s -> s.ephemeral().publicKey()).orElse(new byte[0]));
     }
 
     /**
@@ -227,12 +227,12 @@ final class MeshEdge {
      * once both have a password] → {@code handshake}, which replaces itself with {@code messages} →
      * {@code idle} → {@code heartbeat} → {@code adapter} (to the {@link Events}) → {@code errors}.
      */
-    private void installHandlers(SocketChannel channel, Hello ours, Optional<EphemeralKeyPair> ephemeral,
+    private void installHandlers(SocketChannel channel, Hello ours, Optional<HandshakeSecrets> secrets,
             boolean outbound, Duration handshakeTimeout, HandshakeHandler.Listener handshakeListener) {
         channel.pipeline()
                 .addLast("frames", new MeshFrameDecoder())
                 .addLast("lengths", MeshFrameDecoder.encoder())
-                .addLast("handshake", new HandshakeHandler(ours, config.password(), ephemeral, outbound, clock,
+                .addLast("handshake", new HandshakeHandler(ours, secrets, outbound, clock,
                         handshakeTimeout, config.heartbeatInterval(), config.silenceLimit(), handshakeListener))
                 .addLast("adapter", new MeshMessageAdapter(new MeshMessageAdapter.Listener() {
                     @Override

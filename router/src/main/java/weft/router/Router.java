@@ -267,7 +267,8 @@ public final class Router implements RouterApi, AutoCloseable {
                         ConnectionMaker.Settings.DEFAULT.maxDelay(), limit))
                 .withPassword(password)
                 .withTrustedSubnets(config.trustedSubnets())
-                .withDiscovery(config.discovery());
+                .withDiscovery(config.discovery())
+                .withMinProtocol(config.minProtocol());
     }
 
     /**

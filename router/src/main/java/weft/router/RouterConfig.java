@@ -28,12 +28,14 @@ import java.util.Optional;
  * @param fastPath    whether pairs may use the kernel VXLAN fast path (UDP {@code port + 1}) where it works
  * @param sleeveQueues queues of the sleeve's TAP device, each with its own sending thread; 0 for one per CPU
  * @param dockerSocket the Docker engine's API socket, asked for the process of a container given by name or id
+ * @param minProtocol the oldest mesh protocol version spoken to peers: 3 talks to the previous release, 4 refuses it
+ *                    (and with it protocol 3's password handshake)
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, boolean httpRemote, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath,
-                           int sleeveQueues, Path dockerSocket) {
+                           int sleeveQueues, Path dockerSocket, int minProtocol) {
     /**
      * The mesh password, kept out of {@code toString}.
      *

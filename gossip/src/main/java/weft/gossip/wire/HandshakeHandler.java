@@ -8,42 +8,45 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import weft.crypto.EphemeralKeyPair;
-import weft.crypto.PasswordKey;
+import weft.crypto.HandshakeSecrets;
 import weft.crypto.SessionKeys;
 
 /**
  * The handshake of a mesh connection, from the first byte to an established connection.
  *
  * <ol>
- * <li>Both sides send their {@link Hello} as soon as the channel is active and read the other's.
+ * <li>Both sides send their {@link Hello} as soon as the channel is active and read the other's. Each then knows the
+ *     protocol version they share: the highest in both ranges.
  * <li>If exactly one side has a password, both close, each saying which side lacks it. If neither
  *     has, the connection is established in the clear.
- * <li>If both have, each derives {@link SessionKeys} from the password, the X25519 agreement of the
- *     two hello keys and the transcript {@code initiator hello ‖ responder hello} (bytes as sent) and
- *     inserts a {@link SealingCodec} before this handler. The initiator sends its sealed
+ * <li>If both have and share protocol 4, each sends its CPace share ({@link PakeShare}) and reads the other's, and
+ *     derives {@link SessionKeys#derivePake session keys} from the CPace secret, the X25519 agreement of the two hello
+ *     keys and the transcript (both shares and both hellos as sent). With protocol 3 (a router of the previous
+ *     release), there are no shares and the keys come from the password key itself ({@link SessionKeys#derive}).
+ * <li>Either way each inserts a {@link SealingCodec} before this handler. The initiator sends its sealed
  *     {@link MeshMessage.Confirm} at once; the responder sends its own only after the initiator's has
  *     opened and carried the confirmation it expects, and then both are established. Binding the
- *     confirmations to the transcript means a tampered hello (a stripped password flag, a swapped key)
- *     fails here.
+ *     confirmations to the transcript means a tampered hello (a stripped password flag, a swapped key, a lowered
+ *     version range) or share fails here.
  * </ol>
- * Why the responder waits: whoever receives a confirmation holds something that depends on the
- * password and on an X25519 secret it knows (its own), so it can test password guesses against it
- * offline, one Argon2id run each. A stranger who connects to port 6783 is always the initiator, and
- * the responder says nothing that depends on the password until the stranger has proved it: all
- * it takes away from a failed guess is the hellos and the {@linkplain SealingCodec#MISMATCH_NOTICE_BYTES
- * mismatch notice}, so each guess costs one live handshake. What remains until a PAKE replaces the
- * password input of the key schedule: a router that <em>dials</em> an attacker (a target or
- * discovered address the attacker controls or intercepts) still hands it the initiator's
- * confirmation, and that one can be guessed against offline.
+ * Why a PAKE: whoever receives a protocol-3 confirmation holds something that depends on the password and on an
+ * X25519 secret it knows (its own), so it can test password guesses against it offline, one Argon2id run each. With
+ * protocol 4 a confirmation depends on the CPace secret instead, which someone who used a wrong password cannot
+ * compute for any other password: each guess costs one live handshake, which {@code HandshakeBans} rate-limits.
+ * Why the responder still waits: against a previous-release initiator (protocol 3), a stranger who connects to port
+ * 6783 gets nothing that depends on the password until it has proved it; all it takes away from a failed guess is
+ * the hellos and the {@linkplain SealingCodec#MISMATCH_NOTICE_BYTES mismatch notice}. What protocol 3 leaves open is
+ * a router that <em>dials</em> an attacker speaking only protocol 3: it hands over its confirmation. A mesh whose
+ * routers all run this release closes that with a minimum version of 4 ({@code --min-protocol 4}).
  *
- * <p>Compatibility with the previous release (mesh protocol 3 as well), which sends its confirmation
- * as soon as it has the peer's hello in both roles: as initiator it never waits for ours, so a
- * responder that waits for it is served; as responder it confirms first, which this initiator, doing
- * the same as before, accepts.
+ * <p>Compatibility with the previous release (mesh protocol 3 only, and before it the release that sent its
+ * confirmation as soon as it had the peer's hello in both roles): the version agreed is 3, no shares are sent, and
+ * the rest is protocol 3's handshake as it was; as initiator that release never waits for ours, so a responder that
+ * waits for it is served; as responder it confirms first, which this initiator, doing the same as before, accepts.
  *
  * <p>The timeout covers all of it. Until the handshake succeeds the {@link MeshFrameDecoder} takes
  * only {@linkplain MeshFrameDecoder#HANDSHAKE_MAX_FRAME_BYTES small frames}; on success this handler
@@ -67,7 +70,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         /**
          * Told at most once, when the channel has closed before the handshake succeeded because the peer
          * did not prove the password: its confirmation did not open (another password) or was wrong, it
-         * sent a low-order key, it hung up while we waited for its confirmation, or time ran out. Refusals
+         * sent a low-order key or a bad share, it hung up while we waited for its share or confirmation, or time ran
+         * out. Refusals
          * that mean a misconfiguration rather than a guess (a bad hello, no common version, a password on
          * one side only) are not told here.
          *
@@ -76,11 +80,13 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         default void onAuthenticationFailed(String reason) {}
     }
 
-    private enum Phase { HELLO, CONFIRM, DONE }
+    /** The first protocol version with a {@link PakeShare}. */
+    public static final int PAKE_VERSION = 4;
+
+    private enum Phase { HELLO, SHARE, CONFIRM, DONE }
 
     private final Hello ours;
-    private final Optional<PasswordKey> password;
-    private final Optional<EphemeralKeyPair> ephemeral;
+    private final Optional<HandshakeSecrets> secrets;
     private final boolean initiator;
     private final InstantSource clock;
     private final Duration timeout;
@@ -88,6 +94,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final Duration silenceLimit;
     private final Listener listener;
     private byte[] ourHelloBytes; // as sent: half of the transcript
+    private byte[] theirHelloBytes; // as received: the other half
+    private byte[] helloSecret; // the X25519 secret of the hellos' keys, once both have a password
     private Phase phase = Phase.HELLO;
     private Hello theirs;
     private SessionKeys keys;
@@ -95,19 +103,20 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private boolean authenticationFailed; // told to the listener when the channel closes
 
     /**
-     * @param ours      our hello; carries {@code ephemeral}'s public key iff {@code password} is present
+     * @param ours      our hello, whose version range is what we accept; carries the public key of
+     *                  {@code secrets}' key pair iff {@code secrets} are present
+     * @param secrets   present iff the mesh has a password
      * @param initiator whether we dialled: decides the transcript order and which keys are ours
      * @param clock     times the control keys' age for rekeying
      */
-    public HandshakeHandler(Hello ours, Optional<PasswordKey> password, Optional<EphemeralKeyPair> ephemeral,
-            boolean initiator, InstantSource clock, Duration timeout, Duration heartbeatInterval,
-            Duration silenceLimit, Listener listener) {
-        if (password.isPresent() != ephemeral.isPresent() || password.isPresent() != ours.hasPassword()) {
-            throw new IllegalArgumentException("password, key pair and hello flag must agree");
+    public HandshakeHandler(Hello ours, Optional<HandshakeSecrets> secrets, boolean initiator, InstantSource clock,
+            Duration timeout, Duration heartbeatInterval, Duration silenceLimit, Listener listener) {
+        if (secrets.isPresent() != ours.hasPassword() || secrets.isPresent()
+                && !Arrays.equals(secrets.get().ephemeral().publicKey(), ours.publicKey())) {
+            throw new IllegalArgumentException("secrets and the hello's key must agree");
         }
         this.ours = ours;
-        this.password = password;
-        this.ephemeral = ephemeral;
+        this.secrets = secrets;
         this.initiator = initiator;
         this.clock = clock;
         this.timeout = timeout;
@@ -136,6 +145,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             }
             switch (phase) {
                 case HELLO -> onHello(ctx, frame);
+                case SHARE -> onShare(ctx, frame);
                 case CONFIRM -> onConfirm(ctx, frame);
                 case DONE -> { } // a frame behind a refusal, while the channel closes
             }
@@ -145,7 +155,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onHello(ChannelHandlerContext ctx, ByteBuf frame) {
-        switch (Hello.decode(frame, VersionRange.SUPPORTED)) {
+        switch (Hello.decode(frame, ours.versions())) {
             case Decoding.Refused<Hello>(String reason) -> refuse(ctx, "bad hello: " + reason);
             case Decoding.Decoded<Hello>(Hello hello) -> {
                 theirs = hello;
@@ -157,19 +167,24 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 } else if (!ours.hasPassword()) {
                     establish(ctx, Optional.empty());
                 } else {
-                    startSession(ctx, ByteBufUtil.getBytes(frame));
+                    startSession(ctx, ByteBufUtil.getBytes(frame), ours.versions().agree(hello.versions()).orElseThrow());
                 }
             }
         }
     }
 
-    private void startSession(ChannelHandlerContext ctx, byte[] theirHelloBytes) {
-        byte[] secret;
-        try {
-            secret = ephemeral.orElseThrow().agree(theirs.publicKey());
-        } catch (IllegalArgumentException e) {
-            authenticationFailed = true; // a low-order key: an attacker, not a bug
-            refuse(ctx, "handshake refused: " + e.getMessage());
+    /**
+     * Both have a password. Protocol 3: the keys come from the password key and the hellos' X25519 agreement at once.
+     * Protocol 4: we send our share and wait for theirs.
+     */
+    private void startSession(ChannelHandlerContext ctx, byte[] theirHello, int version) {
+        Optional<byte[]> secret = helloSecret(ctx);
+        if (secret.isEmpty()) return;
+        helloSecret = secret.get();
+        theirHelloBytes = theirHello;
+        if (version >= PAKE_VERSION) {
+            phase = Phase.SHARE;
+            ctx.writeAndFlush(new PakeShare(secrets.orElseThrow().share().share()).encode(ctx.alloc()));
             return;
         }
         byte[] first = initiator ? ourHelloBytes : theirHelloBytes;
@@ -177,7 +192,41 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         byte[] transcript = new byte[first.length + second.length];
         System.arraycopy(first, 0, transcript, 0, first.length);
         System.arraycopy(second, 0, transcript, first.length, second.length);
-        keys = SessionKeys.derive(password.orElseThrow(), secret, transcript, initiator);
+        seal(ctx, SessionKeys.derive(secrets.orElseThrow().password(), helloSecret, transcript, initiator));
+    }
+
+    /** Protocol 4: the keys come from CPace, once the peer's share is here. */
+    private void onShare(ChannelHandlerContext ctx, ByteBuf frame) {
+        switch (PakeShare.decode(frame)) {
+            case Decoding.Refused<PakeShare>(String reason) -> failAuthentication(ctx, "handshake refused: " + reason);
+            case Decoding.Decoded<PakeShare>(PakeShare share) -> {
+                HandshakeSecrets ourSecrets = secrets.orElseThrow();
+                SessionKeys derived;
+                try {
+                    derived = SessionKeys.derivePake(ourSecrets.password(), ourSecrets.share(), share.share(),
+                            helloSecret, initiator ? ourHelloBytes : theirHelloBytes,
+                            initiator ? theirHelloBytes : ourHelloBytes, initiator);
+                } catch (IllegalArgumentException e) {
+                    failAuthentication(ctx, "handshake refused: the peer's password share is a low-order point");
+                    return;
+                }
+                seal(ctx, derived);
+            }
+        }
+    }
+
+    /** The X25519 secret of the two hellos' keys, or empty after refusing a low-order key. */
+    private Optional<byte[]> helloSecret(ChannelHandlerContext ctx) {
+        try {
+            return Optional.of(secrets.orElseThrow().ephemeral().agree(theirs.publicKey()));
+        } catch (IllegalArgumentException e) {
+            failAuthentication(ctx, "handshake refused: " + e.getMessage()); // a low-order key: an attacker, not a bug
+            return Optional.empty();
+        }
+    }
+
+    private void seal(ChannelHandlerContext ctx, SessionKeys derived) {
+        keys = derived;
         ctx.pipeline().addBefore(ctx.name(), "sealing", new SealingCodec(keys.controlSend(clock), keys.controlReceive()));
         phase = Phase.CONFIRM;
         if (initiator) {
@@ -234,9 +283,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (phase == Phase.CONFIRM) {
-            // the peer's confirmation never came: the sealing codec refused it (another password) or the peer hung
-            // up after the hellos
+        if (phase == Phase.SHARE || phase == Phase.CONFIRM) {
+            // the peer's share or confirmation never came: the sealing codec refused it (another password) or the
+            // peer hung up after the hellos
             authenticationFailed = true;
         }
         phase = Phase.DONE;

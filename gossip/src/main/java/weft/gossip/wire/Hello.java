@@ -85,8 +85,9 @@ public record Hello(VersionRange versions, PeerName name, long incarnation, long
     }
 
     /** Our hello on one connection; {@code publicKey} is empty when we have no password. */
-    public static Hello of(PeerIdentity self, long connectionId, int udpPort, boolean trustsYou, byte[] publicKey) {
-        return new Hello(VersionRange.SUPPORTED, self.name(), self.incarnation(), connectionId, udpPort,
+    public static Hello of(PeerIdentity self, VersionRange versions, long connectionId, int udpPort, boolean trustsYou,
+            byte[] publicKey) {
+        return new Hello(versions, self.name(), self.incarnation(), connectionId, udpPort,
                 self.nickname(), trustsYou, publicKey);
     }
 

@@ -10,7 +10,8 @@ import weft.gossip.topology.TopologyMessage;
 /**
  * A message on a mesh connection after the hellos: one frame holds {@code tag u8 ‖ body} (sealed
  * whole when the connection is encrypted). Tags 0..7 follow weaveworks/mesh where the meaning is
- * the same; our own messages start at 8 so that none of them means something else there.
+ * the same; our own messages start at 8 so that none of them means something else there. Tag 11 is taken by the
+ * handshake's {@link PakeShare}, which is not a message of an established connection.
  *
  * <p>Immutable values (the arrays inside are not copied: do not mutate them); thread-safe.
  */

@@ -108,6 +108,26 @@ class AuthenticationFailureTest {
     }
 
     @Test
+    void shouldReportALowOrderShare() {
+        helloOnly(EphemeralKeyPair.generate(random).publicKey());
+        byte[] share = new byte[PakeShare.BYTES];
+        share[0] = PakeShare.TAG; // and u = 0: K would be the neutral element, known to anyone
+        responder.writeInbound(HandshakeEnds.framed(share));
+        assertFalse(responder.isOpen());
+        assertEquals(List.of("handshake refused: the peer's password share is a low-order point"),
+                atResponder.authenticationFailures);
+    }
+
+    @Test
+    void shouldReportAMalformedShare() {
+        helloOnly(EphemeralKeyPair.generate(random).publicKey());
+        responder.writeInbound(HandshakeEnds.framed(new byte[] {MeshMessage.CONFIRM, 1, 2}));
+        assertFalse(responder.isOpen());
+        assertEquals(List.of("handshake refused: expected a 33-byte password share, got 3 bytes"),
+                atResponder.authenticationFailures);
+    }
+
+    @Test
     void shouldNotReportAPeerWithoutAPassword() {
         dial(Optional.empty());
         assertFalse(responder.isOpen());

@@ -108,6 +108,32 @@ class HandshakeCompatibilityTest {
     }
 
     @Test
+    void shouldConnectARouterThatSpeaksOnlyProtocol4ToOneOfThisReleaseBothWays() {
+        VersionRange only4 = VersionRange.SUPPORTED.withMin(4);
+        initiator = HandshakeEnds.current(true, only4, Optional.of(SECRET), random, TIMEOUT, atInitiator);
+        responder = HandshakeEnds.current(false, Optional.of(SECRET), random, TIMEOUT, atResponder);
+        exchange(initiator, responder);
+        assertConnectedAndEncrypted();
+        initiator.finishAndReleaseAll();
+        responder.finishAndReleaseAll();
+
+        initiator = HandshakeEnds.current(true, Optional.of(SECRET), random, TIMEOUT, atInitiator);
+        responder = HandshakeEnds.current(false, only4, Optional.of(SECRET), random, TIMEOUT, atResponder);
+        exchange(initiator, responder);
+        assertConnectedAndEncrypted();
+    }
+
+    @Test
+    void shouldRefuseThePreviousReleaseWhenTheMinimumIs4AndSaySo() {
+        initiator = HandshakeEnds.previous(true, Optional.of(SECRET), random, atInitiator);
+        responder = HandshakeEnds.current(false, VersionRange.SUPPORTED.withMin(4), Optional.of(SECRET), random, TIMEOUT,
+                atResponder);
+        exchange(initiator, responder);
+        assertBothRefuse("bad hello: no common protocol version: we speak 3..3, peer speaks 4..4",
+                "bad hello: no common protocol version: we speak 4..4, peer speaks 3..3");
+    }
+
+    @Test
     void shouldSayPasswordMismatchOnBothSidesWhenThisReleaseDialsThePreviousOne() {
         newDialsPrevious(Optional.of(SECRET), Optional.of(OTHER));
         assertBothRefuse(SealingCodec.PASSWORD_MISMATCH, SealingCodec.PASSWORD_MISMATCH);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import weft.crypto.Argon2Cost;
 import weft.crypto.EphemeralKeyPair;
+import weft.crypto.HandshakeSecrets;
 import weft.crypto.PasswordKey;
 import weft.crypto.SessionKeys;
 
@@ -56,17 +57,27 @@ final class HandshakeEnds {
         }
     }
 
-    static Hello hello(String nickname, long connectionId, Optional<EphemeralKeyPair> ephemeral) {
-        return new Hello(VersionRange.SUPPORTED, PeerName.parse("02:00:00:00:00:" + String.format("%02x", connectionId)),
-                1, connectionId, 6783, nickname, false, ephemeral.map(EphemeralKeyPair::publicKey).orElse(new byte[0]));
+    /** What the previous release spoke. */
+    static final VersionRange PREVIOUS_VERSIONS = new VersionRange(3, 3);
+
+    static Hello hello(String nickname, long connectionId, VersionRange versions, Optional<byte[]> publicKey) {
+        return new Hello(versions, PeerName.parse("02:00:00:00:00:" + String.format("%02x", connectionId)),
+                1, connectionId, 6783, nickname, false, publicKey.orElse(new byte[0]));
     }
 
     /** A pipeline of this release, as {@code MeshEdge} builds it (without the adapter). */
     static EmbeddedChannel current(boolean initiator, Optional<PasswordKey> password, SecureRandom random,
             Duration timeout, Outcome outcome) {
-        Optional<EphemeralKeyPair> ephemeral = password.map(p -> EphemeralKeyPair.generate(random));
-        HandshakeHandler handshake = new HandshakeHandler(hello(initiator ? "new-i" : "new-r", initiator ? 1 : 2, ephemeral),
-                password, ephemeral, initiator, InstantSource.system(), timeout, BEAT, BEAT.multipliedBy(3),
+        return current(initiator, VersionRange.SUPPORTED, password, random, timeout, outcome);
+    }
+
+    /** The same, speaking only {@code versions}. */
+    static EmbeddedChannel current(boolean initiator, VersionRange versions, Optional<PasswordKey> password,
+            SecureRandom random, Duration timeout, Outcome outcome) {
+        Optional<HandshakeSecrets> secrets = password.map(p -> HandshakeSecrets.generate(p, random));
+        HandshakeHandler handshake = new HandshakeHandler(hello(initiator ? "new-i" : "new-r", initiator ? 1 : 2,
+                versions, secrets.map(s -> s.ephemeral().publicKey())),
+                secrets, initiator, InstantSource.system(), timeout, BEAT, BEAT.multipliedBy(3),
                 new HandshakeHandler.Listener() {
                     @Override
                     public void onEstablished(Hello theirs, Optional<SessionKeys> keys) {
@@ -87,7 +98,7 @@ final class HandshakeEnds {
             Outcome outcome) {
         Optional<EphemeralKeyPair> ephemeral = password.map(p -> EphemeralKeyPair.generate(random));
         ChannelHandler handshake = new PreviousReleaseHandshakeHandler(hello(initiator ? "old-i" : "old-r",
-                initiator ? 3 : 4, ephemeral), password, ephemeral, initiator, InstantSource.system(), TIMEOUT, BEAT,
+                initiator ? 3 : 4, PREVIOUS_VERSIONS, ephemeral.map(EphemeralKeyPair::publicKey)), password, ephemeral, initiator, InstantSource.system(), TIMEOUT, BEAT,
                 BEAT.multipliedBy(3), (theirs, keys) -> {
                     outcome.theirs = theirs;
                     outcome.keys = keys;

@@ -24,7 +24,7 @@ class HandshakeHandlerTest {
 
     final List<Hello> heard = new ArrayList<>();
     final EmbeddedChannel channel = new EmbeddedChannel(new MeshFrameDecoder(), MeshFrameDecoder.encoder(),
-            new HandshakeHandler(OURS, java.util.Optional.empty(), java.util.Optional.empty(), true,
+            new HandshakeHandler(OURS, java.util.Optional.empty(), true,
                     java.time.InstantSource.system(), TIMEOUT, Duration.ofSeconds(5), Duration.ofSeconds(15),
                     (theirs, keys) -> {
                         assertTrue(keys.isEmpty());

@@ -116,7 +116,7 @@ final class PreviousReleaseHandshakeHandler extends ChannelInboundHandlerAdapter
     }
 
     private void onHello(ChannelHandlerContext ctx, ByteBuf frame) {
-        switch (Hello.decode(frame, VersionRange.SUPPORTED)) {
+        switch (Hello.decode(frame, HandshakeEnds.PREVIOUS_VERSIONS)) { // VersionRange.SUPPORTED was 3..3 then
             case Decoding.Refused<Hello>(String reason) -> refuse(ctx, "bad hello: " + reason);
             case Decoding.Decoded<Hello>(Hello hello) -> {
                 theirs = hello;
