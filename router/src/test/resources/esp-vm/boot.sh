@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the guest of XfrmEspVmTest in WORK (which holds req/*.bin, the requests Weft encoded) and boots it with
+# Builds the guest of XfrmEspVmTest in WORK (which holds req/*.bin, the requests Weft encoded, and what the guest
+# expects of them) and boots it with
 # Debian's kernel under software emulation; the guest's console goes to stdout. Needs qemu-system-x86,
 # busybox-static, cpio, gcc and a Debian linux-image (6.1, with its modules and modules.dep): the one
 # scripts/setup.sh unpacks into /var/cache/weft/vm-kernel (or $WEFT_VM_KERNEL_ROOT), else one installed under /boot.
@@ -18,7 +19,7 @@ rm -rf "$root" && mkdir -p "$root/bin" "$root/sbin" "$root/modules" "$root/proc"
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/init" "$root/init" && chmod 755 "$root/init"
 gcc -static -O1 -o "$root/vmtool" "$here/vmtool.c"
-cp "$work"/req/*.bin "$root/req/"
+cp "$work"/req/* "$root/req/"
 
 # iproute2 from this machine, with the libraries it links
 cp "$(command -v ip)" "$root/sbin/ip"

@@ -43,7 +43,7 @@ final class RouterOptions {
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
             new CommandLine.Option("min-protocol", "N", "refuse peers that speak no mesh protocol from N on: 3 (default) talks to the"
-                    + " previous release; 4 refuses it, and with it the older password handshake, once every router is upgraded"),
+                    + " earlier releases; 4 refuses those with the older password handshake, 5 also those whose ESP keys never roll over"),
             new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
             new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"),
             new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"),

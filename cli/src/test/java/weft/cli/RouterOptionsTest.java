@@ -56,8 +56,9 @@ class RouterOptionsTest {
     void shouldSpeakThePreviousReleasesProtocolUnlessTheMinimumIsRaisedWithinWhatThisReleaseSpeaks() {
         assertEquals(3, parse(List.of(), Map.of()).minProtocol());
         assertEquals(4, parse(List.of("--min-protocol", "4"), Map.of()).minProtocol());
-        var error = assertThrows(IllegalArgumentException.class, () -> parse(List.of("--min-protocol", "5"), Map.of()));
-        assertEquals("--min-protocol 5: this release speaks mesh protocols 3..4", error.getMessage());
+        assertEquals(5, parse(List.of("--min-protocol", "5"), Map.of()).minProtocol());
+        var error = assertThrows(IllegalArgumentException.class, () -> parse(List.of("--min-protocol", "6"), Map.of()));
+        assertEquals("--min-protocol 6: this release speaks mesh protocols 3..5", error.getMessage());
         assertThrows(IllegalArgumentException.class, () -> parse(List.of("--min-protocol", "two"), Map.of()));
     }
 

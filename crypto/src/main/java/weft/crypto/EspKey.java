@@ -33,6 +33,22 @@ public final class EspKey {
         return material.clone();
     }
 
+    /**
+     * The key of this direction's next epoch: the rollover of a long-lived pair, which both ends compute alike, so
+     * that the receiver can install it before the sender starts using it. Derived from this key's material alone, one
+     * way: whoever learns a later key learns nothing of this one, so deleting this one from the kernel ends its life.
+     * The SPI is derived under its own label, like the session's first (see {@link SessionKeys}).
+     */
+    public EspKey next() {
+        byte[] nextMaterial = Hkdf.expand(material, "weft esp rekey", LENGTH);
+        byte[] nextSpi = Hkdf.expand(material, "weft esp rekey spi", 4);
+        try {
+            return new EspKey(nextMaterial, (int) SessionKeys.bigEndian(nextSpi, 0, 4) | MIN_SPI);
+        } finally {
+            Arrays.fill(nextMaterial, (byte) 0);
+        }
+    }
+
     /** The SPI of this direction's SA, an unsigned 32-bit value of at least {@link #MIN_SPI}. */
     public int spi() {
         return spi;

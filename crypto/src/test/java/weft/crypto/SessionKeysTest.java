@@ -125,6 +125,24 @@ class SessionKeysTest {
     }
 
     @Test
+    void espKeysRollOverAlikeAtBothEndsToKeysAndSpisUnlikeTheirPredecessors() {
+        Handshake h = Handshake.run(password, password, random);
+        EspKey sent = h.initiator().espSend(), received = h.responder().espReceive();
+        java.util.Set<Integer> spis = new java.util.HashSet<>();
+        java.util.Set<String> materials = new java.util.HashSet<>();
+        for (int epoch = 0; epoch < 50; epoch++) {
+            assertEquals(sent, received, "epoch " + epoch + " differs between the ends");
+            assertTrue(Integer.compareUnsigned(sent.spi(), EspKey.MIN_SPI) >= 0);
+            assertTrue(spis.add(sent.spi()), "SPI repeated at epoch " + epoch);
+            assertTrue(materials.add(java.util.HexFormat.of().formatHex(sent.material())), "key repeated at epoch " + epoch);
+            sent = sent.next();
+            received = received.next();
+        }
+        // the other direction's chain is its own
+        assertNotEquals(h.initiator().espSend().next(), h.initiator().espReceive().next());
+    }
+
+    @Test
     void fragmentTokensCrossOverDifferPerDirectionAndPerSession() {
         Handshake h = Handshake.run(password, password, random);
         assertEquals(h.initiator().sleeveSend().fragmentToken(), h.responder().sleeveReceive().fragmentToken());

@@ -124,7 +124,9 @@ final class MeshConnections {
         connection.encrypted = keys.isPresent();
         // the sleeve may skip sealing only when both ends trust each other's address
         boolean bothTrust = connection.ours.trustsYou() && theirs.trustsYou();
-        connection.sleeveKeys = keys.filter(k -> !bothTrust).map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive(), k.espSend(), k.espReceive()));
+        boolean espRollover = connection.ours.versions().agree(theirs.versions()).orElse(0) >= SleeveKeys.ESP_ROLLOVER_VERSION;
+        connection.sleeveKeys = keys.filter(k -> !bothTrust)
+                .map(k -> new SleeveKeys(k.sleeveSend(), k.sleeveReceive(), k.espSend(), k.espReceive(), espRollover));
         connection.heartbeatKeys = keys.map(k -> new HeartbeatKeys(k.heartbeatSend(), k.heartbeatReceive()));
         Optional<MeshConnection> current = Optional.ofNullable(established.get(theirs.name()));
         if (!connection.outbound && current.isEmpty() && connectionsInUse() >= connectionLimit) {

@@ -14,5 +14,11 @@ import weft.crypto.EspKey;
  * @param receive    opens what the peer sends us by sleeve
  * @param espSend    the ESP SA (key, salt and SPI) for what we send to the peer on the fast path
  * @param espReceive the ESP SA for what the peer sends us on the fast path
+ * @param espRollover whether both ends roll the ESP keys over ({@link EspKey#next}) as the connection ages: only
+ *                    when the protocol agreed is at least {@link #ESP_ROLLOVER_VERSION}, since a router of an
+ *                    earlier release never installs the next key and would drop what arrives under it
  */
-public record SleeveKeys(DatagramKey send, DatagramKey receive, EspKey espSend, EspKey espReceive) {}
+public record SleeveKeys(DatagramKey send, DatagramKey receive, EspKey espSend, EspKey espReceive, boolean espRollover) {
+    /** The first mesh protocol version whose routers roll ESP keys over. */
+    public static final int ESP_ROLLOVER_VERSION = 5;
+}

@@ -102,6 +102,29 @@ class SecureMeshTest {
     }
 
     @Test
+    void shouldRollEspKeysOverOnlyWithAPeerThatAlsoDoes() throws Exception {
+        MeshConfig current = CONFIG.withPassword(Optional.of(SECRET));
+        // a router of the previous release: protocols 3..4, which never installs a next ESP key
+        MeshConfig previous = new MeshConfig(current.bind(), current.udpPort(), current.handshakeTimeout(),
+                current.heartbeatInterval(), current.silenceLimit(), current.connections(), current.tick(),
+                current.password(), current.trustedSubnets(), current.discovery(), current.inbound(),
+                new weft.gossip.wire.VersionRange(3, SleeveKeys.ESP_ROLLOVER_VERSION - 1));
+        var la = new RecordingListener();
+        var lb = new RecordingListener();
+        var lc = new RecordingListener();
+        Mesh a = start("a", current, la);
+        Mesh b = start("b", current, lb);
+        Mesh c = start("c", previous, lc);
+
+        assertInstanceOf(ConnectOutcome.Connected.class, await(a.connect(target(b))));
+        assertTrue(la.nextConnected().sleeveKeys().orElseThrow().espRollover());
+        assertTrue(lb.nextConnected().sleeveKeys().orElseThrow().espRollover());
+        assertInstanceOf(ConnectOutcome.Connected.class, await(c.connect(target(a))));
+        assertFalse(la.nextConnected().sleeveKeys().orElseThrow().espRollover(), "a would roll over to a key c never installs");
+        assertFalse(lc.nextConnected().sleeveKeys().orElseThrow().espRollover());
+    }
+
+    @Test
     void shouldRefuseAWrongPasswordOnBothSides() throws Exception {
         var la = new RecordingListener();
         Mesh a = start("a", CONFIG.withPassword(Optional.of(SECRET)), la);

@@ -63,7 +63,7 @@ final class MeshMembership implements MeshListener {
         republishRoutes();
         // the ESP keys go along only where the kernel can use them; without, the pair is ineligible anyway
         Optional<EspKeys> espKeys = peer.sleeveKeys().filter(keys -> espAvailable)
-                .map(keys -> new EspKeys(keys.espSend(), keys.espReceive()));
+                .map(keys -> new EspKeys(keys.espSend(), keys.espReceive(), keys.espRollover()));
         fastPath.connected(new FastPathTable.Peer(peer.name().value(), label, peer.udpAddress().getAddress(),
                 fastPathIneligible(peer, cipher != null), espKeys, peer.heartbeatKeys()));
     }

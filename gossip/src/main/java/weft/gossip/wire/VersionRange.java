@@ -13,9 +13,10 @@ public record VersionRange(int min, int max) {
      * sleeve datagram (segments sealed whole, fragment tokens, batches of small frames), which a version-2 router
      * would drop, so the two refuse each other at the handshake and say why; 4 replaces the password input of the key
      * schedule with CPace (see {@link HandshakeHandler}) and changes nothing else, so 3 is still spoken to routers of
-     * the previous release. 1 and 2 are not spoken.
+     * the previous release; 5 says that the ends roll their fast path's ESP keys over (see {@code SleeveKeys}), which
+     * changes no message. 1 and 2 are not spoken.
      */
-    public static final VersionRange SUPPORTED = new VersionRange(3, 4);
+    public static final VersionRange SUPPORTED = new VersionRange(3, 5);
 
     public VersionRange {
         if (min < 1 || max > 255 || min > max) {

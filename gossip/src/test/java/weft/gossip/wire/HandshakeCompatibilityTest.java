@@ -129,8 +129,8 @@ class HandshakeCompatibilityTest {
         responder = HandshakeEnds.current(false, VersionRange.SUPPORTED.withMin(4), Optional.of(SECRET), random, TIMEOUT,
                 atResponder);
         exchange(initiator, responder);
-        assertBothRefuse("bad hello: no common protocol version: we speak 3..3, peer speaks 4..4",
-                "bad hello: no common protocol version: we speak 4..4, peer speaks 3..3");
+        assertBothRefuse("bad hello: no common protocol version: we speak 3..3, peer speaks 4..5",
+                "bad hello: no common protocol version: we speak 4..5, peer speaks 3..3");
     }
 
     @Test

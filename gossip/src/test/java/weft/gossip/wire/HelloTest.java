@@ -51,15 +51,15 @@ class HelloTest {
     @Test
     void shouldRefuseAPeerWithNoCommonVersionWhateverFollows() {
         ByteBuf buf = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
-        buf.setByte(Hello.VERSIONS_OFFSET, 5).setByte(Hello.VERSIONS_OFFSET + 1, 6);
-        assertEquals("no common protocol version: we speak 3..4, peer speaks 5..6", refusal(decode(buf)));
+        buf.setByte(Hello.VERSIONS_OFFSET, 6).setByte(Hello.VERSIONS_OFFSET + 1, 7);
+        assertEquals("no common protocol version: we speak 3..5, peer speaks 6..7", refusal(decode(buf)));
     }
 
     @Test
     void shouldRefuseARouterFromBeforeTheSleeveDatagramChanged() {
         ByteBuf buf = HELLO.encode(UnpooledByteBufAllocator.DEFAULT);
         buf.setByte(Hello.VERSIONS_OFFSET, 2).setByte(Hello.VERSIONS_OFFSET + 1, 2);
-        assertEquals("no common protocol version: we speak 3..4, peer speaks 2..2", refusal(decode(buf)));
+        assertEquals("no common protocol version: we speak 3..5, peer speaks 2..2", refusal(decode(buf)));
     }
 
     @Test

@@ -173,7 +173,7 @@ class PasswordGuessingTest {
         assertEquals(1, HandshakeEnds.frames(victimChannel).size());
         victimChannel.writeInbound(HandshakeEnds.framed(attackerHello(PREVIOUS_VERSIONS)));
         assertEquals(List.of(), HandshakeEnds.frames(victimChannel));
-        assertEquals("bad hello: no common protocol version: we speak 4..4, peer speaks 3..3",
+        assertEquals("bad hello: no common protocol version: we speak 4..5, peer speaks 3..3",
                 CloseReason.of(victimChannel));
     }
 

@@ -6,29 +6,37 @@ import weft.kernel.UdpSelector;
 import weft.kernel.Xfrm;
 
 import java.net.Inet4Address;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The kernel ESP state that encrypts one pair's fast path: an SA each way and a policy each way, selecting the
+ * The kernel ESP state that encrypts one pair's fast path: SAs each way (rolled over as the pair ages, see
+ * {@link EspRollover}) and a policy each way, selecting the
  * VXLAN packets between the two hosts (UDP to {@code port} on the other end). The outbound policy makes the kernel
  * encrypt every VXLAN packet to the peer, heartbeats included, so heartbeats that flow prove ESP works end to end;
- * the inbound one ("level required") makes it drop VXLAN from the peer that did not come through our inbound SA,
- * so nobody can inject frames in clear. Both ends derive the same keys and SPIs from their session, so what one
- * installs as outbound the other installs as inbound. Immutable value; the caller owns the {@link Xfrm} client.
+ * the inbound one ("level required") makes it drop VXLAN from the peer that did not come through one of our inbound
+ * SAs, so nobody can inject frames in clear. Both ends derive the same keys and SPIs from their session, so what one
+ * installs as outbound the other installs as inbound.
+ *
+ * <p>Not thread-safe: owned by the fast path's agent thread, like the {@link Xfrm} client its methods are given.
  */
-public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys keys) {
+public final class EspPair {
     /**
      * The most ESP transport mode with rfc4106 adds to a VXLAN packet: SPI 4, sequence number 4, IV 8, padding
      * 0-3 (to 4 bytes), pad length 1, next header 1, ICV 16.
      */
     public static final int MAX_OVERHEAD = 37;
 
-    public EspPair {
-        Objects.requireNonNull(local, "local");
-        Objects.requireNonNull(remote, "remote");
-        Objects.requireNonNull(keys, "keys");
+    private final Inet4Address local, remote;
+    private final int port;
+    private final EspRollover rollover;
+
+    /** @param startNanos when the pair starts, on the clock later {@link #rollOver} times are given on */
+    public EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys keys, long startNanos) {
+        this.local = Objects.requireNonNull(local, "local");
+        this.remote = Objects.requireNonNull(remote, "remote");
+        this.port = port;
+        this.rollover = new EspRollover(local, remote, Objects.requireNonNull(keys, "keys"), startNanos);
     }
 
     UdpSelector outbound() {
@@ -46,33 +54,27 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
      * and throws the kernel's refusal.
      */
     void install(Xfrm xfrm, boolean policies) {
-        List<Runnable> undo = new ArrayList<>(4);
+        EspSas sas = EspSas.of(xfrm);
+        rollover.install(sas);
+        if (!policies) return;
+        boolean outboundAdded = false;
         try {
-            byte[] sendKey = keys.send().material(), receiveKey = keys.receive().material();
-            try {
-                xfrm.addEspSa(local, remote, keys.send().spi(), sendKey);
-                undo.add(() -> xfrm.deleteEspSa(remote, keys.send().spi()));
-                xfrm.addEspSa(remote, local, keys.receive().spi(), receiveKey);
-                undo.add(() -> xfrm.deleteEspSa(local, keys.receive().spi()));
-            } finally {
-                // the kernel holds its own copy now; ours need not outlive the request
-                java.util.Arrays.fill(sendKey, (byte) 0);
-                java.util.Arrays.fill(receiveKey, (byte) 0);
-            }
-            if (!policies) return;
             xfrm.addEspPolicy(Xfrm.Direction.OUT, outbound());
-            undo.add(() -> xfrm.deletePolicy(Xfrm.Direction.OUT, outbound()));
+            outboundAdded = true;
             xfrm.addEspPolicy(Xfrm.Direction.IN, inbound());
         } catch (NativeCallException e) {
-            for (Runnable step : undo.reversed()) {
-                try {
-                    step.run();
-                } catch (NativeCallException cleanup) {
-                    e.addSuppressed(cleanup); // the first refusal is the one to report; this one travels with it
-                }
-            }
+            if (outboundAdded) attempt(e, () -> xfrm.deletePolicy(Xfrm.Direction.OUT, outbound()));
+            rollover.remove(sas).forEach(failure -> e.addSuppressed(new IllegalStateException("undoing the SAs: " + failure)));
             throw e;
         }
+    }
+
+    /**
+     * Moves the SAs to the keys of {@code now}'s epoch (see {@link EspRollover#advance}); returns whether the
+     * outbound SA changed. Throws the kernel's refusal; the next call carries on where this one stopped.
+     */
+    boolean rollOver(Xfrm xfrm, long now) {
+        return rollover.advance(EspSas.of(xfrm), now);
     }
 
     /**
@@ -83,9 +85,7 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
      * so one failure does not leave the others.
      */
     List<String> remove(Xfrm xfrm, boolean policies) {
-        List<String> failures = new ArrayList<>();
-        attempt(failures, () -> xfrm.deleteEspSa(remote, keys.send().spi()));
-        attempt(failures, () -> xfrm.deleteEspSa(local, keys.receive().spi()));
+        List<String> failures = rollover.remove(EspSas.of(xfrm));
         if (policies) {
             attempt(failures, () -> xfrm.deletePolicy(Xfrm.Direction.OUT, outbound()));
             attempt(failures, () -> xfrm.deletePolicy(Xfrm.Direction.IN, inbound()));
@@ -98,6 +98,11 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
         return local.equals(other.local) && remote.equals(other.remote) && port == other.port;
     }
 
+    /** The epoch whose key we send under. */
+    long epoch() {
+        return rollover.sendingEpoch();
+    }
+
     private static void attempt(List<String> failures, Runnable step) {
         try {
             step.run();
@@ -106,9 +111,18 @@ public record EspPair(Inet4Address local, Inet4Address remote, int port, EspKeys
         }
     }
 
+    private static void attempt(NativeCallException first, Runnable step) {
+        try {
+            step.run();
+        } catch (NativeCallException cleanup) {
+            first.addSuppressed(cleanup); // the first refusal is the one to report; this one travels with it
+        }
+    }
+
     @Override
     public String toString() {
         return "ESP " + local.getHostAddress() + " <> " + remote.getHostAddress() + " UDP " + port + ", spi out 0x"
-                + Integer.toHexString(keys.send().spi()) + ", in 0x" + Integer.toHexString(keys.receive().spi());
+                + Integer.toHexString(rollover.sendingSpi()) + ", in " + rollover.receivingSpis().stream()
+                .map(spi -> "0x" + Integer.toHexString(spi)).collect(java.util.stream.Collectors.joining(" "));
     }
 }

@@ -32,6 +32,8 @@ final class EspPairs {
     private final Map<Long, EspPair> installed = new HashMap<>();
     /** Pairs replaced or gone, removed after the next successful reconciliation. */
     private final List<EspPair> retiring = new ArrayList<>();
+    /** Peers whose last rollover the kernel refused, so that a streak is logged once. */
+    private final java.util.Set<Long> failing = new java.util.HashSet<>();
 
     /**
      * @param local the underlay address the VXLAN port sends from, or null when routing chooses per peer
@@ -44,28 +46,32 @@ final class EspPairs {
         this.udpPort = udpPort;
     }
 
-    /** A peer connected: a reconnection brings new keys, so what it had is retired, and an encrypted pair gets its state. */
-    void connected(FastPathTable.Peer peer, FastPathTable table, EnumCounters.Writer<FastPath.Counter> counted) {
+    /**
+     * A peer connected at {@code now}: a reconnection brings new keys, so what it had is retired, and an encrypted pair
+     * gets its state.
+     */
+    void connected(FastPathTable.Peer peer, FastPathTable table, EnumCounters.Writer<FastPath.Counter> counted, long now) {
         EspPair previous = installed.remove(peer.name());
         // an ineligible pair (an IPv6 underlay) stays on sleeve whatever its keys: no ESP state for it
-        if (peer.ineligible().isEmpty() && peer.esp().isPresent()) install(peer, peer.esp().get(), previous, table, counted);
+        if (peer.ineligible().isEmpty() && peer.esp().isPresent()) install(peer, peer.esp().get(), previous, table, counted, now);
         if (previous != null) retiring.add(previous);
     }
 
     void disconnected(long name) {
+        failing.remove(name);
         EspPair gone = installed.remove(name);
         if (gone != null) retiring.add(gone);
     }
 
     private void install(FastPathTable.Peer peer, EspKeys keys, EspPair previous, FastPathTable table,
-                         EnumCounters.Writer<FastPath.Counter> counted) {
+                         EnumCounters.Writer<FastPath.Counter> counted, long now) {
         if (xfrm == null) {
             table.espFailed(peer.name(), "data is encrypted, and " + unavailable);
             return;
         }
         try {
             Inet4Address remote = (Inet4Address) peer.underlay(); // eligible peers are IPv4 (MeshMembership says why not)
-            EspPair pair = new EspPair(localTowards(remote), remote, udpPort, keys);
+            EspPair pair = new EspPair(localTowards(remote), remote, udpPort, keys, now);
             // the kernel prefers the newest of two SAs for the same ends, so the new ones take over at once
             pair.install(xfrm, previous == null || !previous.sameEnds(pair));
             installed.put(peer.name(), pair);
@@ -77,6 +83,31 @@ final class EspPairs {
             table.espFailed(peer.name(), "data is encrypted, and the kernel refused its ESP state: " + e.getMessage());
             LOG.log(System.Logger.Level.WARNING, "fast path to " + peer.label() + ": the kernel refused its ESP state: "
                     + e.getMessage() + "; the pair stays on sleeve");
+        }
+    }
+
+    /**
+     * Rolls each pair's keys over to {@code now}'s epoch. A refusal is logged once per streak and leaves the pair on
+     * the keys it has, which the peer still accepts for an epoch; should the streak outlast that, the pair's
+     * heartbeats fail and it falls back to sleeve, as for any pair whose ESP stops working.
+     */
+    void rollOver(long now, EnumCounters.Writer<FastPath.Counter> counted) {
+        if (xfrm == null) return;
+        for (Map.Entry<Long, EspPair> entry : installed.entrySet()) {
+            EspPair pair = entry.getValue();
+            try {
+                if (pair.rollOver(xfrm, now)) {
+                    counted.increment(FastPath.Counter.ESP_ROLLOVERS);
+                    LOG.log(System.Logger.Level.INFO, "fast path: rolled " + pair + " over to its keys of epoch " + pair.epoch());
+                }
+                failing.remove(entry.getKey());
+            } catch (NativeCallException e) {
+                counted.increment(FastPath.Counter.ESP_ROLLOVER_FAILED);
+                if (failing.add(entry.getKey())) {
+                    LOG.log(System.Logger.Level.WARNING, "fast path: the kernel refused to roll " + pair + " over: "
+                            + e.getMessage() + "; retrying");
+                }
+            }
         }
     }
 

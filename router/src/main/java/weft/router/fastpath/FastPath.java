@@ -41,7 +41,8 @@ import java.util.function.LongSupplier;
  * the kernel refuses, the pair stays on sleeve with the kernel's reason. Invariant: while a forwarding entry can send
  * VXLAN to an encrypted peer, its outbound policy stands (without an SA the kernel drops, never sends in clear): a
  * departed pair's state is removed only after the next reconciliation removed its entries, a reconnection swaps
- * the SAs under policies that stay, and on close the VXLAN port goes first. Weft's leftovers ({@link Xfrm#REQID})
+ * the SAs under policies that stay, a pair's keys roll over every {@link EspRollover#INTERVAL_NANOS} under the
+ * same policies, and on close the VXLAN port goes first. Weft's leftovers ({@link Xfrm#REQID})
  * are removed at start. The VXLAN port keeps the overlay MTU
  * for every pair: the automatic overlay MTU leaves room for the sleeve's 90 bytes, more than VXLAN's 50 plus ESP's
  * {@link EspPair#MAX_OVERHEAD}, so encrypted full-size frames fit the underlay too. Only an MTU set by hand above
@@ -73,7 +74,8 @@ public final class FastPath implements AutoCloseable {
     public enum Counter {
         HEARTBEATS_SENT, HEARTBEATS_RECEIVED, HEARTBEATS_SEND_FAILED, HEARTBEATS_DROPPED_MALFORMED,
         HEARTBEATS_DROPPED_UNEXPECTED, HEARTBEATS_DROPPED_UNAUTHENTICATED, HEARTBEATS_DROPPED_REPLAYED,
-        FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED, PORT_REPAIRS, KERNEL_ERRORS;
+        FORWARDING_CHANGES, FORWARDING_ERRORS, PATH_CHANGES, ESP_INSTALLED, ESP_FAILED, ESP_ROLLOVERS, ESP_ROLLOVER_FAILED,
+        PORT_REPAIRS, KERNEL_ERRORS;
 
         public String label() {
             return name().toLowerCase().replace('_', '-');
@@ -253,6 +255,7 @@ public final class FastPath implements AutoCloseable {
                         nextReconcile = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
                     }
                     if (now - nextHeartbeat >= 0) {
+                        esp.rollOver(now, counted); // before the heartbeats, which then travel under the new keys
                         sendHeartbeats(out, fullLength, now);
                         nextHeartbeat = now + FastPathTable.HEARTBEAT_INTERVAL_NANOS;
                     }
@@ -280,7 +283,7 @@ public final class FastPath implements AutoCloseable {
             case PeerNews.Event.Connected(FastPathTable.Peer peer) -> {
                 table.connected(peer, now);
                 authentication.connected(peer);
-                esp.connected(peer, table, counted);
+                esp.connected(peer, table, counted, now);
             }
             case PeerNews.Event.Disconnected(long name) -> {
                 table.disconnected(name, now);

@@ -22,7 +22,7 @@ class EspPairTest {
     private final List<byte[]> sent = new ArrayList<>();
     private final Xfrm recorder = Xfrm.recorder(sent::add);
     private final EspPair pair = new EspPair(ip("10.0.0.1"), ip("10.0.0.2"), 6784,
-            new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002)));
+            new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002), false), 0);
 
     private static Inet4Address ip(String text) {
         try {
@@ -49,6 +49,17 @@ class EspPairTest {
     }
 
     @Test
+    void aPairThatRollsOverAlsoInstallsTheNextInboundSaAheadOfThePeersSwitch() {
+        EspPair rolling = new EspPair(ip("10.0.0.1"), ip("10.0.0.2"), 6784,
+                new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002), true), 0);
+        rolling.install(recorder, true);
+        assertEquals(List.of(NEWSA, NEWSA, NEWSA, NEWPOLICY, NEWPOLICY), types());
+        sent.clear();
+        assertEquals(List.of(), rolling.remove(recorder, true));
+        assertEquals(List.of(DELSA, DELSA, DELSA, DELPOLICY, DELPOLICY), types());
+    }
+
+    @Test
     void removesTheSasBeforeThePoliciesSoMeanwhileThePairsPacketsAreDroppedNotSentInClear() {
         assertEquals(List.of(), pair.remove(recorder, true));
         assertEquals(List.of(DELSA, DELSA, DELPOLICY, DELPOLICY), types());
@@ -62,9 +73,9 @@ class EspPairTest {
 
     @Test
     void pairsWithTheSameEndsShareTheirPoliciesWhateverTheirKeys() {
-        EspPair rekeyed = new EspPair(ip("10.0.0.1"), ip("10.0.0.2"), 6784,
-                new EspKeys(new EspKey(new byte[36], 0x3003), new EspKey(new byte[36], 0x4004)));
-        EspPair moved = new EspPair(ip("10.0.0.1"), ip("10.0.0.3"), 6784, rekeyed.keys());
+        EspKeys other = new EspKeys(new EspKey(new byte[36], 0x3003), new EspKey(new byte[36], 0x4004), true);
+        EspPair rekeyed = new EspPair(ip("10.0.0.1"), ip("10.0.0.2"), 6784, other, 0);
+        EspPair moved = new EspPair(ip("10.0.0.1"), ip("10.0.0.3"), 6784, other, 0);
         assertTrue(pair.sameEnds(rekeyed));
         assertFalse(pair.sameEnds(moved));
     }

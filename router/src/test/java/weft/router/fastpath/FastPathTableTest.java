@@ -21,7 +21,7 @@ class FastPathTableTest {
     }
 
     private static final FastPathTable.Peer ENCRYPTED = new FastPathTable.Peer(0xEL, "peer-e", InetAddress.getLoopbackAddress(),
-            Optional.empty(), Optional.of(new EspKeys(new EspKey(new byte[36], 0x101), new EspKey(new byte[36], 0x102))), Optional.empty());
+            Optional.empty(), Optional.of(new EspKeys(new EspKey(new byte[36], 0x101), new EspKey(new byte[36], 0x102), false)), Optional.empty());
 
     @Test
     void anEncryptedPairWaitsForItsEspStateAndThenGoesFastLikeAnyOther() {

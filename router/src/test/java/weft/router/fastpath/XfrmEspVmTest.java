@@ -53,11 +53,20 @@ class XfrmEspVmTest {
     void vxlanBetweenTwoHostsTravelsInEspOnlyAndPlainVxlanIsRefused(@TempDir Path work) throws Exception {
         EspKey aToB = new EspKey(filled(0x11), 0x1000_0001), bToA = new EspKey(filled(0x22), 0x2000_0002);
         Inet4Address a = ip("10.99.0.1"), b = ip("10.99.0.2");
-        EspPair atA = new EspPair(a, b, 6784, new EspKeys(aToB, bToA));
-        EspPair atB = new EspPair(b, a, 6784, new EspKeys(bToA, aToB));
+        EspPair atA = new EspPair(a, b, 6784, new EspKeys(aToB, bToA, true), 0);
+        EspPair atB = new EspPair(b, a, 6784, new EspKeys(bToA, aToB, true), 0);
         Path requests = Files.createDirectories(work.resolve("req"));
         record(requests, "a-install", xfrm -> atA.install(xfrm, true));
         record(requests, "b-install", xfrm -> atB.install(xfrm, true));
+        // a rolls over to epoch 1 and b on to epoch 2, an epoch ahead of a, as an end that stalled would see it
+        long epoch = EspRollover.INTERVAL_NANOS;
+        record(requests, "a-rollover", xfrm -> assertTrue(atA.rollOver(xfrm, epoch)));
+        record(requests, "b-rollover", xfrm -> {
+            assertTrue(atB.rollOver(xfrm, epoch));
+            assertTrue(atB.rollOver(xfrm, 2 * epoch));
+        });
+        // once b has rolled on, it no longer holds a's first key: what it accepts from a is under a's epoch-1 key
+        Files.writeString(requests.resolve("a-first-spi"), String.format("0x%08x", aToB.spi()));
         record(requests, "a-retire", xfrm -> assertEquals(List.of(), atA.remove(xfrm, false)));
         record(requests, "a-remove", xfrm -> assertEquals(List.of(), atA.remove(xfrm, true)));
 

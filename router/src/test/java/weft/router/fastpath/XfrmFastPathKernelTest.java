@@ -37,7 +37,7 @@ class XfrmFastPathKernelTest {
             FastPath.Settings settings = new FastPath.Settings(0xAL, "weft", "tap-stand-in", 1410, 6784, local, Optional.empty(), true);
             try (FastPath fastPath = FastPath.start(settings, (fast, settled) -> { }, System::nanoTime)) {
                 assertTrue(fastPath.unavailable().isEmpty(), fastPath.unavailable().toString());
-                EspKeys keys = new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002));
+                EspKeys keys = new EspKeys(new EspKey(new byte[36], 0x1001), new EspKey(new byte[36], 0x2002), true);
                 fastPath.connected(new FastPathTable.Peer(0xBL, "b", InetAddress.getByName("127.0.0.2"), Optional.empty(),
                         Optional.of(keys), Optional.empty()));
                 // the agent applies the connection and publishes descriptions on its next 100 ms tick; nothing to wait on
