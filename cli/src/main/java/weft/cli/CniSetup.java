@@ -19,12 +19,24 @@ import java.util.concurrent.TimeUnit;
  * records an AOT cache of the plugin's classes ({@code weft-net.aot}, JDK 25's ahead-of-time cache, from one
  * training call), which the launcher uses when it is there; on this project's 2-core machines a VERSION call took
  * 0.37 s without it and 0.14 s with it and C1 only. JVM logging is off in the launcher: a warning (a stale cache
- * after an upgrade, say) must not land in the JSON on standard out. Stateless.
+ * after an upgrade, say) must not land in the JSON on standard out.
+ *
+ * <p>Run in a container (the DaemonSet's init step), this installation is invisible to the host that runs the
+ * plugin: {@link #copyRuntime} then copies the Java runtime and the jars into {@code BIN_DIR/weft-net.d/} first, each
+ * copy in a directory of its own that the launcher names, so a plugin running during an upgrade keeps its files;
+ * older copies go once the new launcher is in place. The copy's paths are the same in the container and on the host
+ * (the DaemonSet mounts the host's directories at their own paths), so the AOT cache trained here holds there. Stateless.
  */
 final class CniSetup {
     static final String PLUGIN = "weft-net";
     static final String CONFLIST = "10-weft.conflist";
     static final String AOT_CACHE = "weft-net.aot";
+    /** Where {@link #copyRuntime} puts its copies, in the plugin directory. */
+    static final String COPIES = "weft-net.d";
+
+    /** A Java runtime and a class path to run the plugin with. */
+    record Runtime(String java, String classPath) {
+    }
 
     private CniSetup() {
     }
@@ -62,6 +74,51 @@ final class CniSetup {
         write(plugin, launcher(java, classPath, cache), "rwxr-xr-x");
         write(conf, conflist(dataDir), "rw-r--r--");
         return "installed " + plugin + " and " + conf + "\n" + train(java, classPath, cache, dataDir);
+    }
+
+    /**
+     * Copies the runtime at {@code javaHome} and the jar {@code jar} with its {@code lib/} directory (the jars its
+     * manifest names) into a new directory under {@code binDir/weft-net.d}; returns how to run the plugin from
+     * there. Symbolic links and permissions are kept. A copy that fails part-way is removed.
+     */
+    static Runtime copyRuntime(Path binDir, Path javaHome, Path jar) throws IOException {
+        Path copies = Files.createDirectories(binDir.resolve(COPIES));
+        Path copy = Files.createTempDirectory(copies, "copy-");
+        try {
+            copyTree(javaHome, copy.resolve("java"));
+            Files.copy(jar, copy.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            Path lib = jar.resolveSibling("lib");
+            if (Files.isDirectory(lib)) copyTree(lib, copy.resolve("lib"));
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException | RuntimeException e) {
+            removeTree(copy);
+            throw e;
+        }
+        return new Runtime(copy.resolve("java/bin/java").toString(), copy.resolve(jar.getFileName()).toString());
+    }
+
+    /** Removes the copies under {@code binDir/weft-net.d} but {@code current}'s, once the launcher names it. */
+    static void removeOtherCopies(Path binDir, Runtime current) throws IOException {
+        Path keep = Path.of(current.classPath()).getParent();
+        try (var copies = Files.list(binDir.resolve(COPIES))) {
+            for (Path copy : copies.toList()) if (!copy.equals(keep)) removeTree(copy);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var entries = Files.walk(from)) {
+            for (Path source : entries.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+    }
+
+    private static void removeTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var entries = Files.walk(root)) {
+            for (Path path : entries.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import weft.router.StopSignal;
 
 import java.io.PrintStream;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,6 +23,14 @@ public final class RouterMain {
      * ran (a thread of its ended unexpectedly, a part it cannot repair is gone): then its supervisor starts it over.
      */
     public static int runForeground(RouterConfig config, PrintStream err) {
+        return runForeground(config, err, router -> () -> { });
+    }
+
+    /**
+     * As {@link #runForeground(RouterConfig, PrintStream)}, with a {@code companion} started once the router runs
+     * (the Kubernetes addon) and closed before the router is.
+     */
+    static int runForeground(RouterConfig config, PrintStream err, Function<Router, AutoCloseable> companion) {
         configureLogging();
         Optional<String> unprivileged = Privileges.missingHere();
         if (unprivileged.isPresent()) {
@@ -40,14 +49,23 @@ public final class RouterMain {
             return 1;
         }
         rotateLog(config);
-        Thread hook = Thread.ofPlatform().unstarted(router::close);
+        AutoCloseable started = companion.apply(router);
+        Runnable close = () -> {
+            try {
+                started.close();
+            } catch (Exception e) {
+                System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.WARNING, "stopping " + started + ": " + e.getMessage());
+            }
+            router.close();
+        };
+        Thread hook = Thread.ofPlatform().unstarted(close);
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        router.close();
+        close.run();
         if (stop.failure().isPresent()) {
             err.println("weft router: " + stop.failure().get());
             return 1;

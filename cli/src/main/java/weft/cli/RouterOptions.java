@@ -35,10 +35,10 @@ final class RouterOptions {
                     + " every request must then carry the token the router keeps in DIR/" + ApiToken.FILE_NAME),
             new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU, else the smallest MTU of the underlay links to the peers"
                     + " given, or of the default route, less " + OverlayMtu.SLEEVE_OVERHEAD + ": " + RouterConfig.DEFAULT_MTU + " on a 1500-byte underlay)"),
-            new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default " + RouterConfig.DEFAULT_RANGE + ")"),
+            new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default $IPALLOC_RANGE or " + RouterConfig.DEFAULT_RANGE + ")"),
             new CommandLine.Option("ipalloc-default-subnet", "CIDR", "where addresses come from when none is asked for (default: the whole range)"),
-            new CommandLine.Option("ipalloc-init", "MODE", "how the allocation ring starts: consensus[=N] (default, N = peers given + 1), seed=PEERNAME,..., or observer"),
-            new CommandLine.Option("conn-limit", "N", "most connections to other peers, our dials in flight included; 0 for no limit (default 100)"),
+            new CommandLine.Option("ipalloc-init", "MODE", "how the allocation ring starts: consensus[=N] (default, N = peers given + 1; with --kube, the number of Nodes), seed=PEERNAME,..., or observer"),
+            new CommandLine.Option("conn-limit", "N", "most connections to other peers, our dials in flight included; 0 for no limit (default $CONN_LIMIT or 100)"),
             new CommandLine.Option("password", "PASSWORD", "encrypt and authenticate with this shared password (visible to ps; prefer $WEFT_PASSWORD or --password-file)"),
             new CommandLine.Option("password-file", "FILE", "read the shared password from the first line of FILE"),
             new CommandLine.Option("trusted-subnets", "CIDR,...", "peers in these subnets that trust ours too exchange data unencrypted (control stays encrypted)"),
@@ -53,15 +53,24 @@ final class RouterOptions {
     }
 
     static RouterConfig parse(CommandLine line, Map<String, String> environment) {
+        return parse(line, environment, List.of(), Optional.empty());
+    }
+
+    /**
+     * @param foundPeers  peers found elsewhere (the cluster's Nodes), dialled with those given
+     * @param defaultInit the {@code --ipalloc-init} to use when none is given, instead of consensus over the peers given
+     */
+    static RouterConfig parse(CommandLine line, Map<String, String> environment, List<String> foundPeers, Optional<String> defaultInit) {
         Path dataDir = Path.of(line.value("data-dir").orElse(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString())))
                 .toAbsolutePath().normalize();
         InetAddress host = RouterConfig.parseLiteral(line.value("host").orElse("0.0.0.0"), "--host");
         int port = RouterConfig.parsePort(line.value("port").orElse(Integer.toString(RouterConfig.DEFAULT_PORT)), "--port");
         var http = httpAddress(line, environment, dataDir);
         Optional<RouterConfig.FixedMtu> mtu = fixedMtu(line, environment);
-        Cidr range = Cidr.parse(line.value("ipalloc-range").orElse(RouterConfig.DEFAULT_RANGE));
+        Cidr range = Cidr.parse(line.value("ipalloc-range").orElse(nonBlank(environment.get("IPALLOC_RANGE")).orElse(RouterConfig.DEFAULT_RANGE)));
         if (!range.equals(range.network())) throw new IllegalArgumentException("--ipalloc-range " + range + " has host bits set; did you mean " + range.network() + "?");
-        int connLimit = RouterConfig.parseInt(line.value("conn-limit").orElse("100"), "--conn-limit");
+        int connLimit = RouterConfig.parseInt(line.value("conn-limit").orElse(nonBlank(environment.get("CONN_LIMIT")).orElse("100")),
+                line.value("conn-limit").isPresent() ? "--conn-limit" : "CONN_LIMIT");
         for (String peer : line.operands()) {
             if (peer.isBlank() || peer.startsWith("-")) throw new IllegalArgumentException("invalid peer '" + peer + "'");
         }
@@ -73,10 +82,11 @@ final class RouterOptions {
             if (!range.covers(subnet)) throw new IllegalArgumentException("--ipalloc-default-subnet " + subnet + " is not inside --ipalloc-range " + range);
             return AddressRange.of(subnet);
         }).orElse(universe);
-        InitMode init = initMode(line.value("ipalloc-init").orElse("consensus"), line.operands().size() + 1);
+        List<String> peers = java.util.stream.Stream.concat(line.operands().stream(), foundPeers.stream()).distinct().toList();
+        InitMode init = initMode(line.value("ipalloc-init").or(() -> defaultInit).orElse("consensus"), line.operands().size() + 1);
         AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
         return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, line.flag("http-remote"), mtu, range, connLimit,
-                RouterConfig.BRIDGE, line.operands(), password(line, environment), trusted, !line.flag("no-discovery"), allocation,
+                RouterConfig.BRIDGE, peers, password(line, environment), trusted, !line.flag("no-discovery"), allocation,
                 !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
                 RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"),
                 line.value("docker-api").map(RouterOptions::dockerSocket).orElse(RouterConfig.DEFAULT_DOCKER_SOCKET),
@@ -117,6 +127,10 @@ final class RouterOptions {
             throw new IllegalArgumentException("invalid --docker-api '" + text + "': expected the engine's Unix socket, like unix:///var/run/docker.sock");
         }
         return Path.of(path).normalize();
+    }
+
+    private static Optional<String> nonBlank(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
     }
 
     /** Set and not a spelling of false: how Weave's WEAVE_NO_FASTDP was read. */

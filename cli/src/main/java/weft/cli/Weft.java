@@ -40,7 +40,8 @@ public final class Weft {
 
     static final List<Verb> VERBS = List.of(
             new Verb("launch", "[PEER...]", "start the router in the background and wait until it answers", RouterOptions.ALL),
-            new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers)", RouterOptions.ALL),
+            new Verb("router", "[PEER...]", "run the router in the foreground (for systemd and containers; with --kube, as a Kubernetes DaemonSet)",
+                    java.util.stream.Stream.concat(RouterOptions.ALL.stream(), KubeRouter.OPTIONS.stream()).toList()),
             new Verb("stop", "", "stop the router; containers keep their interfaces", ROUTER),
             new Verb("reset", "", "remove Weft from this host: give this peer's address ranges to another peer, detach every container, stop the router, remove its links and data directory", ROUTER),
             new Verb("status", "[connections|peers|targets|ipam|counters]", "show the router's state: an overview, or one view of it in full", ROUTER),
@@ -58,7 +59,10 @@ public final class Weft {
             new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER),
             new Verb("setup-cni", "", "install the CNI plugin weft-net and the network configuration 10-weft.conflist (for Kubernetes and other CNI runtimes)",
                     List.of(new Option("bin-dir", "DIR", "where the runtime finds plugins (default /opt/cni/bin)"),
-                            new Option("conf-dir", "DIR", "where the runtime reads network configurations (default /etc/cni/net.d)"), DATA_DIR)),
+                            new Option("conf-dir", "DIR", "where the runtime reads network configurations (default /etc/cni/net.d)"),
+                            new Option("copy-runtime", null, "copy this Java runtime and Weft's jars into BIN_DIR/" + CniSetup.COPIES
+                                    + " for the plugin, for a host that cannot see this installation (Weft's DaemonSet runs setup-cni in a container)"),
+                            DATA_DIR)),
             new Verb("version", "", "print this command's version and, when it answers, the router's", ROUTER));
 
     private final PrintStream out;
@@ -122,7 +126,11 @@ public final class Weft {
         }
         return switch (verb.name()) {
             case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err).run();
-            case "router" -> RouterMain.runForeground(RouterOptions.parse(line, environment), err);
+            case "router" -> {
+                if (line.flag("kube")) yield KubeRouter.run(line, environment, err);
+                if (line.value("node-name").isPresent()) throw new UsageException("--node-name goes with --kube");
+                yield RouterMain.runForeground(RouterOptions.parse(line, environment), err);
+            }
             case "stop" -> stop(line);
             case "reset" -> reset(line);
             case "status" -> status(line);
@@ -379,10 +387,21 @@ public final class Weft {
     private int setupCni(CommandLine line) {
         noOperands(line, "setup-cni");
         String javaCommand = environment.getOrDefault("WEFT_JAVA", ProcessHandle.current().info().command().orElse("java"));
+        java.nio.file.Path binDir = java.nio.file.Path.of(line.value("bin-dir").orElse("/opt/cni/bin"));
         try {
-            out.println(CniSetup.install(java.nio.file.Path.of(line.value("bin-dir").orElse("/opt/cni/bin")),
-                    java.nio.file.Path.of(line.value("conf-dir").orElse("/etc/cni/net.d")), target(line).dataDir(), javaCommand,
-                    System.getProperty("java.class.path")));
+            CniSetup.Runtime runtime = new CniSetup.Runtime(javaCommand, System.getProperty("java.class.path"));
+            if (line.flag("copy-runtime")) {
+                if (runtime.classPath().contains(java.io.File.pathSeparator)) {
+                    throw new IllegalArgumentException("--copy-runtime copies Weft's jar and its lib/ directory, but this JVM runs from a class path"
+                            + " of several entries; run it as ./weft (java -jar weft.jar)");
+                }
+                runtime = CniSetup.copyRuntime(binDir, java.nio.file.Path.of(System.getProperty("java.home")),
+                        java.nio.file.Path.of(runtime.classPath()).toAbsolutePath());
+                out.println("copied the Java runtime and Weft's jars into " + java.nio.file.Path.of(runtime.classPath()).getParent());
+            }
+            out.println(CniSetup.install(binDir, java.nio.file.Path.of(line.value("conf-dir").orElse("/etc/cni/net.d")),
+                    target(line).dataDir(), runtime.java(), runtime.classPath()));
+            if (line.flag("copy-runtime")) CniSetup.removeOtherCopies(binDir, runtime);
             return 0;
         } catch (java.io.IOException e) {
             err.println("weft setup-cni: " + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + FileProblem.reason(e));

@@ -38,4 +38,35 @@ class CniSetupTest {
             assertEquals(1, left.count(), "a temporary file stayed behind");
         }
     }
+
+    @Test
+    void aCopiedRuntimeIsWhatTheLauncherRunsAndAnUpgradeRemovesTheCopyBeforeIt(@TempDir Path dir) throws IOException {
+        Path javaHome = dir.resolve("jdk"), installation = dir.resolve("weft"), bin = dir.resolve("bin");
+        Files.createDirectories(javaHome.resolve("bin"));
+        Files.createDirectories(javaHome.resolve("lib"));
+        Files.writeString(javaHome.resolve("bin/java"), "#!/bin/sh\nexit 3\n");
+        Files.setPosixFilePermissions(javaHome.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(javaHome.resolve("lib/modules"), "modules");
+        Files.createSymbolicLink(javaHome.resolve("lib/alias"), Path.of("modules"));
+        Files.createDirectories(installation.resolve("lib"));
+        Path jar = Files.writeString(installation.resolve("weft.jar"), "jar");
+        Files.writeString(installation.resolve("lib/netty.jar"), "netty");
+
+        CniSetup.Runtime first = CniSetup.copyRuntime(bin, javaHome, jar);
+        Path copy = Path.of(first.classPath()).getParent();
+        assertEquals(bin.resolve("weft-net.d"), copy.getParent());
+        assertEquals(copy.resolve("java/bin/java").toString(), first.java());
+        assertEquals(copy.resolve("weft.jar").toString(), first.classPath());
+        assertTrue(Files.isExecutable(Path.of(first.java())), "the copied java lost its permissions");
+        assertTrue(Files.isSymbolicLink(copy.resolve("java/lib/alias")), "a link in the runtime became a copy");
+        assertEquals("netty", Files.readString(copy.resolve("lib/netty.jar")), "the jars the manifest names were left behind");
+        CniSetup.install(bin, dir.resolve("net.d"), Path.of("/var/lib/weft"), first.java(), first.classPath());
+        assertTrue(Files.readString(bin.resolve("weft-net")).contains("exec '" + first.java() + "'"));
+
+        CniSetup.Runtime second = CniSetup.copyRuntime(bin, javaHome, jar);
+        CniSetup.removeOtherCopies(bin, second);
+        try (var copies = Files.list(bin.resolve("weft-net.d"))) {
+            assertEquals(java.util.List.of(Path.of(second.classPath()).getParent()), copies.toList());
+        }
+    }
 }
