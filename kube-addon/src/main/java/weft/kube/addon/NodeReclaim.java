@@ -21,6 +21,10 @@ import java.util.Set;
  * and only that router runs the takeover ({@code rmpeer}). A node that is merely down keeps its Node object and so
  * its addresses.
  *
+ * <p>The ConfigMap's keys are the peer names with {@code -} for {@code :}, since the API server takes only
+ * {@code [-._a-zA-Z0-9]} in a key; {@link #peers} and {@link #write} translate, so the rest of this class speaks
+ * peer names.
+ *
  * <p>A claim is written first ({@code claimed-by:PEER}), the takeover runs, and then the entry goes. A router that
  * dies between the two leaves the claim: it is taken over again by another router once the claimer's own node is
  * gone, and a takeover that runs twice takes nothing the second time. Not thread-safe: one caller (the addon's loop).
@@ -54,8 +58,8 @@ public final class NodeReclaim {
     public void register() {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<ConfigMap> current = read();
-            if (current.isPresent() && selfNode.equals(current.get().getData().get(selfPeer))) return;
-            Map<String, String> data = new HashMap<>(current.map(ConfigMap::getData).orElse(Map.of()));
+            if (current.isPresent() && selfNode.equals(peers(current.get()).get(selfPeer))) return;
+            Map<String, String> data = new HashMap<>(current.map(NodeReclaim::peers).orElse(Map.of()));
             data.put(selfPeer, selfNode);
             if (write(current, data)) return;
         }
@@ -72,7 +76,7 @@ public final class NodeReclaim {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<ConfigMap> current = read();
             if (current.isEmpty()) return taken;
-            Map<String, String> data = current.get().getData() == null ? Map.of() : current.get().getData();
+            Map<String, String> data = peers(current.get());
             Optional<String> orphan = data.entrySet().stream().filter(e -> !e.getKey().equals(selfPeer) && orphaned(e.getValue(), data, liveNodes))
                     .map(Map.Entry::getKey).sorted().findFirst();
             if (orphan.isEmpty()) return taken;
@@ -103,8 +107,8 @@ public final class NodeReclaim {
     private void forget(String peer) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<ConfigMap> current = read();
-            if (current.isEmpty() || !current.get().getData().containsKey(peer)) return;
-            Map<String, String> data = new HashMap<>(current.get().getData());
+            if (current.isEmpty() || !peers(current.get()).containsKey(peer)) return;
+            Map<String, String> data = new HashMap<>(peers(current.get()));
             data.remove(peer);
             if (write(current, data)) return;
         }
@@ -114,8 +118,22 @@ public final class NodeReclaim {
         return Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(CONFIG_MAP).get());
     }
 
-    /** Writes {@code data} over {@code current} if nobody changed it since it was read; false on a conflict. */
-    private boolean write(Optional<ConfigMap> current, Map<String, String> data) {
+    /** The ConfigMap's entries by peer name. */
+    static Map<String, String> peers(ConfigMap map) {
+        Map<String, String> peers = new HashMap<>();
+        if (map.getData() != null) map.getData().forEach((key, value) -> peers.put(key.replace('-', ':'), value));
+        return peers;
+    }
+
+    /** The ConfigMap key of a peer name (which is hex digits and colons). */
+    static String key(String peer) {
+        return peer.replace(':', '-');
+    }
+
+    /** Writes {@code peers} over {@code current} if nobody changed it since it was read; false on a conflict. */
+    private boolean write(Optional<ConfigMap> current, Map<String, String> peers) {
+        Map<String, String> data = new HashMap<>();
+        peers.forEach((peer, value) -> data.put(key(peer), value));
         try {
             if (current.isEmpty()) {
                 client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIG_MAP)

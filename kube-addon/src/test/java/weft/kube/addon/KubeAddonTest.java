@@ -90,7 +90,7 @@ class KubeAddonTest {
             assertEquals(1, router.calls.stream().filter(c -> c.startsWith("rmpeer")).count(), router.calls.toString());
             // the entry goes after the takeover, on the informer's thread: wait for it too
             assertTrue(eventually(() -> !client.configMaps().inNamespace("kube-system").withName(NodeReclaim.CONFIG_MAP).get()
-                    .getData().containsKey("cc:cc")), "the reclaimed peer's entry stayed");
+                    .getData().containsKey(NodeReclaim.key("cc:cc"))), "the reclaimed peer's entry stayed");
         }
     }
 }
