@@ -55,6 +55,16 @@ class WeftTest {
     }
 
     @Test
+    void theKubernetesOptionsBelongToTheRouterInKubeModeAndNeedTheNodesName() {
+        assertEquals(2, run("router", "--node-name", "n1"));
+        assertEquals("weft router: --node-name goes with --kube\n", err());
+        assertEquals(2, run("launch", "--kube"), "launch has no Kubernetes mode");
+        assertTrue(err().contains("unknown option '--kube'"), err());
+        assertEquals(1, run("router", "--kube"));
+        assertTrue(err().startsWith("weft router: --kube needs this host's Node name: set NODE_NAME"), err());
+    }
+
+    @Test
     void unknownVerbIsAUsageError() {
         assertEquals(2, run("frobnicate"));
         assertTrue(err().contains("unknown command 'frobnicate'"));

@@ -93,4 +93,44 @@ class KubeAddonTest {
                     .getData().containsKey(NodeReclaim.key("cc:cc"))), "the reclaimed peer's entry stayed");
         }
     }
+
+    private static KubernetesMockServer crudServer() {
+        return new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new io.fabric8.mockwebserver.MockWebServer(),
+                new java.util.HashMap<>(), new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
+    }
+
+    private static void node(KubernetesClient api, String name, String internalIp) {
+        api.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata().withNewStatus()
+                .addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress().endStatus().build()).create();
+    }
+
+    @Test
+    void keepsFollowingTheNodesWhenItsWatchDropsAndTheApiServerComesBack() throws Exception {
+        KubernetesMockServer first = crudServer();
+        first.init(java.net.InetAddress.getLoopbackAddress(), 0);
+        int port = first.getPort();
+        Recorder router = new Recorder();
+        KubernetesMockServer second = null;
+        try (KubernetesClient api = first.createClient()) {
+            node(api, "a", "10.0.0.1");
+            node(api, "b", "10.0.0.2");
+            try (KubeAddon addon = new KubeAddon(api, router, "kube-system", "a", "aa:aa")) {
+                addon.start();
+                assertEquals("connect [10.0.0.2]", router.calls.peek());
+                first.destroy(); // the watch drops with the API server
+                second = crudServer();
+                second.init(java.net.InetAddress.getLoopbackAddress(), port);
+                try (KubernetesClient restarted = second.createClient()) {
+                    node(restarted, "a", "10.0.0.1");
+                    node(restarted, "b", "10.0.0.2");
+                    node(restarted, "e", "10.0.0.5"); // added while the watch was down
+                }
+                long deadline = System.nanoTime() + 30_000_000_000L; // fabric8 waits before it watches again
+                while (!router.calls.contains("connect [10.0.0.5]") && System.nanoTime() - deadline < 0) LockSupport.parkNanos(50_000_000L);
+                assertTrue(router.calls.contains("connect [10.0.0.5]"), "the Node added while the watch was down was never dialled: " + router.calls);
+            }
+        } finally {
+            if (second != null) second.destroy();
+        }
+    }
 }
