@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +32,15 @@ final class CniSetup {
     static final String PLUGIN = "weft-net";
     static final String CONFLIST = "10-weft.conflist";
     static final String AOT_CACHE = "weft-net.aot";
+    /**
+     * Classes whose jars make the plugin's class path: the plugin, the API client it asks the router with, and
+     * Jackson's three parts. Only those: a JVM started with a long class path checks every entry against its AOT
+     * cache, and the router's jars (fabric8's among them) would add a tenth of a second to every call.
+     */
+    private static final List<Class<?>> PLUGIN_CLASSES = List.of(weft.kube.cni.CniPlugin.class, weft.api.ApiClient.class,
+            com.fasterxml.jackson.databind.ObjectMapper.class, com.fasterxml.jackson.core.JsonParser.class,
+            com.fasterxml.jackson.annotation.JsonProperty.class);
+
     /** Where {@link #copyRuntime} puts its copies, in the plugin directory. */
     static final String COPIES = "weft-net.d";
 
@@ -76,30 +86,45 @@ final class CniSetup {
         return "installed " + plugin + " and " + conf + "\n" + train(java, classPath, cache, dataDir);
     }
 
+    /** The jars (or class directories) that hold {@link #PLUGIN_CLASSES}, in that order, without repeats. */
+    static List<Path> pluginClassPath() {
+        return PLUGIN_CLASSES.stream().map(type -> {
+            try {
+                return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException("the class path entry of " + type.getName() + " is not a file", e);
+            }
+        }).distinct().toList();
+    }
+
     /**
-     * Copies the runtime at {@code javaHome} and the jar {@code jar} with its {@code lib/} directory (the jars its
-     * manifest names) into a new directory under {@code binDir/weft-net.d}; returns how to run the plugin from
-     * there. Symbolic links and permissions are kept. A copy that fails part-way is removed.
+     * Copies the runtime at {@code javaHome} and the {@code jars} into a new directory under
+     * {@code binDir/weft-net.d}; returns how to run the plugin from there. Symbolic links and permissions are kept.
+     * A copy that fails part-way is removed.
      */
-    static Runtime copyRuntime(Path binDir, Path javaHome, Path jar) throws IOException {
+    static Runtime copyRuntime(Path binDir, Path javaHome, List<Path> jars) throws IOException {
         Path copies = Files.createDirectories(binDir.resolve(COPIES));
         Path copy = Files.createTempDirectory(copies, "copy-");
+        List<String> classPath = new java.util.ArrayList<>();
         try {
             copyTree(javaHome, copy.resolve("java"));
-            Files.copy(jar, copy.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            Path lib = jar.resolveSibling("lib");
-            if (Files.isDirectory(lib)) copyTree(lib, copy.resolve("lib"));
+            Files.createDirectories(copy.resolve("lib"));
+            for (Path jar : jars) {
+                Path copied = copy.resolve("lib").resolve(jar.getFileName());
+                Files.copy(jar, copied, StandardCopyOption.COPY_ATTRIBUTES);
+                classPath.add(copied.toString());
+            }
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException | RuntimeException e) {
             removeTree(copy);
             throw e;
         }
-        return new Runtime(copy.resolve("java/bin/java").toString(), copy.resolve(jar.getFileName()).toString());
+        return new Runtime(copy.resolve("java/bin/java").toString(), String.join(java.io.File.pathSeparator, classPath));
     }
 
     /** Removes the copies under {@code binDir/weft-net.d} but {@code current}'s, once the launcher names it. */
     static void removeOtherCopies(Path binDir, Runtime current) throws IOException {
-        Path keep = Path.of(current.classPath()).getParent();
+        Path keep = Path.of(current.java()).getParent().getParent().getParent();
         try (var copies = Files.list(binDir.resolve(COPIES))) {
             for (Path copy : copies.toList()) if (!copy.equals(keep)) removeTree(copy);
         }

@@ -389,15 +389,12 @@ public final class Weft {
         String javaCommand = environment.getOrDefault("WEFT_JAVA", ProcessHandle.current().info().command().orElse("java"));
         java.nio.file.Path binDir = java.nio.file.Path.of(line.value("bin-dir").orElse("/opt/cni/bin"));
         try {
-            CniSetup.Runtime runtime = new CniSetup.Runtime(javaCommand, System.getProperty("java.class.path"));
+            List<java.nio.file.Path> jars = CniSetup.pluginClassPath();
+            CniSetup.Runtime runtime = new CniSetup.Runtime(javaCommand,
+                    jars.stream().map(java.nio.file.Path::toString).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
             if (line.flag("copy-runtime")) {
-                if (runtime.classPath().contains(java.io.File.pathSeparator)) {
-                    throw new IllegalArgumentException("--copy-runtime copies Weft's jar and its lib/ directory, but this JVM runs from a class path"
-                            + " of several entries; run it as ./weft (java -jar weft.jar)");
-                }
-                runtime = CniSetup.copyRuntime(binDir, java.nio.file.Path.of(System.getProperty("java.home")),
-                        java.nio.file.Path.of(runtime.classPath()).toAbsolutePath());
-                out.println("copied the Java runtime and Weft's jars into " + java.nio.file.Path.of(runtime.classPath()).getParent());
+                runtime = CniSetup.copyRuntime(binDir, java.nio.file.Path.of(System.getProperty("java.home")), jars);
+                out.println("copied the Java runtime and the plugin's jars into " + java.nio.file.Path.of(runtime.java()).getParent().getParent().getParent());
             }
             out.println(CniSetup.install(binDir, java.nio.file.Path.of(line.value("conf-dir").orElse("/etc/cni/net.d")),
                     target(line).dataDir(), runtime.java(), runtime.classPath()));

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What {@code weft setup-cni} installs: a launcher of this installation, and a configuration list a runtime reads. */
@@ -49,24 +50,43 @@ class CniSetupTest {
         Files.writeString(javaHome.resolve("lib/modules"), "modules");
         Files.createSymbolicLink(javaHome.resolve("lib/alias"), Path.of("modules"));
         Files.createDirectories(installation.resolve("lib"));
-        Path jar = Files.writeString(installation.resolve("weft.jar"), "jar");
-        Files.writeString(installation.resolve("lib/netty.jar"), "netty");
+        Path kube = Files.writeString(installation.resolve("lib/weft-kube.jar"), "kube");
+        Path jackson = Files.writeString(installation.resolve("lib/jackson-core.jar"), "jackson");
 
-        CniSetup.Runtime first = CniSetup.copyRuntime(bin, javaHome, jar);
-        Path copy = Path.of(first.classPath()).getParent();
+        CniSetup.Runtime first = CniSetup.copyRuntime(bin, javaHome, java.util.List.of(kube, jackson));
+        Path copy = Path.of(first.java()).getParent().getParent().getParent();
         assertEquals(bin.resolve("weft-net.d"), copy.getParent());
         assertEquals(copy.resolve("java/bin/java").toString(), first.java());
-        assertEquals(copy.resolve("weft.jar").toString(), first.classPath());
+        assertEquals(copy.resolve("lib/weft-kube.jar") + ":" + copy.resolve("lib/jackson-core.jar"), first.classPath());
         assertTrue(Files.isExecutable(Path.of(first.java())), "the copied java lost its permissions");
         assertTrue(Files.isSymbolicLink(copy.resolve("java/lib/alias")), "a link in the runtime became a copy");
-        assertEquals("netty", Files.readString(copy.resolve("lib/netty.jar")), "the jars the manifest names were left behind");
+        assertEquals("jackson", Files.readString(copy.resolve("lib/jackson-core.jar")));
         CniSetup.install(bin, dir.resolve("net.d"), Path.of("/var/lib/weft"), first.java(), first.classPath());
         assertTrue(Files.readString(bin.resolve("weft-net")).contains("exec '" + first.java() + "'"));
 
-        CniSetup.Runtime second = CniSetup.copyRuntime(bin, javaHome, jar);
+        CniSetup.Runtime second = CniSetup.copyRuntime(bin, javaHome, java.util.List.of(kube, jackson));
         CniSetup.removeOtherCopies(bin, second);
         try (var copies = Files.list(bin.resolve("weft-net.d"))) {
-            assertEquals(java.util.List.of(Path.of(second.classPath()).getParent()), copies.toList());
+            assertEquals(java.util.List.of(Path.of(second.java()).getParent().getParent().getParent()), copies.toList());
+        }
+    }
+
+    @Test
+    void thePluginsClassPathHoldsItsOwnClassesAndNotTheRoutersOrFabric8s() throws Exception {
+        java.util.List<Path> classPath = CniSetup.pluginClassPath();
+        try (var loader = new java.net.URLClassLoader(classPath.stream().map(p -> {
+            try {
+                return p.toUri().toURL();
+            } catch (java.net.MalformedURLException e) {
+                throw new AssertionError(e);
+            }
+        }).toArray(java.net.URL[]::new), ClassLoader.getPlatformClassLoader())) {
+            Class<?> plugin = loader.loadClass("weft.kube.cni.CniPlugin");
+            plugin.getMethod("main", String[].class); // resolves what its signature names
+            loader.loadClass("com.fasterxml.jackson.databind.ObjectMapper").getConstructor().newInstance();
+            for (String absent : java.util.List.of("weft.router.Router", "io.fabric8.kubernetes.client.KubernetesClient")) {
+                assertThrows(ClassNotFoundException.class, () -> loader.loadClass(absent), absent + " is on the plugin's class path");
+            }
         }
     }
 }
