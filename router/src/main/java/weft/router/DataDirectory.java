@@ -53,8 +53,9 @@ public final class DataDirectory implements AutoCloseable {
 
     /**
      * Creates the directory, if missing, readable by its owner only (mode 0700, whatever the umask): it holds the
-     * peer's identity, its allocations and the API token. An existing one that others may enter is left as the
-     * operator made it, with a warning.
+     * peer's identity, its allocations and the API token. An existing empty one is made so too: it was made for
+     * Weft (a Kubernetes hostPath that the kubelet creates 0755, a mount point) and holds nothing of anyone's yet. One
+     * with files in it that others may enter is left as the operator made it, with a warning.
      */
     public static void create(Path path) throws IOException {
         if (!Files.isDirectory(path)) {
@@ -63,7 +64,16 @@ public final class DataDirectory implements AutoCloseable {
             return;
         }
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-        if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        boolean open = permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
+        boolean empty;
+        try (var entries = Files.list(path)) {
+            empty = entries.findAny().isEmpty();
+        }
+        if (open && empty) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+            System.getLogger(DataDirectory.class.getName()).log(System.Logger.Level.INFO, "data directory " + path
+                    + " was empty and open to other users (" + PosixFilePermissions.toString(permissions) + "): made it rwx------");
+        } else if (open) {
             System.getLogger(DataDirectory.class.getName()).log(System.Logger.Level.WARNING, "data directory " + path
                     + " is open to other users (" + PosixFilePermissions.toString(permissions) + "); chmod 700 " + path + " keeps them out");
         }
