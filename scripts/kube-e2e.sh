@@ -49,12 +49,18 @@ step() { say "$* (at $(( SECONDS - started )) s)"; }
 
 node_dir() { echo "$RUN/weft-$1"; }
 started_dockerd=
+# the pods' namespaces (cni-*) that were there before: those that appear during the run are its own
+netns_before=$(ip netns list | awk '/^cni-/ {print $1}')
 cleanup() {
     set +e
     for i in 1 2; do
         NETNS=$PREFIX-h$i NODE_NAME=node$i CNI_BIN_DIR=$(node_dir node$i)/bin CNI_CONF_DIR=$(node_dir node$i)/net.d \
             bash "$k8s/run-node.sh" stop > /dev/null 2>&1
         ip netns exec "$PREFIX-h$i" ip link del weft 2>/dev/null
+    done
+    # a containerd stopped with pods still on its node leaves their namespaces mounted
+    for ns in $(ip netns list | awk '/^cni-/ {print $1}'); do
+        grep -qx "$ns" <<< "$netns_before" || ip netns del "$ns"
     done
     bash "$k8s/run-control-plane.sh" stop > /dev/null 2>&1
     bash "$k8s/lab-net.sh" down > /dev/null 2>&1
