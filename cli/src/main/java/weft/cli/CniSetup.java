@@ -46,6 +46,10 @@ final class CniSetup {
 
     /** A Java runtime and a class path to run the plugin with. */
     record Runtime(String java, String classPath) {
+        /** The directory {@link #copyRuntime} made for this runtime: the one above its {@code java/bin/java}. */
+        Path copy() {
+            return Path.of(java).getParent().getParent().getParent();
+        }
     }
 
     private CniSetup() {
@@ -124,7 +128,7 @@ final class CniSetup {
 
     /** Removes the copies under {@code binDir/weft-net.d} but {@code current}'s, once the launcher names it. */
     static void removeOtherCopies(Path binDir, Runtime current) throws IOException {
-        Path keep = Path.of(current.java()).getParent().getParent().getParent();
+        Path keep = current.copy();
         try (var copies = Files.list(binDir.resolve(COPIES))) {
             for (Path copy : copies.toList()) if (!copy.equals(keep)) removeTree(copy);
         }

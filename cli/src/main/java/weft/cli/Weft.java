@@ -394,7 +394,7 @@ public final class Weft {
                     jars.stream().map(java.nio.file.Path::toString).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
             if (line.flag("copy-runtime")) {
                 runtime = CniSetup.copyRuntime(binDir, java.nio.file.Path.of(System.getProperty("java.home")), jars);
-                out.println("copied the Java runtime and the plugin's jars into " + java.nio.file.Path.of(runtime.java()).getParent().getParent().getParent());
+                out.println("copied the Java runtime and the plugin's jars into " + runtime.copy());
             }
             out.println(CniSetup.install(binDir, java.nio.file.Path.of(line.value("conf-dir").orElse("/etc/cni/net.d")),
                     target(line).dataDir(), runtime.java(), runtime.classPath()));

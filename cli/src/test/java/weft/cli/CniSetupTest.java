@@ -54,7 +54,7 @@ class CniSetupTest {
         Path jackson = Files.writeString(installation.resolve("lib/jackson-core.jar"), "jackson");
 
         CniSetup.Runtime first = CniSetup.copyRuntime(bin, javaHome, java.util.List.of(kube, jackson));
-        Path copy = Path.of(first.java()).getParent().getParent().getParent();
+        Path copy = first.copy();
         assertEquals(bin.resolve("weft-net.d"), copy.getParent());
         assertEquals(copy.resolve("java/bin/java").toString(), first.java());
         assertEquals(copy.resolve("lib/weft-kube.jar") + ":" + copy.resolve("lib/jackson-core.jar"), first.classPath());
@@ -67,7 +67,7 @@ class CniSetupTest {
         CniSetup.Runtime second = CniSetup.copyRuntime(bin, javaHome, java.util.List.of(kube, jackson));
         CniSetup.removeOtherCopies(bin, second);
         try (var copies = Files.list(bin.resolve("weft-net.d"))) {
-            assertEquals(java.util.List.of(Path.of(second.java()).getParent().getParent().getParent()), copies.toList());
+            assertEquals(java.util.List.of(second.copy()), copies.toList());
         }
     }
 

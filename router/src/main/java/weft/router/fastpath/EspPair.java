@@ -1,6 +1,5 @@
 package weft.router.fastpath;
 
-import weft.kernel.Errno;
 import weft.kernel.NativeCallException;
 import weft.kernel.UdpSelector;
 import weft.kernel.Xfrm;
@@ -107,7 +106,7 @@ public final class EspPair {
         try {
             step.run();
         } catch (NativeCallException e) {
-            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ESRCH) failures.add(e.getMessage());
+            if (!EspRollover.gone(e)) failures.add(e.getMessage());
         }
     }
 

@@ -167,7 +167,8 @@ final class EspRollover {
         for (Stale sa : retry) delete(sas, sa.destination(), sa.spi());
     }
 
-    private static boolean gone(NativeCallException e) {
+    /** Whether the kernel refused because the SA or policy is not there: what removing it wanted anyway. */
+    static boolean gone(NativeCallException e) {
         return e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH;
     }
 }
