@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # cni.sh: how long the CNI plugin weft-net takes per pod, as a runtime calls it: ADD then DEL of PODS pods, one after
-# another, against a router in a lab host, with the launcher and AOT cache `weft setup-cni` installs. Prints p50, p99
-# and the slowest of each, and the same for VERSION (the JVM's start alone). A benchmark: it prints, it asserts nothing.
+# another, against a router in a lab host, with the launcher and AOT cache `weft setup-cni` installs. Each series runs
+# twice in the same run: handed to the router (what the launcher does), and in the launcher's JVM of its own (what it
+# falls back to, and what every call cost before; a configuration with httpAddr sends it there). Prints p50, p99 and
+# the slowest of each, and the same for VERSION. A benchmark: it prints, it asserts nothing.
 #
 #   sudo bench/cni.sh              # 100 pods
 #   sudo PODS=20 bench/cni.sh
@@ -23,8 +25,10 @@ host=$(lab_host 1)
 bin=$LAB_DIR/cni-bin
 lab_weft 1 setup-cni --bin-dir "$bin" --conf-dir "$LAB_DIR/cni-conf" >&2
 config=$(printf '{"cniVersion":"1.1.0","name":"weft","type":"weft-net","dataDir":"%s"}' "$(lab_data_dir 1)")
+port=$(sed -n 's/.*"port" *: *\([0-9]*\).*/\1/p' "$(lab_data_dir 1)/api.json")
+jvm_config=$(printf '{"cniVersion":"1.1.0","name":"weft","type":"weft-net","dataDir":"%s","httpAddr":"127.0.0.1:%s"}' "$(lab_data_dir 1)" "$port")
 
-# one call: prints its wall time in milliseconds; fails the run if the plugin fails
+# one call with $config: prints its wall time in milliseconds; fails the run if the plugin fails
 call() {
     local command=$1 id=$2 netns=$3 start end
     start=$(date +%s%N)
@@ -45,13 +49,20 @@ summary() {
 
 pods=()
 for i in $(seq 1 "$PODS"); do pods+=("$(lab_container 1 "p$i")"); done
-add=() del=() version=()
-for i in $(seq 1 "$PODS"); do add+=("$(call ADD "pod$i" "/run/netns/${pods[i-1]}")"); done
-for i in $(seq 1 "$PODS"); do del+=("$(call DEL "pod$i" "/run/netns/${pods[i-1]}")"); done
-for i in $(seq 1 20); do version+=("$(call VERSION x /)"); done
+# ADD and DEL of every pod, then VERSION 20 times, with $config: prints the three summaries
+series() {
+    local add=() del=() version=() i
+    for i in $(seq 1 "$PODS"); do add+=("$(call ADD "pod$i" "/run/netns/${pods[i-1]}")"); done
+    for i in $(seq 1 "$PODS"); do del+=("$(call DEL "pod$i" "/run/netns/${pods[i-1]}")"); done
+    for i in $(seq 1 20); do version+=("$(call VERSION x /)"); done
+    echo "  - ADD: $(printf '%s\n' "${add[@]}" | summary)"
+    echo "  - DEL: $(printf '%s\n' "${del[@]}" | summary)"
+    echo "  - VERSION: $(printf '%s\n' "${version[@]}" | summary)"
+}
 
 echo "## weft-net, the CNI plugin: time per call ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
 echo
-echo "- ADD: $(printf '%s\n' "${add[@]}" | summary)"
-echo "- DEL: $(printf '%s\n' "${del[@]}" | summary)"
-echo "- VERSION (JVM start with the AOT cache, no router call): $(printf '%s\n' "${version[@]}" | summary)"
+echo "- handed to the router by the launcher:"
+series
+echo "- in a JVM of the launcher's own (its fallback; every call before):"
+config=$jvm_config series

@@ -49,7 +49,13 @@ public enum Endpoint {
     /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
     STOP("POST", "/stop", 30),
     /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */
-    METRICS("GET", "/metrics", 30);
+    METRICS("GET", "/metrics", 30),
+    /**
+     * A call of the CNI plugin, handed over by its launcher ({@link CniService}): the network configuration as the
+     * body, the variables as headers; the reply's body is what the plugin prints, its exit status in
+     * {@link CniService#EXIT_HEADER}. 404 from a router that does not serve CNI calls.
+     */
+    CNI("POST", "/cni", 60);
 
     // toUnmodifiableMap refuses duplicate keys: two endpoints with one path fail when the class loads
     private static final Map<String, Endpoint> BY_PATH = Arrays.stream(values())

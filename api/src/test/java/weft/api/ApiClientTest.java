@@ -126,7 +126,8 @@ class ApiClientTest {
     void everyJsonEndpointRoundTripsThroughItsTypedMethod() throws IOException {
         List<RoundTrip> trips = roundTrips();
         Set<Endpoint> covered = trips.stream().map(RoundTrip::endpoint).collect(Collectors.toCollection(() -> EnumSet.noneOf(Endpoint.class)));
-        assertEquals(EnumSet.complementOf(EnumSet.of(Endpoint.METRICS)), covered, "an endpoint without a round trip here");
+        // metrics are text; CNI calls come from the plugin's bash launcher, not from this client
+        assertEquals(EnumSet.complementOf(EnumSet.of(Endpoint.METRICS, Endpoint.CNI)), covered, "an endpoint without a round trip here");
 
         for (RoundTrip trip : trips) {
             answerJson(trip.endpoint(), 200, trip.reply());

@@ -12,15 +12,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code weft setup-cni}: installs the CNI plugin {@code weft-net} into the runtime's plugin directory and the
  * network configuration list {@code 10-weft.conflist} beside the others, as {@code weave setup-cni} did. The plugin
- * is a launcher of this installation's JVM and jar, so it stays in step with the router; the configuration chains
- * the reference {@code portmap} plugin after Weft for {@code hostPort} mappings. Each file is written whole (a
- * temporary file moved into place), so a runtime never reads half of one.
+ * is a bash launcher that hands each call to the local router, which runs the plugin in its own process; when no
+ * router takes it, the launcher runs the plugin with this installation's JVM and jars, so it stays in step with the
+ * router. The configuration chains the reference {@code portmap} plugin after Weft for {@code hostPort} mappings.
+ * Each file is written whole (a temporary file moved into place), so a runtime never reads half of one.
  *
- * <p>The runtime starts the plugin once per pod and operation, so its start-up is most of its cost: setup also
- * records an AOT cache of the plugin's classes ({@code weft-net.aot}, JDK 25's ahead-of-time cache, from one
- * training call), which the launcher uses when it is there; on this project's 2-core machines a VERSION call took
- * 0.37 s without it and 0.14 s with it and C1 only. JVM logging is off in the launcher: a warning (a stale cache
- * after an upgrade, say) must not land in the JSON on standard out.
+ * <p>The runtime starts the plugin once per pod and operation, so its start-up is most of its cost: a JVM per call
+ * made an ADD take 350 ms, the router's own work 80 of them. For the calls that still start a JVM, setup also records
+ * an AOT cache of the plugin's classes ({@code weft-net.aot}, JDK 25's ahead-of-time cache, from one training call),
+ * which the launcher uses when it is there; on this project's 2-core machines a VERSION call took 0.37 s without it
+ * and 0.14 s with it and C1 only.
  *
  * <p>Run in a container (the DaemonSet's init step), this installation is invisible to the host that runs the
  * plugin: {@link #copyRuntime} then copies the Java runtime and the jars into {@code BIN_DIR/weft-net.d/} first, each
@@ -55,13 +56,24 @@ final class CniSetup {
     private CniSetup() {
     }
 
-    /** The plugin's launcher: {@code java} and the jar of this installation, with flags that start a JVM fast. */
+    /**
+     * The plugin's launcher ({@code weft-net.bash}): it hands each call to the router, or runs the plugin with
+     * {@code java}, the class path and the AOT cache given (when there is one) if no router takes it.
+     */
     static String launcher(String java, String classPath, Path aotCache) {
-        return "#!/bin/sh\n"
-                + "# weft-net: Weft's CNI plugin, installed by 'weft setup-cni'; it asks the local Weft router for each pod's interface.\n"
-                + "aot=\n"
-                + "[ -f '" + aotCache + "' ] && aot='-XX:AOTCache=" + aotCache + "'\n"
-                + "exec '" + java + "' $aot -Xlog:disable -Xlog:all=off -XX:TieredStopAtLevel=1 -cp '" + classPath + "' weft.kube.cni.CniPlugin\n";
+        String template;
+        try (var in = CniSetup.class.getResourceAsStream("weft-net.bash")) {
+            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("weft-net.bash is missing from weft's jar", e);
+        }
+        return template.replace("@JAVA@", shellQuoted(java)).replace("@CLASS_PATH@", shellQuoted(classPath))
+                .replace("@AOT_CACHE@", shellQuoted(aotCache.toString()));
+    }
+
+    /** {@code text} as one shell word, whatever it holds. */
+    static String shellQuoted(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     /**

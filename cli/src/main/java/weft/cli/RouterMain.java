@@ -1,5 +1,7 @@
 package weft.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.kube.cni.CniPlugin;
 import weft.router.Router;
 import weft.router.RouterConfig;
 import weft.router.StopSignal;
@@ -42,7 +44,7 @@ public final class RouterMain {
         Thread.setDefaultUncaughtExceptionHandler(stop.supervising());
         Router router;
         try {
-            router = Router.start(config, stop);
+            router = Router.start(config, stop, api -> new CniPlugin(api, new ObjectMapper()));
         } catch (Exception | Error e) {
             // This is the main thread's root: whatever stopped the start is the one line the operator needs.
             err.println("weft router: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

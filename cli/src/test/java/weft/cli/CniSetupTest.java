@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,9 +24,10 @@ class CniSetupTest {
         assertTrue(said.startsWith("installed " + bin.resolve("weft-net") + " and " + conf.resolve("10-weft.conflist") + "\nno AOT cache: "), said);
 
         String launcher = Files.readString(bin.resolve("weft-net"));
-        assertTrue(launcher.startsWith("#!/bin/sh\n"), launcher);
-        assertTrue(launcher.contains("exec '/usr/lib/jvm/j25/bin/java' $aot -Xlog:disable") && launcher.endsWith("-cp '/opt/weft/weft.jar' weft.kube.cni.CniPlugin\n"), launcher);
-        assertTrue(launcher.contains("[ -f '" + bin.resolve("weft-net.aot") + "' ] && aot='-XX:AOTCache=" + bin.resolve("weft-net.aot") + "'"), launcher);
+        assertTrue(launcher.startsWith("#!/bin/bash\n"), launcher);
+        assertTrue(launcher.contains("\nJAVA='/usr/lib/jvm/j25/bin/java'\nCLASS_PATH='/opt/weft/weft.jar'\nAOT_CACHE='" + bin.resolve("weft-net.aot") + "'\n"),
+                launcher);
+        assertFalse(launcher.contains("@"), "a placeholder was left: " + launcher);
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(bin.resolve("weft-net"))));
 
         JsonNode list = new ObjectMapper().readTree(conf.resolve("10-weft.conflist").toFile());
@@ -62,13 +64,18 @@ class CniSetupTest {
         assertTrue(Files.isSymbolicLink(copy.resolve("java/lib/alias")), "a link in the runtime became a copy");
         assertEquals("jackson", Files.readString(copy.resolve("lib/jackson-core.jar")));
         CniSetup.install(bin, dir.resolve("net.d"), Path.of("/var/lib/weft"), first.java(), first.classPath());
-        assertTrue(Files.readString(bin.resolve("weft-net")).contains("exec '" + first.java() + "'"));
+        assertTrue(Files.readString(bin.resolve("weft-net")).contains("\nJAVA='" + first.java() + "'\n"));
 
         CniSetup.Runtime second = CniSetup.copyRuntime(bin, javaHome, java.util.List.of(kube, jackson));
         CniSetup.removeOtherCopies(bin, second);
         try (var copies = Files.list(bin.resolve("weft-net.d"))) {
             assertEquals(java.util.List.of(second.copy()), copies.toList());
         }
+    }
+
+    @Test
+    void aPathWithQuotesStaysOneShellWord() {
+        assertEquals("'/opt/it'\\''s/java'", CniSetup.shellQuoted("/opt/it's/java"));
     }
 
     @Test

@@ -114,7 +114,7 @@ class WeftVerbsTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, JSON, Optional.empty());
+        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, JSON, Optional.empty(), Optional.empty());
         server.start();
         weft = weft(Map.of("WEFT_HTTP_ADDR", "127.0.0.1:" + server.address().getPort(), "WEFT_DATA_DIR", dataDir.toString()));
     }
@@ -260,7 +260,7 @@ class WeftVerbsTest {
     @Test
     void theVerbsSendTheTokenFromTheDataDirectoryToARouterOtherHostsMayReach(@TempDir Path elsewhere) throws IOException {
         ApiToken token = ApiTokenFile.readOrCreate(dataDir, new SecureRandom());
-        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, JSON, Optional.of(token))) {
+        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, JSON, Optional.of(token), Optional.empty())) {
             remote.start();
             String address = "0.0.0.0:" + remote.address().getPort();
             weft = weft(Map.of("WEFT_HTTP_ADDR", address, "WEFT_DATA_DIR", dataDir.toString()));

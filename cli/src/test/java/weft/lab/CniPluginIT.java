@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The CNI plugin {@code weft-net} as a runtime calls it, installed by {@code weft setup-cni}, against a real router in
  * a lab host: ADD gives the pod an interface with an address from the allocator and a default route through the
  * bridge (the same address twice), CHECK, STATUS, VERSION, DEL (twice), and GC of a pod the runtime no longer lists.
+ * Every call is served by the router (the launcher is given no JVM to fall back on); once the router is gone the
+ * launcher's JVM answers STATUS and VERSION.
  */
 @EnabledIf("weft.lab.Lab#runningAsRoot")
 class CniPluginIT {
@@ -59,7 +61,11 @@ class CniPluginIT {
         try (Lab lab = Lab.create(1)) {
             Host host = lab.host(1);
             Installed installed = launchWithPlugin(lab, host);
-            Path plugin = installed.bin().resolve("weft-net");
+            Path launcher = installed.bin().resolve("weft-net");
+            // the launcher with no JVM to start: each call below must be served by the router
+            Path plugin = installed.bin().resolve("weft-net-router-only");
+            Files.writeString(plugin, Files.readString(launcher).replaceFirst("(?m)^JAVA=.*$", "JAVA=/nonexistent/java"));
+            Files.setPosixFilePermissions(plugin, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             ObjectNode config = installed.config();
             assertEquals(host.dataDir().toString(), config.path("dataDir").asText());
 
@@ -116,7 +122,15 @@ class CniPluginIT {
             ExecResult bad = call(host, plugin, "ADD", "pod3", null, config);
             assertEquals(1, bad.exitCode());
             assertEquals(4, JSON.readTree(bad.stdout()).path("code").asInt(), bad.describe());
-            assertTrue(Files.isExecutable(plugin));
+            assertTrue(Files.isExecutable(launcher));
+
+            lab.weft(host, "stop").orThrow();
+            ExecResult noRouter = call(host, launcher, "STATUS", "pod1abc", null, current);
+            assertEquals(1, noRouter.exitCode(), noRouter.describe());
+            assertEquals(50, JSON.readTree(noRouter.stdout()).path("code").asInt(), noRouter.describe());
+            ExecResult versionAlone = call(host, launcher, "VERSION", "pod1abc", null, config);
+            assertEquals(0, versionAlone.exitCode(), versionAlone.describe());
+            assertTrue(versionAlone.stdout().contains("\"1.1.0\""), versionAlone.describe());
         }
     }
 

@@ -5,6 +5,7 @@ import weft.api.ApiCodec;
 import weft.api.ApiLocation;
 import weft.api.ApiToken;
 import weft.api.Attachment;
+import weft.api.CniService;
 import weft.api.ConnectResult;
 import weft.api.RouterApi;
 import weft.api.StatusReport;
@@ -54,6 +55,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -96,18 +98,20 @@ public final class Router implements RouterApi, AutoCloseable {
      * Builds and starts a router; on failure, whatever was built is taken down again and the cause thrown.
      *
      * @param stop what the router's stop and its unrecoverable failures are told to
+     * @param cni  the CNI plugin to serve on the API, given the router
      */
-    public static Router start(RouterConfig config, StopSignal stop) throws IOException {
+    public static Router start(RouterConfig config, StopSignal stop, Function<RouterApi, CniService> cni) throws IOException {
         Deque<AutoCloseable> built = new ArrayDeque<>();
         try {
-            return build(config, stop, built);
+            return build(config, stop, cni, built);
         } catch (IOException | RuntimeException | Error e) {
             closeAll(built); // started threads would otherwise keep a half-built router alive
             throw e;
         }
     }
 
-    private static Router build(RouterConfig config, StopSignal stop, Deque<AutoCloseable> built) throws IOException {
+    private static Router build(RouterConfig config, StopSignal stop, Function<RouterApi, CniService> cni, Deque<AutoCloseable> built)
+            throws IOException {
         ObjectMapper json = new ObjectMapper();
         RandomGenerator random = RandomGenerator.of("L64X128MixRandom");
         built.push(DataDirectory.claim(config.dataDirectory()));
@@ -176,7 +180,7 @@ public final class Router implements RouterApi, AutoCloseable {
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics);
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
-        ApiServer api = new ApiServer(config.httpAddress(), router, json, token);
+        ApiServer api = new ApiServer(config.httpAddress(), router, json, token, Optional.of(cni.apply(router)));
         built.push(api);
         api.start();
         // popped before the API closes, so the record never outlives it on a clean stop

@@ -5,11 +5,13 @@ import weft.api.ApiCodec;
 import weft.api.ApiReply;
 import weft.api.ApiRequest;
 import weft.api.ApiToken;
+import weft.api.CniService;
 import weft.api.Endpoint;
 import weft.api.RouterApi;
 import weft.router.ApiCaller;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -19,6 +21,9 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,19 +45,28 @@ public final class ApiServer implements AutoCloseable {
     private record MetricsText(String text) {
     }
 
+    /** A reply that is what the CNI plugin printed, with its exit status. */
+    private record CniOutput(CniService.Reply reply) {
+    }
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ApiCodec codec;
     private final RouterApi router;
     private final ApiAccess access;
+    private final Optional<CniService> cni;
 
     /**
      * Binds {@code address}; starts serving on {@link #start}.
      *
      * @param token the token every request must carry; required for an address that is not loopback
+     * @param cni   the CNI plugin for {@link Endpoint#CNI}; empty to answer it with 404, which sends the plugin's
+     *              launcher to a JVM of its own
      */
-    public ApiServer(InetSocketAddress address, RouterApi router, ObjectMapper json, Optional<ApiToken> token) throws IOException {
+    public ApiServer(InetSocketAddress address, RouterApi router, ObjectMapper json, Optional<ApiToken> token, Optional<CniService> cni)
+            throws IOException {
         this.router = router;
+        this.cni = cni;
         this.codec = new ApiCodec(json);
         if (!address.getAddress().isLoopbackAddress() && token.isEmpty()) {
             // checked again by ApiAccess; here so that nothing listens, not even for a moment
@@ -92,8 +106,8 @@ public final class ApiServer implements AutoCloseable {
             }
             String path = exchange.getRequestURI().getPath();
             Endpoint endpoint = Endpoint.byPath(path).orElse(null);
-            if (endpoint == null) {
-                replyError(exchange, 404, "no such API path: " + path);
+            if (endpoint == null || endpoint == Endpoint.CNI && cni.isEmpty()) {
+                replyError(exchange, 404, endpoint == null ? "no such API path: " + path : "this router does not serve CNI calls");
                 return;
             }
             if (!endpoint.method().equals(exchange.getRequestMethod())) {
@@ -113,8 +127,9 @@ public final class ApiServer implements AutoCloseable {
                 // a GET carries no parameters, so whatever body one comes with is not read
                 byte[] body = endpoint.method().equals("POST") ? readBody(exchange) : NO_BODY;
                 Optional<Long> caller = callerPid(exchange);
-                result = caller.isPresent() ? ScopedValue.where(ApiCaller.PID, caller.get()).call(() -> dispatch(endpoint, body))
-                        : dispatch(endpoint, body);
+                Headers headers = exchange.getRequestHeaders();
+                result = caller.isPresent() ? ScopedValue.where(ApiCaller.PID, caller.get()).call(() -> dispatch(endpoint, body, headers))
+                        : dispatch(endpoint, body, headers);
             } catch (IllegalArgumentException e) {
                 replyError(exchange, 400, e.getMessage());
                 return;
@@ -126,6 +141,9 @@ public final class ApiServer implements AutoCloseable {
             }
             if (result instanceof MetricsText(String text)) {
                 reply(exchange, 200, "text/plain; version=0.0.4", text.getBytes(StandardCharsets.UTF_8));
+            } else if (result instanceof CniOutput(CniService.Reply reply)) {
+                exchange.getResponseHeaders().set(CniService.EXIT_HEADER, Integer.toString(reply.exit()));
+                reply(exchange, 200, "application/json", reply.stdout());
             } else {
                 reply(exchange, 200, "application/json", codec.writePretty(result));
             }
@@ -153,7 +171,7 @@ public final class ApiServer implements AutoCloseable {
      * added to the contract does not compile here until it is served. A bad request throws
      * {@link IllegalArgumentException} before the router is asked.
      */
-    private Object dispatch(Endpoint endpoint, byte[] body) throws IOException {
+    private Object dispatch(Endpoint endpoint, byte[] body, Headers headers) throws IOException {
         return switch (endpoint) {
             case STATUS, REPORT -> router.status();
             case PS -> router.attachments();
@@ -191,7 +209,21 @@ public final class ApiServer implements AutoCloseable {
                 router.stop();
                 yield new ApiReply.Stopping(true);
             }
+            case CNI -> new CniOutput(cni.orElseThrow().call(cniVariables(headers), body,
+                    Optional.ofNullable(headers.getFirst(CniService.HELD_NETNS_HEADER))));
         };
+    }
+
+    /** The {@code CNI_*} variables a CNI call came with, each from its header; one sent twice is a bad request. */
+    private static Map<String, String> cniVariables(Headers headers) {
+        Map<String, String> variables = new HashMap<>();
+        for (String variable : CniService.VARIABLES) {
+            List<String> values = headers.get(CniService.header(variable));
+            if (values == null || values.isEmpty()) continue;
+            if (values.size() > 1) throw new IllegalArgumentException(CniService.header(variable) + " is sent more than once");
+            variables.put(variable, values.getFirst());
+        }
+        return variables;
     }
 
     private static byte[] readBody(HttpExchange exchange) throws IOException {
@@ -208,7 +240,7 @@ public final class ApiServer implements AutoCloseable {
 
     private static void reply(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", type);
-        exchange.sendResponseHeaders(status, body.length);
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length); // 0 would mean a chunked body
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
         }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import weft.api.ApiToken;
+import weft.api.CniService;
 import weft.api.Attachment;
 
 import java.io.IOException;
@@ -50,7 +51,7 @@ class ApiServerTest {
 
     @BeforeEach
     void startServer() throws IOException {
-        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, json, Optional.empty());
+        server = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, json, Optional.empty(), Optional.empty());
         server.start();
     }
 
@@ -243,6 +244,36 @@ class ApiServerTest {
         assertEquals(404, reply.status());
         assertEquals("application/json", reply.contentType());
         assertTrue(error(reply).contains("/nope"), reply.body());
+    }
+
+    @Test
+    void aRouterThatServesNoCniCallsAnswersThemWith404SoThatTheLauncherStartsTheJvmPlugin() throws IOException {
+        Reply reply = raw("POST", "/cni", List.of(ownHost(), "Content-Type: application/json", "Cni-Command: VERSION"), "{}");
+        assertEquals(404, reply.status());
+        assertEquals("this router does not serve CNI calls", error(reply));
+    }
+
+    @Test
+    void aCniCallReachesThePluginWithItsVariablesAndRepliesWithItsOutputAndExitStatus() throws IOException {
+        List<Map<String, String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CniService plugin = (variables, config, held) -> {
+            calls.add(variables);
+            return new CniService.Reply(3, ("held " + held.orElse("none") + " " + new String(config, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+        };
+        try (ApiServer cni = new ApiServer(new InetSocketAddress("127.0.0.1", 0), router, json, Optional.empty(), Optional.of(plugin))) {
+            cni.start();
+            String host = "Host: 127.0.0.1:" + cni.address().getPort();
+            Reply reply = raw(cni.address(), "POST", "/cni", List.of(host, "Content-Type: application/json", "Cni-Command: ADD",
+                    "cni-containerid: pod1", "Cni-Args: ", "Cni-Path: /opt/cni/bin", "Weft-Netns-Held: /proc/9/fd/3"), "{\"a\":1}");
+            assertEquals(200, reply.status());
+            assertEquals("held /proc/9/fd/3 {\"a\":1}", reply.body());
+            assertEquals(List.of(Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "pod1", "CNI_ARGS", "")), calls, "CNI_PATH is not passed on");
+
+            Reply twice = raw(cni.address(), "POST", "/cni", List.of(host, "Content-Type: application/json", "Cni-Command: ADD", "Cni-Command: DEL"), "{}");
+            assertEquals(400, twice.status());
+            assertEquals("Cni-Command is sent more than once", error(twice));
+            assertEquals(1, calls.size());
+        }
     }
 
     @Test
@@ -518,7 +549,7 @@ class ApiServerTest {
     @Test
     void anApiOtherHostsMayReachCannotStartWithoutAToken() {
         var refused = assertThrows(IllegalArgumentException.class,
-                () -> new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.empty()));
+                () -> new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.empty(), Optional.empty()));
         assertEquals("an HTTP API on 0.0.0.0:0 would take orders from other hosts: it needs a token", refused.getMessage());
     }
 
@@ -526,7 +557,7 @@ class ApiServerTest {
     void anApiOtherHostsMayReachRefusesEveryRequestWithoutTheRightTokenWith401() throws IOException {
         ApiToken token = ApiToken.generate(new SecureRandom());
         ApiToken other = ApiToken.generate(new SecureRandom());
-        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.of(token))) {
+        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.of(token), Optional.empty())) {
             remote.start();
             String host = "Host: 127.0.0.1:" + remote.address().getPort();
             for (String path : List.of("/status", "/metrics", "/nope")) {
@@ -553,7 +584,7 @@ class ApiServerTest {
     @Test
     void theTypedClientCallsAnApiOtherHostsMayReachWithItsTokenAndIsRefusedWithoutIt() throws IOException {
         ApiToken token = ApiToken.generate(new SecureRandom());
-        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.of(token))) {
+        try (ApiServer remote = new ApiServer(new InetSocketAddress("0.0.0.0", 0), router, json, Optional.of(token), Optional.empty())) {
             remote.start();
             var wait = java.time.Duration.ofSeconds(10);
 
