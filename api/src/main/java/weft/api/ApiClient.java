@@ -157,6 +157,23 @@ public final class ApiClient implements RouterApi {
     }
 
     @Override
+    public String allocateAddress(String owner, Optional<String> subnet) throws ApiException {
+        return call(Endpoint.IPAM_ALLOCATE, new ApiRequest.OwnerSubnet(owner, subnet.orElse(null)),
+                reply -> codec.readReply(reply, ApiReply.Address.class)).cidr();
+    }
+
+    @Override
+    public String claimAddress(String owner, String cidr) throws ApiException {
+        return call(Endpoint.IPAM_CLAIM, new ApiRequest.OwnerCidr(owner, cidr), reply -> codec.readReply(reply, ApiReply.Address.class)).cidr();
+    }
+
+    @Override
+    public List<String> releaseAddresses(String owner, Optional<String> cidr) throws ApiException {
+        return call(Endpoint.IPAM_RELEASE, new ApiRequest.OwnerCidr(owner, cidr.orElse(null)),
+                reply -> codec.readReply(reply, ApiReply.Released.class)).released();
+    }
+
+    @Override
     public String metrics() throws ApiException {
         return new String(exchange(Endpoint.METRICS, null), StandardCharsets.UTF_8);
     }

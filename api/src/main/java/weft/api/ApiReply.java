@@ -22,6 +22,17 @@ public sealed interface ApiReply {
     record Phase(String phase) implements ApiReply {
     }
 
+    /** The address {@link Endpoint#IPAM_ALLOCATE} or {@link Endpoint#IPAM_CLAIM} gave, in CIDR form (the subnet's length). */
+    record Address(String cidr) implements ApiReply {
+    }
+
+    /** The addresses {@link Endpoint#IPAM_RELEASE} gave back, none when the owner held none of them. */
+    record Released(List<String> released) implements ApiReply {
+        public Released {
+            released = List.copyOf(released);
+        }
+    }
+
     /** The reply to {@link Endpoint#STOP}: always true, sent before the router stops. */
     record Stopping(boolean stopping) implements ApiReply {
     }

@@ -41,6 +41,26 @@ public sealed interface ApiRequest {
         }
     }
 
+    /**
+     * An address for {@code owner} from the allocator: in {@code subnet} (CIDR), or in the default subnet when it is
+     * null. The owner is whatever names the address's user to its client, for example {@code docker-ipam:10.32.0.5}.
+     */
+    record OwnerSubnet(String owner, String subnet) implements ApiRequest {
+        public OwnerSubnet {
+            required(owner, "owner");
+        }
+    }
+
+    /**
+     * An address of {@code owner}, in CIDR form: to claim ({@link Endpoint#IPAM_CLAIM}), or to release
+     * ({@link Endpoint#IPAM_RELEASE}; null then releases all of the owner's).
+     */
+    record OwnerCidr(String owner, String cidr) implements ApiRequest {
+        public OwnerCidr {
+            required(owner, "owner");
+        }
+    }
+
     /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
     record Empty() implements ApiRequest {
     }

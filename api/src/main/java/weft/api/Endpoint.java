@@ -46,6 +46,12 @@ public enum Endpoint {
      * ranges to a reachable peer; {@link ApiReply.Result}, in words.
      */
     LEAVE("POST", "/leave", 60),
+    /** {@link ApiRequest.OwnerSubnet}: another address from the allocator for the owner, with no interface; {@link ApiReply.Address}. */
+    IPAM_ALLOCATE("POST", "/ipam/allocate", 60),
+    /** {@link ApiRequest.OwnerCidr}: that address for the owner, with no interface; {@link ApiReply.Address}. */
+    IPAM_CLAIM("POST", "/ipam/claim", 60),
+    /** {@link ApiRequest.OwnerCidr}: gives the owner's address back, or all of them; {@link ApiReply.Released}. */
+    IPAM_RELEASE("POST", "/ipam/release", 30),
     /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
     STOP("POST", "/stop", 30),
     /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */

@@ -2,6 +2,7 @@ package weft.api;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the HTTP API can ask of a router: implemented by the router itself, and over HTTP by {@link ApiClient}.
@@ -29,6 +30,19 @@ public interface RouterApi {
     Attachment expose(List<String> cidrs) throws IOException;
 
     Attachment hide(List<String> cidrs) throws IOException;
+
+    /**
+     * An address from the allocator for {@code owner}, which no interface of this router uses (a Docker IPAM driver
+     * hands it to the engine): in {@code subnet}, or in the default subnet. In CIDR form, with the subnet's length.
+     * Each call gives another address: the owner names a group of them (a pool), given back one by one.
+     */
+    String allocateAddress(String owner, Optional<String> subnet) throws IOException;
+
+    /** The address {@code cidr} for {@code owner}, as {@link #allocateAddress} gives one; the same owner may claim it again. */
+    String claimAddress(String owner, String cidr) throws IOException;
+
+    /** Gives back {@code owner}'s address {@code cidr}, or all of its addresses; returns those given back. */
+    List<String> releaseAddresses(String owner, Optional<String> cidr) throws IOException;
 
     /** Gives a dead peer's address ranges to this peer ({@code weft rmpeer}); returns what was taken over. */
     String removePeer(String peer, boolean force) throws IOException;

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -115,6 +116,12 @@ class ApiClientTest {
                         "{\"result\":\"42 addresses taken over from dead\"}", "42 addresses taken over from dead"),
                 new RoundTrip(Endpoint.PRIME, ApiClient::primeAllocation, "{}", "{\"phase\":\"ready\"}", "ready"),
                 new RoundTrip(Endpoint.ADOPT_RING, ApiClient::adoptWinningRing, "{}", "{\"result\":\"adopted; dropped 10.32.0.5\"}", "adopted; dropped 10.32.0.5"),
+                new RoundTrip(Endpoint.IPAM_ALLOCATE, c -> c.allocateAddress("docker-ipam:a", Optional.of("10.33.0.0/16")),
+                        "{\"owner\":\"docker-ipam:a\",\"subnet\":\"10.33.0.0/16\"}", "{\"cidr\":\"10.33.0.1/16\"}", "10.33.0.1/16"),
+                new RoundTrip(Endpoint.IPAM_CLAIM, c -> c.claimAddress("o", "10.32.0.7/12"), "{\"owner\":\"o\",\"cidr\":\"10.32.0.7/12\"}",
+                        "{\"cidr\":\"10.32.0.7/12\"}", "10.32.0.7/12"),
+                new RoundTrip(Endpoint.IPAM_RELEASE, c -> c.releaseAddresses("o", Optional.empty()), "{\"owner\":\"o\",\"cidr\":null}",
+                        "{\"released\":[\"10.32.0.7\"]}", List.of("10.32.0.7")),
                 new RoundTrip(Endpoint.LEAVE, ApiClient::leave, "{}", "{\"result\":\"gave 128 addresses\"}", "gave 128 addresses"),
                 new RoundTrip(Endpoint.STOP, c -> {
                     c.stop();

@@ -21,7 +21,8 @@ class EndpointTest {
                 Map.entry("/connect", "POST"), Map.entry("/forget", "POST"), Map.entry("/attach", "POST"), Map.entry("/detach", "POST"),
                 Map.entry("/expose", "POST"), Map.entry("/hide", "POST"), Map.entry("/rmpeer", "POST"), Map.entry("/prime", "POST"),
                 Map.entry("/adopt-ring", "POST"), Map.entry("/stop", "POST"), Map.entry("/leave", "POST"),
-                Map.entry("/cni", "POST")), methodByPath);
+                Map.entry("/cni", "POST"), Map.entry("/ipam/allocate", "POST"), Map.entry("/ipam/claim", "POST"), Map.entry("/ipam/release", "POST")),
+                methodByPath);
     }
 
     @Test
@@ -33,12 +34,10 @@ class EndpointTest {
 
     @Test
     void endpointsThatWaitOnTheKernelDockerTheAllocatorOrAFirstAttemptGetAMinuteTheRestHalfAMinute() {
-        Map<Endpoint, Duration> slow = Map.of(Endpoint.CONNECT, Duration.ofSeconds(60), Endpoint.ATTACH, Duration.ofSeconds(60),
-                Endpoint.DETACH, Duration.ofSeconds(60), Endpoint.EXPOSE, Duration.ofSeconds(60), Endpoint.HIDE, Duration.ofSeconds(60),
-                Endpoint.RMPEER, Duration.ofSeconds(60), Endpoint.PRIME, Duration.ofSeconds(60), Endpoint.ADOPT_RING, Duration.ofSeconds(60), Endpoint.LEAVE, Duration.ofSeconds(60),
-                Endpoint.CNI, Duration.ofSeconds(60));
+        java.util.Set<Endpoint> slow = java.util.EnumSet.of(Endpoint.CONNECT, Endpoint.ATTACH, Endpoint.DETACH, Endpoint.EXPOSE, Endpoint.HIDE,
+                Endpoint.RMPEER, Endpoint.PRIME, Endpoint.ADOPT_RING, Endpoint.LEAVE, Endpoint.CNI, Endpoint.IPAM_ALLOCATE, Endpoint.IPAM_CLAIM);
         for (Endpoint endpoint : Endpoint.values()) {
-            assertEquals(slow.getOrDefault(endpoint, Duration.ofSeconds(30)), endpoint.replyTimeout(), endpoint.name());
+            assertEquals(Duration.ofSeconds(slow.contains(endpoint) ? 60 : 30), endpoint.replyTimeout(), endpoint.name());
         }
     }
 }

@@ -106,6 +106,9 @@ class WeftVerbsTest {
         }
 
         @Override public String primeAllocation() { return "ready"; }
+        @Override public String allocateAddress(String owner, java.util.Optional<String> subnet) { throw new UnsupportedOperationException(); }
+        @Override public String claimAddress(String owner, String cidr) { throw new UnsupportedOperationException(); }
+        @Override public List<String> releaseAddresses(String owner, java.util.Optional<String> cidr) { throw new UnsupportedOperationException(); }
 
         @Override public String metrics() { return "weft_sleeve_frames_total 12\n"; }
 

@@ -121,12 +121,30 @@ public final class Allocator implements Gossiper {
 
     /** Allocates an address for {@code owner} in {@code subnet} (a CIDR inside the range). */
     public CompletableFuture<AllocationResult> allocate(String owner, AddressRange subnet) {
+        return inUniverse(subnet, () -> requests.allocate(owner, subnet, clock.instant()));
+    }
+
+    /** As {@link #allocateNew(String, AddressRange)} in the default subnet. */
+    public CompletableFuture<AllocationResult> allocateNew(String owner) {
+        return allocateNew(owner, state.config().defaultSubnet());
+    }
+
+    /**
+     * Allocates an address in {@code subnet} for {@code owner} that it does not hold yet: an owner that stands for
+     * many users (an IPAM driver's pool, whose client names no user) gets another address each time.
+     */
+    public CompletableFuture<AllocationResult> allocateNew(String owner, AddressRange subnet) {
+        return inUniverse(subnet, () -> requests.allocateNew(owner, subnet, clock.instant()));
+    }
+
+    /** Submits {@code request} if {@code subnet} is a CIDR inside the range, or fails it saying so. */
+    private CompletableFuture<AllocationResult> inUniverse(AddressRange subnet, java.util.function.Supplier<CompletableFuture<AllocationResult>> request) {
         AddressRange universe = state.config().universe();
         if (!universe.contains(subnet) || subnet.prefixLength() < 0) {
             return CompletableFuture.completedFuture(new AllocationResult.Failed(
                     "subnet " + subnet + " is not a CIDR inside the allocation range " + universe));
         }
-        CompletableFuture<AllocationResult> result = requests.allocate(owner, subnet, clock.instant());
+        CompletableFuture<AllocationResult> result = request.get();
         outbox.flush();
         return result;
     }

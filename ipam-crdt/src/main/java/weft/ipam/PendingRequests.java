@@ -20,7 +20,8 @@ import weft.gossip.PeerName;
  * <p>Owned by the mesh loop, like the {@link Allocator} that creates it; futures complete there.
  */
 final class PendingRequests {
-    private enum Kind { ALLOCATE, CLAIM }
+    /** An address, the same for the same owner; another address for the owner each time; one address named. */
+    private enum Kind { ALLOCATE, ALLOCATE_NEW, CLAIM }
 
     /** One request and why it waits. */
     static final class Pending {
@@ -67,6 +68,11 @@ final class PendingRequests {
     /** Requests an address for {@code owner} in {@code subnet}; the same owner gets the same address. */
     CompletableFuture<AllocationResult> allocate(String owner, AddressRange subnet, Instant now) {
         return submit(new Pending(Kind.ALLOCATE, owner, subnet, 0, now));
+    }
+
+    /** Requests an address in {@code subnet} that {@code owner} does not hold yet, whatever it holds already. */
+    CompletableFuture<AllocationResult> allocateNew(String owner, AddressRange subnet, Instant now) {
+        return submit(new Pending(Kind.ALLOCATE_NEW, owner, subnet, 0, now));
     }
 
     /** Requests {@code address} for {@code owner}; {@code subnet} is the one the result names. */
@@ -185,7 +191,7 @@ final class PendingRequests {
             complete(p, new AllocationResult.Allocated(p.address, p.subnet));
             return true;
         }
-        OptionalLong existing = space.addressOf(p.owner, p.subnet.hosts());
+        OptionalLong existing = p.kind == Kind.ALLOCATE ? space.addressOf(p.owner, p.subnet.hosts()) : OptionalLong.empty();
         if (existing.isPresent()) {
             complete(p, new AllocationResult.Allocated(existing.getAsLong(), p.subnet));
             return true;

@@ -1,6 +1,7 @@
 package weft.ipam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,6 +104,19 @@ class AllocatorTest {
         assertEquals(List.of(first), a.release("c1"));
         assertEquals(Optional.of("c2"), a.releaseAddress(second));
         assertEquals(0, a.status().allocations());
+    }
+
+    @Test
+    void anOwnerThatAsksForANewAddressGetsAnotherEachTimeAndGivesThemBackOneByOne() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A)));
+        AddressRange subnet = UNIVERSE;
+        long first = address(a.allocateNew("docker-ipam:10.32.0.0/24", subnet));
+        long second = address(a.allocateNew("docker-ipam:10.32.0.0/24", subnet));
+        assertNotEquals(first, second);
+        assertEquals(first, address(a.allocate("docker-ipam:10.32.0.0/24", subnet)), "a plain allocation gives one it holds");
+        assertEquals(Optional.of("docker-ipam:10.32.0.0/24"), a.releaseAddress(first));
+        assertEquals(Optional.of("docker-ipam:10.32.0.0/24"), a.lookup(second));
+        assertInstanceOf(AllocationResult.Failed.class, a.allocateNew("o", AddressRange.parse("10.64.0.0/16")).join());
     }
 
     @Test

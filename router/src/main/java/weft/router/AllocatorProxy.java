@@ -96,6 +96,11 @@ final class AllocatorProxy implements AutoCloseable {
         return awaitAllocation(owner, call(() -> subnet.map(s -> allocator.allocate(owner, s)).orElseGet(() -> allocator.allocate(owner))));
     }
 
+    /** An address {@code owner} does not hold yet, in {@code subnet} or the default subnet. */
+    AllocationResult allocateNew(String owner, Optional<weft.ipam.AddressRange> subnet) {
+        return awaitAllocation(owner, call(() -> subnet.map(s -> allocator.allocateNew(owner, s)).orElseGet(() -> allocator.allocateNew(owner))));
+    }
+
     AllocationResult claim(String owner, long address) {
         return awaitAllocation(owner, call(() -> allocator.claim(owner, address)));
     }

@@ -80,16 +80,19 @@ public final class Router implements RouterApi, AutoCloseable {
     private final TargetList targets;
     private final Attachments attachments;
     private final IpamCommands ipam;
+    private final AddressLeases leases;
     private final StatusView status;
     private final RouterMetrics metrics;
 
-    private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam, StatusView status,
+    private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam,
+                   AddressLeases leases, StatusView status,
                    RouterMetrics metrics) {
         this.built = built;
         this.stop = stop;
         this.targets = targets;
         this.attachments = attachments;
         this.ipam = ipam;
+        this.leases = leases;
         this.status = status;
         this.metrics = metrics;
     }
@@ -176,7 +179,7 @@ public final class Router implements RouterApi, AutoCloseable {
         resolver.scheduleWithFixedDelay(targets::resolveAgain, TargetList.RESOLVE_INTERVAL.toSeconds(), TargetList.RESOLVE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh);
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
-                new IpamCommands(allocator, mesh),
+                new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics);
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
@@ -370,6 +373,21 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public Attachment hide(List<String> cidrs) throws IOException {
         return attachments.hide(cidrs);
+    }
+
+    @Override
+    public String allocateAddress(String owner, Optional<String> subnet) {
+        return leases.allocate(owner, subnet);
+    }
+
+    @Override
+    public String claimAddress(String owner, String cidr) {
+        return leases.claim(owner, cidr);
+    }
+
+    @Override
+    public List<String> releaseAddresses(String owner, Optional<String> cidr) {
+        return leases.release(owner, cidr);
     }
 
     @Override

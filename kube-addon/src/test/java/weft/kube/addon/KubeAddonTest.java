@@ -49,6 +49,9 @@ class KubeAddonTest {
         @Override public String adoptWinningRing() { throw new UnsupportedOperationException(); }
         @Override public String leave() { throw new UnsupportedOperationException(); }
         @Override public String primeAllocation() { throw new UnsupportedOperationException(); }
+        @Override public String allocateAddress(String owner, java.util.Optional<String> subnet) { throw new UnsupportedOperationException(); }
+        @Override public String claimAddress(String owner, String cidr) { throw new UnsupportedOperationException(); }
+        @Override public List<String> releaseAddresses(String owner, java.util.Optional<String> cidr) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { throw new UnsupportedOperationException(); }
         @Override public void stop() { throw new UnsupportedOperationException(); }
     }

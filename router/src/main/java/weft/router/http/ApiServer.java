@@ -209,6 +209,19 @@ public final class ApiServer implements AutoCloseable {
                 router.stop();
                 yield new ApiReply.Stopping(true);
             }
+            case IPAM_ALLOCATE -> {
+                ApiRequest.OwnerSubnet request = codec.readRequest(body, ApiRequest.OwnerSubnet.class);
+                yield new ApiReply.Address(router.allocateAddress(request.owner(), Optional.ofNullable(request.subnet())));
+            }
+            case IPAM_CLAIM -> {
+                ApiRequest.OwnerCidr request = codec.readRequest(body, ApiRequest.OwnerCidr.class);
+                if (request.cidr() == null) throw new IllegalArgumentException("'cidr' is required and must be a string");
+                yield new ApiReply.Address(router.claimAddress(request.owner(), request.cidr()));
+            }
+            case IPAM_RELEASE -> {
+                ApiRequest.OwnerCidr request = codec.readRequest(body, ApiRequest.OwnerCidr.class);
+                yield new ApiReply.Released(router.releaseAddresses(request.owner(), Optional.ofNullable(request.cidr())));
+            }
             case CNI -> new CniOutput(cni.orElseThrow().call(cniVariables(headers), body,
                     Optional.ofNullable(headers.getFirst(CniService.HELD_NETNS_HEADER))));
         };

@@ -114,6 +114,25 @@ class ApiServerTest {
 
         @Override public String primeAllocation() { return "ready"; }
 
+        /** What the IPAM endpoints were asked, as "verb owner argument". */
+        final List<String> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override public String allocateAddress(String owner, Optional<String> subnet) {
+            leases.add("allocate " + owner + " " + subnet.orElse("default"));
+            return "10.32.0.9/12";
+        }
+
+        @Override public String claimAddress(String owner, String cidr) {
+            if (cidr.startsWith("10.40.")) throw new IllegalArgumentException("cannot claim " + cidr + " for " + owner + ": it is held");
+            leases.add("claim " + owner + " " + cidr);
+            return cidr;
+        }
+
+        @Override public List<String> releaseAddresses(String owner, Optional<String> cidr) {
+            leases.add("release " + owner + " " + cidr.orElse("all"));
+            return List.of("10.32.0.9");
+        }
+
         @Override public String adoptWinningRing() { throw new IllegalArgumentException("there is no conflicting ring to adopt"); }
 
         @Override public String leave() { return "dropped 0 allocations; this peer owned no addresses"; }
@@ -274,6 +293,19 @@ class ApiServerTest {
             assertEquals("Cni-Command is sent more than once", error(twice));
             assertEquals(1, calls.size());
         }
+    }
+
+    @Test
+    void theIpamEndpointsPassOwnerAndAddressThroughAndAClaimWithoutAnAddressIs400() throws IOException {
+        assertEquals("{\n  \"cidr\" : \"10.32.0.9/12\"\n}", post("/ipam/allocate", "{\"owner\":\"docker-ipam:x\"}").body());
+        assertEquals(200, post("/ipam/allocate", "{\"owner\":\"o\",\"subnet\":\"10.33.0.0/16\"}").status());
+        assertEquals(200, post("/ipam/claim", "{\"owner\":\"o\",\"cidr\":\"10.32.1.1/12\"}").status());
+        Reply held = post("/ipam/claim", "{\"owner\":\"o\",\"cidr\":\"10.40.1.1/12\"}");
+        assertEquals(400, held.status());
+        assertEquals("cannot claim 10.40.1.1/12 for o: it is held", error(held));
+        assertEquals("'cidr' is required and must be a string", error(post("/ipam/claim", "{\"owner\":\"o\"}")));
+        assertEquals("{\n  \"released\" : [ \"10.32.0.9\" ]\n}", post("/ipam/release", "{\"owner\":\"o\"}").body());
+        assertEquals(List.of("allocate docker-ipam:x default", "allocate o 10.33.0.0/16", "claim o 10.32.1.1/12", "release o all"), router.leases);
     }
 
     @Test
