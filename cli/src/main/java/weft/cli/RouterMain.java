@@ -2,6 +2,8 @@ package weft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.kube.cni.CniPlugin;
+import weft.proxy.plugin.DockerPlugin;
+import weft.proxy.plugin.PluginServer;
 import weft.router.Router;
 import weft.router.RouterConfig;
 import weft.router.StopSignal;
@@ -74,6 +76,21 @@ public final class RouterMain {
         }
         System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.INFO, "router stopped");
         return 0;
+    }
+
+    /**
+     * The Docker network and IPAM plugin of {@code router} at {@code socket}, or nothing. A plugin that cannot start
+     * (another process serves that socket) leaves the router running without it, and says so in the log.
+     */
+    static AutoCloseable dockerPlugin(Optional<java.nio.file.Path> socket, Router router) {
+        if (socket.isEmpty()) return () -> { };
+        try {
+            return PluginServer.start(socket.get(), new DockerPlugin(router, new ObjectMapper()));
+        } catch (java.io.IOException e) {
+            System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.WARNING,
+                    "no Docker network plugin: " + e.getMessage() + " (--plugin-socket serves it elsewhere, --no-plugin not at all)");
+            return () -> { };
+        }
     }
 
     /** The log a launched router writes to: emptied into {@code weft.log.1} once it is over 16 MiB, looked at every minute. */

@@ -7,6 +7,7 @@ import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
 import weft.ipam.InitMode;
 import weft.router.OverlayMtu;
+import weft.proxy.plugin.PluginServer;
 import weft.router.RouterConfig;
 import weft.gossip.Cidr;
 
@@ -47,7 +48,10 @@ final class RouterOptions {
             new CommandLine.Option("no-discovery", null, "dial only the peers given, not those learned from other peers"),
             new CommandLine.Option("no-fastdp", null, "carry every pair by sleeve, never by the kernel VXLAN fast path (also $WEFT_NO_FASTDP)"),
             new CommandLine.Option("sleeve-queues", "N", "queues of the sleeve's TAP device, one sending thread each (default: one per CPU, at most " + RouterConfig.MAX_SLEEVE_QUEUES + ")"),
-            new CommandLine.Option("docker-api", "SOCKET", "the Docker engine's API socket, asked when a container is attached by name or id (default unix://" + RouterConfig.DEFAULT_DOCKER_SOCKET + ")"));
+            new CommandLine.Option("docker-api", "SOCKET", "the Docker engine's API socket, asked when a container is attached by name or id (default unix://" + RouterConfig.DEFAULT_DOCKER_SOCKET + ")"),
+            new CommandLine.Option("plugin-socket", "PATH", "where Docker finds the network and IPAM drivers, named after the file: weft for weft.sock (default $WEFT_PLUGIN_SOCKET or "
+                    + PluginServer.DEFAULT_SOCKET + ")"),
+            new CommandLine.Option("no-plugin", null, "serve no Docker network and IPAM drivers"));
 
     private RouterOptions() {
     }
@@ -121,6 +125,19 @@ final class RouterOptions {
     }
 
     /** A Unix socket path, as {@code /path} or {@code unix:///path}. */
+    /** Where to serve the Docker plugin: --plugin-socket, else $WEFT_PLUGIN_SOCKET, else the default; empty with --no-plugin. */
+    static Optional<Path> pluginSocket(CommandLine line, Map<String, String> environment) {
+        if (line.flag("no-plugin")) {
+            if (line.value("plugin-socket").isPresent()) throw new IllegalArgumentException("--plugin-socket and --no-plugin contradict each other");
+            return Optional.empty();
+        }
+        Path socket = line.value("plugin-socket").or(() -> nonBlank(environment.get("WEFT_PLUGIN_SOCKET"))).map(Path::of).orElse(PluginServer.DEFAULT_SOCKET);
+        if (!socket.isAbsolute() || !socket.getFileName().toString().endsWith(".sock") || socket.getFileName().toString().equals(".sock")) {
+            throw new IllegalArgumentException("invalid --plugin-socket '" + socket + "': expected an absolute path to NAME.sock (Docker names the drivers NAME)");
+        }
+        return Optional.of(socket.normalize());
+    }
+
     static Path dockerSocket(String text) {
         String path = text.startsWith("unix://") ? text.substring("unix://".length()) : text;
         if (!path.startsWith("/")) {

@@ -18,6 +18,8 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.nio.file.Path;
 
 /**
  * The {@code weft} command line: one verb per call, each with {@code --help}. Exit status 0 on success, 1 when
@@ -129,7 +131,8 @@ public final class Weft {
             case "router" -> {
                 if (line.flag("kube")) yield KubeRouter.run(line, environment, err);
                 if (line.value("node-name").isPresent()) throw new UsageException("--node-name goes with --kube");
-                yield RouterMain.runForeground(RouterOptions.parse(line, environment), err);
+                Optional<Path> plugin = RouterOptions.pluginSocket(line, environment);
+                yield RouterMain.runForeground(RouterOptions.parse(line, environment), err, router -> RouterMain.dockerPlugin(plugin, router));
             }
             case "stop" -> stop(line);
             case "reset" -> reset(line);

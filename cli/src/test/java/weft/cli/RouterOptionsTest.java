@@ -33,6 +33,24 @@ class RouterOptionsTest {
         assertEquals("invalid --mtu 'many': expected a whole number", error.getMessage());
     }
 
+    private static Optional<java.nio.file.Path> plugin(List<String> args, Map<String, String> environment) {
+        return RouterOptions.pluginSocket(CommandLine.parse("router", RouterOptions.ALL, args), environment);
+    }
+
+    @Test
+    void theDockerPluginIsServedWhereDockerLooksUnlessMovedOrTurnedOff() {
+        assertEquals(Optional.of(java.nio.file.Path.of("/run/docker/plugins/weft.sock")), plugin(List.of(), Map.of()));
+        assertEquals(Optional.of(java.nio.file.Path.of("/tmp/h1/plugins/weft.sock")), plugin(List.of(), Map.of("WEFT_PLUGIN_SOCKET", "/tmp/h1/plugins/weft.sock")));
+        assertEquals(Optional.of(java.nio.file.Path.of("/srv/p/mesh.sock")),
+                plugin(List.of("--plugin-socket", "/srv/p/../p/mesh.sock"), Map.of("WEFT_PLUGIN_SOCKET", "/tmp/x.sock")));
+        assertEquals(Optional.empty(), plugin(List.of("--no-plugin"), Map.of("WEFT_PLUGIN_SOCKET", "/tmp/x.sock")));
+        assertEquals("invalid --plugin-socket 'weft.sock': expected an absolute path to NAME.sock (Docker names the drivers NAME)",
+                assertThrows(IllegalArgumentException.class, () -> plugin(List.of("--plugin-socket", "weft.sock"), Map.of())).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> plugin(List.of("--plugin-socket", "/run/weft"), Map.of()));
+        assertEquals("--plugin-socket and --no-plugin contradict each other",
+                assertThrows(IllegalArgumentException.class, () -> plugin(List.of("--no-plugin", "--plugin-socket", "/a/b.sock"), Map.of())).getMessage());
+    }
+
     private static boolean fastPath(List<String> args, Map<String, String> environment) {
         return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment).fastPath();
     }

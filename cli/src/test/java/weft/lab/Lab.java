@@ -161,7 +161,8 @@ public final class Lab implements AutoCloseable {
 
     /**
      * Runs this repository's {@code weft} launcher in {@code host}'s namespace with {@code WEFT_DATA_DIR}
-     * set to its data dir and {@code JAVA_HOME} to this JVM's JDK, waiting up to 90 s.
+     * set to its data dir, {@code WEFT_PLUGIN_SOCKET} to {@code plugins/weft.sock} in it (hosts share the machine's
+     * /run) and {@code JAVA_HOME} to this JVM's JDK, waiting up to 90 s.
      */
     public ExecResult weft(Host host, String... args) {
         checkOpen();
@@ -170,6 +171,7 @@ public final class Lab implements AutoCloseable {
         command.addAll(Arrays.asList(args));
         Map<String, String> env = Map.of(
                 "WEFT_DATA_DIR", host.dataDir().toString(),
+                "WEFT_PLUGIN_SOCKET", host.dataDir().resolve("plugins/weft.sock").toString(),
                 "JAVA_HOME", System.getProperty("java.home"));
         return Exec.run(host.netns(), env, WEFT_TIMEOUT, command);
     }

@@ -1,0 +1,94 @@
+package weft.lab;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Docker engine of a lab host: Debian's dockerd in the host's network namespace (entered with {@code nsenter}, which
+ * leaves /sys and its cgroup mounts as they are), with its data, its state and its
+ * API socket in the host's data dir, and a mount namespace of its own in which {@code /run/docker/plugins} is the
+ * host's {@code plugins} dir, where the host's router serves its Docker plugin (see {@link Lab#weft}): several
+ * engines on one machine each find their own router's drivers. Storage is {@code vfs}, which works on any file
+ * system. {@link #close} removes the containers first (their shims outlive the engine otherwise), then stops it.
+ */
+final class LabDocker implements AutoCloseable {
+    static final String BUSYBOX = "weft-lab/busybox:1";
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final Duration CALL = Duration.ofSeconds(90);
+
+    private final Lab lab;
+    private final Host host;
+    private final Path socket;
+    private final Process dockerd;
+
+    private LabDocker(Lab lab, Host host, Path socket, Process dockerd) {
+        this.lab = lab;
+        this.host = host;
+        this.socket = socket;
+        this.dockerd = dockerd;
+    }
+
+    /** Starts {@code host}'s engine and waits until it answers, with the busybox image {@link #BUSYBOX} in it. */
+    static LabDocker start(Lab lab, Host host) throws IOException {
+        Path root = host.dataDir().resolve("docker");
+        Path plugins = Files.createDirectories(host.dataDir().resolve("plugins"));
+        Files.createDirectories(root);
+        Files.createDirectories(Path.of("/run/docker/plugins")); // Docker's own directory, the mount point
+        Path socket = root.resolve("docker.sock");
+        String script = "mount --bind \"$0\" /run/docker/plugins && exec dockerd --data-root \"$1/data\" --exec-root \"$1/exec\""
+                + " --pidfile \"$1/dockerd.pid\" --host \"unix://$1/docker.sock\" --storage-driver vfs";
+        // nsenter rather than ip netns exec, which mounts a /sys of the namespace over the cgroup mounts dockerd needs
+        Process dockerd = lab.spawn(null, "nsenter", "--net=/run/netns/" + host.netns(), "unshare", "--mount", "--propagation", "private",
+                "sh", "-c", script, plugins.toString(), root.toString());
+        LabDocker docker = new LabDocker(lab, host, socket, dockerd);
+        boolean up = Poll.until(() -> dockerd.isAlive() && docker.docker("version").ok(), START);
+        if (!up) throw new IllegalStateException("dockerd in " + host.netns() + " did not answer within " + START.toSeconds() + " s:\n" + lab.logOf(dockerd));
+        docker.importBusybox();
+        return docker;
+    }
+
+    /** {@code docker ARGS} against this engine, in the host's namespace. */
+    ExecResult docker(String... args) {
+        List<String> command = new ArrayList<>(List.of("docker", "--host", "unix://" + socket));
+        command.addAll(List.of(args));
+        return Exec.run(host.netns(), Map.of(), CALL, command);
+    }
+
+    /** A root of Debian's static busybox, with the applets the tests use, imported as {@link #BUSYBOX}. */
+    private void importBusybox() throws IOException {
+        Path rootfs = Files.createDirectories(host.dataDir().resolve("busybox-root/bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+        for (String applet : List.of("sh", "ip", "ping", "sleep", "cat", "grep", "hostname", "nc", "httpd", "wget", "true")) {
+            Files.createSymbolicLink(rootfs.resolve(applet), Path.of("busybox"));
+        }
+        String importing = "tar -C \"$0\" -c . | docker --host \"unix://$1\" import -c 'CMD [\"/bin/sh\"]' - " + BUSYBOX;
+        Exec.run(host.netns(), Map.of(), CALL, List.of("sh", "-c", importing, rootfs.getParent().toString(), socket.toString())).orThrow();
+    }
+
+    /** Removes every container, then stops the engine and waits for it. */
+    @Override
+    public void close() {
+        ExecResult all = docker("ps", "-aq");
+        if (all.ok() && !all.stdout().isBlank()) {
+            List<String> remove = new ArrayList<>(List.of("rm", "-f"));
+            remove.addAll(all.stdout().lines().toList());
+            docker(remove.toArray(String[]::new));
+        }
+        List<ProcessHandle> children = dockerd.toHandle().descendants().toList(); // its containerd
+        dockerd.destroy(); // the engine stops the containerd it started
+        try {
+            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) dockerd.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new IOException("interrupted while stopping dockerd in " + host.netns()));
+        }
+    }
+}
