@@ -217,8 +217,9 @@ lab_link_mtu() {
 lab_launch() {
     local i=${1:?usage: lab_launch HOST [NAME=VALUE...] [ARG...]} out
     shift
-    # the hosts share the machine's /run: each serves its Docker plugin from its own data dir
-    local -a envs=("WEFT_DATA_DIR=$(lab_data_dir "$i")" "WEFT_PLUGIN_SOCKET=$(lab_data_dir "$i")/plugins/weft.sock")
+    # the hosts share the machine's /run: each serves its Docker plugin and proxy from its own data dir
+    local -a envs=("WEFT_DATA_DIR=$(lab_data_dir "$i")" "WEFT_PLUGIN_SOCKET=$(lab_data_dir "$i")/plugins/weft.sock"
+        "WEFT_PROXY_ADDR=unix://$(lab_data_dir "$i")/weft-proxy.sock")
     while (( $# > 0 )) && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do envs+=("$1"); shift; done
     out=$LAB_DIR/launch-h$i.out
     # Output to a file, not a pipe: the daemon inherits it, and a pipe would keep its reader waiting.

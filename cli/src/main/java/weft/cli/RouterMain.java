@@ -2,6 +2,7 @@ package weft.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.kube.cni.CniPlugin;
+import weft.proxy.docker.DockerProxy;
 import weft.proxy.plugin.DockerPlugin;
 import weft.proxy.plugin.PluginServer;
 import weft.router.Router;
@@ -9,6 +10,7 @@ import weft.router.RouterConfig;
 import weft.router.StopSignal;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.logging.ConsoleHandler;
@@ -79,17 +81,31 @@ public final class RouterMain {
     }
 
     /**
-     * The Docker network and IPAM plugin of {@code router} at {@code socket}, or nothing. A plugin that cannot start
-     * (another process serves that socket) leaves the router running without it, and says so in the log.
+     * Docker's side of {@code router}: the network and IPAM drivers at {@code plugin}, and the API proxy at
+     * {@code proxy} for the engine at {@code engine}, each if asked for. One that cannot start (another process serves
+     * its socket) leaves the router running without it, and says so in the log; the proxy needs the drivers.
      */
-    static AutoCloseable dockerPlugin(Optional<java.nio.file.Path> socket, Router router) {
-        if (socket.isEmpty()) return () -> { };
+    static AutoCloseable docker(Optional<Path> plugin, Optional<Path> proxy, Path engine, boolean defaultAllocation, Router router) {
+        System.Logger log = System.getLogger(RouterMain.class.getName());
+        if (plugin.isEmpty()) return () -> { };
+        PluginServer drivers;
         try {
-            return PluginServer.start(socket.get(), new DockerPlugin(router, new ObjectMapper()));
+            drivers = PluginServer.start(plugin.get(), new DockerPlugin(router, new ObjectMapper()));
         } catch (java.io.IOException e) {
-            System.getLogger(RouterMain.class.getName()).log(System.Logger.Level.WARNING,
-                    "no Docker network plugin: " + e.getMessage() + " (--plugin-socket serves it elsewhere, --no-plugin not at all)");
+            log.log(System.Logger.Level.WARNING, "no Docker network plugin, nor proxy: " + e.getMessage() + " (--plugin-socket serves it elsewhere, --no-plugin not at all)");
             return () -> { };
+        }
+        if (proxy.isEmpty()) return drivers;
+        String driver = plugin.get().getFileName().toString().replaceFirst("\\.sock$", "");
+        try {
+            DockerProxy started = DockerProxy.start(proxy.get(), engine, new DockerProxy.JoinSettings(router, driver, defaultAllocation));
+            return () -> {
+                started.close();
+                drivers.close();
+            };
+        } catch (java.io.IOException e) {
+            log.log(System.Logger.Level.WARNING, "no Docker API proxy: " + e.getMessage() + " (--proxy-addr listens elsewhere, --no-proxy not at all)");
+            return drivers;
         }
     }
 

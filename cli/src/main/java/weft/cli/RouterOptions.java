@@ -7,6 +7,7 @@ import weft.ipam.AddressRange;
 import weft.ipam.AllocatorConfig;
 import weft.ipam.InitMode;
 import weft.router.OverlayMtu;
+import weft.proxy.docker.DockerProxy;
 import weft.proxy.plugin.PluginServer;
 import weft.router.RouterConfig;
 import weft.gossip.Cidr;
@@ -51,7 +52,10 @@ final class RouterOptions {
             new CommandLine.Option("docker-api", "SOCKET", "the Docker engine's API socket, asked when a container is attached by name or id (default unix://" + RouterConfig.DEFAULT_DOCKER_SOCKET + ")"),
             new CommandLine.Option("plugin-socket", "PATH", "where Docker finds the network and IPAM drivers, named after the file: weft for weft.sock (default $WEFT_PLUGIN_SOCKET or "
                     + PluginServer.DEFAULT_SOCKET + ")"),
-            new CommandLine.Option("no-plugin", null, "serve no Docker network and IPAM drivers"));
+            new CommandLine.Option("no-plugin", null, "serve no Docker network and IPAM drivers (and so no Docker API proxy)"),
+            new CommandLine.Option("proxy-addr", "unix://PATH", "where the Docker API proxy listens (default $WEFT_PROXY_ADDR or unix://" + DockerProxy.DEFAULT_SOCKET + ")"),
+            new CommandLine.Option("no-proxy", null, "run no Docker API proxy"),
+            new CommandLine.Option("no-default-ipalloc", null, "containers created through the proxy without WEFT_CIDR stay off the overlay"));
 
     private RouterOptions() {
     }
@@ -136,6 +140,20 @@ final class RouterOptions {
             throw new IllegalArgumentException("invalid --plugin-socket '" + socket + "': expected an absolute path to NAME.sock (Docker names the drivers NAME)");
         }
         return Optional.of(socket.normalize());
+    }
+
+    /** Where the Docker API proxy listens: --proxy-addr, else $WEFT_PROXY_ADDR, else the default; empty with --no-proxy or --no-plugin. */
+    static Optional<Path> proxySocket(CommandLine line, Map<String, String> environment) {
+        if (line.flag("no-proxy") || line.flag("no-plugin")) {
+            if (line.value("proxy-addr").isPresent()) throw new IllegalArgumentException("--proxy-addr and --no-proxy contradict each other");
+            return Optional.empty();
+        }
+        String text = line.value("proxy-addr").or(() -> nonBlank(environment.get("WEFT_PROXY_ADDR"))).orElse("unix://" + DockerProxy.DEFAULT_SOCKET);
+        String origin = line.value("proxy-addr").isPresent() ? "--proxy-addr" : "WEFT_PROXY_ADDR";
+        if (!text.startsWith("unix:///")) {
+            throw new IllegalArgumentException("invalid " + origin + " '" + text + "': expected unix:///PATH (the proxy listens on a Unix socket, as the engine does)");
+        }
+        return Optional.of(Path.of(text.substring("unix://".length())).normalize());
     }
 
     static Path dockerSocket(String text) {

@@ -65,6 +65,11 @@ public final class Weft {
                             new Option("copy-runtime", null, "copy this Java runtime and Weft's jars into BIN_DIR/" + CniSetup.COPIES
                                     + " for the plugin, for a host that cannot see this installation (Weft's DaemonSet runs setup-cni in a container)"),
                             DATA_DIR)),
+            new Verb("env", "", "print the shell commands that point the Docker client at the Weft proxy: eval $(weft env)",
+                    List.of(new Option("proxy-addr", "unix://PATH", "the proxy's address (default $WEFT_PROXY_ADDR or unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET + ")"),
+                            new Option("restore", null, "print those that point it back where it was"))),
+            new Verb("config", "", "print the Docker client's option for the Weft proxy: docker $(weft config) ps",
+                    List.of(new Option("proxy-addr", "unix://PATH", "the proxy's address (default $WEFT_PROXY_ADDR or unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET + ")"))),
             new Verb("version", "", "print this command's version and, when it answers, the router's", ROUTER));
 
     private final PrintStream out;
@@ -131,8 +136,9 @@ public final class Weft {
             case "router" -> {
                 if (line.flag("kube")) yield KubeRouter.run(line, environment, err);
                 if (line.value("node-name").isPresent()) throw new UsageException("--node-name goes with --kube");
-                Optional<Path> plugin = RouterOptions.pluginSocket(line, environment);
-                yield RouterMain.runForeground(RouterOptions.parse(line, environment), err, router -> RouterMain.dockerPlugin(plugin, router));
+                Optional<Path> plugin = RouterOptions.pluginSocket(line, environment), proxy = RouterOptions.proxySocket(line, environment);
+                RouterConfig config = RouterOptions.parse(line, environment);
+                yield RouterMain.runForeground(config, err, router -> RouterMain.docker(plugin, proxy, config.dockerSocket(), !line.flag("no-default-ipalloc"), router));
             }
             case "stop" -> stop(line);
             case "reset" -> reset(line);
@@ -161,6 +167,11 @@ public final class Weft {
                 yield 0;
             }
             case "version" -> version(line);
+            case "env" -> dockerEnv(line);
+            case "config" -> {
+                out.println("-H " + proxyAddress(line));
+                yield 0;
+            }
             case "setup-cni" -> setupCni(line);
             default -> throw new AssertionError("verb without a handler: " + verb.name());
         };
@@ -175,6 +186,30 @@ public final class Weft {
     }
 
     /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */
+    /** The proxy's address for {@code env} and {@code config}: --proxy-addr, else $WEFT_PROXY_ADDR, else the default. */
+    private String proxyAddress(CommandLine line) {
+        String address = line.value("proxy-addr").orElse(environment.getOrDefault("WEFT_PROXY_ADDR", "unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET));
+        if (!address.startsWith("unix:///") || address.contains("'")) throw new UsageException("invalid proxy address '" + address + "': expected unix:///PATH");
+        return address;
+    }
+
+    /**
+     * {@code export DOCKER_HOST=PROXY ORIG_DOCKER_HOST=WHERE_IT_WAS}, or with --restore the way back (as {@code weave env}
+     * did); a DOCKER_HOST that already is the proxy is not taken for where it was.
+     */
+    private int dockerEnv(CommandLine line) {
+        String proxy = proxyAddress(line);
+        if (line.flag("restore")) {
+            String original = environment.getOrDefault("ORIG_DOCKER_HOST", "");
+            out.println(original.isEmpty() ? "unset DOCKER_HOST ORIG_DOCKER_HOST" : "export DOCKER_HOST='" + original.replace("'", "") + "'; unset ORIG_DOCKER_HOST");
+            return 0;
+        }
+        String current = environment.getOrDefault("DOCKER_HOST", "");
+        String original = current.equals(proxy) ? environment.getOrDefault("ORIG_DOCKER_HOST", "") : current;
+        out.println("export DOCKER_HOST='" + proxy + "' ORIG_DOCKER_HOST='" + original.replace("'", "") + "'");
+        return 0;
+    }
+
     private int stop(CommandLine line) throws ApiException {
         noOperands(line, "stop");
         ApiClient api = api(line);

@@ -55,6 +55,26 @@ class WeftTest {
     }
 
     @Test
+    void envPointsTheDockerClientAtTheProxyAndBackAndConfigGivesItsOption() {
+        weft = weft(Map.of("DOCKER_HOST", "unix:///var/run/docker.sock"));
+        out.reset();
+        assertEquals(0, run("env"));
+        assertEquals("export DOCKER_HOST='unix:///var/run/weft/weft.sock' ORIG_DOCKER_HOST='unix:///var/run/docker.sock'\n", out.toString(StandardCharsets.UTF_8));
+        weft = weft(Map.of("DOCKER_HOST", "unix:///var/run/weft/weft.sock", "ORIG_DOCKER_HOST", "unix:///var/run/docker.sock"));
+        out.reset();
+        assertEquals(0, run("env"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).endsWith("ORIG_DOCKER_HOST='unix:///var/run/docker.sock'\n"), "evaluated twice, it keeps the way back");
+        out.reset();
+        assertEquals(0, run("env", "--restore"));
+        assertEquals("export DOCKER_HOST='unix:///var/run/docker.sock'; unset ORIG_DOCKER_HOST\n", out.toString(StandardCharsets.UTF_8));
+        out.reset();
+        assertEquals(0, run("config", "--proxy-addr", "unix:///tmp/p.sock"));
+        assertEquals("-H unix:///tmp/p.sock\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("config", "--proxy-addr", "tcp://0.0.0.0:12375"));
+        assertTrue(err().contains("expected unix:///PATH"), err());
+    }
+
+    @Test
     void theKubernetesOptionsBelongToTheRouterInKubeModeAndNeedTheNodesName() {
         assertEquals(2, run("router", "--node-name", "n1"));
         assertEquals("weft router: --node-name goes with --kube\n", err());
@@ -111,6 +131,7 @@ class WeftTest {
     @Test
     void everyVerbThatAsksARouterTakesItsDataDirectory() {
         for (Weft.Verb verb : Weft.VERBS) {
+            if (verb.name().equals("env") || verb.name().equals("config")) continue; // they print the Docker client's settings, asking nobody
             out.reset();
             assertEquals(0, run(verb.name(), "--help"));
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("--data-dir DIR"), verb.name());

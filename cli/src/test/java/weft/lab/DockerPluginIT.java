@@ -23,10 +23,6 @@ class DockerPluginIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RELEASE = Duration.ofSeconds(10);
 
-    private static int allocations(Lab lab, Host host) throws Exception {
-        JsonNode report = JSON.readTree(lab.weft(host, "report").orThrow().stdout());
-        return report.path("ipam").path("allocations").asInt(-1);
-    }
 
     @Test
     void containersOnTwoHostsReachEachOtherOnAWeftNetwork() throws Exception {
@@ -42,11 +38,11 @@ class DockerPluginIT {
                 for (LabDocker docker : new LabDocker[]{docker1, docker2}) {
                     docker.docker("network", "create", "-d", "weft", "--ipam-driver", "weft", "weftnet").orThrow();
                 }
-                int before = allocations(lab, one);
+                int before = LabDocker.allocations(lab, one);
                 docker1.docker("run", "-d", "--name", "c1", "--network", "weftnet", LabDocker.BUSYBOX, "sleep", "600").orThrow();
                 String address = docker1.docker("inspect", "-f", "{{.NetworkSettings.Networks.weftnet.IPAddress}}", "c1").orThrow().stdout().strip();
                 assertTrue(address.matches("10\\.(3[2-9]|4[0-7])\\.[0-9]+\\.[0-9]+"), "c1's address is not in the range 10.32.0.0/12: " + address);
-                assertEquals(before + 1, allocations(lab, one), "the address is the allocator's");
+                assertEquals(before + 1, LabDocker.allocations(lab, one), "the address is the allocator's");
 
                 // the container's first instruction sees its address: the engine joins the network before it starts it
                 for (int i = 0; i < 3; i++) {
@@ -57,13 +53,13 @@ class DockerPluginIT {
                 assertTrue(ping.ok(), "a container on host 2 does not reach c1 on host 1: " + ping.describe());
 
                 docker1.docker("rm", "-f", "c1").orThrow();
-                assertTrue(Poll.until(() -> allocations(lab, one) == before, RELEASE), "c1's address was not given back");
+                assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == before, RELEASE), "c1's address was not given back");
 
                 docker1.docker("network", "create", "-d", "weft", "--ipam-driver", "weft", "--subnet", "10.33.0.0/16", "sub").orThrow();
                 ExecResult sub = docker1.docker("run", "--rm", "--network", "sub", LabDocker.BUSYBOX, "ip", "route");
                 assertTrue(sub.ok() && sub.stdout().contains("10.33.0.0/16 dev ethwe0") && sub.stdout().contains("10.32.0.0/12 dev ethwe0"), sub.describe());
                 docker1.docker("network", "rm", "sub", "weftnet").orThrow();
-                assertTrue(Poll.until(() -> allocations(lab, one) == before - 1, RELEASE), "the gateway's address was not given back");
+                assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == before - 1, RELEASE), "the gateway's address was not given back");
             }
         }
     }

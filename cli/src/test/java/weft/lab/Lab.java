@@ -161,8 +161,8 @@ public final class Lab implements AutoCloseable {
 
     /**
      * Runs this repository's {@code weft} launcher in {@code host}'s namespace with {@code WEFT_DATA_DIR}
-     * set to its data dir, {@code WEFT_PLUGIN_SOCKET} to {@code plugins/weft.sock} in it (hosts share the machine's
-     * /run) and {@code JAVA_HOME} to this JVM's JDK, waiting up to 90 s.
+     * set to its data dir, {@code WEFT_PLUGIN_SOCKET} to {@code plugins/weft.sock} and {@code WEFT_PROXY_ADDR} to
+     * {@code weft-proxy.sock} in it (hosts share the machine's /run) and {@code JAVA_HOME} to this JVM's JDK, waiting up to 90 s.
      */
     public ExecResult weft(Host host, String... args) {
         checkOpen();
@@ -172,6 +172,7 @@ public final class Lab implements AutoCloseable {
         Map<String, String> env = Map.of(
                 "WEFT_DATA_DIR", host.dataDir().toString(),
                 "WEFT_PLUGIN_SOCKET", host.dataDir().resolve("plugins/weft.sock").toString(),
+                "WEFT_PROXY_ADDR", "unix://" + host.dataDir().resolve("weft-proxy.sock"),
                 "JAVA_HOME", System.getProperty("java.home"));
         return Exec.run(host.netns(), env, WEFT_TIMEOUT, command);
     }

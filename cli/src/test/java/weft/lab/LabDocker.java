@@ -54,9 +54,28 @@ final class LabDocker implements AutoCloseable {
         return docker;
     }
 
+    /** How many addresses {@code host}'s router holds, as {@code weft report} says. */
+    static int allocations(Lab lab, Host host) throws IOException {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(lab.weft(host, "report").orThrow().stdout()).path("ipam").path("allocations").asInt(-1);
+    }
+
     /** {@code docker ARGS} against this engine, in the host's namespace. */
     ExecResult docker(String... args) {
-        List<String> command = new ArrayList<>(List.of("docker", "--host", "unix://" + socket));
+        return client(socket, args);
+    }
+
+    /** {@code docker ARGS} through the host's Weft proxy (where {@link Lab#weft} has it listen). */
+    ExecResult viaProxy(String... args) {
+        return client(host.dataDir().resolve("weft-proxy.sock"), args);
+    }
+
+    /** The engine's socket, for the router's --docker-api. */
+    Path socket() {
+        return socket;
+    }
+
+    private ExecResult client(Path at, String... args) {
+        List<String> command = new ArrayList<>(List.of("docker", "--host", "unix://" + at));
         command.addAll(List.of(args));
         return Exec.run(host.netns(), Map.of(), CALL, command);
     }

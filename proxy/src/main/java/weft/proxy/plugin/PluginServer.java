@@ -24,16 +24,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
+import weft.proxy.UnixListener;
+
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the {@link DockerPlugin} where the engine looks for plugins: HTTP/1.1 on a Unix socket, by default
@@ -51,73 +49,36 @@ public final class PluginServer implements AutoCloseable {
     private static final int MAX_BODY_BYTES = 1 << 20;
     private static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1.2+json";
 
-    private final Path socket;
-    private final EventLoopGroup group;
-    private final ExecutorService calls;
-    private final Channel server;
+    private final UnixListener listener;
 
-    private PluginServer(Path socket, EventLoopGroup group, ExecutorService calls, Channel server) {
-        this.socket = socket;
-        this.group = group;
-        this.calls = calls;
-        this.server = server;
+    private PluginServer(UnixListener listener) {
+        this.listener = listener;
     }
 
     /** Listens on {@code socket} for the engine's calls to {@code plugin}. */
     public static PluginServer start(Path socket, DockerPlugin plugin) throws IOException {
-        Files.createDirectories(socket.toAbsolutePath().getParent());
-        if (Files.exists(socket)) {
-            if (answers(socket)) throw new IOException("another process serves Docker plugin calls at " + socket);
-            Files.delete(socket); // left by a plugin that died
-        }
+        UnixListener.claim(socket, "Docker plugin calls");
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-        try {
-            Channel server = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
-                    .childHandler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel channel) {
-                            channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES), new CallHandler(plugin, calls));
-                        }
-                    })
-                    .bind(UnixDomainSocketAddress.of(socket)).sync().channel();
-            LOG.log(System.Logger.Level.INFO, "serving the Docker network and IPAM drivers 'weft' at " + socket);
-            return new PluginServer(socket, group, calls, server);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            group.shutdownGracefully();
-            calls.close();
-            throw new IOException("interrupted while binding " + socket, e);
-        } catch (RuntimeException e) {
-            group.shutdownGracefully();
-            calls.close();
-            throw new IOException("cannot serve Docker plugin calls at " + socket + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Whether a process accepts connections on {@code socket}. */
-    private static boolean answers(Path socket) {
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            return probe.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            return false;
-        }
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES), new CallHandler(plugin, calls));
+                    }
+                });
+        UnixListener listener = UnixListener.bind(socket, bootstrap, UnixDomainSocketAddress.of(socket), calls);
+        LOG.log(System.Logger.Level.INFO, "serving the Docker network and IPAM drivers 'weft' at " + socket);
+        return new PluginServer(listener);
     }
 
     public Path socket() {
-        return socket;
+        return listener.socket();
     }
 
     @Override
     public void close() {
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        calls.close();
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not remove " + socket + ": " + e.getMessage());
-        }
+        listener.close();
     }
 
     /**

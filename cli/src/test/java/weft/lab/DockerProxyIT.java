@@ -1,0 +1,78 @@
+package weft.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Docker API proxy with Debian's engine on two lab hosts: {@code docker run} through it puts containers on the
+ * overlay (and keeps Docker's bridge, its port mappings and attached stdin working), the container's process sees
+ * its address from its first instruction in 50 runs of 50, {@code WEFT_CIDR} chooses the subnet or leaves the
+ * container alone and a malformed one fails the run naming the variable with nothing left, the address goes back on
+ * {@code docker rm}, and an engine that is gone is reported as such.
+ */
+@EnabledIf("weft.lab.Lab#runningAsRoot")
+class DockerProxyIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration RELEASE = Duration.ofSeconds(10);
+    private static final String INET = "(?s).*inet 10\\.(3[2-9]|4[0-7])\\.[0-9.]+/12 .*";
+
+
+    @Test
+    void containersRunThroughTheProxyAreOnTheOverlayFromTheirFirstInstruction() throws Exception {
+        try (Lab lab = Lab.create(2)) {
+            Host one = lab.host(1), two = lab.host(2);
+            try (LabDocker docker1 = LabDocker.start(lab, one); LabDocker docker2 = LabDocker.start(lab, two)) {
+                lab.weft(one, "launch", "--no-fastdp", "--docker-api", "unix://" + docker1.socket(), two.underlayAddress()).orThrow();
+                lab.weft(two, "launch", "--no-fastdp", "--docker-api", "unix://" + docker2.socket(), one.underlayAddress()).orThrow();
+
+                docker1.viaProxy("run", "-d", "--name", "p1", "-p", "8080:80", LabDocker.BUSYBOX, "httpd", "-f", "-p", "80", "-h", "/").orThrow();
+                JsonNode networks = JSON.readTree(docker1.docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", "p1").orThrow().stdout());
+                assertTrue(networks.has("bridge") && networks.has("weft"), "p1 is on " + networks);
+                String address = networks.path("weft").path("IPAddress").asText();
+                ExecResult ping = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "3", "-W", "2", address);
+                assertTrue(ping.ok(), "a container on host 2 does not reach p1 on host 1: " + ping.describe());
+                ExecResult published = lab.exec(one.netns(), Duration.ofSeconds(20), "busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/bin/busybox");
+                assertTrue(published.ok(), "-p 8080:80 does not reach p1's web server: " + published.describe());
+
+                for (int i = 0; i < 50; i++) {
+                    ExecResult first = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ip", "-4", "addr", "show", "ethwe0");
+                    assertTrue(first.ok() && first.stdout().matches(INET), "run " + (i + 1) + " of 50: " + first.describe());
+                }
+
+                ExecResult echoed = Exec.run(two.netns(), Map.of(), Duration.ofSeconds(60), List.of("sh", "-c",
+                        "echo through-the-proxy | docker --host unix://" + two.dataDir().resolve("weft-proxy.sock") + " run -i --rm " + LabDocker.BUSYBOX + " cat"));
+                assertEquals("through-the-proxy", echoed.stdout().strip(), "stdin through an attached run: " + echoed.describe());
+
+                ExecResult subnet = docker1.viaProxy("run", "--rm", "-e", "WEFT_CIDR=net:10.33.0.0/16", LabDocker.BUSYBOX, "ip", "-4", "addr", "show", "ethwe0");
+                assertTrue(subnet.ok() && subnet.stdout().contains("inet 10.33."), subnet.describe());
+                ExecResult alone = docker1.viaProxy("run", "--rm", "-e", "WEFT_CIDR=none", LabDocker.BUSYBOX, "ip", "link", "show", "ethwe0");
+                assertFalse(alone.ok(), "WEFT_CIDR=none still got ethwe0: " + alone.describe());
+                ExecResult host = docker1.viaProxy("run", "--rm", "--network", "host", LabDocker.BUSYBOX, "true");
+                assertTrue(host.ok(), host.describe());
+
+                int containers = docker1.docker("ps", "-aq").orThrow().stdout().lines().toList().size();
+                ExecResult bad = docker1.viaProxy("run", "--rm", "-e", "WEFT_CIDR=banana", LabDocker.BUSYBOX, "true");
+                assertFalse(bad.ok());
+                assertTrue(bad.stderr().contains("invalid WEFT_CIDR 'banana'"), bad.describe());
+                assertEquals(containers, docker1.docker("ps", "-aq").orThrow().stdout().lines().toList().size(), "a refused run left a container");
+
+                int before = LabDocker.allocations(lab, one);
+                docker1.viaProxy("rm", "-f", "p1").orThrow();
+                assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == before - 1, RELEASE), "p1's address was not given back");
+            }
+            ExecResult engineGone = lab.exec(one.netns(), Duration.ofSeconds(30), "docker", "--host", "unix://" + one.dataDir().resolve("weft-proxy.sock"), "ps");
+            assertFalse(engineGone.ok());
+            assertTrue(engineGone.stderr().contains("does not answer"), engineGone.describe());
+        }
+    }
+}

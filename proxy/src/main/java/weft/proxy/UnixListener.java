@@ -1,0 +1,84 @@
+package weft.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Netty server on a Unix socket file, with its event loop and the virtual threads its calls run on. The file is
+ * claimed before binding ({@link #claim}: one left by a process that died is replaced, one a live process answers on
+ * is not taken over) and removed on {@link #close}. Thread-safe.
+ */
+public final class UnixListener implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(UnixListener.class.getName());
+    private final Path socket;
+    private final EventLoopGroup group;
+    private final ExecutorService calls;
+    private final Channel server;
+
+    private UnixListener(Path socket, EventLoopGroup group, ExecutorService calls, Channel server) {
+        this.socket = socket;
+        this.group = group;
+        this.calls = calls;
+        this.server = server;
+    }
+
+    /** Makes {@code socket}'s directory and removes a stale file there; refuses one that {@code what} of another process answers on. */
+    public static void claim(Path socket, String what) throws IOException {
+        Files.createDirectories(socket.toAbsolutePath().getParent());
+        if (!Files.exists(socket)) return;
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            if (probe.connect(UnixDomainSocketAddress.of(socket))) throw new IOException("another process serves " + what + " at " + socket);
+        } catch (IOException nobody) {
+            if (nobody.getMessage() != null && nobody.getMessage().startsWith("another process")) throw nobody;
+        }
+        Files.delete(socket); // left by a process that died
+    }
+
+    /**
+     * Binds {@code bootstrap} (its group, channel type and handlers set) at {@code address}, the socket file
+     * {@code socket}; when that fails, its event loop and {@code calls} are shut down and the cause thrown.
+     */
+    public static UnixListener bind(Path socket, ServerBootstrap bootstrap, SocketAddress address, ExecutorService calls) throws IOException {
+        EventLoopGroup group = bootstrap.config().group();
+        try {
+            return new UnixListener(socket, group, calls, bootstrap.bind(address).sync().channel());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully();
+            calls.close();
+            throw new IOException("interrupted while binding " + socket, e);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully();
+            calls.close();
+            throw new IOException("cannot listen at " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** Stops accepting, lets the event loop end, waits for the calls running, and removes the socket file. */
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        calls.close();
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not remove " + socket + ": " + e.getMessage());
+        }
+    }
+}

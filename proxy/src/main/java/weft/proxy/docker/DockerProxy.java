@@ -1,0 +1,378 @@
+package weft.proxy.docker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.ByteArrayOutputStream;
+import weft.proxy.UnixListener;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The Docker API proxy: a Unix socket ({@code /var/run/weft/weft.sock}) that passes every request to the engine and
+ * every reply back unchanged, streams included ({@code logs -f}, {@code events}, chunked bodies), and, after a
+ * {@code 101} upgrade ({@code attach}, {@code exec} and {@code run -i}), the raw bytes both ways, a half-close
+ * included. One request is intercepted: {@code POST /containers/create}, around which {@link ContainerJoin} connects
+ * the new container to the weft networks; its reply reaches the client once the container is joined, or is an error
+ * that says why it is not (and the container is gone). An engine that does not answer gets 502 with the reason.
+ *
+ * <p>Threads: a client connection and its engine connection share one Netty event loop, which owns their state; the
+ * create's calls to the router and the engine run on virtual threads, and hand back to the loop.
+ */
+public final class DockerProxy implements AutoCloseable {
+    /** Where {@code weft env} points the Docker client. */
+    public static final Path DEFAULT_SOCKET = Path.of("/var/run/weft/weft.sock");
+    private static final System.Logger LOG = System.getLogger(DockerProxy.class.getName());
+    private static final Pattern CREATE = Pattern.compile("(/v[0-9.]+)?/containers/create");
+    private static final int MAX_CREATE_BYTES = 1 << 20;
+
+    private final UnixListener listener;
+
+    private DockerProxy(UnixListener listener) {
+        this.listener = listener;
+    }
+
+    /** Listens on {@code socket} and passes each connection on to the engine that {@code join} calls. */
+    public static DockerProxy start(Path socket, Path engineSocket, JoinSettings settings) throws IOException {
+        UnixListener.claim(socket, "the Docker API");
+        EngineClient engine = new EngineClient(engineSocket);
+        ContainerJoin join = new ContainerJoin(engine, settings.router(), settings.driver(), settings.defaultAllocation(), new ObjectMapper());
+        // epoll, not NIO: only its Unix sockets take a half-close, which an attached stdin's end is
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline().addLast("http", new HttpServerCodec()).addLast(new ClientSide(engine, join, calls));
+                    }
+                });
+        UnixListener listener = UnixListener.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
+        LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + socket + " for the engine at " + engineSocket + " (point the client at it: eval $(weft env))");
+        return new DockerProxy(listener);
+    }
+
+    /** What the proxy needs besides its sockets: the router, the drivers' name, and whether containers join by default. */
+    public record JoinSettings(weft.api.RouterApi router, String driver, boolean defaultAllocation) {
+    }
+
+    public Path socket() {
+        return listener.socket();
+    }
+
+    @Override
+    public void close() {
+        listener.close();
+    }
+
+    /** The client's connection: requests to the engine, and what to do with each reply, in order. */
+    private static final class ClientSide extends ChannelInboundHandlerAdapter {
+        private final EngineClient engineClient;
+        private final ContainerJoin join;
+        private final ExecutorService calls;
+        /** For each request sent on, in order: where its reply goes (the client, or a create's completion). */
+        private final Deque<Consumer<FullHttpResponse>> captures = new ArrayDeque<>();
+        private final Deque<Boolean> captured = new ArrayDeque<>();
+        private Channel client;
+        private Channel engine;
+        private String engineDown;
+        private boolean upgraded;
+        private HttpRequest create;
+        private ByteArrayOutputStream createBody;
+
+        ClientSide(EngineClient engineClient, ContainerJoin join, ExecutorService calls) {
+            this.engineClient = engineClient;
+            this.join = join;
+            this.calls = calls;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext context) {
+            client = context.channel();
+            client.config().setAutoRead(false);
+            new Bootstrap().group(client.eventLoop()).channel(EpollDomainSocketChannel.class)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel channel) {
+                            channel.pipeline().addLast("http", new HttpClientCodec()).addLast(new EngineSide());
+                        }
+                    })
+                    .connect(new DomainSocketAddress(engineClient.socket().toFile()))
+                    .addListener(connected -> {
+                        if (connected.isSuccess()) {
+                            engine = ((io.netty.channel.ChannelFuture) connected).channel();
+                        } else {
+                            engineDown = "the Docker engine at " + engineClient.socket() + " does not answer: " + connected.cause().getMessage();
+                        }
+                        client.config().setAutoRead(true);
+                    });
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            if (upgraded) {
+                engine.writeAndFlush(message);
+                return;
+            }
+            if (engineDown != null) {
+                if (message instanceof HttpRequest) replyError(HttpResponseStatus.BAD_GATEWAY, engineDown, true);
+                ReferenceCountUtil.release(message);
+                return;
+            }
+            if (message instanceof HttpRequest request) {
+                if (request.method().equals(HttpMethod.POST) && CREATE.matcher(path(request)).matches()) {
+                    create = request;
+                    createBody = new ByteArrayOutputStream();
+                } else {
+                    captured.add(false);
+                    engine.write(request);
+                }
+            }
+            if (message instanceof HttpContent content) {
+                if (create != null) collectCreate(content);
+                else engine.writeAndFlush(content);
+            }
+        }
+
+        private void collectCreate(HttpContent content) {
+            try {
+                if (createBody.size() + content.content().readableBytes() > MAX_CREATE_BYTES) {
+                    create = null;
+                    replyError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "a container create of over " + MAX_CREATE_BYTES + " bytes", true);
+                    return;
+                }
+                createBody.writeBytes(ByteBufUtil.getBytes(content.content()));
+            } finally {
+                content.release();
+            }
+            if (content instanceof LastHttpContent) {
+                HttpRequest request = create;
+                byte[] body = createBody.toByteArray();
+                create = null;
+                client.config().setAutoRead(false); // the next request waits for this one's reply
+                calls.execute(() -> decide(request, body));
+            }
+        }
+
+        /** Virtual thread: what the container joins; then, on the loop, the create goes to the engine. */
+        private void decide(HttpRequest request, byte[] body) {
+            WeftCidr wanted;
+            try {
+                wanted = join.decide(body);
+            } catch (IllegalArgumentException e) {
+                client.eventLoop().execute(() -> {
+                    replyError(HttpResponseStatus.BAD_REQUEST, "weft: " + e.getMessage(), false);
+                    client.config().setAutoRead(true);
+                });
+                return;
+            } catch (IOException | RuntimeException e) {
+                client.eventLoop().execute(() -> {
+                    replyError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "weft: cannot tell the container's addresses: " + e.getMessage(), false);
+                    client.config().setAutoRead(true);
+                });
+                return;
+            }
+            client.eventLoop().execute(() -> {
+                if (wanted.subnets().isEmpty()) {
+                    captured.add(false);
+                    client.config().setAutoRead(true);
+                } else {
+                    captured.add(true);
+                    captures.add(reply -> calls.execute(() -> created(reply, wanted)));
+                }
+                HttpUtil.setTransferEncodingChunked(request, false);
+                HttpUtil.setContentLength(request, body.length);
+                engine.write(request);
+                engine.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
+            });
+        }
+
+        /** Virtual thread: the engine created the container (or refused); join it, then let the client have the reply. */
+        private void created(FullHttpResponse reply, WeftCidr wanted) {
+            FullHttpResponse answer = reply;
+            if (reply.status().code() == 201) {
+                try {
+                    String id = new ObjectMapper().readTree(ByteBufUtil.getBytes(reply.content())).path("Id").asText("");
+                    if (id.isEmpty()) throw new IOException("the engine's reply names no container");
+                    join.join(id, wanted);
+                } catch (IOException | RuntimeException e) {
+                    reply.release();
+                    answer = errorResponse(HttpResponseStatus.INTERNAL_SERVER_ERROR, "weft: the container could not join the overlay, so it was removed: "
+                            + e.getMessage(), false);
+                }
+            }
+            FullHttpResponse toSend = answer;
+            client.eventLoop().execute(() -> {
+                client.writeAndFlush(toSend);
+                client.config().setAutoRead(true);
+            });
+        }
+
+        private void replyError(HttpResponseStatus status, String message, boolean close) {
+            var written = client.writeAndFlush(errorResponse(status, message, close));
+            if (close) written.addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** An error as the engine writes one, which the Docker client shows: {@code {"message": "..."}}. */
+        private static FullHttpResponse errorResponse(HttpResponseStatus status, String message, boolean close) {
+            byte[] body;
+            try {
+                body = new ObjectMapper().writeValueAsBytes(java.util.Map.of("message", message));
+            } catch (IOException e) {
+                body = "{\"message\":\"weft proxy error\"}".getBytes(StandardCharsets.UTF_8);
+            }
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json").setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            if (close) response.headers().set(HttpHeaderNames.CONNECTION, "close");
+            return response;
+        }
+
+        private static String path(HttpRequest request) {
+            String uri = request.uri();
+            int query = uri.indexOf('?');
+            return query < 0 ? uri : uri.substring(0, query);
+        }
+
+        /**
+         * The client finished sending: after an upgrade (its stdin closed) the engine learns it as it would directly;
+         * before, the replies it waits for still come, and the connection closes with the engine's.
+         */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext context, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                if (upgraded && engine instanceof DuplexChannel duplex && engine.isActive()) duplex.shutdownOutput();
+                else if (!upgraded && engine == null) context.close();
+                return;
+            }
+            context.fireUserEventTriggered(event);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            if (engine != null) engine.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            LOG.log(System.Logger.Level.DEBUG, "Docker client connection failed: " + cause.getMessage());
+            context.close();
+        }
+
+        /** The engine's connection: replies to the client, or to a create's completion; raw bytes after an upgrade. */
+        private final class EngineSide extends ChannelInboundHandlerAdapter {
+            private FullHttpResponse capturing;
+
+            @Override
+            public void channelRead(ChannelHandlerContext context, Object message) {
+                if (upgraded) {
+                    if (message instanceof ByteBuf) client.writeAndFlush(message);
+                    else ReferenceCountUtil.release(message); // the empty end of the 101 the codec still sent
+                    return;
+                }
+                if (message instanceof HttpResponse response) {
+                    boolean capture = Boolean.TRUE.equals(captured.peek());
+                    if (capture) {
+                        capturing = new DefaultFullHttpResponse(response.protocolVersion(), response.status(), Unpooled.buffer());
+                        capturing.headers().set(response.headers());
+                    } else {
+                        client.writeAndFlush(response); // now: a client may wait for the head alone (wait, before it starts the container)
+                        if (response.status().code() == 101) {
+                            upgrade(context);
+                            return;
+                        }
+                    }
+                }
+                if (message instanceof HttpContent content) {
+                    if (capturing != null) {
+                        capturing.content().writeBytes(content.content());
+                        content.release();
+                        if (content instanceof LastHttpContent) {
+                            captured.poll();
+                            FullHttpResponse done = capturing;
+                            capturing = null;
+                            captures.poll().accept(done);
+                        }
+                    } else {
+                        if (content instanceof LastHttpContent) captured.poll();
+                        client.writeAndFlush(content);
+                    }
+                }
+            }
+
+            /** After 101, both connections carry raw bytes: the HTTP codecs go, what they buffered passes on. */
+            private void upgrade(ChannelHandlerContext context) {
+                upgraded = true;
+                captured.poll();
+                client.flush();
+                client.pipeline().remove("http");
+                context.pipeline().remove("http");
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext context, Object event) {
+                if (event instanceof ChannelInputShutdownEvent) {
+                    if (client instanceof DuplexChannel duplex && client.isActive()) {
+                        client.flush();
+                        duplex.shutdownOutput();
+                    }
+                    return;
+                }
+                context.fireUserEventTriggered(event);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext context) {
+                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+                LOG.log(System.Logger.Level.DEBUG, "Docker engine connection failed: " + cause.getMessage());
+                context.close();
+            }
+        }
+    }
+}
