@@ -174,6 +174,11 @@ public final class ApiClient implements RouterApi {
     }
 
     @Override
+    public List<String> addressesOf(String owner) throws ApiException {
+        return call(Endpoint.IPAM_LEASES, new ApiRequest.Owner(owner), reply -> codec.readReply(reply, ApiReply.Addresses.class)).addresses();
+    }
+
+    @Override
     public String metrics() throws ApiException {
         return new String(exchange(Endpoint.METRICS, null), StandardCharsets.UTF_8);
     }

@@ -33,6 +33,13 @@ public sealed interface ApiReply {
         }
     }
 
+    /** The addresses an owner holds ({@link Endpoint#IPAM_LEASES}), as dotted quads. */
+    record Addresses(List<String> addresses) implements ApiReply {
+        public Addresses {
+            addresses = List.copyOf(addresses);
+        }
+    }
+
     /** The reply to {@link Endpoint#STOP}: always true, sent before the router stops. */
     record Stopping(boolean stopping) implements ApiReply {
     }

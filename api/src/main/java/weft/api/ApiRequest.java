@@ -61,6 +61,13 @@ public sealed interface ApiRequest {
         }
     }
 
+    /** An owner of addresses, whose leases to list. */
+    record Owner(String owner) implements ApiRequest {
+        public Owner {
+            required(owner, "owner");
+        }
+    }
+
     /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
     record Empty() implements ApiRequest {
     }

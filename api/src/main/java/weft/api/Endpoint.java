@@ -52,6 +52,8 @@ public enum Endpoint {
     IPAM_CLAIM("POST", "/ipam/claim", 60),
     /** {@link ApiRequest.OwnerCidr}: gives the owner's address back, or all of them; {@link ApiReply.Released}. */
     IPAM_RELEASE("POST", "/ipam/release", 30),
+    /** {@link ApiRequest.Owner}: the addresses the owner holds; {@link ApiReply.Addresses}. */
+    IPAM_LEASES("POST", "/ipam/leases", 30),
     /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
     STOP("POST", "/stop", 30),
     /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */

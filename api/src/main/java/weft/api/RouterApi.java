@@ -44,6 +44,9 @@ public interface RouterApi {
     /** Gives back {@code owner}'s address {@code cidr}, or all of its addresses; returns those given back. */
     List<String> releaseAddresses(String owner, Optional<String> cidr) throws IOException;
 
+    /** The addresses {@code owner} holds here, as dotted quads: for a client that checks its leases against its own records. */
+    List<String> addressesOf(String owner) throws IOException;
+
     /** Gives a dead peer's address ranges to this peer ({@code weft rmpeer}); returns what was taken over. */
     String removePeer(String peer, boolean force) throws IOException;
 

@@ -122,6 +122,7 @@ class ApiClientTest {
                         "{\"cidr\":\"10.32.0.7/12\"}", "10.32.0.7/12"),
                 new RoundTrip(Endpoint.IPAM_RELEASE, c -> c.releaseAddresses("o", Optional.empty()), "{\"owner\":\"o\",\"cidr\":null}",
                         "{\"released\":[\"10.32.0.7\"]}", List.of("10.32.0.7")),
+                new RoundTrip(Endpoint.IPAM_LEASES, c -> c.addressesOf("o"), "{\"owner\":\"o\"}", "{\"addresses\":[\"10.32.0.7\"]}", List.of("10.32.0.7")),
                 new RoundTrip(Endpoint.LEAVE, ApiClient::leave, "{}", "{\"result\":\"gave 128 addresses\"}", "gave 128 addresses"),
                 new RoundTrip(Endpoint.STOP, c -> {
                     c.stop();

@@ -21,7 +21,8 @@ class EndpointTest {
                 Map.entry("/connect", "POST"), Map.entry("/forget", "POST"), Map.entry("/attach", "POST"), Map.entry("/detach", "POST"),
                 Map.entry("/expose", "POST"), Map.entry("/hide", "POST"), Map.entry("/rmpeer", "POST"), Map.entry("/prime", "POST"),
                 Map.entry("/adopt-ring", "POST"), Map.entry("/stop", "POST"), Map.entry("/leave", "POST"),
-                Map.entry("/cni", "POST"), Map.entry("/ipam/allocate", "POST"), Map.entry("/ipam/claim", "POST"), Map.entry("/ipam/release", "POST")),
+                Map.entry("/cni", "POST"), Map.entry("/ipam/allocate", "POST"), Map.entry("/ipam/claim", "POST"), Map.entry("/ipam/release", "POST"),
+                Map.entry("/ipam/leases", "POST")),
                 methodByPath);
     }
 

@@ -107,6 +107,7 @@ class WeftVerbsTest {
 
         @Override public String primeAllocation() { return "ready"; }
         @Override public String allocateAddress(String owner, java.util.Optional<String> subnet) { throw new UnsupportedOperationException(); }
+        @Override public List<String> addressesOf(String owner) { return List.of("10.32.0.9"); }
         @Override public String claimAddress(String owner, String cidr) { throw new UnsupportedOperationException(); }
         @Override public List<String> releaseAddresses(String owner, java.util.Optional<String> cidr) { throw new UnsupportedOperationException(); }
 

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * overlay (and keeps Docker's bridge, its port mappings and attached stdin working), the container's process sees
  * its address from its first instruction in 50 runs of 50, {@code WEFT_CIDR} chooses the subnet or leaves the
  * container alone and a malformed one fails the run naming the variable with nothing left, the address goes back on
- * {@code docker rm}, and an engine that is gone is reported as such.
+ * {@code docker rm} (and, when the router was down then, by its sweep once it is back), and an engine that is gone is
+ * reported as such.
  */
 @EnabledIf("weft.lab.Lab#runningAsRoot")
 class DockerProxyIT {
@@ -69,6 +70,15 @@ class DockerProxyIT {
                 int before = LabDocker.allocations(lab, one);
                 docker1.viaProxy("rm", "-f", "p1").orThrow();
                 assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == before - 1, RELEASE), "p1's address was not given back");
+
+                // a release the router missed: it is down while the engine removes a container; its sweep gives the address back
+                docker1.viaProxy("run", "-d", "--name", "m1", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                int held = LabDocker.allocations(lab, one);
+                lab.weft(one, "stop").orThrow();
+                docker1.docker("rm", "-f", "m1").orThrow();
+                lab.weft(one, "launch", "--no-fastdp", "--docker-api", "unix://" + docker1.socket(), two.underlayAddress()).orThrow();
+                assertEquals(held, LabDocker.allocations(lab, one), "the router lost an address while it was down");
+                assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == held - 1, Duration.ofSeconds(75)), "the sweep did not give back m1's address");
             }
             ExecResult engineGone = lab.exec(one.netns(), Duration.ofSeconds(30), "docker", "--host", "unix://" + one.dataDir().resolve("weft-proxy.sock"), "ps");
             assertFalse(engineGone.ok());

@@ -67,6 +67,12 @@ final class AddressLeases {
         return List.of(AddressRange.format(address));
     }
 
+    /** The addresses {@code owner} holds, as dotted quads. */
+    List<String> addressesOf(String owner) {
+        checkOwner(owner);
+        return allocator.addressesOf(owner).stream().map(AddressRange::format).toList();
+    }
+
     private Cidr inRange(String text) {
         Cidr cidr = Cidr.parse(text);
         if (!range.contains(cidr.address())) throw new IllegalArgumentException(cidr + " is not inside the allocation range " + range);

@@ -391,6 +391,11 @@ public final class Router implements RouterApi, AutoCloseable {
     }
 
     @Override
+    public List<String> addressesOf(String owner) {
+        return leases.addressesOf(owner);
+    }
+
+    @Override
     public String removePeer(String peer, boolean force) {
         return ipam.removePeer(peer, force);
     }

@@ -50,6 +50,7 @@ class KubeAddonTest {
         @Override public String leave() { throw new UnsupportedOperationException(); }
         @Override public String primeAllocation() { throw new UnsupportedOperationException(); }
         @Override public String allocateAddress(String owner, java.util.Optional<String> subnet) { throw new UnsupportedOperationException(); }
+        @Override public List<String> addressesOf(String owner) { return List.of("10.32.0.9"); }
         @Override public String claimAddress(String owner, String cidr) { throw new UnsupportedOperationException(); }
         @Override public List<String> releaseAddresses(String owner, java.util.Optional<String> cidr) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { throw new UnsupportedOperationException(); }

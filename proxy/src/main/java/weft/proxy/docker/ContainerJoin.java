@@ -27,7 +27,7 @@ import java.util.Optional;
  */
 final class ContainerJoin {
     private static final System.Logger LOG = System.getLogger(ContainerJoin.class.getName());
-    private final EngineClient engine;
+    private final EngineCalls engine;
     private final RouterApi router;
     private final String driver;
     private final boolean defaultAllocation;
@@ -37,7 +37,7 @@ final class ContainerJoin {
      * @param driver            the name of the router's network and IPAM drivers ({@code weft})
      * @param defaultAllocation whether a container without {@code WEFT_CIDR} joins the default subnet
      */
-    ContainerJoin(EngineClient engine, RouterApi router, String driver, boolean defaultAllocation, ObjectMapper json) {
+    ContainerJoin(EngineCalls engine, RouterApi router, String driver, boolean defaultAllocation, ObjectMapper json) {
         this.engine = engine;
         this.router = router;
         this.driver = driver;
@@ -75,11 +75,11 @@ final class ContainerJoin {
                 ObjectNode connect = json.createObjectNode().put("Container", id);
                 ObjectNode endpoint = connect.putObject("EndpointConfig");
                 entry.getValue().ifPresent(address -> endpoint.putObject("IPAMConfig").put("IPv4Address", address));
-                EngineClient.Reply reply = engine.call("POST", "/networks/" + encode(network) + "/connect", json.writeValueAsBytes(connect));
+                EngineCalls.Reply reply = engine.call("POST", "/networks/" + encode(network) + "/connect", json.writeValueAsBytes(connect));
                 if (reply.status() != 200) throw new IOException("cannot connect the container to network " + network + ": " + message(reply));
             }
         } catch (IOException | RuntimeException e) {
-            EngineClient.Reply removed = engine.call("DELETE", "/containers/" + encode(id) + "?force=1&v=1", null);
+            EngineCalls.Reply removed = engine.call("DELETE", "/containers/" + encode(id) + "?force=1&v=1", null);
             if (removed.status() != 204 && removed.status() != 404) {
                 LOG.log(System.Logger.Level.WARNING, "could not remove container " + id + " after its join failed: " + message(removed));
             }
@@ -89,7 +89,7 @@ final class ContainerJoin {
 
     /** Creates network {@code name} of the weft drivers on {@code subnet}, unless it is there already. */
     private void ensureNetwork(String name, Ipv4Cidr subnet) throws IOException {
-        EngineClient.Reply existing = engine.call("GET", "/networks/" + encode(name), null);
+        EngineCalls.Reply existing = engine.call("GET", "/networks/" + encode(name), null);
         if (existing.status() == 200) {
             String other = json.readTree(existing.body()).path("Driver").asText("");
             if (!other.equals(driver)) throw new IOException("network " + name + " exists with driver '" + other + "', not " + driver);
@@ -98,7 +98,7 @@ final class ContainerJoin {
         ObjectNode create = json.createObjectNode().put("Name", name).put("Driver", driver).put("CheckDuplicate", true);
         ObjectNode ipam = create.putObject("IPAM").put("Driver", driver);
         ipam.putArray("Config").addObject().put("Subnet", subnet.toString());
-        EngineClient.Reply made = engine.call("POST", "/networks/create", json.writeValueAsBytes(create));
+        EngineCalls.Reply made = engine.call("POST", "/networks/create", json.writeValueAsBytes(create));
         if (made.status() == 201) {
             LOG.log(System.Logger.Level.INFO, "created Docker network " + name + " on " + subnet + " for containers started through the proxy");
         } else if (made.status() != 409) { // 409: another create made it just now
@@ -106,7 +106,7 @@ final class ContainerJoin {
         }
     }
 
-    private String message(EngineClient.Reply reply) {
+    private String message(EngineCalls.Reply reply) {
         try {
             String message = json.readTree(reply.body()).path("message").asText("");
             if (!message.isEmpty()) return message;

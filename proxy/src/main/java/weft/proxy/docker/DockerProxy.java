@@ -46,6 +46,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -56,6 +58,7 @@ import java.util.regex.Pattern;
  * included. One request is intercepted: {@code POST /containers/create}, around which {@link ContainerJoin} connects
  * the new container to the weft networks; its reply reaches the client once the container is joined, or is an error
  * that says why it is not (and the container is gone). An engine that does not answer gets 502 with the reason.
+ * Every 30 s a {@link LeaseSweep} gives back pool addresses whose release the router missed.
  *
  * <p>Threads: a client connection and its engine connection share one Netty event loop, which owns their state; the
  * create's calls to the router and the engine run on virtual threads, and hand back to the loop.
@@ -67,10 +70,15 @@ public final class DockerProxy implements AutoCloseable {
     private static final Pattern CREATE = Pattern.compile("(/v[0-9.]+)?/containers/create");
     private static final int MAX_CREATE_BYTES = 1 << 20;
 
-    private final UnixListener listener;
+    /** How often {@link LeaseSweep} compares the pools' leases with the engine's record. */
+    private static final long SWEEP_SECONDS = 30;
 
-    private DockerProxy(UnixListener listener) {
+    private final UnixListener listener;
+    private final ScheduledExecutorService sweeper;
+
+    private DockerProxy(UnixListener listener, ScheduledExecutorService sweeper) {
         this.listener = listener;
+        this.sweeper = sweeper;
     }
 
     /** Listens on {@code socket} and passes each connection on to the engine that {@code join} calls. */
@@ -91,7 +99,18 @@ public final class DockerProxy implements AutoCloseable {
                 });
         UnixListener listener = UnixListener.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
         LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + socket + " for the engine at " + engineSocket + " (point the client at it: eval $(weft env))");
-        return new DockerProxy(listener);
+        LeaseSweep sweep = new LeaseSweep(engine, settings.router(), settings.driver(), new ObjectMapper());
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("docker-lease-sweep").daemon().factory());
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                sweep.sweep();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "no lease sweep this time: " + e.getMessage()); // an engine that is down, say
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "the Docker lease sweep failed: " + e);
+            }
+        }, 0, SWEEP_SECONDS, TimeUnit.SECONDS);
+        return new DockerProxy(listener, sweeper);
     }
 
     /** What the proxy needs besides its sockets: the router, the drivers' name, and whether containers join by default. */
@@ -104,6 +123,7 @@ public final class DockerProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        sweeper.shutdownNow();
         listener.close();
     }
 

@@ -14,15 +14,8 @@ import java.util.Arrays;
  * The proxy's own calls to the Docker engine (networks to create, containers to connect or remove): HTTP/1.0 over
  * the engine's Unix socket, one connection per call, so a reply ends when the engine closes it. Thread-safe.
  */
-final class EngineClient {
+final class EngineClient implements EngineCalls {
     private static final int MAX_REPLY_BYTES = 4 << 20;
-
-    /** The engine's status and body. */
-    record Reply(int status, byte[] body) {
-        String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-    }
 
     private final Path socket;
 
@@ -34,7 +27,8 @@ final class EngineClient {
         return socket;
     }
 
-    Reply call(String method, String path, byte[] json) throws IOException {
+    @Override
+    public Reply call(String method, String path, byte[] json) throws IOException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             String head = method + " " + path + " HTTP/1.0\r\nHost: docker\r\n"

@@ -14,9 +14,10 @@ import java.util.Optional;
  * host's router ever gives it out too. The engine names no container when it asks for an address, so the router
  * holds the addresses of a pool for one owner, {@code docker-ipam:SUBNET}, and gives them back one by one: the pool's
  * ID is its subnet, and the driver needs no record of its own. The network's gateway address, which the engine asks
- * for first, is one of them, though weft networks route nothing through it. Thread-safe: no state.
+ * for first, is held by {@code docker-ipam-gateway:SUBNET}, though weft networks route nothing through it.
+ * Thread-safe: no state.
  */
-final class IpamDriver {
+public final class IpamDriver {
     /** The one address space of this driver, local and global. */
     static final String ADDRESS_SPACE = "weft";
     /** libnetwork's option that marks the request for a network's gateway. */
@@ -74,9 +75,9 @@ final class IpamDriver {
         if (wanted.isPresent()) {
             Ipv4Cidr address = new Ipv4Cidr(Ipv4Cidr.address(wanted.get()), pool.prefixLength());
             if (!pool.contains(address.bits())) throw new IllegalArgumentException(wanted.get() + " is not in the network's subnet " + pool);
-            cidr = router.claimAddress(owner(pool), address.toString());
+            cidr = router.claimAddress(gateway ? gatewayOwner(pool) : owner(pool), address.toString());
         } else {
-            cidr = router.allocateAddress(owner(pool), Optional.of(pool.toString()));
+            cidr = router.allocateAddress(gateway ? gatewayOwner(pool) : owner(pool), Optional.of(pool.toString()));
         }
         LOG.log(System.Logger.Level.INFO, "Docker IPAM: " + cidr + (gateway ? " for a network's gateway" : "") + " from " + pool);
         ObjectNode reply = json.createObjectNode().put("Address", cidr);
@@ -88,7 +89,9 @@ final class IpamDriver {
         Ipv4Cidr pool = pool(request);
         String address = request.text("Address");
         Ipv4Cidr cidr = new Ipv4Cidr(Ipv4Cidr.address(address), pool.prefixLength());
-        if (!router.releaseAddresses(owner(pool), Optional.of(cidr.toString())).isEmpty()) {
+        // the engine does not say whether it gives back a gateway: the pool's owner first, then the gateways'
+        if (!router.releaseAddresses(owner(pool), Optional.of(cidr.toString())).isEmpty()
+                || !router.releaseAddresses(gatewayOwner(pool), Optional.of(cidr.toString())).isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "Docker IPAM: " + cidr + " given back");
         }
         return json.createObjectNode();
@@ -101,8 +104,16 @@ final class IpamDriver {
         return pool;
     }
 
-    /** The allocator's owner of a pool's addresses. */
-    static String owner(Ipv4Cidr pool) {
+    /** The allocator's owner of a pool's addresses for endpoints. */
+    public static String owner(Ipv4Cidr pool) {
         return "docker-ipam:" + pool;
+    }
+
+    /**
+     * The allocator's owner of a pool's gateway addresses: apart from the endpoints', as the engine shows no network's
+     * gateway that its IPAM driver chose, and a sweep that compares endpoints with leases must not take them.
+     */
+    static String gatewayOwner(Ipv4Cidr pool) {
+        return "docker-ipam-gateway:" + pool;
     }
 }

@@ -117,7 +117,7 @@ class DockerPluginTest {
         assertEquals("10.32.0.7/12", gateway.body().path("Address").asText());
         assertEquals("10.32.1.9/12", call("/IpamDriver.RequestAddress", "{\"PoolID\":\"10.32.0.0/12\",\"Address\":\"10.32.1.9\"}").body().path("Address").asText());
         assertEquals(200, call("/IpamDriver.ReleaseAddress", "{\"PoolID\":\"10.32.0.0/12\",\"Address\":\"10.32.0.7\"}").status());
-        assertEquals(List.of("allocateAddress [docker-ipam:10.32.0.0/12, Optional[10.32.0.0/12]]", "claimAddress [docker-ipam:10.32.0.0/12, 10.32.1.9/12]",
+        assertEquals(List.of("allocateAddress [docker-ipam-gateway:10.32.0.0/12, Optional[10.32.0.0/12]]", "claimAddress [docker-ipam:10.32.0.0/12, 10.32.1.9/12]",
                 "releaseAddresses [docker-ipam:10.32.0.0/12, Optional[10.32.0.7/12]]"), asked);
         assertEquals("10.40.0.1 is not in the network's subnet 10.33.0.0/16",
                 error(call("/IpamDriver.RequestAddress", "{\"PoolID\":\"10.33.0.0/16\",\"Address\":\"10.40.0.1\"}")));

@@ -222,6 +222,7 @@ public final class ApiServer implements AutoCloseable {
                 ApiRequest.OwnerCidr request = codec.readRequest(body, ApiRequest.OwnerCidr.class);
                 yield new ApiReply.Released(router.releaseAddresses(request.owner(), Optional.ofNullable(request.cidr())));
             }
+            case IPAM_LEASES -> new ApiReply.Addresses(router.addressesOf(codec.readRequest(body, ApiRequest.Owner.class).owner()));
             case CNI -> new CniOutput(cni.orElseThrow().call(cniVariables(headers), body,
                     Optional.ofNullable(headers.getFirst(CniService.HELD_NETNS_HEADER))));
         };

@@ -128,6 +128,7 @@ class ApiServerTest {
             return cidr;
         }
 
+        @Override public List<String> addressesOf(String owner) { return List.of("10.32.0.9"); }
         @Override public List<String> releaseAddresses(String owner, Optional<String> cidr) {
             leases.add("release " + owner + " " + cidr.orElse("all"));
             return List.of("10.32.0.9");
