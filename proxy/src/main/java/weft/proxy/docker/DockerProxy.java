@@ -139,6 +139,8 @@ public final class DockerProxy implements AutoCloseable {
         private Channel engine;
         private String engineDown;
         private boolean upgraded;
+        /** Reasons not to read the client: the engine not connected yet, a create waiting for its reply, the engine's backlog. */
+        private boolean connecting = true, createPending, engineBacklogged;
         private HttpRequest create;
         private ByteArrayOutputStream createBody;
 
@@ -167,14 +169,46 @@ public final class DockerProxy implements AutoCloseable {
                         } else {
                             engineDown = "the Docker engine at " + engineClient.socket() + " does not answer: " + connected.cause().getMessage();
                         }
-                        client.config().setAutoRead(true);
+                        connecting = false;
+                        readClientUnlessPaused();
                     });
+        }
+
+        /**
+         * Reads the client only while nothing holds it: so a client that sends faster than the engine takes (a large
+         * {@code docker load}) waits in its socket, not in the proxy's memory, and the request after a create waits
+         * for the create's reply.
+         */
+        private void readClientUnlessPaused() {
+            client.config().setAutoRead(!connecting && !createPending && !engineBacklogged);
+        }
+
+        /** Sends {@code message} to the engine, and stops reading the client while the engine's connection is full. */
+        private void toEngine(Object message, boolean flush) {
+            if (flush) engine.writeAndFlush(message);
+            else engine.write(message);
+            if (!engine.isWritable() && !engineBacklogged) {
+                engineBacklogged = true;
+                readClientUnlessPaused();
+            }
+        }
+
+        /** Sends {@code message} to the client, and stops reading the engine while the client's connection is full. */
+        private void toClient(Object message) {
+            client.writeAndFlush(message);
+            if (!client.isWritable()) engine.config().setAutoRead(false);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext context) {
+            if (engine != null) engine.config().setAutoRead(client.isWritable());
+            context.fireChannelWritabilityChanged();
         }
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {
             if (upgraded) {
-                engine.writeAndFlush(message);
+                toEngine(message, true);
                 return;
             }
             if (engineDown != null) {
@@ -188,12 +222,12 @@ public final class DockerProxy implements AutoCloseable {
                     createBody = new ByteArrayOutputStream();
                 } else {
                     captured.add(false);
-                    engine.write(request);
+                    toEngine(request, false);
                 }
             }
             if (message instanceof HttpContent content) {
                 if (create != null) collectCreate(content);
-                else engine.writeAndFlush(content);
+                else toEngine(content, true);
             }
         }
 
@@ -212,7 +246,8 @@ public final class DockerProxy implements AutoCloseable {
                 HttpRequest request = create;
                 byte[] body = createBody.toByteArray();
                 create = null;
-                client.config().setAutoRead(false); // the next request waits for this one's reply
+                createPending = true; // the next request waits for this one's reply
+                readClientUnlessPaused();
                 calls.execute(() -> decide(request, body));
             }
         }
@@ -225,28 +260,28 @@ public final class DockerProxy implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 client.eventLoop().execute(() -> {
                     replyError(HttpResponseStatus.BAD_REQUEST, "weft: " + e.getMessage(), false);
-                    client.config().setAutoRead(true);
+                    createDone();
                 });
                 return;
             } catch (IOException | RuntimeException e) {
                 client.eventLoop().execute(() -> {
                     replyError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "weft: cannot tell the container's addresses: " + e.getMessage(), false);
-                    client.config().setAutoRead(true);
+                    createDone();
                 });
                 return;
             }
             client.eventLoop().execute(() -> {
                 if (wanted.subnets().isEmpty()) {
                     captured.add(false);
-                    client.config().setAutoRead(true);
+                    createDone();
                 } else {
                     captured.add(true);
                     captures.add(reply -> calls.execute(() -> created(reply, wanted)));
                 }
                 HttpUtil.setTransferEncodingChunked(request, false);
                 HttpUtil.setContentLength(request, body.length);
-                engine.write(request);
-                engine.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
+                toEngine(request, false);
+                toEngine(new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)), true);
             });
         }
 
@@ -267,8 +302,14 @@ public final class DockerProxy implements AutoCloseable {
             FullHttpResponse toSend = answer;
             client.eventLoop().execute(() -> {
                 client.writeAndFlush(toSend);
-                client.config().setAutoRead(true);
+                createDone();
             });
+        }
+
+        /** Event loop: the create is answered (or sent on unchanged); the client's next request may come. */
+        private void createDone() {
+            createPending = false;
+            readClientUnlessPaused();
         }
 
         private void replyError(HttpResponseStatus status, String message, boolean close) {
@@ -328,7 +369,7 @@ public final class DockerProxy implements AutoCloseable {
             @Override
             public void channelRead(ChannelHandlerContext context, Object message) {
                 if (upgraded) {
-                    if (message instanceof ByteBuf) client.writeAndFlush(message);
+                    if (message instanceof ByteBuf) toClient(message);
                     else ReferenceCountUtil.release(message); // the empty end of the 101 the codec still sent
                     return;
                 }
@@ -338,7 +379,7 @@ public final class DockerProxy implements AutoCloseable {
                         capturing = new DefaultFullHttpResponse(response.protocolVersion(), response.status(), Unpooled.buffer());
                         capturing.headers().set(response.headers());
                     } else {
-                        client.writeAndFlush(response); // now: a client may wait for the head alone (wait, before it starts the container)
+                        toClient(response); // now: a client may wait for the head alone (wait, before it starts the container)
                         if (response.status().code() == 101) {
                             upgrade(context);
                             return;
@@ -357,7 +398,7 @@ public final class DockerProxy implements AutoCloseable {
                         }
                     } else {
                         if (content instanceof LastHttpContent) captured.poll();
-                        client.writeAndFlush(content);
+                        toClient(content);
                     }
                 }
             }
@@ -369,6 +410,13 @@ public final class DockerProxy implements AutoCloseable {
                 client.flush();
                 client.pipeline().remove("http");
                 context.pipeline().remove("http");
+            }
+
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext context) {
+                engineBacklogged = !context.channel().isWritable();
+                readClientUnlessPaused();
+                context.fireChannelWritabilityChanged();
             }
 
             @Override
