@@ -69,6 +69,8 @@ public final class DockerProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DockerProxy.class.getName());
     private static final Pattern CREATE = Pattern.compile("(/v[0-9.]+)?/containers/create");
     private static final int MAX_CREATE_BYTES = 1 << 20;
+    /** Reads the engine's create replies and writes the proxy's errors; thread-safe, made once. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How often {@link LeaseSweep} compares the pools' leases with the engine's record. */
     private static final long SWEEP_SECONDS = 30;
@@ -85,7 +87,7 @@ public final class DockerProxy implements AutoCloseable {
     public static DockerProxy start(Path socket, Path engineSocket, JoinSettings settings) throws IOException {
         UnixListener.claim(socket, "the Docker API");
         EngineClient engine = new EngineClient(engineSocket);
-        ContainerJoin join = new ContainerJoin(engine, settings.router(), settings.driver(), settings.defaultAllocation(), new ObjectMapper());
+        ContainerJoin join = new ContainerJoin(engine, settings.router(), settings.driver(), settings.defaultAllocation(), JSON);
         // epoll, not NIO: only its Unix sockets take a half-close, which an attached stdin's end is
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -99,7 +101,7 @@ public final class DockerProxy implements AutoCloseable {
                 });
         UnixListener listener = UnixListener.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
         LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + socket + " for the engine at " + engineSocket + " (point the client at it: eval $(weft env))");
-        LeaseSweep sweep = new LeaseSweep(engine, settings.router(), settings.driver(), new ObjectMapper());
+        LeaseSweep sweep = new LeaseSweep(engine, settings.router(), settings.driver(), JSON);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("docker-lease-sweep").daemon().factory());
         sweeper.scheduleWithFixedDelay(() -> {
             try {
@@ -290,7 +292,7 @@ public final class DockerProxy implements AutoCloseable {
             FullHttpResponse answer = reply;
             if (reply.status().code() == 201) {
                 try {
-                    String id = new ObjectMapper().readTree(ByteBufUtil.getBytes(reply.content())).path("Id").asText("");
+                    String id = JSON.readTree(ByteBufUtil.getBytes(reply.content())).path("Id").asText("");
                     if (id.isEmpty()) throw new IOException("the engine's reply names no container");
                     join.join(id, wanted);
                 } catch (IOException | RuntimeException e) {
@@ -321,7 +323,7 @@ public final class DockerProxy implements AutoCloseable {
         private static FullHttpResponse errorResponse(HttpResponseStatus status, String message, boolean close) {
             byte[] body;
             try {
-                body = new ObjectMapper().writeValueAsBytes(java.util.Map.of("message", message));
+                body = JSON.writeValueAsBytes(java.util.Map.of("message", message));
             } catch (IOException e) {
                 body = "{\"message\":\"weft proxy error\"}".getBytes(StandardCharsets.UTF_8);
             }
