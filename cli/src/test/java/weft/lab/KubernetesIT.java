@@ -1,6 +1,7 @@
 package weft.lab;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.io.IOException;
@@ -34,6 +35,7 @@ class KubernetesIT {
     }
 
     @Test
+    @Timeout(value = TIMEOUT_MINUTES + 5, unit = TimeUnit.MINUTES) // the build on a new machine is in it; the default is shorter
     void podsOnTwoNodesReachEachOtherThroughWeftAndADeletedNodesAddressesAreReclaimed() throws IOException, InterruptedException {
         Path log = Files.createTempFile("kube-e2e", ".log");
         Process script = new ProcessBuilder("bash", repository().resolve("scripts/kube-e2e.sh").toString())

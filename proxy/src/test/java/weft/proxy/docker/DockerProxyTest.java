@@ -46,19 +46,36 @@ class DockerProxyTest {
         return head.toString();
     }
 
+    /** A stand-in engine: an attach is upgraded and then never read again (a slow engine); anything else is an empty list. */
+    private static void serve(SocketChannel connection, CountDownLatch upgraded, CountDownLatch over) {
+        try (connection) {
+            String request = head(Channels.newInputStream(connection));
+            if (!request.contains("/attach")) {
+                connection.write(StandardCharsets.US_ASCII.encode("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]"));
+                return;
+            }
+            connection.write(StandardCharsets.US_ASCII.encode("HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"));
+            upgraded.countDown();
+            over.await(); // reads nothing more
+        } catch (IOException | InterruptedException e) {
+            // the test is over
+        }
+    }
+
     @Test
     void aClientThatSendsFasterThanTheEngineReadsWaitsInItsOwnSocket() throws Exception {
         Path engineSocket = dir.resolve("engine.sock");
-        CountDownLatch upgraded = new CountDownLatch(1);
+        CountDownLatch upgraded = new CountDownLatch(1), over = new CountDownLatch(1);
         try (ServerSocketChannel engine = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             engine.bind(UnixDomainSocketAddress.of(engineSocket));
+            // every connection is served, not only the first: the proxy's lease sweep asks the engine too, and may come first
             Thread stalled = Thread.ofVirtual().start(() -> {
-                try (SocketChannel connection = engine.accept()) {
-                    head(Channels.newInputStream(connection));
-                    connection.write(StandardCharsets.US_ASCII.encode("HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"));
-                    upgraded.countDown();
-                    Thread.sleep(60_000); // reads nothing more: a slow engine
-                } catch (IOException | InterruptedException e) {
+                try {
+                    while (true) {
+                        SocketChannel connection = engine.accept();
+                        Thread.ofVirtual().start(() -> serve(connection, upgraded, over));
+                    }
+                } catch (IOException e) {
                     // the test is over
                 }
             });
@@ -77,6 +94,7 @@ class DockerProxyTest {
                 // the sockets' buffers and Netty's watermark hold a few MB at most; without the hold the proxy takes all 32 MB
                 assertTrue(sent < (8L << 20), "the proxy took " + sent + " bytes the engine did not read");
             } finally {
+                over.countDown();
                 stalled.interrupt();
             }
         }
