@@ -30,11 +30,7 @@ trap stop EXIT
 lab_up 1
 host=$(lab_host 1) dir=$(lab_data_dir 1)
 engine=$dir/docker/docker.sock proxy=$dir/weft-proxy.sock
-mkdir -p "$dir/plugins" "$dir/docker" /run/docker/plugins
-# dockerd in the host's namespace (nsenter leaves the cgroup mounts visible), with the host's plugins directory as its own
-nsenter --net="/run/netns/$host" unshare --mount --propagation private sh -c "mount --bind '$dir/plugins' /run/docker/plugins && exec dockerd \
-    --data-root '$dir/docker/data' --exec-root '$dir/docker/exec' --pidfile '$dir/docker/pid' --host 'unix://$engine' --storage-driver vfs" \
-    > "$dir/dockerd.log" 2>&1 &
+lab_dockerd 1 > "$dir/dockerd.log" 2>&1 &
 dockerd_pid=$!
 for _ in $(seq 1 120); do docker --host "unix://$engine" version >/dev/null 2>&1 && break; sleep 0.5; done
 mkdir -p "$dir/root/bin" && cp /bin/busybox "$dir/root/bin/" && ln -sf busybox "$dir/root/bin/true"

@@ -91,7 +91,8 @@ step "Weft installed under /opt/weft"
 
 # 4. The image
 if ! docker info > /dev/null 2>&1; then
-    dockerd --host unix:///var/run/docker.sock > "$work/dockerd.log" 2>&1 &
+    # an import needs no network: no docker0 and no iptables chains (nor FORWARD's DROP policy) left on this host
+    dockerd --host unix:///var/run/docker.sock --bridge=none --iptables=false --ip-masq=false > "$work/dockerd.log" 2>&1 &
     started_dockerd=$!
     for _ in $(seq 1 60); do docker info > /dev/null 2>&1 && break; sleep 0.5; done
     docker info > /dev/null 2>&1 || { tail -n 20 "$work/dockerd.log" >&2; fail "dockerd did not start"; }

@@ -263,6 +263,22 @@ lab_await_ping() {
     return 1
 }
 
+# lab_dockerd HOST: becomes (exec) Debian's dockerd for lab host HOST, so run it in the background. It runs in the
+# host's network namespace, entered with nsenter (ip netns exec would mount a /sys of the namespace over the cgroup
+# mounts dockerd needs), in a mount namespace of its own where /run/docker/plugins is the host's plugins dir, in
+# which the host's router serves its Docker plugin: several engines on one machine each find their own router's
+# drivers. Its data, state and socket are under $(lab_data_dir HOST)/docker (the socket: docker.sock); storage vfs,
+# which works on any file system. lab_down kills it with the host's other processes.
+lab_dockerd() {
+    local dir
+    dir=$(lab_data_dir "${1:?usage: lab_dockerd HOST}")
+    mkdir -p "$dir/plugins" "$dir/docker" /run/docker/plugins || return
+    # shellcheck disable=SC2016 # $0 and $1 are the inner shell's
+    exec nsenter --net="/run/netns/$(lab_host "$1")" unshare --mount --propagation private sh -c \
+        'mount --bind "$0" /run/docker/plugins && exec dockerd --data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/dockerd.pid" --host "unix://$1/docker.sock" --storage-driver vfs' \
+        "$dir/plugins" "$dir/docker"
+}
+
 lab_down() {
     local ns rc=0
     local -a namespaces=()

@@ -10,6 +10,7 @@ import weft.router.DataDirectory;
 import weft.router.Router;
 import weft.router.RouterConfig;
 import weft.router.fastpath.FastPath;
+import weft.router.plumbing.BridgeForwarding;
 import weft.router.plumbing.AttachmentStore;
 
 import java.io.IOException;
@@ -99,6 +100,11 @@ final class Reset {
             fail("could not look at this host's links: " + e.getMessage());
         }
         removeGuardTable();
+        try {
+            BridgeForwarding.ofHost().remove(RouterConfig.BRIDGE).ifPresent(out::println);
+        } catch (IOException | RuntimeException e) {
+            fail("could not remove the iptables FORWARD rule for " + RouterConfig.BRIDGE + ": " + e.getMessage());
+        }
         removeDataDirectory();
         out.println(failures == 0 ? "reset: Weft left nothing behind on this host" : "reset: done, with " + failures + " problems above");
         return failures == 0 ? 0 : 1;

@@ -128,7 +128,6 @@ final class RouterOptions {
         return min;
     }
 
-    /** A Unix socket path, as {@code /path} or {@code unix:///path}. */
     /** Where to serve the Docker plugin: --plugin-socket, else $WEFT_PLUGIN_SOCKET, else the default; empty with --no-plugin. */
     static Optional<Path> pluginSocket(CommandLine line, Map<String, String> environment) {
         if (line.flag("no-plugin")) {

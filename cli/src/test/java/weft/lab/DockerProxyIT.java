@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Docker API proxy with Debian's engine on two lab hosts: {@code docker run} through it puts containers on the
  * overlay (and keeps Docker's bridge, its port mappings and attached stdin working), the container's process sees
- * its address from its first instruction in 50 runs of 50, {@code WEFT_CIDR} chooses the subnet or leaves the
+ * its address from its first instruction in 50 runs of 50, an address in the range the other host's router owns is
+ * handed over (to {@code WEFT_CIDR=ip:} and to {@code weft attach}) and refused there after, {@code WEFT_CIDR} chooses the subnet or leaves the
  * container alone and a malformed one fails the run naming the variable with nothing left, the address goes back on
  * {@code docker rm} (and, when the router was down then, by its sweep once it is back), and an engine that is gone is
  * reported as such.
@@ -49,6 +50,27 @@ class DockerProxyIT {
                     ExecResult first = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ip", "-4", "addr", "show", "ethwe0");
                     assertTrue(first.ok() && first.stdout().matches(INET), "run " + (i + 1) + " of 50: " + first.describe());
                 }
+
+                // an address in the range host 2's router owns: it hands the address over, to the proxy and to the CLI alike
+                int beforeClaims = LabDocker.allocations(lab, one);
+                String claimed = LabDocker.addressOwnedBy(lab, two, 4096 + 77);
+                docker1.viaProxy("run", "-d", "--name", "claimed", "-e", "WEFT_CIDR=ip:" + claimed + "/12", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                ExecResult reachClaimed = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "3", "-W", "2", claimed);
+                assertTrue(reachClaimed.ok(), "host 2 does not reach the address it handed over to host 1: " + reachClaimed.describe());
+                ExecResult twice = docker2.viaProxy("run", "--rm", "-e", "WEFT_CIDR=ip:" + claimed + "/12", LabDocker.BUSYBOX, "true");
+                assertFalse(twice.ok(), "an address held on host 1 was given on host 2 too: " + twice.describe());
+                assertTrue(twice.stderr().contains(claimed + " is in use at peer"), twice.describe());
+                docker1.viaProxy("restart", "-t", "1", "claimed").orThrow();
+                ExecResult restarted = docker1.docker("exec", "claimed", "ip", "-4", "addr", "show", "ethwe0");
+                assertTrue(restarted.ok() && restarted.stdout().contains("inet " + claimed + "/12"), "a restart kept the address WEFT_CIDR names: " + restarted.describe());
+                docker1.viaProxy("run", "-d", "--name", "plain", "-e", "WEFT_CIDR=none", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                String attached = LabDocker.addressOwnedBy(lab, two, 8192 + 99);
+                lab.weft(one, "attach", attached + "/12", "plain").orThrow();
+                ExecResult reachAttached = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "3", "-W", "2", attached);
+                assertTrue(reachAttached.ok(), "weft attach of an address host 2 owned: " + reachAttached.describe());
+                lab.weft(one, "detach", "plain").orThrow(); // gives its address back now, not after the router's 30 s grace for a container gone
+                docker1.viaProxy("rm", "-f", "claimed", "plain").orThrow();
+                assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == beforeClaims, RELEASE), "the claimed addresses were not given back");
 
                 ExecResult echoed = Exec.run(two.netns(), Map.of(), Duration.ofSeconds(60), List.of("sh", "-c",
                         "echo through-the-proxy | docker --host unix://" + two.dataDir().resolve("weft-proxy.sock") + " run -i --rm " + LabDocker.BUSYBOX + " cat"));

@@ -198,6 +198,17 @@ public final class Lab implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts {@code host}'s Docker engine ({@code scripts/lab dockerd}, shared with the benchmarks), its socket
+     * {@code docker/docker.sock} in the host's data dir; {@link #close()} stops it with the host's other processes.
+     */
+    public Process dockerd(Host host) {
+        checkHost(host);
+        List<String> command = new ArrayList<>(List.of("env", "TMPDIR=" + System.getProperty("java.io.tmpdir")));
+        command.addAll(scriptCommand("dockerd", prefix, String.valueOf(host.index())));
+        return spawn(null, command.toArray(String[]::new));
+    }
+
     /** The log file of a process started by {@link #spawn}; readable until {@link #close()}. */
     public synchronized Path logOf(Process process) {
         Path log = spawned.get(process);

@@ -11,12 +11,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Docker engine of a lab host: Debian's dockerd in the host's network namespace (entered with {@code nsenter}, which
- * leaves /sys and its cgroup mounts as they are), with its data, its state and its
- * API socket in the host's data dir, and a mount namespace of its own in which {@code /run/docker/plugins} is the
- * host's {@code plugins} dir, where the host's router serves its Docker plugin (see {@link Lab#weft}): several
- * engines on one machine each find their own router's drivers. Storage is {@code vfs}, which works on any file
- * system. {@link #close} removes the containers first (their shims outlive the engine otherwise), then stops it.
+ * A Docker engine of a lab host: Debian's dockerd in the host's network namespace, as {@code lab_dockerd} in
+ * {@code scripts/lib/lab.sh} starts it (its data, state and API socket in the host's data dir; in a mount namespace
+ * of its own, {@code /run/docker/plugins} is the host's {@code plugins} dir, where the host's router serves its Docker
+ * plugin, see {@link Lab#weft}). {@link #close} removes the containers first (their shims outlive the engine
+ * otherwise), then stops it.
  */
 final class LabDocker implements AutoCloseable {
     static final String BUSYBOX = "weft-lab/busybox:1";
@@ -37,16 +36,8 @@ final class LabDocker implements AutoCloseable {
 
     /** Starts {@code host}'s engine and waits until it answers, with the busybox image {@link #BUSYBOX} in it. */
     static LabDocker start(Lab lab, Host host) throws IOException {
-        Path root = host.dataDir().resolve("docker");
-        Path plugins = Files.createDirectories(host.dataDir().resolve("plugins"));
-        Files.createDirectories(root);
-        Files.createDirectories(Path.of("/run/docker/plugins")); // Docker's own directory, the mount point
-        Path socket = root.resolve("docker.sock");
-        String script = "mount --bind \"$0\" /run/docker/plugins && exec dockerd --data-root \"$1/data\" --exec-root \"$1/exec\""
-                + " --pidfile \"$1/dockerd.pid\" --host \"unix://$1/docker.sock\" --storage-driver vfs";
-        // nsenter rather than ip netns exec, which mounts a /sys of the namespace over the cgroup mounts dockerd needs
-        Process dockerd = lab.spawn(null, "nsenter", "--net=/run/netns/" + host.netns(), "unshare", "--mount", "--propagation", "private",
-                "sh", "-c", script, plugins.toString(), root.toString());
+        Path socket = host.dataDir().resolve("docker/docker.sock");
+        Process dockerd = lab.dockerd(host);
         LabDocker docker = new LabDocker(lab, host, socket, dockerd);
         boolean up = Poll.until(() -> dockerd.isAlive() && docker.docker("version").ok(), START);
         if (!up) throw new IllegalStateException("dockerd in " + host.netns() + " did not answer within " + START.toSeconds() + " s:\n" + lab.logOf(dockerd));
@@ -57,6 +48,43 @@ final class LabDocker implements AutoCloseable {
     /** How many addresses {@code host}'s router holds, as {@code weft report} says. */
     static int allocations(Lab lab, Host host) throws IOException {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(lab.weft(host, "report").orThrow().stdout()).path("ipam").path("allocations").asInt(-1);
+    }
+
+    /**
+     * An address {@code offset} into the largest range {@code owner}'s allocator owns in the ring, as {@code weft report}
+     * shows it: one that another host's router must have handed over before it can give it to a container.
+     */
+    static String addressOwnedBy(Lab lab, Host owner, long offset) throws IOException {
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lab.weft(owner, "report").orThrow().stdout());
+        String self = report.path("peerName").asText();
+        long bestStart = -1, bestSize = 0;
+        for (var share : report.path("ipam").path("shares")) {
+            if (!self.equals(share.path("peer").asText())) continue;
+            for (var range : share.path("ranges")) {
+                String text = range.asText();
+                long start, size;
+                if (text.contains("/")) {
+                    start = ipv4(text.substring(0, text.indexOf('/')));
+                    size = 1L << (32 - Integer.parseInt(text.substring(text.indexOf('/') + 1)));
+                } else {
+                    start = ipv4(text.substring(0, text.indexOf('-')));
+                    size = ipv4(text.substring(text.indexOf('-') + 1)) - start + 1;
+                }
+                if (size > bestSize) {
+                    bestStart = start;
+                    bestSize = size;
+                }
+            }
+        }
+        if (bestSize <= offset) throw new IllegalStateException(owner.netns() + " owns no range of over " + offset + " addresses: " + report.path("ipam"));
+        long address = bestStart + offset;
+        return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
+    }
+
+    private static long ipv4(String dotted) {
+        long value = 0;
+        for (String part : dotted.split("\\.")) value = value << 8 | Integer.parseInt(part);
+        return value;
     }
 
     /** {@code docker ARGS} against this engine, in the host's namespace. */

@@ -150,9 +150,11 @@ public final class Allocator implements Gossiper {
     }
 
     /**
-     * Claims {@code address} for {@code owner} (a container that already has it, e.g. after a restart).
-     * Succeeds if it lies in our ranges and is free or already the owner's; fails if another owner or
-     * another peer holds it.
+     * Claims {@code address} for {@code owner} (a container that already has it, e.g. after a restart, or one given
+     * that address). Succeeds if it lies in our ranges and is free or already the owner's. In another peer's range,
+     * that peer is asked to hand the address over (a small free block around it becomes ours through the ring) and
+     * the claim succeeds once its ring says so; it fails if the owner is unreachable, refuses (a container there holds
+     * the address, or another peer's claim came first) or stays silent, and when another owner holds it here.
      */
     public CompletableFuture<AllocationResult> claim(String owner, long address) {
         AllocatorConfig config = state.config();
@@ -334,7 +336,10 @@ public final class Allocator implements Gossiper {
                     case IpamMessage.SpaceDenied(AddressRange subnet) -> requests.onSpaceDenied(from, subnet);
                     case IpamMessage.Kick() -> init.onKick();
                     case IpamMessage.AddressRequest(long address) -> donation.onAddressRequest(from, address);
-                    case IpamMessage.AddressDenied(long address) -> displaced.onDenied(from, address);
+                    case IpamMessage.AddressDenied(long address) -> {
+                        displaced.onDenied(from, address);
+                        requests.onAddressDenied(from, address);
+                    }
                 }
                 outbox.flush();
             }
@@ -370,14 +375,17 @@ public final class Allocator implements Gossiper {
     }
 
     /**
-     * A message of ours did not leave. Only a space request matters here: the requests that wait for it say so
-     * and ask again on the next tick, as they do after a denial. The rest needs nothing: a state we send is also
-     * broadcast and gossiped, a denial or a kick is asked for again by its receiver.
+     * A message of ours did not leave. Only requests matter here: those that wait for a space request or an address
+     * request say so and ask again on the next tick, as they do after a denial. The rest needs nothing: a state we send
+     * is also broadcast and gossiped, a denial or a kick is asked for again by its receiver, and a displaced address is
+     * asked for again on every tick.
      */
     @Override
     public void onUnicastRefused(PeerName to, byte[] payload, String reason) {
-        if (IpamCodec.decode(payload) instanceof Decoding.Decoded<IpamMessage>(IpamMessage.SpaceRequest(AddressRange subnet))) {
-            requests.onRequestRefused(to, subnet, reason);
+        switch (IpamCodec.decode(payload)) {
+            case Decoding.Decoded<IpamMessage>(IpamMessage.SpaceRequest(AddressRange subnet)) -> requests.onRequestRefused(to, subnet, reason);
+            case Decoding.Decoded<IpamMessage>(IpamMessage.AddressRequest(long address)) -> requests.onAddressRequestRefused(to, address, reason);
+            default -> { }
         }
     }
 

@@ -19,8 +19,9 @@ public sealed interface IpamMessage {
     record Kick() implements IpamMessage {}
 
     /**
-     * Unicast: the sender held {@code address} in a range the receiver now owns (taken over while the sender was
-     * away) and asks for it back: for a block that contains it, when it is free there.
+     * Unicast: the sender wants {@code address}, in a range the receiver owns, and asks for a block that contains it,
+     * when it is free there: a claim of that address, or one the sender held before the receiver took its range over
+     * while it was away. The same message since the release that brought it, so an older peer answers both.
      */
     record AddressRequest(long address) implements IpamMessage {}
 

@@ -20,6 +20,8 @@ import weft.gossip.PeerName;
  * <p>Owned by the mesh loop, like the {@link Allocator} that creates it; futures complete there.
  */
 final class PendingRequests {
+    /** Ticks a claim asks a reachable owner to hand its address over before it takes the silence for a refusal. */
+    static final int MAX_HANDOVER_ASKS = 5;
     /** An address, the same for the same owner; another address for the owner each time; one address named. */
     private enum Kind { ALLOCATE, ALLOCATE_NEW, CLAIM }
 
@@ -34,6 +36,7 @@ final class PendingRequests {
         String reason = "not tried yet";
         long askedAtTick = -1;
         int asks;
+        PeerName askedOwner; // CLAIM only: whom the asks went to
 
         private Pending(Kind kind, String owner, AddressRange subnet, long address, Instant since) {
             this.kind = kind;
@@ -176,9 +179,7 @@ final class PendingRequests {
         if (p.kind == Kind.CLAIM) {
             PeerName owner = ring.ownerOf(p.address);
             if (!owner.equals(state.self())) {
-                complete(p, new AllocationResult.Failed(AddressRange.format(p.address) + " lies in a range owned by peer "
-                        + owner + (state.isAlive(owner) ? "" : " (unreachable)")));
-                return true;
+                return askHandOver(p, owner);
             }
             String holder = space.holder(p.address);
             if (holder == null) {
@@ -205,6 +206,68 @@ final class PendingRequests {
         }
         donation.ask(p);
         return false;
+    }
+
+    /**
+     * A claim of an address in {@code owner}'s range: asks the owner to hand it over (once per tick; the grant is a ring
+     * change, after which the claim is tried again and finds the address ours). An owner that is unreachable cannot, and
+     * nobody else may, so the claim fails at once; one that stays silent is taken for a refusal. Returns true when the
+     * claim is done.
+     */
+    private boolean askHandOver(Pending p, PeerName owner) {
+        String address = AddressRange.format(p.address);
+        if (!state.isAlive(owner)) {
+            complete(p, new AllocationResult.Failed(address + " lies in a range owned by peer " + owner + ", which is unreachable:"
+                    + " only it can hand the address over; claim it again once that peer is back, or, if it is gone for good,"
+                    + " take its ranges over with 'weft rmpeer " + owner + "'"));
+            return true;
+        }
+        if (!owner.equals(p.askedOwner)) { // the range moved on: its new owner is asked afresh
+            p.askedOwner = owner;
+            p.asks = 0;
+        }
+        if (p.askedAtTick == state.ticks()) {
+            return false;
+        }
+        if (p.asks >= MAX_HANDOVER_ASKS) {
+            complete(p, new AllocationResult.Failed(address + " lies in a range owned by peer " + owner + ", which did not answer "
+                    + p.asks + " requests to hand it over (a release that cannot?)"));
+            return true;
+        }
+        p.askedAtTick = state.ticks();
+        p.asks++;
+        p.reason = "asked peer " + owner + ", which owns its range, to hand " + address + " over (request " + p.asks + ")";
+        outbox.unicast(owner, new IpamMessage.AddressRequest(p.address));
+        return false;
+    }
+
+    /**
+     * {@code from} did not hand {@code address} over: the claims of it fail, if {@code from} still owns it as far as we
+     * know (otherwise the range moved on, and its new owner is asked on the next try). The owner refuses an address one
+     * of its containers holds, and one it has just handed to another peer: of two claims at once, one wins.
+     */
+    void onAddressDenied(PeerName from, long address) {
+        if (!from.equals(state.ring().ownerOf(address))) {
+            return;
+        }
+        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.kind == Kind.CLAIM && p.address == address) {
+                it.remove();
+                complete(p, new AllocationResult.Failed(AddressRange.format(address) + " is in use at peer " + from
+                        + ", which owns its range (a container there holds it, or it was just handed to another peer)"));
+            }
+        }
+    }
+
+    /** Our request to {@code to} for {@code address} did not leave ({@code why}); the claims of it ask again next tick. */
+    void onAddressRequestRefused(PeerName to, long address, String why) {
+        for (Pending p : pending) {
+            if (p.kind == Kind.CLAIM && p.address == address) {
+                p.reason = "our request to peer " + to + " to hand " + AddressRange.format(address) + " over was not sent ("
+                        + why + "); asking again next tick";
+            }
+        }
     }
 
     private void complete(Pending p, AllocationResult result) {

@@ -12,13 +12,18 @@ import weft.gossip.PeerName;
  * reachable peer with reported free space in its subnet, chosen at random weighted by that space, at most
  * once per tick. Giving: a peer asked for space re-owns to the asker the largest aligned block of its free
  * space in the subnet, at most half of it, and sends the asker its ring once that is saved; with nothing
- * to give it says so. Asked for one address it once owned by a peer whose range we took over, it gives the largest
- * aligned free block of ours that holds the address (at most half of our free addresses in that range), or says no.
+ * to give it says so. Asked for one address in its range (a claim elsewhere, or a peer whose range we took over asking
+ * back what it had handed out), it gives the largest aligned free block of ours that holds the address (at most half of
+ * our free addresses in that range, at most {@link #MAX_HANDOVER}), or says no: a container here holds it, or the
+ * range is not ours (any more).
  *
  * <p>Owned by the mesh loop, like the {@link Allocator} that creates it.
  */
 final class SpaceDonation {
     private static final System.Logger LOG = System.getLogger(Allocator.class.getName());
+
+    /** The most addresses handed over for one address asked for. */
+    static final long MAX_HANDOVER = 64;
 
     private final AllocatorState state;
     private final DurableOutbox outbox;
@@ -90,7 +95,7 @@ final class SpaceDonation {
         outbox.unicastState(from);
     }
 
-    /** {@code from} asks for {@code address} back (we took over its range): grant a free block that holds it, or deny. */
+    /** {@code from} asks for {@code address} (a claim, or one it had before we took over its range): grant a free block that holds it, or deny. */
     void onAddressRequest(PeerName from, long address) {
         Ring ring = state.ring();
         if (!ring.isInitialised() || !state.config().universe().contains(address) || from.equals(state.self())) {
@@ -122,10 +127,11 @@ final class SpaceDonation {
 
     /**
      * The largest aligned block of {@code owned} around free {@code address} that is all free in {@code space}, of at
-     * most half the free addresses of {@code owned} (but at least the address itself).
+     * most half the free addresses of {@code owned} and at most {@link #MAX_HANDOVER} (but at least the address itself):
+     * a claim of one address should not move much of the owner's space.
      */
     static AddressRange blockAround(long address, AddressRange owned, Space space) {
-        long cap = Math.max(1, space.freeIn(owned) / 2);
+        long cap = Math.min(MAX_HANDOVER, Math.max(1, space.freeIn(owned) / 2));
         AddressRange block = new AddressRange(address, address + 1);
         for (long size = 2; size <= cap; size <<= 1) {
             long start = address / size * size;

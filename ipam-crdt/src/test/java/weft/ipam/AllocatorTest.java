@@ -120,14 +120,87 @@ class AllocatorTest {
     }
 
     @Test
-    void shouldClaimFreeAddressesAndRefuseHeldOrForeignOnes() {
-        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+    void shouldClaimFreeAddressesAndRefuseHeldOnesAndThoseOfAnUnreachableOwner() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B))); // B never runs
         long mine = AddressRange.parseAddress("10.32.0.7");
         assertEquals(mine, address(a.claim("c1", mine)));
         assertEquals(mine, address(a.claim("c1", mine)));
         assertEquals(new AllocationResult.Failed("10.32.0.7 is held by c1"), a.claim("c2", mine).join());
         AllocationResult foreign = a.claim("c3", AddressRange.parseAddress("10.32.0.200")).join();
-        assertTrue(((AllocationResult.Failed) foreign).reason().contains("owned by peer " + B), foreign.toString());
+        String reason = ((AllocationResult.Failed) foreign).reason();
+        assertTrue(reason.startsWith("10.32.0.200 lies in a range owned by peer " + B + ", which is unreachable") && reason.contains("weft rmpeer " + B), reason);
+    }
+
+    @Test
+    void aClaimInAnotherPeersRangeIsHandedOverThroughTheRing() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        Allocator b = start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        long wanted = AddressRange.parseAddress("10.32.0.200");
+        assertEquals(B, a.ring().ownerOf(wanted));
+        CompletableFuture<AllocationResult> claim = a.claim("c1", wanted);
+        assertFalse(claim.isDone(), "B has not answered yet");
+        assertTrue(a.status().pending().getFirst().reason().startsWith("asked peer " + B), a.status().pending().toString());
+        quiesce();
+        assertEquals(wanted, address(claim));
+        assertEquals(Optional.of("c1"), a.lookup(wanted));
+        assertEquals(A, b.ring().ownerOf(wanted), "B's ring says A owns it now");
+        AddressRange given = a.ring().rangesOwnedBy(A).stream().filter(r -> r.contains(wanted)).findFirst().orElseThrow();
+        assertTrue(given.size() <= SpaceDonation.MAX_HANDOVER, "a small block moved, not half of B's space: " + given);
+        for (int i = 0; i < 127 - given.size(); i++) { // B fills what it has left and never hands out the claimed one
+            assertNotEquals(wanted, address(b.allocate("b" + i)));
+        }
+        CompletableFuture<AllocationResult> theft = b.claim("b-thief", wanted);
+        quiesce(); // B asks A, which holds it for c1
+        String reason = assertInstanceOf(AllocationResult.Failed.class, theft.join()).reason();
+        assertTrue(reason.startsWith("10.32.0.200 is in use at peer " + A), reason);
+        assertEquals(List.of(), a.ring().violations());
+    }
+
+    @Test
+    void twoPeersClaimingOneAddressAtOnceEndWithOneSuccessAndOneClearRefusal() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B, C)));
+        Allocator b = start(B, new InitMode.Seed(List.of(A, B, C)));
+        Allocator c = start(C, new InitMode.Seed(List.of(A, B, C)));
+        quiesce();
+        long wanted = c.ring().rangesOwnedBy(C).getFirst().start() + 5;
+        CompletableFuture<AllocationResult> fromA = a.claim("ca", wanted);
+        CompletableFuture<AllocationResult> fromB = b.claim("cb", wanted);
+        for (int i = 0; i < 3; i++) round();
+        List<AllocationResult> results = List.of(fromA.join(), fromB.join());
+        assertEquals(1, results.stream().filter(r -> r instanceof AllocationResult.Allocated).count(), results.toString());
+        String reason = results.stream().filter(r -> r instanceof AllocationResult.Failed).map(r -> ((AllocationResult.Failed) r).reason())
+                .findFirst().orElseThrow();
+        assertTrue(reason.startsWith(AddressRange.format(wanted) + " is in use at peer "), reason);
+        Allocator winner = results.getFirst() instanceof AllocationResult.Allocated ? a : b;
+        for (Allocator peer : List.of(a, b, c)) {
+            assertEquals(winner.self(), peer.ring().ownerOf(wanted));
+            assertEquals(List.of(), peer.ring().violations());
+        }
+    }
+
+    @Test
+    void aClaimOfAnOwnerThatNeverAnswersFailsAfterAFewAsksAndAnUnsentAskSaysSo() {
+        Allocator a = start(A, new InitMode.Seed(List.of(A, B)));
+        start(B, new InitMode.Seed(List.of(A, B)));
+        quiesce();
+        long wanted = AddressRange.parseAddress("10.32.0.200");
+        refuseUnicasts = true;
+        CompletableFuture<AllocationResult> unsent = a.claim("c1", wanted);
+        assertTrue(a.status().pending().getFirst().reason().contains("was not sent (the queue to next hop " + B + " is full)"),
+                a.status().pending().toString());
+        refuseUnicasts = false;
+        round(); // asked again, and now heard
+        assertEquals(wanted, address(unsent));
+        // an owner whose answers never come (a release that drops the request) is taken for a refusal
+        CompletableFuture<AllocationResult> silent = a.claim("c2", AddressRange.parseAddress("10.32.0.140"));
+        for (int i = 0; i <= PendingRequests.MAX_HANDOVER_ASKS && !silent.isDone(); i++) {
+            wire.clear();
+            clock.advance(Duration.ofSeconds(1));
+            a.tick();
+        }
+        String reason = assertInstanceOf(AllocationResult.Failed.class, silent.join()).reason();
+        assertTrue(reason.contains("did not answer " + PendingRequests.MAX_HANDOVER_ASKS + " requests"), reason);
     }
 
     @Test
@@ -305,8 +378,10 @@ class AllocatorTest {
         assertEquals(Optional.empty(), back.lookup(held[1]));
         var outcomes = back.displacements().stream().collect(java.util.stream.Collectors.toMap(Displacement::address, Displacement::outcome));
         assertEquals(java.util.Map.of(held[0], Displacement.Outcome.KEPT, held[1], Displacement.Outcome.LOST), outcomes);
-        AllocationResult taken = a.claim("second-thief", held[0]).join();
-        assertTrue(((AllocationResult.Failed) taken).reason().contains("owned by peer " + B), "A gave it back: " + taken);
+        CompletableFuture<AllocationResult> second = a.claim("second-thief", held[0]);
+        quiesce();
+        AllocationResult taken = second.join();
+        assertTrue(((AllocationResult.Failed) taken).reason().contains("in use at peer " + B), "A gave it back, and B holds it: " + taken);
         assertEquals(List.of(), a.ring().violations());
         assertTrue(back.status().conflicts().stream().anyMatch(c -> c.detail().contains(" lost: ")), back.status().toString());
     }

@@ -20,7 +20,8 @@ import weft.gossip.channel.GossipData;
  * A deterministic simulation of many allocators on an in-memory network: one seed fixes the whole
  * schedule (operations, message loss, duplication, reordering, partitions, crashes with restart from
  * the last saved snapshot bytes, joins, decommissions with takeover, takeovers of a crashed peer that later
- * comes back with its old snapshot, failing disks). Invariants are checked after every step; a violation throws
+ * comes back with its old snapshot, failing disks, claims of addresses in other peers' ranges, two peers at once
+ * claiming the same one). Invariants are checked after every step; a violation throws
  * an {@link AssertionError} naming the seed and step. A peer that comes back after a takeover must not keep an
  * address that someone else was handed meanwhile: what its containers held is "displaced" until its allocator
  * says each was kept (then no one else may hold it) or lost (then its container stops using it).
@@ -106,6 +107,8 @@ final class IpamSimulation {
     long rejoins;
     long displacedKept;
     long displacedLost;
+    long handedOver;
+    long refusedClaims;
     int maxLivenessRounds;
 
     IpamSimulation(long seed, boolean trace) {
@@ -278,6 +281,22 @@ final class IpamSimulation {
         });
     }
 
+    /** Claims {@code address} at {@code node} for a new owner; one in another peer's range counts as a hand-over when granted. */
+    private void claim(Node node, long address) {
+        String owner = "c" + nextOwner++;
+        Ring ring = node.allocator.ring();
+        boolean elsewhere = ring.isInitialised() && !node.name.equals(ring.ownerOf(address));
+        log("claim " + AddressRange.format(address) + " for " + owner + " at " + node.name + (elsewhere ? " (owned by " + ring.ownerOf(address) + ")" : ""));
+        CompletableFuture<AllocationResult> result = node.allocator.claim(owner, address);
+        track(node, owner, result, null);
+        if (elsewhere) {
+            result.thenAccept(r -> {
+                if (r instanceof AllocationResult.Allocated) handedOver++;
+                else refusedClaims++;
+            });
+        }
+    }
+
     /** Runs {@code steps} random steps, then heals everything and checks that requests complete. */
     IpamSimulation run(int steps) {
         log("peers " + initialPeers + " (max " + maxPeers + "), " + (seeded ? "seeded" : "consensus") + ", loss " + loss);
@@ -313,10 +332,12 @@ final class IpamSimulation {
             if (node == null) {
                 return;
             }
-            String owner = "c" + nextOwner++;
             long address = UNIVERSE.start() + 1 + random.nextLong(UNIVERSE.size() - 2);
-            log("claim " + AddressRange.format(address) + " for " + owner + " at " + node.name);
-            track(node, owner, node.allocator.claim(owner, address), null);
+            claim(node, address);
+            Node rival = randomRunning();
+            if (rival != node && random.nextInt(3) == 0) {
+                claim(rival, address); // two peers want it at once: at most one may get it
+            }
         } else if (dice < 400) {
             List<Map.Entry<Long, Holder>> held = handedOut.entrySet().stream()
                     .filter(e -> nodes.get(e.getValue().node()).running()).toList();

@@ -20,6 +20,8 @@ class IpamSimulationTest {
         long rejoins = 0;
         long kept = 0;
         long lost = 0;
+        long handedOver = 0;
+        long refusedClaims = 0;
         int worstRounds = 0;
         boolean progress = Boolean.getBoolean("ipam.sim.progress");
         for (long seed = 1; seed <= SCHEDULES; seed++) {
@@ -33,11 +35,16 @@ class IpamSimulationTest {
             rejoins += sim.rejoins;
             kept += sim.displacedKept;
             lost += sim.displacedLost;
+            handedOver += sim.handedOver;
+            refusedClaims += sim.refusedClaims;
             worstRounds = Math.max(worstRounds, sim.maxLivenessRounds);
         }
         System.out.printf("ipam simulation: %d schedules x %d steps, %d message deliveries, %d allocations,"
                 + " %d state unicasts, worst final-allocation rounds %d; %d peers back after a takeover, of whose addresses"
-                + " %d were kept and %d lost%n",
-                SCHEDULES, STEPS, operations, allocations, donations, worstRounds, rejoins, kept, lost);
+                + " %d were kept and %d lost; claims in another peer's range: %d handed over, %d refused%n",
+                SCHEDULES, STEPS, operations, allocations, donations, worstRounds, rejoins, kept, lost, handedOver, refusedClaims);
+        if (handedOver == 0) {
+            throw new AssertionError("no claim in another peer's range was ever handed over: the schedules do not exercise it");
+        }
     }
 }

@@ -28,6 +28,7 @@ import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
 import weft.router.http.ApiTokenFile;
 import weft.router.plumbing.AttachmentStore;
+import weft.router.plumbing.BridgeForwarding;
 import weft.router.plumbing.ContainerPlumbing;
 import weft.router.sleeve.KernelProbeSockets;
 import weft.router.sleeve.KernelSleeveSocket;
@@ -131,6 +132,7 @@ public final class Router implements RouterApi, AutoCloseable {
         OverlayMtu mtu = OverlayMtu.choose(config.fixedMtu(), UnderlayLinks.towards(host, initialTargets));
         LOG.log(System.Logger.Level.INFO, "overlay MTU " + mtu.mtu() + ", " + mtu.reason());
         ensureBridge(host, config.bridge(), mtu.mtu());
+        LOG.log(System.Logger.Level.INFO, BridgeForwarding.ofHost().allow(config.bridge()));
         List<TapDevice> queues = sleeveQueues(host, config, mtu, built);
 
         UdpSocket udp = bindSleeve(config);

@@ -1,5 +1,6 @@
 package weft.proxy.docker;
 
+import weft.api.docker.EngineCalls;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,7 +13,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,15 +51,15 @@ final class ContainerJoin {
         try {
             create = json.readTree(body);
         } catch (IOException e) {
-            return new WeftCidr(Map.of()); // the engine says what is wrong with it
+            return WeftCidr.NONE; // the engine says what is wrong with it
         }
-        if (create == null || !create.isObject()) return new WeftCidr(Map.of());
+        if (create == null || !create.isObject()) return WeftCidr.NONE;
         String mode = create.path("HostConfig").path("NetworkMode").asText("");
-        if (!mode.isEmpty() && !mode.equals("default") && !mode.equals("bridge")) return new WeftCidr(Map.of());
+        if (!mode.isEmpty() && !mode.equals("default") && !mode.equals("bridge")) return WeftCidr.NONE;
         List<String> environment = new ArrayList<>();
         for (JsonNode entry : create.path("Env")) if (entry.isTextual()) environment.add(entry.asText());
         Optional<String> asked = WeftCidr.from(environment);
-        if (asked.isEmpty() && !defaultAllocation) return new WeftCidr(Map.of());
+        if (asked.isEmpty() && !defaultAllocation) return WeftCidr.NONE;
         StatusReport.IpamView ipam = router.status().ipam();
         Ipv4Cidr range = Ipv4Cidr.parse(ipam.range()), defaultSubnet = Ipv4Cidr.parse(ipam.defaultSubnet());
         return WeftCidr.parse(asked.orElse("net:default"), range, defaultSubnet);
@@ -67,10 +67,9 @@ final class ContainerJoin {
 
     /** Connects created container {@code id} as {@code wanted} says; removes it and says why when that fails. */
     void join(String id, WeftCidr wanted) throws IOException {
-        Ipv4Cidr defaultSubnet = Ipv4Cidr.parse(router.status().ipam().defaultSubnet());
         try {
             for (var entry : wanted.subnets().entrySet()) {
-                String network = entry.getKey().equals(defaultSubnet) ? driver : driver + "-" + entry.getKey().toString().replace('/', '-');
+                String network = wanted.network(driver, entry.getKey());
                 ensureNetwork(network, entry.getKey());
                 ObjectNode connect = json.createObjectNode().put("Container", id);
                 ObjectNode endpoint = connect.putObject("EndpointConfig");

@@ -1,5 +1,6 @@
 package weft.proxy.docker;
 
+import weft.api.docker.EngineClient;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

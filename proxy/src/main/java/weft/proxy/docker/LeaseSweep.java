@@ -1,5 +1,6 @@
 package weft.proxy.docker;
 
+import weft.api.docker.EngineCalls;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.api.RouterApi;

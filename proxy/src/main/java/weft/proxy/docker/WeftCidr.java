@@ -14,15 +14,23 @@ import java.util.Optional;
  * {@code ip:ADDR/LEN} or {@code ADDR/LEN} (that address, in the subnet it names). The container joins one weft
  * network per subnet, so a subnet may be named once. Anything else is refused with a message that names the variable.
  *
- * @param subnets each subnet the container joins, with the address it asks for there, if any; empty for {@code none}
+ * @param subnets       each subnet the container joins, with the address it asks for there, if any; empty for {@code none}
+ * @param defaultSubnet the allocator's default subnet, whose network is plain {@code weft}; empty when nothing is joined
  */
-record WeftCidr(Map<Ipv4Cidr, Optional<String>> subnets) {
+record WeftCidr(Map<Ipv4Cidr, Optional<String>> subnets, Optional<Ipv4Cidr> defaultSubnet) {
     static final String VARIABLE = "WEFT_CIDR";
+    /** The container is left alone. */
+    static final WeftCidr NONE = new WeftCidr(Map.of(), Optional.empty());
+
+    /** The name of the weft network of {@code subnet}: the driver's own for the default subnet, else with the subnet in it. */
+    String network(String driver, Ipv4Cidr subnet) {
+        return defaultSubnet.equals(Optional.of(subnet)) ? driver : driver + "-" + subnet.toString().replace('/', '-');
+    }
 
     /** Parses {@code value} against the allocation {@code range} and its {@code defaultSubnet}. */
     static WeftCidr parse(String value, Ipv4Cidr range, Ipv4Cidr defaultSubnet) {
         String text = value.strip();
-        if (text.equals("none")) return new WeftCidr(Map.of());
+        if (text.equals("none")) return NONE;
         if (text.isEmpty()) throw invalid(value, "it is empty; 'none' leaves the container alone, 'net:default' gives it an address");
         Map<Ipv4Cidr, Optional<String>> subnets = new LinkedHashMap<>();
         for (String entry : text.split("\\s+")) {
@@ -44,7 +52,7 @@ record WeftCidr(Map<Ipv4Cidr, Optional<String>> subnets) {
                 throw invalid(value, "subnet " + subnet + " is named twice; a container joins a subnet once, with one address there");
             }
         }
-        return new WeftCidr(subnets);
+        return new WeftCidr(subnets, Optional.of(defaultSubnet));
     }
 
     private static Ipv4Cidr cidr(String value, String text) {

@@ -1,5 +1,6 @@
 package weft.proxy.docker;
 
+import weft.api.docker.EngineCalls;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import weft.api.RouterApi;

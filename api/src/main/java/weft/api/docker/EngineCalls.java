@@ -1,9 +1,9 @@
-package weft.proxy.docker;
+package weft.api.docker;
 
 import java.io.IOException;
 
-/** The proxy's own calls to the Docker engine, one request and its whole reply each. Implementations are thread-safe. */
-interface EngineCalls {
+/** Calls to the Docker engine's API, one request and its whole reply each. Implementations are thread-safe. */
+public interface EngineCalls {
     /** The engine's status and body. */
     record Reply(int status, byte[] body) {
     }

@@ -1,4 +1,4 @@
-package weft.proxy.docker;
+package weft.api.docker;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,19 +11,20 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The proxy's own calls to the Docker engine (networks to create, containers to connect or remove): HTTP/1.0 over
- * the engine's Unix socket, one connection per call, so a reply ends when the engine closes it. Thread-safe.
+ * Calls to the Docker engine for the router (a container's process) and the proxy (networks to create, containers to
+ * connect or remove): HTTP/1.0 over the engine's Unix socket, one connection per call, so a reply ends when the engine
+ * closes it. Thread-safe.
  */
-final class EngineClient implements EngineCalls {
+public final class EngineClient implements EngineCalls {
     private static final int MAX_REPLY_BYTES = 4 << 20;
 
     private final Path socket;
 
-    EngineClient(Path socket) {
+    public EngineClient(Path socket) {
         this.socket = socket;
     }
 
-    Path socket() {
+    public Path socket() {
         return socket;
     }
 
