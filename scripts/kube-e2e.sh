@@ -81,14 +81,15 @@ weft_image=$image_cache/weft-$version.tar
 busybox_image=$image_cache/busybox.tar
 if [[ ! -f $busybox_image ]]; then
     if ! docker info > /dev/null 2>&1; then
-        dockerd --host unix:///var/run/docker.sock > /tmp/kube-e2e-dockerd.log 2>&1 &
+        # no network needed: no docker0 and no iptables chains (nor FORWARD's DROP policy) left on this host
+        dockerd --host unix:///var/run/docker.sock --bridge=none --iptables=false --ip-masq=false > /tmp/kube-e2e-dockerd.log 2>&1 &
         started_dockerd=$!
         for _ in $(seq 1 60); do docker info > /dev/null 2>&1 && break; sleep 0.5; done
     fi
     context=$(mktemp -d)
     cp /bin/busybox "$context/busybox"
     printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' > "$context/Dockerfile"
-    docker build -q -t lab.local/busybox:1 "$context" > /dev/null
+    docker build -q --network none -t lab.local/busybox:1 "$context" > /dev/null
     docker save lab.local/busybox:1 -o "$busybox_image"
     rm -rf "$context"
 fi

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# sleeve-latency.sh: the sleeve's round trip against kernel VXLAN, in one run, container to container: ping at
+# 5, 20, 100 and 500 per second, and at 20 per second beside a bulk TCP stream on the same path (with that stream's
+# throughput); and what the routers
+# cost in CPU meanwhile. The sleeve pairs run twice, with the thread layout of the router (the first send lane's
+# thread also receives, and spins SPIN_MICROS after its last frame) and with separate sending and receiving threads
+# that never spin (-Dweft.sleeve.spinMicros=-1: how the sleeve ran before), unencrypted and encrypted. A benchmark:
+# it prints, it asserts nothing.
+#
+#   sudo bench/sleeve-latency.sh                 # 3 interleaved rounds
+#   sudo ROUNDS=1 SPIN_MICROS=500 bench/sleeve-latency.sh
+#
+# Lab (scripts/lib/lab.sh): hosts 1-2 kernel VXLAN (as bench/lab.sh builds it); 3-4 and 5-6 Weft without a
+# password, --no-fastdp, separate threads and shared; 7-8 and 9-10 the same with a password. Prints, per path, the
+# median over the rounds of ping's average and minimum RTT at each rate, and the CPU seconds the two routers of the
+# pair used while the 20/s ping ran for 10 s (their idle cost, spin included).
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+if (( EUID != 0 )); then
+    echo "sleeve-latency.sh: needs root (network namespaces)" >&2
+    exit 1
+fi
+ROUNDS=${ROUNDS:-3}
+SPIN_MICROS=${SPIN_MICROS:-}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "sleeve-latency.sh: ROUNDS must be a positive integer" >&2; exit 2; }
+[[ -z $SPIN_MICROS || $SPIN_MICROS =~ ^[0-9]+$ ]] || { echo "sleeve-latency.sh: SPIN_MICROS must be a number of microseconds" >&2; exit 2; }
+for tool in iperf3 ping ip bridge; do command -v "$tool" >/dev/null || { echo "sleeve-latency.sh: needs $tool" >&2; exit 1; }; done
+bash "$root/scripts/setup.sh" >/dev/null
+# shellcheck source=scripts/lib/lab.sh
+source "$root/scripts/lib/lab.sh"
+log() { printf 'sleeve-latency: %s\n' "$*" >&2; }
+trap lab_down EXIT
+lab_up 10
+
+# --- kernel VXLAN on hosts 1-2, as bench/lab.sh builds it ----------------------------------------------
+declare -A client=() server=() target=() label=()
+vxlan_host() {   # vxlan_host I OTHER CONTAINER_NS ADDRESS
+    local i=$1 h cns=$3 addr=$4 other
+    h=$(lab_host "$i") other=$(lab_addr "$2")
+    ip -n "$h" link add vxb mtu 1450 type bridge
+    ip -n "$h" link add vx42 mtu 1450 type vxlan id 42 dstport 4789 local "$(lab_addr "$i")" dev eth0 nolearning
+    ip -n "$h" link set vx42 master vxb
+    bridge -n "$h" fdb append 00:00:00:00:00:00 dev vx42 dst "$other"
+    ip -n "$h" link add vxv mtu 1450 type veth peer name eth0 netns "$cns"
+    ip -n "$h" link set vxv master vxb
+    ip -n "$h" link set vxv up
+    ip -n "$h" link set vx42 up
+    ip -n "$h" link set vxb up
+    ip -n "$cns" addr add "$addr" dev eth0
+    ip -n "$cns" link set eth0 mtu 1450 up
+}
+client[vxlan]=$(lab_container 1 vc1) server[vxlan]=$(lab_container 2 vc2) target[vxlan]=10.99.0.2
+vxlan_host 1 2 "${client[vxlan]}" 10.99.0.1/24
+vxlan_host 2 1 "${server[vxlan]}" 10.99.0.2/24
+label[vxlan]="kernel VXLAN"
+
+# --- Weft pairs ------------------------------------------------------------------------------------------
+password=sleeve-latency-bench-password
+spin_opt=${SPIN_MICROS:+-Dweft.sleeve.spinMicros=$SPIN_MICROS}
+pair() {   # pair PATH FIRST_HOST ENCRYPTED(yes|no) JAVA_OPTS LABEL
+    local p=$1 i=$2 enc=$3 opts=$4 j
+    local -a envs=()
+    [[ $enc == yes ]] && envs+=("WEFT_PASSWORD=$password")
+    [[ -n $opts ]] && envs+=("WEFT_ROUTER_JAVA_OPTS=$opts")
+    j=$((i + 1))
+    lab_launch "$i" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$j")" >/dev/null || exit 1
+    lab_launch "$j" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$i")" >/dev/null || exit 1
+    client[$p]=$(lab_container "$i" "c$i") server[$p]=$(lab_container "$j" "c$j")
+    target[$p]=$(lab_attach "$j" "${server[$p]}") || exit 1
+    lab_attach "$i" "${client[$p]}" >/dev/null || exit 1
+    label[$p]=$5
+}
+pair separate 3 no "-Dweft.sleeve.spinMicros=-1" "Weft sleeve, separate threads, no spin (before)"
+pair shared 5 no "$spin_opt" "Weft sleeve, shared thread, spin ${SPIN_MICROS:-default}"
+pair enc-separate 7 yes "-Dweft.sleeve.spinMicros=-1" "Weft sleeve encrypted, separate threads, no spin (before)"
+pair enc-shared 9 yes "$spin_opt" "Weft sleeve encrypted, shared thread, spin ${SPIN_MICROS:-default}"
+declare -A first_host=([vxlan]=1 [separate]=3 [shared]=5 [enc-separate]=7 [enc-shared]=9)
+paths=(vxlan separate shared enc-separate enc-shared)
+for p in "${paths[@]}"; do
+    lab_await_ping "${client[$p]}" "${target[$p]}" 30 >/dev/null || { log "$p: ${target[$p]} not reachable"; exit 1; }
+    lab_exec "${server[$p]}" iperf3 -s -D --pidfile "$LAB_DIR/iperf3-$p.pid" >/dev/null 2>&1
+done
+sleep 0.5
+
+# The routers' pids of a pair (none for VXLAN), from the hosts' API records.
+router_pids() {
+    local i=${first_host[$1]}
+    [[ $1 == vxlan ]] && return 0
+    for h in "$i" $((i + 1)); do jq -r .pid "$(lab_data_dir "$h")/api.json" 2>/dev/null || true; done
+}
+cpu_ticks() {   # cpu_ticks PID...: utime + stime of all, in clock ticks
+    local total=0 pid
+    for pid in "$@"; do
+        [[ -r /proc/$pid/stat ]] || continue
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+ping_stats() {   # ping_stats NS TARGET INTERVAL COUNT: "avg min" in ms
+    lab_exec "$1" ping -q -c "$4" -i "$3" -W 1 "$2" 2>/dev/null | awk -F'[/ ]+' '/^rtt|^round-trip/ { print $8, $7 }'
+}
+
+results=$LAB_DIR/results
+: >"$results"
+rates=("5:0.2:20" "20:0.05:40" "100:0.01:100" "500:0.002:250")
+hz=$(getconf CLK_TCK)
+# warm up the JIT on every sleeve path: a few seconds of TCP and of pings
+for p in "${paths[@]}"; do
+    lab_exec "${client[$p]}" iperf3 -c "${target[$p]}" -t 3 >/dev/null 2>&1 || true
+    ping_stats "${client[$p]}" "${target[$p]}" 0.002 500 >/dev/null || true
+done
+for (( r = 1; r <= ROUNDS; r++ )); do
+    order=("${paths[@]:r % ${#paths[@]}}" "${paths[@]:0:r % ${#paths[@]}}")
+    for p in "${order[@]}"; do
+        for rate in "${rates[@]}"; do
+            IFS=: read -r per interval count <<<"$rate"
+            mapfile -t pids < <(router_pids "$p")
+            before=$(cpu_ticks "${pids[@]}")
+            stats=$(ping_stats "${client[$p]}" "${target[$p]}" "$interval" "$count") || stats=
+            after=$(cpu_ticks "${pids[@]}")
+            echo "$p ping$per ${stats:-n/a n/a}" >>"$results"
+            if [[ $per == 20 ]]; then
+                # the idle cost: CPU seconds per second of the two routers while 20 pings a second go through
+                awk -v t=$((after - before)) -v hz="$hz" -v s="$(awk -v c="$count" -v i="$interval" 'BEGIN { print c * i }')" \
+                    -v p="$p" 'BEGIN { printf "%s cpu20 %.4f\n", p, t / hz / s }' >>"$results"
+            fi
+        done
+        lab_exec "${client[$p]}" iperf3 -c "${target[$p]}" -t 8 -J >"$LAB_DIR/bulk-$p-$r.json" 2>/dev/null &
+        bulk=$!
+        sleep 1
+        stats=$(ping_stats "${client[$p]}" "${target[$p]}" 0.05 100) || stats=
+        wait "$bulk" || true
+        echo "$p bulk ${stats:-n/a n/a}" >>"$results"
+        echo "$p tcp $(jq -r '.end.sum_received.bits_per_second / 1e9' "$LAB_DIR/bulk-$p-$r.json" 2>/dev/null || echo n/a)" >>"$results"
+        log "round $r $p: $(grep "^$p " "$results" | tail -n 7 | awk '{ printf "%s %s/%s  ", $2, $3, $4 }')"
+    done
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else print v[int((NR + 1) / 2)] }'; }
+value() {   # value PATH METRIC FIELD: the median over the rounds
+    awk -v p="$1" -v m="$2" -v f="$3" '$1 == p && $2 == m && $f != "n/a" { print $f }' "$results" | median
+}
+echo "## Sleeve round trip against kernel VXLAN ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
+echo
+echo "- \`ROUNDS=$ROUNDS${SPIN_MICROS:+ SPIN_MICROS=$SPIN_MICROS} bench/sleeve-latency.sh\`; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
+echo
+echo "| path | 5/s | 20/s | 100/s | 500/s | 20/s beside bulk TCP | that TCP, Gbit/s | CPU at 20/s |"
+echo "|---|---|---|---|---|---|---|---|"
+for p in "${paths[@]}"; do
+    row="| ${label[$p]} |"
+    for m in ping5 ping20 ping100 ping500 bulk; do row+=" $(value "$p" "$m" 3) / $(value "$p" "$m" 4) |"; done
+    row+=" $(value "$p" tcp 3) | $([[ $p == vxlan ]] && echo - || value "$p" cpu20 3) |"
+    echo "$row"
+done
