@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # sleeve-latency.sh: the sleeve's round trip against kernel VXLAN, in one run, container to container: ping at
 # 5, 20, 100 and 500 per second, and at 20 per second beside a bulk TCP stream on the same path (with that stream's
-# throughput); and what the routers
-# cost in CPU meanwhile. The sleeve pairs run twice, with the thread layout of the router (the first send lane's
-# thread also receives, and spins SPIN_MICROS after its last frame) and with separate sending and receiving threads
-# that never spin (-Dweft.sleeve.spinMicros=-1: how the sleeve ran before), unencrypted and encrypted. A benchmark:
-# it prints, it asserts nothing.
+# throughput); and what the routers cost in CPU meanwhile. Unencrypted and encrypted sleeve pairs. A benchmark: it
+# prints, it asserts nothing. bench/sleeve-trace.sh shows where one ping's time goes.
 #
-#   sudo bench/sleeve-latency.sh                 # 3 interleaved rounds
-#   sudo ROUNDS=1 SPIN_MICROS=500 bench/sleeve-latency.sh
+#   sudo bench/sleeve-latency.sh                 # 3 interleaved rounds (~6 min)
+#   sudo ROUNDS=1 bench/sleeve-latency.sh
+#   sudo WEFT_ROUTER_JAVA_OPTS=... bench/sleeve-latency.sh   # JVM options for every router (an experiment's switch)
 #
-# Lab (scripts/lib/lab.sh): hosts 1-2 kernel VXLAN (as bench/lab.sh builds it); 3-4 and 5-6 Weft without a
-# password, --no-fastdp, separate threads and shared; 7-8 and 9-10 the same with a password. Prints, per path, the
-# median over the rounds of ping's average and minimum RTT at each rate, and the CPU seconds the two routers of the
-# pair used while the 20/s ping ran for 10 s (their idle cost, spin included).
+# Lab (scripts/lib/lab.sh): hosts 1-2 kernel VXLAN (as bench/lab.sh builds it); 3-4 Weft without a password and
+# 5-6 with one, both --no-fastdp. Prints, per path, the median over the rounds of ping's average and minimum RTT
+# at each rate, and the CPU seconds per second the two routers of the pair used while the 20/s ping ran.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -22,16 +19,14 @@ if (( EUID != 0 )); then
     exit 1
 fi
 ROUNDS=${ROUNDS:-3}
-SPIN_MICROS=${SPIN_MICROS:-}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "sleeve-latency.sh: ROUNDS must be a positive integer" >&2; exit 2; }
-[[ -z $SPIN_MICROS || $SPIN_MICROS =~ ^[0-9]+$ ]] || { echo "sleeve-latency.sh: SPIN_MICROS must be a number of microseconds" >&2; exit 2; }
 for tool in iperf3 ping ip bridge; do command -v "$tool" >/dev/null || { echo "sleeve-latency.sh: needs $tool" >&2; exit 1; }; done
 bash "$root/scripts/setup.sh" >/dev/null
 # shellcheck source=scripts/lib/lab.sh
 source "$root/scripts/lib/lab.sh"
 log() { printf 'sleeve-latency: %s\n' "$*" >&2; }
 trap lab_down EXIT
-lab_up 10
+lab_up 6
 
 # --- kernel VXLAN on hosts 1-2, as bench/lab.sh builds it ----------------------------------------------
 declare -A client=() server=() target=() label=()
@@ -57,26 +52,23 @@ label[vxlan]="kernel VXLAN"
 
 # --- Weft pairs ------------------------------------------------------------------------------------------
 password=sleeve-latency-bench-password
-spin_opt=${SPIN_MICROS:+-Dweft.sleeve.spinMicros=$SPIN_MICROS}
-pair() {   # pair PATH FIRST_HOST ENCRYPTED(yes|no) JAVA_OPTS LABEL
-    local p=$1 i=$2 enc=$3 opts=$4 j
+pair() {   # pair PATH FIRST_HOST ENCRYPTED(yes|no) LABEL
+    local p=$1 i=$2 enc=$3 j
     local -a envs=()
     [[ $enc == yes ]] && envs+=("WEFT_PASSWORD=$password")
-    [[ -n $opts ]] && envs+=("WEFT_ROUTER_JAVA_OPTS=$opts")
+    [[ -n ${WEFT_ROUTER_JAVA_OPTS:-} ]] && envs+=("WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS")
     j=$((i + 1))
     lab_launch "$i" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$j")" >/dev/null || exit 1
     lab_launch "$j" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$i")" >/dev/null || exit 1
     client[$p]=$(lab_container "$i" "c$i") server[$p]=$(lab_container "$j" "c$j")
     target[$p]=$(lab_attach "$j" "${server[$p]}") || exit 1
     lab_attach "$i" "${client[$p]}" >/dev/null || exit 1
-    label[$p]=$5
+    label[$p]=$4
 }
-pair separate 3 no "-Dweft.sleeve.spinMicros=-1" "Weft sleeve, separate threads, no spin (before)"
-pair shared 5 no "$spin_opt" "Weft sleeve, shared thread, spin ${SPIN_MICROS:-default}"
-pair enc-separate 7 yes "-Dweft.sleeve.spinMicros=-1" "Weft sleeve encrypted, separate threads, no spin (before)"
-pair enc-shared 9 yes "$spin_opt" "Weft sleeve encrypted, shared thread, spin ${SPIN_MICROS:-default}"
-declare -A first_host=([vxlan]=1 [separate]=3 [shared]=5 [enc-separate]=7 [enc-shared]=9)
-paths=(vxlan separate shared enc-separate enc-shared)
+pair sleeve 3 no "Weft sleeve, unencrypted"
+pair encrypted 5 yes "Weft sleeve, encrypted AES-256-GCM"
+declare -A first_host=([vxlan]=1 [sleeve]=3 [encrypted]=5)
+paths=(vxlan sleeve encrypted)
 for p in "${paths[@]}"; do
     lab_await_ping "${client[$p]}" "${target[$p]}" 30 >/dev/null || { log "$p: ${target[$p]} not reachable"; exit 1; }
     lab_exec "${server[$p]}" iperf3 -s -D --pidfile "$LAB_DIR/iperf3-$p.pid" >/dev/null 2>&1
@@ -143,7 +135,7 @@ value() {   # value PATH METRIC FIELD: the median over the rounds
 }
 echo "## Sleeve round trip against kernel VXLAN ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
 echo
-echo "- \`ROUNDS=$ROUNDS${SPIN_MICROS:+ SPIN_MICROS=$SPIN_MICROS} bench/sleeve-latency.sh\`; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
+echo "- \`ROUNDS=$ROUNDS bench/sleeve-latency.sh\`${WEFT_ROUTER_JAVA_OPTS:+ (WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS)}; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
 echo
 echo "| path | 5/s | 20/s | 100/s | 500/s | 20/s beside bulk TCP | that TCP, Gbit/s | CPU at 20/s |"
 echo "|---|---|---|---|---|---|---|---|"

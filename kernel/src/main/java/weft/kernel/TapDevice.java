@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * allocate nothing); {@link #close} only after both have stopped, since the descriptor number may be
  * reused at once.
  */
-public final class TapDevice implements AutoCloseable, Readiness.Source {
+public final class TapDevice implements AutoCloseable {
     private static final String TUN = "/dev/net/tun";
     private static final long TUNSETIFF = 0x400454caL, TUNSETOFFLOAD = 0x400454d0L;
     /** TUNSETOFFLOAD bits: the reader can take partial checksums, and TCP segments (IPv4, IPv6, with ECN) up to 64 KiB. */
@@ -147,10 +147,5 @@ public final class TapDevice implements AutoCloseable, Readiness.Source {
 
     @Override public String toString() {
         return target;
-    }
-
-    @Override
-    public int descriptor() {
-        return fd;
     }
 }

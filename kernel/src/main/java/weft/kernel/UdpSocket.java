@@ -42,7 +42,7 @@ import static weft.kernel.MessageBatch.writeSockaddr;
  * own (smaller ones would truncate them), cut at the {@code UDP_GRO} cmsg's segment size and handed out one per
  * caller slot, as if received one by one; what does not fit one call's slots is handed out by the next.
  */
-public final class UdpSocket implements AutoCloseable, Readiness.Source {
+public final class UdpSocket implements AutoCloseable {
     /** Most segments per GSO send (UDP_MAX_SEGMENTS; 128 on newer kernels) and most UDP payload per IP packet. */
     static final int MAX_SEGMENTS = 64, MAX_UDP_PAYLOAD = 65535 - 20 - 8;
     /** A GRO receive buffer: a coalesced datagram is at most 64 KiB; room for a few cmsgs. */
@@ -446,10 +446,5 @@ public final class UdpSocket implements AutoCloseable, Readiness.Source {
     @Override
     public String toString() {
         return target;
-    }
-
-    @Override
-    public int descriptor() {
-        return fd;
     }
 }

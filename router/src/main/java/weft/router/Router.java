@@ -18,7 +18,6 @@ import weft.gossip.PeerName;
 import weft.gossip.connect.ConnectionMaker;
 import weft.kernel.EspSupport;
 import weft.kernel.NativeCallException;
-import weft.kernel.Readiness;
 import weft.kernel.Rtnetlink;
 import weft.kernel.TapDevice;
 import weft.kernel.UdpSocket;
@@ -76,12 +75,6 @@ public final class Router implements RouterApi, AutoCloseable {
     private static final long MAC_MAX_AGE_NANOS = Duration.ofMinutes(10).toNanos();
     /** How long a container's namespace may be gone before its addresses are released: long enough for a restart. */
     private static final Duration CONTAINER_GRACE = Duration.ofSeconds(30);
-    /**
-     * How long the sleeve's first thread, which sends and receives, keeps looking after its last frame before it
-     * sleeps: long enough for a reply to come back through the other router (see SleeveForwarder). The property
-     * {@code weft.sleeve.spinMicros} sets another for measurements; a negative one keeps separate threads.
-     */
-    private static final long SLEEVE_SPIN_MICROS = 200;
 
     private final Deque<AutoCloseable> built; // pushed by start() before the API runs, popped by close(); guarded by this after
     private final StopSignal stop;
@@ -151,11 +144,6 @@ public final class Router implements RouterApi, AutoCloseable {
                 new KernelSleeveSocket(udp), sleevePeers, macs, counters, System::nanoTime, mtu.maxFrame(), mtu.sleeveDatagramPayload());
         forwarder.discoverPathMtu(new KernelProbeSockets());
         for (TapDevice queue : queues.subList(1, queues.size())) forwarder.addQueue(new TapFramePort(queue));
-        long spinMicros = Long.getLong("weft.sleeve.spinMicros", SLEEVE_SPIN_MICROS);
-        if (spinMicros >= 0) {
-            Readiness firstQueueOrSocket = new Readiness(queues.getFirst(), udp);
-            forwarder.shareFirstLaneThread(timeout -> firstQueueOrSocket.await(timeout) != 0, spinMicros * 1000);
-        }
         built.push(forwarder);
         forwarder.start();
         LOG.log(System.Logger.Level.INFO, "sleeve: " + SLEEVE_INTERFACE + " with " + queues.size() + " queue(s), one sending thread each");

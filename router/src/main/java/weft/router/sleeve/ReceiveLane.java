@@ -20,8 +20,7 @@ import java.util.function.LongSupplier;
  * table or the path MTU (a probe, which leaves the neighbour by a socket of its own, from its address and any port).
  *
  * <p>Everything here (the receive slots, the reassembly, the header view, the hop sender) is owned by the receiving
- * thread (a thread of its own, or the first send lane's when {@link SleeveForwarder#shareFirstLaneThread} lets that
- * one serve both); what it shares it only reads: the routing, the paths, the neighbours; the MAC table it teaches.
+ * thread; what it shares it only reads: the routing, the paths, the neighbours; the MAC table it teaches.
  */
 final class ReceiveLane {
     /** Frames in reassembly at once, in all and per neighbour (whose every lane may be sending one). */

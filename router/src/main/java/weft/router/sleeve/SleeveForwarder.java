@@ -37,18 +37,10 @@ import java.util.function.LongSupplier;
  *
  * <p>Threads: one platform thread per queue of the port, each serving its {@link SendLane}, and one serving the
  * {@link ReceiveLane}; each lane sends through a {@link HopSender} of its own, with its own buffers and socket batch,
- * so none allocates per frame or waits for another. With {@link #shareFirstLaneThread} the first queue's thread
- * serves the receiving lane too, and keeps looking at both for its spin time after its last frame before it
- * sleeps on both at once, yielding the CPU between looks (a spin that held it would keep off the very threads it
- * waits for when they wake on its CPU: the other end's router and the container in a lab, the container's own
- * process on a host). That is for latency: the receiving lane writes the frames it delivers through the first
- * queue, and the kernel sends a flow's later frames out of the queue that last wrote one of it, so a reply (ping,
- * RPC, TCP ACK) comes back to the thread that is still awake from delivering the request, and the answer to a frame
- * it sent comes to the thread that sent it; each thread a frame crosses asleep costs a wake-up, which on a VM whose
- * idle vCPUs halt is most of a round trip. This class wires them and is their public face: the
- * constructor, {@link #discoverPathMtu}, {@link #addQueue} and {@link #shareFirstLaneThread} before {@link #start};
- * {@link #routes}, {@link #fastPeers} and {@link #pathMtus} from any thread. Tests call the duty methods
- * ({@link #pumpLocalFrame}, {@link #receiveDatagram}) directly instead of starting the threads.
+ * so none allocates per frame or waits for another. This class wires them and is their public face: the
+ * constructor, {@link #discoverPathMtu} and {@link #addQueue} before {@link #start}; {@link #routes},
+ * {@link #fastPeers} and {@link #pathMtus} from any thread. Tests call the duty methods ({@link #pumpLocalFrame},
+ * {@link #receiveDatagram}) directly instead of starting the threads.
  */
 public final class SleeveForwarder implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SleeveForwarder.class.getName());
@@ -83,9 +75,6 @@ public final class SleeveForwarder implements AutoCloseable {
     private volatile boolean running;
     private Thread[] senders = new Thread[0];
     private Thread receiver;
-    /** How the first lane's thread sleeps on the port and the socket at once, when it serves both. */
-    private LaneWake sharedWake;
-    private long spinNanos;
 
     /**
      * @param maxFrameLength  the largest frame (Ethernet header included) that is sent unless the port marks it
@@ -171,55 +160,15 @@ public final class SleeveForwarder implements AutoCloseable {
         sendLanes = more;
     }
 
-    /**
-     * Lets the first queue's thread serve the receiving lane too, sleeping on both with {@code wake}, and looking at
-     * both for {@code spinNanos} after its last frame before it sleeps (0: sleeps at once). Before {@link #start} only.
-     */
-    public synchronized void shareFirstLaneThread(LaneWake wake, long spinNanos) {
-        if (running) throw new IllegalStateException("already started");
-        if (spinNanos < 0) throw new IllegalArgumentException("spinNanos " + spinNanos);
-        this.sharedWake = wake;
-        this.spinNanos = spinNanos;
-    }
-
     public synchronized void start() {
         if (running) throw new IllegalStateException("already started");
         running = true;
         senders = new Thread[sendLanes.length];
         for (int i = 0; i < sendLanes.length; i++) {
             SendLane lane = sendLanes[i];
-            senders[i] = i == 0 && sharedWake != null
-                    ? Thread.ofPlatform().name("weft-sleeve-send-0-receive").start(() -> runFirstLaneAndReceiver(lane, sharedWake, spinNanos))
-                    : Thread.ofPlatform().name("weft-sleeve-send-" + i).start(() -> runSender(lane));
+            senders[i] = Thread.ofPlatform().name("weft-sleeve-send-" + i).start(() -> runSender(lane));
         }
-        if (sharedWake == null) receiver = Thread.ofPlatform().name("weft-sleeve-receive").start(this::runReceiver);
-    }
-
-    /**
-     * The first lane and the receiving lane on one thread: takes what either has without waiting, goes on looking
-     * (and yielding) for {@code spinNanos} after the last frame, then sleeps on both.
-     */
-    private void runFirstLaneAndReceiver(SendLane lane, LaneWake wake, long spinNanos) {
-        int failures = 0;
-        long lastFrame = nanoClock.getAsLong();
-        while (running) {
-            try {
-                int moved = lane.pump(0) + receiveLane.receive(0);
-                failures = 0;
-                long now = nanoClock.getAsLong();
-                if (moved > 0) {
-                    lastFrame = now;
-                } else if (now - lastFrame >= spinNanos) {
-                    if (wake.await(POLL_MILLIS)) lastFrame = nanoClock.getAsLong(); // what woke it gets the spin too
-                } else {
-                    Thread.yield(); // a spin must not keep the thread it is waiting for off this CPU
-                }
-            } catch (ClosedChannelException e) {
-                if (running) throw new IllegalStateException("the sleeve's UDP socket closed under it", e);
-            } catch (IOException | RuntimeException e) {
-                failures = survive(e, failures, "send and receive");
-            }
-        }
+        receiver = Thread.ofPlatform().name("weft-sleeve-receive").start(this::runReceiver);
     }
 
     private void runSender(SendLane lane) {

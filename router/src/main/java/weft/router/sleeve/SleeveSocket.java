@@ -28,7 +28,7 @@ public interface SleeveSocket extends AutoCloseable {
 
     /**
      * Receiving thread: waits up to {@code timeoutMillis} (or, for implementations that cannot, until a datagram
-     * or {@link #close}; but 0 always only looks, since the thread may serve a port queue too) and receives up to {@code slots.length} datagrams, datagram {@code i} into
+     * or {@link #close}) and receives up to {@code slots.length} datagrams, datagram {@code i} into
      * {@code slots[i]} with its length in {@code lengths[i]} and where it came from in {@code sourceAddresses[i]}
      * (an IPv4 address, its first octet in the top byte) and {@code sourcePorts[i]} (-1 when it came from no IPv4
      * address); returns how many, 0 when none came. The arrays are as long as {@code slots}.

@@ -65,20 +65,7 @@ final class ChannelSleeveSocket implements SleeveSocket {
     @Override
     public int receive(MemorySegment[] slots, int[] received, int[] sourceAddresses, int[] sourcePorts, int timeoutMillis) throws IOException {
         ByteBuffer buffer = slots[0].asByteBuffer();
-        java.net.SocketAddress source;
-        if (timeoutMillis == 0) { // only looks: a thread that serves a queue too must not block here
-            synchronized (channel.blockingLock()) {
-                channel.configureBlocking(false);
-                try {
-                    source = channel.receive(buffer);
-                } finally {
-                    channel.configureBlocking(true);
-                }
-            }
-        } else {
-            source = channel.receive(buffer);
-        }
-        if (!(source instanceof InetSocketAddress from)) return 0;
+        if (!(channel.receive(buffer) instanceof InetSocketAddress from)) return 0;
         received[0] = buffer.position();
         if (from.getAddress() instanceof Inet4Address ip) {
             sourceAddresses[0] = ByteBuffer.wrap(ip.getAddress()).getInt();

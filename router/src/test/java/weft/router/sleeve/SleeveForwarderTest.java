@@ -18,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two forwarders on loopback sockets, driven one duty cycle at a time. */
 class SleeveForwarderTest {
@@ -32,17 +31,15 @@ class SleeveForwarderTest {
     private final SleeveCounters countersA = new SleeveCounters(), countersB = new SleeveCounters();
     private DatagramChannel udpA, udpB;
     private SleeveForwarder a, b;
-    /** The forwarders' clock: still unless a test moves it. */
-    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
 
     @BeforeEach
     void wire() throws IOException {
         udpA = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         udpB = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, macsA, countersA,
-                clock::get, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+                () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, macsB, countersB,
-                clock::get, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+                () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress()));
         peersB.put(new SleevePeer(A, "a", (InetSocketAddress) udpA.getLocalAddress()));
     }
@@ -211,37 +208,6 @@ class SleeveForwarderTest {
         portA.fromBridge.add(frame(BROADCAST, MAC_A, 60));
         a.pumpLocalFrame(1000);
         assertEquals(1, countersA.get(Counter.FRAMES_NOT_SENT_NO_PEERS));
-    }
-
-    @Test
-    void oneThreadServesTheFirstQueueAndTheSocketAndSleepsOnBothOnlyAfterItsSpin() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger sleepsA = new java.util.concurrent.atomic.AtomicInteger();
-        a.shareFirstLaneThread(timeout -> {
-            sleepsA.incrementAndGet();
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-            return false;
-        }, 1_000);
-        b.shareFirstLaneThread(timeout -> {
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-            return true;
-        }, 0);
-        macsA.learn(MAC_B, B, 0);
-        macsB.learn(MAC_A, A, 0);
-        a.start();
-        b.start();
-        byte[] request = frame(MAC_B, MAC_A, 300), reply = frame(MAC_A, MAC_B, 200);
-        portA.fromBridge.add(request);
-        assertArrayEquals(request, portB.takeWritten());
-        portB.fromBridge.add(reply);
-        assertArrayEquals(reply, portA.takeWritten(), "the reply came in on the thread that sent the request");
-        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("weft-sleeve-receive")),
-                "no receiving thread of its own");
-        assertEquals(0, sleepsA.get(), "A's clock stands still within its spin, so it never slept");
-        clock.set(2_000);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (sleepsA.get() == 0 && System.nanoTime() < deadline) Thread.onSpinWait();
-        assertTrue(sleepsA.get() > 0, "past its spin, A sleeps on the queue and the socket");
-        assertThrows(IllegalStateException.class, () -> a.shareFirstLaneThread(t -> true, 0), "before start only");
     }
 
     @Test
