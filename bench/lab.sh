@@ -197,23 +197,8 @@ fi
 
 # --- kernel VXLAN on hosts 1-2 ----------------------------------------------------------------------
 vc1=$(lab_container 1 vc1) vc2=$(lab_container 2 vc2)
-vxlan_host() {   # vxlan_host I OTHER CONTAINER_NS ADDRESS
-    local i=$1 other h cns=$3 addr=$4
-    h=$(lab_host "$i") other=$(lab_addr "$2")
-    ip -n "$h" link add vxb mtu 1450 type bridge
-    ip -n "$h" link add vx42 mtu 1450 type vxlan id 42 dstport 4789 local "$(lab_addr "$i")" dev eth0 nolearning
-    ip -n "$h" link set vx42 master vxb
-    bridge -n "$h" fdb append 00:00:00:00:00:00 dev vx42 dst "$other"
-    ip -n "$h" link add vxv mtu 1450 type veth peer name eth0 netns "$cns"
-    ip -n "$h" link set vxv master vxb
-    ip -n "$h" link set vxv up
-    ip -n "$h" link set vx42 up
-    ip -n "$h" link set vxb up
-    ip -n "$cns" addr add "$addr" dev eth0
-    ip -n "$cns" link set eth0 mtu 1450 up
-}
-vxlan_host 1 2 "$vc1" 10.99.0.1/24
-vxlan_host 2 1 "$vc2" 10.99.0.2/24
+lab_vxlan_host 1 2 "$vc1" 10.99.0.1/24
+lab_vxlan_host 2 1 "$vc2" 10.99.0.2/24
 
 # --- tinc 1.0 on hosts 3-4 ----------------------------------------------------------------------------
 tc3=$(lab_container 3 tc3) tc4=$(lab_container 4 tc4)

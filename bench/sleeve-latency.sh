@@ -30,24 +30,9 @@ lab_up 6
 
 # --- kernel VXLAN on hosts 1-2, as bench/lab.sh builds it ----------------------------------------------
 declare -A client=() server=() target=() label=()
-vxlan_host() {   # vxlan_host I OTHER CONTAINER_NS ADDRESS
-    local i=$1 h cns=$3 addr=$4 other
-    h=$(lab_host "$i") other=$(lab_addr "$2")
-    ip -n "$h" link add vxb mtu 1450 type bridge
-    ip -n "$h" link add vx42 mtu 1450 type vxlan id 42 dstport 4789 local "$(lab_addr "$i")" dev eth0 nolearning
-    ip -n "$h" link set vx42 master vxb
-    bridge -n "$h" fdb append 00:00:00:00:00:00 dev vx42 dst "$other"
-    ip -n "$h" link add vxv mtu 1450 type veth peer name eth0 netns "$cns"
-    ip -n "$h" link set vxv master vxb
-    ip -n "$h" link set vxv up
-    ip -n "$h" link set vx42 up
-    ip -n "$h" link set vxb up
-    ip -n "$cns" addr add "$addr" dev eth0
-    ip -n "$cns" link set eth0 mtu 1450 up
-}
 client[vxlan]=$(lab_container 1 vc1) server[vxlan]=$(lab_container 2 vc2) target[vxlan]=10.99.0.2
-vxlan_host 1 2 "${client[vxlan]}" 10.99.0.1/24
-vxlan_host 2 1 "${server[vxlan]}" 10.99.0.2/24
+lab_vxlan_host 1 2 "${client[vxlan]}" 10.99.0.1/24
+lab_vxlan_host 2 1 "${server[vxlan]}" 10.99.0.2/24
 label[vxlan]="kernel VXLAN"
 
 # --- Weft pairs ------------------------------------------------------------------------------------------
@@ -142,6 +127,7 @@ echo "|---|---|---|---|---|---|---|---|"
 for p in "${paths[@]}"; do
     row="| ${label[$p]} |"
     for m in ping5 ping20 ping100 ping500 bulk; do row+=" $(value "$p" "$m" 3) / $(value "$p" "$m" 4) |"; done
-    row+=" $(value "$p" tcp 3) | $([[ $p == vxlan ]] && echo - || value "$p" cpu20 3) |"
+    tcp=$(value "$p" tcp 3)
+    row+=" $([[ $tcp == n/a ]] && echo n/a || printf '%.2f' "$tcp") | $([[ $p == vxlan ]] && echo - || value "$p" cpu20 3) |"
     echo "$row"
 done

@@ -263,6 +263,25 @@ lab_await_ping() {
     return 1
 }
 
+# lab_vxlan_host HOST OTHER CONTAINER_NS CIDR: plain kernel VXLAN between lab hosts, the benchmarks' yardstick: in
+# host HOST a bridge vxb with a VXLAN port vx42 (id 42, dstport 4789, nolearning, one all-zeros FDB entry to host
+# OTHER, MTU 1450) and a veth to CONTAINER_NS, whose eth0 gets CIDR.
+lab_vxlan_host() {
+    local i=${1:?usage: lab_vxlan_host HOST OTHER CONTAINER_NS CIDR} other=${2:?} cns=${3:?} cidr=${4:?} h
+    h=$(lab_host "$i")
+    ip -n "$h" link add vxb mtu 1450 type bridge
+    ip -n "$h" link add vx42 mtu 1450 type vxlan id 42 dstport 4789 local "$(lab_addr "$i")" dev eth0 nolearning
+    ip -n "$h" link set vx42 master vxb
+    bridge -n "$h" fdb append 00:00:00:00:00:00 dev vx42 dst "$(lab_addr "$other")"
+    ip -n "$h" link add vxv mtu 1450 type veth peer name eth0 netns "$cns"
+    ip -n "$h" link set vxv master vxb
+    ip -n "$h" link set vxv up
+    ip -n "$h" link set vx42 up
+    ip -n "$h" link set vxb up
+    ip -n "$cns" addr add "$cidr" dev eth0
+    ip -n "$cns" link set eth0 mtu 1450 up
+}
+
 # lab_dockerd HOST: becomes (exec) Debian's dockerd for lab host HOST, so run it in the background. It runs in the
 # host's network namespace, entered with nsenter (ip netns exec would mount a /sys of the namespace over the cgroup
 # mounts dockerd needs), in a mount namespace of its own where /run/docker/plugins is the host's plugins dir, in
