@@ -53,7 +53,7 @@ class DockerProxyIT {
 
                 // an address in the range host 2's router owns: it hands the address over, to the proxy and to the CLI alike
                 int beforeClaims = LabDocker.allocations(lab, one);
-                String claimed = LabDocker.addressOwnedBy(lab, two, 4096 + 77);
+                String claimed = lab.addressOwnedBy(two, 4096 + 77);
                 docker1.viaProxy("run", "-d", "--name", "claimed", "-e", "WEFT_CIDR=ip:" + claimed + "/12", LabDocker.BUSYBOX, "sleep", "600").orThrow();
                 ExecResult reachClaimed = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "3", "-W", "2", claimed);
                 assertTrue(reachClaimed.ok(), "host 2 does not reach the address it handed over to host 1: " + reachClaimed.describe());
@@ -64,7 +64,7 @@ class DockerProxyIT {
                 ExecResult restarted = docker1.docker("exec", "claimed", "ip", "-4", "addr", "show", "ethwe0");
                 assertTrue(restarted.ok() && restarted.stdout().contains("inet " + claimed + "/12"), "a restart kept the address WEFT_CIDR names: " + restarted.describe());
                 docker1.viaProxy("run", "-d", "--name", "plain", "-e", "WEFT_CIDR=none", LabDocker.BUSYBOX, "sleep", "600").orThrow();
-                String attached = LabDocker.addressOwnedBy(lab, two, 8192 + 99);
+                String attached = lab.addressOwnedBy(two, 8192 + 99);
                 lab.weft(one, "attach", attached + "/12", "plain").orThrow();
                 ExecResult reachAttached = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "3", "-W", "2", attached);
                 assertTrue(reachAttached.ok(), "weft attach of an address host 2 owned: " + reachAttached.describe());

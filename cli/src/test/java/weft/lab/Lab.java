@@ -165,9 +165,14 @@ public final class Lab implements AutoCloseable {
      * {@code weft-proxy.sock} in it (hosts share the machine's /run) and {@code JAVA_HOME} to this JVM's JDK, waiting up to 90 s.
      */
     public ExecResult weft(Host host, String... args) {
+        return weftFrom(weftHome(), host, args);
+    }
+
+    /** As {@link #weft}, with the launcher of the checkout at {@code home}: another release's, for instance. */
+    public ExecResult weftFrom(Path home, Host host, String... args) {
         checkOpen();
         List<String> command = new ArrayList<>();
-        command.add(weftHome().resolve("weft").toString());
+        command.add(home.resolve("weft").toString());
         command.addAll(Arrays.asList(args));
         Map<String, String> env = Map.of(
                 "WEFT_DATA_DIR", host.dataDir().toString(),
@@ -207,6 +212,48 @@ public final class Lab implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("env", "TMPDIR=" + System.getProperty("java.io.tmpdir")));
         command.addAll(scriptCommand("dockerd", prefix, String.valueOf(host.index())));
         return spawn(null, command.toArray(String[]::new));
+    }
+
+    /**
+     * An address {@code offset} into the largest range {@code owner}'s allocator owns in the ring, as {@code weft report}
+     * shows it: one that another host's router must have handed over before it can give it to a container.
+     */
+    public String addressOwnedBy(Host owner, long offset) throws IOException {
+        return addressOwnedBy(weftHome(), owner, offset);
+    }
+
+    /** As {@link #addressOwnedBy(Host, long)}, asked with the launcher of the checkout at {@code home}. */
+    public String addressOwnedBy(Path home, Host owner, long offset) throws IOException {
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(weftFrom(home, owner, "report").orThrow().stdout());
+        String self = report.path("peerName").asText();
+        long bestStart = -1, bestSize = 0;
+        for (var share : report.path("ipam").path("shares")) {
+            if (!self.equals(share.path("peer").asText())) continue;
+            for (var range : share.path("ranges")) {
+                String text = range.asText();
+                long start, size;
+                if (text.contains("/")) {
+                    start = ipv4(text.substring(0, text.indexOf('/')));
+                    size = 1L << (32 - Integer.parseInt(text.substring(text.indexOf('/') + 1)));
+                } else {
+                    start = ipv4(text.substring(0, text.indexOf('-')));
+                    size = ipv4(text.substring(text.indexOf('-') + 1)) - start + 1;
+                }
+                if (size > bestSize) {
+                    bestStart = start;
+                    bestSize = size;
+                }
+            }
+        }
+        if (bestSize <= offset) throw new IllegalStateException(owner.netns() + " owns no range of over " + offset + " addresses: " + report.path("ipam"));
+        long address = bestStart + offset;
+        return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
+    }
+
+    private static long ipv4(String dotted) {
+        long value = 0;
+        for (String part : dotted.split("\\.")) value = value << 8 | Integer.parseInt(part);
+        return value;
     }
 
     /** The log file of a process started by {@link #spawn}; readable until {@link #close()}. */

@@ -50,43 +50,6 @@ final class LabDocker implements AutoCloseable {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(lab.weft(host, "report").orThrow().stdout()).path("ipam").path("allocations").asInt(-1);
     }
 
-    /**
-     * An address {@code offset} into the largest range {@code owner}'s allocator owns in the ring, as {@code weft report}
-     * shows it: one that another host's router must have handed over before it can give it to a container.
-     */
-    static String addressOwnedBy(Lab lab, Host owner, long offset) throws IOException {
-        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lab.weft(owner, "report").orThrow().stdout());
-        String self = report.path("peerName").asText();
-        long bestStart = -1, bestSize = 0;
-        for (var share : report.path("ipam").path("shares")) {
-            if (!self.equals(share.path("peer").asText())) continue;
-            for (var range : share.path("ranges")) {
-                String text = range.asText();
-                long start, size;
-                if (text.contains("/")) {
-                    start = ipv4(text.substring(0, text.indexOf('/')));
-                    size = 1L << (32 - Integer.parseInt(text.substring(text.indexOf('/') + 1)));
-                } else {
-                    start = ipv4(text.substring(0, text.indexOf('-')));
-                    size = ipv4(text.substring(text.indexOf('-') + 1)) - start + 1;
-                }
-                if (size > bestSize) {
-                    bestStart = start;
-                    bestSize = size;
-                }
-            }
-        }
-        if (bestSize <= offset) throw new IllegalStateException(owner.netns() + " owns no range of over " + offset + " addresses: " + report.path("ipam"));
-        long address = bestStart + offset;
-        return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
-    }
-
-    private static long ipv4(String dotted) {
-        long value = 0;
-        for (String part : dotted.split("\\.")) value = value << 8 | Integer.parseInt(part);
-        return value;
-    }
-
     /** {@code docker ARGS} against this engine, in the host's namespace. */
     ExecResult docker(String... args) {
         return client(socket, args);
