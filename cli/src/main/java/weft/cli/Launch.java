@@ -23,12 +23,14 @@ import java.util.Optional;
 
 /**
  * {@code weft launch}: starts {@code weft router} as a background process of its own session, logging to the
- * data directory, and returns once the router answers on its API, printing the peer name; or, if the router
- * exits first, prints the reason it logged. The router's JVM gets the flags in {@code WEFT_ROUTER_JAVA_OPTS}
+ * data directory, and returns once the router answers on its API and its Docker API proxy listens (so that the
+ * next command may use either), printing the peer name; or, if the router exits first, prints the reason it logged. The router's JVM gets the flags in {@code WEFT_ROUTER_JAVA_OPTS}
  * (whitespace-separated, for instance {@code -Xmx1g} or a flight recording); {@code WEFT_JAVA_OPTS} is the CLI's.
  */
 final class Launch {
     private static final long START_TIMEOUT_NANOS = 60_000_000_000L;
+    /** How long the proxy may take after the API: it starts right after it, unless it cannot (then the log says why). */
+    private static final long PROXY_TIMEOUT_NANOS = 15_000_000_000L;
     static final String ROUTER_JAVA_OPTS = "WEFT_ROUTER_JAVA_OPTS";
     private final RouterConfig config;
     private final List<String> routerArgs;
@@ -36,8 +38,12 @@ final class Launch {
     private final ObjectMapper json;
     private final PrintStream out;
     private final PrintStream err;
+    private final java.util.Optional<weft.proxy.docker.ProxyAddress> proxy;
 
-    Launch(RouterConfig config, List<String> routerArgs, Map<String, String> environment, ObjectMapper json, PrintStream out, PrintStream err) {
+    /** @param proxy where the router's Docker API proxy will listen, if it runs one */
+    Launch(RouterConfig config, List<String> routerArgs, Map<String, String> environment, ObjectMapper json, PrintStream out, PrintStream err,
+           java.util.Optional<weft.proxy.docker.ProxyAddress> proxy) {
+        this.proxy = proxy;
         this.config = config;
         this.routerArgs = routerArgs;
         this.environment = environment;
@@ -116,6 +122,7 @@ final class Launch {
             try {
                 StatusReport status = client().status(); // anew each time: the router creates its token as it starts
                 if (dataDir.toString().equals(status.dataDirectory())) {
+                    awaitProxy(process);
                     out.println(status.peerName());
                     return 0;
                 }
@@ -132,6 +139,38 @@ final class Launch {
         }
         err.println("weft launch: the router did not answer within 60 s; stopped it" + logHint);
         return 1;
+    }
+
+    /** Waits until the Docker API proxy takes connections; says so when it does not within its time (the router runs on). */
+    private void awaitProxy(Process router) {
+        if (proxy.isEmpty()) return;
+        long deadline = System.nanoTime() + PROXY_TIMEOUT_NANOS;
+        while (deadline - System.nanoTime() > 0 && router.isAlive()) {
+            if (listens(proxy.get())) return;
+            Weft.pause();
+        }
+        err.println("weft launch: the Docker API proxy does not listen at " + proxy.get().dockerHost() + "; the router runs without it"
+                + " (its log says why: " + config.logFile() + ")");
+    }
+
+    private static boolean listens(weft.proxy.docker.ProxyAddress address) {
+        try {
+            switch (address) {
+                case weft.proxy.docker.ProxyAddress.Unix(Path socket) -> {
+                    try (var channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                        channel.connect(java.net.UnixDomainSocketAddress.of(socket));
+                    }
+                }
+                case weft.proxy.docker.ProxyAddress.Tcp(var at, var tls) -> {
+                    try (var socket = new java.net.Socket()) {
+                        socket.connect(at, 1000);
+                    }
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Removes the data directory this launch created, with whatever the failed router left in it. */

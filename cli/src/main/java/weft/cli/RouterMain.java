@@ -85,7 +85,7 @@ public final class RouterMain {
      * {@code proxy} for the engine at {@code engine}, each if asked for. One that cannot start (another process serves
      * its socket) leaves the router running without it, and says so in the log; the proxy needs the drivers.
      */
-    static AutoCloseable docker(Optional<Path> plugin, Optional<Path> proxy, Path engine, boolean defaultAllocation, Router router) {
+    static AutoCloseable docker(Optional<Path> plugin, Optional<weft.proxy.docker.ProxyAddress> proxy, Path engine, boolean defaultAllocation, Router router) {
         System.Logger log = System.getLogger(RouterMain.class.getName());
         if (plugin.isEmpty()) return () -> { };
         PluginServer drivers;

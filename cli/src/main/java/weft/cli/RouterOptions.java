@@ -8,6 +8,7 @@ import weft.ipam.AllocatorConfig;
 import weft.ipam.InitMode;
 import weft.router.OverlayMtu;
 import weft.proxy.docker.DockerProxy;
+import weft.proxy.docker.ProxyAddress;
 import weft.proxy.plugin.PluginServer;
 import weft.router.RouterConfig;
 import weft.gossip.Cidr;
@@ -53,7 +54,11 @@ final class RouterOptions {
             new CommandLine.Option("plugin-socket", "PATH", "where Docker finds the network and IPAM drivers, named after the file: weft for weft.sock (default $WEFT_PLUGIN_SOCKET or "
                     + PluginServer.DEFAULT_SOCKET + ")"),
             new CommandLine.Option("no-plugin", null, "serve no Docker network and IPAM drivers (and so no Docker API proxy)"),
-            new CommandLine.Option("proxy-addr", "unix://PATH", "where the Docker API proxy listens (default $WEFT_PROXY_ADDR or unix://" + DockerProxy.DEFAULT_SOCKET + ")"),
+            new CommandLine.Option("proxy-addr", "ADDRESS", "where the Docker API proxy listens, unix://PATH or tcp://HOST:PORT (TCP: with TLS, or on loopback;"
+                    + " default $WEFT_PROXY_ADDR or unix://" + DockerProxy.DEFAULT_SOCKET + ")"),
+            new CommandLine.Option("proxy-tls-cert", "FILE", "the proxy's TLS certificate chain (PEM), for a tcp:// --proxy-addr"),
+            new CommandLine.Option("proxy-tls-key", "FILE", "the proxy's TLS key (PEM, unencrypted PKCS#8)"),
+            new CommandLine.Option("proxy-tls-ca", "FILE", "the CA (PEM) whose client certificates the proxy takes, as dockerd's --tlsverify --tlscacert"),
             new CommandLine.Option("no-proxy", null, "run no Docker API proxy"),
             new CommandLine.Option("no-default-ipalloc", null, "containers created through the proxy without WEFT_CIDR stay off the overlay"));
 
@@ -141,18 +146,34 @@ final class RouterOptions {
         return Optional.of(socket.normalize());
     }
 
-    /** Where the Docker API proxy listens: --proxy-addr, else $WEFT_PROXY_ADDR, else the default; empty with --no-proxy or --no-plugin. */
-    static Optional<Path> proxySocket(CommandLine line, Map<String, String> environment) {
+    /**
+     * Where the Docker API proxy listens: --proxy-addr, else $WEFT_PROXY_ADDR, else the default, with TLS when
+     * --proxy-tls-cert, --proxy-tls-key and --proxy-tls-ca are given (all three); empty with --no-proxy or --no-plugin.
+     */
+    static Optional<ProxyAddress> proxyAddress(CommandLine line, Map<String, String> environment) {
+        List<String> tlsOptions = List.of("proxy-tls-cert", "proxy-tls-key", "proxy-tls-ca");
+        long tlsGiven = tlsOptions.stream().filter(option -> line.value(option).isPresent()).count();
         if (line.flag("no-proxy") || line.flag("no-plugin")) {
-            if (line.value("proxy-addr").isPresent()) throw new IllegalArgumentException("--proxy-addr and --no-proxy contradict each other");
+            if (line.value("proxy-addr").isPresent() || tlsGiven > 0) throw new IllegalArgumentException("--proxy-addr and --proxy-tls-* contradict --no-proxy");
             return Optional.empty();
+        }
+        if (tlsGiven != 0 && tlsGiven != tlsOptions.size()) {
+            throw new IllegalArgumentException("TLS for the Docker API proxy needs all of --proxy-tls-cert, --proxy-tls-key and --proxy-tls-ca");
+        }
+        Optional<ProxyAddress.Tls> tls = Optional.empty();
+        if (tlsGiven > 0) {
+            Path certificate = readable(line, "proxy-tls-cert"), key = readable(line, "proxy-tls-key"), ca = readable(line, "proxy-tls-ca");
+            tls = Optional.of(new ProxyAddress.Tls(certificate, key, ca));
         }
         String text = line.value("proxy-addr").or(() -> nonBlank(environment.get("WEFT_PROXY_ADDR"))).orElse("unix://" + DockerProxy.DEFAULT_SOCKET);
         String origin = line.value("proxy-addr").isPresent() ? "--proxy-addr" : "WEFT_PROXY_ADDR";
-        if (!text.startsWith("unix:///")) {
-            throw new IllegalArgumentException("invalid " + origin + " '" + text + "': expected unix:///PATH (the proxy listens on a Unix socket, as the engine does)");
-        }
-        return Optional.of(Path.of(text.substring("unix://".length())).normalize());
+        return Optional.of(ProxyAddress.parse(text, origin, tls));
+    }
+
+    private static Path readable(CommandLine line, String option) {
+        Path file = Path.of(line.value(option).orElseThrow()).toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isReadable(file)) throw new IllegalArgumentException("--" + option + " " + file + ": no such readable file");
+        return file;
     }
 
     static Path dockerSocket(String text) {

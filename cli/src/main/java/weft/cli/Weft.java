@@ -66,10 +66,10 @@ public final class Weft {
                                     + " for the plugin, for a host that cannot see this installation (Weft's DaemonSet runs setup-cni in a container)"),
                             DATA_DIR)),
             new Verb("env", "", "print the shell commands that point the Docker client at the Weft proxy: eval $(weft env)",
-                    List.of(new Option("proxy-addr", "unix://PATH", "the proxy's address (default $WEFT_PROXY_ADDR or unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET + ")"),
+                    List.of(new Option("proxy-addr", "ADDRESS", "the proxy's address, unix://PATH or tcp://HOST:PORT (default $WEFT_PROXY_ADDR or unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET + ")"),
                             new Option("restore", null, "print those that point it back where it was"))),
             new Verb("config", "", "print the Docker client's option for the Weft proxy: docker $(weft config) ps",
-                    List.of(new Option("proxy-addr", "unix://PATH", "the proxy's address (default $WEFT_PROXY_ADDR or unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET + ")"))),
+                    List.of(new Option("proxy-addr", "ADDRESS", "the proxy's address, unix://PATH or tcp://HOST:PORT (default $WEFT_PROXY_ADDR or unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET + ")"))),
             new Verb("version", "", "print this command's version and, when it answers, the router's", ROUTER));
 
     private final PrintStream out;
@@ -132,11 +132,16 @@ public final class Weft {
             aliasNotes.forEach(note -> err.println("weft " + verb.name() + ": note: " + note));
         }
         return switch (verb.name()) {
-            case "launch" -> new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err).run();
+            case "launch" -> {
+                // refused here, not in the router started in the background
+                Optional<weft.proxy.docker.ProxyAddress> proxy = RouterOptions.proxyAddress(line, environment);
+                yield new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err, proxy).run();
+            }
             case "router" -> {
                 if (line.flag("kube")) yield KubeRouter.run(line, environment, err);
                 if (line.value("node-name").isPresent()) throw new UsageException("--node-name goes with --kube");
-                Optional<Path> plugin = RouterOptions.pluginSocket(line, environment), proxy = RouterOptions.proxySocket(line, environment);
+                Optional<Path> plugin = RouterOptions.pluginSocket(line, environment);
+                Optional<weft.proxy.docker.ProxyAddress> proxy = RouterOptions.proxyAddress(line, environment);
                 RouterConfig config = RouterOptions.parse(line, environment);
                 yield RouterMain.runForeground(config, err, router -> RouterMain.docker(plugin, proxy, config.dockerSocket(), !line.flag("no-default-ipalloc"), router));
             }
@@ -189,7 +194,9 @@ public final class Weft {
     /** The proxy's address for {@code env} and {@code config}: --proxy-addr, else $WEFT_PROXY_ADDR, else the default. */
     private String proxyAddress(CommandLine line) {
         String address = line.value("proxy-addr").orElse(environment.getOrDefault("WEFT_PROXY_ADDR", "unix://" + weft.proxy.docker.DockerProxy.DEFAULT_SOCKET));
-        if (!address.startsWith("unix:///") || address.contains("'")) throw new UsageException("invalid proxy address '" + address + "': expected unix:///PATH");
+        if (!(address.startsWith("unix:///") || address.startsWith("tcp://")) || address.contains("'")) {
+            throw new UsageException("invalid proxy address '" + address + "': expected unix:///PATH or tcp://HOST:PORT");
+        }
         return address;
     }
 

@@ -16,7 +16,7 @@ class LaunchTest {
     private static List<String> command(Map<String, String> environment, String... args) {
         var line = CommandLine.parse("launch", RouterOptions.ALL, List.of(args));
         PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
-        return new Launch(RouterOptions.parse(line, environment), List.of(args), environment, new ObjectMapper(), nowhere, nowhere)
+        return new Launch(RouterOptions.parse(line, environment), List.of(args), environment, new ObjectMapper(), nowhere, nowhere, java.util.Optional.empty())
                 .command();
     }
 

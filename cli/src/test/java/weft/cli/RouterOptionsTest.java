@@ -51,6 +51,35 @@ class RouterOptionsTest {
                 assertThrows(IllegalArgumentException.class, () -> plugin(List.of("--no-plugin", "--plugin-socket", "/a/b.sock"), Map.of())).getMessage());
     }
 
+    private static Optional<weft.proxy.docker.ProxyAddress> proxy(List<String> args, Map<String, String> environment) {
+        return RouterOptions.proxyAddress(CommandLine.parse("router", RouterOptions.ALL, args), environment);
+    }
+
+    @Test
+    void theProxyListensOnAUnixSocketOrOnTcpWithTlsOrOnLoopbackOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertEquals("unix:///var/run/weft/weft.sock", proxy(List.of(), Map.of()).orElseThrow().dockerHost());
+        assertEquals("unix:///tmp/h1/weft-proxy.sock", proxy(List.of(), Map.of("WEFT_PROXY_ADDR", "unix:///tmp/h1/weft-proxy.sock")).orElseThrow().dockerHost());
+        assertEquals("tcp://127.0.0.1:12375", proxy(List.of("--proxy-addr", "tcp://127.0.0.1:12375"), Map.of()).orElseThrow().dockerHost());
+        String refused = assertThrows(IllegalArgumentException.class, () -> proxy(List.of("--proxy-addr", "tcp://0.0.0.0:12375"), Map.of())).getMessage();
+        assertTrue(refused.startsWith("invalid --proxy-addr 'tcp://0.0.0.0:12375': a Docker API on TCP without TLS is root on this host"), refused);
+        java.nio.file.Path cert = java.nio.file.Files.writeString(dir.resolve("cert.pem"), "x"), key = java.nio.file.Files.writeString(dir.resolve("key.pem"), "x"),
+                ca = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "x");
+        List<String> tls = List.of("--proxy-tls-cert", cert.toString(), "--proxy-tls-key", key.toString(), "--proxy-tls-ca", ca.toString());
+        List<String> withTls = new java.util.ArrayList<>(List.of("--proxy-addr", "tcp://0.0.0.0:12375"));
+        withTls.addAll(tls);
+        var address = (weft.proxy.docker.ProxyAddress.Tcp) proxy(withTls, Map.of()).orElseThrow();
+        assertEquals(Optional.of(new weft.proxy.docker.ProxyAddress.Tls(cert, key, ca)), address.tls());
+        assertEquals("TLS for the Docker API proxy needs all of --proxy-tls-cert, --proxy-tls-key and --proxy-tls-ca",
+                assertThrows(IllegalArgumentException.class, () -> proxy(List.of("--proxy-addr", "tcp://0.0.0.0:1", "--proxy-tls-cert", cert.toString()), Map.of())).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> proxy(tls, Map.of())).getMessage().contains("TLS is for a TCP address"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> proxy(List.of("--proxy-addr", "tcp://127.0.0.1:99999"), Map.of())).getMessage().contains("1 to 65535"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> proxy(List.of("--proxy-addr", "unix://relative.sock"), Map.of())).getMessage().contains("ABSOLUTE"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> proxy(List.of("--proxy-addr", "tcp://0.0.0.0:1", "--proxy-tls-cert", "/no/such", "--proxy-tls-key", key.toString(), "--proxy-tls-ca", ca.toString()), Map.of()))
+                .getMessage().contains("--proxy-tls-cert /no/such: no such readable file"));
+        assertEquals(Optional.empty(), proxy(List.of("--no-proxy"), Map.of("WEFT_PROXY_ADDR", "tcp://0.0.0.0:1")));
+    }
+
     private static boolean fastPath(List<String> args, Map<String, String> environment) {
         return RouterOptions.parse(CommandLine.parse("router", RouterOptions.ALL, args), environment).fastPath();
     }

@@ -70,8 +70,11 @@ class WeftTest {
         out.reset();
         assertEquals(0, run("config", "--proxy-addr", "unix:///tmp/p.sock"));
         assertEquals("-H unix:///tmp/p.sock\n", out.toString(StandardCharsets.UTF_8));
-        assertEquals(2, run("config", "--proxy-addr", "tcp://0.0.0.0:12375"));
-        assertTrue(err().contains("expected unix:///PATH"), err());
+        out.reset();
+        assertEquals(0, run("config", "--proxy-addr", "tcp://10.0.0.5:12375"));
+        assertEquals("-H tcp://10.0.0.5:12375\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("config", "--proxy-addr", "http://0.0.0.0:12375"));
+        assertTrue(err().contains("expected unix:///PATH or tcp://HOST:PORT"), err());
     }
 
     @Test

@@ -18,6 +18,11 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -38,7 +43,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.ByteArrayOutputStream;
-import weft.proxy.UnixListener;
+import weft.proxy.BoundServer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +58,8 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
- * The Docker API proxy: a Unix socket ({@code /var/run/weft/weft.sock}) that passes every request to the engine and
+ * The Docker API proxy: a Unix socket ({@code /var/run/weft/weft.sock}), or a TCP address, with TLS that asks each
+ * client for a certificate of its CA unless on loopback ({@link ProxyAddress}), that passes every request to the engine and
  * every reply back unchanged, streams included ({@code logs -f}, {@code events}, chunked bodies), and, after a
  * {@code 101} upgrade ({@code attach}, {@code exec} and {@code run -i}), the raw bytes both ways, a half-close
  * included. One request is intercepted: {@code POST /containers/create}, around which {@link ContainerJoin} connects
@@ -76,32 +82,50 @@ public final class DockerProxy implements AutoCloseable {
     /** How often {@link LeaseSweep} compares the pools' leases with the engine's record. */
     private static final long SWEEP_SECONDS = 30;
 
-    private final UnixListener listener;
+    private final BoundServer listener;
+    private final ProxyAddress listening;
     private final ScheduledExecutorService sweeper;
 
-    private DockerProxy(UnixListener listener, ScheduledExecutorService sweeper) {
+    private DockerProxy(BoundServer listener, ProxyAddress listening, ScheduledExecutorService sweeper) {
         this.listener = listener;
+        this.listening = listening;
         this.sweeper = sweeper;
     }
 
-    /** Listens on {@code socket} and passes each connection on to the engine that {@code join} calls. */
+    /** Listens on Unix socket {@code socket} and passes each connection on to the engine at {@code engineSocket}. */
     public static DockerProxy start(Path socket, Path engineSocket, JoinSettings settings) throws IOException {
-        UnixListener.claim(socket, "the Docker API");
+        return start(new ProxyAddress.Unix(socket), engineSocket, settings);
+    }
+
+    /** Listens at {@code address} (with TLS when it says so) and passes each connection on to the engine at {@code engineSocket}. */
+    public static DockerProxy start(ProxyAddress address, Path engineSocket, JoinSettings settings) throws IOException {
+        SslContext tls = address instanceof ProxyAddress.Tcp(var at, var given) && given.isPresent() ? serverTls(given.get()) : null;
+        if (address instanceof ProxyAddress.Unix(Path socket)) BoundServer.claim(socket, "the Docker API");
         EngineClient engine = new EngineClient(engineSocket);
         ContainerJoin join = new ContainerJoin(engine, settings.router(), settings.driver(), settings.defaultAllocation(), JSON);
         // epoll, not NIO: only its Unix sockets take a half-close, which an attached stdin's end is
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group)
+                .channel(address instanceof ProxyAddress.Unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        if (tls != null) channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
                         channel.pipeline().addLast("http", new HttpServerCodec()).addLast(new ClientSide(engine, join, calls));
                     }
                 });
-        UnixListener listener = UnixListener.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
-        LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + socket + " for the engine at " + engineSocket + " (point the client at it: eval $(weft env))");
+        BoundServer listener = switch (address) {
+            case ProxyAddress.Unix(Path socket) -> BoundServer.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
+            case ProxyAddress.Tcp(var at, var given) -> BoundServer.bindTcp(bootstrap, at, calls);
+        };
+        ProxyAddress listening = switch (address) {
+            case ProxyAddress.Unix unix -> unix;
+            case ProxyAddress.Tcp(var at, var given) -> new ProxyAddress.Tcp((java.net.InetSocketAddress) listener.address(), given);
+        };
+        LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + listening.dockerHost() + (tls != null ? " (TLS, clients of " + ((ProxyAddress.Tcp) address).tls().orElseThrow().clientCa() + " only)" : "")
+                + " for the engine at " + engineSocket + " (point the client at it: eval $(weft env))");
         LeaseSweep sweep = new LeaseSweep(engine, settings.router(), settings.driver(), JSON);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("docker-lease-sweep").daemon().factory());
         sweeper.scheduleWithFixedDelay(() -> {
@@ -113,15 +137,29 @@ public final class DockerProxy implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "the Docker lease sweep failed: " + e);
             }
         }, 0, SWEEP_SECONDS, TimeUnit.SECONDS);
-        return new DockerProxy(listener, sweeper);
+        return new DockerProxy(listener, listening, sweeper);
+    }
+
+    /** The server side of TLS from the proxy's files: its certificate and key, and the CA its clients' certificates must come from. */
+    private static SslContext serverTls(ProxyAddress.Tls tls) throws IOException {
+        try {
+            return SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile())
+                    .trustManager(tls.clientCa().toFile())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot use the proxy's TLS files (certificate " + tls.certificate() + ", key " + tls.key() + " in unencrypted PKCS#8 PEM,"
+                    + " client CA " + tls.clientCa() + "): " + e.getMessage(), e);
+        }
     }
 
     /** What the proxy needs besides its sockets: the router, the drivers' name, and whether containers join by default. */
     public record JoinSettings(weft.api.RouterApi router, String driver, boolean defaultAllocation) {
     }
 
-    public Path socket() {
-        return listener.socket();
+    /** Where the proxy listens, the port the kernel chose for a TCP port 0 included. */
+    public ProxyAddress address() {
+        return listening;
     }
 
     @Override
@@ -346,7 +384,8 @@ public final class DockerProxy implements AutoCloseable {
          */
         @Override
         public void userEventTriggered(ChannelHandlerContext context, Object event) {
-            if (event instanceof ChannelInputShutdownEvent) {
+            // over TLS the client's half-close is its close_notify (Go's CloseWrite), which the TLS handler reports so
+            if (event instanceof ChannelInputShutdownEvent || event instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
                 if (upgraded && engine instanceof DuplexChannel duplex && engine.isActive()) duplex.shutdownOutput();
                 else if (!upgraded && engine == null) context.close();
                 return;

@@ -24,7 +24,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
-import weft.proxy.UnixListener;
+import weft.proxy.BoundServer;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -49,15 +49,15 @@ public final class PluginServer implements AutoCloseable {
     private static final int MAX_BODY_BYTES = 1 << 20;
     private static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1.2+json";
 
-    private final UnixListener listener;
+    private final BoundServer listener;
 
-    private PluginServer(UnixListener listener) {
+    private PluginServer(BoundServer listener) {
         this.listener = listener;
     }
 
     /** Listens on {@code socket} for the engine's calls to {@code plugin}. */
     public static PluginServer start(Path socket, DockerPlugin plugin) throws IOException {
-        UnixListener.claim(socket, "Docker plugin calls");
+        BoundServer.claim(socket, "Docker plugin calls");
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerDomainSocketChannel.class)
@@ -67,13 +67,13 @@ public final class PluginServer implements AutoCloseable {
                         channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY_BYTES), new CallHandler(plugin, calls));
                     }
                 });
-        UnixListener listener = UnixListener.bind(socket, bootstrap, UnixDomainSocketAddress.of(socket), calls);
+        BoundServer listener = BoundServer.bind(socket, bootstrap, UnixDomainSocketAddress.of(socket), calls);
         LOG.log(System.Logger.Level.INFO, "serving the Docker network and IPAM drivers 'weft' at " + socket);
         return new PluginServer(listener);
     }
 
     public Path socket() {
-        return listener.socket();
+        return listener.socket().orElseThrow();
     }
 
     @Override
