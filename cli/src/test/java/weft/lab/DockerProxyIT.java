@@ -145,4 +145,26 @@ class DockerProxyIT {
             }
         }
     }
+
+    @Test
+    void anEngineRestartGivesBackTheAddressesOfContainersItDoesNotRestartAndKeepsANamedOne() throws Exception {
+        try (Lab lab = Lab.create(1)) {
+            Host one = lab.host(1);
+            try (LabDocker docker = LabDocker.start(lab, one)) {
+                lab.weft(one, "launch", "--no-fastdp", "--docker-api", "unix://" + docker.socket()).orThrow();
+                String named = "10.32.5.77"; // the only router owns the whole range
+                docker.viaProxy("run", "-d", "--name", "kept", "--restart", "always", "-e", "WEFT_CIDR=ip:" + named + "/12", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                docker.viaProxy("run", "-d", "--name", "left", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                int held = LabDocker.allocations(lab, one); // theirs and the weft network's gateway
+
+                docker.restart(); // "left" has no restart policy: it stays stopped, and its address must go back
+                ExecResult again = Poll.until(() -> docker.docker("exec", "kept", "ip", "-4", "addr", "show", "ethwe0"),
+                        result -> result.ok() && result.stdout().contains("inet " + named + "/12"), Duration.ofSeconds(60));
+                assertTrue(again.stdout().contains("inet " + named + "/12"), "the restarted container has its named address again: " + again.describe());
+                // released by the engine as it stops the container, or else by the proxy's sweep (two passes, 30 s apart)
+                assertTrue(Poll.until(() -> LabDocker.allocations(lab, one) == held - 1, Duration.ofSeconds(75)),
+                        "the stopped container's address did not go back: " + LabDocker.allocations(lab, one) + " held, " + (held - 1) + " expected");
+            }
+        }
+    }
 }

@@ -25,7 +25,7 @@ final class LabDocker implements AutoCloseable {
     private final Lab lab;
     private final Host host;
     private final Path socket;
-    private final Process dockerd;
+    private Process dockerd; // a new one after restart()
 
     private LabDocker(Lab lab, Host host, Path socket, Process dockerd) {
         this.lab = lab;
@@ -39,10 +39,22 @@ final class LabDocker implements AutoCloseable {
         Path socket = host.dataDir().resolve("docker/docker.sock");
         Process dockerd = lab.dockerd(host);
         LabDocker docker = new LabDocker(lab, host, socket, dockerd);
-        boolean up = Poll.until(() -> dockerd.isAlive() && docker.docker("version").ok(), START);
-        if (!up) throw new IllegalStateException("dockerd in " + host.netns() + " did not answer within " + START.toSeconds() + " s:\n" + lab.logOf(dockerd));
+        docker.awaitAnswer();
         docker.importBusybox();
         return docker;
+    }
+
+    private void awaitAnswer() {
+        Process started = dockerd;
+        boolean up = Poll.until(() -> started.isAlive() && docker("version").ok(), START);
+        if (!up) throw new IllegalStateException("dockerd in " + host.netns() + " did not answer within " + START.toSeconds() + " s:\n" + lab.logOf(started));
+    }
+
+    /** Stops the engine as a service stop does (its containers stop with it) and starts it again on the same data. */
+    void restart() {
+        stopEngine();
+        dockerd = lab.dockerd(host);
+        awaitAnswer();
     }
 
     /** How many addresses {@code host}'s router holds, as {@code weft report} says. */
@@ -91,10 +103,14 @@ final class LabDocker implements AutoCloseable {
             remove.addAll(all.stdout().lines().toList());
             docker(remove.toArray(String[]::new));
         }
+        stopEngine();
+    }
+
+    private void stopEngine() {
         List<ProcessHandle> children = dockerd.toHandle().descendants().toList(); // its containerd
-        dockerd.destroy(); // the engine stops the containerd it started
+        dockerd.destroy(); // the engine stops its containers and the containerd it started
         try {
-            if (!dockerd.waitFor(30, TimeUnit.SECONDS)) dockerd.destroyForcibly();
+            if (!dockerd.waitFor(60, TimeUnit.SECONDS)) dockerd.destroyForcibly();
             children.forEach(ProcessHandle::destroyForcibly);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
