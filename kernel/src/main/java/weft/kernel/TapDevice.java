@@ -126,15 +126,12 @@ public final class TapDevice implements AutoCloseable {
 
     /**
      * Reads one frame into {@code into}, waiting at most {@code timeoutMillis} so that a reading loop
-     * can notice shutdown. Returns its length, or 0 when none came. The descriptor does not block: the read comes
-     * first, and only when no frame was waiting the poll, so a busy queue costs one system call a frame.
+     * can notice shutdown. Returns its length, or 0 when none came.
      */
     public int read(MemorySegment into, int timeoutMillis) {
-        long n = Linux.read(readState, target, fd, into, into.byteSize());
-        if (n > 0 || timeoutMillis == 0) return n < 0 ? 0 : (int) n;
         int ready = Linux.poll(readState, target, pollFd, 1, timeoutMillis);
         if (ready <= 0) return 0;
-        n = Linux.read(readState, target, fd, into, into.byteSize());
+        long n = Linux.read(readState, target, fd, into, into.byteSize());
         return n < 0 ? 0 : (int) n;
     }
 

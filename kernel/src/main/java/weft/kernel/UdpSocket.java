@@ -53,8 +53,6 @@ public final class UdpSocket implements AutoCloseable {
     private final Arena arena;
     private final int batch;
     private final MemorySegment receiveState, closeState, pollFd;
-    /** The slots whose iovecs {@link #receiveBatch} last wrote; receiving thread only. */
-    private MemorySegment[] slotsSetUp;
     private final AtomicBoolean closed = new AtomicBoolean(), shutDown = new AtomicBoolean();
     private final MessageBatch receiving;
     /** Per-packet facts: each sender counts the first four with a writer of its own, the receiving thread the rest. */
@@ -315,17 +313,16 @@ public final class UdpSocket implements AutoCloseable {
      */
     public int receiveBatch(MemorySegment[] slots, int timeoutMillis) {
         if (coalescing) return receiveCoalesced(slots, timeoutMillis);
+        int ready = Linux.poll(receiveState, target, pollFd, 1, timeoutMillis);
+        if (ready <= 0 || shutDown.get()) return 0;
         int count = Math.min(slots.length, receiving.capacity);
-        if (slots != slotsSetUp) { // a caller passes the same slots every time: their iovecs are written once
-            for (int i = 0; i < count; i++) {
-                long iov = (long) i * IOVEC;
-                receiving.iovecs.set(ADDRESS, iov, slots[i]);
-                receiving.iovecs.set(JAVA_LONG, iov + 8, slots[i].byteSize());
-            }
-            slotsSetUp = slots;
+        for (int i = 0; i < count; i++) {
+            long iov = (long) i * IOVEC;
+            receiving.iovecs.set(ADDRESS, iov, slots[i]);
+            receiving.iovecs.set(JAVA_LONG, iov + 8, slots[i].byteSize());
         }
         receiving.resetNames(count);
-        int n = receiveOrWait(receiving.messages, count, timeoutMillis);
+        int n = Linux.recvmmsg(receiveState, target, fd, receiving.messages, count, Linux.MSG_DONTWAIT);
         for (int i = 0; i < n; i++) {
             receivedLengths[i] = receiving.messages.get(JAVA_INT, (long) i * MMSGHDR + MSG_LEN);
             receivedAddresses[i] = receiving.sourceAddress(i);
@@ -334,24 +331,13 @@ public final class UdpSocket implements AutoCloseable {
         return Math.max(n, 0);
     }
 
-    /**
-     * {@code recvmmsg} at once, and only when nothing was waiting, {@code poll} up to {@code timeoutMillis} and once
-     * more: a busy socket costs one system call per batch, not two. Returns the messages received, 0 for none (or
-     * after {@link #shutdown}).
-     */
-    private int receiveOrWait(MemorySegment messages, int count, int timeoutMillis) {
-        int n = Linux.recvmmsg(receiveState, target, fd, messages, count, Linux.MSG_DONTWAIT);
-        if (n > 0 || timeoutMillis == 0 || shutDown.get()) return Math.max(n, 0);
-        int ready = Linux.poll(receiveState, target, pollFd, 1, timeoutMillis);
-        if (ready <= 0 || shutDown.get()) return 0;
-        return Math.max(Linux.recvmmsg(receiveState, target, fd, messages, count, Linux.MSG_DONTWAIT), 0);
-    }
-
     private int receiveCoalesced(MemorySegment[] slots, int timeoutMillis) {
         if (groNext == groReceived) {
+            int ready = Linux.poll(receiveState, target, pollFd, 1, timeoutMillis);
+            if (ready <= 0 || shutDown.get()) return 0;
             for (int i = 0; i < GRO_BUFFERS; i++) groMessages.set(JAVA_LONG, (long) i * MMSGHDR + MSG_CONTROLLEN, GRO_CONTROL);
             gro.resetNames(GRO_BUFFERS);
-            int n = receiveOrWait(groMessages, GRO_BUFFERS, timeoutMillis);
+            int n = Linux.recvmmsg(receiveState, target, fd, groMessages, GRO_BUFFERS, Linux.MSG_DONTWAIT);
             if (n <= 0) return 0;
             groReceived = n;
             groNext = 0;
