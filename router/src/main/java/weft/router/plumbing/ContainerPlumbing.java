@@ -209,7 +209,6 @@ public final class ContainerPlumbing {
         return updated;
     }
 
-    /** Drops what is left of a target that is gone: its bridge port, if any, and its record. */
     /**
      * Takes {@code cidrs} off the interface of {@code key} (the bridge for {@link Attachment#EXPOSE}), as detach and
      * hide do: an interface left without addresses is removed.
@@ -221,6 +220,7 @@ public final class ContainerPlumbing {
         }
     }
 
+    /** Drops what is left of a target that is gone: its bridge port, if any, and its record. */
     public void forget(String key) {
         synchronized (lockOf(key)) {
             store.get(key).ifPresent(known -> {
