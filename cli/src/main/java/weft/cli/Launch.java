@@ -154,23 +154,10 @@ final class Launch {
     }
 
     private static boolean listens(weft.proxy.docker.ProxyAddress address) {
-        try {
-            switch (address) {
-                case weft.proxy.docker.ProxyAddress.Unix(Path socket) -> {
-                    try (var channel = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-                        channel.connect(java.net.UnixDomainSocketAddress.of(socket));
-                    }
-                }
-                case weft.proxy.docker.ProxyAddress.Tcp(var at, var tls) -> {
-                    try (var socket = new java.net.Socket()) {
-                        socket.connect(at, 1000);
-                    }
-                }
-            }
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return weft.proxy.BoundServer.answers(switch (address) {
+            case weft.proxy.docker.ProxyAddress.Unix(Path socket) -> java.net.UnixDomainSocketAddress.of(socket);
+            case weft.proxy.docker.ProxyAddress.Tcp(var at, var tls) -> at;
+        });
     }
 
     /** Removes the data directory this launch created, with whatever the failed router left in it. */

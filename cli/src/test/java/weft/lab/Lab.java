@@ -226,34 +226,22 @@ public final class Lab implements AutoCloseable {
     public String addressOwnedBy(Path home, Host owner, long offset) throws IOException {
         var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(weftFrom(home, owner, "report").orThrow().stdout());
         String self = report.path("peerName").asText();
-        long bestStart = -1, bestSize = 0;
+        weft.ipam.AddressRange largest = null;
         for (var share : report.path("ipam").path("shares")) {
             if (!self.equals(share.path("peer").asText())) continue;
-            for (var range : share.path("ranges")) {
+            for (var range : share.path("ranges")) { // as AddressRange prints them: a CIDR, or FIRST-LAST
                 String text = range.asText();
-                long start, size;
-                if (text.contains("/")) {
-                    start = ipv4(text.substring(0, text.indexOf('/')));
-                    size = 1L << (32 - Integer.parseInt(text.substring(text.indexOf('/') + 1)));
-                } else {
-                    start = ipv4(text.substring(0, text.indexOf('-')));
-                    size = ipv4(text.substring(text.indexOf('-') + 1)) - start + 1;
-                }
-                if (size > bestSize) {
-                    bestStart = start;
-                    bestSize = size;
-                }
+                int dash = text.indexOf('-');
+                weft.ipam.AddressRange parsed = dash < 0 ? weft.ipam.AddressRange.parse(text)
+                        : new weft.ipam.AddressRange(weft.ipam.AddressRange.parseAddress(text.substring(0, dash)),
+                        weft.ipam.AddressRange.parseAddress(text.substring(dash + 1)) + 1);
+                if (largest == null || parsed.size() > largest.size()) largest = parsed;
             }
         }
-        if (bestSize <= offset) throw new IllegalStateException(owner.netns() + " owns no range of over " + offset + " addresses: " + report.path("ipam"));
-        long address = bestStart + offset;
-        return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
-    }
-
-    private static long ipv4(String dotted) {
-        long value = 0;
-        for (String part : dotted.split("\\.")) value = value << 8 | Integer.parseInt(part);
-        return value;
+        if (largest == null || largest.size() <= offset) {
+            throw new IllegalStateException(owner.netns() + " owns no range of over " + offset + " addresses: " + report.path("ipam"));
+        }
+        return weft.ipam.AddressRange.format(largest.start() + offset);
     }
 
     /** The log file of a process started by {@link #spawn}; readable until {@link #close()}. */

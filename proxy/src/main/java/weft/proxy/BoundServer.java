@@ -6,7 +6,6 @@ import io.netty.channel.EventLoopGroup;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -38,12 +37,17 @@ public final class BoundServer implements AutoCloseable {
     public static void claim(Path socket, String what) throws IOException {
         Files.createDirectories(socket.toAbsolutePath().getParent());
         if (!Files.exists(socket)) return;
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            if (probe.connect(UnixDomainSocketAddress.of(socket))) throw new IOException("another process serves " + what + " at " + socket);
-        } catch (IOException nobody) {
-            if (nobody.getMessage() != null && nobody.getMessage().startsWith("another process")) throw nobody;
-        }
+        if (answers(UnixDomainSocketAddress.of(socket))) throw new IOException("another process serves " + what + " at " + socket);
         Files.delete(socket); // left by a process that died
+    }
+
+    /** Whether a server takes connections at {@code address}, a Unix socket or a TCP address of this host. */
+    public static boolean answers(SocketAddress address) {
+        try (SocketChannel probe = SocketChannel.open(address)) {
+            return probe.isConnected();
+        } catch (IOException nobody) {
+            return false;
+        }
     }
 
     /**

@@ -50,6 +50,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -99,7 +100,8 @@ public final class DockerProxy implements AutoCloseable {
 
     /** Listens at {@code address} (with TLS when it says so) and passes each connection on to the engine at {@code engineSocket}. */
     public static DockerProxy start(ProxyAddress address, Path engineSocket, JoinSettings settings) throws IOException {
-        SslContext tls = address instanceof ProxyAddress.Tcp(var at, var given) && given.isPresent() ? serverTls(given.get()) : null;
+        Optional<ProxyAddress.Tls> given = address instanceof ProxyAddress.Tcp tcp ? tcp.tls() : Optional.empty();
+        SslContext tls = given.isPresent() ? serverTls(given.get()) : null;
         if (address instanceof ProxyAddress.Unix(Path socket)) BoundServer.claim(socket, "the Docker API");
         EngineClient engine = new EngineClient(engineSocket);
         ContainerJoin join = new ContainerJoin(engine, settings.router(), settings.driver(), settings.defaultAllocation(), JSON);
@@ -116,15 +118,19 @@ public final class DockerProxy implements AutoCloseable {
                         channel.pipeline().addLast("http", new HttpServerCodec()).addLast(new ClientSide(engine, join, calls));
                     }
                 });
-        BoundServer listener = switch (address) {
-            case ProxyAddress.Unix(Path socket) -> BoundServer.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
-            case ProxyAddress.Tcp(var at, var given) -> BoundServer.bindTcp(bootstrap, at, calls);
-        };
-        ProxyAddress listening = switch (address) {
-            case ProxyAddress.Unix unix -> unix;
-            case ProxyAddress.Tcp(var at, var given) -> new ProxyAddress.Tcp((java.net.InetSocketAddress) listener.address(), given);
-        };
-        LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + listening.dockerHost() + (tls != null ? " (TLS, clients of " + ((ProxyAddress.Tcp) address).tls().orElseThrow().clientCa() + " only)" : "")
+        BoundServer listener;
+        ProxyAddress listening;
+        switch (address) {
+            case ProxyAddress.Unix(Path socket) -> {
+                listener = BoundServer.bind(socket, bootstrap, new DomainSocketAddress(socket.toFile()), calls);
+                listening = address;
+            }
+            case ProxyAddress.Tcp(var at, var tlsFiles) -> {
+                listener = BoundServer.bindTcp(bootstrap, at, calls);
+                listening = new ProxyAddress.Tcp((java.net.InetSocketAddress) listener.address(), tlsFiles); // the port a 0 got
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "Docker API proxy at " + listening.dockerHost() + given.map(files -> " (TLS, clients of " + files.clientCa() + " only)").orElse("")
                 + " for the engine at " + engineSocket + " (point the client at it: eval $(weft env))");
         LeaseSweep sweep = new LeaseSweep(engine, settings.router(), settings.driver(), JSON);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("docker-lease-sweep").daemon().factory());
