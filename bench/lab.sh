@@ -33,6 +33,10 @@
 # in turn (the order rotates each round), from host 1's (or 3's) container to host 2's (or 4's):
 #   ping -c 20 -i 0.05 (RTT avg); iperf3 TCP 1 stream and -P 4, DURATION s each;
 #   iperf3 UDP -l 64 -b 0 (unlimited), DURATION s: packets per second the receiver got, and loss %.
+# During the TCP 1-stream test of each sleeve path the script also counts what the path's two routers spent: CPU
+# seconds (user + system, from /proc/PID/stat) and system calls (perf stat -e raw_syscalls:sys_enter, when perf
+# can count tracepoints here; else n/a), each divided by the gigabytes iperf3 carried (10^9 bytes received):
+# machine-independent figures of the cost per byte, in a second table.
 # Prints a markdown table of the medians over the rounds, the ratios Weft encrypted / kernel VXLAN
 # and Weft encrypted / tinc, and the per-round values. Progress goes to stderr, the table to stdout.
 # Everything is removed on exit (trap -> tincd stopped, lab_down). A failed measurement shows as n/a.
@@ -256,6 +260,30 @@ paths=(underlay vxlan weftfast weft weftenc tinc)
 client+=([underlay]=$h1 [vxlan]=$vc1 [tinc]=$tc3)
 server+=([underlay]=$h2 [vxlan]=$vc2 [tinc]=$tc4)
 target+=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [tinc]=10.98.0.4)
+# The routers each sleeve path runs through, by host number (their JVMs are found in the hosts' namespaces).
+declare -A routers_of=([weft]="1 2" [weftenc]="3 4" [bweft]="7 8" [bweftenc]="9 10")
+router_pids() {   # router_pids PATH: the pids of the path's router JVMs, comma-separated
+    local -a namespaces=() pids=()
+    local i pid
+    for i in ${routers_of[$1]}; do namespaces+=("$(lab_host "$i")"); done
+    for pid in $(lab_pids_in "${namespaces[@]}"); do
+        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == java ]] && pids+=("$pid")
+    done
+    local IFS=,
+    echo "${pids[*]}"
+}
+cpu_ticks() {   # cpu_ticks PID,PID...: user + system clock ticks of those processes so far
+    local pid total=0 stat
+    for pid in ${1//,/ }; do
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        stat=${stat##*) }   # after the command name, which may hold spaces: field 3 on
+        read -r -a f <<<"$stat"
+        total=$(( total + f[11] + f[12] ))   # utime and stime are fields 14 and 15
+    done
+    echo "$total"
+}
+perf_counts=0
+if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -x, -- true >/dev/null 2>&1; then perf_counts=1; fi
 mtu_of() { ip -n "${client[$1]}" -o link show ethwe 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 declare -A label=(
     [underlay]="underlay host→host"
@@ -331,8 +359,27 @@ measure() {   # measure PATH ROUND
     local p=$1 r=$2 rtt json tcp1=n/a tcp4=n/a pps=n/a loss=n/a
     rtt=$(lab_exec "${client[$p]}" ping -q -c 20 -i 0.05 -W 1 "${target[$p]}" 2>/dev/null \
           | awk -F'/' '/^rtt|^round-trip/ { print $5 }') || true
+    local pids="" ticks=0 perf_pid="" perf_out=$LAB_DIR/perf-$p-$r.csv cpu=n/a calls=n/a gb
+    if [[ -n ${routers_of[$p]:-} ]]; then
+        pids=$(router_pids "$p")
+        ticks=$(cpu_ticks "$pids")
+        if (( perf_counts )) && [[ -n $pids ]]; then
+            perf stat -e raw_syscalls:sys_enter -x, -o "$perf_out" -p "$pids" &
+            perf_pid=$!
+        fi
+    fi
     json=$(iperf "$p" "$r" tcp1)
     [[ -n $json ]] && tcp1=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$json" 2>/dev/null || echo n/a)
+    if [[ -n $pids ]]; then
+        ticks=$(( $(cpu_ticks "$pids") - ticks ))
+        if [[ -n $perf_pid ]]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
+        gb=$( [[ -n $json ]] && jq -r '.end.sum_received.bytes / 1e9' "$json" 2>/dev/null || echo 0)
+        if awk -v g="$gb" 'BEGIN { exit !(g > 0) }'; then
+            cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v g="$gb" 'BEGIN { printf "%.3f", t / hz / g }')
+            [[ -s $perf_out ]] && calls=$(awk -F, -v g="$gb" '$3 ~ /raw_syscalls:sys_enter/ && $1 ~ /^[0-9]+$/ { printf "%.0f", $1 / g }' "$perf_out")
+        fi
+        record "$p" cpu_per_gb "$cpu" "$r"; record "$p" calls_per_gb "${calls:-n/a}" "$r"
+    fi
     json=$(iperf "$p" "$r" tcp4 -P 4)
     [[ -n $json ]] && tcp4=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$json" 2>/dev/null || echo n/a)
     json=$(iperf "$p" "$r" udp64 -u -l 64 -b 0)
@@ -343,7 +390,7 @@ measure() {   # measure PATH ROUND
     fi
     record "$p" rtt "$rtt" "$r"; record "$p" tcp1 "$tcp1" "$r"; record "$p" tcp4 "$tcp4" "$r"
     record "$p" pps "$pps" "$r"; record "$p" loss "$loss" "$r"
-    log "round $r $p: TCP $(fmt "$tcp1" 2) / x4 $(fmt "$tcp4" 2) Gbit/s, UDP 64 B $(fmt "$pps" 0) pps rx ($(fmt "$loss" 1) % loss), ping ${rtt:-n/a} ms"
+    log "round $r $p: TCP $(fmt "$tcp1" 2) / x4 $(fmt "$tcp4" 2) Gbit/s${pids:+ (routers $cpu CPU s and ${calls:-n/a} system calls per GB)}, UDP 64 B $(fmt "$pps" 0) pps rx ($(fmt "$loss" 1) % loss), ping ${rtt:-n/a} ms"
 }
 if (( WARMUP > 0 )); then
     for p in weft weftenc ${baseline_of[weft]:-} ${baseline_of[weftenc]:-}; do
@@ -401,6 +448,15 @@ for p in "${rows[@]}"; do
         "$(kpps "$(median "$p" pps)")" "$(fmt "$(median "$p" loss)" 1)" "$(fmt "$(median "$p" rtt)" 3)"
 done
 echo
+echo "Cost per byte of the sleeve paths, during the TCP 1-stream test: both routers together, per GB (10^9 bytes) received:"
+echo
+echo "| path | router CPU s / GB | system calls / GB |"
+echo "|---|---|---|"
+for p in "${rows[@]}"; do
+    [[ -n ${routers_of[$p]:-} ]] || continue
+    printf '| %s | %s | %s |\n' "${label[$p]}" "$(fmt "$(median "$p" cpu_per_gb)" 3)" "$(median "$p" calls_per_gb)"
+done
+echo
 echo "- Weft fast path / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftfast tcp1)" "$(median vxlan tcp1)")"
 echo "- Weft encrypted / kernel VXLAN, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median vxlan tcp1)")"
 echo "- Weft encrypted / tinc, TCP 1 stream: $(ratio "$(median weftenc tcp1)" "$(median tinc tcp1)")"
@@ -414,15 +470,18 @@ for p in weftfast weft weftenc; do
     b=${baseline_of[$p]:-}
     [[ -n $b ]] || continue
     echo "- Weft ${short[$p]}, current / baseline $base_commit: TCP 1 stream $(ratio "$(median "$p" tcp1)" "$(median "$b" tcp1)"), TCP 4 streams $(ratio "$(median "$p" tcp4)" "$(median "$b" tcp4)"), UDP 64 B rx pps $(ratio "$(median "$p" pps)" "$(median "$b" pps)"); TCP 1 stream round by round: $(round_ratios "$p" "$b" tcp1)"
+    if [[ -n ${routers_of[$p]:-} ]]; then
+        echo "  router CPU per GB $(ratio "$(median "$p" cpu_per_gb)" "$(median "$b" cpu_per_gb)"), round by round: $(round_ratios "$p" "$b" cpu_per_gb)"
+    fi
 done
 echo
-echo "Per round (TCP 1 / TCP 4 Gbit/s; UDP rx pps; ping ms):"
+echo "Per round (TCP 1 / TCP 4 Gbit/s; UDP rx pps; ping ms; for the sleeve: router CPU s / GB):"
 per_round() {   # per_round PATH METRIC DECIMALS
     awk -v p="$1" -v m="$2" -v d="$3" '$1 == p && $2 == m {
         printf "%s%s", (n++ ? ", " : ""), ($3 == "n/a" || $3 == "null" ? "n/a" : sprintf("%." d "f", $3)) }' "$results"
 }
 for p in "${rows[@]}"; do
-    printf -- '- %s: %s / %s; %s; %s\n' "$p" "$(per_round "$p" tcp1 2)" "$(per_round "$p" tcp4 2)" \
-        "$(per_round "$p" pps 0)" "$(per_round "$p" rtt 3)"
+    printf -- '- %s: %s / %s; %s; %s%s\n' "$p" "$(per_round "$p" tcp1 2)" "$(per_round "$p" tcp4 2)" \
+        "$(per_round "$p" pps 0)" "$(per_round "$p" rtt 3)" "${routers_of[$p]:+; $(per_round "$p" cpu_per_gb 3)}"
 done
 exit 0

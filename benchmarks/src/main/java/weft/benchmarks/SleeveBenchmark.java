@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import weft.crypto.GcmEngine;
 import weft.crypto.SessionKeys;
 import weft.router.sleeve.SealedPair;
 import weft.router.sleeve.SleeveCipher;
@@ -76,9 +77,9 @@ public class SleeveBenchmark {
         MemorySegment.copy(clear, 0, sealed, 0, clear.byteSize());
 
         SessionKeys senderKeys = keys.initiator();
-        sendingPair = new SealedPair(senderKeys.sleeveSend(), senderKeys.sleeveReceive());
+        sendingPair = new SealedPair(senderKeys.sleeveSend(), senderKeys.sleeveReceive(), GcmEngine.preferred());
         SessionKeys ringKeys = keys.initiator();      // its own sequence counter, from 0
-        SealedPair ringPair = new SealedPair(ringKeys.sleeveSend(), ringKeys.sleeveReceive());
+        SealedPair ringPair = new SealedPair(ringKeys.sleeveSend(), ringKeys.sleeveReceive(), GcmEngine.preferred());
         ring = new MemorySegment[BenchKeys.ringLength(payload)];
         for (int i = 0; i < ring.length; i++) {
             ring[i] = arena.allocate(sealedLength);
@@ -87,7 +88,7 @@ public class SleeveBenchmark {
             ringPair.seal(ring[i], ring[i], payload, 0);
         }
         receiverKeys = keys.responder();
-        receivingPair = new SealedPair(receiverKeys.sleeveSend(), receiverKeys.sleeveReceive());
+        receivingPair = new SealedPair(receiverKeys.sleeveSend(), receiverKeys.sleeveReceive(), GcmEngine.preferred());
         received = arena.allocate(sealedLength);
         next = 0;
     }
@@ -116,7 +117,7 @@ public class SleeveBenchmark {
     @Benchmark
     public SleeveCipher.Opened sealedPairOpen() {
         if (next == ring.length) {
-            receivingPair = new SealedPair(receiverKeys.sleeveSend(), receiverKeys.sleeveReceive());
+            receivingPair = new SealedPair(receiverKeys.sleeveSend(), receiverKeys.sleeveReceive(), GcmEngine.preferred());
             next = 0;
         }
         MemorySegment.copy(ring[next++], 0, received, 0, received.byteSize());

@@ -1,5 +1,7 @@
 package weft.crypto;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -42,6 +44,11 @@ final class DatagramEpoch {
         } finally {
             Arrays.fill(material, (byte) 0);
         }
+    }
+
+    /** Writes the key into {@code into}, for a native cipher context; the caller clears it after loading it. */
+    void copyKeyTo(MemorySegment into) {
+        MemorySegment.copy(keyBytes, 0, into, ValueLayout.JAVA_BYTE, 0, keyBytes.length);
     }
 
     /** The epoch number as the header carries it. */

@@ -55,29 +55,39 @@ public final class DatagramKey {
         return fragmentToken;
     }
 
-    /** A sealer for one sending thread. */
+    /** A sealer for one sending thread, with the {@linkplain GcmEngine#preferred preferred} AES-GCM. */
     public DatagramSealer newSealer() {
-        return new DatagramSealer(this);
+        return newSealer(GcmEngine.preferred());
+    }
+
+    /** A sealer for one sending thread. */
+    public DatagramSealer newSealer(GcmEngine engine) {
+        return new DatagramSealer(this, engine);
     }
 
     /**
-     * The opener of this direction, for the receiving thread, with its own replay window. There is one: all datagrams
-     * of one direction must reach the same opener, since two would each accept a copy of the same datagram, and it
-     * takes epoch 0 with it.
+     * The opener of this direction, for the receiving thread, with its own replay window of
+     * {@link ReplayWindow#DEFAULT_SIZE}. There is one: all datagrams of one direction must reach the same opener,
+     * since two would each accept a copy of the same datagram, and it takes epoch 0 with it.
      *
      * @throws IllegalStateException when this direction already has its opener (or has sealed past epoch 0)
      */
-    public DatagramOpener newOpener(int replayWindowSize) {
+    public DatagramOpener newOpener(GcmEngine engine) {
+        return newOpener(ReplayWindow.DEFAULT_SIZE, engine);
+    }
+
+    /** {@link #newOpener(GcmEngine)} with the {@linkplain GcmEngine#preferred preferred} AES-GCM. */
+    public DatagramOpener newOpener() {
+        return newOpener(GcmEngine.preferred());
+    }
+
+    /** {@link #newOpener(GcmEngine)} with a replay window of its own size, for tests. */
+    DatagramOpener newOpener(int replayWindowSize, GcmEngine engine) {
         DatagramEpoch first = unopened.getAndSet(null);
         if (first == null) {
             throw new IllegalStateException("this sleeve direction already has its opener (two would each accept a copy of a datagram)");
         }
-        return new DatagramOpener(first, new ReplayWindow(replayWindowSize));
-    }
-
-    /** {@link #newOpener(int)} with {@link ReplayWindow#DEFAULT_SIZE}. */
-    public DatagramOpener newOpener() {
-        return newOpener(ReplayWindow.DEFAULT_SIZE);
+        return new DatagramOpener(first, new ReplayWindow(replayWindowSize), engine);
     }
 
     /**

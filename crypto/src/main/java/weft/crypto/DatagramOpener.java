@@ -1,10 +1,6 @@
 package weft.crypto;
 
-import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Opens sleeve datagrams of one direction sealed by {@link DatagramSealer}, and refuses replays.
@@ -37,22 +33,20 @@ public final class DatagramOpener {
         TOO_OLD
     }
 
-    private static final int TAG_BITS = 128;
-
     /** How many epochs past the current one a datagram may name: a sender moves one epoch per rekey. */
     static final int MOST_AHEAD = 4;
 
     private final ReplayWindow window;
-    private final Cipher cipher;
-    private final byte[] nonce = new byte[12];
+    private final AesGcm cipher;
+    private final byte[] nonce = new byte[AesGcm.NONCE_LENGTH];
     private DatagramEpoch current, previous;
     /** Epochs after {@link #current}, derived when a datagram first named them: ahead[0] is current + 1. */
     private final DatagramEpoch[] ahead = new DatagramEpoch[MOST_AHEAD];
 
-    DatagramOpener(DatagramEpoch first, ReplayWindow window) {
+    DatagramOpener(DatagramEpoch first, ReplayWindow window, GcmEngine engine) {
         this.current = first;
         this.window = window;
-        this.cipher = newCipher();
+        this.cipher = engine.opening();
     }
 
     /** The epoch a datagram naming {@code wireEpoch} was sealed under, or null when it names none this opener takes. */
@@ -82,29 +76,22 @@ public final class DatagramOpener {
 
     /**
      * Checks {@code sealed} ({@code [sequence][ciphertext][tag]}, as written by the sealer under the epoch the datagram
-     * names, {@code wireEpoch}) against {@code header}'s remaining bytes as AAD, and on {@link Status#OK} writes the
-     * payload into {@code out}.
-     * On OK, {@code sealed} is consumed to its limit and {@code out} has advanced by the payload length; on any
-     * other status the positions of all three buffers are unchanged (bytes after {@code out}'s position may
-     * have been overwritten). {@code header} is never moved.
+     * names, {@code wireEpoch}) against {@code header} as AAD, and on {@link Status#OK} writes the payload into
+     * {@code out}, which is either apart from {@code sealed} or exactly its ciphertext (at 8: opening in place). On any
+     * other status, {@code out} holds bytes nobody may use.
      *
-     * @throws IllegalArgumentException if {@code out} cannot hold the payload: the caller sizes its buffers
-     *                                  for the largest datagram it receives
+     * @throws IllegalArgumentException if {@code out} cannot hold the payload (the caller sizes its buffers for the
+     *                                  largest datagram it receives), or overlaps {@code sealed} elsewhere
      */
-    public Status open(ByteBuffer header, ByteBuffer sealed, ByteBuffer out, int wireEpoch) {
-        int length = sealed.remaining();
-        if (length < DatagramSealer.OVERHEAD) return Status.TOO_SHORT;
-        if (out.remaining() < length - DatagramSealer.OVERHEAD) {
-            throw new IllegalArgumentException("output has " + out.remaining() + " bytes, needs "
-                    + (length - DatagramSealer.OVERHEAD));
+    public Status open(MemorySegment header, MemorySegment sealed, MemorySegment out, int wireEpoch) {
+        long length = sealed.byteSize() - DatagramSealer.OVERHEAD;
+        if (length < 0) return Status.TOO_SHORT;
+        if (out.byteSize() < length) {
+            throw new IllegalArgumentException("output has " + out.byteSize() + " bytes, needs " + length);
         }
-        int sealedStart = sealed.position();
-        long sequence = 0;
-        for (int i = 0; i < 8; i++) {
-            byte b = sealed.get(sealedStart + i);
-            nonce[4 + i] = b;
-            sequence = (sequence << 8) | (b & 0xff);
-        }
+        MemorySegment ciphertext = sealed.asSlice(8, length), plaintext = out.asSlice(0, length);
+        AesGcm.requireInPlaceOrApart(plaintext, ciphertext, sealed);
+        long sequence = sealed.get(DatagramSealer.SEQUENCE, 0);
         switch (window.check(sequence)) {
             case REPLAYED -> { return Status.REPLAYED; }
             case TOO_OLD -> { return Status.TOO_OLD; }
@@ -113,21 +100,9 @@ public final class DatagramOpener {
         DatagramEpoch epoch = epochNamed(wireEpoch);
         if (epoch == null) return Status.AUTHENTICATION_FAILED;
         for (int i = 0; i < 4; i++) nonce[i] = (byte) (epoch.noncePrefix >>> (24 - 8 * i));
-        int headerStart = header.position();
-        int outStart = out.position();
-        try {
-            cipher.init(Cipher.DECRYPT_MODE, epoch.key, new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(header);
-            sealed.position(sealedStart + 8);
-            cipher.doFinal(sealed, out);
-        } catch (AEADBadTagException e) {
-            sealed.position(sealedStart);
-            out.position(outStart);
+        for (int i = 0; i < 8; i++) nonce[4 + i] = (byte) (sequence >>> (56 - 8 * i));
+        if (!cipher.open(epoch, nonce, header, ciphertext, sealed.asSlice(8 + length, AesGcm.TAG_LENGTH), plaintext)) {
             return Status.AUTHENTICATION_FAILED;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM open failed for a reason other than the tag", e);
-        } finally {
-            header.position(headerStart);
         }
         window.accept(sequence);
         if (epoch.number > current.number) moveTo(epoch);
@@ -146,13 +121,5 @@ public final class DatagramOpener {
     /** The highest sequence number accepted so far, or -1; for status pages. */
     public long highestSequence() {
         return window.highest();
-    }
-
-    static Cipher newCipher() {
-        try {
-            return Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES/GCM/NoPadding missing; the JDK should always provide it", e);
-        }
     }
 }

@@ -1,10 +1,11 @@
 package weft.crypto;
 
-import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
  * Seals sleeve datagrams of one direction with AES-256-GCM.
@@ -18,29 +19,29 @@ import javax.crypto.spec.GCMParameterSpec;
  * The sequence travels in clear so the receiver can rebuild the nonce and check its replay window; it is
  * authenticated because it is part of the nonce.
  *
- * <p>Works on {@code ByteBuffer}s (direct ones avoid copies in the JDK's GCM) and allocates nothing per datagram
- * except the JDK's own {@link GCMParameterSpec}, which {@code Cipher.init} requires for every new nonce.
+ * <p>Works on memory segments, native or heap, in place or between two regions; with {@link GcmEngine#LIBCRYPTO}
+ * it allocates nothing per datagram.
  *
  * <p>Not thread-safe: one per sending thread. Sealers of the same {@link DatagramKey} share its sequence counter.
  */
 public final class DatagramSealer {
 
     /** Bytes added to the payload: the clear sequence number and the tag. */
-    public static final int OVERHEAD = 8 + 16;
+    public static final int OVERHEAD = 8 + AesGcm.TAG_LENGTH;
 
-    private static final int TAG_BITS = 128;
+    static final ValueLayout.OfLong SEQUENCE = JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final DatagramKey key;
     private final AtomicLong sequences;
-    private final Cipher cipher;
-    private final byte[] nonce = new byte[12];
+    private final AesGcm cipher;
+    private final byte[] nonce = new byte[AesGcm.NONCE_LENGTH];
     /** The epoch {@link #prepare} chose for the next seal, or null. */
     private DatagramEpoch prepared;
 
-    DatagramSealer(DatagramKey key) {
+    DatagramSealer(DatagramKey key, GcmEngine engine) {
         this.key = key;
         this.sequences = key.sequences();
-        this.cipher = DatagramOpener.newCipher();
+        this.cipher = engine.sealing();
     }
 
     /**
@@ -54,19 +55,19 @@ public final class DatagramSealer {
     }
 
     /**
-     * Writes {@code [sequence][ciphertext][tag]} for {@code payload} into {@code out} at its position.
-     * {@code header}'s remaining bytes are authenticated, not written; its position is left as it was.
-     * {@code payload} is consumed to its limit, and {@code out} advances by {@code payload.remaining() + OVERHEAD}.
-     * {@code payload} and {@code out} may share memory (in-place sealing) only if they are the same region.
+     * Writes {@code [sequence][ciphertext][tag]} for {@code payload} into {@code out} from its start; {@code header}
+     * is authenticated, not written. {@code payload} is either apart from {@code out} or exactly where the
+     * ciphertext goes (at 8 in {@code out}: sealing in place).
      *
      * @return the sequence number used
-     * @throws IllegalArgumentException if {@code out} has too little room: the caller sizes its buffers
+     * @throws IllegalArgumentException if {@code out} has too little room (the caller sizes its buffers), or
+     *                                  {@code payload} overlaps it elsewhere
      * @throws IllegalStateException    if the key has sealed 2^63 datagrams and must be replaced
      */
-    public long seal(ByteBuffer header, ByteBuffer payload, ByteBuffer out) {
-        if (out.remaining() < payload.remaining() + OVERHEAD) {
-            throw new IllegalArgumentException("output has " + out.remaining() + " bytes, needs "
-                    + (payload.remaining() + OVERHEAD));
+    public long seal(MemorySegment header, MemorySegment payload, MemorySegment out) {
+        long length = payload.byteSize();
+        if (out.byteSize() < length + OVERHEAD) {
+            throw new IllegalArgumentException("output has " + out.byteSize() + " bytes, needs " + (length + OVERHEAD));
         }
         long sequence = sequences.getAndIncrement();
         // Long.MAX_VALUE is never used: reaching it means the next number wraps, which would reuse nonces.
@@ -78,17 +79,10 @@ public final class DatagramSealer {
         prepared = null;
         for (int i = 0; i < 4; i++) nonce[i] = (byte) (epoch.noncePrefix >>> (24 - 8 * i));
         for (int i = 0; i < 8; i++) nonce[4 + i] = (byte) (sequence >>> (56 - 8 * i));
-        int headerStart = header.position();
-        try {
-            cipher.init(Cipher.ENCRYPT_MODE, epoch.key, new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(header);
-            out.put(nonce, 4, 8);
-            cipher.doFinal(payload, out);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM seal failed with a valid key, fresh nonce and room", e);
-        } finally {
-            header.position(headerStart);
-        }
+        MemorySegment ciphertext = out.asSlice(8, length);
+        AesGcm.requireInPlaceOrApart(payload, ciphertext, out.asSlice(0, length + OVERHEAD));
+        out.set(SEQUENCE, 0, sequence);
+        cipher.seal(epoch, nonce, header, payload, ciphertext, out.asSlice(8 + length, AesGcm.TAG_LENGTH));
         return sequence;
     }
 }

@@ -1,9 +1,10 @@
 package weft.crypto;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.*;
 import static weft.crypto.DatagramOpener.Status.*;
 
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,22 +18,23 @@ class DatagramRekeyTest {
     final AtomicLong now = new AtomicLong(1_000);
     /** Every 3 seals, or every minute. */
     final DatagramKey sending = new DatagramKey(KEY, 0x01020304, 9L, new RekeyPolicy(3, Duration.ofMinutes(1)), now::get);
-    final DatagramSealer sealer = sending.newSealer();
-    final DatagramOpener opener = new DatagramKey(KEY, 0x01020304, 9L).newOpener(128);
+    final DatagramSealer sealer = sending.newSealer(GcmEngine.preferred());
+    final DatagramOpener opener = new DatagramKey(KEY, 0x01020304, 9L).newOpener(128, GcmEngine.preferred());
 
     /** A sealed datagram and the epoch its header names, as the sleeve keeps it in the authenticated flags. */
-    record Sealed(byte[] header, ByteBuffer wire, int epoch) {}
+    record Sealed(byte[] header, MemorySegment wire, int epoch) {}
 
     Sealed seal(String text) {
         int epoch = sealer.prepare();
         byte[] header = {'h', (byte) epoch};
-        ByteBuffer out = ByteBuffer.allocate(200);
-        sealer.seal(ByteBuffer.wrap(header), ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), out);
-        return new Sealed(header, out.flip(), epoch);
+        byte[] clear = text.getBytes(StandardCharsets.UTF_8);
+        MemorySegment out = MemorySegment.ofArray(new byte[clear.length + DatagramSealer.OVERHEAD]);
+        sealer.seal(MemorySegment.ofArray(header), MemorySegment.ofArray(clear), out);
+        return new Sealed(header, out, epoch);
     }
 
     DatagramOpener.Status open(Sealed sealed) {
-        return opener.open(ByteBuffer.wrap(sealed.header()), sealed.wire().duplicate(), ByteBuffer.allocate(200), sealed.epoch());
+        return opener.open(MemorySegment.ofArray(sealed.header()), sealed.wire(), MemorySegment.ofArray(new byte[200]), sealed.epoch());
     }
 
     @Test
@@ -61,12 +63,10 @@ class DatagramRekeyTest {
         seal("y");
         Sealed fourth = seal("same");
         assertEquals(1, fourth.epoch());
-        byte[] a = new byte[first.wire().remaining()], b = new byte[fourth.wire().remaining()];
-        first.wire().duplicate().get(a);
-        fourth.wire().duplicate().get(b);
+        byte[] a = first.wire().toArray(JAVA_BYTE), b = fourth.wire().toArray(JAVA_BYTE);
         assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(a, 8, a.length), java.util.Arrays.copyOfRange(b, 8, b.length)));
-        assertEquals(AUTHENTICATION_FAILED, opener.open(ByteBuffer.wrap(fourth.header()), fourth.wire().duplicate(),
-                ByteBuffer.allocate(200), 0), "epoch 1's datagram does not open under epoch 0's key");
+        assertEquals(AUTHENTICATION_FAILED, opener.open(MemorySegment.ofArray(fourth.header()), fourth.wire(),
+                MemorySegment.ofArray(new byte[200]), 0), "epoch 1's datagram does not open under epoch 0's key");
     }
 
     @Test
@@ -97,8 +97,8 @@ class DatagramRekeyTest {
     @Test
     void aForgedEpochNeitherOpensNorMovesTheReceiver() {
         Sealed genuine = seal("genuine");
-        assertEquals(AUTHENTICATION_FAILED, opener.open(ByteBuffer.wrap(genuine.header()), genuine.wire().duplicate(),
-                ByteBuffer.allocate(200), 2));
+        assertEquals(AUTHENTICATION_FAILED, opener.open(MemorySegment.ofArray(genuine.header()), genuine.wire(),
+                MemorySegment.ofArray(new byte[200]), 2));
         assertEquals(0, opener.currentEpoch());
         assertEquals(OK, open(genuine));
     }

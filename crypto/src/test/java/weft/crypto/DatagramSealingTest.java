@@ -1,9 +1,11 @@
 package weft.crypto;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.*;
 import static weft.crypto.DatagramOpener.Status.*;
 
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
@@ -12,111 +14,120 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
+/** Sealing and opening with libcrypto's AES-GCM; {@link DatagramSealingJdkTest} runs the same with the JDK's. */
 class DatagramSealingTest {
 
     static final byte[] KEY = new byte[32];
     static { for (int i = 0; i < 32; i++) KEY[i] = (byte) (100 + i); }
     static final byte[] HEADER = "peer-a".getBytes(StandardCharsets.UTF_8);   // stands in for the sleeve header
 
-    final DatagramKey key = new DatagramKey(KEY, 0x0a0b0c0d, 7L);
-    final DatagramSealer sealer = key.newSealer();
-    final DatagramOpener opener = key.newOpener(128);
-
-    ByteBuffer seal(String payload) {
-        ByteBuffer out = ByteBuffer.allocate(2048);
-        sealer.seal(ByteBuffer.wrap(HEADER), ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8)), out);
-        return out.flip();
+    GcmEngine engine() {
+        return GcmEngine.LIBCRYPTO;
     }
 
-    DatagramOpener.Status open(ByteBuffer sealed) {
-        return opener.open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(2048), 0);
+    final DatagramKey key = new DatagramKey(KEY, 0x0a0b0c0d, 7L);
+    final DatagramSealer sealer = key.newSealer(engine());
+    final DatagramOpener opener = key.newOpener(128, engine());
+
+    static MemorySegment bytes(String text) {
+        return MemorySegment.ofArray(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static MemorySegment header() {
+        return MemorySegment.ofArray(HEADER.clone());
+    }
+
+    static MemorySegment room(int bytes) {
+        return MemorySegment.ofArray(new byte[bytes]);
+    }
+
+    MemorySegment seal(String payload) {
+        MemorySegment clear = bytes(payload);
+        MemorySegment out = room((int) clear.byteSize() + DatagramSealer.OVERHEAD);
+        sealer.seal(header(), clear, out);
+        return out;
+    }
+
+    DatagramOpener.Status open(MemorySegment sealed) {
+        return opener.open(header(), sealed, room(2048), 0);
     }
 
     @Test
     void roundTripWritesSequenceInClearAndPayload() {
-        ByteBuffer header = ByteBuffer.wrap(HEADER);
-        ByteBuffer payload = ByteBuffer.wrap("frames".getBytes(StandardCharsets.UTF_8));
-        ByteBuffer out = ByteBuffer.allocate(100);
-        assertEquals(0, sealer.seal(header, payload, out));
-        assertEquals(6 + DatagramSealer.OVERHEAD, out.position());
-        assertEquals(0, header.position());                     // the header was read, not consumed
-        assertEquals(1, sealer.seal(header, ByteBuffer.wrap(new byte[3]), ByteBuffer.allocate(100)));
-        out.flip();
-        assertEquals(0L, out.getLong(0));                       // sequence, big-endian, in clear
-        ByteBuffer plain = ByteBuffer.allocate(100);
-        assertEquals(OK, opener.open(header, out, plain, 0));
-        assertEquals("frames", new String(plain.array(), 0, plain.position(), StandardCharsets.UTF_8));
-        assertEquals(out.limit(), out.position());
+        MemorySegment out = room(6 + DatagramSealer.OVERHEAD);
+        assertEquals(0, sealer.seal(header(), bytes("frames"), out));
+        assertEquals(1, sealer.seal(header(), room(3), room(3 + DatagramSealer.OVERHEAD)));
+        assertEquals(0L, out.get(DatagramSealer.SEQUENCE, 0));  // sequence, big-endian, in clear
+        MemorySegment plain = room(6);
+        assertEquals(OK, opener.open(header(), out, plain, 0));
+        assertEquals("frames", new String(plain.toArray(JAVA_BYTE), StandardCharsets.UTF_8));
         assertEquals(0, opener.highestSequence());
     }
 
     @Test
-    void worksOnDirectBuffersAndInPlace() {
-        ByteBuffer header = ByteBuffer.allocateDirect(6).put(HEADER).flip();
-        ByteBuffer payload = ByteBuffer.allocateDirect(1400);
-        for (int i = 0; i < 1400; i++) payload.put((byte) i);
-        payload.flip();
-        ByteBuffer wire = ByteBuffer.allocateDirect(1400 + DatagramSealer.OVERHEAD);
-        sealer.seal(header, payload, wire);
-        wire.flip();
-        // decrypt into the same memory the ciphertext came from
-        ByteBuffer into = wire.duplicate();
-        assertEquals(OK, opener.open(header, wire, into, 0));
-        for (int i = 0; i < 1400; i++) assertEquals((byte) i, into.get(i), "byte " + i);
+    void worksOnNativeMemoryInPlace() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment wire = arena.allocate(1400 + DatagramSealer.OVERHEAD);
+            for (int i = 0; i < 1400; i++) wire.set(JAVA_BYTE, 8 + i, (byte) i);
+            MemorySegment payload = wire.asSlice(8, 1400);
+            sealer.seal(arena.allocateFrom(JAVA_BYTE, HEADER), payload, wire);
+            assertNotEquals((byte) 1, payload.get(JAVA_BYTE, 1), "sealed over the payload");
+            // decrypt into the same memory the ciphertext came from
+            assertEquals(OK, opener.open(header(), wire, payload, 0));
+            for (int i = 0; i < 1400; i++) assertEquals((byte) i, payload.get(JAVA_BYTE, i), "byte " + i);
+        }
+    }
+
+    @Test
+    void anOutputOverlappingItsInputAnywhereButInPlaceIsRefused() {
+        MemorySegment wire = room(100 + DatagramSealer.OVERHEAD);
+        assertThrows(IllegalArgumentException.class, () -> sealer.seal(header(), wire.asSlice(0, 100), wire), "shifted");
+        assertThrows(IllegalArgumentException.class, () -> sealer.seal(header(), wire.asSlice(9, 99), wire), "one byte on");
+        sealer.seal(header(), wire.asSlice(8, 100), wire);
+        assertThrows(IllegalArgumentException.class, () -> opener.open(header(), wire, wire.asSlice(0, 100), 0), "shifted");
+        assertEquals(OK, opener.open(header(), wire, wire.asSlice(8, 100), 0));
     }
 
     @Test
     void anyFlippedBitInHeaderSequenceCiphertextOrTagIsRefused() {
-        ByteBuffer sealed = seal("attack at dawn");
-        byte[] wire = new byte[sealed.remaining()];
-        sealed.duplicate().get(wire);
+        MemorySegment sealed = seal("attack at dawn");
+        byte[] wire = sealed.toArray(JAVA_BYTE);
         for (int bit = 0; bit < wire.length * 8; bit++) {
             byte[] tampered = wire.clone();
             tampered[bit / 8] ^= (byte) (1 << (bit % 8));
-            DatagramOpener.Status status = open(ByteBuffer.wrap(tampered));
+            DatagramOpener.Status status = open(MemorySegment.ofArray(tampered));
             // flipping the top bit of the sequence makes it negative: refused before any AES work
             assertTrue(status == AUTHENTICATION_FAILED || (bit == 7 && status == TOO_OLD), "bit " + bit + ": " + status);
         }
         for (int bit = 0; bit < HEADER.length * 8; bit++) {
             byte[] header = HEADER.clone();
             header[bit / 8] ^= (byte) (1 << (bit % 8));
-            assertEquals(AUTHENTICATION_FAILED,
-                    opener.open(ByteBuffer.wrap(header), sealed.duplicate(), ByteBuffer.allocate(100), 0));
+            assertEquals(AUTHENTICATION_FAILED, opener.open(MemorySegment.ofArray(header), sealed, room(100), 0));
         }
         assertEquals(OK, open(sealed));                         // no failure moved the window
     }
 
     @Test
-    void failedOpenLeavesBufferPositionsAlone() {
-        ByteBuffer sealed = seal("x");
-        sealed.put(sealed.limit() - 1, (byte) (sealed.get(sealed.limit() - 1) ^ 1));
-        ByteBuffer out = ByteBuffer.allocate(100).position(7);
-        assertEquals(AUTHENTICATION_FAILED, opener.open(ByteBuffer.wrap(HEADER), sealed, out, 0));
-        assertEquals(0, sealed.position());
-        assertEquals(7, out.position());
-    }
-
-    @Test
     void capturedDatagramReplayedIsRefused() {
-        ByteBuffer captured = seal("once");
+        MemorySegment captured = seal("once");
         assertEquals(OK, open(captured));
         assertEquals(REPLAYED, open(captured));
     }
 
     @Test
     void reorderedWithinTheWindowIsAcceptedAndFarBehindIsTooOld() {
-        ByteBuffer first = seal("first");
+        MemorySegment first = seal("first");
         for (int i = 0; i < 127; i++) seal("filler");
-        ByteBuffer late = seal("128th");
+        MemorySegment late = seal("128th");
         assertEquals(OK, open(late));                           // sequence 128
         assertEquals(TOO_OLD, open(first));                     // sequence 0: 128 below, window is 128
     }
 
     @Test
     void admitTellsWhatOpenWouldSayOfTheNumberAndChangesNothing() {
-        ByteBuffer first = seal("first");
+        MemorySegment first = seal("first");
         for (int i = 0; i < 127; i++) seal("filler");
-        ByteBuffer late = seal("128th");
+        MemorySegment late = seal("128th");
         assertEquals(ReplayWindow.Verdict.NEW, opener.admit(128));
         assertEquals(ReplayWindow.Verdict.NEW, opener.admit(128), "admitting marks nothing");
         assertEquals(OK, open(late));
@@ -129,9 +140,9 @@ class DatagramSealingTest {
 
     @Test
     void forgedHighSequenceDoesNotPoisonTheWindow() {
-        ByteBuffer genuine = seal("genuine");
-        ByteBuffer forged = seal("forged");
-        forged.putLong(0, 1L << 50);                            // attacker rewrites the clear sequence
+        MemorySegment genuine = seal("genuine");
+        MemorySegment forged = seal("forged");
+        forged.set(DatagramSealer.SEQUENCE, 0, 1L << 50);       // attacker rewrites the clear sequence
         assertEquals(AUTHENTICATION_FAILED, open(forged));
         assertEquals(OK, open(genuine));
         assertEquals(0, opener.highestSequence());
@@ -139,7 +150,7 @@ class DatagramSealingTest {
 
     @Test
     void tooShortIsRefused() {
-        assertEquals(TOO_SHORT, open(ByteBuffer.allocate(DatagramSealer.OVERHEAD - 1)));
+        assertEquals(TOO_SHORT, open(room(DatagramSealer.OVERHEAD - 1)));
     }
 
     @Test
@@ -149,11 +160,11 @@ class DatagramSealingTest {
 
     @Test
     void sealersOfOneKeyNeverShareASequenceNumber() {
-        DatagramSealer other = key.newSealer();
+        DatagramSealer other = key.newSealer(engine());
         Set<Long> used = new HashSet<>();
         for (int i = 0; i < 50; i++) {
-            assertTrue(used.add(sealer.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(1), ByteBuffer.allocate(40))));
-            assertTrue(used.add(other.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(1), ByteBuffer.allocate(40))));
+            assertTrue(used.add(sealer.seal(room(0), room(1), room(40))));
+            assertTrue(used.add(other.seal(room(0), room(1), room(40))));
         }
     }
 
@@ -161,34 +172,31 @@ class DatagramSealingTest {
     void sequenceExhaustionFailsLoudlyInsteadOfWrapping() {
         DatagramKey nearlyUsedUp = new DatagramKey(KEY, 0, 7L);
         nearlyUsedUp.sequences().set(Long.MAX_VALUE - 1);
-        DatagramSealer nearEnd = nearlyUsedUp.newSealer();
-        assertEquals(Long.MAX_VALUE - 1,
-                nearEnd.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(1), ByteBuffer.allocate(40)));
-        assertThrows(IllegalStateException.class,
-                () -> nearEnd.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(1), ByteBuffer.allocate(40)));
-        assertThrows(IllegalStateException.class,
-                () -> nearEnd.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(1), ByteBuffer.allocate(40)));
+        DatagramSealer nearEnd = nearlyUsedUp.newSealer(engine());
+        assertEquals(Long.MAX_VALUE - 1, nearEnd.seal(room(0), room(1), room(40)));
+        assertThrows(IllegalStateException.class, () -> nearEnd.seal(room(0), room(1), room(40)));
+        assertThrows(IllegalStateException.class, () -> nearEnd.seal(room(0), room(1), room(40)));
     }
 
     @Test
     void undersizedOutputIsTheCallersBug() {
-        assertThrows(IllegalArgumentException.class,
-                () -> sealer.seal(ByteBuffer.allocate(0), ByteBuffer.allocate(10), ByteBuffer.allocate(33)));
+        assertThrows(IllegalArgumentException.class, () -> sealer.seal(room(0), room(10), room(33)));
+        MemorySegment sealed = seal("0123456789");
+        assertThrows(IllegalArgumentException.class, () -> opener.open(header(), sealed, room(9), 0));
     }
 
     @Test
     void otherPrefixOrKeyCannotOpen() {
-        ByteBuffer sealed = seal("x");
-        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(KEY, 0x0a0b0c0e, 7L).newOpener()
-                .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100), 0));
-        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(new byte[32], 0x0a0b0c0d, 7L).newOpener()
-                .open(ByteBuffer.wrap(HEADER), sealed.duplicate(), ByteBuffer.allocate(100), 0));
+        MemorySegment sealed = seal("x");
+        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(KEY, 0x0a0b0c0e, 7L).newOpener(engine())
+                .open(header(), sealed, room(100), 0));
+        assertEquals(AUTHENTICATION_FAILED, new DatagramKey(new byte[32], 0x0a0b0c0d, 7L).newOpener(engine())
+                .open(header(), sealed, room(100), 0));
     }
 
     @Property(tries = 500)
     void randomBytesNeverThrow(@ForAll @Size(max = 300) byte[] garbage, @ForAll @Size(max = 20) byte[] header) {
-        DatagramOpener.Status status =
-                opener.open(ByteBuffer.wrap(header), ByteBuffer.wrap(garbage), ByteBuffer.allocate(300), 0);
+        DatagramOpener.Status status = opener.open(MemorySegment.ofArray(header), MemorySegment.ofArray(garbage), room(300), 0);
         assertNotEquals(OK, status);
     }
 }

@@ -2,6 +2,7 @@ package weft.crypto;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -90,13 +91,11 @@ class SessionKeysTest {
         var sealer = h.initiator().sleeveSend().newSealer();
         var opener = h.responder().sleeveReceive().newOpener();
         var wrongOpener = h.initiator().sleeveReceive().newOpener();
-        var out = java.nio.ByteBuffer.allocate(100);
-        sealer.seal(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.wrap(bytes("frame")), out);
-        out.flip();
-        var plain = java.nio.ByteBuffer.allocate(100);
-        assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED,
-                wrongOpener.open(java.nio.ByteBuffer.allocate(0), out, plain, 0));
-        assertEquals(DatagramOpener.Status.OK, opener.open(java.nio.ByteBuffer.allocate(0), out, plain, 0));
+        var out = MemorySegment.ofArray(new byte[5 + DatagramSealer.OVERHEAD]);
+        sealer.seal(MemorySegment.NULL, MemorySegment.ofArray(bytes("frame")), out);
+        var plain = MemorySegment.ofArray(new byte[100]);
+        assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED, wrongOpener.open(MemorySegment.NULL, out, plain, 0));
+        assertEquals(DatagramOpener.Status.OK, opener.open(MemorySegment.NULL, out, plain, 0));
     }
 
     @Test
@@ -115,11 +114,10 @@ class SessionKeysTest {
             byte[] material = esp.material();
             int prefix = java.nio.ByteBuffer.wrap(material, 32, 4).getInt();
             for (DatagramKey sleeve : List.of(i.sleeveSend(), i.sleeveReceive())) {
-                var out = java.nio.ByteBuffer.allocate(100);
-                sleeve.newSealer().seal(java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.wrap(bytes("frame")), out);
-                out.flip();
+                var out = MemorySegment.ofArray(new byte[5 + DatagramSealer.OVERHEAD]);
+                sleeve.newSealer().seal(MemorySegment.NULL, MemorySegment.ofArray(bytes("frame")), out);
                 assertEquals(DatagramOpener.Status.AUTHENTICATION_FAILED, new DatagramKey(Arrays.copyOf(material, 32), prefix, 0L)
-                        .newOpener().open(java.nio.ByteBuffer.allocate(0), out, java.nio.ByteBuffer.allocate(100), 0));
+                        .newOpener().open(MemorySegment.NULL, out, MemorySegment.ofArray(new byte[100]), 0));
             }
         }
     }

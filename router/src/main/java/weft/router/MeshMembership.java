@@ -1,5 +1,6 @@
 package weft.router;
 
+import weft.crypto.GcmEngine;
 import weft.gossip.ConnectedPeer;
 import weft.gossip.MeshListener;
 import weft.gossip.PeerName;
@@ -34,18 +35,22 @@ final class MeshMembership implements MeshListener {
     private final SleeveForwarder forwarder;
     private final FastPath fastPath;
     private final boolean espAvailable;
+    private final GcmEngine gcm;
     private Routes routes; // mesh loop only
     private AllocatorProxy allocator; // mesh loop only; null until the allocator is built
 
     /**
      * @param espAvailable whether the kernel offers ESP, so that encrypted pairs may use the fast path
+     * @param gcm          the AES-GCM that seals and opens the sleeve's datagrams
      */
-    MeshMembership(SleevePeers sleevePeers, MacTable macs, SleeveForwarder forwarder, FastPath fastPath, boolean espAvailable) {
+    MeshMembership(SleevePeers sleevePeers, MacTable macs, SleeveForwarder forwarder, FastPath fastPath, boolean espAvailable,
+                   GcmEngine gcm) {
         this.sleevePeers = sleevePeers;
         this.macs = macs;
         this.forwarder = forwarder;
         this.fastPath = fastPath;
         this.espAvailable = espAvailable;
+        this.gcm = gcm;
     }
 
     /** Mesh loop only: the allocator exists now; it hears the peers reachable so far, and every change after. */
@@ -56,7 +61,7 @@ final class MeshMembership implements MeshListener {
 
     @Override
     public void onPeerConnected(ConnectedPeer peer) {
-        SleeveCipher cipher = peer.sleeveKeys().map(keys -> (SleeveCipher) new SealedPair(keys.send(), keys.receive())).orElse(null);
+        SleeveCipher cipher = peer.sleeveKeys().map(keys -> (SleeveCipher) new SealedPair(keys.send(), keys.receive(), gcm)).orElse(null);
         String label = peer.name().label(peer.nickname());
         sleevePeers.put(new SleevePeer(peer.name().value(), label, peer.udpAddress(), cipher));
         LOG.log(System.Logger.Level.INFO, "connected to " + peer + ", sleeve to " + peer.udpAddress().getAddress().getHostAddress() + ":" + peer.udpPort() + (cipher != null ? " sealed" : " in clear"));

@@ -11,6 +11,7 @@ import weft.api.RouterApi;
 import weft.api.StatusReport;
 import weft.crypto.Argon2Cost;
 import weft.crypto.PasswordKey;
+import weft.crypto.GcmEngine;
 import weft.gossip.Mesh;
 import weft.gossip.MeshConfig;
 import weft.gossip.PeerIdentity;
@@ -153,7 +154,11 @@ public final class Router implements RouterApi, AutoCloseable {
                 config.port() + 1, config.bindAddress() instanceof Inet4Address v4 && !v4.isAnyLocalAddress() ? v4 : null,
                 fastPathOff(config, esp), esp.available()), forwarder::fastPeers, System::nanoTime);
         built.push(fastPath);
+        GcmEngine gcm = GcmEngine.preferred();
         if (config.password().isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "sleeve datagrams sealed with AES-256-GCM by " + (gcm == GcmEngine.JDK
+                    ? "the JDK, since libcrypto 3 cannot be used: " + GcmEngine.LIBCRYPTO.unavailable()
+                    : "libcrypto 3 (OpenSSL) below " + GcmEngine.LARGE_PAYLOAD + " bytes, the JDK for larger segments"));
             LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail() + (esp.available()
                     ? "; encrypted pairs use the fast path in ESP where their heartbeats flow" : "; encrypted pairs use the sleeve"));
         }
@@ -161,7 +166,7 @@ public final class Router implements RouterApi, AutoCloseable {
         ContainerPlumbing plumbing = new ContainerPlumbing(Rtnetlink::open, config.bridge(), mtu.mtu(), config.overlayRange(),
                 new AttachmentStore(config.dataDirectory().resolve("attachments.json"), json),
                 new DockerEngine(config.dockerSocket(), json), random);
-        MeshMembership membership = new MeshMembership(sleevePeers, macs, forwarder, fastPath, esp.available());
+        MeshMembership membership = new MeshMembership(sleevePeers, macs, forwarder, fastPath, esp.available(), gcm);
         Mesh mesh = Mesh.start(identity, meshConfig(config), membership, InstantSource.system(), random);
         built.push(mesh);
         AllocatorProxy allocator = AllocatorProxy.start(mesh, identity.name(), config.allocation(),

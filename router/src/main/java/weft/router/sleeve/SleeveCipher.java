@@ -27,7 +27,10 @@ public interface SleeveCipher {
      */
     void seal(MemorySegment clear, MemorySegment sealed, int payloadLength, int lane);
 
-    /** Opens the sealed payload of {@code payloadLength} bytes (tag not counted) of a datagram, in place. */
+    /**
+     * Opens the sealed payload of {@code payloadLength} bytes (tag not counted) of a datagram, in place; after a
+     * refusal the payload's bytes are nobody's to use.
+     */
     Opened open(MemorySegment datagram, int payloadLength, long sequence);
 
     /** The token the fragments we send to this neighbour carry. */
