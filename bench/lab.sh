@@ -9,6 +9,7 @@
 #   sudo JFR_DIR=/tmp/jfr bench/lab.sh      # also a flight recording of the encrypted routers
 #   sudo WARMUP=0 bench/lab.sh              # no warm-up of the Weft routers before the first round
 #   sudo BASELINE=/work/weft-old bench/lab.sh   # and another build's Weft pairs in the same rounds, to compare
+#   sudo PATHS="vxlan weftenc" bench/lab.sh     # only these paths (of: underlay vxlan weftfast weft weftenc tinc)
 #
 # Builds ONE lab of 6 hosts (12 with BASELINE, below; scripts/lib/lab.sh, all on one underlay bridge) and in it:
 #   underlay:  host 1 -> host 2 on eth0, no container, no encapsulation;
@@ -257,6 +258,14 @@ done
 
 # --- paths: client netns, server netns, target address --------------------------------------------
 paths=(underlay vxlan weftfast weft weftenc tinc)
+if [[ -n ${PATHS:-} ]]; then
+    read -r -a wanted <<<"$PATHS"
+    for p in "${wanted[@]}"; do
+        [[ " ${paths[*]} " == *" $p "* ]] || { log "PATHS: no path $p (there are: ${paths[*]})"; exit 2; }
+    done
+    paths=("${wanted[@]}")
+    command_line="PATHS=\"$PATHS\" $command_line"
+fi
 client+=([underlay]=$h1 [vxlan]=$vc1 [tinc]=$tc3)
 server+=([underlay]=$h2 [vxlan]=$vc2 [tinc]=$tc4)
 target+=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [tinc]=10.98.0.4)
@@ -393,10 +402,13 @@ measure() {   # measure PATH ROUND
     log "round $r $p: TCP $(fmt "$tcp1" 2) / x4 $(fmt "$tcp4" 2) Gbit/s${pids:+ (routers $cpu CPU s and ${calls:-n/a} system calls per GB)}, UDP 64 B $(fmt "$pps" 0) pps rx ($(fmt "$loss" 1) % loss), ping ${rtt:-n/a} ms"
 }
 if (( WARMUP > 0 )); then
-    for p in weft weftenc ${baseline_of[weft]:-} ${baseline_of[weftenc]:-}; do
-        log "warm-up: $p, $WARMUP s of TCP and $WARMUP s of 64-byte UDP, not measured"
-        iperf "$p" 0 warmup-tcp >/dev/null
-        iperf "$p" 0 warmup-udp -u -l 64 -b 0 >/dev/null
+    for p in weft weftenc; do
+        [[ " ${paths[*]} " == *" $p "* ]] || continue
+        for q in "$p" ${baseline_of[$p]:-}; do
+            log "warm-up: $q, $WARMUP s of TCP and $WARMUP s of 64-byte UDP, not measured"
+            iperf "$q" 0 warmup-tcp >/dev/null
+            iperf "$q" 0 warmup-udp -u -l 64 -b 0 >/dev/null
+        done
     done
 fi
 log "measuring: $ROUNDS rounds x ${#rows[@]} paths, iperf3 $DURATION s per test"
@@ -468,7 +480,7 @@ round_ratios() {   # round_ratios A B METRIC: A/B round by round (the two ran ne
 declare -A short=([weftfast]="fast path" [weft]="sleeve, unencrypted" [weftenc]="sleeve, encrypted")
 for p in weftfast weft weftenc; do
     b=${baseline_of[$p]:-}
-    [[ -n $b ]] || continue
+    [[ -n $b && " ${paths[*]} " == *" $p "* ]] || continue
     echo "- Weft ${short[$p]}, current / baseline $base_commit: TCP 1 stream $(ratio "$(median "$p" tcp1)" "$(median "$b" tcp1)"), TCP 4 streams $(ratio "$(median "$p" tcp4)" "$(median "$b" tcp4)"), UDP 64 B rx pps $(ratio "$(median "$p" pps)" "$(median "$b" pps)"); TCP 1 stream round by round: $(round_ratios "$p" "$b" tcp1)"
     if [[ -n ${routers_of[$p]:-} ]]; then
         echo "  router CPU per GB $(ratio "$(median "$p" cpu_per_gb)" "$(median "$b" cpu_per_gb)"), round by round: $(round_ratios "$p" "$b" cpu_per_gb)"

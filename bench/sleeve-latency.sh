@@ -7,6 +7,8 @@
 #   sudo bench/sleeve-latency.sh                 # 3 interleaved rounds (~6 min)
 #   sudo ROUNDS=1 bench/sleeve-latency.sh
 #   sudo WEFT_ROUTER_JAVA_OPTS=... bench/sleeve-latency.sh   # JVM options for every router (an experiment's switch)
+#   sudo COMPARE_JAVA_OPTS=-Dweft.gcm=JDK bench/sleeve-latency.sh   # and a second encrypted pair with these JVM
+#                                                # options on hosts 7-8, measured in the same rounds
 #
 # Lab (scripts/lib/lab.sh): hosts 1-2 kernel VXLAN (as bench/lab.sh builds it); 3-4 Weft without a password and
 # 5-6 with one, both --no-fastdp. Prints, per path, the median over the rounds of ping's average and minimum RTT
@@ -26,7 +28,8 @@ bash "$root/scripts/setup.sh" >/dev/null
 source "$root/scripts/lib/lab.sh"
 log() { printf 'sleeve-latency: %s\n' "$*" >&2; }
 trap lab_down EXIT
-lab_up 6
+COMPARE_JAVA_OPTS=${COMPARE_JAVA_OPTS:-}
+lab_up $([[ -n $COMPARE_JAVA_OPTS ]] && echo 8 || echo 6)
 
 # --- kernel VXLAN on hosts 1-2, as bench/lab.sh builds it ----------------------------------------------
 declare -A client=() server=() target=() label=()
@@ -37,11 +40,11 @@ label[vxlan]="kernel VXLAN"
 
 # --- Weft pairs ------------------------------------------------------------------------------------------
 password=sleeve-latency-bench-password
-pair() {   # pair PATH FIRST_HOST ENCRYPTED(yes|no) LABEL
-    local p=$1 i=$2 enc=$3 j
+pair() {   # pair PATH FIRST_HOST ENCRYPTED(yes|no) LABEL [JAVA_OPTS]
+    local p=$1 i=$2 enc=$3 opts=${5:-${WEFT_ROUTER_JAVA_OPTS:-}} j
     local -a envs=()
     [[ $enc == yes ]] && envs+=("WEFT_PASSWORD=$password")
-    [[ -n ${WEFT_ROUTER_JAVA_OPTS:-} ]] && envs+=("WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS")
+    [[ -n $opts ]] && envs+=("WEFT_ROUTER_JAVA_OPTS=$opts")
     j=$((i + 1))
     lab_launch "$i" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$j")" >/dev/null || exit 1
     lab_launch "$j" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$i")" >/dev/null || exit 1
@@ -54,6 +57,11 @@ pair sleeve 3 no "Weft sleeve, unencrypted"
 pair encrypted 5 yes "Weft sleeve, encrypted AES-256-GCM"
 declare -A first_host=([vxlan]=1 [sleeve]=3 [encrypted]=5)
 paths=(vxlan sleeve encrypted)
+if [[ -n $COMPARE_JAVA_OPTS ]]; then
+    pair compared 7 yes "Weft sleeve, encrypted, with $COMPARE_JAVA_OPTS" "$COMPARE_JAVA_OPTS"
+    first_host[compared]=7
+    paths+=(compared)
+fi
 for p in "${paths[@]}"; do
     lab_await_ping "${client[$p]}" "${target[$p]}" 30 >/dev/null || { log "$p: ${target[$p]} not reachable"; exit 1; }
     lab_exec "${server[$p]}" iperf3 -s -D --pidfile "$LAB_DIR/iperf3-$p.pid" >/dev/null 2>&1
@@ -120,7 +128,7 @@ value() {   # value PATH METRIC FIELD: the median over the rounds
 }
 echo "## Sleeve round trip against kernel VXLAN ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
 echo
-echo "- \`ROUNDS=$ROUNDS bench/sleeve-latency.sh\`${WEFT_ROUTER_JAVA_OPTS:+ (WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS)}; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
+echo "- \`ROUNDS=$ROUNDS bench/sleeve-latency.sh\`${WEFT_ROUTER_JAVA_OPTS:+ (WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS)}${COMPARE_JAVA_OPTS:+ (COMPARE_JAVA_OPTS=$COMPARE_JAVA_OPTS)}; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
 echo
 echo "| path | 5/s | 20/s | 100/s | 500/s | 20/s beside bulk TCP | that TCP, Gbit/s | CPU at 20/s |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -20,9 +20,26 @@ public enum GcmEngine {
     /** Where {@link #BY_SIZE} hands over from libcrypto to the JDK: the crossover measured on an AVX-512 machine. */
     public static final int LARGE_PAYLOAD = 2048;
 
-    /** {@link #BY_SIZE} when this machine has libcrypto 3, else {@link #JDK}. */
+    /** The system property that names an engine instead of the preferred one, for experiments and workarounds. */
+    public static final String PROPERTY = "weft.gcm";
+
+    /**
+     * The engine the system property {@value #PROPERTY} names (JDK, LIBCRYPTO or BY_SIZE), else {@link #BY_SIZE} when
+     * this machine has libcrypto 3, else {@link #JDK}.
+     *
+     * @throws IllegalArgumentException when the property names no engine, or one this machine cannot run
+     */
     public static GcmEngine preferred() {
-        return LibcryptoAesGcm.unavailable() == null ? BY_SIZE : JDK;
+        String named = System.getProperty(PROPERTY, "").strip();
+        if (named.isEmpty()) return LibcryptoAesGcm.unavailable() == null ? BY_SIZE : JDK;
+        GcmEngine engine;
+        try {
+            engine = valueOf(named.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + named + ": not an AES-GCM engine (JDK, LIBCRYPTO or BY_SIZE)");
+        }
+        if (engine.unavailable() != null) throw new IllegalArgumentException("-D" + PROPERTY + "=" + named + ": " + engine.unavailable());
+        return engine;
     }
 
     /** Why this engine cannot run here, or null when it can. */

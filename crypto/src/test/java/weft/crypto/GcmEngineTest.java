@@ -36,6 +36,20 @@ class GcmEngineTest {
         assertEquals(GcmEngine.BY_SIZE, GcmEngine.preferred());
     }
 
+    @Test
+    void aSystemPropertyNamesAnotherEngineAndAWrongNameIsSaid() {
+        try {
+            System.setProperty(GcmEngine.PROPERTY, "jdk");
+            assertEquals(GcmEngine.JDK, GcmEngine.preferred());
+            System.setProperty(GcmEngine.PROPERTY, "openssl");
+            IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, GcmEngine::preferred);
+            assertTrue(wrong.getMessage().contains("-Dweft.gcm=openssl: not an AES-GCM engine"), wrong.getMessage());
+        } finally {
+            System.clearProperty(GcmEngine.PROPERTY);
+        }
+        assertEquals(GcmEngine.BY_SIZE, GcmEngine.preferred());
+    }
+
     @ParameterizedTest
     @EnumSource(GcmEngine.class)
     void sealsAndOpensTheStandardsTestVector(GcmEngine engine) {

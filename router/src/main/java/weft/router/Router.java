@@ -156,9 +156,13 @@ public final class Router implements RouterApi, AutoCloseable {
         built.push(fastPath);
         GcmEngine gcm = GcmEngine.preferred();
         if (config.password().isPresent()) {
-            LOG.log(System.Logger.Level.INFO, "sleeve datagrams sealed with AES-256-GCM by " + (gcm == GcmEngine.JDK
-                    ? "the JDK, since libcrypto 3 cannot be used: " + GcmEngine.LIBCRYPTO.unavailable()
-                    : "libcrypto 3 (OpenSSL) below " + GcmEngine.LARGE_PAYLOAD + " bytes, the JDK for larger segments"));
+            String why = GcmEngine.LIBCRYPTO.unavailable() != null ? ", since libcrypto 3 cannot be used: " + GcmEngine.LIBCRYPTO.unavailable()
+                    : " (-D" + GcmEngine.PROPERTY + ")";
+            LOG.log(System.Logger.Level.INFO, "sleeve datagrams sealed with AES-256-GCM by " + switch (gcm) {
+                case JDK -> "the JDK" + why;
+                case LIBCRYPTO -> "libcrypto 3 (OpenSSL) (-D" + GcmEngine.PROPERTY + ")";
+                case BY_SIZE -> "libcrypto 3 (OpenSSL) below " + GcmEngine.LARGE_PAYLOAD + " bytes, the JDK for larger segments";
+            });
             LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail() + (esp.available()
                     ? "; encrypted pairs use the fast path in ESP where their heartbeats flow" : "; encrypted pairs use the sleeve"));
         }
