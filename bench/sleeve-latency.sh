@@ -6,6 +6,8 @@
 #
 #   sudo bench/sleeve-latency.sh                 # 3 interleaved rounds (~6 min)
 #   sudo ROUNDS=1 bench/sleeve-latency.sh
+#   sudo WARMUP=30 bench/sleeve-latency.sh      # seconds of TCP, then of 64-byte UDP, per path before round 1
+#                                                # (default 10), and 2000 pings at 1000/s
 #   sudo WEFT_ROUTER_JAVA_OPTS=... bench/sleeve-latency.sh   # JVM options for every router (an experiment's switch)
 #   sudo COMPARE_JAVA_OPTS=-Dweft.gcm=JDK bench/sleeve-latency.sh   # and a second encrypted pair with these JVM
 #                                                # options on hosts 7-8, measured in the same rounds
@@ -22,6 +24,8 @@ if (( EUID != 0 )); then
 fi
 ROUNDS=${ROUNDS:-3}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "sleeve-latency.sh: ROUNDS must be a positive integer" >&2; exit 2; }
+WARMUP=${WARMUP:-10}
+[[ $WARMUP =~ ^[0-9]+$ ]] || { echo "sleeve-latency.sh: WARMUP must be a whole number of seconds" >&2; exit 2; }
 for tool in iperf3 ping ip bridge; do command -v "$tool" >/dev/null || { echo "sleeve-latency.sh: needs $tool" >&2; exit 1; }; done
 bash "$root/scripts/setup.sh" >/dev/null
 # shellcheck source=scripts/lib/lab.sh
@@ -90,11 +94,16 @@ results=$LAB_DIR/results
 : >"$results"
 rates=("5:0.2:20" "20:0.05:40" "100:0.01:100" "500:0.002:250")
 hz=$(getconf CLK_TCK)
-# warm up the JIT on every sleeve path: a few seconds of TCP and of pings
-for p in "${paths[@]}"; do
-    lab_exec "${client[$p]}" iperf3 -c "${target[$p]}" -t 3 >/dev/null 2>&1 || true
-    ping_stats "${client[$p]}" "${target[$p]}" 0.002 500 >/dev/null || true
-done
+# Warm up the JIT on every path: the routers' code for large and small frames alike reaches C2 and settles (with
+# the 3 s of TCP and 500 pings this had before, round 1 of a run came out ~1.7 times slower than round 3).
+if (( WARMUP > 0 )); then
+    for p in "${paths[@]}"; do
+        log "warm-up: $p, $WARMUP s of TCP, $WARMUP s of 64-byte UDP, 2000 pings"
+        lab_exec "${client[$p]}" iperf3 -c "${target[$p]}" -t "$WARMUP" >/dev/null 2>&1 || true
+        lab_exec "${client[$p]}" iperf3 -c "${target[$p]}" -t "$WARMUP" -u -l 64 -b 0 >/dev/null 2>&1 || true
+        ping_stats "${client[$p]}" "${target[$p]}" 0.001 2000 >/dev/null || true
+    done
+fi
 for (( r = 1; r <= ROUNDS; r++ )); do
     order=("${paths[@]:r % ${#paths[@]}}" "${paths[@]:0:r % ${#paths[@]}}")
     for p in "${order[@]}"; do
@@ -128,7 +137,7 @@ value() {   # value PATH METRIC FIELD: the median over the rounds
 }
 echo "## Sleeve round trip against kernel VXLAN ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD))"
 echo
-echo "- \`ROUNDS=$ROUNDS bench/sleeve-latency.sh\`${WEFT_ROUTER_JAVA_OPTS:+ (WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS)}${COMPARE_JAVA_OPTS:+ (COMPARE_JAVA_OPTS=$COMPARE_JAVA_OPTS)}; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
+echo "- \`ROUNDS=$ROUNDS WARMUP=$WARMUP bench/sleeve-latency.sh\`${WEFT_ROUTER_JAVA_OPTS:+ (WEFT_ROUTER_JAVA_OPTS=$WEFT_ROUTER_JAVA_OPTS)}${COMPARE_JAVA_OPTS:+ (COMPARE_JAVA_OPTS=$COMPARE_JAVA_OPTS)}; medians of $ROUNDS interleaved rounds; ping avg / min in ms; CPU: both routers, seconds per second, during the 20/s ping"
 echo
 echo "| path | 5/s | 20/s | 100/s | 500/s | 20/s beside bulk TCP | that TCP, Gbit/s | CPU at 20/s |"
 echo "|---|---|---|---|---|---|---|---|"
