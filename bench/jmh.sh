@@ -50,8 +50,10 @@ for run in json.load(open(sys.argv[1])):
         continue
     # JMH 1.37 names them "gc.alloc.rate"; older versions put a middle dot in front.
     gc = {k.lstrip("\u00b7"): v["score"] for k, v in run.get("secondaryMetrics", {}).items()}
+    # the other parameters (an engine, say) go with the benchmark's name, so that their rows can be told apart
+    others = ",".join(f"{k}={v}" for k, v in sorted(run.get("params", {}).items()) if k != "payload")
     rows.append((
-        run["benchmark"].removeprefix("weft.benchmarks."),
+        run["benchmark"].removeprefix("weft.benchmarks.") + (f" {others}" if others else ""),
         str(payload),
         f"{ops:,.0f}",
         "" if err is None or err != err else f"{err:,.0f}",
