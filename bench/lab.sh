@@ -258,10 +258,11 @@ done
 
 # --- paths: client netns, server netns, target address --------------------------------------------
 paths=(underlay vxlan weftfast weft weftenc tinc)
+measured() { [[ " ${paths[*]} " == *" $1 "* ]]; }   # measured PATH: whether this run measures PATH
 if [[ -n ${PATHS:-} ]]; then
     read -r -a wanted <<<"$PATHS"
     for p in "${wanted[@]}"; do
-        [[ " ${paths[*]} " == *" $p "* ]] || { log "PATHS: no path $p (there are: ${paths[*]})"; exit 2; }
+        measured "$p" || { log "PATHS: no path $p (there are: ${paths[*]})"; exit 2; }
     done
     paths=("${wanted[@]}")
     command_line="PATHS=\"$PATHS\" $command_line"
@@ -403,7 +404,7 @@ measure() {   # measure PATH ROUND
 }
 if (( WARMUP > 0 )); then
     for p in weft weftenc; do
-        [[ " ${paths[*]} " == *" $p "* ]] || continue
+        measured "$p" || continue
         for q in "$p" ${baseline_of[$p]:-}; do
             log "warm-up: $q, $WARMUP s of TCP and $WARMUP s of 64-byte UDP, not measured"
             iperf "$q" 0 warmup-tcp >/dev/null
@@ -480,7 +481,7 @@ round_ratios() {   # round_ratios A B METRIC: A/B round by round (the two ran ne
 declare -A short=([weftfast]="fast path" [weft]="sleeve, unencrypted" [weftenc]="sleeve, encrypted")
 for p in weftfast weft weftenc; do
     b=${baseline_of[$p]:-}
-    [[ -n $b && " ${paths[*]} " == *" $p "* ]] || continue
+    [[ -n $b ]] && measured "$p" || continue
     echo "- Weft ${short[$p]}, current / baseline $base_commit: TCP 1 stream $(ratio "$(median "$p" tcp1)" "$(median "$b" tcp1)"), TCP 4 streams $(ratio "$(median "$p" tcp4)" "$(median "$b" tcp4)"), UDP 64 B rx pps $(ratio "$(median "$p" pps)" "$(median "$b" pps)"); TCP 1 stream round by round: $(round_ratios "$p" "$b" tcp1)"
     if [[ -n ${routers_of[$p]:-} ]]; then
         echo "  router CPU per GB $(ratio "$(median "$p" cpu_per_gb)" "$(median "$b" cpu_per_gb)"), round by round: $(round_ratios "$p" "$b" cpu_per_gb)"

@@ -45,16 +45,12 @@ label[vxlan]="kernel VXLAN"
 # --- Weft pairs ------------------------------------------------------------------------------------------
 password=sleeve-latency-bench-password
 pair() {   # pair PATH FIRST_HOST ENCRYPTED(yes|no) LABEL [JAVA_OPTS]
-    local p=$1 i=$2 enc=$3 opts=${5:-${WEFT_ROUTER_JAVA_OPTS:-}} j
+    local p=$1 i=$2 enc=$3 opts=${5:-${WEFT_ROUTER_JAVA_OPTS:-}} made
     local -a envs=()
     [[ $enc == yes ]] && envs+=("WEFT_PASSWORD=$password")
     [[ -n $opts ]] && envs+=("WEFT_ROUTER_JAVA_OPTS=$opts")
-    j=$((i + 1))
-    lab_launch "$i" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$j")" >/dev/null || exit 1
-    lab_launch "$j" "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr "$i")" >/dev/null || exit 1
-    client[$p]=$(lab_container "$i" "c$i") server[$p]=$(lab_container "$j" "c$j")
-    target[$p]=$(lab_attach "$j" "${server[$p]}") || exit 1
-    lab_attach "$i" "${client[$p]}" >/dev/null || exit 1
+    made=$(lab_sleeve_pair "$i" "${envs[@]}") || exit 1
+    read -r "client[$p]" "server[$p]" "target[$p]" <<<"$made"
     label[$p]=$4
 }
 pair sleeve 3 no "Weft sleeve, unencrypted"

@@ -32,11 +32,8 @@ trap cleanup EXIT
 lab_up 2
 envs=()
 [[ -n $ENCRYPTED ]] && envs+=("WEFT_PASSWORD=sleeve-trace-password")
-lab_launch 1 "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr 2)" >/dev/null
-lab_launch 2 "${envs[@]}" --no-discovery --no-fastdp "$(lab_addr 1)" >/dev/null
-c1=$(lab_container 1 c1) c2=$(lab_container 2 c2)
-target=$(lab_attach 2 "$c2")
-lab_attach 1 "$c1" >/dev/null
+pair=$(lab_sleeve_pair 1 "${envs[@]}") || exit 1
+read -r c1 c2 target <<<"$pair"
 lab_await_ping "$c1" "$target" 30 >/dev/null
 (( WARMUP == 0 )) || lab_exec "$c1" ping -q -c "$WARMUP" -i 0.005 "$target" >/dev/null 2>&1 || true
 sleep 1 # quiet before the traced ping

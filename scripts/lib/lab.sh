@@ -9,6 +9,7 @@
 #   lab_exec "$(lab_host 2)" ping -c1 192.168.77.1
 #   lab_launch 1 192.168.77.2     # `weft launch` in host 1 with its data dir and nickname host1; prints the peer name
 #   a=$(lab_attach 2 "$c2")       # `weft attach netns:$c2` in host 2; prints the address it got
+#   read -r c1 c2 a <<<"$(lab_sleeve_pair 1)"   # Weft on hosts 1 and 2 towards each other, a container on each
 #   lab_await_ping "$c1" "$a"     # until one ping answers (30 s); prints how many went unanswered
 #   lab_weft 1 status             # ./weft inside host 1's netns, WEFT_DATA_DIR = its data dir
 #   lab_down                      # kills every process in the lab's namespaces, deletes them and LAB_DIR
@@ -241,6 +242,21 @@ lab_attach() {
     out=$(lab_weft "$i" attach "$@" "netns:$ns") || { lab_log "host $i: weft attach netns:$ns failed"; return 1; }
     lab_log "host $i: $out"
     awk '{ split($3, a, "/"); print a[1] }' <<<"$out"
+}
+
+# lab_sleeve_pair HOST [NAME=VALUE...]: Weft on hosts HOST and HOST+1, each launched towards the other with
+# --no-discovery --no-fastdp (the NAME=VALUE pairs go into both launches' environment, as lab_launch takes them), and a
+# container c<N> attached on each; prints "CLIENT_NS SERVER_NS SERVER_ADDRESS" (the container on HOST, the one on
+# HOST+1 and its address). The sleeve benchmarks' lab: the caller waits for the first ping itself.
+lab_sleeve_pair() {
+    local i=${1:?usage: lab_sleeve_pair HOST [NAME=VALUE...]} j client server address
+    shift
+    j=$((i + 1))
+    lab_launch "$i" "$@" --no-discovery --no-fastdp "$(lab_addr "$j")" >/dev/null || return 1
+    lab_launch "$j" "$@" --no-discovery --no-fastdp "$(lab_addr "$i")" >/dev/null || return 1
+    client=$(lab_container "$i" "c$i") && server=$(lab_container "$j" "c$j") || return 1
+    address=$(lab_attach "$j" "$server") && lab_attach "$i" "$client" >/dev/null || return 1
+    printf '%s %s %s\n' "$client" "$server" "$address"
 }
 
 # lab_await_ping NS ADDRESS [SECONDS]: pings ADDRESS from netns NS, one probe at a time, until one is answered or
