@@ -48,7 +48,7 @@ perf script -i "$work/perf.data" -F comm,tid,time,event,trace 2>/dev/null | awk 
     function name(nr) { return nr == 0 ? "read" : nr == 1 ? "write" : nr == 7 ? "poll" : nr == 299 ? "recvmmsg" : nr == 307 ? "sendmmsg" : "" }
     $4 !~ /^(sched|net|raw_syscalls):/ { next } # a thread name with a space shifts the fields: not one of ours
     /net_dev_queue: dev=weft-sleeve/ && /ping/ && start == 0 { start = $3 + 0 }
-    start == 0 { next }
+    start == 0 || done { next } # read to the end all the same: leaving early would fail perf script with SIGPIPE
     {
         t = ($3 + 0 - start) * 1e6; what = ""
         if ($4 ~ /sys_exit/) {
@@ -65,5 +65,5 @@ perf script -i "$work/perf.data" -F comm,tid,time,event,trace 2>/dev/null | awk 
             match($0, /dev=[^ ]+/); what = $4 " " substr($0, RSTART, RLENGTH)
         }
         printf "%8.1f  %-16s %-7s %s\n", t, $1, $2, what
-        if ($4 ~ /sched_wakeup/ && $0 ~ /comm=ping/) exit
+        if ($4 ~ /sched_wakeup/ && $0 ~ /comm=ping/) done = 1
     }'
