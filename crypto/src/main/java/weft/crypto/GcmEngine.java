@@ -1,5 +1,7 @@
 package weft.crypto;
 
+import java.util.Locale;
+
 /**
  * Which AES-256-GCM implementation seals and opens sleeve datagrams. All produce the same bytes, so two routers that
  * use different ones talk as usual; the choice is only about speed and garbage on this machine.
@@ -34,7 +36,7 @@ public enum GcmEngine {
         if (named.isEmpty()) return LibcryptoAesGcm.unavailable() == null ? BY_SIZE : JDK;
         GcmEngine engine;
         try {
-            engine = valueOf(named.toUpperCase(java.util.Locale.ROOT));
+            engine = valueOf(named.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("-D" + PROPERTY + "=" + named + ": not an AES-GCM engine (JDK, LIBCRYPTO or BY_SIZE)");
         }

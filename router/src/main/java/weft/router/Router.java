@@ -156,11 +156,10 @@ public final class Router implements RouterApi, AutoCloseable {
         built.push(fastPath);
         GcmEngine gcm = GcmEngine.preferred();
         if (config.password().isPresent()) {
-            String why = GcmEngine.LIBCRYPTO.unavailable() != null ? ", since libcrypto 3 cannot be used: " + GcmEngine.LIBCRYPTO.unavailable()
-                    : " (-D" + GcmEngine.PROPERTY + ")";
+            String named = " (-D" + GcmEngine.PROPERTY + ")", withoutLibcrypto = GcmEngine.LIBCRYPTO.unavailable();
             LOG.log(System.Logger.Level.INFO, "sleeve datagrams sealed with AES-256-GCM by " + switch (gcm) {
-                case JDK -> "the JDK" + why;
-                case LIBCRYPTO -> "libcrypto 3 (OpenSSL) (-D" + GcmEngine.PROPERTY + ")";
+                case JDK -> "the JDK" + (withoutLibcrypto != null ? ", since libcrypto 3 cannot be used: " + withoutLibcrypto : named);
+                case LIBCRYPTO -> "libcrypto 3 (OpenSSL)" + named;
                 case BY_SIZE -> "libcrypto 3 (OpenSSL) below " + GcmEngine.LARGE_PAYLOAD + " bytes, the JDK for larger segments";
             });
             LOG.log(System.Logger.Level.INFO, "kernel ESP for an encrypted fast path: " + esp.detail() + (esp.available()
