@@ -89,6 +89,18 @@ if [[ -n $BASELINE ]]; then
     base_commit=$(git -C "$BASELINE" describe --always --dirty 2>/dev/null || echo unknown)
     command_line="BASELINE=$BASELINE $command_line"
 fi
+# The paths measured, all unless PATHS names some; checked here, before the lab is built.
+paths=(underlay vxlan weftfast weft weftenc tinc)
+measured() { [[ " ${paths[*]} " == *" $1 "* ]]; }   # measured PATH: whether this run measures PATH
+if [[ -n ${PATHS:-} ]]; then
+    read -r -a wanted <<<"$PATHS"
+    (( ${#wanted[@]} > 0 )) || { echo "lab.sh: PATHS names no path (of: ${paths[*]})" >&2; exit 2; }
+    for p in "${wanted[@]}"; do
+        measured "$p" || { echo "lab.sh: PATHS: no path $p (there are: ${paths[*]})" >&2; exit 2; }
+    done
+    paths=("${wanted[@]}")
+    command_line="PATHS=\"$PATHS\" $command_line"
+fi
 ENC_PASSWORD=${WEFT_PASSWORD:-weft-bench-password}
 unset WEFT_PASSWORD   # only the encrypted mesh gets it, explicitly
 
@@ -257,16 +269,6 @@ for i in 3 4; do
 done
 
 # --- paths: client netns, server netns, target address --------------------------------------------
-paths=(underlay vxlan weftfast weft weftenc tinc)
-measured() { [[ " ${paths[*]} " == *" $1 "* ]]; }   # measured PATH: whether this run measures PATH
-if [[ -n ${PATHS:-} ]]; then
-    read -r -a wanted <<<"$PATHS"
-    for p in "${wanted[@]}"; do
-        measured "$p" || { log "PATHS: no path $p (there are: ${paths[*]})"; exit 2; }
-    done
-    paths=("${wanted[@]}")
-    command_line="PATHS=\"$PATHS\" $command_line"
-fi
 client+=([underlay]=$h1 [vxlan]=$vc1 [tinc]=$tc3)
 server+=([underlay]=$h2 [vxlan]=$vc2 [tinc]=$tc4)
 target+=([underlay]=$(lab_addr 2) [vxlan]=10.99.0.2 [tinc]=10.98.0.4)
