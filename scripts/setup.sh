@@ -29,7 +29,8 @@ packages=(iproute2:ip iputils-ping:ping iperf3:iperf3 tcpdump:tcpdump procps:pki
           maven:mvn util-linux:nsenter coreutils:timeout netcat-openbsd:nc.openbsd jq:jq nftables:nft tinc:tincd
           qemu-system-x86:qemu-system-x86_64 busybox-static:busybox cpio:cpio gcc:gcc kmod:depmod
           podman:podman runc:runc containernetworking-plugins:/usr/lib/cni/portmap iptables:iptables
-          debootstrap:debootstrap docker.io:dockerd containerd:containerd unzip:unzip python3:python3)
+          debootstrap:debootstrap docker.io:dockerd containerd:containerd unzip:unzip python3:python3
+          bind9-dnsutils:dig dnsmasq-base:dnsmasq dnsperf:dnsperf)
 missing=()
 for entry in "${packages[@]}"; do
     command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")

@@ -179,6 +179,29 @@ public final class ApiClient implements RouterApi {
     }
 
     @Override
+    public DnsStatus dns() throws ApiException {
+        return call(Endpoint.DNS, null, reply -> codec.readReply(reply, DnsStatus.class));
+    }
+
+    @Override
+    public List<DnsStatus.Entry> dnsAdd(String name, List<String> addresses, Optional<String> owner) throws ApiException {
+        return call(Endpoint.DNS_ADD, new ApiRequest.DnsNames(name, addresses, owner.orElse(null)),
+                reply -> codec.readReply(reply, ApiReply.DnsEntries.class)).entries();
+    }
+
+    @Override
+    public List<DnsStatus.Entry> dnsRemove(Optional<String> name, List<String> addresses, Optional<String> owner) throws ApiException {
+        return call(Endpoint.DNS_REMOVE, new ApiRequest.DnsNames(name.orElse(null), addresses, owner.orElse(null)),
+                reply -> codec.readReply(reply, ApiReply.DnsEntries.class)).entries();
+    }
+
+    @Override
+    public List<String> dnsLookup(String name) throws ApiException {
+        return call(Endpoint.DNS_LOOKUP, new ApiRequest.DnsNames(name, List.of(), null),
+                reply -> codec.readReply(reply, ApiReply.Addresses.class)).addresses();
+    }
+
+    @Override
     public String metrics() throws ApiException {
         return new String(exchange(Endpoint.METRICS, null), StandardCharsets.UTF_8);
     }

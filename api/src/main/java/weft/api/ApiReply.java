@@ -40,6 +40,13 @@ public sealed interface ApiReply {
         }
     }
 
+    /** The names {@link Endpoint#DNS_ADD} added or {@link Endpoint#DNS_REMOVE} removed. */
+    record DnsEntries(List<DnsStatus.Entry> entries) implements ApiReply {
+        public DnsEntries {
+            entries = List.copyOf(entries);
+        }
+    }
+
     /** The reply to {@link Endpoint#STOP}: always true, sent before the router stops. */
     record Stopping(boolean stopping) implements ApiReply {
     }

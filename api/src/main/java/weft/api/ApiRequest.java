@@ -68,6 +68,17 @@ public sealed interface ApiRequest {
         }
     }
 
+    /**
+     * Names for {@link Endpoint#DNS_ADD}, {@link Endpoint#DNS_REMOVE} and {@link Endpoint#DNS_LOOKUP}: {@code name}
+     * (a single label is completed with the router's domain) with {@code addresses} (dotted quads) for {@code owner}
+     * (null: {@code weft:extern}). Removing, a null name, no addresses or a null owner match any.
+     */
+    record DnsNames(String name, List<String> addresses, String owner) implements ApiRequest {
+        public DnsNames {
+            addresses = addresses == null ? List.of() : List.copyOf(addresses);
+        }
+    }
+
     /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
     record Empty() implements ApiRequest {
     }

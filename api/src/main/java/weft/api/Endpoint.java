@@ -54,6 +54,14 @@ public enum Endpoint {
     IPAM_RELEASE("POST", "/ipam/release", 30),
     /** {@link ApiRequest.Owner}: the addresses the owner holds; {@link ApiReply.Addresses}. */
     IPAM_LEASES("POST", "/ipam/leases", 30),
+    /** Weft DNS here: a {@link DnsStatus}. */
+    DNS("GET", "/dns", 30),
+    /** {@link ApiRequest.DnsNames}: puts the name on the mesh with those addresses; {@link ApiReply.DnsEntries} added. */
+    DNS_ADD("POST", "/dns/add", 30),
+    /** {@link ApiRequest.DnsNames}: takes this router's matching names off the mesh; {@link ApiReply.DnsEntries} removed. */
+    DNS_REMOVE("POST", "/dns/remove", 30),
+    /** {@link ApiRequest.DnsNames} with a name: its addresses as the mesh knows them here; {@link ApiReply.Addresses}. */
+    DNS_LOOKUP("POST", "/dns/lookup", 30),
     /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
     STOP("POST", "/stop", 30),
     /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */

@@ -62,6 +62,18 @@ public interface RouterApi {
     /** Starts the allocator's initialisation now rather than on the first allocation; returns its phase. */
     String primeAllocation() throws IOException;
 
+    /** Weft DNS on this router: where it answers and every name it knows. */
+    DnsStatus dns() throws IOException;
+
+    /** Puts {@code name} on the mesh with {@code addresses} for {@code owner} ({@code weft:extern} when empty); what was new. */
+    List<DnsStatus.Entry> dnsAdd(String name, List<String> addresses, Optional<String> owner) throws IOException;
+
+    /** Takes this router's names that match off the mesh (an empty name, addresses or owner match any); what was removed. */
+    List<DnsStatus.Entry> dnsRemove(Optional<String> name, List<String> addresses, Optional<String> owner) throws IOException;
+
+    /** The addresses of {@code name} as the mesh knows them here, as dotted quads. */
+    List<String> dnsLookup(String name) throws IOException;
+
     /** Prometheus text exposition of the router's counters. */
     String metrics() throws IOException;
 

@@ -123,6 +123,20 @@ class ApiClientTest {
                 new RoundTrip(Endpoint.IPAM_RELEASE, c -> c.releaseAddresses("o", Optional.empty()), "{\"owner\":\"o\",\"cidr\":null}",
                         "{\"released\":[\"10.32.0.7\"]}", List.of("10.32.0.7")),
                 new RoundTrip(Endpoint.IPAM_LEASES, c -> c.addressesOf("o"), "{\"owner\":\"o\"}", "{\"addresses\":[\"10.32.0.7\"]}", List.of("10.32.0.7")),
+                new RoundTrip(Endpoint.DNS, ApiClient::dns, null,
+                        "{\"state\":\"serving\",\"listen\":\"10.32.0.1:53\",\"domain\":\"weft.local.\",\"ttlSeconds\":1,\"entries\":["
+                                + "{\"name\":\"db.weft.local.\",\"address\":\"10.32.0.5\",\"owner\":\"netns:c1\",\"origin\":\"aa:bb:cc:dd:ee:ff\"}],"
+                                + "\"counters\":{\"forwarded\":3}}",
+                        new DnsStatus("serving", "10.32.0.1:53", "weft.local.", 1,
+                                List.of(new DnsStatus.Entry("db.weft.local.", "10.32.0.5", "netns:c1", "aa:bb:cc:dd:ee:ff")), Map.of("forwarded", 3L))),
+                new RoundTrip(Endpoint.DNS_ADD, c -> c.dnsAdd("db", List.of("10.32.0.5"), Optional.of("netns:c1")),
+                        "{\"name\":\"db\",\"addresses\":[\"10.32.0.5\"],\"owner\":\"netns:c1\"}",
+                        "{\"entries\":[{\"name\":\"db.weft.local.\",\"address\":\"10.32.0.5\",\"owner\":\"netns:c1\",\"origin\":\"aa:bb:cc:dd:ee:ff\"}]}",
+                        List.of(new DnsStatus.Entry("db.weft.local.", "10.32.0.5", "netns:c1", "aa:bb:cc:dd:ee:ff"))),
+                new RoundTrip(Endpoint.DNS_REMOVE, c -> c.dnsRemove(Optional.of("db"), List.of(), Optional.empty()),
+                        "{\"name\":\"db\",\"addresses\":[],\"owner\":null}", "{\"entries\":[]}", List.of()),
+                new RoundTrip(Endpoint.DNS_LOOKUP, c -> c.dnsLookup("db"), "{\"name\":\"db\",\"addresses\":[],\"owner\":null}",
+                        "{\"addresses\":[\"10.32.0.5\"]}", List.of("10.32.0.5")),
                 new RoundTrip(Endpoint.LEAVE, ApiClient::leave, "{}", "{\"result\":\"gave 128 addresses\"}", "gave 128 addresses"),
                 new RoundTrip(Endpoint.STOP, c -> {
                     c.stop();

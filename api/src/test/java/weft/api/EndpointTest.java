@@ -22,7 +22,8 @@ class EndpointTest {
                 Map.entry("/expose", "POST"), Map.entry("/hide", "POST"), Map.entry("/rmpeer", "POST"), Map.entry("/prime", "POST"),
                 Map.entry("/adopt-ring", "POST"), Map.entry("/stop", "POST"), Map.entry("/leave", "POST"),
                 Map.entry("/cni", "POST"), Map.entry("/ipam/allocate", "POST"), Map.entry("/ipam/claim", "POST"), Map.entry("/ipam/release", "POST"),
-                Map.entry("/ipam/leases", "POST")),
+                Map.entry("/ipam/leases", "POST"), Map.entry("/dns", "GET"), Map.entry("/dns/add", "POST"), Map.entry("/dns/remove", "POST"),
+                Map.entry("/dns/lookup", "POST")),
                 methodByPath);
     }
 

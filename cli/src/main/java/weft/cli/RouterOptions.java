@@ -60,7 +60,14 @@ final class RouterOptions {
             new CommandLine.Option("proxy-tls-key", "FILE", "the proxy's TLS key (PEM, unencrypted PKCS#8)"),
             new CommandLine.Option("proxy-tls-ca", "FILE", "the CA (PEM) whose client certificates the proxy takes, as dockerd's --tlsverify --tlscacert"),
             new CommandLine.Option("no-proxy", null, "run no Docker API proxy"),
-            new CommandLine.Option("no-default-ipalloc", null, "containers created through the proxy without WEFT_CIDR stay off the overlay"));
+            new CommandLine.Option("no-default-ipalloc", null, "containers created through the proxy without WEFT_CIDR stay off the overlay"),
+            new CommandLine.Option("no-dns", null, "serve no Weft DNS (the names are still gossiped, for the other peers)"),
+            new CommandLine.Option("dns-listen-address", "ADDRESS[:PORT]", "where Weft DNS answers (default: the bridge's overlay address, port "
+                    + RouterConfig.Dns.PORT + ", once the host is exposed)"),
+            new CommandLine.Option("dns-domain", "DOMAIN", "the domain of the names on the mesh (default " + RouterConfig.Dns.DEFAULT_DOMAIN + ")"),
+            new CommandLine.Option("dns-ttl", "SECONDS", "the TTL of Weft DNS's answers (default " + RouterConfig.Dns.DEFAULT_TTL.toSeconds() + ")"),
+            new CommandLine.Option("resolv-conf", "FILE", "whose name servers answer the queries for other domains (default "
+                    + RouterConfig.Dns.DEFAULT_RESOLV_CONF + ", re-read when it changes)"));
 
     private RouterOptions() {
     }
@@ -103,7 +110,36 @@ final class RouterOptions {
                 !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
                 RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"),
                 line.value("docker-api").map(RouterOptions::dockerSocket).orElse(RouterConfig.DEFAULT_DOCKER_SOCKET),
-                minProtocol(line));
+                minProtocol(line), dns(line));
+    }
+
+    /** Weft DNS's settings, or empty with --no-dns; giving --no-dns with another DNS option is a contradiction. */
+    static Optional<RouterConfig.Dns> dns(CommandLine line) {
+        List<String> settings = List.of("dns-listen-address", "dns-domain", "dns-ttl", "resolv-conf");
+        if (line.flag("no-dns")) {
+            for (String option : settings) {
+                if (line.value(option).isPresent()) throw new IllegalArgumentException("--" + option + " contradicts --no-dns");
+            }
+            return Optional.empty();
+        }
+        Optional<InetSocketAddress> listen = line.value("dns-listen-address").map(RouterOptions::dnsListenAddress);
+        String domain = line.value("dns-domain").map(d -> d.toLowerCase(java.util.Locale.ROOT)).map(d -> d.endsWith(".") ? d : d + ".")
+                .orElse(RouterConfig.Dns.DEFAULT_DOMAIN);
+        int ttl = RouterConfig.parseInt(line.value("dns-ttl").orElse(Long.toString(RouterConfig.Dns.DEFAULT_TTL.toSeconds())), "--dns-ttl");
+        if (ttl < 0) throw new IllegalArgumentException("--dns-ttl " + ttl + " is negative");
+        Path resolvConf = line.value("resolv-conf").map(Path::of).orElse(RouterConfig.Dns.DEFAULT_RESOLV_CONF);
+        return Optional.of(new RouterConfig.Dns(listen, domain, Duration.ofSeconds(ttl), resolvConf));
+    }
+
+    /** {@code ADDRESS} or {@code ADDRESS:PORT}, an IPv4 literal: the port is 53 when not given. */
+    private static InetSocketAddress dnsListenAddress(String text) {
+        int colon = text.indexOf(':');
+        String host = colon < 0 ? text : text.substring(0, colon);
+        int port = colon < 0 ? RouterConfig.Dns.PORT : RouterConfig.parsePort(text.substring(colon + 1), "--dns-listen-address '" + text + "'");
+        if (!(RouterConfig.parseLiteral(host, "--dns-listen-address") instanceof java.net.Inet4Address address)) {
+            throw new IllegalArgumentException("invalid --dns-listen-address '" + text + "': an IPv4 address, with :PORT if not 53");
+        }
+        return new InetSocketAddress(address, port);
     }
 
     /**

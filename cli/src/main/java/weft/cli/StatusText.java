@@ -1,5 +1,6 @@
 package weft.cli;
 
+import weft.api.DnsStatus;
 import weft.api.StatusReport;
 import weft.api.StatusReport.ConnectionView;
 import weft.api.StatusReport.IpamView;
@@ -52,7 +53,7 @@ final class StatusText {
             text.append('\n');
             connections(s, text, now);
         }
-        text.append("\nMore: weft status ").append(String.join("|", VIEWS)).append('\n');
+        text.append("\nMore: weft status ").append(String.join("|", VIEWS)).append("|dns\n");
     }
 
     /** Nicknames that several peers use (all default to their host's name): the peer names tell them apart. */
@@ -202,5 +203,22 @@ final class StatusText {
 
     private static void line(StringBuilder text, String label, String value) {
         text.append(String.format("%16s: %s%n", label, value));
+    }
+
+    /** {@code weft status dns}: where Weft DNS answers, its counters, and every name known here. */
+    static String renderDns(DnsStatus dns) {
+        StringBuilder text = new StringBuilder();
+        text.append("Weft DNS: ").append(dns.state()).append(dns.listen().isEmpty() ? "" : " on " + dns.listen())
+                .append(", domain ").append(dns.domain()).append(", TTL ").append(dns.ttlSeconds()).append(" s\n");
+        if (!dns.counters().isEmpty()) {
+            text.append("Counters:");
+            new java.util.TreeMap<>(dns.counters()).forEach((name, value) -> text.append(' ').append(name).append('=').append(value));
+            text.append('\n');
+        }
+        text.append("Names: ").append(dns.entries().size()).append('\n');
+        for (DnsStatus.Entry e : dns.entries()) {
+            text.append(String.format("  %-40s %-15s %-20s %s%n", e.name(), e.address(), e.owner(), e.origin()));
+        }
+        return text.toString();
     }
 }

@@ -4,6 +4,7 @@ import weft.api.ApiClient;
 import weft.api.ApiCodec;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
+import weft.api.DnsStatus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,11 +47,12 @@ public final class Weft {
                     java.util.stream.Stream.concat(RouterOptions.ALL.stream(), KubeRouter.OPTIONS.stream()).toList()),
             new Verb("stop", "", "stop the router; containers keep their interfaces", ROUTER),
             new Verb("reset", "", "remove Weft from this host: give this peer's address ranges to another peer, detach every container, stop the router, remove its links and data directory", ROUTER),
-            new Verb("status", "[connections|peers|targets|ipam|counters]", "show the router's state: an overview, or one view of it in full", ROUTER),
+            new Verb("status", "[connections|peers|targets|ipam|counters|dns]", "show the router's state: an overview, or one view of it in full", ROUTER),
             new Verb("report", "", "print the router's whole state as JSON", ROUTER),
             new Verb("connect", "PEER...", "connect to more peers (host or host:port); reports the first attempt", ROUTER),
             new Verb("forget", "PEER...", "stop connecting to peers", ROUTER),
-            new Verb("attach", "[CIDR...] TARGET", "give a container an interface ethwe on the overlay, with the addresses given or one from the allocator; TARGET is netns:NAME, pid:N or a Docker container", ROUTER),
+            new Verb("attach", "[CIDR...] TARGET", "give a container an interface ethwe on the overlay, with the addresses given or one from the allocator; TARGET is netns:NAME, pid:N or a Docker container",
+                    List.of(DATA_DIR, HTTP_ADDR, new Option("name", "NAME", "also put NAME on Weft DNS with the container's addresses, until it is detached or gone"))),
             new Verb("detach", "[CIDR...] TARGET", "remove addresses from a container, or its whole interface", ROUTER),
             new Verb("expose", "[CIDR...]", "give the host itself an address on the overlay (from the allocator when none is given)", ROUTER),
             new Verb("hide", "[CIDR...]", "remove the host's overlay addresses (all when none are given)", ROUTER),
@@ -59,6 +61,10 @@ public final class Weft {
             new Verb("prime", "", "start the address allocator's initialisation now and print its phase", ROUTER),
             new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", ROUTER),
             new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER),
+            new Verb("dns-add", "ADDRESS... NAME", "put NAME on Weft DNS with these addresses, on every peer (a single-label NAME gets the DNS domain)", ROUTER),
+            new Verb("dns-remove", "[ADDRESS...] NAME", "take this router's NAME off Weft DNS: those addresses, or all of them", ROUTER),
+            new Verb("dns-lookup", "NAME", "print the addresses of NAME as Weft DNS knows them here", ROUTER),
+            new Verb("dns-args", "", "print the Docker options that give a container Weft DNS: docker run $(weft dns-args) ...", ROUTER),
             new Verb("setup-cni", "", "install the CNI plugin weft-net and the network configuration 10-weft.conflist (for Kubernetes and other CNI runtimes)",
                     List.of(new Option("bin-dir", "DIR", "where the runtime finds plugins (default /opt/cni/bin)"),
                             new Option("conf-dir", "DIR", "where the runtime reads network configurations (default /etc/cni/net.d)"),
@@ -167,6 +173,10 @@ public final class Weft {
             }
             case "hide" -> hide(line);
             case "ps" -> ps(line);
+            case "dns-add" -> dnsAdd(line);
+            case "dns-remove" -> dnsRemove(line);
+            case "dns-lookup" -> dnsLookup(line);
+            case "dns-args" -> dnsArgs(line);
             case "metrics" -> {
                 out.print(api(line).metrics());
                 yield 0;
@@ -294,6 +304,10 @@ public final class Weft {
         List<String> operands = line.operands();
         if (operands.size() > 1) throw new UsageException("takes at most one of " + String.join(", ", StatusText.VIEWS));
         String view = operands.isEmpty() ? "" : operands.getFirst();
+        if (view.equals("dns")) {
+            out.print(StatusText.renderDns(api(line).dns()));
+            return 0;
+        }
         if (!view.isEmpty() && !StatusText.VIEWS.contains(view)) throw new UsageException("unknown status view '" + view + "': " + String.join(", ", StatusText.VIEWS));
         out.print(StatusText.render(api(line).status(), view, java.time.Instant.now()));
         return 0;
@@ -351,9 +365,70 @@ public final class Weft {
         String target = operands.getLast();
         List<String> cidrs = operands.subList(0, operands.size() - 1);
         checkOperands(List.of(target), cidrs);
+        Optional<String> name = line.value("name");
         ApiClient api = api(line);
-        printAttachment(new AllocatorWait(line.verb(), () -> allocatorWaitsFor(line), err).call(() -> call.call(api, target, cidrs)));
+        Attachment attachment = new AllocatorWait(line.verb(), () -> allocatorWaitsFor(line), err).call(() -> call.call(api, target, cidrs));
+        printAttachment(attachment);
+        if (name.isPresent()) {
+            try {
+                api.dnsAdd(name.get(), attachment.cidrs(), Optional.of(attachment.target())).forEach(this::printDnsEntry);
+            } catch (ApiException e) {
+                if (e.unreachable) throw e;
+                err.println("weft attach: attached, but the name " + name.get() + " was refused: " + e.getMessage());
+                return 1;
+            }
+        }
         return 0;
+    }
+
+    private int dnsAdd(CommandLine line) throws ApiException {
+        List<String> operands = line.operands();
+        if (operands.size() < 2) throw new UsageException("at least one ADDRESS and a NAME are required");
+        List<DnsStatus.Entry> added = api(line).dnsAdd(operands.getLast(), operands.subList(0, operands.size() - 1), Optional.empty());
+        added.forEach(this::printDnsEntry);
+        if (added.isEmpty()) out.println("nothing new: " + operands.getLast() + " already has those addresses");
+        return 0;
+    }
+
+    private int dnsRemove(CommandLine line) throws ApiException {
+        List<String> operands = line.operands();
+        if (operands.isEmpty()) throw new UsageException("a NAME is required");
+        List<DnsStatus.Entry> removed = api(line).dnsRemove(Optional.of(operands.getLast()), operands.subList(0, operands.size() - 1), Optional.empty());
+        if (removed.isEmpty()) {
+            err.println("weft dns-remove: this router has no such name" + (operands.size() > 1 ? " with those addresses" : "")
+                    + " (a name is removed on the peer that added it)");
+            return 1;
+        }
+        removed.forEach(entry -> out.println("removed " + entry.name() + " " + entry.address()));
+        return 0;
+    }
+
+    private int dnsLookup(CommandLine line) throws ApiException {
+        if (line.operands().size() != 1) throw new UsageException("one NAME is required");
+        List<String> addresses = api(line).dnsLookup(line.operands().getFirst());
+        addresses.forEach(out::println);
+        return addresses.isEmpty() ? 1 : 0;
+    }
+
+    /** Weave's dns-args: the container's name server is Weft DNS, and single labels are looked up in its domain. */
+    private int dnsArgs(CommandLine line) throws ApiException {
+        noOperands(line, "dns-args");
+        DnsStatus dns = api(line).dns();
+        if (dns.listen().isEmpty()) {
+            err.println("weft dns-args: Weft DNS answers on no address: " + dns.state());
+            return 1;
+        }
+        String host = dns.listen().substring(0, dns.listen().lastIndexOf(':'));
+        if (!dns.listen().endsWith(":53")) {
+            err.println("weft dns-args: Weft DNS answers on " + dns.listen() + ", and Docker's --dns takes no port");
+            return 1;
+        }
+        out.println("--dns=" + host + " --dns-search=" + dns.domain().substring(0, dns.domain().length() - 1));
+        return 0;
+    }
+
+    private void printDnsEntry(DnsStatus.Entry entry) {
+        out.println(entry.name() + " " + entry.address());
     }
 
     private int expose(CommandLine line, HostCall call) throws ApiException {

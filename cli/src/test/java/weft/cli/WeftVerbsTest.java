@@ -111,6 +111,10 @@ class WeftVerbsTest {
         @Override public String claimAddress(String owner, String cidr) { throw new UnsupportedOperationException(); }
         @Override public List<String> releaseAddresses(String owner, java.util.Optional<String> cidr) { throw new UnsupportedOperationException(); }
 
+        @Override public weft.api.DnsStatus dns() { throw new UnsupportedOperationException(); }
+        @Override public List<weft.api.DnsStatus.Entry> dnsAdd(String name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
+        @Override public List<weft.api.DnsStatus.Entry> dnsRemove(java.util.Optional<String> name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
+        @Override public List<String> dnsLookup(String name) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { return "weft_sleeve_frames_total 12\n"; }
 
         @Override public void stop() { }

@@ -18,7 +18,7 @@ public record NameRecordsData(Map<PeerName, OriginRecords> origins) implements G
         origins = Collections.unmodifiableMap(new TreeMap<>(origins));
     }
 
-    static NameRecordsData of(OriginRecords records) {
+    public static NameRecordsData of(OriginRecords records) {
         return new NameRecordsData(Map.of(records.origin(), records));
     }
 

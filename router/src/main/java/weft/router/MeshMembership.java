@@ -3,6 +3,7 @@ package weft.router;
 import weft.crypto.GcmEngine;
 import weft.gossip.ConnectedPeer;
 import weft.gossip.MeshListener;
+import weft.dns.NameChannel;
 import weft.gossip.PeerName;
 import weft.gossip.topology.Routes;
 import weft.router.fastpath.EspKeys;
@@ -38,6 +39,7 @@ final class MeshMembership implements MeshListener {
     private final GcmEngine gcm;
     private Routes routes; // mesh loop only
     private AllocatorProxy allocator; // mesh loop only; null until the allocator is built
+    private NameChannel names; // mesh loop only; null until the names are restored
 
     /**
      * @param espAvailable whether the kernel offers ESP, so that encrypted pairs may use the fast path
@@ -57,6 +59,12 @@ final class MeshMembership implements MeshListener {
     void allocatorReady(AllocatorProxy ready) {
         allocator = ready;
         if (routes != null) allocator.reachable(routes.destinations());
+    }
+
+    /** Mesh loop only: the names exist now; they hear the peers reachable so far, and every change after. */
+    void namesReady(NameChannel ready) {
+        names = ready;
+        if (routes != null) names.reachable(routes.destinations());
     }
 
     @Override
@@ -85,11 +93,13 @@ final class MeshMembership implements MeshListener {
         routes = newRoutes;
         republishRoutes();
         if (allocator != null) allocator.reachable(newRoutes.destinations());
+        if (names != null) names.reachable(newRoutes.destinations());
     }
 
     @Override
     public void onPeersForgotten(List<PeerName> peers) {
         for (PeerName peer : peers) macs.forgetPeer(peer.value());
+        if (names != null) names.peersForgotten(peers);
     }
 
     /**

@@ -25,13 +25,16 @@ final class Reclaimer {
     private static final System.Logger LOG = System.getLogger(Reclaimer.class.getName());
     private final ContainerPlumbing plumbing;
     private final AllocatorProxy allocator;
+    private final java.util.function.Consumer<String> namesGone;
     private final InstantSource clock;
     private final Duration grace;
     private final Map<String, Instant> missingSince = new HashMap<>();
 
-    Reclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, InstantSource clock, Duration grace) {
+    /** @param namesGone takes a gone owner's names off the mesh */
+    Reclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, java.util.function.Consumer<String> namesGone, InstantSource clock, Duration grace) {
         this.plumbing = plumbing;
         this.allocator = allocator;
+        this.namesGone = namesGone;
         this.clock = clock;
         this.grace = grace;
     }
@@ -58,6 +61,7 @@ final class Reclaimer {
             if (Duration.between(since, now).compareTo(grace) < 0) continue;
             plumbing.forget(owner);
             int released = allocator.release(owner).size();
+            namesGone.accept(owner);
             missingSince.remove(owner);
             LOG.log(System.Logger.Level.INFO, owner + " is gone (its namespace disappeared " + Duration.between(since, now).toSeconds()
                     + " s ago): released " + released + " addresses");

@@ -7,11 +7,13 @@ import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.CniService;
 import weft.api.ConnectResult;
+import weft.api.DnsStatus;
 import weft.api.RouterApi;
 import weft.api.StatusReport;
 import weft.crypto.Argon2Cost;
 import weft.crypto.PasswordKey;
 import weft.crypto.GcmEngine;
+import weft.gossip.Cidr;
 import weft.gossip.Mesh;
 import weft.gossip.MeshConfig;
 import weft.gossip.PeerIdentity;
@@ -85,10 +87,11 @@ public final class Router implements RouterApi, AutoCloseable {
     private final AddressLeases leases;
     private final StatusView status;
     private final RouterMetrics metrics;
+    private final NameService names;
+    private final Cidr overlayRange;
 
     private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam,
-                   AddressLeases leases, StatusView status,
-                   RouterMetrics metrics) {
+                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, Cidr overlayRange) {
         this.built = built;
         this.stop = stop;
         this.targets = targets;
@@ -97,6 +100,8 @@ public final class Router implements RouterApi, AutoCloseable {
         this.leases = leases;
         this.status = status;
         this.metrics = metrics;
+        this.names = names;
+        this.overlayRange = overlayRange;
     }
 
     /**
@@ -175,11 +180,14 @@ public final class Router implements RouterApi, AutoCloseable {
         AllocatorProxy allocator = AllocatorProxy.start(mesh, identity.name(), config.allocation(),
                 config.dataDirectory().resolve("ipam.snapshot"), random);
         built.push(allocator);
+        NameService names = NameService.start(mesh, identity.name(), config.dataDirectory(), config.dns());
+        built.push(names);
         mesh.onLoop(() -> {
             membership.allocatorReady(allocator);
+            membership.namesReady(names.channel());
             return null;
         }).join();
-        startReclaimer(plumbing, allocator, new AddressAudit(plumbing, allocator, config.overlayRange()), built);
+        startReclaimer(plumbing, allocator, names, new AddressAudit(plumbing, allocator, config.overlayRange()), built);
         startLinkWarden(new LinkWarden(Rtnetlink::open, config.bridge(), SLEEVE_INTERFACE, mtu.mtu(), plumbing::attachments, stop), stop, built);
 
         TargetList targets = new TargetList(targetsFile, json, mesh);
@@ -190,7 +198,9 @@ public final class Router implements RouterApi, AutoCloseable {
         RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh);
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),
-                new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics);
+                new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics,
+                names, config.overlayRange());
+        router.followBridgeAddress(); // the host may be exposed from before a restart
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
         ApiServer api = new ApiServer(config.httpAddress(), router, json, token, Optional.of(cni.apply(router)));
@@ -223,11 +233,18 @@ public final class Router implements RouterApi, AutoCloseable {
         return config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
     }
 
+    /**
+     * The bridge, with its MAC address pinned: a Linux bridge whose address was never set takes the lowest of its
+     * ports', so the sleeve's TAP port, recreated with a random address at each start, would change it now and then,
+     * and the containers that reach the host through the bridge (its exposed address: Weft DNS, a pod's gateway)
+     * would keep sending to the old one until their ARP entries aged out.
+     */
     private static void ensureBridge(Rtnetlink host, String bridge, int mtu) {
         if (host.link(bridge).isEmpty()) {
             host.createBridge(bridge);
             LOG.log(System.Logger.Level.INFO, "created bridge " + bridge);
         }
+        host.setMacAddress(bridge, host.link(bridge).orElseThrow().mac());
         host.setMtu(bridge, mtu);
         host.setUp(bridge);
     }
@@ -311,8 +328,9 @@ public final class Router implements RouterApi, AutoCloseable {
      * On a thread of its own: every 10 s gives back the addresses of containers gone for {@link #CONTAINER_GRACE}, and
      * every 2 s takes off the interfaces the addresses that are no longer this peer's ({@link AddressAudit}).
      */
-    private static void startReclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, AddressAudit audit, Deque<AutoCloseable> built) {
-        Reclaimer reclaimer = new Reclaimer(plumbing, allocator, InstantSource.system(), CONTAINER_GRACE);
+    private static void startReclaimer(ContainerPlumbing plumbing, AllocatorProxy allocator, NameService names, AddressAudit audit,
+                                       Deque<AutoCloseable> built) {
+        Reclaimer reclaimer = new Reclaimer(plumbing, allocator, owner -> names.ownerGone(owner, List.of()), InstantSource.system(), CONTAINER_GRACE);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reclaim").daemon().factory());
         built.push(sweeper::shutdownNow);
         sweeper.scheduleWithFixedDelay(() -> {
@@ -362,12 +380,16 @@ public final class Router implements RouterApi, AutoCloseable {
 
     @Override
     public Attachment attach(String target, List<String> cidrs) throws IOException {
-        return attachments.attach(target, cidrs);
+        Attachment attached = attachments.attach(target, cidrs);
+        followBridgeAddress(); // a pod's attach may expose the host, for its gateway
+        return attached;
     }
 
     @Override
     public Attachment detach(String target, List<String> cidrs) throws IOException {
-        return attachments.detach(target, cidrs);
+        Attachment detached = attachments.detach(target, cidrs);
+        names.ownerGone(detached.target(), cidrs); // all of its names when it is detached whole
+        return detached;
     }
 
     @Override
@@ -377,12 +399,44 @@ public final class Router implements RouterApi, AutoCloseable {
 
     @Override
     public Attachment expose(List<String> cidrs) throws IOException {
-        return attachments.expose(cidrs);
+        Attachment exposed = attachments.expose(cidrs);
+        followBridgeAddress();
+        return exposed;
     }
 
     @Override
     public Attachment hide(List<String> cidrs) throws IOException {
-        return attachments.hide(cidrs);
+        Attachment hidden = attachments.hide(cidrs);
+        followBridgeAddress();
+        return hidden;
+    }
+
+    /** Tells Weft DNS the bridge's overlay address: the first of the host's exposed addresses in the overlay range. */
+    private void followBridgeAddress() {
+        Optional<Inet4Address> address = attachments.all().stream().filter(a -> a.target().equals(Attachment.EXPOSE))
+                .flatMap(a -> a.cidrs().stream()).map(Cidr::parse).filter(c -> overlayRange.contains(c.address()))
+                .map(Cidr::address).filter(Inet4Address.class::isInstance).map(Inet4Address.class::cast).findFirst();
+        names.bridgeAddress(address);
+    }
+
+    @Override
+    public DnsStatus dns() {
+        return names.status();
+    }
+
+    @Override
+    public List<DnsStatus.Entry> dnsAdd(String name, List<String> addresses, Optional<String> owner) {
+        return names.add(name, addresses, owner);
+    }
+
+    @Override
+    public List<DnsStatus.Entry> dnsRemove(Optional<String> name, List<String> addresses, Optional<String> owner) {
+        return names.remove(name, addresses, owner);
+    }
+
+    @Override
+    public List<String> dnsLookup(String name) {
+        return names.lookup(name);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,12 +31,13 @@ import java.util.Optional;
  * @param dockerSocket the Docker engine's API socket, asked for the process of a container given by name or id
  * @param minProtocol the oldest mesh protocol version spoken to peers: 3 talks to the previous release, 4 refuses it
  *                    (and with it protocol 3's password handshake)
+ * @param dns         Weft DNS, or empty with {@code --no-dns}
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
                            int port, InetSocketAddress httpAddress, boolean httpRemote, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath,
-                           int sleeveQueues, Path dockerSocket, int minProtocol) {
+                           int sleeveQueues, Path dockerSocket, int minProtocol, Optional<Dns> dns) {
     /**
      * The mesh password, kept out of {@code toString}.
      *
@@ -77,6 +79,28 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
         public FixedMtu {
             if (bytes < MIN_MTU || bytes > MAX_MTU) {
                 throw new IllegalArgumentException("MTU " + bytes + " is not in " + MIN_MTU + ".." + MAX_MTU + " (from " + origin + ")");
+            }
+        }
+    }
+
+    /**
+     * Weft DNS: the names on the mesh, served to the containers.
+     *
+     * @param listen     where to answer, or empty for the bridge's address on the overlay (once the host is exposed)
+     * @param domain     the domain of the names, lower case with its trailing dot
+     * @param ttl        the TTL of the answers
+     * @param resolvConf the file whose name servers get every query not for the domain
+     */
+    public record Dns(Optional<InetSocketAddress> listen, String domain, Duration ttl, Path resolvConf) {
+        public static final String DEFAULT_DOMAIN = "weft.local.";
+        public static final Duration DEFAULT_TTL = Duration.ofSeconds(1);
+        public static final Path DEFAULT_RESOLV_CONF = Path.of("/etc/resolv.conf");
+        public static final int PORT = 53;
+
+        public Dns {
+            if (ttl.isNegative() || ttl.toSeconds() > Integer.MAX_VALUE) throw new IllegalArgumentException("--dns-ttl " + ttl.toSeconds() + " is not in 0.." + Integer.MAX_VALUE);
+            if (!domain.endsWith(".") || domain.length() < 2 || !domain.equals(domain.toLowerCase(java.util.Locale.ROOT))) {
+                throw new IllegalArgumentException("--dns-domain '" + domain + "' is not a lower-case domain with its trailing dot");
             }
         }
     }

@@ -53,6 +53,10 @@ class KubeAddonTest {
         @Override public List<String> addressesOf(String owner) { return List.of("10.32.0.9"); }
         @Override public String claimAddress(String owner, String cidr) { throw new UnsupportedOperationException(); }
         @Override public List<String> releaseAddresses(String owner, java.util.Optional<String> cidr) { throw new UnsupportedOperationException(); }
+        @Override public weft.api.DnsStatus dns() { throw new UnsupportedOperationException(); }
+        @Override public List<weft.api.DnsStatus.Entry> dnsAdd(String name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
+        @Override public List<weft.api.DnsStatus.Entry> dnsRemove(java.util.Optional<String> name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
+        @Override public List<String> dnsLookup(String name) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { throw new UnsupportedOperationException(); }
         @Override public void stop() { throw new UnsupportedOperationException(); }
     }

@@ -223,6 +223,22 @@ public final class ApiServer implements AutoCloseable {
                 yield new ApiReply.Released(router.releaseAddresses(request.owner(), Optional.ofNullable(request.cidr())));
             }
             case IPAM_LEASES -> new ApiReply.Addresses(router.addressesOf(codec.readRequest(body, ApiRequest.Owner.class).owner()));
+            case DNS -> router.dns();
+            case DNS_ADD -> {
+                ApiRequest.DnsNames request = codec.readRequest(body, ApiRequest.DnsNames.class);
+                if (request.name() == null) throw new IllegalArgumentException("'name' is required and must be a string");
+                yield new ApiReply.DnsEntries(router.dnsAdd(request.name(), request.addresses(), Optional.ofNullable(request.owner())));
+            }
+            case DNS_REMOVE -> {
+                ApiRequest.DnsNames request = codec.readRequest(body, ApiRequest.DnsNames.class);
+                yield new ApiReply.DnsEntries(router.dnsRemove(Optional.ofNullable(request.name()), request.addresses(),
+                        Optional.ofNullable(request.owner())));
+            }
+            case DNS_LOOKUP -> {
+                ApiRequest.DnsNames request = codec.readRequest(body, ApiRequest.DnsNames.class);
+                if (request.name() == null) throw new IllegalArgumentException("'name' is required and must be a string");
+                yield new ApiReply.Addresses(router.dnsLookup(request.name()));
+            }
             case CNI -> new CniOutput(cni.orElseThrow().call(cniVariables(headers), body,
                     Optional.ofNullable(headers.getFirst(CniService.HELD_NETNS_HEADER))));
         };

@@ -138,6 +138,10 @@ class ApiServerTest {
 
         @Override public String leave() { return "dropped 0 allocations; this peer owned no addresses"; }
 
+        @Override public weft.api.DnsStatus dns() { throw new UnsupportedOperationException(); }
+        @Override public List<weft.api.DnsStatus.Entry> dnsAdd(String name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
+        @Override public List<weft.api.DnsStatus.Entry> dnsRemove(java.util.Optional<String> name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
+        @Override public List<String> dnsLookup(String name) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { return "# TYPE weft_sleeve_frames_total counter\nweft_sleeve_frames_total 12\n"; }
 
         volatile boolean stopped;

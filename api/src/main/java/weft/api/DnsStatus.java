@@ -1,0 +1,27 @@
+package weft.api;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Weft DNS on one router, as {@code weft status dns} shows it.
+ *
+ * @param state    {@code serving}, {@code off} (--no-dns), or what the server waits for or why it failed
+ * @param listen   the address it answers on, host:port, empty when it answers on none
+ * @param domain   the domain it answers for, with its trailing dot
+ * @param entries  every name known on the mesh here
+ * @param counters queries by outcome (answered, nxdomain, forwarded, ...) and gossip refused
+ */
+public record DnsStatus(String state, String listen, String domain, long ttlSeconds, List<Entry> entries, Map<String, Long> counters) {
+    public DnsStatus {
+        entries = List.copyOf(entries);
+        counters = Map.copyOf(counters);
+    }
+
+    /**
+     * One name: {@code name} has {@code address}, given by peer {@code origin} for {@code owner}, a container's
+     * target key or {@code weft:extern} for a name given with {@code weft dns-add}.
+     */
+    public record Entry(String name, String address, String owner, String origin) {
+    }
+}
