@@ -133,6 +133,9 @@ final class RouterOptions {
 
     /** {@code ADDRESS} or {@code ADDRESS:PORT}, an IPv4 literal: the port is 53 when not given. */
     private static InetSocketAddress dnsListenAddress(String text) {
+        if (text.indexOf(':') != text.lastIndexOf(':')) {
+            throw new IllegalArgumentException("invalid --dns-listen-address '" + text + "': an IPv4 address, with :PORT if not 53");
+        }
         int colon = text.indexOf(':');
         String host = colon < 0 ? text : text.substring(0, colon);
         int port = colon < 0 ? RouterConfig.Dns.PORT : RouterConfig.parsePort(text.substring(colon + 1), "--dns-listen-address '" + text + "'");

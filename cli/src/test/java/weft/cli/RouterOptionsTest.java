@@ -191,4 +191,29 @@ class RouterOptionsTest {
         assertEquals(List.of(), encryptionWarnings(List.of(), weave.environment()), "the Weave password counts");
         assertEquals(List.of(), WeaveVariables.of(Map.of("PATH", "/bin")).notes());
     }
+
+    private static Optional<RouterConfig.Dns> dns(String... args) {
+        return RouterOptions.dns(CommandLine.parse("router", RouterOptions.ALL, List.of(args)));
+    }
+
+    @Test
+    void weftDnsAnswersOnTheBridgeByDefaultAndTheOptionsSayOtherwise() {
+        RouterConfig.Dns defaults = dns().orElseThrow();
+        assertEquals(Optional.empty(), defaults.listen(), "the bridge's overlay address, once exposed");
+        assertEquals("weft.local.", defaults.domain());
+        assertEquals(java.time.Duration.ofSeconds(1), defaults.ttl());
+        assertEquals(java.nio.file.Path.of("/etc/resolv.conf"), defaults.resolvConf());
+        RouterConfig.Dns given = dns("--dns-listen-address", "127.0.0.1:5353", "--dns-domain", "Mesh.Example", "--dns-ttl", "30",
+                "--resolv-conf", "/tmp/r.conf").orElseThrow();
+        assertEquals(Optional.of(new java.net.InetSocketAddress("127.0.0.1", 5353)), given.listen());
+        assertEquals("mesh.example.", given.domain());
+        assertEquals(java.time.Duration.ofSeconds(30), given.ttl());
+        assertEquals(Optional.of(new java.net.InetSocketAddress("10.0.0.1", 53)), dns("--dns-listen-address", "10.0.0.1").orElseThrow().listen());
+        assertEquals(Optional.empty(), dns("--no-dns"));
+        assertEquals("--dns-domain contradicts --no-dns",
+                assertThrows(IllegalArgumentException.class, () -> dns("--no-dns", "--dns-domain", "x")).getMessage());
+        assertEquals("invalid --dns-listen-address '::1': an IPv4 address, with :PORT if not 53",
+                assertThrows(IllegalArgumentException.class, () -> dns("--dns-listen-address", "::1")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> dns("--dns-ttl", "-1"));
+    }
 }

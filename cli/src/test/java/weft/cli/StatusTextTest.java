@@ -63,7 +63,7 @@ class StatusTextTest {
                 <- 192.168.1.3:41000     handshaking  () plaintext
                 !! 192.168.1.9:6783      retrying, last error: connection refused, next attempt in 3 s
 
-                More: weft status connections|peers|targets|ipam|counters
+                More: weft status connections|peers|targets|ipam|counters|dns
                 """, render(busy(), ""));
     }
 
@@ -183,5 +183,18 @@ class StatusTextTest {
         assertTrue(render(sameName, "").contains("           Peers: 4 known, 2 reachable; nickname 'vm' is used by 4 peers"
                 + " (tell them apart by peer name, or launch with --nickname)\n"), render(sameName, ""));
         assertFalse(render(busy(), "").contains("is used by"));
+    }
+
+    @Test
+    void theDnsViewSaysWhereItAnswersItsCountersInOrderAndEveryName() {
+        String text = StatusText.renderDns(new weft.api.DnsStatus("serving", "10.32.0.1:53", "weft.local.", 1,
+                java.util.List.of(new weft.api.DnsStatus.Entry("db.weft.local.", "10.32.0.5", "netns:c1", "aa:bb:cc:dd:ee:01")),
+                java.util.Map.of("nxdomain", 2L, "forwarded", 3L)));
+        assertEquals("""
+                Weft DNS: serving on 10.32.0.1:53, domain weft.local., TTL 1 s
+                Counters: forwarded=3 nxdomain=2
+                Names: 1
+                  db.weft.local.                           10.32.0.5       netns:c1             aa:bb:cc:dd:ee:01
+                """, text);
     }
 }
