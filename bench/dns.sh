@@ -80,7 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "## Weft DNS and dnsmasq, the same $NAMES names ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$root" rev-parse --short HEAD), $ROUNDS rounds of ${DURATION} s)"
 printf '%-8s %-28s %10s %7s %9s %9s %9s\n' server load "queries/s" "lost %" "p50 ms" "p99 ms" "max ms"
 for load in max fixed; do

@@ -108,6 +108,38 @@ class DockerProxyIT {
         }
     }
 
+    @Test
+    void containersStartedThroughTheProxyFindEachOtherByNameOnWeftDns() throws Exception {
+        try (Lab lab = Lab.create(2)) {
+            Host one = lab.host(1), two = lab.host(2);
+            try (LabDocker docker1 = LabDocker.start(lab, one); LabDocker docker2 = LabDocker.start(lab, two)) {
+                lab.weft(one, "launch", "--no-fastdp", "--docker-api", "unix://" + docker1.socket(), two.underlayAddress()).orThrow();
+                lab.weft(two, "launch", "--no-fastdp", "--docker-api", "unix://" + docker2.socket(), one.underlayAddress()).orThrow();
+                lab.weft(one, "expose").orThrow(); // Weft DNS answers on the bridge's overlay address
+                String exposed = lab.weft(two, "expose").orThrow().stdout().strip();
+                String dns2 = exposed.substring(exposed.lastIndexOf(' ') + 1, exposed.indexOf('/'));
+
+                docker1.viaProxy("run", "-d", "--name", "db", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                String address = JSON.readTree(docker1.docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", "db").orThrow().stdout())
+                        .path("weft").path("IPAddress").asText();
+                ExecResult resolvConf = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "cat", "/etc/resolv.conf");
+                assertTrue(resolvConf.ok() && resolvConf.stdout().contains("nameserver " + dns2) && resolvConf.stdout().contains("search weft.local"),
+                        "a proxied container's resolver is Weft DNS: " + resolvConf.describe());
+                assertEquals("db", docker1.docker("exec", "db", "hostname").orThrow().stdout().strip(), "its name is its host name");
+                assertTrue(Poll.until(() -> docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "nslookup", "db.weft.local").stdout()
+                        .contains("Address: " + address), Duration.ofSeconds(30)), "a container on host 2 finds db on host 1 by name");
+                ExecResult ping = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "1", "-W", "2", address);
+                assertTrue(ping.ok(), ping.describe());
+                ExecResult own = docker2.viaProxy("run", "--rm", "--dns", "192.0.2.53", LabDocker.BUSYBOX, "cat", "/etc/resolv.conf");
+                assertTrue(own.ok() && own.stdout().contains("nameserver 192.0.2.53") && !own.stdout().contains(dns2), "--dns is the user's: " + own.describe());
+
+                docker1.viaProxy("rm", "-f", "db").orThrow();
+                assertTrue(Poll.until(() -> lab.weft(two, "dns-lookup", "db").exitCode() == 1, Duration.ofSeconds(30)),
+                        "a removed container's name goes from Weft DNS");
+            }
+        }
+    }
+
     /** A CA, a certificate for 127.0.0.1 and one for a client, both signed by it, made with openssl in {@code dir}. */
     private static void certificates(Lab lab, java.nio.file.Path dir) throws java.io.IOException {
         java.nio.file.Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");

@@ -38,6 +38,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -76,6 +77,9 @@ public final class DockerProxy implements AutoCloseable {
     public static final Path DEFAULT_SOCKET = Path.of("/var/run/weft/weft.sock");
     private static final System.Logger LOG = System.getLogger(DockerProxy.class.getName());
     private static final Pattern CREATE = Pattern.compile("(/v[0-9.]+)?/containers/create");
+    private static final Pattern START = Pattern.compile("(/v[0-9.]+)?/containers/([^/]+)/start");
+    /** How often {@link ContainerNames#sweep} looks for containers that stopped, whose names must go. */
+    private static final long NAME_SWEEP_SECONDS = 5;
     private static final int MAX_CREATE_BYTES = 1 << 20;
     /** Reads the engine's create replies and writes the proxy's errors; thread-safe, made once. */
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,6 +109,7 @@ public final class DockerProxy implements AutoCloseable {
         if (address instanceof ProxyAddress.Unix(Path socket)) BoundServer.claim(socket, "the Docker API");
         EngineClient engine = new EngineClient(engineSocket);
         ContainerJoin join = new ContainerJoin(engine, settings.router(), settings.driver(), settings.defaultAllocation(), JSON);
+        ContainerNames names = new ContainerNames(engine, settings.router(), settings.driver(), JSON);
         // epoll, not NIO: only its Unix sockets take a half-close, which an attached stdin's end is
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -115,7 +120,7 @@ public final class DockerProxy implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel channel) {
                         if (tls != null) channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
-                        channel.pipeline().addLast("http", new HttpServerCodec()).addLast(new ClientSide(engine, join, calls));
+                        channel.pipeline().addLast("http", new HttpServerCodec()).addLast(new ClientSide(engine, join, names, calls));
                     }
                 });
         BoundServer listener;
@@ -143,6 +148,15 @@ public final class DockerProxy implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "the Docker lease sweep failed: " + e);
             }
         }, 0, SWEEP_SECONDS, TimeUnit.SECONDS);
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                names.sweep();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "no name sweep this time: " + e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "the sweep of stopped containers' names failed: " + e);
+            }
+        }, NAME_SWEEP_SECONDS, NAME_SWEEP_SECONDS, TimeUnit.SECONDS);
         return new DockerProxy(listener, listening, sweeper);
     }
 
@@ -178,6 +192,7 @@ public final class DockerProxy implements AutoCloseable {
     private static final class ClientSide extends ChannelInboundHandlerAdapter {
         private final EngineClient engineClient;
         private final ContainerJoin join;
+        private final ContainerNames names;
         private final ExecutorService calls;
         /** For each request sent on, in order: where its reply goes (the client, or a create's completion). */
         private final Deque<Consumer<FullHttpResponse>> captures = new ArrayDeque<>();
@@ -191,9 +206,10 @@ public final class DockerProxy implements AutoCloseable {
         private HttpRequest create;
         private ByteArrayOutputStream createBody;
 
-        ClientSide(EngineClient engineClient, ContainerJoin join, ExecutorService calls) {
+        ClientSide(EngineClient engineClient, ContainerJoin join, ContainerNames names, ExecutorService calls) {
             this.engineClient = engineClient;
             this.join = join;
+            this.names = names;
             this.calls = calls;
         }
 
@@ -264,9 +280,17 @@ public final class DockerProxy implements AutoCloseable {
                 return;
             }
             if (message instanceof HttpRequest request) {
+                java.util.regex.Matcher start = START.matcher(path(request));
                 if (request.method().equals(HttpMethod.POST) && CREATE.matcher(path(request)).matches()) {
                     create = request;
                     createBody = new ByteArrayOutputStream();
+                } else if (request.method().equals(HttpMethod.POST) && start.matches()) {
+                    String id = java.net.URLDecoder.decode(start.group(2), java.nio.charset.StandardCharsets.UTF_8);
+                    captured.add(true);
+                    captures.add(reply -> calls.execute(() -> started(reply, id)));
+                    createPending = true; // the client has this reply before the next one
+                    readClientUnlessPaused();
+                    toEngine(request, false);
                 } else {
                     captured.add(false);
                     toEngine(request, false);
@@ -300,10 +324,12 @@ public final class DockerProxy implements AutoCloseable {
         }
 
         /** Virtual thread: what the container joins; then, on the loop, the create goes to the engine. */
-        private void decide(HttpRequest request, byte[] body) {
+        private void decide(HttpRequest request, byte[] asked) {
             WeftCidr wanted;
+            byte[] body = asked;
             try {
-                wanted = join.decide(body);
+                wanted = join.decide(asked);
+                if (!wanted.subnets().isEmpty()) body = withDns(asked, request);
             } catch (IllegalArgumentException e) {
                 client.eventLoop().execute(() -> {
                     replyError(HttpResponseStatus.BAD_REQUEST, "weft: " + e.getMessage(), false);
@@ -317,6 +343,7 @@ public final class DockerProxy implements AutoCloseable {
                 });
                 return;
             }
+            byte[] sent = body;
             client.eventLoop().execute(() -> {
                 if (wanted.subnets().isEmpty()) {
                     captured.add(false);
@@ -326,9 +353,30 @@ public final class DockerProxy implements AutoCloseable {
                     captures.add(reply -> calls.execute(() -> created(reply, wanted)));
                 }
                 HttpUtil.setTransferEncodingChunked(request, false);
-                HttpUtil.setContentLength(request, body.length);
+                HttpUtil.setContentLength(request, sent.length);
                 toEngine(request, false);
-                toEngine(new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)), true);
+                toEngine(new DefaultLastHttpContent(Unpooled.wrappedBuffer(sent)), true);
+            });
+        }
+
+        /** The create with Weft DNS's settings; as asked when the router cannot say them (the container runs without). */
+        private byte[] withDns(byte[] body, HttpRequest request) {
+            try {
+                Optional<String> name = Optional.ofNullable(new QueryStringDecoder(request.uri()).parameters().get("name"))
+                        .flatMap(values -> values.stream().findFirst());
+                return names.prepare(body, name);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a container is created without Weft DNS: " + e.getMessage());
+                return body;
+            }
+        }
+
+        /** Virtual thread: the container started (or not); its name goes on Weft DNS, then the client has the reply. */
+        private void started(FullHttpResponse reply, String id) {
+            if (reply.status().code() == 204) names.started(id);
+            client.eventLoop().execute(() -> {
+                client.writeAndFlush(reply);
+                createDone();
             });
         }
 
