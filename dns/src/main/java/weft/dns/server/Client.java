@@ -17,6 +17,14 @@ sealed interface Client permits DatagramClient, StreamClient {
     /** Sends {@code response}, which it owns from now on. */
     void send(DnsResponse response);
 
+    /**
+     * As {@link #send}, while a read batch is being handled: the channel may hold the answer until the batch ends,
+     * when the handler flushes (so many UDP answers leave in one system call).
+     */
+    default void sendInBatch(DnsResponse response) {
+        send(response);
+    }
+
     /** Sends a reply relayed from upstream as it is; owns {@code reply} from now on. */
     void relay(ByteBuf reply);
 }

@@ -33,6 +33,12 @@ record DatagramClient(Channel channel, InetSocketAddress sender) implements Clie
     }
 
     @Override
+    public void sendInBatch(DnsResponse response) {
+        // flushed when the read batch ends (QueryHandler.channelReadComplete): under load, one sendmmsg for many answers
+        channel.write(response).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    @Override
     public void relay(ByteBuf reply) {
         channel.writeAndFlush(new DatagramPacket(reply, sender));
     }

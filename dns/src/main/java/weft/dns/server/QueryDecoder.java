@@ -29,7 +29,9 @@ final class QueryDecoder extends DatagramDnsQueryDecoder {
             for (DnsQuestion question : asked.questions()) {
                 writable.check(question.name(), ctx.alloc());
             }
-            out.add(new ReceivedQuery(asked, content.retainedSlice(start, length), packet.sender()));
+            // a copy, not a slice: the packet may share its buffer with the other datagrams of one recvmmsg, which a
+            // forwarded query's slice would keep alive until the upstream answered
+            out.add(new ReceivedQuery(asked, content.copy(start, length), packet.sender()));
         } finally {
             query.release(); // Asked keeps no buffer of it
         }

@@ -74,7 +74,13 @@ final class QueryHandler extends SimpleChannelInboundHandler<ReceivedQuery> {
         if (response.isTruncated()) {
             counters.truncated.increment();
         }
-        client.send(response);
+        client.sendInBatch(response);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush(); // the answers of this read batch, written by the clients
+        ctx.fireChannelReadComplete();
     }
 
     @Override
