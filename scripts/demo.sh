@@ -49,13 +49,17 @@ for (( i = 1; i <= HOSTS; i++ )); do
     echo "host $i: weft launch ${peers[*]} -> peer $peer"
 done
 
-section "Attaching a container on each host (addresses from Weft's allocator)"
+section "Attaching a container on each host (addresses from Weft's allocator, names on Weft DNS)"
 containers=()
 addresses=()
 for (( i = 1; i <= HOSTS; i++ )); do
+    # the host's overlay address on the bridge, where its Weft DNS answers the containers
+    dns=$(lab_weft "$i" expose | awk '{ split($3, a, "/"); print a[1] }')
+    echo "host $i: weft expose -> Weft DNS on $dns:53"
     containers[i]=$(lab_container "$i" "c$i")
-    # `weft attach` without an address asks the allocator (lab_attach shows what it printed)
-    addresses[i]=$(lab_attach "$i" "${containers[i]}")
+    lab_resolver "${containers[i]}" "$dns"
+    # `weft attach` without an address asks the allocator (lab_attach shows what it printed); --name puts c<i> on Weft DNS
+    addresses[i]=$(lab_attach "$i" "${containers[i]}" --name "c$i")
 done
 
 section "Waiting for the mesh (container 1 reaches the others, up to 30 s)"
@@ -80,12 +84,26 @@ for (( i = 1; i <= HOSTS; i++ )); do
     done
 done
 
+section "Pings by name (Weft DNS: c1, c2, ... through the search domain weft.local)"
+for (( i = 1; i <= HOSTS; i++ )); do
+    for (( j = 1; j <= HOSTS; j++ )); do
+        (( i != j )) || continue
+        printf -- '--- container %s -> c%s\n' "$i" "$j"
+        if ! lab_exec "${containers[i]}" ping -c 1 -W 2 "c$j"; then
+            echo "FAILED: container $i cannot reach c$j by name"
+            failed=$((failed + 1))
+        fi
+    done
+done
+
 section "weft status (host 1)"
 lab_weft 1 status || echo "(weft status exited $?)"
 section "weft status peers (host 1)"
 lab_weft 1 status peers || echo "(weft status peers exited $?)"
 section "weft status ipam (host 1)"
 lab_weft 1 status ipam || echo "(weft status ipam exited $?)"
+section "weft status dns (host 3)"
+lab_weft 3 status dns || echo "(weft status dns exited $?)"
 section "weft ps (host 1)"
 lab_weft 1 ps || echo "(weft ps exited $?)"
 
@@ -96,7 +114,7 @@ done
 
 section "Result"
 if (( failed > 0 )); then
-    echo "$failed of $((HOSTS * (HOSTS - 1))) pings FAILED"
+    echo "$failed of $((2 * HOSTS * (HOSTS - 1))) pings FAILED"
     exit 1
 fi
-echo "all $((HOSTS * (HOSTS - 1))) container-to-container pings answered"
+echo "all $((2 * HOSTS * (HOSTS - 1))) container-to-container pings answered, by address and by name"

@@ -233,7 +233,7 @@ lab_launch() {
     tail -n 1 "$out"
 }
 
-# lab_attach HOST CONTAINER_NS [CIDR...]: `weft attach [CIDR...] netns:CONTAINER_NS` in host HOST (without CIDR the
+# lab_attach HOST CONTAINER_NS [ARG...]: `weft attach [ARG...] netns:CONTAINER_NS` in host HOST (CIDRs, --name NAME; without CIDR the
 # allocator picks the address); logs what it printed and prints the container's (first) address without prefix.
 lab_attach() {
     local i=${1:?usage: lab_attach HOST CONTAINER_NS [CIDR...]} ns=${2:?usage: lab_attach HOST CONTAINER_NS [CIDR...]} out
@@ -241,7 +241,15 @@ lab_attach() {
     # `weft attach` prints: target MAC address/prefix
     out=$(lab_weft "$i" attach "$@" "netns:$ns") || { lab_log "host $i: weft attach netns:$ns failed"; return 1; }
     lab_log "host $i: $out"
-    awk '{ split($3, a, "/"); print a[1] }' <<<"$out"
+    awk 'NR == 1 { split($3, a, "/"); print a[1] }' <<<"$out" # after it, the names --name put on Weft DNS
+}
+
+# lab_resolver CONTAINER_NS NAMESERVER: the container's resolv.conf (for `ip netns exec`): NAMESERVER, Weft DNS's
+# domain as the search domain. lab_down removes it with the namespace.
+lab_resolver() {
+    local ns=${1:?usage: lab_resolver CONTAINER_NS NAMESERVER} server=${2:?usage: lab_resolver CONTAINER_NS NAMESERVER}
+    mkdir -p "/etc/netns/$ns"
+    printf 'nameserver %s\nsearch weft.local\noptions timeout:1 attempts:2\n' "$server" > "/etc/netns/$ns/resolv.conf"
 }
 
 # lab_sleeve_pair HOST [NAME=VALUE...]: Weft on hosts HOST and HOST+1, each launched towards the other with
@@ -323,6 +331,7 @@ lab_down() {
         lab_kill_in "${namespaces[@]}"
         for ns in "${namespaces[@]}"; do
             ip netns del "$ns" 2>/dev/null || { lab_log "could not delete $ns"; rc=1; }
+            rm -rf "/etc/netns/$ns" # a resolv.conf of lab_resolver's
         done
     fi
     if [[ -n $LAB_DIR ]]; then rm -rf "$LAB_DIR" || rc=1; fi

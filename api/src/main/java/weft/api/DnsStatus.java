@@ -19,6 +19,15 @@ public record DnsStatus(String state, String listen, String domain, long ttlSeco
     }
 
     /**
+     * The address to give a container as its name server (Docker's {@code --dns}, resolv.conf's {@code nameserver}),
+     * which take no port: Weft DNS's when it answers on port 53, else empty.
+     */
+    public java.util.Optional<String> nameServer() {
+        if (!listen.endsWith(":53")) return java.util.Optional.empty();
+        return java.util.Optional.of(listen.substring(0, listen.lastIndexOf(':')));
+    }
+
+    /**
      * One name: {@code name} has {@code address}, given by peer {@code origin} for {@code owner}, a container's
      * target key or {@code weft:extern} for a name given with {@code weft dns-add}.
      */

@@ -123,8 +123,7 @@ final class RouterOptions {
             return Optional.empty();
         }
         Optional<InetSocketAddress> listen = line.value("dns-listen-address").map(RouterOptions::dnsListenAddress);
-        String domain = line.value("dns-domain").map(d -> d.toLowerCase(java.util.Locale.ROOT)).map(d -> d.endsWith(".") ? d : d + ".")
-                .orElse(RouterConfig.Dns.DEFAULT_DOMAIN);
+        String domain = line.value("dns-domain").orElse(RouterConfig.Dns.DEFAULT_DOMAIN);
         int ttl = RouterConfig.parseInt(line.value("dns-ttl").orElse(Long.toString(RouterConfig.Dns.DEFAULT_TTL.toSeconds())), "--dns-ttl");
         if (ttl < 0) throw new IllegalArgumentException("--dns-ttl " + ttl + " is negative");
         Path resolvConf = line.value("resolv-conf").map(Path::of).orElse(RouterConfig.Dns.DEFAULT_RESOLV_CONF);

@@ -308,7 +308,7 @@ public final class Weft {
             out.print(StatusText.renderDns(api(line).dns()));
             return 0;
         }
-        if (!view.isEmpty() && !StatusText.VIEWS.contains(view)) throw new UsageException("unknown status view '" + view + "': " + String.join(", ", StatusText.VIEWS));
+        if (!view.isEmpty() && !StatusText.VIEWS.contains(view)) throw new UsageException("unknown status view '" + view + "': " + String.join(", ", StatusText.VIEWS) + ", dns");
         out.print(StatusText.render(api(line).status(), view, java.time.Instant.now()));
         return 0;
     }
@@ -414,16 +414,12 @@ public final class Weft {
     private int dnsArgs(CommandLine line) throws ApiException {
         noOperands(line, "dns-args");
         DnsStatus dns = api(line).dns();
-        if (dns.listen().isEmpty()) {
-            err.println("weft dns-args: Weft DNS answers on no address: " + dns.state());
+        if (dns.nameServer().isEmpty()) {
+            err.println("weft dns-args: " + (dns.listen().isEmpty() ? "Weft DNS answers on no address: " + dns.state()
+                    : "Weft DNS answers on " + dns.listen() + ", and Docker's --dns takes no port"));
             return 1;
         }
-        String host = dns.listen().substring(0, dns.listen().lastIndexOf(':'));
-        if (!dns.listen().endsWith(":53")) {
-            err.println("weft dns-args: Weft DNS answers on " + dns.listen() + ", and Docker's --dns takes no port");
-            return 1;
-        }
-        out.println("--dns=" + host + " --dns-search=" + dns.domain().substring(0, dns.domain().length() - 1));
+        out.println("--dns=" + dns.nameServer().get() + " --dns-search=" + dns.domain().substring(0, dns.domain().length() - 1));
         return 0;
     }
 

@@ -115,8 +115,8 @@ class DnsIT {
         lab.weft(lab.host(2), "dns-add", "10.99.0.1", "10.99.0.2", "svc").orThrow();
         assertEquals("10.99.0.1\n10.99.0.2", Poll.until(() -> String.join("\n", resolved(1, "svc.weft.local").lines().sorted().toList()),
                 "10.99.0.1\n10.99.0.2"::equals, SETTLE));
-        assertEquals("10.99.0.1\n10.99.0.2", lab.weft(lab.host(3), "dns-lookup", "svc").orThrow().stdout().strip().lines().sorted()
-                .reduce((a, b) -> a + "\n" + b).orElse(""));
+        assertEquals("10.99.0.1\n10.99.0.2", Poll.until(() -> String.join("\n", lab.weft(lab.host(3), "dns-lookup", "svc").stdout().strip()
+                .lines().sorted().toList()), "10.99.0.1\n10.99.0.2"::equals, SETTLE), "weft dns-lookup on host 3");
         lab.weft(lab.host(2), "dns-remove", "svc").orThrow();
         for (int i : List.of(1, 3)) {
             assertTrue(Poll.until(() -> dig(i, "svc.weft.local").stdout().contains("status: NXDOMAIN"), SETTLE), "svc gone on host " + i);
@@ -186,8 +186,9 @@ class DnsIT {
 
         lab.exec(lab.host(3).netns(), Duration.ofSeconds(10), "nft", "delete", "table", "inet", "partition").orThrow();
         long healed = System.nanoTime();
-        assertTrue(Poll.until(() -> lab.weft(lab.host(3), "status", "connections").orThrow().stdout().contains("established"), SETTLE),
-                "host 3 reconnected");
+        assertTrue(Poll.until(() -> lab.weft(lab.host(3), "status", "connections").orThrow().stdout().contains("established")
+                && lab.weft(lab.host(1), "status", "connections").orThrow().stdout().lines()
+                        .anyMatch(line -> line.contains("established") && line.contains("(host3)")), SETTLE), "host 3 reconnected");
         long reconnected = System.nanoTime();
         assertTrue(Poll.until(() -> resolved(1, "right.weft.local").equals("10.97.0.13") && resolved(3, "left.weft.local").equals("10.97.0.11")
                 && dig(3, "doomed.weft.local").stdout().contains("status: NXDOMAIN"), Duration.ofSeconds(5)),

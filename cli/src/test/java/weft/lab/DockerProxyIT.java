@@ -122,17 +122,23 @@ class DockerProxyIT {
                 docker1.viaProxy("run", "-d", "--name", "db", LabDocker.BUSYBOX, "sleep", "600").orThrow();
                 String address = JSON.readTree(docker1.docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", "db").orThrow().stdout())
                         .path("weft").path("IPAddress").asText();
+                // the weft network is a user-defined one, so Docker's embedded resolver (127.0.0.11) is the container's name
+                // server, and it forwards what it does not know to the --dns servers: Weft DNS
                 ExecResult resolvConf = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "cat", "/etc/resolv.conf");
-                assertTrue(resolvConf.ok() && resolvConf.stdout().contains("nameserver " + dns2) && resolvConf.stdout().contains("search weft.local"),
-                        "a proxied container's resolver is Weft DNS: " + resolvConf.describe());
-                assertEquals("db", docker1.docker("exec", "db", "hostname").orThrow().stdout().strip(), "its name is its host name");
-                assertTrue(Poll.until(() -> docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "nslookup", "db.weft.local").stdout()
-                        .contains("Address: " + address), Duration.ofSeconds(30)), "a container on host 2 finds db on host 1 by name");
+                assertTrue(resolvConf.ok() && resolvConf.stdout().contains("search weft.local"), "the search domain: " + resolvConf.describe());
+                docker2.viaProxy("create", "--name", "probe", LabDocker.BUSYBOX, "true").orThrow();
+                assertEquals("[\"" + dns2 + "\"]", docker2.docker("inspect", "-f", "{{json .HostConfig.Dns}}", "probe").orThrow().stdout().strip(),
+                        "Weft DNS is the container's name server");
+                assertEquals("db", docker1.docker("exec", "db", "busybox", "hostname").orThrow().stdout().strip(), "its name is its host name");
+                ExecResult found = Poll.until(() -> docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "busybox", "nslookup", "db.weft.local"),
+                        r -> r.stdout().contains("Address: " + address), Duration.ofSeconds(30));
+                assertTrue(found.stdout().contains("Address: " + address), "a container on host 2 finds db on host 1 by name: " + found.describe()
+                        + "\n" + lab.weft(one, "status", "dns").stdout() + lab.weft(two, "status", "dns").stdout());
                 ExecResult ping = docker2.viaProxy("run", "--rm", LabDocker.BUSYBOX, "ping", "-c", "1", "-W", "2", address);
                 assertTrue(ping.ok(), ping.describe());
-                ExecResult own = docker2.viaProxy("run", "--rm", "--dns", "192.0.2.53", LabDocker.BUSYBOX, "cat", "/etc/resolv.conf");
-                assertTrue(own.ok() && own.stdout().contains("nameserver 192.0.2.53") && !own.stdout().contains(dns2), "--dns is the user's: " + own.describe());
-
+                docker2.viaProxy("create", "--name", "own", "--dns", "192.0.2.53", LabDocker.BUSYBOX, "true").orThrow();
+                assertEquals("[\"192.0.2.53\"]", docker2.docker("inspect", "-f", "{{json .HostConfig.Dns}}", "own").orThrow().stdout().strip(),
+                        "--dns is the user's");
                 docker1.viaProxy("rm", "-f", "db").orThrow();
                 assertTrue(Poll.until(() -> lab.weft(two, "dns-lookup", "db").exitCode() == 1, Duration.ofSeconds(30)),
                         "a removed container's name goes from Weft DNS");

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import weft.gossip.PeerName;
+import weft.gossip.channel.ChannelCodec;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipData;
 import weft.gossip.channel.Gossiper;
@@ -32,6 +33,13 @@ import weft.gossip.wire.Decoding;
  */
 public final class NameChannel implements Gossiper {
     public static final String CHANNEL = "dns";
+    /**
+     * Bytes of names one router may have on the mesh: its set travels whole in one message, which must stay below
+     * {@link ChannelCodec#MAX_PAYLOAD} (about 5000 names of containers with 64-digit ids).
+     */
+    public static final int MAX_OWN_BYTES = ChannelCodec.MAX_PAYLOAD / 2;
+    /** Bytes of one complete-state message, at most: past it, the origins take turns, a share each gossip round. */
+    static final int STATE_BUDGET = ChannelCodec.MAX_PAYLOAD - MAX_OWN_BYTES / 2;
     private static final System.Logger LOG = System.getLogger(NameChannel.class.getName());
 
     private final PeerName self;
@@ -41,6 +49,7 @@ public final class NameChannel implements Gossiper {
     private final Set<PeerName> reachable = new HashSet<>();
     private volatile NameIndex index = NameIndex.EMPTY;
     private long refused;
+    private int nextInState; // where the next complete state starts among the origins, when they do not all fit
 
     /**
      * @param restored our names as last saved, if any (their origin is replaced by {@code self}, so a router whose
@@ -62,11 +71,21 @@ public final class NameChannel implements Gossiper {
         return index;
     }
 
-    /** Adds {@code records} to our names; returns those that were not there already. */
+    /**
+     * Adds {@code records} to our names; returns those that were not there already.
+     *
+     * @throws IllegalArgumentException when our names would no longer fit in one message ({@link #MAX_OWN_BYTES})
+     */
     public List<NameRecord> add(Collection<NameRecord> records) {
         TreeSet<NameRecord> names = new TreeSet<>(own().records());
         List<NameRecord> added = records.stream().filter(names::add).toList();
-        if (!added.isEmpty()) changeOwn(names);
+        if (added.isEmpty()) return added;
+        int bytes = NameRecordsCodec.size(own().with(own().version(), names));
+        if (bytes > MAX_OWN_BYTES) {
+            throw new IllegalArgumentException("this router's names would take " + bytes + " bytes on the mesh, more than the "
+                    + MAX_OWN_BYTES + " one router may have (" + own().records().size() + " names now)");
+        }
+        changeOwn(names);
         return added;
     }
 
@@ -130,9 +149,22 @@ public final class NameChannel implements Gossiper {
         return received; // relayed along the source's tree whether or not it was new here
     }
 
+    /** Every origin's names; when they would not fit in one message, as many as fit, a different share each time. */
     @Override
     public GossipData completeState() {
-        return new NameRecordsData(known);
+        List<OriginRecords> origins = new ArrayList<>(known.values());
+        int total = origins.stream().mapToInt(NameRecordsCodec::size).sum();
+        if (total <= STATE_BUDGET) return new NameRecordsData(known);
+        Map<PeerName, OriginRecords> share = new TreeMap<>();
+        int bytes = 0;
+        for (int i = 0; i < origins.size(); i++) {
+            OriginRecords next = origins.get((nextInState + i) % origins.size());
+            bytes += NameRecordsCodec.size(next);
+            if (bytes > STATE_BUDGET) break;
+            share.put(next.origin(), next);
+        }
+        nextInState = (nextInState + share.size()) % origins.size();
+        return new NameRecordsData(share);
     }
 
     @Override

@@ -26,17 +26,31 @@ import weft.gossip.wire.Decoding;
  */
 public final class NameRecordsCodec {
     static final int FORMAT = 1;
-    /** The smallest a name takes on the wire: lengths, one character plus its dot, an address. */
+    /**
+     * The highest version taken: one change a microsecond would take 146,000 years to reach it, and a version past it
+     * could not be raised by one (an origin winning back its names adds one to the highest it heard).
+     */
+    static final long MAX_VERSION = Long.MAX_VALUE / 2;
+    /** The smallest a name takes on the wire: a length and one character with its dot, an address, a length and one character of owner. */
     private static final int MIN_NAME_BYTES = 1 + 2 + 4 + 2;
 
     private NameRecordsCodec() {}
 
+    /** The bytes {@code origin} takes in an encoding. */
+    public static int size(OriginRecords origin) {
+        int size = PeerName.BYTES + 8 + 1 + 2;
+        for (NameRecord r : origin.records()) size += 1 + r.name().length() + 4 + 1 + r.owner().length();
+        return size;
+    }
+
+    /** @throws IllegalArgumentException for more origins or names than the counts hold (NameChannel keeps below) */
     public static byte[] encode(NameRecordsData data) {
         int size = 3;
         for (OriginRecords origin : data.origins().values()) {
-            size += PeerName.BYTES + 8 + 1 + 2;
-            for (NameRecord r : origin.records()) size += 1 + r.name().length() + 4 + 1 + r.owner().length();
+            if (origin.records().size() > 0xffff) throw new IllegalArgumentException(origin.records().size() + " names of " + origin.origin());
+            size += size(origin);
         }
+        if (data.origins().size() > 0xffff) throw new IllegalArgumentException(data.origins().size() + " origins of DNS names");
         ByteBuffer out = ByteBuffer.allocate(size);
         out.put((byte) FORMAT).putShort((short) data.origins().size());
         for (OriginRecords origin : data.origins().values()) {
@@ -62,6 +76,9 @@ public final class NameRecordsCodec {
             for (int i = 0; i < count; i++) {
                 PeerName origin = new PeerName(((long) (in.getShort() & 0xffff) << 32) | (in.getInt() & 0xffffffffL));
                 long version = in.getLong();
+                if (version < 0 || version > MAX_VERSION) {
+                    return new Decoding.Refused<>("DNS names of " + origin + " at version " + Long.toUnsignedString(version) + ", past " + MAX_VERSION);
+                }
                 int flags = in.get() & 0xff;
                 if ((flags & ~1) != 0) return new Decoding.Refused<>("DNS names of " + origin + " with unknown flags " + flags);
                 int names = in.getShort() & 0xffff;

@@ -161,4 +161,32 @@ class NameChannelTest {
         NameRecordsData data = new NameRecordsData(a.origins());
         assertEquals(new Decoding.Decoded<>(data), NameRecordsCodec.decode(data.encode()));
     }
+
+    @Test
+    void aRouterMayNotHaveMoreNamesThanOneMessageCarriesAndTheCompleteStateTakesTurns() {
+        NameChannel a = channel(A, Optional.empty());
+        String owner = "docker-proxy:" + "0".repeat(64);
+        List<NameRecord> many = new ArrayList<>();
+        for (int i = 0; i < 6000; i++) {
+            many.add(new NameRecord("c" + i + ".weft.local.", NameSimulation.address(i % 200), owner));
+        }
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> a.add(many));
+        assertTrue(refused.getMessage().contains("more than the " + NameChannel.MAX_OWN_BYTES), refused.getMessage());
+        assertTrue(a.lookup().addresses("c1.weft.local.").isEmpty(), "nothing of a refused add is kept");
+
+        NameChannel b = channel(B, Optional.empty());
+        List<NameRecord> half = many.subList(0, 4000);
+        for (int origin = 3; origin <= 5; origin++) { // three other routers with near-full sets
+            OriginRecords full = new OriginRecords(new PeerName(0x0a0000000000L + origin), 1, false, new java.util.TreeSet<>(half));
+            b.onGossip(NameRecordsData.of(full).encode());
+        }
+        java.util.Set<PeerName> seen = new java.util.HashSet<>();
+        for (int round = 0; round < 4; round++) {
+            byte[] state = b.completeState().encode();
+            assertTrue(state.length <= weft.gossip.channel.ChannelCodec.MAX_PAYLOAD, state.length + " bytes");
+            NameRecordsData decoded = ((Decoding.Decoded<NameRecordsData>) NameRecordsCodec.decode(state)).value();
+            seen.addAll(decoded.origins().keySet());
+        }
+        assertEquals(4, seen.size(), "every origin goes out within a few rounds: " + seen);
+    }
 }

@@ -54,6 +54,7 @@ final class LinkWarden {
             Link bridgeLink = links.get(bridge);
             if (bridgeLink == null) {
                 host.createBridge(bridge);
+                host.setMacAddress(bridge, host.link(bridge).orElseThrow().mac()); // pinned, as at start (Router.ensureBridge)
                 host.setMtu(bridge, mtu);
                 host.setUp(bridge);
                 bridgeLink = host.link(bridge).orElseThrow();

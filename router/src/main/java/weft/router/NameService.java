@@ -28,10 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
@@ -51,19 +47,16 @@ final class NameService implements AutoCloseable {
     private final NameChannel channel;
     private final Optional<RouterConfig.Dns> config;
     private final String domain;
-    private final ExecutorService saver;
-    private final LatestStateFile file;
-    private final AtomicReference<byte[]> latest = new AtomicReference<>();
+    private final NamesFile file;
     private DnsServer server; // guarded by this
     private String state; // guarded by this: what status says when there is no server
     private Optional<Inet4Address> bridgeAddress = Optional.empty(); // guarded by this
 
-    private NameService(Mesh mesh, NameChannel channel, Optional<RouterConfig.Dns> config, ExecutorService saver, LatestStateFile file) {
+    private NameService(Mesh mesh, NameChannel channel, Optional<RouterConfig.Dns> config, NamesFile file) {
         this.mesh = mesh;
         this.channel = channel;
         this.config = config;
         this.domain = config.map(RouterConfig.Dns::domain).orElse(RouterConfig.Dns.DEFAULT_DOMAIN);
-        this.saver = saver;
         this.file = file;
         this.state = config.isEmpty() ? "off (--no-dns)" : "waiting for the host to be exposed (weft expose), to answer on the bridge's address";
     }
@@ -73,24 +66,21 @@ final class NameService implements AutoCloseable {
      * given, starts the server there: one that cannot be bound stops the start, since the operator asked for it.
      */
     static NameService start(Mesh mesh, PeerName self, Path dataDirectory, Optional<RouterConfig.Dns> config) throws IOException {
-        LatestStateFile file = new LatestStateFile(dataDirectory.resolve(FILE));
-        Optional<OriginRecords> restored = restore(file.path(), self);
-        ExecutorService saver = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("dns-save").daemon().factory());
-        AtomicReference<NameService> service = new AtomicReference<>();
+        Optional<OriginRecords> restored = restore(dataDirectory.resolve(FILE), self);
+        NamesFile file = new NamesFile(new LatestStateFile(dataDirectory.resolve(FILE)));
         NameChannel channel;
         try {
-            channel = mesh.onLoop(() -> new NameChannel(self, restored, own -> service.get().save(own),
+            channel = mesh.onLoop(() -> new NameChannel(self, restored, file::save,
                     gossiper -> mesh.registerChannel(NameChannel.CHANNEL, gossiper))).join();
         } catch (RuntimeException e) {
-            saver.shutdownNow();
+            file.close();
             throw e;
         }
-        NameService names = new NameService(mesh, channel, config, saver, file);
-        service.set(names);
+        NameService names = new NameService(mesh, channel, config, file);
         if (config.isPresent() && config.get().listen().isPresent()) {
             try {
                 names.listen(config.get().listen().get());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 names.close();
                 throw new IOException("Weft DNS cannot answer on " + hostPort(config.get().listen().get()) + ": " + e.getMessage()
                         + " (give another --dns-listen-address, or --no-dns)", e);
@@ -124,19 +114,6 @@ final class NameService implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** On the mesh loop: hands the write to the saver, which writes whatever is latest when its turn comes. */
-    private void save(OriginRecords own) {
-        latest.set(NameRecordsData.of(own).encode());
-        saver.execute(() -> {
-            try {
-                file.write(latest::get);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "DNS: saving this peer's names in " + file.path() + " failed: " + e.getMessage()
-                        + "; they are on the mesh, and will be lost here if the router restarts before a save succeeds");
-            }
-        });
-    }
-
     NameChannel channel() {
         return channel;
     }
@@ -147,7 +124,10 @@ final class NameService implements AutoCloseable {
         String who = owner.orElse(NameRecord.EXTERNAL);
         List<NameRecord> records = addresses.stream().map(a -> new NameRecord(qualified, address(a), who)).toList();
         List<NameRecord> added = onLoop(() -> channel.add(records));
-        if (!added.isEmpty()) LOG.log(System.Logger.Level.INFO, "DNS: added " + added);
+        if (!added.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "DNS: added " + added);
+            file.awaitSaved();
+        }
         return entries(added);
     }
 
@@ -157,7 +137,10 @@ final class NameService implements AutoCloseable {
         Predicate<NameRecord> matching = r -> qualified.map(r.name()::equals).orElse(true)
                 && (parsed.isEmpty() || parsed.contains(r.address())) && owner.map(r.owner()::equals).orElse(true);
         List<NameRecord> removed = onLoop(() -> channel.remove(matching));
-        if (!removed.isEmpty()) LOG.log(System.Logger.Level.INFO, "DNS: removed " + removed);
+        if (!removed.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "DNS: removed " + removed);
+            file.awaitSaved();
+        }
         return entries(removed);
     }
 
@@ -188,7 +171,7 @@ final class NameService implements AutoCloseable {
         InetSocketAddress at = new InetSocketAddress(address.get(), RouterConfig.Dns.PORT);
         try {
             listen(at);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             state = "cannot answer on " + hostPort(at) + ": " + e.getMessage();
             LOG.log(System.Logger.Level.WARNING, "DNS: " + state);
         }
@@ -262,11 +245,6 @@ final class NameService implements AutoCloseable {
     @Override
     public void close() {
         closeServer();
-        saver.shutdown();
-        try {
-            if (!saver.awaitTermination(5, TimeUnit.SECONDS)) LOG.log(System.Logger.Level.WARNING, "DNS: the last save of the names did not finish in 5 s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        file.close();
     }
 }

@@ -92,15 +92,21 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
      * @param resolvConf the file whose name servers get every query not for the domain
      */
     public record Dns(Optional<InetSocketAddress> listen, String domain, Duration ttl, Path resolvConf) {
-        public static final String DEFAULT_DOMAIN = "weft.local.";
+        public static final String DEFAULT_DOMAIN = weft.dns.server.DnsSettings.DEFAULT_DOMAIN;
         public static final Duration DEFAULT_TTL = Duration.ofSeconds(1);
         public static final Path DEFAULT_RESOLV_CONF = Path.of("/etc/resolv.conf");
-        public static final int PORT = 53;
+        public static final int PORT = weft.dns.server.DnsSettings.DEFAULT_PORT;
 
         public Dns {
             if (ttl.isNegative() || ttl.toSeconds() > Integer.MAX_VALUE) throw new IllegalArgumentException("--dns-ttl " + ttl.toSeconds() + " is not in 0.." + Integer.MAX_VALUE);
-            if (!domain.endsWith(".") || domain.length() < 2 || !domain.equals(domain.toLowerCase(java.util.Locale.ROOT))) {
-                throw new IllegalArgumentException("--dns-domain '" + domain + "' is not a lower-case domain with its trailing dot");
+            try {
+                domain = weft.dns.server.DnsSettings.domain(domain);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--dns-domain: " + e.getMessage(), e);
+            }
+            if (listen.isPresent() && listen.get().getAddress().isAnyLocalAddress()) {
+                throw new IllegalArgumentException("--dns-listen-address " + listen.get().getAddress().getHostAddress() + " would answer, and forward"
+                        + " queries for, anyone who reaches this host: give an address the containers reach (the default is the bridge's)");
             }
         }
     }

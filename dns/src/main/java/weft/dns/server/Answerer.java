@@ -43,7 +43,10 @@ final class Answerer {
         }
         String name = question.name().toLowerCase(Locale.ROOT);
         if (isSingleLabel(name)) {
-            name = name + domain; // weaveDNS completed bare container names with its domain
+            // weaveDNS completed bare container names with its domain; one the mesh does not have is a top-level
+            // name (com., a DS or NS query of a validating resolver), the upstream's to answer
+            if (names.addresses(name + domain).isEmpty()) return new Decision.Forward();
+            name = name + domain;
         }
         if (name.equals(domain)) {
             // the domain has names below it, so it exists: NXDOMAIN would tell caches there is nothing below

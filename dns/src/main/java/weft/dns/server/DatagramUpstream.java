@@ -65,7 +65,7 @@ final class DatagramUpstream extends SimpleChannelInboundHandler<DatagramPacket>
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
         ByteBuf reply = packet.content();
-        if (reply.readableBytes() < 12) {
+        if (reply.readableBytes() < WireSize.HEADER) {
             return; // not even a header
         }
         int id = reply.getUnsignedShort(reply.readerIndex());

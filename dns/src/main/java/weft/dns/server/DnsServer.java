@@ -49,11 +49,11 @@ public final class DnsServer implements AutoCloseable {
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
     /** An upstream UDP reply is read whole up to the largest datagram: clients may offer any EDNS0 size. */
     private static final int UPSTREAM_DATAGRAM_MAX = 65_535;
-    /** The largest query read whole: EDNS0 options and padding included, queries stay far below it. */
+    /** The largest query read whole with epoll (recvmmsg): EDNS0 options and padding included, queries stay far below it. */
     private static final int QUERY_MAX = 4096;
     private static final int QUERIES_PER_READ = 16;
-    /** A TCP client silent this long (no query, no answer) is closed: longer than two upstreams' timeouts. */
-    static final int TCP_IDLE_SECONDS = 15;
+    /** A TCP client silent this long (no query, no answer) is closed: longer than three upstreams' timeouts (resolv.conf's most). */
+    static final int TCP_IDLE_SECONDS = 30;
 
     private final EventLoopGroup group;
     private final LiveCounters counters = new LiveCounters();
@@ -125,7 +125,7 @@ public final class DnsServer implements AutoCloseable {
         Bootstrap queries = new Bootstrap().group(loop).channel(datagramClass);
         if (epoll) { // recvmmsg: up to QUERIES_PER_READ queries in one system call under load
             queries.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, QUERY_MAX)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(QUERY_MAX * QUERIES_PER_READ));
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(QUERY_MAX * QUERIES_PER_READ));
         }
         udp = bound(queries
                 .handler(new ChannelInitializer<DatagramChannel>() {
@@ -145,6 +145,7 @@ public final class DnsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         channel.pipeline().addLast(new IdleStateHandler(0, 0, TCP_IDLE_SECONDS, TimeUnit.SECONDS), IdleClose.INSTANCE,
+                                ReadWhileWritable.INSTANCE,
                                 new TcpDnsResponseEncoder(),
                                 new LengthFieldBasedFrameDecoder(65_535, 0, 2, 0, 2), new FrameAsDatagram(),
                                 new QueryDecoder(), new QueryHandler(answerer, names, settings.ttl(), forwarder,

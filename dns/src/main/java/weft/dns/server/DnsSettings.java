@@ -33,7 +33,7 @@ public record DnsSettings(InetSocketAddress listen, String domain, Duration ttl,
         if (listen.isUnresolved()) {
             throw new IllegalArgumentException("listen address " + listen + " is not an IP address");
         }
-        domain = normalisedDomain(domain);
+        domain = domain(domain);
         if (ttl.isNegative() || ttl.toNanosPart() != 0 || ttl.toSeconds() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("ttl " + ttl + " is not a whole number of seconds from 0 to 2^31-1");
         }
@@ -65,7 +65,12 @@ public record DnsSettings(InetSocketAddress listen, String domain, Duration ttl,
         return new DnsSettings(listen, domain, ttl, resolvConf, upstreamTimeout, perClient, total);
     }
 
-    private static String normalisedDomain(String given) {
+    /**
+     * {@code given} as the server takes a domain: lower case with its trailing dot.
+     *
+     * @throws IllegalArgumentException naming the label that cannot be one
+     */
+    public static String domain(String given) {
         String domain = given.toLowerCase(Locale.ROOT);
         if (!domain.endsWith(".")) {
             domain = domain + ".";

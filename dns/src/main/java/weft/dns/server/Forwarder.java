@@ -69,7 +69,7 @@ final class Forwarder {
         Upstream upstream = pending.client instanceof StreamClient ? streams : datagrams;
         upstream.ask(pending.wire, server, new Upstream.Outcome() {
             @Override
-            public void answered(ByteBuf reply) {
+            public void answered(ByteBuf reply) { // at least a header: the upstreams see to it
                 pending.finish();
                 reply.setShort(reply.readerIndex(), pending.asked.id());
                 pending.client.relay(reply);

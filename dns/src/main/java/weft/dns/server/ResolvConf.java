@@ -7,7 +7,6 @@ import java.util.List;
 
 /** The {@code nameserver} lines of a resolv.conf. Pure. */
 final class ResolvConf {
-    static final int DNS_PORT = 53;
 
     private ResolvConf() {
     }
@@ -21,7 +20,7 @@ final class ResolvConf {
                 continue; // comments start with # or ; and so are never "nameserver"
             }
             try {
-                InetSocketAddress server = new InetSocketAddress(InetAddress.ofLiteral(words[1]), DNS_PORT);
+                InetSocketAddress server = new InetSocketAddress(InetAddress.ofLiteral(words[1]), DnsSettings.DEFAULT_PORT);
                 if (!servers.contains(server)) {
                     servers.add(server);
                 }

@@ -90,6 +90,10 @@ final class StreamUpstream implements Upstream {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            if (frame.readableBytes() < WireSize.HEADER) { // no reply at all: the next server is asked
+                ctx.close();
+                return;
+            }
             if (!ended) {
                 ended = true;
                 timer.cancel(false);

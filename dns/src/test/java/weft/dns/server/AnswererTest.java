@@ -76,8 +76,12 @@ class AnswererTest {
         Decision.Local local = assertInstanceOf(Decision.Local.class, decide("nope.weft.local.", DnsRecordType.A));
         assertEquals(DnsResponseCode.NXDOMAIN, local.code());
         assertTrue(local.authoritative());
-        Decision.Local bare = assertInstanceOf(Decision.Local.class, decide("nope.", DnsRecordType.AAAA));
-        assertEquals(DnsResponseCode.NXDOMAIN, bare.code());
+    }
+
+    @Test
+    void aSingleLabelTheMeshDoesNotHaveIsATopLevelNameForUpstream() {
+        assertInstanceOf(Decision.Forward.class, decide("nope.", DnsRecordType.AAAA));
+        assertInstanceOf(Decision.Forward.class, decide("com.", DnsRecordType.NS), "a validating resolver's question about a TLD");
     }
 
     @Test

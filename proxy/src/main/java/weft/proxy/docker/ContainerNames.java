@@ -50,10 +50,10 @@ final class ContainerNames {
      */
     byte[] prepare(byte[] body, Optional<String> name) throws IOException {
         DnsStatus dns = router.dns();
-        if (!dns.listen().endsWith(":53")) return body;
+        if (dns.nameServer().isEmpty()) return body;
         JsonNode parsed = json.readTree(body);
         if (!(parsed instanceof ObjectNode create)) return body;
-        String server = dns.listen().substring(0, dns.listen().lastIndexOf(':'));
+        String server = dns.nameServer().get();
         String domain = dns.domain().substring(0, dns.domain().length() - 1);
         ObjectNode host = create.path("HostConfig") instanceof ObjectNode h ? h : create.putObject("HostConfig");
         if (host.path("Dns").isEmpty()) host.putArray("Dns").add(server);
@@ -88,7 +88,8 @@ final class ContainerNames {
                 if (isWeft(network.getKey()) && !address.isEmpty()) addresses.add(address);
             });
             if (addresses.isEmpty()) return;
-            router.dnsAdd(fqdn, addresses, Optional.of(OWNER_PREFIX + id));
+            // the engine's id, not what the client called it ('docker start web'): the sweep asks by this id
+            router.dnsAdd(fqdn, addresses, Optional.of(OWNER_PREFIX + container.path("Id").asText(id)));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "container " + id + " started, but its name could not go on Weft DNS: " + e.getMessage());
         }
@@ -96,7 +97,8 @@ final class ContainerNames {
 
     /**
      * Takes off Weft DNS the names this peer's proxy put there for containers that no longer run (stopped, removed,
-     * or gone with the engine); returns how many containers' names went.
+     * or gone with the engine), and puts on it those of running containers of the weft networks that have none (started
+     * again by a restart policy or past the proxy); returns how many containers' names went.
      */
     int sweep() throws IOException {
         String self = router.status().peerName();
@@ -110,6 +112,14 @@ final class ContainerNames {
             if (container != null && container.path("State").path("Running").asBoolean(false)) continue;
             router.dnsRemove(Optional.empty(), List.of(), Optional.of(owner));
             gone++;
+        }
+        EngineCalls.Reply running = engine.call("GET", "/containers/json", null);
+        if (running.status() != 200) throw new IOException("the Docker engine answered " + running.status() + " for its containers");
+        for (JsonNode listed : json.readTree(running.body())) {
+            String id = listed.path("Id").asText("");
+            boolean onWeft = false;
+            for (var networks = listed.path("NetworkSettings").path("Networks").fieldNames(); networks.hasNext(); ) onWeft |= isWeft(networks.next());
+            if (!id.isEmpty() && onWeft && !owners.contains(OWNER_PREFIX + id)) started(id);
         }
         return gone;
     }

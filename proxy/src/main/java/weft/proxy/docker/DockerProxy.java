@@ -204,6 +204,7 @@ public final class DockerProxy implements AutoCloseable {
         /** Reasons not to read the client: the engine not connected yet, a create waiting for its reply, the engine's backlog. */
         private boolean connecting = true, createPending, engineBacklogged;
         private HttpRequest create;
+        private boolean startEnding; // a start's request is passing: reading pauses at its end, until its reply
         private ByteArrayOutputStream createBody;
 
         ClientSide(EngineClient engineClient, ContainerJoin join, ContainerNames names, ExecutorService calls) {
@@ -288,8 +289,7 @@ public final class DockerProxy implements AutoCloseable {
                     String id = java.net.URLDecoder.decode(start.group(2), java.nio.charset.StandardCharsets.UTF_8);
                     captured.add(true);
                     captures.add(reply -> calls.execute(() -> started(reply, id)));
-                    createPending = true; // the client has this reply before the next one
-                    readClientUnlessPaused();
+                    startEnding = true; // reading pauses at its end: the client has this reply before the next one's
                     toEngine(request, false);
                 } else {
                     captured.add(false);
@@ -297,8 +297,16 @@ public final class DockerProxy implements AutoCloseable {
                 }
             }
             if (message instanceof HttpContent content) {
-                if (create != null) collectCreate(content);
-                else toEngine(content, true);
+                if (create != null) {
+                    collectCreate(content);
+                    return;
+                }
+                if (startEnding && content instanceof LastHttpContent) {
+                    startEnding = false;
+                    createPending = true;
+                    readClientUnlessPaused();
+                }
+                toEngine(content, true);
             }
         }
 

@@ -27,7 +27,10 @@ class ContainerNamesTest {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, String> containers = new ConcurrentHashMap<>();
 
+    private volatile String running = "[]";
+
     private final EngineCalls engine = (method, path, body) -> {
+        if (path.equals("/containers/json")) return new EngineCalls.Reply(200, running.getBytes(StandardCharsets.UTF_8));
         for (var container : containers.entrySet()) {
             if (path.equals("/containers/" + container.getKey() + "/json")) {
                 return new EngineCalls.Reply(200, container.getValue().getBytes(StandardCharsets.UTF_8));
@@ -83,12 +86,12 @@ class ContainerNamesTest {
 
     @Test
     void aStartedContainerWhoseHostNameIsInTheDomainGoesOnWeftDnsWithItsWeftAddresses() {
-        containers.put("c1", "{\"Config\":{\"Hostname\":\"db\",\"Domainname\":\"weft.local\"},\"State\":{\"Running\":true},"
+        containers.put("db", "{\"Id\":\"c1\",\"Config\":{\"Hostname\":\"db\",\"Domainname\":\"weft.local\"},\"State\":{\"Running\":true},"
                 + "\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAddress\":\"172.17.0.2\"},\"weft\":{\"IPAddress\":\"10.32.0.5\"},"
                 + "\"weft-10.40.0.0-16\":{\"IPAddress\":\"10.40.0.3\"}}}}");
         containers.put("c2", "{\"Config\":{\"Hostname\":\"c2\",\"Domainname\":\"\"},\"State\":{\"Running\":true},"
                 + "\"NetworkSettings\":{\"Networks\":{\"weft\":{\"IPAddress\":\"10.32.0.6\"}}}}");
-        names.started("c1");
+        names.started("db"); // started by name: the engine's id is the owner
         names.started("c2"); // not in the domain
         names.started("gone"); // the engine has no such container
         assertEquals(List.of("dnsAdd db.weft.local. [10.32.0.5, 10.40.0.3] Optional[docker-proxy:c1]"), calls);
@@ -105,5 +108,15 @@ class ContainerNamesTest {
                 new DnsStatus.Entry("e.weft.local.", "10.32.0.9", "weft:extern", SELF));
         assertEquals(2, names.sweep());
         assertEquals(List.of("dnsRemove Optional.empty [] Optional[docker-proxy:stopped]", "dnsRemove Optional.empty [] Optional[docker-proxy:removed]"), calls);
+    }
+
+    @Test
+    void theSweepPutsOnTheNamesOfRunningWeftContainersThatHaveNone() throws Exception {
+        containers.put("restarted", "{\"Id\":\"restarted\",\"Config\":{\"Hostname\":\"db\",\"Domainname\":\"weft.local\"},"
+                + "\"State\":{\"Running\":true},\"NetworkSettings\":{\"Networks\":{\"weft\":{\"IPAddress\":\"10.32.0.5\"}}}}");
+        running = "[{\"Id\":\"restarted\",\"NetworkSettings\":{\"Networks\":{\"weft\":{}}}},"
+                + "{\"Id\":\"plain\",\"NetworkSettings\":{\"Networks\":{\"bridge\":{}}}}]";
+        names.sweep();
+        assertEquals(List.of("dnsAdd db.weft.local. [10.32.0.5] Optional[docker-proxy:restarted]"), calls);
     }
 }

@@ -231,6 +231,9 @@ public final class ApiServer implements AutoCloseable {
             }
             case DNS_REMOVE -> {
                 ApiRequest.DnsNames request = codec.readRequest(body, ApiRequest.DnsNames.class);
+                if (request.name() == null && request.owner() == null) {
+                    throw new IllegalArgumentException("'name' or 'owner' is required: a remove says what it removes");
+                }
                 yield new ApiReply.DnsEntries(router.dnsRemove(Optional.ofNullable(request.name()), request.addresses(),
                         Optional.ofNullable(request.owner())));
             }
