@@ -139,6 +139,15 @@ class DockerProxyIT {
                 docker2.viaProxy("create", "--name", "own", "--dns", "192.0.2.53", LabDocker.BUSYBOX, "true").orThrow();
                 assertEquals("[\"192.0.2.53\"]", docker2.docker("inspect", "-f", "{{json .HostConfig.Dns}}", "own").orThrow().stdout().strip(),
                         "--dns is the user's");
+                // weft attach of a container the engine ran with a host name in the domain: that name, as Weave did
+                docker1.docker("run", "-d", "--name", "plain", "-h", "web", "--domainname", "weft.local", LabDocker.BUSYBOX, "sleep", "600").orThrow();
+                String web = lab.weft(one, "attach", "plain").orThrow().stdout().strip();
+                String webAddress = web.substring(web.lastIndexOf(' ') + 1, web.indexOf('/'));
+                assertEquals(webAddress, Poll.until(() -> lab.weft(two, "dns-lookup", "web").stdout().strip(), webAddress::equals,
+                        Duration.ofSeconds(30)), "an attached container's own host name");
+                lab.weft(one, "detach", "plain").orThrow();
+                assertTrue(Poll.until(() -> lab.weft(two, "dns-lookup", "web").exitCode() == 1, Duration.ofSeconds(30)), "detached: its name goes");
+
                 docker1.viaProxy("rm", "-f", "db").orThrow();
                 assertTrue(Poll.until(() -> lab.weft(two, "dns-lookup", "db").exitCode() == 1, Duration.ofSeconds(30)),
                         "a removed container's name goes from Weft DNS");

@@ -1,5 +1,6 @@
 package weft.router;
 
+import weft.api.Attachment;
 import weft.api.DnsStatus;
 import weft.dns.NameChannel;
 import weft.dns.NameRecord;
@@ -14,6 +15,8 @@ import weft.gossip.LatestStateFile;
 import weft.gossip.Mesh;
 import weft.gossip.PeerName;
 import weft.gossip.wire.Decoding;
+import weft.router.docker.DockerEngine;
+import weft.router.plumbing.AttachTarget;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -142,6 +145,22 @@ final class NameService implements AutoCloseable {
             file.awaitSaved();
         }
         return entries(removed);
+    }
+
+    /**
+     * A container attached without {@code --name}: a Docker container whose host name is in the domain (Weave's rule:
+     * {@code docker run -h db.weft.local}, or one the proxy made) goes on Weft DNS with its addresses, for as long as
+     * it is attached. Nothing is asked of other targets, whose host name is the host's.
+     */
+    void attached(Attachment attachment, DockerEngine docker) {
+        if (!(AttachTarget.parse(attachment.target()) instanceof AttachTarget.Docker(String container))) return;
+        try {
+            String host = docker.hostNameOf(container).toLowerCase(java.util.Locale.ROOT) + ".";
+            if (!host.endsWith("." + domain)) return;
+            add(host, attachment.cidrs(), Optional.of(attachment.target()));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "DNS: " + attachment.target() + " is attached, but its host name could not go on Weft DNS: " + e.getMessage());
+        }
     }
 
     /** The names of a container that is detached or gone. */

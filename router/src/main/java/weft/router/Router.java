@@ -88,10 +88,11 @@ public final class Router implements RouterApi, AutoCloseable {
     private final StatusView status;
     private final RouterMetrics metrics;
     private final NameService names;
+    private final DockerEngine docker;
     private final Cidr overlayRange;
 
     private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam,
-                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, Cidr overlayRange) {
+                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, DockerEngine docker, Cidr overlayRange) {
         this.built = built;
         this.stop = stop;
         this.targets = targets;
@@ -101,6 +102,7 @@ public final class Router implements RouterApi, AutoCloseable {
         this.status = status;
         this.metrics = metrics;
         this.names = names;
+        this.docker = docker;
         this.overlayRange = overlayRange;
     }
 
@@ -171,9 +173,9 @@ public final class Router implements RouterApi, AutoCloseable {
                     ? "; encrypted pairs use the fast path in ESP where their heartbeats flow" : "; encrypted pairs use the sleeve"));
         }
 
+        DockerEngine docker = new DockerEngine(config.dockerSocket(), json);
         ContainerPlumbing plumbing = new ContainerPlumbing(Rtnetlink::open, config.bridge(), mtu.mtu(), config.overlayRange(),
-                new AttachmentStore(config.dataDirectory().resolve("attachments.json"), json),
-                new DockerEngine(config.dockerSocket(), json), random);
+                new AttachmentStore(config.dataDirectory().resolve("attachments.json"), json), docker, random);
         MeshMembership membership = new MeshMembership(sleevePeers, macs, forwarder, fastPath, esp.available(), gcm);
         Mesh mesh = Mesh.start(identity, meshConfig(config), membership, InstantSource.system(), random);
         built.push(mesh);
@@ -199,7 +201,7 @@ public final class Router implements RouterApi, AutoCloseable {
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics,
-                names, config.overlayRange());
+                names, docker, config.overlayRange());
         router.followBridgeAddress(); // the host may be exposed from before a restart
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
@@ -382,6 +384,7 @@ public final class Router implements RouterApi, AutoCloseable {
     public Attachment attach(String target, List<String> cidrs) throws IOException {
         Attachment attached = attachments.attach(target, cidrs);
         followBridgeAddress(); // a pod's attach may expose the host, for its gateway
+        names.attached(attached, docker); // a Docker container's host name in the DNS domain
         return attached;
     }
 

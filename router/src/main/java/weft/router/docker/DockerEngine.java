@@ -13,7 +13,7 @@ import java.nio.file.Path;
 
 /**
  * The little of the Docker Engine API the router needs: the process id of a running container, to find its network
- * namespace, asked through {@link EngineClient}. Thread-safe.
+ * namespace, and its host name, for Weft DNS; asked through {@link EngineClient}. Thread-safe.
  */
 public final class DockerEngine {
     private final Path socket;
@@ -28,6 +28,21 @@ public final class DockerEngine {
 
     /** The pid of the main process of running container {@code container} (an id or a name). */
     public long pidOf(String container) throws IOException {
+        JsonNode state = inspect(container).path("State");
+        if (!state.path("Running").asBoolean(false)) throw new IOException("Docker container '" + container + "' is not running");
+        long pid = state.path("Pid").asLong(0);
+        if (pid <= 0) throw new IOException("Docker engine gave no process id for container '" + container + "'");
+        return pid;
+    }
+
+    /** Container {@code container}'s host name with its domain name, when it has one: {@code db.weft.local}, or {@code db}. */
+    public String hostNameOf(String container) throws IOException {
+        JsonNode config = inspect(container).path("Config");
+        String host = config.path("Hostname").asText(""), domain = config.path("Domainname").asText("");
+        return domain.isEmpty() ? host : host + "." + domain;
+    }
+
+    private JsonNode inspect(String container) throws IOException {
         if (!Files.exists(socket)) {
             throw new IOException("'" + container + "' is not netns:NAME or pid:N, and no Docker engine listens at " + socket);
         }
@@ -35,10 +50,6 @@ public final class DockerEngine {
         EngineCalls.Reply response = engine.call("GET", path, null);
         if (response.status() == 404) throw new IOException("no such Docker container '" + container + "'");
         if (response.status() != 200) throw new IOException("Docker engine answered " + response.status() + " for container '" + container + "'");
-        JsonNode state = json.readTree(response.body()).path("State");
-        if (!state.path("Running").asBoolean(false)) throw new IOException("Docker container '" + container + "' is not running");
-        long pid = state.path("Pid").asLong(0);
-        if (pid <= 0) throw new IOException("Docker engine gave no process id for container '" + container + "'");
-        return pid;
+        return json.readTree(response.body());
     }
 }
