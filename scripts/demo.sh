@@ -71,30 +71,31 @@ for (( j = 2; j <= HOSTS; j++ )); do
     fi
 done
 
-section "Pings between containers"
+# ping_all COUNT TARGET...: each container pings the others' TARGET (indexed by host) COUNT times; counts failures
 failed=0
-for (( i = 1; i <= HOSTS; i++ )); do
-    for (( j = 1; j <= HOSTS; j++ )); do
-        (( i != j )) || continue
-        printf -- '--- container %s -> %s\n' "$i" "${addresses[j]}"
-        if ! lab_exec "${containers[i]}" ping -c 3 -W 2 "${addresses[j]}"; then
-            echo "FAILED: container $i cannot reach ${addresses[j]}"
-            failed=$((failed + 1))
-        fi
+ping_all() {
+    local count=$1 i j
+    shift
+    local -a targets=("" "$@")
+    for (( i = 1; i <= HOSTS; i++ )); do
+        for (( j = 1; j <= HOSTS; j++ )); do
+            (( i != j )) || continue
+            printf -- '--- container %s -> %s\n' "$i" "${targets[j]}"
+            if ! lab_exec "${containers[i]}" ping -c "$count" -W 2 "${targets[j]}"; then
+                echo "FAILED: container $i cannot reach ${targets[j]}"
+                failed=$((failed + 1))
+            fi
+        done
     done
-done
+}
+
+section "Pings between containers"
+ping_all 3 "${addresses[@]:1}"
 
 section "Pings by name (Weft DNS: c1, c2, ... through the search domain weft.local)"
-for (( i = 1; i <= HOSTS; i++ )); do
-    for (( j = 1; j <= HOSTS; j++ )); do
-        (( i != j )) || continue
-        printf -- '--- container %s -> c%s\n' "$i" "$j"
-        if ! lab_exec "${containers[i]}" ping -c 1 -W 2 "c$j"; then
-            echo "FAILED: container $i cannot reach c$j by name"
-            failed=$((failed + 1))
-        fi
-    done
-done
+names=()
+for (( i = 1; i <= HOSTS; i++ )); do names+=("c$i"); done
+ping_all 1 "${names[@]}"
 
 section "weft status (host 1)"
 lab_weft 1 status || echo "(weft status exited $?)"
