@@ -54,7 +54,7 @@ containers=()
 addresses=()
 for (( i = 1; i <= HOSTS; i++ )); do
     # the host's overlay address on the bridge, where its Weft DNS answers the containers
-    dns=$(lab_weft "$i" expose | awk '{ split($3, a, "/"); print a[1] }')
+    dns=$(lab_weft "$i" expose | lab_first_address)
     echo "host $i: weft expose -> Weft DNS on $dns:53"
     containers[i]=$(lab_container "$i" "c$i")
     lab_resolver "${containers[i]}" "$dns"

@@ -129,7 +129,10 @@ lab_sweep_stale() {
     done
     if (( ${#stale[@]} > 0 )); then
         lab_kill_in "${stale[@]}"
-        for ns in "${stale[@]}"; do ip netns del "$ns" 2>/dev/null || lab_log "could not delete $ns"; done
+        for ns in "${stale[@]}"; do
+            ip netns del "$ns" 2>/dev/null || lab_log "could not delete $ns"
+            rm -rf "/etc/netns/$ns" # a resolv.conf of lab_resolver's
+        done
     fi
     for dir in "${TMPDIR:-/tmp}"/weft-lab-wl*; do
         [[ -d $dir ]] || continue
@@ -241,8 +244,12 @@ lab_attach() {
     # `weft attach` prints: target MAC address/prefix
     out=$(lab_weft "$i" attach "$@" "netns:$ns") || { lab_log "host $i: weft attach netns:$ns failed"; return 1; }
     lab_log "host $i: $out"
-    awk 'NR == 1 { split($3, a, "/"); print a[1] }' <<<"$out" # after it, the names --name put on Weft DNS
+    lab_first_address <<<"$out" # after it, the names --name put on Weft DNS
 }
+
+# lab_first_address: the first address, without its prefix length, of what `weft attach` or `weft expose` printed on
+# stdin (target MAC address/prefix).
+lab_first_address() { awk 'NR == 1 { split($3, a, "/"); print a[1] }'; }
 
 # lab_resolver CONTAINER_NS NAMESERVER: the container's resolv.conf (for `ip netns exec`): NAMESERVER, Weft DNS's
 # domain as the search domain. lab_down removes it with the namespace.

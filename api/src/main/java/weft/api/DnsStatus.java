@@ -19,6 +19,18 @@ public record DnsStatus(String state, String listen, String domain, long ttlSeco
     }
 
     /**
+     * The name a container goes on Weft DNS by, as Weave chose it: its host name, with its domain name when it has one,
+     * when that is in {@code domain} ({@code db} with {@code weft.local} is {@code db.weft.local.}); else empty.
+     *
+     * @param domain lower case with its trailing dot
+     */
+    public static java.util.Optional<String> containerName(String hostName, String domainName, String domain) {
+        if (hostName.isEmpty()) return java.util.Optional.empty();
+        String name = (domainName.isEmpty() ? hostName : hostName + "." + domainName).toLowerCase(java.util.Locale.ROOT) + ".";
+        return name.endsWith("." + domain) ? java.util.Optional.of(name) : java.util.Optional.empty();
+    }
+
+    /**
      * The address to give a container as its name server (Docker's {@code --dns}, resolv.conf's {@code nameserver}),
      * which take no port: Weft DNS's when it answers on port 53, else empty.
      */

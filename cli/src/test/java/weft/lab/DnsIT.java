@@ -38,7 +38,6 @@ class DnsIT {
     private static final Map<Integer, String> dnsAddress = new HashMap<>();
     /** Host index → its container's namespace. */
     private static final Map<Integer, String> container = new HashMap<>();
-    private static final List<Path> resolvConfs = new ArrayList<>();
 
     @BeforeAll
     static void launch() throws IOException {
@@ -57,25 +56,17 @@ class DnsIT {
             lab.weft(host, args.toArray(String[]::new)).orThrow();
         }
         for (Host host : lab.hosts()) {
-            String exposed = lab.weft(host, "expose").orThrow().stdout().strip(); // "weft:expose MAC CIDR"
-            dnsAddress.put(host.index(), exposed.substring(exposed.lastIndexOf(' ') + 1, exposed.indexOf('/')));
+            dnsAddress.put(host.index(), Lab.firstAddress(lab.weft(host, "expose").orThrow().stdout()));
             String c = lab.container(host, "c" + host.index());
             container.put(host.index(), c);
-            Path conf = Path.of("/etc/netns", c, "resolv.conf");
-            Files.createDirectories(conf.getParent());
-            resolvConfs.add(conf);
-            Files.writeString(conf, "nameserver " + dnsAddress.get(host.index()) + "\nsearch weft.local\noptions timeout:1 attempts:2\n");
+            lab.resolver(c, dnsAddress.get(host.index()));
             lab.weft(host, "attach", "--name", "c" + host.index(), "netns:" + c).orThrow();
         }
     }
 
     @AfterAll
-    static void tearDown() throws IOException {
+    static void tearDown() {
         if (lab != null) lab.close();
-        for (Path conf : resolvConfs) {
-            Files.deleteIfExists(conf);
-            Files.deleteIfExists(conf.getParent());
-        }
     }
 
     /** dig from host {@code i}'s container at its Weft DNS; the answer section only. */
@@ -90,8 +81,7 @@ class DnsIT {
     }
 
     private static String addressOf(int host) {
-        String ps = lab.weft(lab.host(host), "ps", "netns:" + container.get(host)).orThrow().stdout().strip();
-        return ps.substring(ps.lastIndexOf(' ') + 1, ps.indexOf('/'));
+        return Lab.firstAddress(lab.weft(lab.host(host), "ps", "netns:" + container.get(host)).orThrow().stdout());
     }
 
     @Test

@@ -116,8 +116,7 @@ class DockerProxyIT {
                 lab.weft(one, "launch", "--no-fastdp", "--docker-api", "unix://" + docker1.socket(), two.underlayAddress()).orThrow();
                 lab.weft(two, "launch", "--no-fastdp", "--docker-api", "unix://" + docker2.socket(), one.underlayAddress()).orThrow();
                 lab.weft(one, "expose").orThrow(); // Weft DNS answers on the bridge's overlay address
-                String exposed = lab.weft(two, "expose").orThrow().stdout().strip();
-                String dns2 = exposed.substring(exposed.lastIndexOf(' ') + 1, exposed.indexOf('/'));
+                String dns2 = Lab.firstAddress(lab.weft(two, "expose").orThrow().stdout());
 
                 docker1.viaProxy("run", "-d", "--name", "db", LabDocker.BUSYBOX, "sleep", "600").orThrow();
                 String address = JSON.readTree(docker1.docker("inspect", "-f", "{{json .NetworkSettings.Networks}}", "db").orThrow().stdout())
@@ -141,8 +140,7 @@ class DockerProxyIT {
                         "--dns is the user's");
                 // weft attach of a container the engine ran with a host name in the domain: that name, as Weave did
                 docker1.docker("run", "-d", "--name", "plain", "-h", "web", "--domainname", "weft.local", LabDocker.BUSYBOX, "sleep", "600").orThrow();
-                String web = lab.weft(one, "attach", "plain").orThrow().stdout().strip();
-                String webAddress = web.substring(web.lastIndexOf(' ') + 1, web.indexOf('/'));
+                String webAddress = Lab.firstAddress(lab.weft(one, "attach", "plain").orThrow().stdout());
                 assertEquals(webAddress, Poll.until(() -> lab.weft(two, "dns-lookup", "web").stdout().strip(), webAddress::equals,
                         Duration.ofSeconds(30)), "an attached container's own host name");
                 lab.weft(one, "detach", "plain").orThrow();

@@ -67,7 +67,7 @@ class IpamIT {
         String container = lab.container(host, name);
         hostOf.put(container, host);
         ExecResult attached = lab.weft(host, "attach", "netns:" + container);
-        if (attached.ok()) addresses.put(container, attached.stdout().strip().split(" ")[2].split("/")[0]);
+        if (attached.ok()) addresses.put(container, Lab.firstAddress(attached.stdout()));
         return attached;
     }
 

@@ -151,6 +151,21 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
+     * Gives container namespace {@code netns} a resolv.conf (for {@code ip netns exec}) naming {@code nameserver}, with
+     * Weft DNS's domain as the search domain; it goes with the namespace when the lab is closed.
+     */
+    public void resolver(String netns, String nameserver) {
+        checkOpen();
+        script("resolver", prefix, netns, nameserver);
+    }
+
+    /** The first address, without its prefix length, of a line {@code weft attach}, {@code expose} or {@code ps} prints: target MAC address/prefix... */
+    public static String firstAddress(String attachment) {
+        String cidr = attachment.strip().split(" ")[2];
+        return cidr.substring(0, cidr.indexOf('/'));
+    }
+
+    /**
      * Runs {@code command} in {@code netns} and waits for it; after {@code timeout} it is killed and the
      * result says {@link ExecResult#timedOut()}. Never throws for a failing command: see {@link ExecResult#orThrow()}.
      */

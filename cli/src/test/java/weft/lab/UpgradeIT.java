@@ -71,8 +71,7 @@ class UpgradeIT {
             for (int i = 1; i <= 4; i++) {
                 containers[i] = lab.container(lab.host(i), "c" + i);
                 Path launcher = i % 2 == 1 ? previous : Lab.weftHome();
-                String attached = lab.weftFrom(launcher, lab.host(i), "attach", "netns:" + containers[i]).orThrow().stdout().strip();
-                addresses[i] = attached.split(" ")[2].split("/")[0]; // "target MAC address/prefix"
+                addresses[i] = Lab.firstAddress(lab.weftFrom(launcher, lab.host(i), "attach", "netns:" + containers[i]).orThrow().stdout());
             }
             reach(lab, containers[1], addresses[2], "old to new, in clear");
             reach(lab, containers[2], addresses[1], "new to old, in clear");

@@ -8,6 +8,7 @@ import weft.router.plumbing.AttachTarget;
 import weft.router.plumbing.ContainerPlumbing;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
@@ -107,17 +108,19 @@ final class Attachments {
     private InetAddress bridgeAddress() throws IOException {
         synchronized (exposing) { // pods added at once must not each expose the host
             enableForwarding();
-            for (Attachment a : plumbing.attachments()) {
-                if (!a.target().equals(Attachment.EXPOSE)) continue;
-                for (String text : a.cidrs()) {
-                    Cidr cidr = Cidr.parse(text);
-                    if (inRange(cidr)) return cidr.address();
-                }
-            }
+            Optional<Inet4Address> address = exposedAddress();
+            if (address.isPresent()) return address.get();
             Cidr exposed = allocate(Attachment.EXPOSE);
             plumbing.expose(List.of(exposed));
             return exposed.address();
         }
+    }
+
+    /** The host's first exposed address in the allocation range: the bridge's on the overlay, where Weft DNS answers. */
+    Optional<Inet4Address> exposedAddress() {
+        return plumbing.attachments().stream().filter(a -> a.target().equals(Attachment.EXPOSE))
+                .flatMap(a -> a.cidrs().stream()).map(Cidr::parse).filter(this::inRange)
+                .map(Cidr::address).filter(Inet4Address.class::isInstance).map(Inet4Address.class::cast).findFirst();
     }
 
     /**

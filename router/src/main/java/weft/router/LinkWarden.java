@@ -53,10 +53,7 @@ final class LinkWarden {
             Map<String, Link> links = host.links().stream().collect(Collectors.toMap(Link::name, Function.identity(), (a, b) -> a));
             Link bridgeLink = links.get(bridge);
             if (bridgeLink == null) {
-                host.createBridge(bridge);
-                host.setMacAddress(bridge, host.link(bridge).orElseThrow().mac()); // pinned, as at start (Router.ensureBridge)
-                host.setMtu(bridge, mtu);
-                host.setUp(bridge);
+                BridgeLink.ensure(host, bridge, mtu);
                 bridgeLink = host.link(bridge).orElseThrow();
                 repaired.add("bridge " + bridge + " was gone: made again");
             } else if (!bridgeLink.up()) {

@@ -10,7 +10,6 @@ import weft.dns.OriginRecords;
 import weft.dns.server.DnsCounters;
 import weft.dns.server.DnsServer;
 import weft.dns.server.DnsSettings;
-import weft.gossip.Cidr;
 import weft.gossip.LatestStateFile;
 import weft.gossip.Mesh;
 import weft.gossip.PeerName;
@@ -155,9 +154,8 @@ final class NameService implements AutoCloseable {
     void attached(Attachment attachment, DockerEngine docker) {
         if (!(AttachTarget.parse(attachment.target()) instanceof AttachTarget.Docker(String container))) return;
         try {
-            String host = docker.hostNameOf(container).toLowerCase(java.util.Locale.ROOT) + ".";
-            if (!host.endsWith("." + domain)) return;
-            add(host, attachment.cidrs(), Optional.of(attachment.target()));
+            Optional<String> name = docker.dnsNameOf(container, domain);
+            if (name.isPresent()) add(name.get(), attachment.cidrs(), Optional.of(attachment.target()));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "DNS: " + attachment.target() + " is attached, but its host name could not go on Weft DNS: " + e.getMessage());
         }
@@ -165,8 +163,7 @@ final class NameService implements AutoCloseable {
 
     /** The names of a container that is detached or gone. */
     void ownerGone(String owner, List<String> cidrs) {
-        List<String> addresses = cidrs.stream().map(c -> Cidr.parse(c).address().getHostAddress()).toList();
-        remove(Optional.empty(), addresses, Optional.of(owner));
+        remove(Optional.empty(), cidrs, Optional.of(owner));
     }
 
     List<String> lookup(String name) {

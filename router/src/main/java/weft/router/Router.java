@@ -13,7 +13,6 @@ import weft.api.StatusReport;
 import weft.crypto.Argon2Cost;
 import weft.crypto.PasswordKey;
 import weft.crypto.GcmEngine;
-import weft.gossip.Cidr;
 import weft.gossip.Mesh;
 import weft.gossip.MeshConfig;
 import weft.gossip.PeerIdentity;
@@ -89,10 +88,9 @@ public final class Router implements RouterApi, AutoCloseable {
     private final RouterMetrics metrics;
     private final NameService names;
     private final DockerEngine docker;
-    private final Cidr overlayRange;
 
     private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam,
-                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, DockerEngine docker, Cidr overlayRange) {
+                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, DockerEngine docker) {
         this.built = built;
         this.stop = stop;
         this.targets = targets;
@@ -103,7 +101,6 @@ public final class Router implements RouterApi, AutoCloseable {
         this.metrics = metrics;
         this.names = names;
         this.docker = docker;
-        this.overlayRange = overlayRange;
     }
 
     /**
@@ -139,7 +136,7 @@ public final class Router implements RouterApi, AutoCloseable {
         Set<String> initialTargets = initialTargets(config.peers(), TargetList.saved(targetsFile, json));
         OverlayMtu mtu = OverlayMtu.choose(config.fixedMtu(), UnderlayLinks.towards(host, initialTargets));
         LOG.log(System.Logger.Level.INFO, "overlay MTU " + mtu.mtu() + ", " + mtu.reason());
-        ensureBridge(host, config.bridge(), mtu.mtu());
+        if (BridgeLink.ensure(host, config.bridge(), mtu.mtu())) LOG.log(System.Logger.Level.INFO, "created bridge " + config.bridge());
         LOG.log(System.Logger.Level.INFO, BridgeForwarding.ofHost().allow(config.bridge()));
         List<TapDevice> queues = sleeveQueues(host, config, mtu, built);
 
@@ -201,7 +198,7 @@ public final class Router implements RouterApi, AutoCloseable {
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics,
-                names, docker, config.overlayRange());
+                names, docker);
         router.followBridgeAddress(); // the host may be exposed from before a restart
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
@@ -233,22 +230,6 @@ public final class Router implements RouterApi, AutoCloseable {
         Optional<PeerName> name = config.name().map(PeerName::parse);
         PeerIdentity resolved = PeerIdentity.resolve(config.dataDirectory(), name, new SecureRandom());
         return config.nickname().map(nick -> new PeerIdentity(resolved.name(), resolved.incarnation(), nick)).orElse(resolved);
-    }
-
-    /**
-     * The bridge, with its MAC address pinned: a Linux bridge whose address was never set takes the lowest of its
-     * ports', so the sleeve's TAP port, recreated with a random address at each start, would change it now and then,
-     * and the containers that reach the host through the bridge (its exposed address: Weft DNS, a pod's gateway)
-     * would keep sending to the old one until their ARP entries aged out.
-     */
-    private static void ensureBridge(Rtnetlink host, String bridge, int mtu) {
-        if (host.link(bridge).isEmpty()) {
-            host.createBridge(bridge);
-            LOG.log(System.Logger.Level.INFO, "created bridge " + bridge);
-        }
-        host.setMacAddress(bridge, host.link(bridge).orElseThrow().mac());
-        host.setMtu(bridge, mtu);
-        host.setUp(bridge);
     }
 
     /**
@@ -414,12 +395,9 @@ public final class Router implements RouterApi, AutoCloseable {
         return hidden;
     }
 
-    /** Tells Weft DNS the bridge's overlay address: the first of the host's exposed addresses in the overlay range. */
+    /** Tells Weft DNS the bridge's overlay address, which expose, hide and a pod's attach may have changed. */
     private void followBridgeAddress() {
-        Optional<Inet4Address> address = attachments.all().stream().filter(a -> a.target().equals(Attachment.EXPOSE))
-                .flatMap(a -> a.cidrs().stream()).map(Cidr::parse).filter(c -> overlayRange.contains(c.address()))
-                .map(Cidr::address).filter(Inet4Address.class::isInstance).map(Inet4Address.class::cast).findFirst();
-        names.bridgeAddress(address);
+        names.bridgeAddress(attachments.exposedAddress());
     }
 
     @Override

@@ -77,11 +77,9 @@ final class ContainerNames {
         try {
             JsonNode container = inspect(id);
             if (container == null) return;
-            String domain = router.dns().domain();
-            String hostname = container.path("Config").path("Hostname").asText("");
-            String domainname = container.path("Config").path("Domainname").asText("");
-            String fqdn = (domainname.isEmpty() ? hostname : hostname + "." + domainname).toLowerCase(Locale.ROOT) + ".";
-            if (hostname.isEmpty() || !fqdn.endsWith("." + domain)) return;
+            Optional<String> fqdn = DnsStatus.containerName(container.path("Config").path("Hostname").asText(""),
+                    container.path("Config").path("Domainname").asText(""), router.dns().domain());
+            if (fqdn.isEmpty()) return;
             List<String> addresses = new ArrayList<>();
             container.path("NetworkSettings").path("Networks").properties().forEach(network -> {
                 String address = network.getValue().path("IPAddress").asText("");
@@ -89,7 +87,7 @@ final class ContainerNames {
             });
             if (addresses.isEmpty()) return;
             // the engine's id, not what the client called it ('docker start web'): the sweep asks by this id
-            router.dnsAdd(fqdn, addresses, Optional.of(OWNER_PREFIX + container.path("Id").asText(id)));
+            router.dnsAdd(fqdn.get(), addresses, Optional.of(OWNER_PREFIX + container.path("Id").asText(id)));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "container " + id + " started, but its name could not go on Weft DNS: " + e.getMessage());
         }

@@ -2,6 +2,7 @@ package weft.router.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.DnsStatus;
 import weft.api.docker.EngineCalls;
 import weft.api.docker.EngineClient;
 
@@ -10,6 +11,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The little of the Docker Engine API the router needs: the process id of a running container, to find its network
@@ -35,11 +37,10 @@ public final class DockerEngine {
         return pid;
     }
 
-    /** Container {@code container}'s host name with its domain name, when it has one: {@code db.weft.local}, or {@code db}. */
-    public String hostNameOf(String container) throws IOException {
+    /** Container {@code container}'s name on Weft DNS, when its host name is in {@code domain} ({@link DnsStatus#containerName}). */
+    public Optional<String> dnsNameOf(String container, String domain) throws IOException {
         JsonNode config = inspect(container).path("Config");
-        String host = config.path("Hostname").asText(""), domain = config.path("Domainname").asText("");
-        return domain.isEmpty() ? host : host + "." + domain;
+        return DnsStatus.containerName(config.path("Hostname").asText(""), config.path("Domainname").asText(""), domain);
     }
 
     private JsonNode inspect(String container) throws IOException {
