@@ -202,6 +202,16 @@ public final class ApiClient implements RouterApi {
     }
 
     @Override
+    public PolicyStatus policy() throws ApiException {
+        return call(Endpoint.POLICY, null, reply -> codec.readReply(reply, PolicyStatus.class));
+    }
+
+    @Override
+    public ApiReply.PolicyVerdict policyWhy(ApiRequest.PolicyQuestion question) throws ApiException {
+        return call(Endpoint.POLICY_WHY, question, reply -> codec.readReply(reply, ApiReply.PolicyVerdict.class));
+    }
+
+    @Override
     public String metrics() throws ApiException {
         return new String(exchange(Endpoint.METRICS, null), StandardCharsets.UTF_8);
     }

@@ -122,12 +122,13 @@ public final class ApiCodec {
         return replies.readTree(reply);
     }
 
-    /** Every request record holds strings, lists of strings and booleans; the message says which one the field is. */
+    /** Every request record holds strings, lists of strings, booleans and numbers; the message says which one the field is. */
     private static String wrongType(Class<?> type, String field) {
         Class<?> declared = Arrays.stream(type.getRecordComponents()).filter(c -> c.getName().equals(field))
                 .findFirst().<Class<?>>map(RecordComponent::getType).orElse(Object.class);
         if (declared == List.class) return "'" + field + "' must be a list of strings";
         if (declared == boolean.class) return "'" + field + "' must be true or false";
+        if (declared == int.class) return "'" + field + "' must be a number";
         if (declared == String.class) return "'" + field + "' is required and must be a string";
         return "'" + field + "' has the wrong type";
     }

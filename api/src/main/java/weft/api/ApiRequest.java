@@ -80,6 +80,22 @@ public sealed interface ApiRequest {
     }
 
     /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
+    /**
+     * A connection to judge under NetworkPolicy: each end a pod ({@code namespace/name}, or a name in
+     * {@code default}) or an IPv4 address; {@code protocol} TCP, UDP or SCTP; {@code port} 0 asks about every port.
+     */
+    record PolicyQuestion(String source, String destination, String protocol, int port) implements ApiRequest {
+        public PolicyQuestion {
+            if (source == null || source.isBlank()) throw new IllegalArgumentException("'source' is required: a pod (namespace/name) or an address");
+            if (destination == null || destination.isBlank()) {
+                throw new IllegalArgumentException("'destination' is required: a pod (namespace/name) or an address");
+            }
+            protocol = protocol == null ? "TCP" : protocol.toUpperCase(java.util.Locale.ROOT);
+            if (!List.of("TCP", "UDP", "SCTP").contains(protocol)) throw new IllegalArgumentException("'protocol' must be TCP, UDP or SCTP");
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("'port' must be 1-65535, or 0 for every port");
+        }
+    }
+
     record Empty() implements ApiRequest {
     }
 

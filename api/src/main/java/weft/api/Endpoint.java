@@ -62,6 +62,10 @@ public enum Endpoint {
     DNS_REMOVE("POST", "/dns/remove", 30),
     /** {@link ApiRequest.DnsNames} with a name: its addresses as the mesh knows them here; {@link ApiReply.Addresses}. */
     DNS_LOOKUP("POST", "/dns/lookup", 30),
+    /** Kubernetes NetworkPolicy on this node: a {@link PolicyStatus}. */
+    POLICY("GET", "/policy", 30),
+    /** {@link ApiRequest.PolicyQuestion}: whether policy lets that connection through, and why; {@link ApiReply.PolicyVerdict}. */
+    POLICY_WHY("POST", "/policy/why", 30),
     /** {@link ApiRequest.Empty}: the router stops soon after replying {@link ApiReply.Stopping}. */
     STOP("POST", "/stop", 30),
     /** The router's counters as Prometheus text ({@code text/plain; version=0.0.4}), not JSON. */

@@ -74,6 +74,16 @@ public interface RouterApi {
     /** The addresses of {@code name} as the mesh knows them here, as dotted quads. */
     List<String> dnsLookup(String name) throws IOException;
 
+    /** Kubernetes NetworkPolicy on this node ({@link PolicyStatus#off} where the router enforces none). */
+    PolicyStatus policy() throws IOException;
+
+    /**
+     * Whether NetworkPolicy lets a new connection through, and why, computed without sending anything.
+     *
+     * @throws IllegalArgumentException when an end is neither a known pod nor an address, or the router enforces no policy
+     */
+    ApiReply.PolicyVerdict policyWhy(ApiRequest.PolicyQuestion question) throws IOException;
+
     /** Prometheus text exposition of the router's counters. */
     String metrics() throws IOException;
 

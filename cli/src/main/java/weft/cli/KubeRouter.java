@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import weft.kube.addon.KubeAddon;
 import weft.kube.addon.NodePeers;
 import weft.kube.addon.RetriedStart;
+import weft.kube.policy.PolicyController;
 import weft.router.RouterConfig;
 
 import java.io.PrintStream;
@@ -21,7 +22,8 @@ import java.util.Optional;
  * ExternalIP) become its first peers and, unless {@code --ipalloc-init} says otherwise, their number (this one
  * included) is the consensus the allocation ring waits for, as weave-kube did. Once the router runs, the
  * {@link KubeAddon} follows the Nodes, reclaims deleted ones' addresses and marks this Node's network available,
- * started by a {@link RetriedStart}, so an API server that is down only delays it.
+ * started by a {@link RetriedStart}, so an API server that is down only delays it; so is the {@link PolicyController},
+ * which enforces the cluster's NetworkPolicies on this Node's pods (unless {@code --no-network-policy}).
  *
  * <p>An API server that does not answer before the router starts leaves it nothing to count: the router then
  * starts as an observer of the allocation ring (unless {@code --ipalloc-init} is given), which never makes a ring of
@@ -34,7 +36,9 @@ final class KubeRouter {
             + " and the pod's service account (or $KUBECONFIG)");
     static final CommandLine.Option NODE_NAME = new CommandLine.Option("node-name", "NAME",
             "with --kube, this host's Node (default $NODE_NAME, which the DaemonSet sets from spec.nodeName)");
-    static final List<CommandLine.Option> OPTIONS = List.of(KUBE, NODE_NAME);
+    static final CommandLine.Option NO_NETWORK_POLICY = new CommandLine.Option("no-network-policy", null,
+            "with --kube, do not enforce the cluster's NetworkPolicies on this node's pods (the table a previous run left is kept; weft reset removes it)");
+    static final List<CommandLine.Option> OPTIONS = List.of(KUBE, NODE_NAME, NO_NETWORK_POLICY);
     /** Where the ConfigMap of peers lives when the pod does not say ($POD_NAMESPACE). */
     static final String DEFAULT_NAMESPACE = "kube-system";
     /** Bounds on each request, so a down API server delays the start by seconds, not minutes. */
@@ -72,7 +76,19 @@ final class KubeRouter {
                 }
                 return addon;
             });
+            Optional<RetriedStart> policies = line.flag("no-network-policy") ? Optional.empty() : Optional.of(RetriedStart.inBackground(() -> {
+                PolicyController controller = new PolicyController(client, node);
+                router.servePolicy(controller);
+                try {
+                    controller.start();
+                } catch (Exception e) {
+                    controller.close();
+                    throw e;
+                }
+                return controller;
+            }));
             return () -> {
+                policies.ifPresent(RetriedStart::close);
                 start.close();
                 client.close();
             };

@@ -6,6 +6,7 @@ import weft.api.ApiClient.ApiException;
 import weft.api.Attachment;
 import weft.kernel.Nftables;
 import weft.kernel.Rtnetlink;
+import weft.kube.policy.PolicyController;
 import weft.router.DataDirectory;
 import weft.router.Router;
 import weft.router.RouterConfig;
@@ -99,7 +100,7 @@ final class Reset {
         } catch (RuntimeException e) {
             fail("could not look at this host's links: " + e.getMessage());
         }
-        removeGuardTable();
+        removeTables();
         try {
             BridgeForwarding.ofHost().remove(RouterConfig.BRIDGE).ifPresent(out::println);
         } catch (IOException | RuntimeException e) {
@@ -110,20 +111,24 @@ final class Reset {
         return failures == 0 ? 0 : 1;
     }
 
-    /** The VXLAN guard's table, which a router that was killed could not remove; without libnftables there is none. */
-    private void removeGuardTable() {
+    /**
+     * Weft's nftables tables: the VXLAN guard's, which a router that was killed could not remove, and the NetworkPolicy
+     * table, which a stopped router leaves enforcing on purpose. Without libnftables there are none.
+     */
+    private void removeTables() {
         if (Nftables.unavailable().isPresent()) return;
-        String table = FastPath.GUARD_TABLE;
-        try (Nftables nft = Nftables.open()) {
-            try {
-                nft.query("looking for Weft's nftables table", "list table inet " + table);
-            } catch (RuntimeException absent) {
-                return; // none: a router that stopped cleanly removed it
+        for (String table : List.of("inet " + FastPath.GUARD_TABLE, "ip " + PolicyController.TABLE)) {
+            try (Nftables nft = Nftables.open()) {
+                try {
+                    nft.query("looking for Weft's nftables table", "list table " + table);
+                } catch (RuntimeException absent) {
+                    continue; // none: a router that stopped cleanly removed it, or it never enforced policies
+                }
+                nft.run("removing Weft's nftables table", "add table " + table + "\ndelete table " + table);
+                out.println("removed nftables table " + table);
+            } catch (RuntimeException e) {
+                fail("could not remove nftables table " + table + ": " + e.getMessage());
             }
-            nft.run("removing Weft's nftables table", "add table inet " + table + "\ndelete table inet " + table);
-            out.println("removed nftables table inet " + table);
-        } catch (RuntimeException e) {
-            fail("could not remove nftables table inet " + table + ": " + e.getMessage());
         }
     }
 

@@ -53,7 +53,7 @@ final class StatusText {
             text.append('\n');
             connections(s, text, now);
         }
-        text.append("\nMore: weft status ").append(String.join("|", VIEWS)).append("|dns\n");
+        text.append("\nMore: weft status ").append(String.join("|", VIEWS)).append("|dns|policy\n");
     }
 
     /** Nicknames that several peers use (all default to their host's name): the peer names tell them apart. */
@@ -203,6 +203,23 @@ final class StatusText {
 
     private static void line(StringBuilder text, String label, String value) {
         text.append(String.format("%16s: %s%n", label, value));
+    }
+
+    /** {@code weft status policy}: what the NetworkPolicy controller enforces here, and what it refused. */
+    static String renderPolicy(weft.api.PolicyStatus policy) {
+        StringBuilder text = new StringBuilder("NetworkPolicy: ").append(policy.state());
+        if (!policy.node().isEmpty()) text.append(" on node ").append(policy.node()).append(", ").append(policy.isolated()).append(" pods isolated here");
+        text.append('\n');
+        if (!policy.lastApply().isEmpty()) text.append("Last change: ").append(policy.lastApply()).append('\n');
+        for (String refused : policy.refused()) text.append("Refused: ").append(refused).append('\n');
+        if (!policy.policies().isEmpty()) {
+            text.append(String.format("%-40s %-15s %8s  %s%n", "POLICY", "TYPES", "DROPS", "SELECTED PODS"));
+            for (weft.api.PolicyStatus.Entry e : policy.policies()) {
+                text.append(String.format("%-40s %-15s %8d  %s%n", e.policy(), String.join(",", e.types()), e.drops(),
+                        e.selected().isEmpty() ? "(none)" : String.join(" ", e.selected())));
+            }
+        }
+        return text.toString();
     }
 
     /** {@code weft status dns}: where Weft DNS answers, its counters, and every name known here. */

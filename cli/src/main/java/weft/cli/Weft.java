@@ -2,6 +2,8 @@ package weft.cli;
 
 import weft.api.ApiClient;
 import weft.api.ApiCodec;
+import weft.api.ApiReply;
+import weft.api.ApiRequest;
 import weft.api.Attachment;
 import weft.api.ConnectResult;
 import weft.api.DnsStatus;
@@ -64,6 +66,7 @@ public final class Weft {
             new Verb("dns-add", "ADDRESS... NAME", "put NAME on Weft DNS with these addresses, on every peer (a single-label NAME gets the DNS domain)", ROUTER),
             new Verb("dns-remove", "[ADDRESS...] NAME", "take this router's NAME off Weft DNS: those addresses, or all of them", ROUTER),
             new Verb("dns-lookup", "NAME", "print the addresses of NAME as Weft DNS knows them here", ROUTER),
+            new Verb("policy", "why SOURCE DESTINATION[:PORT[/PROTOCOL]]", "whether Kubernetes NetworkPolicy lets a new connection through, and why, without sending anything: each end a pod (NAMESPACE/NAME, or NAME in default) or an address; PROTOCOL TCP (default), UDP or SCTP; without PORT, whether every port is allowed (a router run with --kube answers)", ROUTER),
             new Verb("dns-args", "", "print the Docker options that give a container Weft DNS: docker run $(weft dns-args) ...", ROUTER),
             new Verb("setup-cni", "", "install the CNI plugin weft-net and the network configuration 10-weft.conflist (for Kubernetes and other CNI runtimes)",
                     List.of(new Option("bin-dir", "DIR", "where the runtime finds plugins (default /opt/cni/bin)"),
@@ -177,6 +180,7 @@ public final class Weft {
             case "dns-remove" -> dnsRemove(line);
             case "dns-lookup" -> dnsLookup(line);
             case "dns-args" -> dnsArgs(line);
+            case "policy" -> policy(line);
             case "metrics" -> {
                 out.print(api(line).metrics());
                 yield 0;
@@ -308,7 +312,11 @@ public final class Weft {
             out.print(StatusText.renderDns(api(line).dns()));
             return 0;
         }
-        if (!view.isEmpty() && !StatusText.VIEWS.contains(view)) throw new UsageException("unknown status view '" + view + "': " + String.join(", ", StatusText.VIEWS) + ", dns");
+        if (view.equals("policy")) {
+            out.print(StatusText.renderPolicy(api(line).policy()));
+            return 0;
+        }
+        if (!view.isEmpty() && !StatusText.VIEWS.contains(view)) throw new UsageException("unknown status view '" + view + "': " + String.join(", ", StatusText.VIEWS) + ", dns, policy");
         out.print(StatusText.render(api(line).status(), view, java.time.Instant.now()));
         return 0;
     }
@@ -408,6 +416,41 @@ public final class Weft {
         List<String> addresses = api(line).dnsLookup(line.operands().getFirst());
         addresses.forEach(out::println);
         return addresses.isEmpty() ? 1 : 0;
+    }
+
+    /** {@code weft policy why SOURCE DESTINATION[:PORT[/PROTOCOL]]}: exit status 0 when allowed, 1 when denied, 2 when it cannot say. */
+    private int policy(CommandLine line) throws ApiException {
+        List<String> operands = line.operands();
+        if (operands.size() != 3 || !operands.getFirst().equals("why")) throw new UsageException("usage: weft policy why SOURCE DESTINATION[:PORT[/PROTOCOL]]");
+        String destination = operands.get(2), protocol = "TCP";
+        int port = 0;
+        int colon = destination.lastIndexOf(':');
+        if (colon >= 0) {
+            String rest = destination.substring(colon + 1);
+            destination = destination.substring(0, colon);
+            int slash = rest.indexOf('/');
+            if (slash >= 0) {
+                protocol = rest.substring(slash + 1);
+                rest = rest.substring(0, slash);
+            }
+            try {
+                port = Integer.parseInt(rest);
+            } catch (NumberFormatException e) {
+                throw new UsageException("'" + rest + "' is not a port number (DESTINATION:PORT[/PROTOCOL])");
+            }
+            if (port < 1 || port > 65535) throw new UsageException("port " + port + " is not 1-65535");
+        }
+        ApiReply.PolicyVerdict verdict;
+        try {
+            verdict = api(line).policyWhy(new ApiRequest.PolicyQuestion(operands.get(1), destination, protocol, port));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        } catch (ApiException e) { // 1 says denied: a question that got no answer must not read as one
+            err.println("weft policy: " + (e.nothingListens ? target(line).absence("policy", json) : e.getMessage()));
+            return 2;
+        }
+        out.println(verdict.reason());
+        return verdict.allowed() ? 0 : 1;
     }
 
     /** Weave's dns-args: the container's name server is Weft DNS, and single labels are looked up in its domain. */

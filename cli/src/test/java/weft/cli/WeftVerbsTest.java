@@ -115,6 +115,8 @@ class WeftVerbsTest {
         @Override public List<weft.api.DnsStatus.Entry> dnsAdd(String name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
         @Override public List<weft.api.DnsStatus.Entry> dnsRemove(java.util.Optional<String> name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
         @Override public List<String> dnsLookup(String name) { throw new UnsupportedOperationException(); }
+        @Override public weft.api.PolicyStatus policy() { throw new UnsupportedOperationException(); }
+        @Override public weft.api.ApiReply.PolicyVerdict policyWhy(weft.api.ApiRequest.PolicyQuestion question) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { return "weft_sleeve_frames_total 12\n"; }
 
         @Override public void stop() { }

@@ -1,6 +1,8 @@
 package weft.router;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.api.ApiReply;
+import weft.api.ApiRequest;
 import weft.api.ApiCodec;
 import weft.api.ApiLocation;
 import weft.api.ApiToken;
@@ -8,6 +10,8 @@ import weft.api.Attachment;
 import weft.api.CniService;
 import weft.api.ConnectResult;
 import weft.api.DnsStatus;
+import weft.api.PolicyService;
+import weft.api.PolicyStatus;
 import weft.api.RouterApi;
 import weft.api.StatusReport;
 import weft.crypto.Argon2Cost;
@@ -88,6 +92,7 @@ public final class Router implements RouterApi, AutoCloseable {
     private final RouterMetrics metrics;
     private final NameService names;
     private final DockerEngine docker;
+    private volatile PolicyService policies; // set once by the Kubernetes addon, read by the API's threads
 
     private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam,
                    AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, DockerEngine docker) {
@@ -418,6 +423,24 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public List<String> dnsLookup(String name) {
         return names.lookup(name);
+    }
+
+    /** Serves {@code service}'s NetworkPolicy status and answers from now on (the Kubernetes addon's controller). */
+    public void servePolicy(PolicyService service) {
+        policies = service;
+    }
+
+    @Override
+    public PolicyStatus policy() {
+        PolicyService service = policies;
+        return service == null ? PolicyStatus.off("off (NetworkPolicy is enforced by routers run with --kube)") : service.status();
+    }
+
+    @Override
+    public ApiReply.PolicyVerdict policyWhy(ApiRequest.PolicyQuestion question) {
+        PolicyService service = policies;
+        if (service == null) throw new IllegalArgumentException("this router enforces no NetworkPolicy: it runs without --kube");
+        return service.why(question);
     }
 
     @Override

@@ -57,6 +57,8 @@ class KubeAddonTest {
         @Override public List<weft.api.DnsStatus.Entry> dnsAdd(String name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
         @Override public List<weft.api.DnsStatus.Entry> dnsRemove(java.util.Optional<String> name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
         @Override public List<String> dnsLookup(String name) { throw new UnsupportedOperationException(); }
+        @Override public weft.api.PolicyStatus policy() { throw new UnsupportedOperationException(); }
+        @Override public weft.api.ApiReply.PolicyVerdict policyWhy(weft.api.ApiRequest.PolicyQuestion question) { throw new UnsupportedOperationException(); }
         @Override public String metrics() { throw new UnsupportedOperationException(); }
         @Override public void stop() { throw new UnsupportedOperationException(); }
     }

@@ -224,6 +224,8 @@ public final class ApiServer implements AutoCloseable {
             }
             case IPAM_LEASES -> new ApiReply.Addresses(router.addressesOf(codec.readRequest(body, ApiRequest.Owner.class).owner()));
             case DNS -> router.dns();
+            case POLICY -> router.policy();
+            case POLICY_WHY -> router.policyWhy(codec.readRequest(body, ApiRequest.PolicyQuestion.class));
             case DNS_ADD -> {
                 ApiRequest.DnsNames request = codec.readRequest(body, ApiRequest.DnsNames.class);
                 if (request.name() == null) throw new IllegalArgumentException("'name' is required and must be a string");

@@ -1,0 +1,203 @@
+package weft.kube.policy;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import weft.api.ApiReply;
+import weft.api.ApiRequest;
+import weft.api.PolicyService;
+import weft.api.PolicyStatus;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Kubernetes NetworkPolicy for the pods of one node: informers follow Pods, Namespaces and NetworkPolicies (list,
+ * then watch, resumed by fabric8), and every change schedules one rebuild, {@value #COALESCE_MILLIS} ms later, that
+ * the changes arriving meanwhile join: it reads the informers' stores into a {@link PolicyCluster}, compiles this
+ * node's table ({@link NftRuleset}) and, when the text changed, replaces the table in one transaction. Nothing is
+ * applied before all three informers have listed, so a restarting controller leaves the previous table enforcing
+ * until the new one replaces it whole; {@link #close} leaves it too (a router stopped for an upgrade opens no
+ * window; {@code weft reset} removes it). A policy that cannot be read is refused in the status; the others stay.
+ *
+ * <p>Thread rule: the informers' handlers only {@link #schedule}; the {@code weft-policy} thread owns the kernel,
+ * the drop totals and the last compiled table; {@link #status} and {@link #why} read the volatile snapshot or ask
+ * that thread.
+ */
+public final class PolicyController implements PolicyService, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PolicyController.class.getName());
+    /** The nftables table ({@code ip} family) that holds the rules; {@code weft reset} removes it. */
+    public static final String TABLE = NftRuleset.TABLE;
+    static final long COALESCE_MILLIS = 50;
+    private static final long RESYNC_MILLIS = 10 * 60_000;
+
+    private final KubernetesClient client;
+    private final String node;
+    private final PolicyKernel kernel;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+            .name("weft-policy").daemon().unstarted(r));
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private volatile boolean listed;
+    private volatile PolicyCluster cluster = PolicyCluster.EMPTY;
+    private volatile String lastApply = "nothing applied yet";
+    // owned by the weft-policy thread
+    private NftRuleset.Compiled applied;
+    private final Map<String, Long> dropTotals = new HashMap<>(); // "namespace/name in|out" -> packets before the last replace
+
+    public PolicyController(KubernetesClient client, String node) {
+        this(client, node, new NftPolicyKernel());
+    }
+
+    PolicyController(KubernetesClient client, String node, PolicyKernel kernel) {
+        this.client = client;
+        this.node = node;
+        this.kernel = kernel;
+    }
+
+    /** Lists and follows the three kinds, then enforces; returns once the first table is in the kernel (or failed, logged). */
+    public void start() throws InterruptedException {
+        ResourceEventHandler<Object> changed = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Object object) {
+                schedule();
+            }
+
+            @Override
+            public void onUpdate(Object before, Object after) {
+                schedule();
+            }
+
+            @Override
+            public void onDelete(Object object, boolean finalStateUnknown) {
+                schedule();
+            }
+        };
+        informers.add(client.pods().inAnyNamespace().inform(cast(changed), RESYNC_MILLIS));
+        informers.add(client.namespaces().inform(cast(changed), RESYNC_MILLIS));
+        informers.add(client.network().v1().networkPolicies().inAnyNamespace().inform(cast(changed), RESYNC_MILLIS));
+        listed = true;
+        try {
+            thread.submit(this::rebuild).get();
+        } catch (ExecutionException e) {
+            LOG.log(System.Logger.Level.WARNING, "the first NetworkPolicy table failed: " + e.getCause());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> ResourceEventHandler<T> cast(ResourceEventHandler<Object> handler) {
+        return (ResourceEventHandler<T>) handler;
+    }
+
+    /** A change: one rebuild soon, shared by the changes until it runs. */
+    void schedule() {
+        if (listed && pending.compareAndSet(false, true)) thread.schedule(this::rebuild, COALESCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void rebuild() {
+        pending.set(false);
+        long started = System.nanoTime();
+        PolicyCluster now = KubePolicies.cluster(list(0, Pod.class), list(1, Namespace.class), list(2, NetworkPolicy.class));
+        NftRuleset.Compiled compiled = NftRuleset.compile(now, node);
+        long generated = System.nanoTime();
+        cluster = now;
+        if (applied != null && applied.text().equals(compiled.text())) return;
+        Optional<String> bypassed = kernel.bypassed();
+        try {
+            Map<String, Long> drops = applied == null ? Map.of() : kernel.drops();
+            kernel.apply(compiled.text());
+            if (applied != null) drops.forEach((counter, packets) -> total(applied, counter, packets));
+            applied = compiled;
+            lastApply = String.format("%d lines for %d isolated pod directions in %.1f ms (generated in %.1f ms)%s",
+                    compiled.text().lines().count(), compiled.counters().size(), (System.nanoTime() - generated) / 1e6,
+                    (generated - started) / 1e6, bypassed.map(b -> "; " + b).orElse(""));
+            LOG.log(System.Logger.Level.INFO, "NetworkPolicy table replaced: " + lastApply + (now.refused().isEmpty() ? ""
+                    : "; refused: " + String.join("; ", now.refused())));
+        } catch (RuntimeException e) {
+            lastApply = "the last change failed, the previous table stays: " + e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, "NetworkPolicy: " + lastApply);
+        }
+    }
+
+    private void total(NftRuleset.Compiled table, String counter, long packets) {
+        String pod = table.counters().get(counter);
+        if (pod != null) dropTotals.merge(pod + (counter.startsWith("in-") ? " in" : " out"), packets, Long::sum);
+    }
+
+    private <T> List<T> list(int informer, Class<T> kind) {
+        return informers.get(informer).getStore().list().stream().map(kind::cast).toList();
+    }
+
+    @Override
+    public PolicyStatus status() {
+        try {
+            return thread.submit(this::statusNow).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the NetworkPolicy controller did not answer: " + e);
+        }
+    }
+
+    private PolicyStatus statusNow() {
+        PolicyCluster now = cluster;
+        Map<String, Long> drops = new HashMap<>(dropTotals);
+        if (applied != null) kernel.drops().forEach((counter, packets) -> {
+            String pod = applied.counters().get(counter);
+            if (pod != null) drops.merge(pod + (counter.startsWith("in-") ? " in" : " out"), packets, Long::sum);
+        });
+        Map<String, List<String>> selected = now.selected();
+        List<PolicyStatus.Entry> entries = new ArrayList<>();
+        for (Policy policy : now.policies()) {
+            List<String> types = new ArrayList<>();
+            if (policy.ingress()) types.add("Ingress");
+            if (policy.egress()) types.add("Egress");
+            long dropped = 0;
+            for (String pod : selected.get(policy.id())) {
+                if (policy.ingress()) dropped += drops.getOrDefault(pod + " in", 0L);
+                if (policy.egress()) dropped += drops.getOrDefault(pod + " out", 0L);
+            }
+            entries.add(new PolicyStatus.Entry(policy.id(), types, selected.get(policy.id()), dropped));
+        }
+        entries.sort(java.util.Comparator.comparing(PolicyStatus.Entry::policy));
+        String state = !listed ? "waiting for the API server's first lists" : applied == null ? "not enforcing: " + lastApply : "enforcing";
+        int isolated = applied == null ? 0 : (int) applied.counters().values().stream().distinct().count();
+        return new PolicyStatus(state, node, entries, now.refused(), isolated, lastApply);
+    }
+
+    @Override
+    public ApiReply.PolicyVerdict why(ApiRequest.PolicyQuestion question) {
+        PolicyCluster now = cluster;
+        PolicyCluster.Verdict verdict = now.decide(address(now, question.source()), address(now, question.destination()),
+                PolicyPort.Protocol.valueOf(question.protocol()), question.port());
+        return new ApiReply.PolicyVerdict(verdict.allowed(), (verdict.allowed() ? "allowed: " : "denied: ") + verdict.reason());
+    }
+
+    /** An end of a question: an IPv4 address, or a pod as {@code namespace/name} or a name in {@code default}. */
+    private static long address(PolicyCluster cluster, String end) {
+        if (end.chars().allMatch(c -> c == '.' || Character.isDigit(c))) return Ipv4Ranges.address(end);
+        int slash = end.indexOf('/');
+        String namespace = slash < 0 ? "default" : end.substring(0, slash), name = end.substring(slash + 1);
+        return cluster.pod(namespace, name).map(PolicyPod::address).orElseThrow(() -> new IllegalArgumentException(
+                "no pod " + namespace + "/" + name + " with an address on the overlay is known (give namespace/name, or an address)"));
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+        thread.shutdownNow();
+    }
+}
