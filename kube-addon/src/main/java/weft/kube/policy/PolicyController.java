@@ -112,8 +112,10 @@ public final class PolicyController implements PolicyService, AutoCloseable {
         PolicyCluster now = KubePolicies.cluster(list(0, Pod.class), list(1, Namespace.class), list(2, NetworkPolicy.class));
         NftRuleset.Compiled compiled = NftRuleset.compile(now, node);
         long generated = System.nanoTime();
-        cluster = now;
-        if (applied != null && applied.text().equals(compiled.text())) return;
+        if (applied != null && applied.text().equals(compiled.text())) {
+            cluster = now;
+            return;
+        }
         Optional<String> bypassed = kernel.bypassed();
         try {
             Map<String, Long> drops = applied == null ? Map.of() : kernel.drops();
@@ -129,6 +131,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             lastApply = "the last change failed, the previous table stays: " + e.getMessage();
             LOG.log(System.Logger.Level.WARNING, "NetworkPolicy: " + lastApply);
         }
+        cluster = now; // after the kernel has it (or refused it): why and status describe what was tried last
     }
 
     private void total(NftRuleset.Compiled table, String counter, long packets) {
