@@ -12,11 +12,15 @@ import java.util.List;
  * @param refused   policies that could not be read, "namespace/name: why"; the others stay enforced
  * @param isolated  this node's pods isolated in at least one direction
  * @param lastApply how the last change reached the kernel: "N rules in M ms (generated in G ms)", or why it failed
+ * @param drops     the last new connections dropped here, each with who, what and which policies refused it; or one
+ *                  line saying why drops are not explained
  */
-public record PolicyStatus(String state, String node, List<Entry> policies, List<String> refused, int isolated, String lastApply) {
+public record PolicyStatus(String state, String node, List<Entry> policies, List<String> refused, int isolated, String lastApply,
+                           List<String> drops) {
     public PolicyStatus {
         policies = List.copyOf(policies);
         refused = List.copyOf(refused);
+        drops = List.copyOf(drops);
     }
 
     /**
@@ -33,6 +37,6 @@ public record PolicyStatus(String state, String node, List<Entry> policies, List
 
     /** What a router without a policy controller answers. */
     public static PolicyStatus off(String why) {
-        return new PolicyStatus(why, "", List.of(), List.of(), 0, "");
+        return new PolicyStatus(why, "", List.of(), List.of(), 0, "", List.of());
     }
 }

@@ -212,6 +212,10 @@ final class StatusText {
         text.append('\n');
         if (!policy.lastApply().isEmpty()) text.append("Last change: ").append(policy.lastApply()).append('\n');
         for (String refused : policy.refused()) text.append("Refused: ").append(refused).append('\n');
+        if (!policy.drops().isEmpty()) {
+            text.append("Last drops:\n");
+            for (String drop : policy.drops()) text.append("  ").append(drop).append('\n');
+        }
         if (!policy.policies().isEmpty()) {
             text.append(String.format("%-40s %-15s %8s  %s%n", "POLICY", "TYPES", "DROPS", "SELECTED PODS"));
             for (weft.api.PolicyStatus.Entry e : policy.policies()) {

@@ -48,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * probes it with new connections until what it sees matches (the change has to reach both hosts' nftables) or 20 s
  * pass. The scenarios cover each construct of networking.k8s.io/v1 and the examples of Kubernetes' documentation;
  * also an open connection that a new deny leaves alone (conntrack), a policy that cannot be read (refused, the others
- * enforced), {@code weft policy why} and {@code weft status policy}, and a router restart that opens no window.
+ * enforced), {@code weft policy why}, drops explained through NFLOG in {@code weft status policy}, and a router
+ * restart that opens no window.
  */
 @EnabledIf("weft.lab.Lab#runningAsRoot")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -426,6 +427,11 @@ class PolicyIT {
         ExecResult allowed = lab.weft(lab.host(1), "policy", "why", "y/a", address("x/b") + ":81/tcp");
         assertEquals(0, allowed.exitCode(), allowed.describe());
         assertTrue(allowed.stdout().startsWith("allowed: y/a has no egress policy; x/b's ingress is allowed by x/db-ingress"), allowed.stdout());
+        // the probes of the matrix were dropped for real on host 2, where x/b runs: NFLOG brought them to the router, explained
+        String drop = "TCP y/c (" + address("y/c") + ") → x/b (" + address("x/b") + ") port 81 dropped at ingress: x/b is selected for"
+                + " ingress by x/db-ingress";
+        assertTrue(Poll.until(() -> lab.weft(lab.host(2), "status", "policy").stdout().contains(drop), Duration.ofSeconds(10)),
+                () -> "no explained drop: " + lab.weft(lab.host(2), "status", "policy").stdout());
         ExecResult unknown = lab.weft(lab.host(1), "policy", "why", "y/nobody", "x/b:81");
         assertEquals(2, unknown.exitCode(), unknown.describe());
         assertTrue(unknown.stderr().contains("no pod y/nobody"), unknown.describe());

@@ -9,7 +9,7 @@ package weft.kernel;
 public final class NetlinkAbi {
     private NetlinkAbi() {}
 
-    public static final int NETLINK_ROUTE = 0, NETLINK_XFRM = 6;
+    public static final int NETLINK_ROUTE = 0, NETLINK_XFRM = 6, NETLINK_NETFILTER = 12;
     public static final int NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
 
     /** nlmsghdr: u32 len, u16 type, u16 flags, u32 seq, u32 pid. */

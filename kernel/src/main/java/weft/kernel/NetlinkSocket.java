@@ -9,7 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * A netlink socket of one protocol (NETLINK_ROUTE, NETLINK_XFRM) that talks to the kernel, bound to
+ * A netlink socket of one protocol (NETLINK_ROUTE, NETLINK_XFRM, NETLINK_NETFILTER) that talks to the kernel, bound to
  * the network namespace of the thread that {@link #open}s it; it stays bound there whichever thread
  * uses it later. One request at a time: the caller encodes it into {@link #request()} with
  * {@link #nextSequence()} and NLM_F_ACK, and {@link #exchange} reads replies until that sequence's ack
@@ -165,6 +165,26 @@ final class NetlinkSocket implements AutoCloseable {
                 case NetlinkAbi.NLMSG_NOOP -> { }
                 default -> onData.accept(reader);
             }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for what the kernel sends unasked (NFLOG's packets) and hands each message
+     * of one datagram to {@code each}; returns false when nothing came. A datagram that does not parse throws EPROTO.
+     */
+    boolean receive(int timeoutMillis, Consumer<NetlinkReader> each) {
+        if (closed) throw new IllegalStateException(name + " socket is closed");
+        if (Linux.poll(state, name, pollFd, 1, timeoutMillis) <= 0) return false;
+        long received = Linux.recv(state, name, fd, reply, RECEIVE_BUFFER, Linux.MSG_DONTWAIT | Linux.MSG_TRUNC);
+        if (received <= 0) return false;
+        reader.wrap(reply, Math.min(received, RECEIVE_BUFFER));
+        while (true) {
+            NetlinkReader.Check check = reader.next();
+            if (check == NetlinkReader.Check.END) return true;
+            if (check != NetlinkReader.Check.OK) {
+                throw new NativeCallException(name, Errno.EPROTO, name + ": malformed message from the kernel (" + check + ")");
+            }
+            each.accept(reader);
         }
     }
 

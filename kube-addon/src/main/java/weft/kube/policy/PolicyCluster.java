@@ -63,12 +63,13 @@ record PolicyCluster(List<PolicyPod> pods, Map<String, Map<String, String>> name
 
     /**
      * The decision for a new connection from {@code source} to {@code destination}; {@code protocol} and {@code port}
-     * as it would use. Port 0 stands for every port: only rules that allow all of them allow it.
+     * as it would use. Port 0 stands for every port, and a null protocol for one policies cannot name (ICMP): only
+     * rules that allow every port allow them.
      */
     Verdict decide(long source, long destination, PolicyPort.Protocol protocol, int port) {
         PolicyPod from = podAt(source).orElse(null);
         PolicyPod to = podAt(destination).orElse(null);
-        String connection = protocol + (port == 0 ? " (every port)" : " " + port);
+        String connection = protocol == null ? "a protocol without ports" : protocol + (port == 0 ? " (every port)" : " " + port);
         List<String> said = new ArrayList<>();
         if (from != null) {
             Optional<String> denied = side(from, false, destination, to, protocol, port, connection, said);

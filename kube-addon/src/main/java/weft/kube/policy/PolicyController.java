@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * until the new one replaces it whole; {@link #close} leaves it too (a router stopped for an upgrade opens no
  * window; {@code weft reset} removes it). A policy that cannot be read is refused in the status; the others stay.
  *
+ * <p>Each dropped new connection is explained by the {@link DropLog} (who, what, which policies refused it), in the
+ * log and in the status.
+ *
  * <p>Thread rule: the informers' handlers only {@link #schedule}; the {@code weft-policy} thread owns the kernel,
  * the drop totals and the last compiled table; {@link #status} and {@link #why} read the volatile snapshot or ask
  * that thread.
@@ -53,18 +56,22 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     private volatile boolean listed;
     private volatile PolicyCluster cluster = PolicyCluster.EMPTY;
     private volatile String lastApply = "nothing applied yet";
+    private final boolean explainDrops;
+    private volatile DropLog dropLog;
+    private volatile String unexplained = "";
     // owned by the weft-policy thread
     private NftRuleset.Compiled applied;
     private final Map<String, Long> dropTotals = new HashMap<>(); // "namespace/name in|out" -> packets before the last replace
 
     public PolicyController(KubernetesClient client, String node) {
-        this(client, node, new NftPolicyKernel());
+        this(client, node, new NftPolicyKernel(), true);
     }
 
-    PolicyController(KubernetesClient client, String node, PolicyKernel kernel) {
+    PolicyController(KubernetesClient client, String node, PolicyKernel kernel, boolean explainDrops) {
         this.client = client;
         this.node = node;
         this.kernel = kernel;
+        this.explainDrops = explainDrops;
     }
 
     /** Lists and follows the three kinds, then enforces; returns once the first table is in the kernel (or failed, logged). */
@@ -93,6 +100,14 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             thread.submit(this::rebuild).get();
         } catch (ExecutionException e) {
             LOG.log(System.Logger.Level.WARNING, "the first NetworkPolicy table failed: " + e.getCause());
+        }
+        if (explainDrops) {
+            try {
+                dropLog = DropLog.start(() -> cluster);
+            } catch (RuntimeException e) {
+                unexplained = "drops are counted, not explained: " + e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, "NetworkPolicy " + unexplained);
+            }
         }
     }
 
@@ -178,7 +193,9 @@ public final class PolicyController implements PolicyService, AutoCloseable {
         entries.sort(java.util.Comparator.comparing(PolicyStatus.Entry::policy));
         String state = !listed ? "waiting for the API server's first lists" : applied == null ? "not enforcing: " + lastApply : "enforcing";
         int isolated = applied == null ? 0 : (int) applied.counters().values().stream().distinct().count();
-        return new PolicyStatus(state, node, entries, now.refused(), isolated, lastApply);
+        DropLog log = dropLog;
+        List<String> recent = log != null ? log.recent() : unexplained.isEmpty() ? List.of() : List.of(unexplained);
+        return new PolicyStatus(state, node, entries, now.refused(), isolated, lastApply, recent);
     }
 
     @Override
@@ -201,6 +218,8 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     @Override
     public void close() {
         informers.forEach(SharedIndexInformer::close);
+        DropLog log = dropLog;
+        if (log != null) log.close();
         thread.shutdownNow();
     }
 }

@@ -78,7 +78,7 @@ class PolicyControllerTest {
         client.namespaces().resource(namespace("prod", Map.of("team", "payments"))).create();
         client.pods().inNamespace("prod").resource(pod("prod/db", "n1", "10.32.0.5", Map.of("app", "db"))).create();
         client.pods().inNamespace("prod").resource(pod("prod/web", "n2", "10.32.0.6", Map.of("app", "web"))).create();
-        controller = new PolicyController(client, "n1", kernel);
+        controller = new PolicyController(client, "n1", kernel, false);
     }
 
     @AfterEach
