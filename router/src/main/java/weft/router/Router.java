@@ -485,7 +485,15 @@ public final class Router implements RouterApi, AutoCloseable {
 
     @Override
     public String metrics() {
-        return metrics.prometheus();
+        PolicyService service = policies;
+        if (service == null) return metrics.prometheus();
+        StringBuilder text = new StringBuilder(metrics.prometheus());
+        text.append("# HELP weft_policy_dropped_packets_total New connections' packets dropped on this node at pods a NetworkPolicy isolates,"
+                + " by policy (a drop at a pod that several isolate counts for each).\n# TYPE weft_policy_dropped_packets_total counter\n");
+        for (PolicyStatus.Entry entry : service.status().policies()) {
+            text.append("weft_policy_dropped_packets_total{policy=\"").append(entry.policy()).append("\"} ").append(entry.drops()).append('\n');
+        }
+        return text.toString();
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     private volatile String unexplained = "";
     // owned by the weft-policy thread
     private NftRuleset.Compiled applied;
-    private final Map<String, Long> dropTotals = new HashMap<>(); // "namespace/name in|out" -> packets before the last replace
+    private final Map<String, Long> dropTotals = new HashMap<>(); // chain signature -> packets counted before the last replace
 
     public PolicyController(KubernetesClient client, String node) {
         this(client, node, new NftPolicyKernel(), true);
@@ -135,10 +135,11 @@ public final class PolicyController implements PolicyService, AutoCloseable {
         try {
             Map<String, Long> drops = applied == null ? Map.of() : kernel.drops();
             kernel.apply(compiled.text());
-            if (applied != null) drops.forEach((counter, packets) -> total(applied, counter, packets));
+            if (applied != null) drops.forEach((counter, packets) -> total(applied, counter, packets, dropTotals));
             applied = compiled;
-            lastApply = String.format("%d lines for %d isolated pod directions in %.1f ms (generated in %.1f ms)%s",
-                    compiled.text().lines().count(), compiled.counters().size(), (System.nanoTime() - generated) / 1e6,
+            lastApply = String.format("%d lines, %d chains for %d pods in %.1f ms (generated in %.1f ms)%s",
+                    compiled.text().lines().count(), compiled.chains().size(),
+                    compiled.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count(), (System.nanoTime() - generated) / 1e6,
                     (generated - started) / 1e6, bypassed.map(b -> "; " + b).orElse(""));
             LOG.log(System.Logger.Level.INFO, "NetworkPolicy table replaced: " + lastApply + (now.refused().isEmpty() ? ""
                     : "; refused: " + String.join("; ", now.refused())));
@@ -149,9 +150,10 @@ public final class PolicyController implements PolicyService, AutoCloseable {
         cluster = now; // after the kernel has it (or refused it): why and status describe what was tried last
     }
 
-    private void total(NftRuleset.Compiled table, String counter, long packets) {
-        String pod = table.counters().get(counter);
-        if (pod != null) dropTotals.merge(pod + (counter.startsWith("in-") ? " in" : " out"), packets, Long::sum);
+    /** Adds a chain's counter to {@code totals}, under the chain's signature: its name changes from table to table. */
+    private static void total(NftRuleset.Compiled table, String counter, long packets, Map<String, Long> totals) {
+        NftRuleset.Chain chain = table.chains().get(counter);
+        if (chain != null) totals.merge(chain.signature(), packets, Long::sum);
     }
 
     private <T> List<T> list(int informer, Class<T> kind) {
@@ -172,11 +174,8 @@ public final class PolicyController implements PolicyService, AutoCloseable {
 
     private PolicyStatus statusNow() {
         PolicyCluster now = cluster;
-        Map<String, Long> drops = new HashMap<>(dropTotals);
-        if (applied != null) kernel.drops().forEach((counter, packets) -> {
-            String pod = applied.counters().get(counter);
-            if (pod != null) drops.merge(pod + (counter.startsWith("in-") ? " in" : " out"), packets, Long::sum);
-        });
+        Map<String, Long> drops = new HashMap<>(dropTotals); // by chain signature: "in policy,policy"
+        if (applied != null) kernel.drops().forEach((counter, packets) -> total(applied, counter, packets, drops));
         Map<String, List<String>> selected = now.selected();
         List<PolicyStatus.Entry> entries = new ArrayList<>();
         for (Policy policy : now.policies()) {
@@ -184,15 +183,16 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             if (policy.ingress()) types.add("Ingress");
             if (policy.egress()) types.add("Egress");
             long dropped = 0;
-            for (String pod : selected.get(policy.id())) {
-                if (policy.ingress()) dropped += drops.getOrDefault(pod + " in", 0L);
-                if (policy.egress()) dropped += drops.getOrDefault(pod + " out", 0L);
+            for (Map.Entry<String, Long> total : drops.entrySet()) {
+                String policies = total.getKey().substring(total.getKey().indexOf(' ') + 1);
+                if (List.of(policies.split(",")).contains(policy.id())) dropped += total.getValue();
             }
             entries.add(new PolicyStatus.Entry(policy.id(), types, selected.get(policy.id()), dropped));
         }
         entries.sort(java.util.Comparator.comparing(PolicyStatus.Entry::policy));
         String state = !listed ? "waiting for the API server's first lists" : applied == null ? "not enforcing: " + lastApply : "enforcing";
-        int isolated = applied == null ? 0 : (int) applied.counters().values().stream().distinct().count();
+        int isolated = applied == null ? 0
+                : (int) applied.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count();
         DropLog log = dropLog;
         List<String> recent = log != null ? log.recent() : unexplained.isEmpty() ? List.of() : List.of(unexplained);
         return new PolicyStatus(state, node, entries, now.refused(), isolated, lastApply, recent);

@@ -66,9 +66,9 @@ class NftRulesetTest {
 
     /** The name of the chain of {@code pod} for ingress ({@code "in"}) or egress ({@code "out"}), from the counters. */
     private static String chainName(NftRuleset.Compiled compiled, String pod, String direction) {
-        List<String> names = compiled.counters().entrySet().stream()
-                .filter(e -> e.getValue().equals(pod) && e.getKey().startsWith(direction + "-")).map(Map.Entry::getKey).toList();
-        assertEquals(1, names.size(), () -> "one " + direction + " chain of " + pod + " in " + compiled.counters());
+        List<String> names = compiled.chains().entrySet().stream()
+                .filter(e -> e.getValue().pods().contains(pod) && e.getKey().startsWith(direction + "-")).map(Map.Entry::getKey).toList();
+        assertEquals(1, names.size(), () -> "one " + direction + " chain of " + pod + " in " + compiled.chains());
         return names.getFirst();
     }
 
@@ -81,13 +81,25 @@ class NftRulesetTest {
         return lines.subList(start + 1, end).stream().map(String::strip).toList();
     }
 
-    /** The lines of the chain that end in {@code return}: one per rule that can match. */
+    /**
+     * The lines of the chain that end in {@code return}: one per rule that can match. The shared port sets are
+     * written out in place ({@code @ports-0} reads as its elements), so that each line says what it allows.
+     */
     private static List<String> returns(NftRuleset.Compiled compiled, String name) {
-        return chain(compiled, name).stream().filter(l -> l.endsWith("return")).toList();
+        Map<String, String> ports = new java.util.HashMap<>();
+        java.util.regex.Matcher set = java.util.regex.Pattern.compile("set (ports-\\d+) \\{ type inet_proto \\. inet_service; flags interval; elements = (\\{ [^}]* })")
+                .matcher(compiled.text());
+        while (set.find()) ports.put("@" + set.group(1) + " ", set.group(2) + " ");
+        return chain(compiled, name).stream().filter(l -> l.endsWith("return")).map(line -> {
+            String written = line;
+            for (Map.Entry<String, String> port : ports.entrySet()) written = written.replace(port.getKey(), port.getValue());
+            return written;
+        }).toList();
     }
 
+    /** The address sets (the port sets are written out by {@link #returns}). */
     private static List<String> sets(NftRuleset.Compiled compiled) {
-        return compiled.text().lines().filter(l -> l.startsWith("  set ")).map(String::strip).toList();
+        return compiled.text().lines().filter(l -> l.startsWith("  set peers-")).map(String::strip).toList();
     }
 
     private static void assertContains(String expected, String actual) {
@@ -107,7 +119,7 @@ class NftRulesetTest {
     @Test
     void withoutPoliciesTheTableHasOnlyTheForwardChainAndEmptyMaps() {
         NftRuleset.Compiled compiled = compile();
-        assertEquals(Map.of(), compiled.counters());
+        assertEquals(Map.of(), compiled.chains());
         assertContains("  map ingress { type ipv4_addr : verdict; }\n", compiled.text());
         assertContains("  map egress { type ipv4_addr : verdict; }\n", compiled.text());
         assertContains("    type filter hook forward priority filter; policy accept;\n"
@@ -121,7 +133,7 @@ class NftRulesetTest {
     void podOnAnotherNodeGetsNoChain() {
         // prod/web runs on node-b: node-b's table enforces its ingress
         NftRuleset.Compiled compiled = compile(ingressPolicy("prod/web-ingress", Map.of("role", "frontend")));
-        assertEquals(Map.of(), compiled.counters());
+        assertEquals(Map.of(), compiled.chains());
         assertFalse(compiled.text().contains("10.32.1.12"));
         assertFalse(compiled.text().contains("chain in-"));
     }
@@ -131,7 +143,8 @@ class NftRulesetTest {
         // a packet of prod/api must cost two failed lookups, not a chain
         NftRuleset.Compiled compiled = compile(ingressPolicy("prod/db-ingress", DB_PODS));
         assertFalse(compiled.text().contains("10.32.0.11"), compiled.text());
-        assertEquals(Map.of("in-0", "prod/db", "in-1", "prod/db2"), compiled.counters());
+        // both read the same: one chain, which both jump to
+        assertEquals(Map.of("in-0", new NftRuleset.Chain(true, List.of("prod/db-ingress"), List.of("prod/db", "prod/db2"))), compiled.chains());
     }
 
     @Test
@@ -141,12 +154,13 @@ class NftRulesetTest {
                 from(List.of(block("192.168.0.0/16", "192.168.1.0/24")))));
         String name = chainName(compiled, "prod/db", "in");
         assertEquals(List.of(
-                "# prod/db ingress: prod/db-ingress",
-                "ip saddr @peers-0 meta l4proto . th dport { tcp . 5432 } return",
+                "# ingress of pods that prod/db-ingress isolate",
+                "ip saddr @peers-0 meta l4proto . th dport @ports-0 return",
                 "ip saddr @peers-1 return",
                 "limit rate 10/second burst 20 packets log group 86 prefix \"weft-policy-in \"",
                 "counter name \"" + name + "\" drop"), chain(compiled, name));
         assertContains("  counter " + name + " { }\n", compiled.text());
+        assertContains("  set ports-0 { type inet_proto . inet_service; flags interval; elements = { tcp . 5432 } }\n", compiled.text());
         assertContains("10.32.0.10 : jump " + name, compiled.text());
         // the backends: prod/api and prod/api2 (on another node, still a peer), not dev/api
         assertEquals(List.of(
@@ -161,9 +175,9 @@ class NftRulesetTest {
                 to(List.of(podsWith(DB_PODS)), tcp(5432)), to(List.of(), udp(53))));
         String name = chainName(compiled, "prod/api", "out");
         assertEquals(List.of(
-                "# prod/api egress: prod/api-egress",
-                "ip daddr @peers-0 meta l4proto . th dport { tcp . 5432 } return",
-                "meta l4proto . th dport { udp . 53 } return",
+                "# egress of pods that prod/api-egress isolate",
+                "ip daddr @peers-0 meta l4proto . th dport @ports-0 return",
+                "meta l4proto . th dport @ports-1 return",
                 "limit rate 10/second burst 20 packets log group 86 prefix \"weft-policy-out \"",
                 "counter name \"" + name + "\" drop"), chain(compiled, name));
         assertContains("map egress { type ipv4_addr : verdict; elements = { 10.32.0.11 : jump " + name + " } }", compiled.text());
@@ -192,7 +206,7 @@ class NftRulesetTest {
                 ingressPolicy("prod/deny-all", Map.of()),
                 ingressPolicy("prod/db-web", DB_PODS, from(List.of(podsWith(Map.of("role", "frontend"))), tcp(5432))));
         String name = chainName(compiled, "prod/db", "in");
-        assertEquals("# prod/db ingress: prod/db-backend, prod/db-web, prod/deny-all", chain(compiled, name).getFirst()); // by id
+        assertEquals("# ingress of pods that prod/db-backend, prod/db-web, prod/deny-all isolate", chain(compiled, name).getFirst()); // by id
         assertEquals(2, returns(compiled, name).size());
     }
 
@@ -270,8 +284,9 @@ class NftRulesetTest {
     @Test
     void podIsolatedBothWaysGetsTwoChainsAndTwoCounters() {
         NftRuleset.Compiled compiled = compile(policy("prod/db-both", DB_PODS, List.of(), List.of(), "Ingress", "Egress"));
-        assertEquals(Map.of("in-0", "prod/db", "out-1", "prod/db", "in-2", "prod/db2", "out-3", "prod/db2"), compiled.counters());
-        for (String counter : compiled.counters().keySet()) assertContains("  counter " + counter + " { }\n", compiled.text());
+        assertEquals(Map.of("in-0", new NftRuleset.Chain(true, List.of("prod/db-both"), List.of("prod/db", "prod/db2")),
+                "out-1", new NftRuleset.Chain(false, List.of("prod/db-both"), List.of("prod/db", "prod/db2"))), compiled.chains());
+        for (String counter : compiled.chains().keySet()) assertContains("  counter " + counter + " { }\n", compiled.text());
     }
 
     @Test
@@ -282,10 +297,10 @@ class NftRulesetTest {
                 pod("prod/new", NODE, "10.32.0.50", DB_PODS));
         PolicyCluster cluster = KubePolicies.cluster(pods, NAMESPACES, List.of(ingressPolicy("prod/db-ingress", DB_PODS)));
         NftRuleset.Compiled compiled = NftRuleset.compile(cluster, NODE);
-        assertEquals(1, compiled.counters().size(), compiled.counters()::toString);
+        assertEquals(1, compiled.chains().size(), compiled.chains()::toString);
         assertEquals(1, compiled.text().split("10\\.32\\.0\\.50 : jump", -1).length - 1);
         // weft policy why must explain what the kernel does
-        assertEquals(cluster.podAt(ip("10.32.0.50")).orElseThrow().id(), compiled.counters().get("in-0"));
+        assertEquals(List.of(cluster.podAt(ip("10.32.0.50")).orElseThrow().id()), compiled.chains().get("in-0").pods());
     }
 
     @Test
@@ -397,8 +412,8 @@ class NftRulesetTest {
         inThrowawayNamespace(namespace -> {
             apply(namespace, compiled.text());
             String listed = listTable(namespace);
-            assertEquals(compiled.counters().size(), count(listed, "chain in-") + count(listed, "chain out-"), listed);
-            assertEquals(compiled.counters().size(), count(listed, "counter in-") + count(listed, "counter out-"), listed);
+            assertEquals(compiled.chains().size(), count(listed, "chain in-") + count(listed, "chain out-"), listed);
+            assertEquals(compiled.chains().size(), count(listed, "counter in-") + count(listed, "counter out-"), listed);
         });
     }
 
@@ -428,19 +443,19 @@ class NftRulesetTest {
         NftRuleset.Compiled nodeA = NftRuleset.compile(cluster, "node-0");
         NftRuleset.Compiled nodeB = NftRuleset.compile(cluster, "node-1");
         // the generated cluster must exercise the compiler, not produce an empty table
-        assertTrue(nodeA.counters().size() > 100, () -> "chains: " + nodeA.counters().size());
+        assertTrue(nodeA.chains().size() > 50, () -> "chains: " + nodeA.chains().size()); // pods that read alike share one
         assertTrue(sets(nodeA).size() > 10, () -> "sets: " + sets(nodeA).size());
         assertTrue(nodeA.text().contains("ip daddr . meta l4proto . th dport {"), "named egress ports");
         inThrowawayNamespace(namespace -> {
             apply(namespace, nodeA.text());
             apply(namespace, nodeA.text()); // replaces itself: the add/delete prefix makes it one transaction
             String listed = listTable(namespace);
-            assertEquals(nodeA.counters().size(), count(listed, "chain in-") + count(listed, "chain out-"));
+            assertEquals(nodeA.chains().size(), count(listed, "chain in-") + count(listed, "chain out-"));
             apply(namespace, nodeB.text()); // another content: nothing of node-0's may stay
             listed = listTable(namespace);
-            assertEquals(nodeB.counters().size(), count(listed, "chain in-") + count(listed, "chain out-"));
-            for (String chain : nodeA.counters().keySet()) {
-                if (!nodeB.counters().containsKey(chain)) assertFalse(listed.contains("chain " + chain + " {"), chain);
+            assertEquals(nodeB.chains().size(), count(listed, "chain in-") + count(listed, "chain out-"));
+            for (String chain : nodeA.chains().keySet()) {
+                if (!nodeB.chains().containsKey(chain)) assertFalse(listed.contains("chain " + chain + " {"), chain);
             }
         });
     }
