@@ -137,6 +137,15 @@ class ApiClientTest {
                         "{\"name\":\"db\",\"addresses\":[],\"owner\":null}", "{\"entries\":[]}", List.of()),
                 new RoundTrip(Endpoint.DNS_LOOKUP, c -> c.dnsLookup("db"), "{\"name\":\"db\",\"addresses\":[],\"owner\":null}",
                         "{\"addresses\":[\"10.32.0.5\"]}", List.of("10.32.0.5")),
+                new RoundTrip(Endpoint.POLICY, ApiClient::policy, null,
+                        "{\"state\":\"enforcing\",\"node\":\"n1\",\"policies\":[{\"policy\":\"prod/db\",\"types\":[\"Ingress\"],"
+                                + "\"selected\":[\"prod/db-0\"],\"drops\":4}],\"refused\":[\"prod/bad: spec.podSelector: ...\"],\"isolated\":1,"
+                                + "\"lastApply\":\"12 lines\",\"drops\":[\"TCP ...\"]}",
+                        new PolicyStatus("enforcing", "n1", List.of(new PolicyStatus.Entry("prod/db", List.of("Ingress"), List.of("prod/db-0"), 4)),
+                                List.of("prod/bad: spec.podSelector: ..."), 1, "12 lines", List.of("TCP ..."))),
+                new RoundTrip(Endpoint.POLICY_WHY, c -> c.policyWhy(new ApiRequest.PolicyQuestion("prod/web", "prod/db", "tcp", 5432)),
+                        "{\"source\":\"prod/web\",\"destination\":\"prod/db\",\"protocol\":\"TCP\",\"port\":5432}",
+                        "{\"allowed\":false,\"reason\":\"denied: ...\"}", new ApiReply.PolicyVerdict(false, "denied: ...")),
                 new RoundTrip(Endpoint.LEAVE, ApiClient::leave, "{}", "{\"result\":\"gave 128 addresses\"}", "gave 128 addresses"),
                 new RoundTrip(Endpoint.STOP, c -> {
                     c.stop();

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,6 +52,24 @@ class ApiCodecTest {
         assertRequestWire(new ApiRequest.Cidrs(List.of()), "{\"cidrs\":[]}");
         assertRequestWire(new ApiRequest.PeerForce("dead", true), "{\"peer\":\"dead\",\"force\":true}");
         assertRequestWire(new ApiRequest.Empty(), "{}");
+    }
+
+    @Test
+    void aPolicyQuestionIsCheckedWithTheFieldAtFaultNamed() {
+        assertEquals(new ApiRequest.PolicyQuestion("prod/web", "10.32.0.5", "UDP", 53), codec.readRequest(
+                "{\"source\":\"prod/web\",\"destination\":\"10.32.0.5\",\"protocol\":\"udp\",\"port\":53}".getBytes(), ApiRequest.PolicyQuestion.class));
+        assertEquals("TCP", codec.readRequest("{\"source\":\"a\",\"destination\":\"b\",\"port\":0}".getBytes(),
+                ApiRequest.PolicyQuestion.class).protocol(), "TCP when not given; port 0 asks about every port");
+        for (var bad : Map.of(
+                "{\"destination\":\"b\",\"port\":80}", "'source' is required",
+                "{\"source\":\"a\",\"destination\":\" \",\"port\":80}", "'destination' is required",
+                "{\"source\":\"a\",\"destination\":\"b\",\"protocol\":\"ICMP\",\"port\":80}", "'protocol' must be TCP, UDP or SCTP",
+                "{\"source\":\"a\",\"destination\":\"b\",\"port\":70000}", "'port' must be 1-65535, or 0 for every port",
+                "{\"source\":\"a\",\"destination\":\"b\",\"port\":\"http\"}", "'port' must be a number").entrySet()) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> codec.readRequest(bad.getKey().getBytes(), ApiRequest.PolicyQuestion.class));
+            assertTrue(refused.getMessage().startsWith(bad.getValue()), bad.getKey() + ": " + refused.getMessage());
+        }
     }
 
     @Test

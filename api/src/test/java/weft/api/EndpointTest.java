@@ -23,7 +23,7 @@ class EndpointTest {
                 Map.entry("/adopt-ring", "POST"), Map.entry("/stop", "POST"), Map.entry("/leave", "POST"),
                 Map.entry("/cni", "POST"), Map.entry("/ipam/allocate", "POST"), Map.entry("/ipam/claim", "POST"), Map.entry("/ipam/release", "POST"),
                 Map.entry("/ipam/leases", "POST"), Map.entry("/dns", "GET"), Map.entry("/dns/add", "POST"), Map.entry("/dns/remove", "POST"),
-                Map.entry("/dns/lookup", "POST")),
+                Map.entry("/dns/lookup", "POST"), Map.entry("/policy", "GET"), Map.entry("/policy/why", "POST")),
                 methodByPath);
     }
 

@@ -63,7 +63,7 @@ class StatusTextTest {
                 <- 192.168.1.3:41000     handshaking  () plaintext
                 !! 192.168.1.9:6783      retrying, last error: connection refused, next attempt in 3 s
 
-                More: weft status connections|peers|targets|ipam|counters|dns
+                More: weft status connections|peers|targets|ipam|counters|dns|policy
                 """, render(busy(), ""));
     }
 
@@ -196,5 +196,27 @@ class StatusTextTest {
                 Names: 1
                   db.weft.local.                           10.32.0.5       netns:c1             aa:bb:cc:dd:ee:01
                 """, text);
+    }
+
+    @Test
+    void thePolicyViewSaysWhatIsEnforcedRefusedAndDropped() {
+        String text = StatusText.renderPolicy(new weft.api.PolicyStatus("enforcing", "n1",
+                java.util.List.of(new weft.api.PolicyStatus.Entry("prod/db-ingress", java.util.List.of("Ingress"), java.util.List.of("prod/db", "prod/db2"), 4),
+                        new weft.api.PolicyStatus.Entry("prod/none", java.util.List.of("Ingress", "Egress"), java.util.List.of(), 0)),
+                java.util.List.of("prod/bad: spec.podSelector: operator \"Near\" is not In, NotIn, Exists or DoesNotExist"), 2,
+                "14 lines, 1 chains for 2 pods in 3.1 ms (generated in 0.4 ms)",
+                java.util.List.of("TCP prod/web (10.32.0.6) → prod/db (10.32.0.5) port 80 dropped at ingress: ...")));
+        assertEquals("""
+                NetworkPolicy: enforcing on node n1, 2 pods isolated here
+                Last change: 14 lines, 1 chains for 2 pods in 3.1 ms (generated in 0.4 ms)
+                Refused: prod/bad: spec.podSelector: operator "Near" is not In, NotIn, Exists or DoesNotExist
+                Last drops:
+                  TCP prod/web (10.32.0.6) → prod/db (10.32.0.5) port 80 dropped at ingress: ...
+                POLICY                                   TYPES              DROPS  SELECTED PODS
+                prod/db-ingress                          Ingress                4  prod/db prod/db2
+                prod/none                                Ingress,Egress         0  (none)
+                """, text);
+        assertEquals("NetworkPolicy: off (NetworkPolicy is enforced by routers run with --kube)\n",
+                StatusText.renderPolicy(weft.api.PolicyStatus.off("off (NetworkPolicy is enforced by routers run with --kube)")));
     }
 }

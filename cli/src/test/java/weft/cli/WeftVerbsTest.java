@@ -116,7 +116,13 @@ class WeftVerbsTest {
         @Override public List<weft.api.DnsStatus.Entry> dnsRemove(java.util.Optional<String> name, List<String> addresses, java.util.Optional<String> owner) { throw new UnsupportedOperationException(); }
         @Override public List<String> dnsLookup(String name) { throw new UnsupportedOperationException(); }
         @Override public weft.api.PolicyStatus policy() { throw new UnsupportedOperationException(); }
-        @Override public weft.api.ApiReply.PolicyVerdict policyWhy(weft.api.ApiRequest.PolicyQuestion question) { throw new UnsupportedOperationException(); }
+        @Override public weft.api.ApiReply.PolicyVerdict policyWhy(weft.api.ApiRequest.PolicyQuestion question) {
+            if (question.source().equals("prod/nobody")) throw new IllegalArgumentException("no pod prod/nobody with an address on the overlay is known");
+            asked = question;
+            return new weft.api.ApiReply.PolicyVerdict(question.port() == 5432, (question.port() == 5432 ? "allowed: " : "denied: ") + "because");
+        }
+
+        volatile weft.api.ApiRequest.PolicyQuestion asked;
         @Override public String metrics() { return "weft_sleeve_frames_total 12\n"; }
 
         @Override public void stop() { }
@@ -157,6 +163,25 @@ class WeftVerbsTest {
         assertEquals(1, run("connect", "host2", "down:6783"));
         assertEquals("host2: connected to aa:bb:cc:dd:ee:02(host2)\n", out());
         assertEquals("weft connect: down:6783: connection refused\n", err());
+    }
+
+    @Test
+    void policyWhyAsksAboutTheConnectionAndItsExitStatusIsTheVerdict() {
+        assertEquals(0, run("policy", "why", "prod/web", "prod/db:5432"));
+        assertEquals("allowed: because\n", out());
+        assertEquals(new weft.api.ApiRequest.PolicyQuestion("prod/web", "prod/db", "TCP", 5432), router.asked);
+        assertEquals(1, run("policy", "why", "10.32.0.6", "prod/db:53/udp"));
+        assertEquals("denied: because\n", out());
+        assertEquals(new weft.api.ApiRequest.PolicyQuestion("10.32.0.6", "prod/db", "UDP", 53), router.asked);
+        assertEquals(1, run("policy", "why", "prod/web", "prod/db"));
+        assertEquals(new weft.api.ApiRequest.PolicyQuestion("prod/web", "prod/db", "TCP", 0), router.asked, "no port: every port");
+        // a question that gets no answer must not read as a denial
+        assertEquals(2, run("policy", "why", "prod/nobody", "prod/db:80"));
+        assertTrue(err().contains("no pod prod/nobody"), err());
+        assertEquals(2, run("policy", "why", "prod/web", "prod/db:http"));
+        assertEquals("weft policy: 'http' is not a port number (DESTINATION:PORT[/PROTOCOL])\n", err());
+        assertEquals(2, run("policy", "why", "prod/web", "prod/db:80/icmp"));
+        assertEquals(2, run("policy", "prod/web", "prod/db"));
     }
 
     @Test
