@@ -6,7 +6,10 @@
 #   1. the routers come up (DaemonSet pods Ready) and set their Node's NetworkUnavailable=False;
 #   2. a pod on node1 reaches a pod on node2 by its address from Weft, through kubelet -> containerd ->
 #      libcni -> weft-net;
-#   3. node2 is stopped and its Node deleted: the router on node1 takes over node2's peer's ranges, and
+#   3. NetworkPolicy: a policy on the pod of node1 that allows only pods labelled role=api blocks the pod of
+#      node2 (role=web), weft policy why in node1's router says which policy, relabelling the pod role=api lets
+#      it through, and deleting the policy opens it again;
+#   4. node2 is stopped and its Node deleted: the router on node1 takes over node2's peer's ranges, and
 #      the ConfigMap weft-peers forgets it.
 # Prints "KUBE-E2E: PASS" at the end; exits non-zero with "KUBE-E2E: FAIL <why>" (and the routers' last
 # words) otherwise. Stops everything it started (nodes, control plane, lab namespaces) on any exit; the
@@ -176,6 +179,40 @@ for _ in $(seq 1 20); do
 done
 [[ -n $ping_ok ]] || { cat /tmp/kube-e2e-ping; fail "bb-node2 cannot reach bb-node1 at $ip1"; }
 step "bb-node2 reaches bb-node1 across the nodes: $(grep -o '[0-9]* packets received' /tmp/kube-e2e-ping)"
+
+# 3b. NetworkPolicy through the real API server: node1's router enforces a policy on bb-node1, follows a relabelled
+# peer, and explains its verdict. pings_until WANT: polls new pings (each a new conntrack entry) until they pass (0)
+# or fail (1) as wanted, for up to 20 s.
+pings_until() {
+    local got
+    for _ in $(seq 1 20); do
+        if K exec bb-node2 -- ping -c 1 -W 1 "$ip1" > /dev/null 2>&1; then got=pass; else got=fail; fi
+        [[ $got == "$1" ]] && return 0
+        sleep 1
+    done
+    return 1
+}
+K label pod bb-node1 role=db > /dev/null
+K label pod bb-node2 role=web > /dev/null
+cat <<POLICY | K apply -f - > /dev/null
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-ingress, namespace: default}
+spec:
+  podSelector: {matchLabels: {role: db}}
+  ingress: [{from: [{podSelector: {matchLabels: {role: api}}}]}]
+POLICY
+pings_until fail || fail "bb-node2 (role=web) still reaches bb-node1 under db-ingress, which allows only role=api"
+# exit status 1: denied; kubectl's own line about it goes to stderr
+why=$(K -n kube-system exec ds/weft-node1 -c weft -- /opt/weft/weft policy why default/bb-node2 default/bb-node1:80 2>/tmp/kube-e2e-why)
+[[ $why == "denied: default/bb-node1 is selected for ingress by default/db-ingress"* ]] || fail "weft policy why said: $why $(cat /tmp/kube-e2e-why)"
+step "NetworkPolicy db-ingress blocks bb-node2 (role=web); weft policy why: ${why%%; none*}"
+K label pod bb-node2 role=api --overwrite > /dev/null
+pings_until pass || fail "bb-node2, relabelled role=api, does not reach bb-node1 under db-ingress"
+K delete networkpolicy db-ingress > /dev/null
+K label pod bb-node2 role=web --overwrite > /dev/null
+pings_until pass || fail "bb-node2 does not reach bb-node1 once db-ingress is deleted"
+step "bb-node2 relabelled role=api passes, and passes as role=web once the policy is deleted"
 
 # 4. A deleted node's addresses come back
 peers=$(K -n kube-system get configmap weft-peers -o jsonpath='{.data}')

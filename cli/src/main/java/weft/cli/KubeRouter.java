@@ -76,19 +76,16 @@ final class KubeRouter {
                 }
                 return addon;
             });
-            Optional<RetriedStart> policies = line.flag("no-network-policy") ? Optional.empty() : Optional.of(RetriedStart.inBackground(() -> {
-                PolicyController controller = new PolicyController(client, node);
-                router.servePolicy(controller);
-                try {
-                    controller.start();
-                } catch (Exception e) {
-                    controller.close();
-                    throw e;
-                }
+            // served at once: until the API server answers, weft status policy says the controller waits for it
+            Optional<PolicyController> policies = line.flag("no-network-policy") ? Optional.empty() : Optional.of(new PolicyController(client, node));
+            policies.ifPresent(router::servePolicy);
+            Optional<RetriedStart> enforcing = policies.map(controller -> RetriedStart.inBackground(() -> {
+                controller.start();
                 return controller;
             }));
             return () -> {
-                policies.ifPresent(RetriedStart::close);
+                enforcing.ifPresent(RetriedStart::close);
+                policies.ifPresent(PolicyController::close);
                 start.close();
                 client.close();
             };

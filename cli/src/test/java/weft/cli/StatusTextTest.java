@@ -205,13 +205,13 @@ class StatusTextTest {
                         new weft.api.PolicyStatus.Entry("prod/none", java.util.List.of("Ingress", "Egress"), java.util.List.of(), 0)),
                 java.util.List.of("prod/bad: spec.podSelector: operator \"Near\" is not In, NotIn, Exists or DoesNotExist"), 2,
                 "14 lines, 1 chains for 2 pods in 3.1 ms (generated in 0.4 ms)",
-                java.util.List.of("TCP prod/web (10.32.0.6) → prod/db (10.32.0.5) port 80 dropped at ingress: ...")));
+                java.util.List.of("TCP prod/web (10.32.0.6) -> prod/db (10.32.0.5) port 80 dropped at ingress: ...")));
         assertEquals("""
                 NetworkPolicy: enforcing on node n1, 2 pods isolated here
                 Last change: 14 lines, 1 chains for 2 pods in 3.1 ms (generated in 0.4 ms)
                 Refused: prod/bad: spec.podSelector: operator "Near" is not In, NotIn, Exists or DoesNotExist
                 Last drops:
-                  TCP prod/web (10.32.0.6) → prod/db (10.32.0.5) port 80 dropped at ingress: ...
+                  TCP prod/web (10.32.0.6) -> prod/db (10.32.0.5) port 80 dropped at ingress: ...
                 POLICY                                   TYPES              DROPS  SELECTED PODS
                 prod/db-ingress                          Ingress                4  prod/db prod/db2
                 prod/none                                Ingress,Egress         0  (none)

@@ -60,6 +60,15 @@ class PolicyIT {
     private static final List<Integer> PORTS = List.of(80, 81);
     private static final List<String> PROTOCOLS = List.of("tcp", "udp");
 
+    private static final String DENY_X = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: default-deny-ingress, namespace: x}
+            spec:
+              podSelector: {}
+              policyTypes: [Ingress]
+            """;
+
     private static Lab lab;
     private static KubernetesMockServer api;
     private static ApiRelay relay;
@@ -233,22 +242,8 @@ class PolicyIT {
     @Test
     @Order(2)
     void defaultDenyIngressAndAllowAllIngressFromTheDocumentation() throws Exception {
-        enforced("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata: {name: default-deny-ingress, namespace: x}
-                spec:
-                  podSelector: {}
-                  policyTypes: [Ingress]
-                """);
-        enforced("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata: {name: default-deny-ingress, namespace: x}
-                spec:
-                  podSelector: {}
-                  policyTypes: [Ingress]
-                """, """
+        enforced(DENY_X);
+        enforced(DENY_X, """
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
                 metadata: {name: allow-all-ingress, namespace: x}
@@ -359,15 +354,6 @@ class PolicyIT {
                 """.formatted(address("x/c")));
     }
 
-    private static final String DENY_X = """
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: default-deny-ingress, namespace: x}
-            spec:
-              podSelector: {}
-              policyTypes: [Ingress]
-            """;
-
     @Test
     @Order(7)
     void anOpenConnectionOutlivesTheDenyThatRefusesNewOnes() throws Exception {
@@ -423,7 +409,7 @@ class PolicyIT {
         ExecResult denied = lab.weft(lab.host(1), "policy", "why", "y/c", "x/b:81");
         assertEquals(1, denied.exitCode(), denied.describe());
         assertEquals("denied: x/b is selected for ingress by x/db-ingress, which allows TCP 81 from pods with pod=a in namespaces with ns=y;"
-                + " and by x/default-deny-ingress, which allows nothing — none lets y/c connect on TCP 81", denied.stdout().strip());
+                + " and by x/default-deny-ingress, which allows nothing; none lets y/c connect on TCP 81", denied.stdout().strip());
         ExecResult allowed = lab.weft(lab.host(1), "policy", "why", "y/a", address("x/b") + ":81/tcp");
         assertEquals(0, allowed.exitCode(), allowed.describe());
         assertTrue(allowed.stdout().startsWith("allowed: y/a has no egress policy; x/b's ingress is allowed by x/db-ingress"), allowed.stdout());
@@ -431,7 +417,7 @@ class PolicyIT {
         // of 10 a second cuts): NFLOG brings it to the router, which explains it
         Thread.sleep(2_500); // the log limit's bucket refills: a measured pause, not a wait for an event
         assertEquals(List.of("no"), probeFrom("y/c", address("x/b") + ":81/tcp"));
-        String drop = "TCP y/c (" + address("y/c") + ") → x/b (" + address("x/b") + ") port 81 dropped at ingress: x/b is selected for"
+        String drop = "TCP y/c (" + address("y/c") + ") -> x/b (" + address("x/b") + ") port 81 dropped at ingress: x/b is selected for"
                 + " ingress by x/db-ingress";
         assertTrue(Poll.until(() -> lab.weft(lab.host(2), "status", "policy").stdout().contains(drop), Duration.ofSeconds(10)),
                 () -> "no explained drop: " + lab.weft(lab.host(2), "status", "policy").stdout());

@@ -46,9 +46,9 @@ record DroppedConnection(boolean ingress, long source, long destination, Optiona
         return ((long) (bytes[at] & 0xff) << 24) | (bytes[at + 1] & 0xff) << 16 | (bytes[at + 2] & 0xff) << 8 | bytes[at + 3] & 0xff;
     }
 
-    /** One line for the log and the status: "TCP prod/web (10.32.0.6) → prod/db (10.32.0.5) port 5432 at ingress: denied: ...". */
+    /** One line for the log and the status: "TCP prod/web (10.32.0.6) -> prod/db (10.32.0.5) port 5432 at ingress: denied: ...". */
     String explain(PolicyCluster cluster) {
-        String what = protocol.map(p -> p + " ").orElse("IP protocol " + protocolNumber + " ") + end(cluster, source) + " → "
+        String what = protocol.map(p -> p + " ").orElse("IP protocol " + protocolNumber + " ") + end(cluster, source) + " -> "
                 + end(cluster, destination) + (protocol.isPresent() ? " port " + port : "") + " dropped at " + (ingress ? "ingress" : "egress");
         PolicyCluster.Verdict verdict = cluster.decide(source, destination, protocol.orElse(null), port);
         return what + ": " + (verdict.allowed() ? "the policies have changed since, and allow it now (" + verdict.reason() + ")" : verdict.reason());

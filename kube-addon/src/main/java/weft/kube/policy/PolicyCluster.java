@@ -106,7 +106,7 @@ record PolicyCluster(List<PolicyPod> pods, Map<String, Map<String, String>> name
         }
         String otherName = other == null ? Ipv4Ranges.text(otherAddress) : other.id();
         String policies = isolating.stream().map(p -> p.id() + ", which allows " + allowed(p, ingress)).collect(Collectors.joining("; and by "));
-        return Optional.of(pod.id() + " is selected for " + direction + " by " + policies + " — none lets " + otherName
+        return Optional.of(pod.id() + " is selected for " + direction + " by " + policies + "; none lets " + otherName
                 + (ingress ? " connect on " : " be reached on ") + connection);
     }
 

@@ -74,7 +74,10 @@ public final class PolicyController implements PolicyService, AutoCloseable {
         this.explainDrops = explainDrops;
     }
 
-    /** Lists and follows the three kinds, then enforces; returns once the first table is in the kernel (or failed, logged). */
+    /**
+     * Lists and follows the three kinds, then enforces; returns once the first table is in the kernel (or failed,
+     * logged). When the API server does not list them it throws, leaving nothing behind, and may be called again.
+     */
     public void start() throws InterruptedException {
         ResourceEventHandler<Object> changed = new ResourceEventHandler<>() {
             @Override
@@ -92,9 +95,15 @@ public final class PolicyController implements PolicyService, AutoCloseable {
                 schedule();
             }
         };
-        informers.add(client.pods().inAnyNamespace().inform(cast(changed), RESYNC_MILLIS));
-        informers.add(client.namespaces().inform(cast(changed), RESYNC_MILLIS));
-        informers.add(client.network().v1().networkPolicies().inAnyNamespace().inform(cast(changed), RESYNC_MILLIS));
+        try {
+            informers.add(client.pods().inAnyNamespace().inform(cast(changed), RESYNC_MILLIS));
+            informers.add(client.namespaces().inform(cast(changed), RESYNC_MILLIS));
+            informers.add(client.network().v1().networkPolicies().inAnyNamespace().inform(cast(changed), RESYNC_MILLIS));
+        } catch (RuntimeException e) { // the API server did not list: the caller tries again with a clean slate
+            informers.forEach(SharedIndexInformer::close);
+            informers.clear();
+            throw e;
+        }
         listed = true;
         try {
             thread.submit(this::rebuild).get();
@@ -219,6 +228,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     public void close() {
         informers.forEach(SharedIndexInformer::close);
         DropLog log = dropLog;
+        dropLog = null; // closing twice (the retried start, then its owner) closes once
         if (log != null) log.close();
         thread.shutdownNow();
     }

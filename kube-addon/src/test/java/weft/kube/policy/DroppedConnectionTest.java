@@ -42,8 +42,8 @@ class DroppedConnectionTest {
         DroppedConnection dropped = DroppedConnection.read(NftRuleset.INGRESS_PREFIX, packet(6, 5, 80, 28)).orElseThrow();
         assertEquals(new DroppedConnection(true, Ipv4Ranges.address("10.32.0.6"), Ipv4Ranges.address("10.32.0.5"),
                 Optional.of(PolicyPort.Protocol.TCP), 6, 80), dropped);
-        assertEquals("TCP prod/web (10.32.0.6) → prod/db (10.32.0.5) port 80 dropped at ingress: prod/db is selected for ingress by"
-                + " prod/db-ingress, which allows TCP 5432 from pods with app=api in prod — none lets prod/web connect on TCP 80",
+        assertEquals("TCP prod/web (10.32.0.6) -> prod/db (10.32.0.5) port 80 dropped at ingress: prod/db is selected for ingress by"
+                + " prod/db-ingress, which allows TCP 5432 from pods with app=api in prod; none lets prod/web connect on TCP 80",
                 dropped.explain(CLUSTER));
     }
 
@@ -52,7 +52,7 @@ class DroppedConnectionTest {
         assertEquals(5432, DroppedConnection.read(NftRuleset.EGRESS_PREFIX, packet(17, 6, 5432, 32)).orElseThrow().port());
         DroppedConnection ping = DroppedConnection.read(NftRuleset.INGRESS_PREFIX, packet(1, 5, 0, 20)).orElseThrow();
         assertEquals(Optional.empty(), ping.protocol());
-        assertTrue(ping.explain(CLUSTER).startsWith("IP protocol 1 prod/web (10.32.0.6) → prod/db (10.32.0.5) dropped at ingress: "
+        assertTrue(ping.explain(CLUSTER).startsWith("IP protocol 1 prod/web (10.32.0.6) -> prod/db (10.32.0.5) dropped at ingress: "
                 + "prod/db is selected for ingress by prod/db-ingress"), ping.explain(CLUSTER));
     }
 

@@ -174,7 +174,7 @@ class PolicyControllerTest {
         ApiReply.PolicyVerdict denied = controller.why(new ApiRequest.PolicyQuestion("prod/web", "prod/db", "TCP", 80));
         assertFalse(denied.allowed());
         assertEquals("denied: prod/db is selected for ingress by prod/db-ingress, which allows TCP 5432 from pods with app=web in prod"
-                + " — none lets prod/web connect on TCP 80", denied.reason());
+                + "; none lets prod/web connect on TCP 80", denied.reason());
         assertTrue(controller.why(new ApiRequest.PolicyQuestion("10.32.0.6", "prod/db", "TCP", 5432)).allowed());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> controller.why(new ApiRequest.PolicyQuestion("prod/nobody", "prod/db", "TCP", 80)));
