@@ -51,11 +51,11 @@ public sealed interface ApiReply {
     record Stopping(boolean stopping) implements ApiReply {
     }
 
-    /** Why a request failed, fit to show to a user; sent with status 400, 401, 403, 404, 405, 415 or 500. */
     /** A connection's fate under NetworkPolicy, and why ({@code weft policy why}). */
     record PolicyVerdict(boolean allowed, String reason) implements ApiReply {
     }
 
+    /** Why a request failed, fit to show to a user; sent with status 400, 401, 403, 404, 405, 415 or 500. */
     record Failure(String error) implements ApiReply {
     }
 }

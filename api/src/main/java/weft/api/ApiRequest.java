@@ -79,7 +79,6 @@ public sealed interface ApiRequest {
         }
     }
 
-    /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
     /**
      * A connection to judge under NetworkPolicy: each end a pod ({@code namespace/name}, or a name in
      * {@code default}) or an IPv4 address; {@code protocol} TCP, UDP or SCTP; {@code port} 0 asks about every port.
@@ -96,6 +95,7 @@ public sealed interface ApiRequest {
         }
     }
 
+    /** The body of a request that takes no parameters: {@code {}} (or nothing at all). */
     record Empty() implements ApiRequest {
     }
 

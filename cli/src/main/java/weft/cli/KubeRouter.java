@@ -37,7 +37,7 @@ final class KubeRouter {
     static final CommandLine.Option NODE_NAME = new CommandLine.Option("node-name", "NAME",
             "with --kube, this host's Node (default $NODE_NAME, which the DaemonSet sets from spec.nodeName)");
     static final CommandLine.Option NO_NETWORK_POLICY = new CommandLine.Option("no-network-policy", null,
-            "with --kube, do not enforce the cluster's NetworkPolicies on this node's pods (the table a previous run left is kept; weft reset removes it)");
+            "with --kube, do not enforce the cluster's NetworkPolicies on this node's pods (a table an earlier run left is removed)");
     static final List<CommandLine.Option> OPTIONS = List.of(KUBE, NODE_NAME, NO_NETWORK_POLICY);
     /** Where the ConfigMap of peers lives when the pod does not say ($POD_NAMESPACE). */
     static final String DEFAULT_NAMESPACE = "kube-system";
@@ -78,6 +78,7 @@ final class KubeRouter {
             });
             // served at once: until the API server answers, weft status policy says the controller waits for it
             Optional<PolicyController> policies = line.flag("no-network-policy") ? Optional.empty() : Optional.of(new PolicyController(client, node));
+            if (policies.isEmpty()) System.getLogger(KubeRouter.class.getName()).log(System.Logger.Level.INFO, PolicyController.removeTable());
             policies.ifPresent(router::servePolicy);
             Optional<RetriedStart> enforcing = policies.map(controller -> RetriedStart.inBackground(() -> {
                 controller.start();

@@ -487,10 +487,16 @@ public final class Router implements RouterApi, AutoCloseable {
     public String metrics() {
         PolicyService service = policies;
         if (service == null) return metrics.prometheus();
+        PolicyStatus policy;
+        try {
+            policy = service.status();
+        } catch (RuntimeException e) { // a busy or stopped controller leaves its series out, not the router's
+            return metrics.prometheus();
+        }
         StringBuilder text = new StringBuilder(metrics.prometheus());
         text.append("# HELP weft_policy_dropped_packets_total New connections' packets dropped on this node at pods a NetworkPolicy isolates,"
                 + " by policy (a drop at a pod that several isolate counts for each).\n# TYPE weft_policy_dropped_packets_total counter\n");
-        for (PolicyStatus.Entry entry : service.status().policies()) {
+        for (PolicyStatus.Entry entry : policy.policies()) {
             text.append("weft_policy_dropped_packets_total{policy=\"").append(entry.policy()).append("\"} ").append(entry.drops()).append('\n');
         }
         return text.toString();

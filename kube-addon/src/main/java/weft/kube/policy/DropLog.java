@@ -1,5 +1,7 @@
 package weft.kube.policy;
 
+import weft.kernel.Errno;
+import weft.kernel.NativeCallException;
 import weft.kernel.NflogSocket;
 
 import java.util.ArrayDeque;
@@ -9,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * Explains the new connections the policy table drops: reads NFLOG group {@value NftRuleset#LOG_GROUP} (the
- * table's log statements, which the kernel already limits to 10 a second per pod and direction), says for each who
+ * table's log statements, which the kernel already limits to 10 a second per chain), says for each who
  * tried to reach whom and which policies refused it ({@link DroppedConnection}), logs it (at most
  * {@value #LINES_PER_SECOND} lines a second, then one line for what was left out) and keeps the last
  * {@value #KEPT} for {@code weft status policy}.
@@ -30,7 +32,7 @@ final class DropLog implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private long second; // weft-policy-drops
-    private int lines, unlogged, unreadable;
+    private int lines, unlogged, unreadable, overruns;
 
     private DropLog(NflogSocket socket, Supplier<PolicyCluster> cluster) {
         this.socket = socket;
@@ -52,8 +54,14 @@ final class DropLog implements AutoCloseable {
     private void run() {
         try {
             while (!closed) {
-                socket.receive(POLL_MILLIS, packet -> DroppedConnection.read(packet.prefix(), packet.payload())
-                        .ifPresentOrElse(dropped -> said(dropped.explain(cluster.get())), () -> unreadable++));
+                try {
+                    socket.receive(POLL_MILLIS, packet -> DroppedConnection.read(packet.prefix(), packet.payload())
+                            .ifPresentOrElse(dropped -> said(dropped.explain(cluster.get())), () -> unreadable++));
+                } catch (NativeCallException e) {
+                    // ENOBUFS: the kernel logged faster than this thread read, and dropped what did not fit; go on
+                    if (e.errno() != Errno.ENOBUFS) throw e;
+                    overruns++;
+                }
                 tick();
             }
         } catch (RuntimeException e) {
@@ -78,12 +86,13 @@ final class DropLog implements AutoCloseable {
     private void tick() {
         long now = System.nanoTime() / 1_000_000_000L;
         if (now == second) return;
-        if (unlogged > 0 || unreadable > 0) {
+        if (unlogged > 0 || unreadable > 0 || overruns > 0) {
             LOG.log(System.Logger.Level.INFO, "NetworkPolicy dropped " + unlogged + " more new connections than were logged"
-                    + (unreadable > 0 ? ", and " + unreadable + " logged packets could not be read" : ""));
+                    + (unreadable > 0 ? ", and " + unreadable + " logged packets could not be read" : "")
+                    + (overruns > 0 ? ", and the kernel lost some of its logs " + overruns + " times (it logged faster than they were read)" : ""));
         }
         second = now;
-        lines = unlogged = unreadable = 0;
+        lines = unlogged = unreadable = overruns = 0;
     }
 
     /** The last drops explained, oldest first. */

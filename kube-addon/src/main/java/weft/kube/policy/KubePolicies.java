@@ -35,12 +35,18 @@ final class KubePolicies {
 
     static PolicyCluster cluster(List<Pod> pods, List<Namespace> namespaces, List<NetworkPolicy> policies) {
         List<PolicyPod> read = new ArrayList<>();
-        for (Pod pod : pods) pod(pod).ifPresent(read::add);
+        for (Pod pod : pods) {
+            try {
+                pod(pod).ifPresent(read::add);
+            } catch (RuntimeException unreadable) {
+                // a pod a lax server let through malformed: it has no part in policy, the others do
+            }
+        }
         Map<String, Map<String, String>> labels = new HashMap<>();
         for (Namespace namespace : namespaces) {
             if (namespace.getMetadata() == null || namespace.getMetadata().getName() == null) continue;
             // the label API servers from 1.21 put on every namespace, for servers older than that
-            Map<String, String> named = new HashMap<>(Optional.ofNullable(namespace.getMetadata().getLabels()).orElse(Map.of()));
+            Map<String, String> named = labels(namespace.getMetadata().getLabels());
             named.putIfAbsent("kubernetes.io/metadata.name", namespace.getMetadata().getName());
             labels.put(namespace.getMetadata().getName(), named);
         }
@@ -52,6 +58,8 @@ final class KubePolicies {
                 enforced.add(policy(policy));
             } catch (IllegalArgumentException e) {
                 refused.add(id + ": " + e.getMessage());
+            } catch (RuntimeException e) { // a null where the API has none (a lax server): refused, never the rebuild's end
+                refused.add(id + ": cannot be read (" + e + ")");
             }
         }
         // the stores' order is the informers': sorted, the table's text changes only when the cluster does
@@ -63,7 +71,10 @@ final class KubePolicies {
 
     /** The pod as policies see it; empty for a pod on the host's network, without an address yet, or finished. */
     static Optional<PolicyPod> pod(Pod pod) {
-        if (pod.getMetadata() == null || pod.getSpec() == null || pod.getStatus() == null) return Optional.empty();
+        if (pod.getMetadata() == null || pod.getMetadata().getNamespace() == null || pod.getMetadata().getName() == null
+                || pod.getSpec() == null || pod.getStatus() == null) {
+            return Optional.empty();
+        }
         if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) return Optional.empty();
         String phase = pod.getStatus().getPhase();
         if ("Succeeded".equals(phase) || "Failed".equals(phase)) return Optional.empty(); // its address may be another pod's now
@@ -79,6 +90,7 @@ final class KubePolicies {
         for (Container container : Optional.ofNullable(pod.getSpec().getContainers()).orElse(List.of())) {
             for (ContainerPort port : Optional.ofNullable(container.getPorts()).orElse(List.of())) {
                 if (port.getName() == null || port.getContainerPort() == null) continue;
+                if (port.getContainerPort() < 1 || port.getContainerPort() > 65535) continue; // no connection can name it
                 try {
                     ports.putIfAbsent(PolicyPod.portKey(port.getName(), protocol(port.getProtocol())), port.getContainerPort());
                 } catch (IllegalArgumentException e) {
@@ -87,7 +99,16 @@ final class KubePolicies {
             }
         }
         return Optional.of(new PolicyPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), pod.getSpec().getNodeName(),
-                address, Optional.ofNullable(pod.getMetadata().getLabels()).orElse(Map.of()), ports));
+                address, labels(pod.getMetadata().getLabels()), ports));
+    }
+
+    /** Labels as given, without the null keys or values a lax server might pass on. */
+    private static Map<String, String> labels(Map<String, String> given) {
+        Map<String, String> labels = new HashMap<>();
+        if (given != null) given.forEach((key, value) -> {
+            if (key != null && value != null) labels.put(key, value);
+        });
+        return labels;
     }
 
     /**

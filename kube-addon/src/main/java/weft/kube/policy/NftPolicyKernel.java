@@ -47,7 +47,10 @@ final class NftPolicyKernel implements PolicyKernel {
     @Override
     public Optional<String> bypassed() {
         try {
-            if (!Files.exists(BRIDGE_NF)) return Optional.empty(); // no bridge here yet: frames that come later are seen once it is
+            if (!Files.exists(BRIDGE_NF)) {
+                return Optional.of("br_netfilter is not loaded (no " + BRIDGE_NF + "): frames between pods on this node's bridge"
+                        + " bypass the table; load it (modprobe br_netfilter), as kube-proxy also needs");
+            }
             if (Files.readString(BRIDGE_NF).strip().equals("1")) return Optional.empty();
             Files.writeString(BRIDGE_NF, "1");
             LOG.log(System.Logger.Level.INFO, "turned net.bridge.bridge-nf-call-iptables on, so that NetworkPolicy sees frames between pods");
@@ -55,6 +58,24 @@ final class NftPolicyKernel implements PolicyKernel {
         } catch (IOException e) {
             return Optional.of("net.bridge.bridge-nf-call-iptables is off and could not be turned on (" + e.getMessage()
                     + "): traffic between pods is not filtered");
+        }
+    }
+
+    /**
+     * Removes the table where a router no longer enforces policies ({@code --no-network-policy}): a table left by an
+     * earlier run would go on judging addresses that new pods take over.
+     *
+     * @return whether there was one
+     */
+    static boolean remove() {
+        try (Nftables nft = Nftables.open()) {
+            try {
+                nft.query("looking for the NetworkPolicy table", "list table ip " + NftRuleset.TABLE);
+            } catch (RuntimeException absent) {
+                return false;
+            }
+            nft.run("removing the NetworkPolicy table", NftRuleset.removal());
+            return true;
         }
     }
 

@@ -94,7 +94,7 @@ final class NftRuleset {
                     chainNames.put(key, name);
                     chains.put(name, new Chain(in, policies, List.of()));
                     bodies.append("  chain ").append(name).append(" {\n    # ").append(in ? "ingress" : "egress").append(" of pods that ")
-                            .append(String.join(", ", policies)).append(" isolate\n").append(body)
+                            .append(comment(String.join(", ", policies))).append(" isolate\n").append(body)
                             .append("    limit rate 10/second burst 20 packets log group ").append(LOG_GROUP).append(" prefix \"")
                             .append(in ? INGRESS_PREFIX : EGRESS_PREFIX).append("\"\n")
                             .append("    counter name \"").append(name).append("\" drop\n  }\n");
@@ -124,6 +124,11 @@ final class NftRuleset {
                 }
                 """);
         return new Compiled(text.toString(), chains);
+    }
+
+    /** Text safe in an nft comment: the API's names are, a lax server's might hold a newline or a quote. */
+    private static String comment(String text) {
+        return text.replaceAll("[^A-Za-z0-9./,: _-]", "?");
     }
 
     private static String map(String name, List<String> elements) {

@@ -52,13 +52,15 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
             .name("weft-policy").daemon().unstarted(r));
     private final AtomicBoolean pending = new AtomicBoolean();
-    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final List<SharedIndexInformer<?>> informers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean listed;
     private volatile PolicyCluster cluster = PolicyCluster.EMPTY;
     private volatile String lastApply = "nothing applied yet";
     private final boolean explainDrops;
-    private volatile DropLog dropLog;
+    private final java.util.concurrent.atomic.AtomicReference<DropLog> dropLog = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile boolean closed;
     private volatile String unexplained = "";
+    private volatile String bypass = ""; // why frames between pods would not reach the table, when they would not
     // owned by the weft-policy thread
     private NftRuleset.Compiled applied;
     private final Map<String, Long> dropTotals = new HashMap<>(); // chain signature -> packets counted before the last replace
@@ -104,6 +106,10 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             informers.clear();
             throw e;
         }
+        if (closed) { // closed while the lists came: nothing to enforce for
+            informers.forEach(SharedIndexInformer::close);
+            return;
+        }
         listed = true;
         try {
             thread.submit(this::rebuild).get();
@@ -112,11 +118,25 @@ public final class PolicyController implements PolicyService, AutoCloseable {
         }
         if (explainDrops) {
             try {
-                dropLog = DropLog.start(() -> cluster);
+                dropLog.set(DropLog.start(() -> cluster));
+                if (closed) Optional.ofNullable(dropLog.getAndSet(null)).ifPresent(DropLog::close); // closed while it started
             } catch (RuntimeException e) {
                 unexplained = "drops are counted, not explained: " + e.getMessage();
                 LOG.log(System.Logger.Level.WARNING, "NetworkPolicy " + unexplained);
             }
+        }
+    }
+
+    /**
+     * Removes the table an earlier run left, for a router that enforces no policies; says what it did, or why it could
+     * not, for the log.
+     */
+    public static String removeTable() {
+        if (weft.kernel.Nftables.unavailable().isPresent()) return "no NetworkPolicy table: " + weft.kernel.Nftables.unavailable().get();
+        try {
+            return NftPolicyKernel.remove() ? "removed the NetworkPolicy table an earlier run left (ip " + TABLE + ")" : "no NetworkPolicy table to remove";
+        } catch (RuntimeException e) {
+            return "could not remove the NetworkPolicy table ip " + TABLE + ": " + e.getMessage();
         }
     }
 
@@ -132,7 +152,18 @@ public final class PolicyController implements PolicyService, AutoCloseable {
 
     private void rebuild() {
         pending.set(false);
+        try {
+            rebuildNow();
+        } catch (RuntimeException e) { // a scheduled task's exception would vanish: the status and the log say it
+            lastApply = "the last change could not be compiled, the previous table stays: " + e;
+            LOG.log(System.Logger.Level.WARNING, "NetworkPolicy: " + lastApply);
+        }
+    }
+
+    private void rebuildNow() {
         long started = System.nanoTime();
+        // checked on every change, not only when the table's text does: br_netfilter can be switched off under us
+        bypass = kernel.bypassed().orElse("");
         PolicyCluster now = KubePolicies.cluster(list(0, Pod.class), list(1, Namespace.class), list(2, NetworkPolicy.class));
         NftRuleset.Compiled compiled = NftRuleset.compile(now, node);
         long generated = System.nanoTime();
@@ -140,7 +171,6 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             cluster = now;
             return;
         }
-        Optional<String> bypassed = kernel.bypassed();
         try {
             Map<String, Long> drops = applied == null ? Map.of() : kernel.drops();
             kernel.apply(compiled.text());
@@ -149,7 +179,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             lastApply = String.format("%d lines, %d chains for %d pods in %.1f ms (generated in %.1f ms)%s",
                     compiled.text().lines().count(), compiled.chains().size(),
                     compiled.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count(), (System.nanoTime() - generated) / 1e6,
-                    (generated - started) / 1e6, bypassed.map(b -> "; " + b).orElse(""));
+                    (generated - started) / 1e6, bypass.isEmpty() ? "" : "; " + bypass);
             LOG.log(System.Logger.Level.INFO, "NetworkPolicy table replaced: " + lastApply + (now.refused().isEmpty() ? ""
                     : "; refused: " + String.join("; ", now.refused())));
         } catch (RuntimeException e) {
@@ -173,6 +203,8 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     public PolicyStatus status() {
         try {
             return thread.submit(this::statusNow).get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IllegalStateException("the NetworkPolicy controller has stopped");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
@@ -199,10 +231,11 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             entries.add(new PolicyStatus.Entry(policy.id(), types, selected.get(policy.id()), dropped));
         }
         entries.sort(java.util.Comparator.comparing(PolicyStatus.Entry::policy));
-        String state = !listed ? "waiting for the API server's first lists" : applied == null ? "not enforcing: " + lastApply : "enforcing";
+        String state = !listed ? "waiting for the API server's first lists" : applied == null ? "not enforcing: " + lastApply
+                : bypass.isEmpty() ? "enforcing" : "NOT enforcing between pods on this node: " + bypass;
         int isolated = applied == null ? 0
                 : (int) applied.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count();
-        DropLog log = dropLog;
+        DropLog log = dropLog.get();
         List<String> recent = log != null ? log.recent() : unexplained.isEmpty() ? List.of() : List.of(unexplained);
         return new PolicyStatus(state, node, entries, now.refused(), isolated, lastApply, recent);
     }
@@ -226,10 +259,10 @@ public final class PolicyController implements PolicyService, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true; // a start in progress closes what it makes after this
         informers.forEach(SharedIndexInformer::close);
-        DropLog log = dropLog;
-        dropLog = null; // closing twice (the retried start, then its owner) closes once
-        if (log != null) log.close();
+        // closing twice, even from two threads (the retried start, then its owner), closes the socket once
+        Optional.ofNullable(dropLog.getAndSet(null)).ifPresent(DropLog::close);
         thread.shutdownNow();
     }
 }

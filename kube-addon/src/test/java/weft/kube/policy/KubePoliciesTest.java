@@ -416,4 +416,33 @@ class KubePoliciesTest {
         PolicyCluster cluster = KubePolicies.cluster(List.of(), List.of(namespace("prod", Map.of("kubernetes.io/metadata.name", "prod"))), List.of());
         assertEquals(Map.of("kubernetes.io/metadata.name", "prod"), cluster.namespaceLabels("prod"));
     }
+
+    // --- what a lax server might hand over: refused or skipped, never the end of the rebuild
+
+    @Test
+    void nullsWhereTheApiHasNoneRefuseThePolicyNotTheOthers() {
+        java.util.HashMap<String, String> nullValue = new java.util.HashMap<>();
+        nullValue.put("app", null);
+        NetworkPolicy bad = ingressPolicy("prod/bad", nullValue);
+        assertContains("cannot be read", refusal(bad));
+        NetworkPolicy nullType = policy("prod/bad", DB, List.of(), List.of());
+        nullType.getSpec().setPolicyTypes(java.util.Arrays.asList("Ingress", null));
+        assertContains("cannot be read", refusal(nullType));
+        NetworkPolicy nullExcept = ingressPolicy("prod/bad", DB, from(List.of(block("10.0.0.0/8"))));
+        nullExcept.getSpec().getIngress().getFirst().getFrom().getFirst().getIpBlock().setExcept(java.util.Arrays.asList((String) null));
+        refusal(nullExcept);
+    }
+
+    @Test
+    void aPodsNullLabelIsLeftOutAPortOutOfRangeIsSkippedAndAPodWithoutNamespaceIsNoPolicyPod() {
+        java.util.HashMap<String, String> labels = new java.util.HashMap<>(Map.of("app", "db"));
+        labels.put("broken", null);
+        Pod pod = pod("prod/db", "n1", "10.32.0.5", labels, containerPort("pg", 5432, "TCP"), containerPort("huge", 70000, "TCP"));
+        PolicyPod read = KubePolicies.pod(pod).orElseThrow();
+        assertEquals(Map.of("app", "db"), read.labels());
+        assertEquals(Map.of("pg/TCP", 5432), read.ports());
+        Pod nameless = pod("prod/x", "n1", "10.32.0.6", Map.of());
+        nameless.getMetadata().setNamespace(null);
+        assertEquals(Optional.empty(), KubePolicies.pod(nameless));
+    }
 }

@@ -349,6 +349,17 @@ class NftRulesetTest {
         }
     }
 
+    @Test
+    void aPolicyNameALaxServerLetThroughCannotBreakTheTablesText() throws Exception {
+        // the API's names are DNS labels; an older or laxer server's might hold a newline or a quote, which in the
+        // chain's comment would end it and make nft refuse every node's table
+        NetworkPolicy odd = ingressPolicy("prod/db-ingress", DB_PODS, from(List.of(podsWith(BACKEND)), tcp(5432)));
+        odd.getMetadata().setName("db\"ingress\n}");
+        NftRuleset.Compiled compiled = compile(odd);
+        assertContains("# ingress of pods that prod/db?ingress?? isolate", compiled.text());
+        inThrowawayNamespace(namespace -> apply(namespace, compiled.text()));
+    }
+
     private interface InNamespace {
         void run(String namespace) throws Exception;
     }

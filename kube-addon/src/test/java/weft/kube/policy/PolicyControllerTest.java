@@ -46,6 +46,7 @@ class PolicyControllerTest {
         final List<String> applied = new CopyOnWriteArrayList<>();
         final Map<String, Long> drops = new ConcurrentHashMap<>();
         volatile RuntimeException refuse;
+        volatile String bypass = "";
 
         @Override
         public void apply(String text) {
@@ -61,7 +62,7 @@ class PolicyControllerTest {
 
         @Override
         public Optional<String> bypassed() {
-            return Optional.empty();
+            return bypass.isEmpty() ? Optional.empty() : Optional.of(bypass);
         }
     }
 
@@ -179,5 +180,16 @@ class PolicyControllerTest {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> controller.why(new ApiRequest.PolicyQuestion("prod/nobody", "prod/db", "TCP", 80)));
         assertTrue(unknown.getMessage().contains("no pod prod/nobody"), unknown.getMessage());
+    }
+
+    @Test
+    void framesThatBypassTheTableAreSaidInTheStatusCheckedOnEveryChange() throws InterruptedException {
+        controller.start();
+        assertEquals("enforcing", controller.status().state());
+        kernel.bypass = "br_netfilter is not loaded";
+        // a change that leaves the table's text as it was still checks
+        client.pods().inNamespace("prod").resource(pod("prod/cache", "n2", "10.32.0.7", Map.of("app", "cache"))).create();
+        assertTrue(eventually(() -> controller.status().state().equals("NOT enforcing between pods on this node: br_netfilter is not loaded")),
+                controller.status().state());
     }
 }
