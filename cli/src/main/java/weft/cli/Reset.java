@@ -119,13 +119,8 @@ final class Reset {
         if (Nftables.unavailable().isPresent()) return;
         for (String table : List.of("inet " + FastPath.GUARD_TABLE, "ip " + PolicyController.TABLE)) {
             try (Nftables nft = Nftables.open()) {
-                try {
-                    nft.query("looking for Weft's nftables table", "list table " + table);
-                } catch (RuntimeException absent) {
-                    continue; // none: a router that stopped cleanly removed it, or it never enforced policies
-                }
-                nft.run("removing Weft's nftables table", "add table " + table + "\ndelete table " + table);
-                out.println("removed nftables table " + table);
+                // none: a router that stopped cleanly removed it, or it never enforced policies
+                if (nft.removeTable(table)) out.println("removed nftables table " + table);
             } catch (RuntimeException e) {
                 fail("could not remove nftables table " + table + ": " + e.getMessage());
             }

@@ -185,12 +185,12 @@ class PolicyIT {
         try (ExecutorService sources = Executors.newFixedThreadPool(pods.size())) {
             Map<String, Future<ExecResult>> runs = new LinkedHashMap<>();
             for (String from : pods.keySet()) {
-                List<String> command = new ArrayList<>(List.of("python3", probe.toString(), "probe", "1.0"));
+                List<String> targets = new ArrayList<>();
                 for (String to : pods.keySet()) {
                     if (from.equals(to)) continue;
-                    for (int port : PORTS) for (String protocol : PROTOCOLS) command.add(address(to) + ":" + port + "/" + protocol);
+                    for (int port : PORTS) for (String protocol : PROTOCOLS) targets.add(address(to) + ":" + port + "/" + protocol);
                 }
-                runs.put(from, sources.submit(() -> lab.exec(netns.get(from), Duration.ofSeconds(30), command.toArray(String[]::new))));
+                runs.put(from, sources.submit(() -> connections(from, targets)));
             }
             Map<String, String> byAddress = new HashMap<>();
             pods.forEach((id, pod) -> byAddress.put(pod.getStatus().getPodIP(), id));
@@ -444,10 +444,14 @@ class PolicyIT {
         enforced(DENY_X);
     }
 
-    private static List<String> probeFrom(String from, String... targets) {
+    /** One new connection from pod {@code from} to each target ({@code ADDRESS:PORT/tcp|udp}), side by side: "TARGET yes|no" lines. */
+    private static ExecResult connections(String from, List<String> targets) {
         List<String> command = new ArrayList<>(List.of("python3", probe.toString(), "probe", "1.0"));
-        command.addAll(List.of(targets));
-        return lab.exec(netns.get(from), Duration.ofSeconds(30), command.toArray(String[]::new)).orThrow().stdout().lines()
-                .map(line -> line.substring(line.indexOf(' ') + 1)).toList();
+        command.addAll(targets);
+        return lab.exec(netns.get(from), Duration.ofSeconds(30), command.toArray(String[]::new));
+    }
+
+    private static List<String> probeFrom(String from, String... targets) {
+        return connections(from, List.of(targets)).orThrow().stdout().lines().map(line -> line.substring(line.indexOf(' ') + 1)).toList();
     }
 }

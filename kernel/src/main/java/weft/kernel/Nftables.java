@@ -110,6 +110,23 @@ public final class Nftables implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes {@code table} ({@code "inet weft-guard"}: family and name) in one transaction if it exists.
+     *
+     * @return whether it existed
+     * @throws NativeCallException with nft's message when the kernel refuses to remove it
+     */
+    public boolean removeTable(String table) {
+        try {
+            query("looking for table " + table, "list table " + table);
+        } catch (NativeCallException absent) {
+            return false;
+        }
+        // add, then delete: one transaction that succeeds whether or not the table went meanwhile
+        run("removing table " + table, "add table " + table + "\ndelete table " + table);
+        return true;
+    }
+
     /** nft's error lines without the echoed command and its caret marks, which only make sense on a terminal. */
     private static String reason(String errors) {
         String lines = errors.lines().filter(line -> line.contains("Error:")).map(String::strip)

@@ -42,4 +42,18 @@ class NftablesKernelTest {
         });
         assertEquals("", after, "the table of the refused transaction must not exist");
     }
+
+    @Test
+    void removeTableSaysWhetherThereWasOneAndLeavesNone() throws Exception {
+        NetNamespace.callInAnonymous(() -> {
+            try (Nftables nft = Nftables.open()) {
+                assertFalse(nft.removeTable("ip weft_test"), "no table yet");
+                nft.run("test table", "add table ip weft_test");
+                assertTrue(nft.removeTable("ip weft_test"));
+                assertEquals("", nft.query("test list", "list tables"));
+                assertFalse(nft.removeTable("ip weft_test"), "removed already");
+            }
+            return null;
+        });
+    }
 }

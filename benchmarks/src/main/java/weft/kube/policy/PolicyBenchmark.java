@@ -65,8 +65,7 @@ public final class PolicyBenchmark {
         }
         String text = compiled.text();
         System.out.printf("cluster: %d pods on this node, %d namespaces, %d policies; table: %d lines, %d KiB, %d chains for %d pods%n",
-                PODS, NAMESPACES, POLICIES, text.lines().count(), text.length() / 1024, compiled.chains().size(),
-                compiled.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count());
+                PODS, NAMESPACES, POLICIES, text.lines().count(), text.length() / 1024, compiled.chains().size(), compiled.isolatedPods());
         System.out.println("read + generate (ms): " + summary(Arrays.copyOfRange(generation, ROUNDS, generation.length)));
 
         try (NetNamespace namespace = NetNamespace.createAnonymous()) {

@@ -61,24 +61,6 @@ final class NftPolicyKernel implements PolicyKernel {
         }
     }
 
-    /**
-     * Removes the table where a router no longer enforces policies ({@code --no-network-policy}): a table left by an
-     * earlier run would go on judging addresses that new pods take over.
-     *
-     * @return whether there was one
-     */
-    static boolean remove() {
-        try (Nftables nft = Nftables.open()) {
-            try {
-                nft.query("looking for the NetworkPolicy table", "list table ip " + NftRuleset.TABLE);
-            } catch (RuntimeException absent) {
-                return false;
-            }
-            nft.run("removing the NetworkPolicy table", NftRuleset.removal());
-            return true;
-        }
-    }
-
     private Nftables context() {
         if (nft == null) nft = Nftables.open();
         return nft;

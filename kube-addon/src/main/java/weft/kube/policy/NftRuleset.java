@@ -40,8 +40,15 @@ final class NftRuleset {
         }
 
         /** The same for every chain of these policies in this direction, whatever its name in a table: what drop totals are kept under. */
-        String signature() {
-            return (ingress ? "in " : "out ") + String.join(",", policies);
+        Signature signature() {
+            return new Signature(ingress, policies);
+        }
+    }
+
+    /** A chain's direction and the policies that isolate its pods. */
+    record Signature(boolean ingress, List<String> policies) {
+        Signature {
+            policies = List.copyOf(policies);
         }
     }
 
@@ -50,16 +57,24 @@ final class NftRuleset {
         Compiled {
             chains = Map.copyOf(chains);
         }
+
+        /** The pods this table isolates in at least one direction. */
+        long isolatedPods() {
+            return chains.values().stream().flatMap(c -> c.pods().stream()).distinct().count();
+        }
     }
 
     private final PolicyCluster cluster;
     private final Map<Ipv4Ranges, String> peerSets = new LinkedHashMap<>();
     private final Map<String, String> portSets = new LinkedHashMap<>(); // elements -> name
-    /** A chain's direction, policies and body → its name; the pods that jump to it. */
+    /** A chain's direction, policies and body → its name. */
     private final Map<String, String> chainNames = new LinkedHashMap<>();
-    private final Map<String, Chain> chains = new LinkedHashMap<>();
+    private final Map<String, Signature> signatures = new LinkedHashMap<>(); // by chain name
+    private final Map<String, List<String>> podsOf = new LinkedHashMap<>(); // the pods that jump to each chain
     /** Each rule's peers, worked out once per table, not once per pod the rule's policy selects. */
     private final Map<PolicyRule, Ipv4Ranges> peerAddresses = new java.util.IdentityHashMap<>();
+    /** An egress rule's matches, the same for every pod its policy selects (only ingress resolves named ports per pod). */
+    private final Map<PolicyRule, List<String>> egressMatches = new java.util.IdentityHashMap<>();
 
     private NftRuleset(PolicyCluster cluster) {
         this.cluster = cluster;
@@ -92,17 +107,14 @@ final class NftRuleset {
                 if (name == null) {
                     name = (in ? "in-" : "out-") + chainNames.size();
                     chainNames.put(key, name);
-                    chains.put(name, new Chain(in, policies, List.of()));
+                    signatures.put(name, new Signature(in, policies));
                     bodies.append("  chain ").append(name).append(" {\n    # ").append(in ? "ingress" : "egress").append(" of pods that ")
                             .append(comment(String.join(", ", policies))).append(" isolate\n").append(body)
                             .append("    limit rate 10/second burst 20 packets log group ").append(LOG_GROUP).append(" prefix \"")
                             .append(in ? INGRESS_PREFIX : EGRESS_PREFIX).append("\"\n")
                             .append("    counter name \"").append(name).append("\" drop\n  }\n");
                 }
-                Chain shared = chains.get(name);
-                List<String> pods = new ArrayList<>(shared.pods());
-                pods.add(pod.id());
-                chains.put(name, new Chain(in, policies, pods));
+                podsOf.computeIfAbsent(name, n -> new ArrayList<>()).add(pod.id());
                 (in ? ingress : egress).add(Ipv4Ranges.text(pod.address()) + " : jump " + name);
             }
         }
@@ -112,7 +124,7 @@ final class NftRuleset {
         portSets.forEach((elements, name) -> text.append("  set ").append(name)
                 .append(" { type inet_proto . inet_service; flags interval; elements = { ").append(elements).append(" } }\n"));
         text.append(map("ingress", ingress)).append(map("egress", egress));
-        for (String counter : chains.keySet()) text.append("  counter ").append(counter).append(" { }\n");
+        for (String counter : signatures.keySet()) text.append("  counter ").append(counter).append(" { }\n");
         text.append(bodies);
         text.append("""
                   chain forward {
@@ -123,6 +135,8 @@ final class NftRuleset {
                   }
                 }
                 """);
+        Map<String, Chain> chains = new LinkedHashMap<>();
+        signatures.forEach((name, signature) -> chains.put(name, new Chain(signature.ingress(), signature.policies(), podsOf.get(name))));
         return new Compiled(text.toString(), chains);
     }
 
@@ -149,6 +163,12 @@ final class NftRuleset {
 
     /** The matches of one rule for {@code pod}'s chain: none when it can match nothing. */
     private List<String> matches(Policy policy, PolicyRule rule, PolicyPod pod, boolean in) {
+        if (!in) return egressMatches.computeIfAbsent(rule, r -> matchesFor(policy, r, pod, false));
+        return matchesFor(policy, rule, pod, true);
+    }
+
+    /** {@link #matches}, worked out; {@code pod} is read for ingress's named ports only. */
+    private List<String> matchesFor(Policy policy, PolicyRule rule, PolicyPod pod, boolean in) {
         String other = in ? "ip saddr" : "ip daddr";
         String peers = "";
         if (!rule.peers().isEmpty()) {

@@ -63,7 +63,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     private volatile String bypass = ""; // why frames between pods would not reach the table, when they would not
     // owned by the weft-policy thread
     private NftRuleset.Compiled applied;
-    private final Map<String, Long> dropTotals = new HashMap<>(); // chain signature -> packets counted before the last replace
+    private final Map<NftRuleset.Signature, Long> dropTotals = new HashMap<>(); // packets counted before the last replace
 
     public PolicyController(KubernetesClient client, String node) {
         this(client, node, new NftPolicyKernel(), true);
@@ -128,13 +128,14 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     }
 
     /**
-     * Removes the table an earlier run left, for a router that enforces no policies; says what it did, or why it could
-     * not, for the log.
+     * Removes the table an earlier run left, for a router that enforces no policies ({@code --no-network-policy}): it
+     * would go on judging addresses that new pods take over. Says what it did, or why it could not, for the log.
      */
     public static String removeTable() {
         if (weft.kernel.Nftables.unavailable().isPresent()) return "no NetworkPolicy table: " + weft.kernel.Nftables.unavailable().get();
-        try {
-            return NftPolicyKernel.remove() ? "removed the NetworkPolicy table an earlier run left (ip " + TABLE + ")" : "no NetworkPolicy table to remove";
+        try (weft.kernel.Nftables nft = weft.kernel.Nftables.open()) {
+            return nft.removeTable("ip " + TABLE) ? "removed the NetworkPolicy table an earlier run left (ip " + TABLE + ")"
+                    : "no NetworkPolicy table to remove";
         } catch (RuntimeException e) {
             return "could not remove the NetworkPolicy table ip " + TABLE + ": " + e.getMessage();
         }
@@ -177,8 +178,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             if (applied != null) drops.forEach((counter, packets) -> total(applied, counter, packets, dropTotals));
             applied = compiled;
             lastApply = String.format("%d lines, %d chains for %d pods in %.1f ms (generated in %.1f ms)%s",
-                    compiled.text().lines().count(), compiled.chains().size(),
-                    compiled.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count(), (System.nanoTime() - generated) / 1e6,
+                    compiled.text().lines().count(), compiled.chains().size(), compiled.isolatedPods(), (System.nanoTime() - generated) / 1e6,
                     (generated - started) / 1e6, bypass.isEmpty() ? "" : "; " + bypass);
             LOG.log(System.Logger.Level.INFO, "NetworkPolicy table replaced: " + lastApply + (now.refused().isEmpty() ? ""
                     : "; refused: " + String.join("; ", now.refused())));
@@ -190,7 +190,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
     }
 
     /** Adds a chain's counter to {@code totals}, under the chain's signature: its name changes from table to table. */
-    private static void total(NftRuleset.Compiled table, String counter, long packets, Map<String, Long> totals) {
+    private static void total(NftRuleset.Compiled table, String counter, long packets, Map<NftRuleset.Signature, Long> totals) {
         NftRuleset.Chain chain = table.chains().get(counter);
         if (chain != null) totals.merge(chain.signature(), packets, Long::sum);
     }
@@ -215,7 +215,7 @@ public final class PolicyController implements PolicyService, AutoCloseable {
 
     private PolicyStatus statusNow() {
         PolicyCluster now = cluster;
-        Map<String, Long> drops = new HashMap<>(dropTotals); // by chain signature: "in policy,policy"
+        Map<NftRuleset.Signature, Long> drops = new HashMap<>(dropTotals);
         if (applied != null) kernel.drops().forEach((counter, packets) -> total(applied, counter, packets, drops));
         Map<String, List<String>> selected = now.selected();
         List<PolicyStatus.Entry> entries = new ArrayList<>();
@@ -224,17 +224,15 @@ public final class PolicyController implements PolicyService, AutoCloseable {
             if (policy.ingress()) types.add("Ingress");
             if (policy.egress()) types.add("Egress");
             long dropped = 0;
-            for (Map.Entry<String, Long> total : drops.entrySet()) {
-                String policies = total.getKey().substring(total.getKey().indexOf(' ') + 1);
-                if (List.of(policies.split(",")).contains(policy.id())) dropped += total.getValue();
+            for (Map.Entry<NftRuleset.Signature, Long> total : drops.entrySet()) {
+                if (total.getKey().policies().contains(policy.id())) dropped += total.getValue();
             }
             entries.add(new PolicyStatus.Entry(policy.id(), types, selected.get(policy.id()), dropped));
         }
         entries.sort(java.util.Comparator.comparing(PolicyStatus.Entry::policy));
         String state = !listed ? "waiting for the API server's first lists" : applied == null ? "not enforcing: " + lastApply
                 : bypass.isEmpty() ? "enforcing" : "NOT enforcing between pods on this node: " + bypass;
-        int isolated = applied == null ? 0
-                : (int) applied.chains().values().stream().flatMap(c -> c.pods().stream()).distinct().count();
+        int isolated = applied == null ? 0 : (int) applied.isolatedPods();
         DropLog log = dropLog.get();
         List<String> recent = log != null ? log.recent() : unexplained.isEmpty() ? List.of() : List.of(unexplained);
         return new PolicyStatus(state, node, entries, now.refused(), isolated, lastApply, recent);
