@@ -103,10 +103,20 @@ public final class GossipChannels {
         };
     }
 
-    /** New routes (after a topology change); pending data for vanished neighbours is dropped. */
+    /**
+     * New routes (after a topology change); pending data for vanished neighbours is dropped, and a new neighbour gets
+     * every channel's complete state at once. Without that, what changed while it was away (a partition, a restart)
+     * would reach it only by a broadcast, lost when the two sides' trees disagree for a moment, or by the periodic
+     * gossip, a random neighbour per interval.
+     */
     public void routes(Routes newRoutes) {
+        List<PeerName> before = routes.neighbours();
         this.routes = newRoutes;
         outgoing.keySet().retainAll(newRoutes.neighbours());
+        for (PeerName neighbour : newRoutes.neighbours()) {
+            if (before.contains(neighbour)) continue;
+            gossipers.forEach((channel, gossiper) -> pendGossip(neighbour, channel, gossiper.completeState()));
+        }
     }
 
     /** Messages dropped: unroutable or overflowing unicasts, unknown channels. */

@@ -113,6 +113,25 @@ class GossipChannelsTest {
     }
 
     @Test
+    void shouldSendEveryChannelsCompleteStateToANewNeighbourAndOnlyToIt() {
+        // A and C are cut off from B, then the partition heals: A and C each gain a neighbour
+        GossipChannels a = new GossipChannels(Routes.compute(Map.of(A, record(A, C), C, record(C, A)), A),
+                new SplittableRandom(1), n -> {}, Duration.ofSeconds(30), T0);
+        a.register("dns", new Recorder());
+        a.register("ipam", new Recorder());
+        a.routes(Routes.compute(Map.of(A, record(A, C), B, record(B), C, record(C, A)), A));
+        assertEquals(Optional.empty(), a.poll(C), "no new neighbour, nothing sent");
+        a.routes(Routes.compute(Map.of(A, record(A, B, C), B, record(B, A), C, record(C, A)), A));
+        List<String> sent = new ArrayList<>();
+        for (Optional<ChannelMessage> m = a.poll(B); m.isPresent(); m = a.poll(B)) {
+            ChannelMessage.Gossip gossip = assertInstanceOf(ChannelMessage.Gossip.class, m.get());
+            sent.add(gossip.channel() + "=" + new String(gossip.payload(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("dns=all", "ipam=all"), sent);
+        assertEquals(Optional.empty(), a.poll(C), "the old neighbour is not sent it again");
+    }
+
+    @Test
     void shouldRelayUnicastHopByHopAndBroadcastOnce() {
         GossipChannels a = channels(A);
         GossipChannels b = channels(B);
