@@ -20,7 +20,8 @@ import weft.gossip.PeerName;
  * range     = u32 start, u64 end
  * ring      = range universe, u8 hasId, [u64 epoch, u48-in-u64 creator, u32 n, n x u64 seed],
  *             u32 n, n x (u32 token, u64 owner, u64 version, u64 free)
- * consensus = u32 n, n x (u64 peer, ballot promised, ballot accepted, u32 m, m x u64 seed)
+ * consensus = u32 n, n x (u64 peer, ballot promised, ballot accepted, u32 m, m x u64 seed),
+ *             m = 0 iff accepted is {@link Ballot#NONE}
  * ballot    = u64 round, u64 proposer
  * </pre>
  * Decoders check every count against the bytes left before allocating and return a reason, never throw. A
@@ -270,6 +271,10 @@ public final class IpamCodec {
                 return new Decoding.Refused<>("accepted seeds not sorted");
             }
             value.add(seed);
+        }
+        if (value.isEmpty() != accepted.equals(Ballot.NONE)) {
+            // a decision is read from the value of an accepted ballot: it must name seeds, and only then
+            return new Decoding.Refused<>("acceptor accepted " + accepted + " with " + value.size() + " seeds");
         }
         return new Decoding.Decoded<>(new AcceptorState(promised, accepted, value));
     }

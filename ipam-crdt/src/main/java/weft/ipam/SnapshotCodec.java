@@ -16,7 +16,7 @@ import weft.gossip.PeerName;
  * <pre>
  * u32 magic "WFTI", u16 format version (1), u64 self, ring (as in {@link IpamCodec}),
  * acceptor (two ballots and a seed list, as in {@link IpamCodec}),
- * u32 n, n x (u32 address, u16 length, UTF-8 owner id),
+ * u32 n, n x (u32 address inside the ring's universe, u16 length, UTF-8 owner id),
  * u32 CRC32C of everything before it
  * </pre>
  * A newer format version is refused with a reason, not guessed at; so is a bad checksum.
@@ -94,8 +94,14 @@ public final class SnapshotCodec {
             }
             var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
             TreeMap<Long, String> allocations = new TreeMap<>();
+            AddressRange universe = ((Decoding.Decoded<Ring>) ring).value().universe();
             for (int i = 0; i < n; i++) {
                 long address = Integer.toUnsignedLong(in.getInt());
+                if (!universe.contains(address)) {
+                    // the allocator indexes its addresses from the universe's start
+                    return new Decoding.Refused<>("allocation " + AddressRange.format(address) + " outside "
+                            + universe);
+                }
                 int length = Short.toUnsignedInt(in.getShort());
                 if (length > MAX_OWNER_BYTES || length > in.remaining()) {
                     return new Decoding.Refused<>("bad owner id length " + length);

@@ -38,4 +38,14 @@ class SnapshotCodecTest {
         assertEquals(new Decoding.Refused<>("snapshot format version 2, this build reads 1"), SnapshotCodec.decode(newer));
         assertEquals(new Decoding.Refused<>("not a weft ipam snapshot (bad magic)"), SnapshotCodec.decode(new byte[40]));
     }
+
+    @Test
+    void shouldRefuseAnAllocationOutsideTheRing() {
+        Snapshot s = sample();
+        TreeMap<Long, String> outside = new TreeMap<>(s.allocations());
+        outside.put(s.ring().universe().end(), "4f1c2e0d9a");
+        byte[] bytes = SnapshotCodec.encode(new Snapshot(s.self(), s.ring(), s.acceptor(), outside));
+        assertEquals(new Decoding.Refused<>("allocation " + AddressRange.format(s.ring().universe().end()) + " outside "
+                + s.ring().universe()), SnapshotCodec.decode(bytes));
+    }
 }

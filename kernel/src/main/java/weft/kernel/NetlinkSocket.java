@@ -35,11 +35,9 @@ final class NetlinkSocket implements AutoCloseable {
     private final Arena arena;
     private final int fd;
     private final MemorySegment state, request, reply, pollFd, kernel;
-    private final NetlinkReader reader = new NetlinkReader();
-    private final NetlinkAttributes ackAttributes = new NetlinkAttributes();
+    private final NetlinkReplies replies = new NetlinkReplies();
     private int sequence;
     private boolean closed;
-    private Refusal refusal; // of the exchange in progress, once its ack has come
 
     private NetlinkSocket(String name, int replyTimeoutMillis, Arena arena, int fd, MemorySegment state) {
         this.name = name;
@@ -117,7 +115,6 @@ final class NetlinkSocket implements AutoCloseable {
      */
     Optional<Refusal> tryExchange(String operation, int length, Consumer<NetlinkReader> onData) {
         int expected = request.get(JAVA_INT, 8);
-        refusal = null;
         Linux.sendTo(state, name, fd, request, length, 0, kernel);
         long deadline = System.nanoTime() + replyTimeoutMillis * 1_000_000L;
         while (true) {
@@ -134,37 +131,7 @@ final class NetlinkSocket implements AutoCloseable {
                 throw new NativeCallException(operation, Errno.EMSGSIZE, operation + " failed: a reply of " + received
                         + " bytes did not fit the " + RECEIVE_BUFFER + "-byte buffer");
             }
-            if (handle(operation, expected, received, onData)) return Optional.ofNullable(refusal);
-        }
-    }
-
-    /** Returns true when the reply for {@code expected} is complete, with {@link #refusal} set if the kernel refused. */
-    private boolean handle(String operation, int expected, long received, Consumer<NetlinkReader> onData) {
-        reader.wrap(reply, received);
-        while (true) {
-            NetlinkReader.Check check = reader.next();
-            if (check == NetlinkReader.Check.END) return false;
-            if (check != NetlinkReader.Check.OK) {
-                throw new NativeCallException(operation, Errno.EPROTO,
-                        operation + " failed: malformed reply from the kernel (" + check + ")");
-            }
-            if (reader.sequence() != expected) continue; // a late reply to a request that timed out
-            switch (reader.type()) {
-                case NetlinkAbi.NLMSG_ERROR -> {
-                    int error = reader.error();
-                    if (error != 0) refusal = new Refusal(-error, reader.extendedAckMessage(ackAttributes));
-                    return true;
-                }
-                case NetlinkAbi.NLMSG_DONE -> {
-                    int error = reader.error();
-                    if (error < 0) refusal = new Refusal(-error, null);
-                    return true;
-                }
-                case NetlinkAbi.NLMSG_OVERRUN -> throw new NativeCallException(operation, Errno.ENOBUFS,
-                        operation + " failed: the kernel reported a netlink overrun");
-                case NetlinkAbi.NLMSG_NOOP -> { }
-                default -> onData.accept(reader);
-            }
+            if (replies.read(operation, expected, reply, received, onData)) return Optional.ofNullable(replies.refusal());
         }
     }
 
@@ -177,15 +144,8 @@ final class NetlinkSocket implements AutoCloseable {
         if (Linux.poll(state, name, pollFd, 1, timeoutMillis) <= 0) return false;
         long received = Linux.recv(state, name, fd, reply, RECEIVE_BUFFER, Linux.MSG_DONTWAIT | Linux.MSG_TRUNC);
         if (received <= 0) return false;
-        reader.wrap(reply, Math.min(received, RECEIVE_BUFFER));
-        while (true) {
-            NetlinkReader.Check check = reader.next();
-            if (check == NetlinkReader.Check.END) return true;
-            if (check != NetlinkReader.Check.OK) {
-                throw new NativeCallException(name, Errno.EPROTO, name + ": malformed message from the kernel (" + check + ")");
-            }
-            each.accept(reader);
-        }
+        replies.unasked(name, reply, Math.min(received, RECEIVE_BUFFER), each);
+        return true;
     }
 
     /** Closes the socket; idempotent. */

@@ -80,23 +80,32 @@ public final class NflogSocket implements AutoCloseable {
      */
     public boolean receive(int timeoutMillis, Consumer<Packet> each) {
         return socket.receive(timeoutMillis, message -> {
-            if (message.type() != (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET) || message.payloadLength() < NFGENMSG_LEN) return;
-            MemorySegment buffer = message.buffer();
-            attributes.wrap(buffer, message.payloadOffset() + NFGENMSG_LEN, message.payloadLength() - NFGENMSG_LEN);
-            String prefix = "";
-            byte[] payload = null;
-            while (attributes.next() == NetlinkAttributes.Check.OK) {
-                if (attributes.type() == NFULA_PREFIX) {
-                    byte[] text = buffer.asSlice(attributes.valueOffset(), attributes.valueLength()).toArray(JAVA_BYTE);
-                    int end = 0;
-                    while (end < text.length && text[end] != 0) end++;
-                    prefix = new String(text, 0, end, java.nio.charset.StandardCharsets.UTF_8);
-                } else if (attributes.type() == NFULA_PAYLOAD) {
-                    payload = buffer.asSlice(attributes.valueOffset(), attributes.valueLength()).toArray(JAVA_BYTE);
-                }
-            }
-            if (payload != null) each.accept(new Packet(prefix, payload));
+            Packet packet = packet(message, attributes);
+            if (packet != null) each.accept(packet);
         });
+    }
+
+    /**
+     * The packet in an nfnetlink_log message ({@code nfgenmsg}, then attributes), or null for a message that is not a
+     * packet or a packet without a payload. {@code attributes} is the caller's scratch walker.
+     */
+    static Packet packet(NetlinkReader message, NetlinkAttributes attributes) {
+        if (message.type() != (NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_PACKET) || message.payloadLength() < NFGENMSG_LEN) return null;
+        MemorySegment buffer = message.buffer();
+        attributes.wrap(buffer, message.payloadOffset() + NFGENMSG_LEN, message.payloadLength() - NFGENMSG_LEN);
+        String prefix = "";
+        byte[] payload = null;
+        while (attributes.next() == NetlinkAttributes.Check.OK) {
+            if (attributes.type() == NFULA_PREFIX) {
+                byte[] text = buffer.asSlice(attributes.valueOffset(), attributes.valueLength()).toArray(JAVA_BYTE);
+                int end = 0;
+                while (end < text.length && text[end] != 0) end++;
+                prefix = new String(text, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+            } else if (attributes.type() == NFULA_PAYLOAD) {
+                payload = buffer.asSlice(attributes.valueOffset(), attributes.valueLength()).toArray(JAVA_BYTE);
+            }
+        }
+        return payload == null ? null : new Packet(prefix, payload);
     }
 
     @Override

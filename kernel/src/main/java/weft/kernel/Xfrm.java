@@ -56,8 +56,8 @@ public final class Xfrm implements AutoCloseable {
     record Policy(int index, int direction, int reqid) {
     }
 
-    /** Where requests go: {@link NetlinkSocket#exchange} in production. */
-    private interface Exchange {
+    /** Where requests go: {@link NetlinkSocket#exchange} in production; the kernel's replies as bytes in the fuzz tests. */
+    interface Exchange {
         void exchange(String operation, int length, Consumer<NetlinkReader> onData);
     }
 
@@ -68,7 +68,7 @@ public final class Xfrm implements AutoCloseable {
     private final XfrmRequests requests = new XfrmRequests();
     private final NetlinkAttributes attributes = new NetlinkAttributes();
 
-    private Xfrm(MemorySegment request, IntSupplier sequence, Exchange exchange, Runnable onClose) {
+    Xfrm(MemorySegment request, IntSupplier sequence, Exchange exchange, Runnable onClose) {
         this.request = request;
         this.sequence = sequence;
         this.exchange = exchange;

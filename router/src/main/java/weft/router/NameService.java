@@ -92,7 +92,7 @@ final class NameService implements AutoCloseable {
     }
 
     /** Our names as last saved, or none; a file that cannot be read is moved aside, with a warning, not trusted. */
-    private static Optional<OriginRecords> restore(Path path, PeerName self) throws IOException {
+    static Optional<OriginRecords> restore(Path path, PeerName self) throws IOException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);

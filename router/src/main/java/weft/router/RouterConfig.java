@@ -7,7 +7,6 @@ import weft.gossip.Cidr;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -162,8 +161,8 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         if (!bare.matches("[0-9.]+|[0-9A-Fa-f:]+") || bare.isEmpty()) throw new IllegalArgumentException("invalid " + what + ": '" + host + "' is not an IP address");
         try {
-            return InetAddress.getByName(bare);
-        } catch (UnknownHostException e) {
+            return InetAddress.ofLiteral(bare); // getByName would look up what is no literal, such as "cafe" or "1.2.3.256"
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid " + what + ": '" + host + "' is not an IP address");
         }
     }

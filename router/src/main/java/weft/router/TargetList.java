@@ -57,8 +57,10 @@ final class TargetList {
     static List<String> saved(Path file, ObjectMapper json) {
         if (!Files.exists(file)) return List.of();
         try {
+            List<String> targets = json.readValue(file.toFile(), STRINGS);
+            if (targets == null) throw new IOException("it holds null, not a list of targets");
             Set<String> saved = new LinkedHashSet<>();
-            for (String target : json.readValue(file.toFile(), STRINGS)) {
+            for (String target : targets) {
                 try {
                     saved.add(canonical(target)); // an older release kept host and host:6783 apart
                 } catch (IllegalArgumentException malformed) {

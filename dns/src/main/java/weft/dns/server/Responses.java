@@ -68,14 +68,20 @@ final class Responses {
         return response;
     }
 
-    /** Sets the header, echoes the questions and the OPT record; returns the size so far, the OPT record included. */
+    /**
+     * Sets the header, echoes the question (when there is one) and the OPT record; returns the size so far, the OPT
+     * record included.
+     */
     private static int header(DnsResponse response, Asked asked, DnsResponseCode code) {
         response.setOpCode(asked.opCode());
         response.setCode(code);
         response.setRecursionDesired(asked.recursionDesired());
         response.setRecursionAvailable(true);
         int size = WireSize.HEADER;
-        for (DnsQuestion question : asked.questions()) {
+        // not several: names compressed in the query go out whole, so echoing many would make a small query a large
+        // answer, past what the client can take (and an amplifier for a forged sender)
+        if (asked.questions().size() == 1) {
+            DnsQuestion question = asked.questions().getFirst();
             response.addRecord(DnsSection.QUESTION, question);
             size += WireSize.question(question.name());
         }

@@ -18,6 +18,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -101,5 +102,16 @@ class ResponsesTest {
                 () -> defaults.withForwardLimits(10, 5));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> defaults.withUpstreamTimeout(java.time.Duration.ZERO));
+    }
+
+    @Test
+    void anAnswerToSeveralQuestionsEchoesNone() {
+        // compressed in a query, forty of these fit in 512 bytes; written back whole, they would take 3 KB
+        DefaultDnsQuestion question = new DefaultDnsQuestion("x".repeat(63) + ".weft.local.", DnsRecordType.A);
+        Asked asked = new Asked(42, DnsOpCode.QUERY, true, Collections.nCopies(40, question), Asked.NO_EDNS);
+        DnsResponse response = Responses.fill(new DatagramDnsResponse(HERE, THERE, 42), asked,
+                Decision.Local.empty(DnsResponseCode.FORMERR, false), 1, Responses.udpLimit(asked));
+        assertEquals(0, response.count(DnsSection.QUESTION));
+        assertEquals(WireSize.HEADER, encodedSize(response));
     }
 }

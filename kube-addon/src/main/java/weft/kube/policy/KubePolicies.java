@@ -124,15 +124,15 @@ final class KubePolicies {
         if (spec == null) throw new IllegalArgumentException("no spec");
         LabelSelector pods = selector(spec.getPodSelector(), "spec.podSelector");
         List<PolicyRule> ingress = new ArrayList<>(), egress = new ArrayList<>();
-        var ingressRules = Optional.ofNullable(spec.getIngress()).orElse(List.of());
-        var egressRules = Optional.ofNullable(spec.getEgress()).orElse(List.of());
+        var ingressRules = listAt(spec.getIngress(), "spec.ingress");
+        var egressRules = listAt(spec.getEgress(), "spec.egress");
         for (int i = 0; i < ingressRules.size(); i++) {
             ingress.add(rule(ingressRules.get(i).getFrom(), ingressRules.get(i).getPorts(), "spec.ingress[" + i + "]"));
         }
         for (int i = 0; i < egressRules.size(); i++) {
             egress.add(rule(egressRules.get(i).getTo(), egressRules.get(i).getPorts(), "spec.egress[" + i + "]"));
         }
-        List<String> types = Optional.ofNullable(spec.getPolicyTypes()).orElse(List.of());
+        List<String> types = listAt(spec.getPolicyTypes(), "spec.policyTypes");
         for (String type : types) {
             if (!type.equals("Ingress") && !type.equals("Egress")) {
                 throw new IllegalArgumentException("spec.policyTypes: " + type + " is neither Ingress nor Egress");
@@ -146,10 +146,10 @@ final class KubePolicies {
 
     private static PolicyRule rule(List<NetworkPolicyPeer> peers, List<NetworkPolicyPort> ports, String where) {
         List<PolicyPeer> readPeers = new ArrayList<>();
-        List<NetworkPolicyPeer> givenPeers = Optional.ofNullable(peers).orElse(List.of());
+        List<NetworkPolicyPeer> givenPeers = listAt(peers, where + ".peers");
         for (int i = 0; i < givenPeers.size(); i++) readPeers.add(peer(givenPeers.get(i), where + ".peers[" + i + "]"));
         List<PolicyPort> readPorts = new ArrayList<>();
-        List<NetworkPolicyPort> givenPorts = Optional.ofNullable(ports).orElse(List.of());
+        List<NetworkPolicyPort> givenPorts = listAt(ports, where + ".ports");
         for (int i = 0; i < givenPorts.size(); i++) readPorts.add(port(givenPorts.get(i), where + ".ports[" + i + "]"));
         return new PolicyRule(readPeers, readPorts);
     }
@@ -164,7 +164,7 @@ final class KubePolicies {
                     Optional.ofNullable(peer.getNamespaceSelector()).map(s -> selector(s, where + ".namespaceSelector")));
         }
         String cidr = Objects.requireNonNullElse(block.getCidr(), "");
-        List<String> except = Optional.ofNullable(block.getExcept()).orElse(List.of());
+        List<String> except = listAt(block.getExcept(), where + ".ipBlock.except");
         if (cidr.contains(":")) return new PolicyPeer(Optional.empty(), Optional.empty(), Optional.of(Ipv4Ranges.EMPTY), cidr); // IPv6: no overlay address
         try {
             Ipv4Ranges.Range whole = Ipv4Ranges.cidrRange(cidr);
@@ -225,8 +225,8 @@ final class KubePolicies {
     private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector selector, String where) {
         if (selector == null) return LabelSelector.ALL;
         List<LabelSelector.Requirement> requirements = new ArrayList<>();
-        for (LabelSelectorRequirement expression : Optional.ofNullable(selector.getMatchExpressions()).orElse(List.of())) {
-            List<String> values = Optional.ofNullable(expression.getValues()).orElse(List.of());
+        for (LabelSelectorRequirement expression : listAt(selector.getMatchExpressions(), where + ".matchExpressions")) {
+            List<String> values = listAt(expression.getValues(), where + ".matchExpressions(" + expression.getKey() + ").values");
             LabelSelector.Operator operator = switch (Objects.requireNonNullElse(expression.getOperator(), "")) {
                 case "In" -> LabelSelector.Operator.IN;
                 case "NotIn" -> LabelSelector.Operator.NOT_IN;
@@ -243,6 +243,22 @@ final class KubePolicies {
             }
             requirements.add(new LabelSelector.Requirement(expression.getKey(), operator, Set.copyOf(values)));
         }
-        return new LabelSelector(Optional.ofNullable(selector.getMatchLabels()).orElse(Map.of()), requirements);
+        Map<String, String> labels = Optional.ofNullable(selector.getMatchLabels()).orElse(Map.of());
+        labels.forEach((key, value) -> {
+            if (key == null || value == null) throw new IllegalArgumentException(where + ".matchLabels: " + key + " has no value");
+        });
+        return new LabelSelector(labels, requirements);
+    }
+
+    /**
+     * The list as given, empty when it is absent; a null in it, which no API server sends but a lax one might pass on,
+     * is refused by its place.
+     */
+    private static <T> List<T> listAt(List<T> given, String where) {
+        if (given == null) return List.of();
+        for (int i = 0; i < given.size(); i++) {
+            if (given.get(i) == null) throw new IllegalArgumentException(where + "[" + i + "] is null");
+        }
+        return given;
     }
 }

@@ -424,13 +424,13 @@ class KubePoliciesTest {
         java.util.HashMap<String, String> nullValue = new java.util.HashMap<>();
         nullValue.put("app", null);
         NetworkPolicy bad = ingressPolicy("prod/bad", nullValue);
-        assertContains("cannot be read", refusal(bad));
+        assertContains("prod/bad: spec.podSelector.matchLabels: app has no value", refusal(bad));
         NetworkPolicy nullType = policy("prod/bad", DB, List.of(), List.of());
         nullType.getSpec().setPolicyTypes(java.util.Arrays.asList("Ingress", null));
-        assertContains("cannot be read", refusal(nullType));
+        assertContains("prod/bad: spec.policyTypes[1] is null", refusal(nullType));
         NetworkPolicy nullExcept = ingressPolicy("prod/bad", DB, from(List.of(block("10.0.0.0/8"))));
         nullExcept.getSpec().getIngress().getFirst().getFrom().getFirst().getIpBlock().setExcept(java.util.Arrays.asList((String) null));
-        refusal(nullExcept);
+        assertContains("prod/bad: spec.ingress[0].peers[0].ipBlock.except[0] is null", refusal(nullExcept));
     }
 
     @Test

@@ -173,6 +173,28 @@ public final class DockerProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * The container that {@code request} starts ({@code POST /containers/ID/start}), its ID decoded; empty for any other
+     * request, and for an ID whose escapes do not decode: that start goes to the engine as it came, for the engine to
+     * refuse, where an exception here would close the client's connection unanswered.
+     */
+    static Optional<String> startedContainer(HttpRequest request) {
+        if (!request.method().equals(HttpMethod.POST)) return Optional.empty();
+        java.util.regex.Matcher start = START.matcher(path(request));
+        if (!start.matches()) return Optional.empty();
+        try {
+            return Optional.of(java.net.URLDecoder.decode(start.group(2), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException badEscape) {
+            return Optional.empty();
+        }
+    }
+
+    private static String path(HttpRequest request) {
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
+    }
+
     /** What the proxy needs besides its sockets: the router, the drivers' name, and whether containers join by default. */
     public record JoinSettings(weft.api.RouterApi router, String driver, boolean defaultAllocation) {
     }
@@ -281,12 +303,12 @@ public final class DockerProxy implements AutoCloseable {
                 return;
             }
             if (message instanceof HttpRequest request) {
-                java.util.regex.Matcher start = START.matcher(path(request));
+                Optional<String> started = startedContainer(request);
                 if (request.method().equals(HttpMethod.POST) && CREATE.matcher(path(request)).matches()) {
                     create = request;
                     createBody = new ByteArrayOutputStream();
-                } else if (request.method().equals(HttpMethod.POST) && start.matches()) {
-                    String id = java.net.URLDecoder.decode(start.group(2), java.nio.charset.StandardCharsets.UTF_8);
+                } else if (started.isPresent()) {
+                    String id = started.get();
                     captured.add(true);
                     captures.add(reply -> calls.execute(() -> started(reply, id)));
                     startEnding = true; // reading pauses at its end: the client has this reply before the next one's
@@ -432,12 +454,6 @@ public final class DockerProxy implements AutoCloseable {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json").setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             if (close) response.headers().set(HttpHeaderNames.CONNECTION, "close");
             return response;
-        }
-
-        private static String path(HttpRequest request) {
-            String uri = request.uri();
-            int query = uri.indexOf('?');
-            return query < 0 ? uri : uri.substring(0, query);
         }
 
         /**

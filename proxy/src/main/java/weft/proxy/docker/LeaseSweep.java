@@ -49,7 +49,12 @@ final class LeaseSweep {
             if (id.isEmpty() || !driver.equals(listed.path("Driver").asText())) continue;
             JsonNode network = read(engine.call("GET", "/networks/" + URLEncoder.encode(id, StandardCharsets.UTF_8), null), "network " + id);
             for (JsonNode config : network.path("IPAM").path("Config")) {
-                Ipv4Cidr pool = Ipv4Cidr.parse(config.path("Subnet").asText(""));
+                Ipv4Cidr pool;
+                try {
+                    pool = Ipv4Cidr.parse(config.path("Subnet").asText(""));
+                } catch (IllegalArgumentException notIpv4) {
+                    continue; // no pool of weft's IPAM driver, which gives IPv4 only: nothing of it to give back
+                }
                 Set<String> inPool = used.computeIfAbsent(pool, p -> new HashSet<>());
                 for (JsonNode endpoint : network.path("Containers")) {
                     String address = endpoint.path("IPv4Address").asText("");

@@ -43,7 +43,7 @@ public final class AttachmentStore {
         this.json = json;
         if (Files.exists(file)) {
             try {
-                for (Attachment attachment : json.readValue(file.toFile(), LIST)) byTarget.put(attachment.target(), attachment);
+                for (Attachment attachment : read(file, json)) byTarget.put(attachment.target(), attachment);
             } catch (IOException e) {
                 Path aside = file.resolveSibling(file.getFileName() + ".unreadable");
                 LOG.log(System.Logger.Level.ERROR, "cannot read " + file + " (" + e.getMessage() + "); moved it to " + aside + " and starting with no attachments");
@@ -54,6 +54,29 @@ public final class AttachmentStore {
                 }
             }
         }
+    }
+
+    /**
+     * The attachments in {@code file}, all of them usable: every field present and every address a CIDR, as plumbing
+     * them again and reserving addresses read them. Anything else is refused as unreadable.
+     */
+    private static List<Attachment> read(Path file, ObjectMapper json) throws IOException {
+        List<Attachment> attachments = json.readValue(file.toFile(), LIST);
+        if (attachments == null) throw new IOException("it holds null, not a list of attachments");
+        for (Attachment attachment : attachments) {
+            if (attachment == null || attachment.target() == null || attachment.namespacePath() == null
+                    || attachment.hostInterface() == null || attachment.mac() == null) {
+                throw new IOException("an attachment lacks its target, namespace, interface or MAC: " + attachment);
+            }
+            for (String cidr : attachment.cidrs()) {
+                try {
+                    Cidr.parse(cidr);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("the attachment of " + attachment.target() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return attachments;
     }
 
     public synchronized Optional<Attachment> get(String target) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import weft.api.Attachment;
 import weft.gossip.Cidr;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -52,5 +53,17 @@ class AttachmentStoreTest {
         AttachmentStore reopened = new AttachmentStore(file, json);
         assertEquals(List.of(b), reopened.all());
         assertEquals(Optional.empty(), reopened.get("netns:a"));
+    }
+
+    @Test
+    void aFileWithAnAttachmentTheRouterCannotUseIsSetAsideAndTheStoreStartsEmpty() throws Exception {
+        Path file = directory.resolve("attachments.json");
+        String unusable = "[{\"target\":\"netns:a\",\"namespacePath\":\"/run/netns/a\",\"hostInterface\":\"vethwl1\","
+                + "\"mac\":\"02:00:00:00:00:01\",\"cidrs\":[\"10.32.0.5\"]}]"; // no prefix length
+        Files.writeString(file, unusable);
+        AttachmentStore store = new AttachmentStore(file, json);
+        assertEquals(List.of(), store.all());
+        assertEquals(unusable, Files.readString(directory.resolve("attachments.json.unreadable")));
+        store.reserve("netns:b", List.of(Cidr.parse("10.32.0.5/12")));
     }
 }
