@@ -9,7 +9,7 @@ public final class TopologyScaling {
     private TopologyScaling() {}
 
     public static void main(String[] args) {
-        int[] sizes = args.length == 0 ? new int[] {50, 100, 200, 500} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        int[] sizes = args.length == 0 ? new int[] {50, 100, 200, 500, 1000} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         System.out.println("| N | rounds to converge | msgs/peer/round | bytes/peer/round | one change: msgs/peer, bytes/peer, rounds | quiet 60 s: bytes/peer/round |");
         System.out.println("|---|---|---|---|---|---|");
         for (int n : sizes) {
