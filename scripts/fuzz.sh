@@ -59,7 +59,7 @@ for target in "${targets[@]}"; do
     # the build's own bound is minutes past the fuzzing's, for the JVM's start and the corpus it replays first
     JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${minutes}m" timeout $(( minutes * 60 + 600 )) \
         mvn -B -o -pl "$module" test-compile surefire:test@fuzz-regression -Dtest="$class#$method" >"$log" 2>&1 || status=$?
-    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
+    done_line=$(grep -aE '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log" | tail -n 1)
     executions=${runs% *}; seconds=${runs#* }
     rate=-
@@ -68,7 +68,7 @@ for target in "${targets[@]}"; do
     ft=$(sed -n 's/.* ft: \([0-9]*\) .*/\1/p' <<<"$done_line")
     if (( status == 0 )); then
         result=ok
-    elif grep -qE '== Java Exception|(crash|timeout|oom)-[0-9a-f]{40}|libFuzzer: (timeout|out-of-memory)' "$log"; then
+    elif grep -aqE '== Java Exception|(crash|timeout|oom)-[0-9a-f]{40}|libFuzzer: (timeout|out-of-memory)' "$log"; then
         result="FINDING (see $log; the input is in $module/src/test/resources)"
         failed=1
     else
