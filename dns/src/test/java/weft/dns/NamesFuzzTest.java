@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import weft.gossip.PeerName;
 import weft.gossip.channel.Gossip;
+import weft.gossip.channel.EncodingGossip;
 import weft.gossip.channel.GossipData;
 import weft.gossip.wire.Decoding;
 
@@ -24,22 +25,7 @@ import weft.gossip.wire.Decoding;
 class NamesFuzzTest {
     private static final PeerName A = new PeerName(0x0a0000000001L);
     private static final PeerName B = new PeerName(0x0a0000000002L);
-    /** What the mesh does with what the channel sends: encodes it. */
-    private static final Gossip MESH = new Gossip() {
-        @Override
-        public void unicast(PeerName to, byte[] payload) {
-        }
-
-        @Override
-        public void broadcast(GossipData data) {
-            data.encode();
-        }
-
-        @Override
-        public void gossip(GossipData data) {
-            data.encode();
-        }
-    };
+    private static final Gossip MESH = EncodingGossip.INSTANCE;
 
     @FuzzTest
     void nameRecords(byte[] bytes) {

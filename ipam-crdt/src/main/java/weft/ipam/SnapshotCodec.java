@@ -84,6 +84,7 @@ public final class SnapshotCodec {
             if (ring instanceof Decoding.Refused<Ring>(String reason)) {
                 return new Decoding.Refused<>("snapshot ring: " + reason);
             }
+            Ring decodedRing = ((Decoding.Decoded<Ring>) ring).value();
             Decoding<AcceptorState> acceptor = IpamCodec.readAcceptor(in);
             if (acceptor instanceof Decoding.Refused<AcceptorState>(String reason)) {
                 return new Decoding.Refused<>("snapshot acceptor: " + reason);
@@ -94,7 +95,7 @@ public final class SnapshotCodec {
             }
             var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
             TreeMap<Long, String> allocations = new TreeMap<>();
-            AddressRange universe = ((Decoding.Decoded<Ring>) ring).value().universe();
+            AddressRange universe = decodedRing.universe();
             for (int i = 0; i < n; i++) {
                 long address = Integer.toUnsignedLong(in.getInt());
                 if (!universe.contains(address)) {
@@ -117,7 +118,7 @@ public final class SnapshotCodec {
             if (in.hasRemaining()) {
                 return new Decoding.Refused<>(in.remaining() + " trailing bytes in snapshot");
             }
-            return new Decoding.Decoded<>(new Snapshot(new PeerName(self), ((Decoding.Decoded<Ring>) ring).value(),
+            return new Decoding.Decoded<>(new Snapshot(new PeerName(self), decodedRing,
                     ((Decoding.Decoded<AcceptorState>) acceptor).value(), allocations));
         } catch (BufferUnderflowException e) {
             return new Decoding.Refused<>("truncated snapshot");

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
 import weft.gossip.PeerName;
 import weft.gossip.channel.Gossip;
+import weft.gossip.channel.EncodingGossip;
 import weft.gossip.channel.GossipData;
 import weft.gossip.wire.Decoding;
 
@@ -34,22 +35,7 @@ class IpamFuzzTest {
     private static final PeerName B = new PeerName(0x0b);
     private static final AddressRange UNIVERSE = AddressRange.parse("10.32.0.0/24");
     private static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2026-01-01T00:00:00Z"));
-    /** The send side of the {@code ipam} channel: encodes what the allocator sends, as the mesh would, and drops it. */
-    private static final Gossip MESH = new Gossip() {
-        @Override
-        public void unicast(PeerName to, byte[] payload) {
-        }
-
-        @Override
-        public void broadcast(GossipData data) {
-            data.encode();
-        }
-
-        @Override
-        public void gossip(GossipData data) {
-            data.encode();
-        }
-    };
+    private static final Gossip MESH = EncodingGossip.INSTANCE;
 
     /** Saves as {@link SnapshotFile} does, but to nothing: the encoding is what could fail. */
     private static final Persistence DISK = snapshot -> {
