@@ -115,7 +115,7 @@ final class DurableOutbox {
             return; // the save's completion flushes again
         }
         if (dirty && saver != SnapshotSaver.NONE) {
-            // a full snapshot per handler call: O(allocations); TODO(weft#ipam-journal) append-only journal
+            // one Snapshot per save: the allocations copied (linear); the writer writes only what changed (journal)
             dirty = false;
             saving = true;
             IpamMessage.State durable = state.currentState();

@@ -15,6 +15,15 @@ public interface Persistence {
     /** Saves durably; returns the failure reason, or empty when the snapshot is on disk. */
     Optional<String> save(Snapshot snapshot);
 
+    /**
+     * Leaves what was saved in the form that needs nothing else to read it back (a {@link JournaledSnapshot}
+     * folds its journal into the snapshot file); called once the last save is done, when the router stops.
+     * Returns the failure reason, or empty.
+     */
+    default Optional<String> checkpoint() {
+        return Optional.empty();
+    }
+
     /** For peers that keep nothing across restarts (and for tests and benchmarks). */
     Persistence NONE = snapshot -> Optional.empty();
 }

@@ -25,6 +25,9 @@ public final class SnapshotFile implements Persistence {
     public interface FileOps {
         void write(Path path, byte[] bytes) throws IOException;
 
+        /** Appends to an existing file (a missing one is an error); durable only after {@link #fsync}. */
+        void append(Path path, byte[] bytes) throws IOException;
+
         void fsync(Path path) throws IOException;
 
         void atomicMove(Path from, Path to) throws IOException;
@@ -41,6 +44,11 @@ public final class SnapshotFile implements Persistence {
         public void write(Path path, byte[] bytes) throws IOException {
             Files.write(path, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE);
+        }
+
+        @Override
+        public void append(Path path, byte[] bytes) throws IOException {
+            Files.write(path, bytes, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         }
 
         @Override
@@ -73,18 +81,24 @@ public final class SnapshotFile implements Persistence {
     };
 
     private final Path file;
-    private final Path temp;
     private final FileOps ops;
 
     public SnapshotFile(Path file, FileOps ops) {
         this.file = file.toAbsolutePath();
-        this.temp = this.file.resolveSibling(this.file.getFileName() + ".tmp");
         this.ops = ops;
     }
 
     /** Writes {@code snapshot} durably: temp, fsync, atomic rename, fsync directory. */
     public void write(Snapshot snapshot) throws IOException {
-        byte[] bytes = SnapshotCodec.encode(snapshot);
+        replace(ops, file, SnapshotCodec.encode(snapshot));
+    }
+
+    /**
+     * Puts {@code bytes} under {@code file}'s name crash-safely: write {@code <file>.tmp}, fsync it, rename it over
+     * the file, fsync the directory. After a crash the name holds the old bytes or the new ones.
+     */
+    static void replace(FileOps ops, Path file, byte[] bytes) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         ops.write(temp, bytes);
         ops.fsync(temp);
         ops.atomicMove(temp, file);

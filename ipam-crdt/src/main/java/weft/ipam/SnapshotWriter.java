@@ -68,6 +68,7 @@ public final class SnapshotWriter implements SnapshotSaver, AutoCloseable {
                 return; // nothing of ours interrupts the writer; whoever did wants it gone
             }
             if (job == STOP) {
+                checkpoint();
                 return;
             }
             Optional<String> outcome;
@@ -83,6 +84,15 @@ public final class SnapshotWriter implements SnapshotSaver, AutoCloseable {
         }
     }
 
+    private void checkpoint() {
+        try {
+            persistence.checkpoint().ifPresent(failure -> LOG.log(Level.WARNING, failure
+                    + "; the state is safe in the journal, which a release without journal does not read"));
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "checkpointing the ipam state failed", e);
+        }
+    }
+
     private void complete(Consumer<Optional<String>> done, Optional<String> outcome) {
         try {
             completions.execute(() -> done.accept(outcome));
@@ -92,7 +102,10 @@ public final class SnapshotWriter implements SnapshotSaver, AutoCloseable {
         }
     }
 
-    /** Lets the save in flight finish (a write is never cut short), then stops the thread and waits for it. */
+    /**
+     * Lets the save in flight finish (a write is never cut short), checkpoints the persistence (see
+     * {@link Persistence#checkpoint}), then stops the thread and waits for it.
+     */
     @Override
     public void close() throws InterruptedException {
         closed = true;

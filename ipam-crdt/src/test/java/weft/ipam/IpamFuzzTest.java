@@ -21,9 +21,9 @@ import weft.gossip.channel.GossipData;
 import weft.gossip.wire.Decoding;
 
 /**
- * What the allocator reads from peers, from its snapshot file and from operators: {@code ipam} channel payloads (as
- * {@link IpamCodec} decodes them, and as the allocator takes them from the mesh), the snapshot the router restores
- * the allocator from at start, and address ranges written as text.
+ * What the allocator reads from peers, from its files and from operators: {@code ipam} channel payloads (as
+ * {@link IpamCodec} decodes them, and as the allocator takes them from the mesh), the snapshot and the journal the
+ * router restores the allocator from at start, and address ranges written as text.
  *
  * <p>A finding is anything but the documented refusal: a {@link Decoding.Refused} from a decoder (the allocator counts
  * it and drops the payload; the router refuses to start on a refused snapshot, saying why), an
@@ -36,6 +36,8 @@ class IpamFuzzTest {
     private static final AddressRange UNIVERSE = AddressRange.parse("10.32.0.0/24");
     private static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2026-01-01T00:00:00Z"));
     private static final Gossip MESH = EncodingGossip.INSTANCE;
+    /** The snapshot the fuzzed journals extend. */
+    private static final Snapshot JOURNAL_BASE = SnapshotCodecTest.sample();
 
     /** Saves as {@link SnapshotFile} does, but to nothing: the encoding is what could fail. */
     private static final Persistence DISK = snapshot -> {
@@ -82,6 +84,21 @@ class IpamFuzzTest {
         }
     }
 
+    /**
+     * The journal the router replays onto its snapshot at start ({@link JournaledSnapshot#load}), as records after a
+     * header naming a fixed snapshot, each record's checksum fixed up so that mutations get past it; and the bytes as
+     * a whole journal. What replays must be a snapshot the allocator restores from.
+     */
+    @FuzzTest
+    void journal(byte[] records) {
+        byte[] base = SnapshotCodec.encode(JOURNAL_BASE);
+        byte[] header = JournalCodec.header(base);
+        byte[] journal = Arrays.copyOf(header, header.length + records.length);
+        System.arraycopy(records, 0, journal, header.length, records.length);
+        replay(base, withRecordChecksums(journal, header.length));
+        replay(base, records);
+    }
+
     @FuzzTest
     void addressRange(byte[] bytes) {
         AddressRange range;
@@ -109,6 +126,29 @@ class IpamFuzzTest {
         new Allocator(snapshot.self(), new AllocatorConfig(universe, universe, new InitMode.Consensus(1),
                 Duration.ofSeconds(10)), Optional.of(snapshot), CLOCK, new SplittableRandom(1), DISK,
                 g -> MESH).tick();
+    }
+
+    private static void replay(byte[] base, byte[] journal) {
+        if (JournalCodec.replay(base, JOURNAL_BASE, journal) instanceof Decoding.Decoded<JournalCodec.Replay>(
+                JournalCodec.Replayed replayed)) {
+            restore(SnapshotCodec.encode(replayed.snapshot()));
+        }
+    }
+
+    /** {@code journal} with each record's checksum (after its length and body) made right, as far as lengths allow. */
+    private static byte[] withRecordChecksums(byte[] journal, int from) {
+        ByteBuffer out = ByteBuffer.wrap(journal);
+        for (int at = from; at + 8 <= journal.length; ) {
+            int body = out.getInt(at);
+            if (body < 0 || body > journal.length - at - 8) {
+                break;
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(journal, at + 4, body);
+            out.putInt(at + 4 + body, (int) crc.getValue());
+            at += 8 + body;
+        }
+        return journal;
     }
 
     /** {@code file} with its last four bytes replaced by the CRC32C of the rest, as {@link SnapshotCodec} writes it. */

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,8 @@ class SnapshotFileTest {
         private final Map<Path, Inode> durableNames = new HashMap<>();
         int crashAtStep = -1;
         int steps;
+        /** How many bytes appended since a file's last fsync survive a crash (a torn append); 0: none. */
+        int tornBytes;
 
         private void step() throws IOException {
             if (steps++ == crashAtStep) {
@@ -49,7 +53,12 @@ class SnapshotFileTest {
             names.clear();
             names.putAll(durableNames);
             for (Inode inode : names.values()) {
-                inode.data = inode.durable == null ? new byte[0] : inode.durable;
+                byte[] durable = inode.durable == null ? new byte[0] : inode.durable;
+                boolean appended = inode.data.length > durable.length
+                        && Arrays.equals(inode.data, 0, durable.length, durable, 0, durable.length);
+                inode.data = appended && tornBytes > 0
+                        ? Arrays.copyOf(inode.data, Math.min(inode.data.length, durable.length + tornBytes)) : durable;
+                inode.durable = inode.data;
             }
         }
 
@@ -59,6 +68,18 @@ class SnapshotFileTest {
             Inode inode = new Inode();
             inode.data = bytes.clone();
             names.put(path, inode);
+        }
+
+        @Override
+        public void append(Path path, byte[] bytes) throws IOException {
+            step();
+            Inode inode = names.get(path);
+            if (inode == null) {
+                throw new NoSuchFileException(path.toString());
+            }
+            byte[] longer = Arrays.copyOf(inode.data, inode.data.length + bytes.length);
+            System.arraycopy(bytes, 0, longer, inode.data.length, bytes.length);
+            inode.data = longer;
         }
 
         @Override

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -50,6 +52,27 @@ class SnapshotWriterTest {
     void close() throws InterruptedException {
         diskDone.countDown();
         writer.close();
+    }
+
+    @Test
+    void shouldCheckpointOnItsThreadAfterTheSaveInFlightWhenClosed() throws Exception {
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        SnapshotWriter closing = new SnapshotWriter(new Persistence() {
+            @Override
+            public Optional<String> save(Snapshot snapshot) {
+                calls.add("save on " + Thread.currentThread().getName());
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<String> checkpoint() {
+                calls.add("checkpoint on " + Thread.currentThread().getName());
+                return Optional.empty();
+            }
+        }, loop::add);
+        closing.save(SNAPSHOT, outcome -> {});
+        closing.close();
+        assertEquals(List.of("save on ipam-snapshot", "checkpoint on ipam-snapshot"), calls);
     }
 
     private Runnable nextCompletion() throws InterruptedException {

@@ -8,6 +8,7 @@ import weft.ipam.Allocator;
 import weft.ipam.AllocatorConfig;
 import weft.ipam.Displacement;
 import weft.ipam.IpamStatus;
+import weft.ipam.JournaledSnapshot;
 import weft.ipam.Snapshot;
 import weft.ipam.SnapshotFile;
 import weft.ipam.SnapshotWriter;
@@ -41,6 +42,10 @@ final class AllocatorProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AllocatorProxy.class.getName());
     /** Longer than the allocator's own request timeout, so its reason, not ours, reaches the user. */
     private static final Duration WAIT = Duration.ofSeconds(40);
+    /** The allocator's state as last written whole (the format the previous release reads too). */
+    static final String SNAPSHOT_FILE = "ipam.snapshot";
+    /** What each save changed since, appended. */
+    static final String JOURNAL_FILE = "ipam.journal";
 
     private final Mesh mesh;
     private final Allocator allocator;
@@ -56,17 +61,20 @@ final class AllocatorProxy implements AutoCloseable {
     }
 
     /**
-     * Restores the allocator from its snapshot in {@code snapshotFile}, if any, and registers it on the mesh. An
-     * unreadable snapshot stops the start: starting without it could hand out addresses it recorded a second time.
+     * Restores the allocator from its snapshot and journal ({@value #SNAPSHOT_FILE}, {@value #JOURNAL_FILE}) in
+     * {@code dataDirectory}, if any, and registers it on the mesh. An unreadable snapshot or journal stops the start:
+     * starting without it could hand out addresses it recorded a second time.
      */
-    static AllocatorProxy start(Mesh mesh, PeerName self, AllocatorConfig config, Path snapshotFile, RandomGenerator random) throws IOException {
-        SnapshotFile file = new SnapshotFile(snapshotFile, SnapshotFile.SYSTEM);
+    static AllocatorProxy start(Mesh mesh, PeerName self, AllocatorConfig config, Path dataDirectory, RandomGenerator random) throws IOException {
+        JournaledSnapshot file = new JournaledSnapshot(dataDirectory.resolve(SNAPSHOT_FILE),
+                dataDirectory.resolve(JOURNAL_FILE), SnapshotFile.SYSTEM);
         Optional<Snapshot> restored = switch (file.load()) {
             case Decoding.Decoded<Optional<Snapshot>>(Optional<Snapshot> snapshot) -> snapshot;
-            case Decoding.Refused<Optional<Snapshot>>(String reason) -> throw new IOException("the IP allocation snapshot is unusable: "
-                    + reason + "; move it aside to start without it (the addresses it recorded may then be handed out again)");
+            case Decoding.Refused<Optional<Snapshot>>(String reason) -> throw new IOException("the IP allocation state is unusable: "
+                    + reason + "; move " + SNAPSHOT_FILE + " and " + JOURNAL_FILE + " aside to start without them (the "
+                    + "addresses they recorded may then be handed out again)");
         };
-        restored.ifPresent(s -> LOG.log(System.Logger.Level.INFO, "IP allocation restored from " + snapshotFile + ": "
+        restored.ifPresent(s -> LOG.log(System.Logger.Level.INFO, "IP allocation restored from " + dataDirectory + ": "
                 + s.allocations().size() + " addresses allocated here"));
         // the fsyncs run on the writer's thread; their outcomes come back to the allocator on the mesh loop
         SnapshotWriter writer = new SnapshotWriter(file, mesh::completeOnLoop);
@@ -243,7 +251,7 @@ final class AllocatorProxy implements AutoCloseable {
         }
     }
 
-    /** Stops the ticker, then lets a snapshot being written finish. */
+    /** Stops the ticker, then lets a save being written finish and folds the journal into the snapshot file. */
     @Override
     public void close() throws InterruptedException {
         ticker.shutdownNow();

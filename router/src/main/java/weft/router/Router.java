@@ -182,7 +182,7 @@ public final class Router implements RouterApi, AutoCloseable {
         Mesh mesh = Mesh.start(identity, meshConfig(config), membership, InstantSource.system(), random);
         built.push(mesh);
         AllocatorProxy allocator = AllocatorProxy.start(mesh, identity.name(), config.allocation(),
-                config.dataDirectory().resolve("ipam.snapshot"), random);
+                config.dataDirectory(), random);
         built.push(allocator);
         NameService names = NameService.start(mesh, identity.name(), config.dataDirectory(), config.dns());
         built.push(names);
