@@ -191,6 +191,17 @@ public final class Mesh implements AutoCloseable {
     }
 
     /**
+     * The bytes of the mesh's TCP connections since start (gossip, topology, heartbeats, handshakes, with their
+     * framing and sealing); any thread.
+     */
+    public Traffic traffic() {
+        return new Traffic(edge.traffic().sentBytes(), edge.traffic().receivedBytes());
+    }
+
+    /** Bytes sent and received on the mesh's TCP connections. */
+    public record Traffic(long sentBytes, long receivedBytes) {}
+
+    /**
      * Registers a gossip channel (IP allocation, DNS). The gossiper is called on the mesh loop; the
      * returned {@link Gossip} may be called from any thread. Blocks until registered.
      *

@@ -40,6 +40,7 @@ import weft.gossip.wire.Hello;
 import weft.gossip.wire.MeshFrameDecoder;
 import weft.gossip.wire.MeshMessage;
 import weft.gossip.wire.MeshMessageAdapter;
+import weft.gossip.wire.TrafficMeter;
 
 /**
  * The mesh's Netty side: the event loop group, the listening socket, the dialling bootstrap, and the
@@ -50,7 +51,7 @@ import weft.gossip.wire.MeshMessageAdapter;
  * banned or has no slot left; only then are its key pair and hello made.
  *
  * <p>Threads: the pipelines, the {@link Events} and {@link InboundHandshakes} run on the group's one event loop
- * thread. {@link #dial} is called on the mesh loop; {@link #localAddress}, {@link #inboundCounters},
+ * thread. {@link #dial} is called on the mesh loop; {@link #localAddress}, {@link #inboundCounters}, {@link #traffic},
  * {@link #closeListener} and {@link #shutDown} on any thread.
  */
 final class MeshEdge {
@@ -79,6 +80,7 @@ final class MeshEdge {
     private final Events events;
     private final SecureRandom keyRandom = new SecureRandom(); // thread-safe; ephemeral keys on both threads
     private final InboundHandshakes inbound; // event loop only, but its counters
+    private final TrafficMeter traffic = new TrafficMeter();
     private final EventLoopGroup group;
     private final Bootstrap dialer;
     private final Channel server;
@@ -210,6 +212,11 @@ final class MeshEdge {
                 });
     }
 
+    /** The bytes of every connection's TCP stream, sent and received, since start; any thread. */
+    TrafficMeter traffic() {
+        return traffic;
+    }
+
     private Optional<HandshakeSecrets> newSecrets() {
         // fresh per connection: a recorded session stays secret even if the password leaks later
         return config.password().map(p -> HandshakeSecrets.generate(p, keyRandom));
@@ -223,13 +230,14 @@ final class MeshEdge {
     }
 
     /**
-     * The pipeline: {@code frames} (length framing in) → {@code lengths} (framing out) → [{@code sealing}
+     * The pipeline: {@code traffic} (bytes counted) → {@code frames} (length framing in) → {@code lengths} (framing out) → [{@code sealing}
      * once both have a password] → {@code handshake}, which replaces itself with {@code messages} →
      * {@code idle} → {@code heartbeat} → {@code adapter} (to the {@link Events}) → {@code errors}.
      */
     private void installHandlers(SocketChannel channel, Hello ours, Optional<HandshakeSecrets> secrets,
             boolean outbound, Duration handshakeTimeout, HandshakeHandler.Listener handshakeListener) {
         channel.pipeline()
+                .addLast("traffic", traffic)
                 .addLast("frames", new MeshFrameDecoder())
                 .addLast("lengths", MeshFrameDecoder.encoder())
                 .addLast("handshake", new HandshakeHandler(ours, secrets, outbound, clock,
