@@ -98,6 +98,8 @@ public final class FastPath implements AutoCloseable {
     /** The agent thread's: only it counts (without an agent, nothing that counts happens). */
     private final EnumCounters.Writer<Counter> counted = counters.writer();
     private volatile Map<Long, String> descriptions = Map.of();
+    /** The peers the kernel carries now, as last published; the agent writes it, any thread reads it. */
+    private volatile long[] fastNow = new long[0];
     /** VXLAN the guard dropped, as the agent last read it. */
     private volatile long guardDropped;
     private volatile boolean running;
@@ -205,6 +207,14 @@ public final class FastPath implements AutoCloseable {
     /** How the pair with {@code name} travels, for the status (see {@link FastPathTable#describe}). */
     public String describe(long name) {
         return descriptions.getOrDefault(name, unavailable.map(reason -> "sleeve: " + reason).orElse("sleeve"));
+    }
+
+    /** Whether the kernel carries the pair with {@code name} now (else it goes by sleeve); safe from any thread. */
+    public boolean isFast(long name) {
+        for (long peer : fastNow) {
+            if (peer == name) return true;
+        }
+        return false;
     }
 
     public Map<String, Long> counters() {
@@ -378,6 +388,7 @@ public final class FastPath implements AutoCloseable {
 
     private void publish(long[] fast, long[] settled, boolean pathsChanged) {
         publishFast.accept(fast, settled);
+        fastNow = fast.clone(); // its own copy: the array handed to the sleeve is not ours to keep
         published = fast;
         publishedSettled = settled;
         if (pathsChanged) count(Counter.PATH_CHANGES);

@@ -5,12 +5,11 @@ import weft.router.sleeve.SleeveCounters.Counter;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetSocketAddress;
 
 /**
  * Sends one payload to one hop: sealed for the hop when the pair encrypts, in one datagram when the payload fits the
  * path, else sealed whole and its sealed bytes cut into fragments that leave in one socket batch. Counts the
- * datagrams and bytes sent, those lost, and the fragments.
+ * datagrams and bytes sent, in all and for the hop ({@link PeerTraffic}), those lost, and the fragments.
  *
  * <p>One per thread that sends: each send lane, and the receive lane (relays, probe acknowledgements). Its state
  * (the scratch datagram, one datagram per fragment, the socket batch, the frame ids) is that thread's alone, and it
@@ -26,7 +25,7 @@ final class HopSender {
     /** One datagram per fragment of the largest payload, so a frame's fragments leave in one batch. */
     private final MemorySegment[] fragments;
     private final int[] batchLengths;
-    private InetSocketAddress batchTo;
+    private SleevePeer batchTo;
     private int batched;
     /** The next fragmented frame's id: each lane counts in its own residue class, so lanes never share an id. */
     private int nextFrameId;
@@ -135,27 +134,28 @@ final class HopSender {
     }
 
     private void startBatch(SleevePeer hop) {
-        batchTo = hop.endpoint();
-        socket.startBatch(batchTo);
+        batchTo = hop;
+        socket.startBatch(hop.endpoint());
         batched = 0;
     }
 
     private void batch(MemorySegment datagram, int length) {
         if (!socket.add(datagram, length)) {
             flush();
-            socket.startBatch(batchTo);
+            socket.startBatch(batchTo.endpoint());
             socket.add(datagram, length);
         }
         batchLengths[batched++] = length;
     }
 
-    /** Sends what was batched; counts the datagrams and bytes sent, and those lost. */
+    /** Sends what was batched; counts the datagrams and bytes sent, in all and for the hop, and those lost. */
     private void flush() {
         int sent = socket.flush();
         long bytes = 0;
         for (int i = 0; i < sent && i < batched; i++) bytes += batchLengths[i];
         counters.add(Counter.FRAMES_SENT, sent);
         counters.add(Counter.BYTES_SENT, bytes);
+        batchTo.traffic().sent(lane, sent, bytes);
         if (sent < batched) counters.add(Counter.SEND_ERRORS, batched - sent);
         batched = 0;
     }

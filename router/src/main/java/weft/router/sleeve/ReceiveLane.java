@@ -140,7 +140,7 @@ final class ReceiveLane {
             counters.increment(Counter.DROPPED_WRONG_SOURCE);
             return 0;
         }
-        if (header.isFragment()) return receiveFragment(views.datagram(), neighbour);
+        if (header.isFragment()) return receiveFragment(views.datagram(), neighbour, length);
         int payloadLength = header.frameLength();
         if (neighbour.sealed()) {
             SleeveCipher.Opened opened = neighbour.cipher().open(views.datagram(), payloadLength, header.sequence());
@@ -149,6 +149,8 @@ final class ReceiveLane {
                 return 0;
             }
         }
+        // counted for the neighbour only once it is known to be the neighbour's: a forger cannot inflate its counts
+        neighbour.traffic().received(length);
         return receiveWhole(views, neighbour, payloadLength);
     }
 
@@ -224,7 +226,7 @@ final class ReceiveLane {
      * handles it as any other. A fragment from a pair that encrypts must carry the neighbour's token, and a sequence
      * number its replay window still admits: it is not authenticated until its frame is.
      */
-    private int receiveFragment(MemorySegment fragment, SleevePeer neighbour) {
+    private int receiveFragment(MemorySegment fragment, SleevePeer neighbour, int length) {
         counters.increment(Counter.FRAGMENTS_RECEIVED);
         SleeveHeader.Check check = header.checkFragment();
         if (check != SleeveHeader.Check.OK) {
@@ -240,6 +242,7 @@ final class ReceiveLane {
                 return 0;
             }
         }
+        neighbour.traffic().received(length);
         FrameReassembly.Outcome outcome = reassembly.offer(neighbour.name(), header.origin(), header.frameId(),
                 header.fragmentIndex(), header.fragmentCount(), header.chunk(), fragment,
                 SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, header.frameLength() - SleeveHeader.FRAGMENT_LENGTH,

@@ -5,8 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * A connected peer as the sleeve sees it: its 48-bit name, where its sleeve listens, and how the datagrams exchanged
- * with it are sealed. Immutable, so thread-safe; a peer that moves or gets new keys is replaced by a new one.
+ * A connected peer as the sleeve sees it: its 48-bit name, where its sleeve listens, how the datagrams exchanged
+ * with it are sealed, and their counts ({@link PeerTraffic}). Immutable but for those counters, so thread-safe; a peer
+ * that moves or gets new keys is replaced by a new one.
  *
  * <p>A class rather than a record because it also keeps its endpoint as two ints, in the form
  * {@link SleeveSocket#receive} reports a datagram's source in, so that the receiving thread can tell whether a
@@ -20,6 +21,7 @@ public final class SleevePeer {
     private final String label;
     private final InetSocketAddress endpoint;
     private final SleeveCipher cipher;
+    private final PeerTraffic traffic = new PeerTraffic();
     private final int endpointAddress, endpointPort;
 
     /**
@@ -62,6 +64,11 @@ public final class SleevePeer {
 
     public SleeveCipher cipher() {
         return cipher;
+    }
+
+    /** The datagrams and bytes exchanged with this peer by the sleeve. */
+    public PeerTraffic traffic() {
+        return traffic;
     }
 
     public boolean sealed() {
