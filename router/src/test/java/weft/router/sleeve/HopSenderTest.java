@@ -68,6 +68,20 @@ class HopSenderTest {
     }
 
     @Test
+    void theHopsOwnCountersTakeWhatEachLaneSentToIt() {
+        SleevePeer hop = new SleevePeer(PEER, "b", ENDPOINT), other = new SleevePeer(PEER + 1, "c", ENDPOINT);
+        sender(SleeveCipher.SEND_LANE).send(hop, datagram(PAYLOAD), PAYLOAD, PAYLOAD);
+        sender(SleeveCipher.RELAY_LANE).send(hop, datagram(PAYLOAD), PAYLOAD, PAYLOAD);
+        sender(SleeveCipher.MAX_LANES - 1).send(hop, datagram(5001), 5001, PAYLOAD);
+        int fragments = socket.sent.size() - 2;
+        assertTrue(fragments > 1, "the large one left in fragments");
+        assertEquals(2 + fragments, hop.traffic().sentDatagrams());
+        assertEquals(counters.get(Counter.BYTES_SENT), hop.traffic().sentBytes(), "every byte sent went to this hop");
+        assertEquals(0, other.traffic().sentDatagrams());
+        assertEquals(0, hop.traffic().receivedDatagrams());
+    }
+
+    @Test
     void aPayloadThatFitsLeavesWholeInOneDatagram() {
         MemorySegment datagram = datagram(PAYLOAD);
         sender(SleeveCipher.SEND_LANE).send(new SleevePeer(PEER, "b", ENDPOINT), datagram, PAYLOAD, PAYLOAD);
