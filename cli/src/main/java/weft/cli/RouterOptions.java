@@ -36,6 +36,8 @@ final class RouterOptions {
             HTTP_ADDR,
             new CommandLine.Option("http-remote", null, "let the HTTP API listen on an address other hosts reach (not loopback);"
                     + " every request must then carry the token the router keeps in DIR/" + ApiToken.FILE_NAME),
+            new CommandLine.Option("metrics-addr", "HOST:PORT", "where Prometheus scrapes GET /metrics, read-only and without the API token;"
+                    + " " + RouterConfig.NO_METRICS_ADDRESS + " for nowhere (default $WEFT_METRICS_ADDR or " + RouterConfig.DEFAULT_METRICS_ADDRESS + ")"),
             new CommandLine.Option("mtu", "BYTES", "overlay MTU (default $WEFT_MTU, else the smallest MTU of the underlay links to the peers"
                     + " given, or of the default route, less " + OverlayMtu.SLEEVE_OVERHEAD + ": " + RouterConfig.DEFAULT_MTU + " on a 1500-byte underlay)"),
             new CommandLine.Option("ipalloc-range", "CIDR", "the overlay's address range, which the allocator hands out; containers get a route to it (default $IPALLOC_RANGE or " + RouterConfig.DEFAULT_RANGE + ")"),
@@ -86,6 +88,7 @@ final class RouterOptions {
         InetAddress host = RouterConfig.parseLiteral(line.value("host").orElse("0.0.0.0"), "--host");
         int port = RouterConfig.parsePort(line.value("port").orElse(Integer.toString(RouterConfig.DEFAULT_PORT)), "--port");
         var http = httpAddress(line, environment, dataDir);
+        Optional<InetSocketAddress> metrics = metricsAddress(line, environment);
         Optional<RouterConfig.FixedMtu> mtu = fixedMtu(line, environment);
         Cidr range = Cidr.parse(line.value("ipalloc-range").orElse(nonBlank(environment.get("IPALLOC_RANGE")).orElse(RouterConfig.DEFAULT_RANGE)));
         if (!range.equals(range.network())) throw new IllegalArgumentException("--ipalloc-range " + range + " has host bits set; did you mean " + range.network() + "?");
@@ -105,7 +108,7 @@ final class RouterOptions {
         List<String> peers = java.util.stream.Stream.concat(line.operands().stream(), foundPeers.stream()).distinct().toList();
         InitMode init = initMode(line.value("ipalloc-init").or(() -> defaultInit).orElse("consensus"), line.operands().size() + 1);
         AllocatorConfig allocation = new AllocatorConfig(universe, defaultSubnet, init, Duration.ofSeconds(30));
-        return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, line.flag("http-remote"), mtu, range, connLimit,
+        return new RouterConfig(dataDir, line.value("name"), line.value("nickname"), host, port, http, line.flag("http-remote"), metrics, mtu, range, connLimit,
                 RouterConfig.BRIDGE, peers, password(line, environment), trusted, !line.flag("no-discovery"), allocation,
                 !line.flag("no-fastdp") && !truthy(environment.get("WEFT_NO_FASTDP")),
                 RouterConfig.parseInt(line.value("sleeve-queues").orElse("0"), "--sleeve-queues"),
@@ -160,6 +163,15 @@ final class RouterOptions {
                     + dataDir.resolve(ApiToken.FILE_NAME) + " (weft reads it as root)");
         }
         return address;
+    }
+
+    /** From --metrics-addr, else $WEFT_METRICS_ADDR when set and not empty, else the default; {@code none} serves none. */
+    static Optional<InetSocketAddress> metricsAddress(CommandLine line, Map<String, String> environment) {
+        Optional<String> option = line.value("metrics-addr");
+        if (option.isPresent()) return RouterConfig.parseMetricsAddress(option.get(), "--metrics-addr");
+        Optional<String> fromEnvironment = nonBlank(environment.get("WEFT_METRICS_ADDR"));
+        if (fromEnvironment.isPresent()) return RouterConfig.parseMetricsAddress(fromEnvironment.get(), "WEFT_METRICS_ADDR");
+        return RouterConfig.parseMetricsAddress(RouterConfig.DEFAULT_METRICS_ADDRESS, "the default");
     }
 
     private static int minProtocol(CommandLine line) {

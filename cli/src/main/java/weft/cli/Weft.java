@@ -601,7 +601,7 @@ public final class Weft {
         to.println();
         for (Verb verb : VERBS) to.printf("  %-8s %s%n", verb.name(), verb.summary());
         to.println();
-        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_MTU, WEFT_NO_FASTDP, WEFT_PASSWORD");
+        to.println("Environment: WEFT_DATA_DIR, WEFT_HTTP_ADDR, WEFT_METRICS_ADDR, WEFT_MTU, WEFT_NO_FASTDP, WEFT_PASSWORD");
         to.println("(Weave's WEAVE_HTTP_ADDR, WEAVE_MTU, WEAVE_NO_FASTDP and WEAVE_PASSWORD are read where Weft's are not set)");
     }
 

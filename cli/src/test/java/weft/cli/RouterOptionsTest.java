@@ -216,4 +216,36 @@ class RouterOptionsTest {
                 assertThrows(IllegalArgumentException.class, () -> dns("--dns-listen-address", "::1")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> dns("--dns-ttl", "-1"));
     }
+
+    @Test
+    void metricsAreServedOnWeavesPortUnlessMovedOrTurnedOff() {
+        assertEquals(Optional.of(new java.net.InetSocketAddress("0.0.0.0", 6782)), parse(List.of(), Map.of()).metricsAddress());
+        assertEquals(Optional.of(new java.net.InetSocketAddress("0.0.0.0", 6782)), parse(List.of(), Map.of("WEFT_METRICS_ADDR", " ")).metricsAddress(),
+                "an empty variable is as good as none");
+        assertEquals(Optional.of(new java.net.InetSocketAddress("10.0.4.1", 9782)),
+                parse(List.of(), Map.of("WEFT_METRICS_ADDR", "10.0.4.1:9782")).metricsAddress());
+        assertEquals(Optional.of(new java.net.InetSocketAddress("127.0.0.1", 7000)),
+                parse(List.of("--metrics-addr", "127.0.0.1:7000"), Map.of("WEFT_METRICS_ADDR", "10.0.4.1:9782")).metricsAddress());
+        assertEquals(Optional.empty(), parse(List.of("--metrics-addr", "none"), Map.of()).metricsAddress());
+        assertEquals(Optional.empty(), parse(List.of(), Map.of("WEFT_METRICS_ADDR", "none")).metricsAddress());
+    }
+
+    @Test
+    void shouldRefuseAMetricsAddressThatIsNoListeningAddressOrTakesAnotherPort() {
+        assertEquals("invalid --metrics-addr '': expected host:port, for example 0.0.0.0:6782, or none to serve no metrics",
+                assertThrows(IllegalArgumentException.class, () -> parse(List.of("--metrics-addr", ""), Map.of())).getMessage());
+        assertEquals("invalid --metrics-addr '6782': expected host:port, for example 0.0.0.0:6782, or none to serve no metrics",
+                assertThrows(IllegalArgumentException.class, () -> parse(List.of("--metrics-addr", "6782"), Map.of())).getMessage());
+        assertEquals("invalid port '99999' in WEFT_METRICS_ADDR '0.0.0.0:99999'",
+                assertThrows(IllegalArgumentException.class, () -> parse(List.of(), Map.of("WEFT_METRICS_ADDR", "0.0.0.0:99999"))).getMessage());
+        assertEquals("invalid --metrics-addr 'metrics.example:6782': 'metrics.example' is not an IP address",
+                assertThrows(IllegalArgumentException.class, () -> parse(List.of("--metrics-addr", "metrics.example:6782"), Map.of())).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse(List.of("--metrics-addr", "None"), Map.of()));
+        assertEquals("--metrics-addr 0.0.0.0:6783 takes the peers' TCP port 6783: choose another port",
+                assertThrows(IllegalArgumentException.class, () -> parse(List.of("--metrics-addr", "0.0.0.0:6783"), Map.of())).getMessage());
+        assertEquals("--metrics-addr 127.0.0.1:6784 takes the HTTP API's port (127.0.0.1:6784): choose another port",
+                assertThrows(IllegalArgumentException.class, () -> parse(List.of("--metrics-addr", "127.0.0.1:6784"), Map.of())).getMessage());
+        assertEquals(Optional.of(new java.net.InetSocketAddress("10.0.4.1", 6784)),
+                parse(List.of("--metrics-addr", "10.0.4.1:6784"), Map.of()).metricsAddress(), "another address, the same port: no collision");
+    }
 }

@@ -33,6 +33,7 @@ import weft.router.fastpath.FastPath;
 import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
 import weft.router.http.ApiTokenFile;
+import weft.router.http.MetricsServer;
 import weft.router.plumbing.AttachmentStore;
 import weft.router.plumbing.BridgeForwarding;
 import weft.router.plumbing.ContainerPlumbing;
@@ -199,7 +200,7 @@ public final class Router implements RouterApi, AutoCloseable {
         ScheduledExecutorService resolver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("resolve-peers").daemon().factory());
         built.push(resolver::shutdownNow);
         resolver.scheduleWithFixedDelay(targets::resolveAgain, TargetList.RESOLVE_INTERVAL.toSeconds(), TargetList.RESOLVE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
-        RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh);
+        RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh, sleevePeers, forwarder, fastPath, allocator);
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics,
@@ -212,6 +213,12 @@ public final class Router implements RouterApi, AutoCloseable {
         api.start();
         // popped before the API closes, so the record never outlives it on a clean stop
         built.push(ApiLocationFile.publish(config.dataDirectory(), ApiLocation.of(api.address(), ProcessHandle.current().pid()), new ApiCodec(json)));
+        if (config.metricsAddress().isPresent()) {
+            MetricsServer scraped = MetricsServer.start(config.metricsAddress().get(), router::metrics);
+            built.push(scraped);
+            LOG.log(System.Logger.Level.INFO, "serving metrics for Prometheus on http://" + scraped.address().getHostString() + ":"
+                    + scraped.address().getPort() + MetricsServer.PATH + " (read-only, no token)");
+        }
         LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + config.bindAddress().getHostAddress() + ":" + config.port()
                 + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
                 + (token.isPresent() ? " for other hosts too, each request with the token in " + config.dataDirectory().resolve(ApiToken.FILE_NAME) : ""));
@@ -483,22 +490,22 @@ public final class Router implements RouterApi, AutoCloseable {
         return ipam.prime();
     }
 
+    /** The Prometheus text of {@code GET /metrics}, on the API and on the metrics address alike. */
     @Override
     public String metrics() {
+        PrometheusText text = new PrometheusText();
+        metrics.write(text);
         PolicyService service = policies;
-        if (service == null) return metrics.prometheus();
+        if (service == null) return text.toString();
         PolicyStatus policy;
         try {
             policy = service.status();
         } catch (RuntimeException e) { // a busy or stopped controller leaves its series out, not the router's
-            return metrics.prometheus();
+            return text.toString();
         }
-        StringBuilder text = new StringBuilder(metrics.prometheus());
-        text.append("# HELP weft_policy_dropped_packets_total New connections' packets dropped on this node at pods a NetworkPolicy isolates,"
-                + " by policy (a drop at a pod that several isolate counts for each).\n# TYPE weft_policy_dropped_packets_total counter\n");
-        for (PolicyStatus.Entry entry : policy.policies()) {
-            text.append("weft_policy_dropped_packets_total{policy=\"").append(entry.policy()).append("\"} ").append(entry.drops()).append('\n');
-        }
+        text.family("weft_policy_dropped_packets_total", PrometheusText.Type.COUNTER, "New connections' packets dropped on this node at"
+                + " pods a NetworkPolicy isolates, by policy (a drop at a pod that several isolate counts for each).");
+        for (PolicyStatus.Entry entry : policy.policies()) text.sample(entry.drops(), "policy", entry.policy());
         return text.toString();
     }
 

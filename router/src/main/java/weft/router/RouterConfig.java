@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param name        the peer name to use instead of the one kept in the data directory
  * @param httpRemote  whether the HTTP API may listen on an address other hosts reach; every request then needs the
  *                    token the router keeps in its data directory ({@link ApiToken})
+ * @param metricsAddress where {@code GET /metrics} is served for Prometheus, read-only and without the token; empty
+ *                    to serve it only on the API
  * @param peers       targets to connect to at start, {@code host} or {@code host:port}
  * @param fixedMtu    the overlay MTU of the bridge, the TAP port and every container interface when the operator set
  *                    it; empty to derive it from the underlay ({@link OverlayMtu})
@@ -33,7 +35,8 @@ import java.util.Optional;
  * @param dns         Weft DNS, or empty with {@code --no-dns}
  */
 public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<String> nickname, InetAddress bindAddress,
-                           int port, InetSocketAddress httpAddress, boolean httpRemote, Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
+                           int port, InetSocketAddress httpAddress, boolean httpRemote, Optional<InetSocketAddress> metricsAddress,
+                           Optional<FixedMtu> fixedMtu, Cidr overlayRange, int connectionLimit,
                            String bridge, List<String> peers, Optional<Password> password, List<Cidr> trustedSubnets,
                            boolean discovery, AllocatorConfig allocation, boolean fastPath,
                            int sleeveQueues, Path dockerSocket, int minProtocol, Optional<Dns> dns) {
@@ -114,6 +117,10 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
     public static final Path DEFAULT_DOCKER_SOCKET = Path.of("/var/run/docker.sock");
     public static final int DEFAULT_PORT = 6783;
     public static final String DEFAULT_HTTP_ADDRESS = "127.0.0.1:6784";
+    /** Where Weave served its metrics too, so an existing scrape configuration finds Weft's. */
+    public static final String DEFAULT_METRICS_ADDRESS = "0.0.0.0:6782";
+    /** The value of {@code --metrics-addr} that serves no metrics address. */
+    public static final String NO_METRICS_ADDRESS = "none";
     /**
      * The overlay MTU of a 1500-byte underlay: what is left after IPv4 and UDP (28), the sleeve header (32), the
      * sealing tag (16) and the inner Ethernet header (14), whether or not the pair encrypts, so that turning
@@ -143,6 +150,16 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
                     + " would let other hosts control the router: it needs --http-remote (and then every request the token in "
                     + dataDirectory.resolve(ApiToken.FILE_NAME) + ")");
         }
+        if (metricsAddress.isPresent()) {
+            InetSocketAddress metrics = metricsAddress.get();
+            if (metrics.getPort() == port && overlap(metrics.getAddress(), bindAddress)) {
+                throw new IllegalArgumentException("--metrics-addr " + hostPort(metrics) + " takes the peers' TCP port " + port + ": choose another port");
+            }
+            if (metrics.getPort() == httpAddress.getPort() && overlap(metrics.getAddress(), httpAddress.getAddress())) {
+                throw new IllegalArgumentException("--metrics-addr " + hostPort(metrics) + " takes the HTTP API's port (" + hostPort(httpAddress)
+                        + "): choose another port");
+            }
+        }
         if (connectionLimit < 0) throw new IllegalArgumentException("--conn-limit must not be negative");
         if (!allocation.universe().equals(AddressRange.of(overlayRange))) {
             throw new IllegalArgumentException("the allocation range " + allocation.universe() + " must be the overlay range " + overlayRange);
@@ -151,10 +168,37 @@ public record RouterConfig(Path dataDirectory, Optional<String> name, Optional<S
 
     /** Parses {@code host:port} for the HTTP API; only literal addresses, so nothing is looked up at start. */
     public static InetSocketAddress parseHttpAddress(String text) {
+        return parseListenAddress(text, "HTTP address", "127.0.0.1:6784");
+    }
+
+    /**
+     * Parses {@code host:port} for the metrics, or {@link #NO_METRICS_ADDRESS} for none.
+     *
+     * @param origin where the text came from, as the operator wrote it: {@code --metrics-addr} or {@code WEFT_METRICS_ADDR}
+     */
+    public static Optional<InetSocketAddress> parseMetricsAddress(String text, String origin) {
+        if (text.equals(NO_METRICS_ADDRESS)) return Optional.empty();
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("invalid " + origin + " '" + text + "': expected host:port, for example "
+                    + DEFAULT_METRICS_ADDRESS + ", or " + NO_METRICS_ADDRESS + " to serve no metrics");
+        }
+        return Optional.of(parseListenAddress(text, origin, DEFAULT_METRICS_ADDRESS + ", or " + NO_METRICS_ADDRESS + " to serve no metrics"));
+    }
+
+    private static InetSocketAddress parseListenAddress(String text, String what, String example) {
         int colon = text.lastIndexOf(':');
-        if (colon <= 0) throw new IllegalArgumentException("invalid HTTP address '" + text + "': expected host:port, for example 127.0.0.1:6784");
-        int port = parsePort(text.substring(colon + 1), "HTTP address '" + text + "'");
-        return new InetSocketAddress(parseLiteral(text.substring(0, colon), "HTTP address '" + text + "'"), port);
+        if (colon <= 0) throw new IllegalArgumentException("invalid " + what + " '" + text + "': expected host:port, for example " + example);
+        int port = parsePort(text.substring(colon + 1), what + " '" + text + "'");
+        return new InetSocketAddress(parseLiteral(text.substring(0, colon), what + " '" + text + "'"), port);
+    }
+
+    /** Whether sockets bound to {@code a} and {@code b} on one port would collide: the same address, or either the wildcard. */
+    private static boolean overlap(InetAddress a, InetAddress b) {
+        return a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b);
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     public static InetAddress parseLiteral(String host, String what) {

@@ -140,7 +140,7 @@ public final class ApiServer implements AutoCloseable {
                 return;
             }
             if (result instanceof MetricsText(String text)) {
-                reply(exchange, 200, "text/plain; version=0.0.4", text.getBytes(StandardCharsets.UTF_8));
+                reply(exchange, 200, MetricsServer.CONTENT_TYPE, text.getBytes(StandardCharsets.UTF_8));
             } else if (result instanceof CniOutput(CniService.Reply reply)) {
                 exchange.getResponseHeaders().set(CniService.EXIT_HEADER, Integer.toString(reply.exit()));
                 reply(exchange, 200, "application/json", reply.stdout());

@@ -512,7 +512,7 @@ class ApiServerTest {
         Reply reply = call("GET", "/metrics", null);
 
         assertEquals(200, reply.status());
-        assertTrue(reply.contentType().startsWith("text/plain"), reply.contentType());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", reply.contentType());
         assertEquals(router.metrics(), reply.body());
         assertEquals(405, call("POST", "/metrics", new byte[0]).status(), "like every endpoint, metrics takes one method");
     }
