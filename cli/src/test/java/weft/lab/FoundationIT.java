@@ -132,8 +132,8 @@ class FoundationIT {
                 "echo 'definitely not a weft frame, though long enough to pass the length check' > /dev/udp/" + lab.host(1).underlayAddress() + "/6783");
         assertTrue(sent.ok(), sent.describe());
         String metrics = Poll.until(() -> lab.weft(lab.host(1), "metrics").orThrow().stdout(),
-                m -> m.contains("kind=\"dropped-bad-magic\"} 1"), Duration.ofSeconds(10));
-        assertTrue(metrics.contains("kind=\"dropped-bad-magic\"} 1"), metrics);
+                m -> m.contains("weft_sleeve_dropped_total{reason=\"bad-magic\"} 1"), Duration.ofSeconds(10));
+        assertTrue(metrics.contains("weft_sleeve_dropped_total{reason=\"bad-magic\"} 1"), metrics);
         assertTrue(Reachability.reachable(lab, containers.get(0), overlayAddress(2), SETTLE), "the router kept forwarding");
     }
 
