@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line {@code weft launch} starts the router with. */
@@ -38,8 +39,29 @@ class LaunchTest {
     }
 
     @Test
-    void withoutItTheRouterGetsNoExtraFlagsAndTheClisOwnStayTheClis() {
+    void withoutItTheRouterGetsTheDefaultFlagsOnlyAndTheClisOwnStayTheClis() {
         List<String> command = command(Map.of("WEFT_JAVA_OPTS", "-Xmx64m"));
-        assertTrue(command.stream().noneMatch(word -> word.startsWith("-Xmx") || word.isBlank()), command.toString());
+        int main = positionOf(command, Weft.class.getName());
+        assertTrue(command.stream().noneMatch(word -> word.equals("-Xmx64m") || word.isBlank()), command.toString());
+        for (String flag : Launch.DEFAULT_ROUTER_JAVA_OPTS) assertTrue(positionOf(command, flag) < main, command.toString());
+        assertTrue(positionOf(command, Launch.DEFAULT_ROUTER_GC) < main, command.toString());
+    }
+
+    /** The JVM takes the last of a repeated flag: the user's must come after the defaults to override them. */
+    @Test
+    void theUsersFlagsComeAfterTheDefaultsSoThatTheyOverrideThem() {
+        List<String> command = command(Map.of("WEFT_ROUTER_JAVA_OPTS", "-Xmx1g"));
+        int user = positionOf(command, "-Xmx1g");
+        for (String flag : Launch.DEFAULT_ROUTER_JAVA_OPTS) assertTrue(positionOf(command, flag) < user, command.toString());
+        assertTrue(Launch.DEFAULT_ROUTER_JAVA_OPTS.stream().anyMatch(flag -> flag.startsWith("-Xmx")), "no default heap limit");
+        assertTrue(positionOf(command, Launch.DEFAULT_ROUTER_GC) < positionOf(command, Weft.class.getName()), command.toString());
+    }
+
+    /** The JVM refuses to start with two collectors: one the user chooses replaces the default. */
+    @Test
+    void aCollectorTheUserChoosesReplacesTheDefaultOne() {
+        List<String> command = command(Map.of("WEFT_ROUTER_JAVA_OPTS", "-XX:+UseG1GC -Xmx1g"));
+        assertTrue(positionOf(command, "-XX:+UseG1GC") > 0);
+        assertFalse(command.contains(Launch.DEFAULT_ROUTER_GC), command.toString());
     }
 }
