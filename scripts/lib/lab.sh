@@ -19,6 +19,12 @@
 # <prefix>-<name>. Nothing is created in the root namespace except the netns files in /run/netns.
 # Set LAB_MTU (e.g. 9000) before lab_up for jumbo frames on every link; lab_link_mtu changes one link.
 #
+# Sites: with LAB_SITES=S (2..9) set before lab_up, the hosts are split into S sites of consecutive hosts, each a
+# routed subnet 192.168.(100+k).0/24 behind a gateway netns <prefix>-g<k> (lab_gateway K; .254 on its bridge lan,
+# whose ports h<i> are the site's hosts), and the gateways meet on the underlay's br0 as 10.99.0.<k>/24 (their
+# link wan): traffic between sites is routed through two gateways, as between datacenters. lab_site HOST says
+# a host's site. Without LAB_SITES the layout is the flat one above.
+#
 # Owner and sweeping: a lab belongs to a process, LAB_OWNER (default: this shell, $$; the Java fixture
 # passes its JVM's pid through scripts/lab). The prefix is wl<owner pid>x<4 hex digits> and LAB_DIR is
 # ${TMPDIR:-/tmp}/weft-lab-<prefix>, so that lab_up (and `scripts/lab sweep`) can remove every lab whose
@@ -40,7 +46,12 @@ lab_log() { printf 'lab: %s\n' "$*" >&2; }
 
 lab_host() { printf '%s-h%s\n' "$LAB_PREFIX" "$1"; }
 lab_underlay() { printf '%s-u\n' "$LAB_PREFIX"; }
-lab_addr() { printf '192.168.77.%s\n' "$1"; }
+lab_addr() {
+    if (( ${LAB_SITES:-0} > 0 )); then printf '192.168.%s.%s\n' $((100 + $(lab_site "$1"))) "$1"; else printf '192.168.77.%s\n' "$1"; fi
+}
+# The site of host HOST (1..LAB_SITES; consecutive hosts share a site), in a lab with sites.
+lab_site() { local per=$(( (LAB_HOSTS + LAB_SITES - 1) / LAB_SITES )); printf '%s\n' $(( ($1 - 1) / per + 1 )); }
+lab_gateway() { printf '%s-g%s\n' "$LAB_PREFIX" "$1"; }
 lab_data_dir() { printf '%s/h%s\n' "$LAB_DIR" "$1"; }
 lab_exec() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
@@ -152,6 +163,8 @@ lab_up() {
     [[ $n =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 250 )) || { lab_log "lab_up: 1..250 hosts, not $n"; return 2; }
     [[ $owner =~ ^[0-9]+$ && -d /proc/$owner ]] || { lab_log "lab_up: the owner $owner is not a running process"; return 2; }
     [[ $mtu =~ ^[0-9]+$ ]] || { lab_log "lab_up: LAB_MTU must be a number, not $mtu"; return 2; }
+    [[ ${LAB_SITES:-0} =~ ^[0-9]$ ]] && (( ${LAB_SITES:-0} != 1 && ${LAB_SITES:-0} <= n )) \
+        || { lab_log "lab_up: LAB_SITES is 2..9 and at most the hosts, not ${LAB_SITES:-}"; return 2; }
     [[ -z $LAB_PREFIX ]] || { lab_log "lab_up: lab $LAB_PREFIX is up; lab_down first"; return 1; }
     lab_sweep_stale
     # mkdir fails if the name is taken (by a live lab of the same owner): then another suffix.
@@ -168,26 +181,52 @@ lab_up() {
         lab_down
         return 1
     fi
-    lab_log "up: $n hosts $(lab_host 1)..$(lab_host "$n") on 192.168.77.0/24 (mtu $mtu), data in $LAB_DIR"
+    if (( ${LAB_SITES:-0} > 0 )); then
+        lab_log "up: $n hosts $(lab_host 1)..$(lab_host "$n") in $LAB_SITES sites 192.168.101.0/24.. (mtu $mtu), data in $LAB_DIR"
+    else
+        lab_log "up: $n hosts $(lab_host 1)..$(lab_host "$n") on 192.168.77.0/24 (mtu $mtu), data in $LAB_DIR"
+    fi
 }
 
 lab_build() {
-    local mtu=$1 i host underlay
+    local mtu=$1 i k j host underlay gateway switch bridge
     underlay=$(lab_underlay)
     lab_ip netns add "$underlay" || return 1
     lab_ip -n "$underlay" link set lo up || return 1
     # No MTU of its own: a bridge takes the smallest of its ports'.
     lab_ip -n "$underlay" link add br0 type bridge || return 1
     lab_ip -n "$underlay" link set br0 up || return 1
+    for (( k = 1; k <= ${LAB_SITES:-0}; k++ )); do
+        gateway=$(lab_gateway "$k")
+        lab_ip netns add "$gateway" || return 1
+        lab_ip -n "$gateway" link set lo up || return 1
+        lab_ip -n "$underlay" link add "g$k" mtu "$mtu" type veth peer name wan netns "$gateway" || return 1
+        lab_ip -n "$underlay" link set "g$k" master br0 up || return 1
+        lab_ip -n "$gateway" addr add "10.99.0.$k/24" dev wan || return 1
+        lab_ip -n "$gateway" link set wan mtu "$mtu" up || return 1
+        lab_ip -n "$gateway" link add lan type bridge || return 1
+        lab_ip -n "$gateway" addr add "192.168.$((100 + k)).254/24" dev lan || return 1
+        lab_ip -n "$gateway" link set lan up || return 1
+        ip netns exec "$gateway" sysctl -qw net.ipv4.ip_forward=1 || return 1
+        for (( j = 1; j <= LAB_SITES; j++ )); do
+            (( j == k )) || lab_ip -n "$gateway" route add "192.168.$((100 + j)).0/24" via "10.99.0.$j" || return 1
+        done
+    done
     for (( i = 1; i <= LAB_HOSTS; i++ )); do
         host=$(lab_host "$i")
         lab_ip netns add "$host" || return 1
         lab_ip -n "$host" link set lo up || return 1
-        # Created inside the underlay and the host: no interface ever exists in the root namespace.
-        lab_ip -n "$underlay" link add "h$i" mtu "$mtu" type veth peer name eth0 netns "$host" || return 1
-        lab_ip -n "$underlay" link set "h$i" master br0 up || return 1
+        # Created inside the underlay (or the site's gateway) and the host: no interface ever exists in the root
+        # namespace.
+        switch=$underlay bridge=br0
+        if (( ${LAB_SITES:-0} > 0 )); then switch=$(lab_gateway "$(lab_site "$i")") bridge=lan; fi
+        lab_ip -n "$switch" link add "h$i" mtu "$mtu" type veth peer name eth0 netns "$host" || return 1
+        lab_ip -n "$switch" link set "h$i" master "$bridge" up || return 1
         lab_ip -n "$host" addr add "$(lab_addr "$i")/24" dev eth0 || return 1
         lab_ip -n "$host" link set eth0 mtu "$mtu" up || return 1
+        if (( ${LAB_SITES:-0} > 0 )); then
+            lab_ip -n "$host" route add default via "192.168.$((100 + $(lab_site "$i"))).254" || return 1
+        fi
         mkdir -p "$(lab_data_dir "$i")" || return 1
     done
 }
@@ -211,8 +250,11 @@ lab_link_mtu() {
     local host=${1:?usage: lab_link_mtu HOST MTU} mtu=${2:?usage: lab_link_mtu HOST MTU}
     [[ $host =~ ^[0-9]+$ && -e /run/netns/$(lab_host "$host") ]] || { lab_log "lab_link_mtu: no host $host in $LAB_PREFIX"; return 2; }
     [[ $mtu =~ ^[0-9]+$ ]] || { lab_log "lab_link_mtu: not an MTU: $mtu"; return 2; }
+    local switch
+    switch=$(lab_underlay)
+    if (( ${LAB_SITES:-0} > 0 )); then switch=$(lab_gateway "$(lab_site "$host")"); fi
     lab_ip -n "$(lab_host "$host")" link set eth0 mtu "$mtu" || return 1
-    lab_ip -n "$(lab_underlay)" link set "h$host" mtu "$mtu" || return 1
+    lab_ip -n "$switch" link set "h$host" mtu "$mtu" || return 1
 }
 
 # lab_launch HOST [NAME=VALUE...] [ARG...]: `weft launch --data-dir <its data dir> --nickname host<HOST> ARG...`
