@@ -14,7 +14,7 @@
 #   sudo scripts/chaos.sh                      # 10 minutes, a random seed (printed)
 #   sudo SEED=42 DURATION=120 scripts/chaos.sh # replays seed 42's faults, for 2 minutes
 #   ENCRYPTED=1                                # a password: every pair on the encrypted sleeve
-#   WEFT_ROUTER_JAVA_OPTS=...                  # the routers' JVM options; MEMORY_BOUND_MB (default 300) the bound
+#   WEFT_ROUTER_JAVA_OPTS=...                  # the routers' JVM options; MEMORY_BOUND_MB (default 160) the bound
 #   KEEP=1                                     # keep the logs in OUT (default a temp dir, printed either way)
 #
 # Exit status: 0 when every check held, 1 when one did not, 2 when the lab could not be set up.
@@ -27,7 +27,7 @@ source "$root/scripts/lib/lab.sh"
 (( EUID == 0 )) || { echo "chaos.sh: needs root (network namespaces)" >&2; exit 2; }
 SEED=${SEED:-$(( $(date +%s) % 100000 ))}
 DURATION=${DURATION:-600}
-MEMORY_BOUND_MB=${MEMORY_BOUND_MB:-300}
+MEMORY_BOUND_MB=${MEMORY_BOUND_MB:-160}
 ENCRYPTED=${ENCRYPTED:-0}
 for v in SEED DURATION MEMORY_BOUND_MB ENCRYPTED; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "chaos.sh: $v must be a whole number, not '${!v}'" >&2; exit 2; }
