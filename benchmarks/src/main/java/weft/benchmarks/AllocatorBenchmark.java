@@ -1,13 +1,10 @@
 package weft.benchmarks;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -15,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -71,7 +67,7 @@ public class AllocatorBenchmark {
     private static final PeerName DONOR = new PeerName(0xb);
     private static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2025-01-01T00:00:00Z"));
     /** The lone peer's mesh: no other peer to reach, so its sends go nowhere. */
-    private static final Gossip NOWHERE = new Gossip() {
+    static final Gossip NOWHERE = new Gossip() {
         @Override
         public void unicast(PeerName to, byte[] payload) {}
 
@@ -89,7 +85,7 @@ public class AllocatorBenchmark {
     private final String[] owners = new String[FILL];
     private final ArrayDeque<Runnable> wire = new ArrayDeque<>();
     private Logger allocatorLog; // held: the level set on it lasts only while the logger is referenced
-    private Path directory;
+    private ScratchDirectory directory;
     private Allocator local;
     private int allocated;
     private Allocator asker;
@@ -99,7 +95,7 @@ public class AllocatorBenchmark {
     public void setUp() throws IOException {
         allocatorLog = Logger.getLogger(Allocator.class.getName());
         allocatorLog.setLevel(Level.WARNING); // "gave <block> to peer" per donation would measure the console
-        directory = Files.createTempDirectory("weft-ipam-bench");
+        directory = new ScratchDirectory("weft-ipam-bench");
         for (int i = 0; i < FILL; i++) {
             owners[i] = "container-" + i;
         }
@@ -109,11 +105,7 @@ public class AllocatorBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        directory.close();
     }
 
     @Benchmark

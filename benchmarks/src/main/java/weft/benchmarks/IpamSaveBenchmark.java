@@ -1,17 +1,13 @@
 package weft.benchmarks;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,8 +21,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import weft.gossip.PeerName;
-import weft.gossip.channel.Gossip;
-import weft.gossip.channel.GossipData;
 import weft.ipam.AllocationResult;
 import weft.ipam.Allocator;
 import weft.ipam.AllocatorConfig;
@@ -59,31 +53,20 @@ import weft.ipam.SnapshotFile;
 public class IpamSaveBenchmark {
     private static final PeerName SELF = new PeerName(0xa);
     private static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2026-01-01T00:00:00Z"));
-    private static final Gossip NOWHERE = new Gossip() {
-        @Override
-        public void unicast(PeerName to, byte[] payload) {}
-
-        @Override
-        public void broadcast(GossipData data) {}
-
-        @Override
-        public void gossip(GossipData data) {}
-    };
-
     @Param({"100", "1000", "10000"})
     public int allocations;
 
     @Param({"memory", "snapshot", "journal"})
     public String store;
 
-    private Path directory;
+    private ScratchDirectory directory;
     private Allocator allocator;
     private boolean saving; // off while the allocator is filled: only the steady state is measured
     private boolean holding; // whether the next operation releases
 
     @Setup
     public void setUp() throws IOException {
-        directory = Files.createTempDirectory("weft-ipam-save");
+        directory = new ScratchDirectory("weft-ipam-save");
         Persistence target = switch (store) {
             case "memory" -> snapshot -> Optional.empty();
             case "snapshot" -> new SnapshotFile(directory.resolve("ipam.snapshot"), SnapshotFile.SYSTEM);
@@ -94,7 +77,7 @@ public class IpamSaveBenchmark {
         Persistence gated = snapshot -> saving ? target.save(snapshot) : Optional.empty();
         AllocatorConfig config = new AllocatorConfig(AllocatorConfig.DEFAULT_UNIVERSE, AllocatorConfig.DEFAULT_UNIVERSE,
                 new InitMode.Seed(List.of(SELF)), Duration.ofSeconds(30));
-        allocator = new Allocator(SELF, config, Optional.empty(), CLOCK, new SplittableRandom(1), gated, g -> NOWHERE);
+        allocator = new Allocator(SELF, config, Optional.empty(), CLOCK, new SplittableRandom(1), gated, g -> AllocatorBenchmark.NOWHERE);
         for (int i = 0; i < allocations; i++) {
             expectAllocated(allocator.allocate("%064x".formatted(i)).getNow(null));
         }
@@ -104,11 +87,7 @@ public class IpamSaveBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        directory.close();
     }
 
     @Benchmark
