@@ -90,9 +90,26 @@ if (( build == 0 )); then
     exit 0
 fi
 jar=$root/cli/target/weft.jar
+# The CLI's class-data cache, trained by one `weft status` that finds no router (the JVM writes the cache as it
+# exits); ./weft uses it while it is newer than the jar. A failure costs only speed: ./weft runs without it.
+train_cli_cache() {
+    local cache scratch
+    cache=$(weft_cli_cache "$root")
+    [[ $cache -nt $jar ]] && return 0
+    rm -f "$cache"
+    scratch=$(mktemp -d)
+    if "$WEFT_JDK/bin/java" "${WEFT_CLI_JAVA_FLAGS[@]}" "-XX:AOTCacheOutput=$cache" -jar "$jar" status \
+            --data-dir "$scratch" --http-addr 127.0.0.1:1 >"$scratch/train.log" 2>&1 || [[ -s $cache ]]; then
+        say "trained the CLI's class-data cache ($cache)"
+    else
+        say "could not train the CLI's class-data cache (the CLI starts slower): $(tail -n 1 "$scratch/train.log")"
+    fi
+    rm -rf "$scratch"
+}
 if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
         -type f -newer "$jar" -print -quit) ]]; then
     say "build up to date ($jar)"
+    train_cli_cache
     exit 0
 fi
 say "building (mvn -B -q package -DskipTests)"
@@ -101,3 +118,4 @@ weft_maven_env
 (cd "$root" && mvn -B -q package -DskipTests) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 touch "$jar"   # the jar plugin keeps an unchanged jar's old time; this build is up to date now
 say "built $jar"
+train_cli_cache

@@ -70,3 +70,10 @@ weft_maven_env() {
         *) export MAVEN_OPTS="$flag${MAVEN_OPTS:+ $MAVEN_OPTS}" ;;
     esac
 }
+
+# The JVM flags of the short-lived `weft` commands (every verb but `router`, which runs the daemon in its JVM): the
+# serial collector and C1 alone start sooner, and a class-data cache (JDK 25's AOT cache, cli/target/weft.aot) that
+# scripts/setup.sh trains with these same flags loads and links the classes ahead of time. The cache must match the
+# JVM's flags and jar exactly; the JVM ignores one that does not (silently, with these -Xlog options).
+WEFT_CLI_JAVA_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1)
+weft_cli_cache() { printf '%s\n' "${1:?usage: weft_cli_cache WEFT_HOME}/cli/target/weft.aot"; }
