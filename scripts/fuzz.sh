@@ -58,7 +58,8 @@ for target in "${targets[@]}"; do
     status=0
     # the build's own bound is minutes past the fuzzing's, for the JVM's start and the corpus it replays first
     JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${minutes}m" timeout $(( minutes * 60 + 600 )) \
-        mvn -B -o -pl "$module" test-compile surefire:test@fuzz-regression -Dtest="$class#$method" >"$log" 2>&1 || status=$?
+        mvn -B -o -pl "$module" test-compile surefire:test@fuzz-regression -Dtest="$class#$method" \
+        -Dweft.fuzz.timeout="$(( minutes + 5 )) m" >"$log" 2>&1 || status=$?
     done_line=$(grep -aE '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 \2/p' "$log" | tail -n 1)
     executions=${runs% *}; seconds=${runs#* }
