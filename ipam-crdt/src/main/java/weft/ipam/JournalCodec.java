@@ -2,9 +2,7 @@ package weft.ipam;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.CharsetDecoder;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
@@ -73,10 +71,7 @@ public final class JournalCodec {
         body += change.acceptor().map(IpamCodec::acceptorSize).orElse(0);
         int i = 0;
         for (String owner : change.put().values()) {
-            owners[i] = owner.getBytes(StandardCharsets.UTF_8);
-            if (owners[i].length > SnapshotCodec.MAX_OWNER_BYTES) {
-                throw new IllegalStateException("owner id longer than " + SnapshotCodec.MAX_OWNER_BYTES + " bytes");
-            }
+            owners[i] = SnapshotCodec.ownerBytes(owner);
             body += 4 + 2 + owners[i++].length;
         }
         ByteBuffer out = ByteBuffer.allocate(4 + body + 4);
@@ -208,19 +203,14 @@ public final class JournalCodec {
                 if (put < 0 || (long) put * 6 > in.remaining()) {
                     return "bad allocation count " + put;
                 }
-                var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
+                CharsetDecoder decoder = SnapshotCodec.ownerDecoder();
                 for (int i = 0; i < put; i++) {
                     long address = Integer.toUnsignedLong(in.getInt());
-                    int length = Short.toUnsignedInt(in.getShort());
-                    if (length > SnapshotCodec.MAX_OWNER_BYTES || length > in.remaining()) {
-                        return "bad owner id length " + length;
-                    }
-                    ByteBuffer owner = in.slice(in.position(), length);
-                    in.position(in.position() + length);
-                    try {
-                        allocations.put(address, decoder.decode(owner).toString());
-                    } catch (CharacterCodingException e) {
-                        return "owner id is not UTF-8";
+                    switch (SnapshotCodec.readOwner(in, decoder)) {
+                        case Decoding.Decoded<String>(String owner) -> allocations.put(address, owner);
+                        case Decoding.Refused<String>(String reason) -> {
+                            return reason;
+                        }
                     }
                 }
                 if (in.hasRemaining()) {
@@ -234,14 +224,14 @@ public final class JournalCodec {
 
         /** An allocation outside the ring's universe (the allocator indexes addresses from its start), or null. */
         String outsideUniverse() {
-            AddressRange universe = ring.universe();
-            for (long address : allocations.isEmpty() ? new long[0]
-                    : new long[] {allocations.firstKey(), allocations.lastKey()}) {
-                if (!universe.contains(address)) {
-                    return "allocation " + AddressRange.format(address) + " outside " + universe;
-                }
+            if (allocations.isEmpty()) {
+                return null;
             }
-            return null;
+            AddressRange universe = ring.universe();
+            // the universe is one range and the allocations are sorted: the lowest and the highest decide
+            long outside = !universe.contains(allocations.firstKey()) ? allocations.firstKey() : allocations.lastKey();
+            return universe.contains(outside) ? null
+                    : "allocation " + AddressRange.format(outside) + " outside " + universe;
         }
 
         Snapshot snapshot() {

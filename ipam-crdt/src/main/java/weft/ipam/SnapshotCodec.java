@@ -3,6 +3,7 @@ package weft.ipam;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.TreeMap;
@@ -36,10 +37,7 @@ public final class SnapshotCodec {
         byte[][] owners = new byte[s.allocations().size()][];
         int i = 0;
         for (String owner : s.allocations().values()) {
-            owners[i] = owner.getBytes(StandardCharsets.UTF_8);
-            if (owners[i].length > MAX_OWNER_BYTES) {
-                throw new IllegalStateException("owner id longer than " + MAX_OWNER_BYTES + " bytes");
-            }
+            owners[i] = ownerBytes(owner);
             size += 4 + 2 + owners[i++].length;
         }
         ByteBuffer out = ByteBuffer.allocate(size);
@@ -55,6 +53,38 @@ public final class SnapshotCodec {
         crc.update(out.array(), 0, out.position());
         out.putInt((int) crc.getValue());
         return out.array();
+    }
+
+    /** An owner id as the snapshot and the journal write it (after its u16 length); refuses one too long to keep. */
+    static byte[] ownerBytes(String owner) {
+        byte[] bytes = owner.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_OWNER_BYTES) {
+            throw new IllegalStateException("owner id longer than " + MAX_OWNER_BYTES + " bytes");
+        }
+        return bytes;
+    }
+
+    /**
+     * Reads a u16 length and an owner id of that many UTF-8 bytes, as the snapshot and the journal hold it; a
+     * BufferUnderflowException propagates to the caller's catch.
+     */
+    static Decoding<String> readOwner(ByteBuffer in, CharsetDecoder decoder) {
+        int length = Short.toUnsignedInt(in.getShort());
+        if (length > MAX_OWNER_BYTES || length > in.remaining()) {
+            return new Decoding.Refused<>("bad owner id length " + length);
+        }
+        ByteBuffer owner = in.slice(in.position(), length);
+        in.position(in.position() + length);
+        try {
+            return new Decoding.Decoded<>(decoder.decode(owner).toString());
+        } catch (CharacterCodingException e) {
+            return new Decoding.Refused<>("owner id is not UTF-8");
+        }
+    }
+
+    /** A decoder for owner ids that refuses malformed UTF-8; one per decode, since decoders keep state. */
+    static CharsetDecoder ownerDecoder() {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
     }
 
     /** The snapshot in {@code bytes}, or why they are not one. */
@@ -93,7 +123,7 @@ public final class SnapshotCodec {
             if (n < 0 || (long) n * 6 > in.remaining()) {
                 return new Decoding.Refused<>("bad snapshot allocation count " + n);
             }
-            var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
+            CharsetDecoder decoder = ownerDecoder();
             TreeMap<Long, String> allocations = new TreeMap<>();
             AddressRange universe = decodedRing.universe();
             for (int i = 0; i < n; i++) {
@@ -103,16 +133,11 @@ public final class SnapshotCodec {
                     return new Decoding.Refused<>("allocation " + AddressRange.format(address) + " outside "
                             + universe);
                 }
-                int length = Short.toUnsignedInt(in.getShort());
-                if (length > MAX_OWNER_BYTES || length > in.remaining()) {
-                    return new Decoding.Refused<>("bad owner id length " + length);
-                }
-                ByteBuffer owner = in.slice(in.position(), length);
-                in.position(in.position() + length);
-                try {
-                    allocations.put(address, decoder.decode(owner).toString());
-                } catch (CharacterCodingException e) {
-                    return new Decoding.Refused<>("owner id is not UTF-8");
+                switch (readOwner(in, decoder)) {
+                    case Decoding.Decoded<String>(String owner) -> allocations.put(address, owner);
+                    case Decoding.Refused<String>(String reason) -> {
+                        return new Decoding.Refused<>(reason);
+                    }
                 }
             }
             if (in.hasRemaining()) {
