@@ -15,6 +15,7 @@ import weft.router.sleeve.SleeveCipher;
 import weft.router.sleeve.SleeveForwarder;
 import weft.router.sleeve.SleevePeer;
 import weft.router.sleeve.SleevePeers;
+import weft.router.view.LinkChannel;
 
 import java.net.Inet4Address;
 import java.util.List;
@@ -40,6 +41,7 @@ final class MeshMembership implements MeshListener {
     private Routes routes; // mesh loop only
     private AllocatorProxy allocator; // mesh loop only; null until the allocator is built
     private NameChannel names; // mesh loop only; null until the names are restored
+    private LinkChannel links; // mesh loop only; null until the links channel is registered
 
     /**
      * @param espAvailable whether the kernel offers ESP, so that encrypted pairs may use the fast path
@@ -65,6 +67,12 @@ final class MeshMembership implements MeshListener {
     void namesReady(NameChannel ready) {
         names = ready;
         if (routes != null) names.reachable(routes.destinations());
+    }
+
+    /** Mesh loop only: the links channel exists now; it hears the peers reachable so far, and every change after. */
+    void linksReady(LinkChannel ready) {
+        links = ready;
+        if (routes != null) links.reachable(routes.destinations());
     }
 
     @Override
@@ -94,12 +102,14 @@ final class MeshMembership implements MeshListener {
         republishRoutes();
         if (allocator != null) allocator.reachable(newRoutes.destinations());
         if (names != null) names.reachable(newRoutes.destinations());
+        if (links != null) links.reachable(newRoutes.destinations());
     }
 
     @Override
     public void onPeersForgotten(List<PeerName> peers) {
         for (PeerName peer : peers) macs.forgetPeer(peer.value());
         if (names != null) names.peersForgotten(peers);
+        if (links != null) links.peersForgotten(peers);
     }
 
     /**

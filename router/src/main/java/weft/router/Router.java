@@ -44,6 +44,7 @@ import weft.router.sleeve.SleeveCounters;
 import weft.router.sleeve.SleeveForwarder;
 import weft.router.sleeve.SleevePeers;
 import weft.router.sleeve.TapFramePort;
+import weft.router.view.LinkChannel;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -68,9 +69,10 @@ import java.util.random.RandomGenerator;
 
 /**
  * One Weft router, wired: the bridge and its TAP port, the sleeve, the fast path, the mesh, the allocator, the
- * container plumbing and the HTTP API. {@link #start} builds the parts in order and takes down what it built if a
- * step fails; {@link #close} takes them down in reverse. The API's work is done by the parts it delegates to:
- * {@link TargetList}, {@link Attachments}, {@link IpamCommands}, {@link StatusView} and {@link RouterMetrics}.
+ * container plumbing, the reports of its links to the mesh ({@link LinkReporter}) and the HTTP API. {@link #start}
+ * builds the parts in order and takes down what it built if a step fails; {@link #close} takes them down in reverse.
+ * The API's work is done by the parts it delegates to: {@link TargetList}, {@link Attachments}, {@link IpamCommands},
+ * {@link StatusView} and {@link RouterMetrics}.
  *
  * <p>Thread rule: every field is final and set before the API starts, so the API's threads read them safely; each
  * part has its own thread rule. Mesh events reach the data paths through {@link MeshMembership} on the mesh loop.
@@ -93,10 +95,12 @@ public final class Router implements RouterApi, AutoCloseable {
     private final RouterMetrics metrics;
     private final NameService names;
     private final DockerEngine docker;
+    private final LinkChannel links;
     private volatile PolicyService policies; // set once by the Kubernetes addon, read by the API's threads
 
     private Router(Deque<AutoCloseable> built, StopSignal stop, TargetList targets, Attachments attachments, IpamCommands ipam,
-                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, DockerEngine docker) {
+                   AddressLeases leases, StatusView status, RouterMetrics metrics, NameService names, DockerEngine docker,
+                   LinkChannel links) {
         this.built = built;
         this.stop = stop;
         this.targets = targets;
@@ -107,6 +111,7 @@ public final class Router implements RouterApi, AutoCloseable {
         this.metrics = metrics;
         this.names = names;
         this.docker = docker;
+        this.links = links;
     }
 
     /**
@@ -187,9 +192,12 @@ public final class Router implements RouterApi, AutoCloseable {
         built.push(allocator);
         NameService names = NameService.start(mesh, identity.name(), config.dataDirectory(), config.dns());
         built.push(names);
+        LinkChannel links = mesh.onLoop(() -> new LinkChannel(identity.name(), InstantSource.system(),
+                gossiper -> mesh.registerChannel(LinkChannel.CHANNEL, gossiper))).join();
         mesh.onLoop(() -> {
             membership.allocatorReady(allocator);
             membership.namesReady(names.channel());
+            membership.linksReady(links);
             return null;
         }).join();
         startReclaimer(plumbing, allocator, names, new AddressAudit(plumbing, allocator, config.overlayRange()), built);
@@ -201,10 +209,11 @@ public final class Router implements RouterApi, AutoCloseable {
         built.push(resolver::shutdownNow);
         resolver.scheduleWithFixedDelay(targets::resolveAgain, TargetList.RESOLVE_INTERVAL.toSeconds(), TargetList.RESOLVE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh, sleevePeers, forwarder, fastPath, allocator);
+        built.push(LinkReporter.start(metrics, mesh, links));
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),
                 new StatusView(config, identity, mtu, mesh, forwarder, fastPath, esp, udp, macs, allocator, metrics, targets::unresolved), metrics,
-                names, docker);
+                names, docker, links);
         router.followBridgeAddress(); // the host may be exposed from before a restart
         Optional<ApiToken> token = config.httpRemote()
                 ? Optional.of(ApiTokenFile.readOrCreate(config.dataDirectory(), new SecureRandom())) : Optional.empty();
@@ -415,6 +424,14 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public DnsStatus dns() {
         return names.status();
+    }
+
+    /**
+     * What every router's connections look like, as gossiped on the {@value LinkChannel#CHANNEL} channel: for the
+     * topology page, which reads {@link LinkChannel#reports()} from any thread. Its other methods are the mesh loop's.
+     */
+    public LinkChannel links() {
+        return links;
     }
 
     @Override

@@ -88,14 +88,32 @@ final class RouterMetrics {
 
     Readings read() {
         MeshStatus status = mesh.status().join();
-        Map<PeerName, String> nicknames = new HashMap<>();
-        for (PeerRecord peer : status.peers()) nicknames.put(peer.name(), peer.nickname());
+        return new Readings(sleeve(), fastPath.counters(), connections(status), status.inbound(), status.refused(), macs.size(),
+                neighbours(status), mesh.traffic(), allocator.status());
+    }
+
+    /** The connections and the sleeve's neighbours alone, as {@link #read} reads them. */
+    record LinkReadings(List<ConnectionReading> connections, List<NeighbourReading> neighbours) {}
+
+    /** What the links channel is told every few seconds: {@link #read} without the parts that ask the allocator. */
+    LinkReadings readLinks() {
+        MeshStatus status = mesh.status().join();
+        return new LinkReadings(connections(status), neighbours(status));
+    }
+
+    private List<ConnectionReading> connections(MeshStatus status) {
         List<ConnectionReading> connections = new ArrayList<>();
         for (MeshStatus.Connection c : status.connections()) {
             boolean established = c.state() == MeshStatus.State.ESTABLISHED && c.peer().isPresent();
             connections.add(new ConnectionReading(c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""), established,
                     established && fastPath.isFast(c.peer().get().value()), c.dataEncrypted()));
         }
+        return connections;
+    }
+
+    private List<NeighbourReading> neighbours(MeshStatus status) {
+        Map<PeerName, String> nicknames = new HashMap<>();
+        for (PeerRecord peer : status.peers()) nicknames.put(peer.name(), peer.nickname());
         Map<Long, Integer> pathMtus = forwarder.pathMtus();
         List<NeighbourReading> neighbours = new ArrayList<>();
         for (SleevePeer peer : sleevePeers.snapshot()) {
@@ -104,8 +122,7 @@ final class RouterMetrics {
             neighbours.add(new NeighbourReading(name.toString(), nicknames.getOrDefault(name, ""), traffic.sentDatagrams(), traffic.sentBytes(),
                     traffic.receivedDatagrams(), traffic.receivedBytes(), pathMtus.getOrDefault(peer.name(), 0)));
         }
-        return new Readings(sleeve(), fastPath.counters(), connections, status.inbound(), status.refused(), macs.size(), neighbours,
-                mesh.traffic(), allocator.status());
+        return neighbours;
     }
 
     /** Prometheus text exposition of the router, then of its JVM. */
