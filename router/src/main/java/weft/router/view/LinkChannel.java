@@ -229,17 +229,21 @@ public final class LinkChannel implements Gossiper {
         return switch (LinkReportCodec.decode(payload)) {
             case Decoding.Decoded<LinkReports>(LinkReports data) -> data;
             case Decoding.Refused<LinkReports>(String reason) -> {
-                refused++;
-                Instant now = clock.instant();
-                if (!now.isBefore(nextWarning)) { // a peer that keeps sending them is one line a minute, not a flood
-                    LOG.log(System.Logger.Level.WARNING, "links: reports from " + from + " dropped: " + reason + " ("
-                            + (refused - refusedWhenWarned - 1) + " more refused since the last warning)");
-                    nextWarning = now.plus(WARNING_INTERVAL);
-                    refusedWhenWarned = refused;
-                }
+                refusedWithWarning("reports from " + from + " dropped: " + reason);
                 yield null;
             }
         };
+    }
+
+    /** Counts a refusal, and logs it unless one was logged within a minute: a peer that keeps sending them is no flood. */
+    private void refusedWithWarning(String what) {
+        refused++;
+        Instant now = clock.instant();
+        if (now.isBefore(nextWarning)) return;
+        LOG.log(System.Logger.Level.WARNING, "links: " + what + " (" + (refused - refusedWhenWarned - 1)
+                + " more refused since the last warning)");
+        nextWarning = now.plus(WARNING_INTERVAL);
+        refusedWhenWarned = refused;
     }
 
     /** Takes in what supersedes what we know; returns the other origins' reports that were news. */
@@ -277,9 +281,9 @@ public final class LinkChannel implements Gossiper {
             return;
         }
         if (theirs.version() > MAX_RECLAIMED) {
-            refused++; // only a router claiming our name makes such a version: raising ours to it would leave no room above
-            LOG.log(System.Logger.Level.WARNING, "links: the mesh has a report of ours at version " + theirs.version()
-                    + ", past " + MAX_RECLAIMED + "; ours is not raised past it");
+            // only a router claiming our name makes such a version: raising ours to it would leave no room above
+            refusedWithWarning("the mesh has a report of ours at version " + theirs.version() + ", past " + MAX_RECLAIMED
+                    + "; ours is not raised past it");
             return;
         }
         versionFloor = theirs.version();
