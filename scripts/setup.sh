@@ -30,7 +30,8 @@ packages=(iproute2:ip iputils-ping:ping iperf3:iperf3 tcpdump:tcpdump procps:pki
           qemu-system-x86:qemu-system-x86_64 busybox-static:busybox cpio:cpio gcc:gcc kmod:depmod
           podman:podman runc:runc containernetworking-plugins:/usr/lib/cni/portmap iptables:iptables
           debootstrap:debootstrap docker.io:dockerd containerd:containerd unzip:unzip python3:python3
-          bind9-dnsutils:dig dnsmasq-base:dnsmasq dnsperf:dnsperf prometheus:promtool)
+          bind9-dnsutils:dig dnsmasq-base:dnsmasq dnsperf:dnsperf prometheus:promtool
+          chromium:chromium chromium-driver:chromedriver)
 missing=()
 for entry in "${packages[@]}"; do
     command -v "${entry#*:}" >/dev/null 2>&1 || missing+=("${entry%%:*}")
@@ -49,7 +50,7 @@ if (( ${#missing[@]} > 0 )); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     say "installed ${missing[*]}"
 else
-    say "tools present (ip, ping, iperf3, tcpdump, procps, psmisc, maven, qemu, busybox-static, cpio, gcc, promtool)"
+    say "tools present (ip, ping, iperf3, tcpdump, procps, psmisc, maven, qemu, busybox-static, cpio, gcc, promtool, chromium)"
 fi
 
 # A kernel with ESP for XfrmEspVmTest (this machine's has none), booted under qemu: unpacked, not installed, so

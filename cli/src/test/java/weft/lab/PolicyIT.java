@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kubernetes NetworkPolicy enforced for real: two lab hosts, each a Node running {@code weft router --kube} against
- * fabric8's mock API server (CRUD mode, in this JVM, reached through an {@link ApiRelay}); nine pods in three
+ * fabric8's mock API server (CRUD mode, in this JVM, reached through an {@link TcpRelay}); nine pods in three
  * labelled namespaces spread over both hosts, each serving TCP and UDP on ports 80 and 81 (named ports
  * {@code serve-80-tcp} and so on). For each scenario the test writes the policies to the API server, computes the
  * expected reachability of every pod to every pod on both ports and protocols with its own {@link PolicyOracle}, and
@@ -71,7 +71,7 @@ class PolicyIT {
 
     private static Lab lab;
     private static KubernetesMockServer api;
-    private static ApiRelay relay;
+    private static TcpRelay relay;
     private static KubernetesClient client;
     private static Path probe;
     private static final Map<Integer, Process> routers = new HashMap<>();
@@ -88,7 +88,7 @@ class PolicyIT {
         api.init();
         client = api.createClient();
         Host first = lab.host(1);
-        relay = ApiRelay.open(first.netns(), new InetSocketAddress(first.underlayAddress(), API_PORT), api.getPort());
+        relay = TcpRelay.outOf(first.netns(), new InetSocketAddress(first.underlayAddress(), API_PORT), api.getPort());
         Path kubeconfig = Files.writeString(lab.dir().resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config

@@ -1,5 +1,6 @@
 package weft.router;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.api.ApiReply;
 import weft.api.ApiRequest;
@@ -47,6 +48,7 @@ import weft.router.sleeve.TapFramePort;
 import weft.router.view.LinkChannel;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -223,10 +225,11 @@ public final class Router implements RouterApi, AutoCloseable {
         // popped before the API closes, so the record never outlives it on a clean stop
         built.push(ApiLocationFile.publish(config.dataDirectory(), ApiLocation.of(api.address(), ProcessHandle.current().pid()), new ApiCodec(json)));
         if (config.metricsAddress().isPresent()) {
-            MetricsServer scraped = MetricsServer.start(config.metricsAddress().get(), router::metrics);
+            MetricsServer scraped = MetricsServer.start(config.metricsAddress().get(), router::metrics, () -> router.topologyJson(json));
             built.push(scraped);
-            LOG.log(System.Logger.Level.INFO, "serving metrics for Prometheus on http://" + scraped.address().getHostString() + ":"
-                    + scraped.address().getPort() + MetricsServer.PATH + " (read-only, no token)");
+            String served = "http://" + scraped.address().getHostString() + ":" + scraped.address().getPort();
+            LOG.log(System.Logger.Level.INFO, "serving metrics for Prometheus on " + served + MetricsServer.PATH + " and the topology page on "
+                    + served + MetricsServer.TOPOLOGY_PATH + " (read-only, no token)");
         }
         LOG.log(System.Logger.Level.INFO, "listening for peers on TCP and UDP " + config.bindAddress().getHostAddress() + ":" + config.port()
                 + ", HTTP API on " + config.httpAddress().getHostString() + ":" + config.httpAddress().getPort()
@@ -505,6 +508,15 @@ public final class Router implements RouterApi, AutoCloseable {
     @Override
     public String primeAllocation() {
         return ipam.prime();
+    }
+
+    /** The mesh as the topology page draws it, as one line of JSON. */
+    String topologyJson(ObjectMapper json) {
+        try {
+            return json.writeValueAsString(status.topology(links.reports()));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("the topology graph could not be written as JSON", e);
+        }
     }
 
     /** The Prometheus text of {@code GET /metrics}, on the API and on the metrics address alike. */

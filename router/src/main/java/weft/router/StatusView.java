@@ -13,6 +13,8 @@ import weft.kernel.UdpSocket;
 import weft.router.fastpath.FastPath;
 import weft.router.sleeve.MacTable;
 import weft.router.sleeve.SleeveForwarder;
+import weft.router.view.LinkReport;
+import weft.router.view.TopologyGraph;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,6 +111,12 @@ final class StatusView {
                 config.httpAddress().getHostString() + ":" + config.httpAddress().getPort(), config.bridge(), Router.SLEEVE_INTERFACE,
                 mtu.mtu(), mtu.reason(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targets,
                 peers, unicast, macs.size(), metrics.sleeve(), ipam(status), fastPathSummary(), fastPath.counters(), kernelCapabilities());
+    }
+
+    /** The mesh as the topology page draws it, with the routers' {@code reports} of their links. */
+    TopologyGraph topology(Map<PeerName, LinkReport> reports) {
+        MeshStatus status = mesh.status().join();
+        return TopologyGraph.build(identity.name(), status.peers(), status.routes(), ipam(status).shares(), reports);
     }
 
     private String fastPathSummary() {
