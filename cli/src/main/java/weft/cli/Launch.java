@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Optional;
 
@@ -129,10 +130,11 @@ final class Launch {
             err.println("weft launch: cannot start the router: " + e.getMessage());
             return 1;
         }
-        long deadline = System.nanoTime() + START_TIMEOUT_NANOS;
+        long started = System.nanoTime(), deadline = started + START_TIMEOUT_NANOS;
+        StartProgress progress = new StartProgress();
         while (deadline - System.nanoTime() > 0) {
             if (!process.isAlive()) {
-                err.println("weft launch: the router did not start: " + lastLine(log, logStart) + logHint);
+                err.println("weft launch: the router did not start: " + lastLine(log, logStart, "it exited without a message") + logHint);
                 return 1;
             }
             try {
@@ -145,11 +147,15 @@ final class Launch {
             } catch (ApiException e) {
                 if (!e.unreachable) throw e;
             }
+            long elapsed = System.nanoTime() - started;
+            if (elapsed >= TimeUnit.SECONDS.toNanos(StartProgress.QUIET_SECONDS)) {
+                progress.update(elapsed, lastLine(log, logStart, "")).ifPresent(err::println);
+            }
             Weft.pause();
         }
         process.destroy();
         try {
-            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS); // before its data directory may go
+            process.waitFor(10, TimeUnit.SECONDS); // before its data directory may go
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -211,8 +217,8 @@ final class Launch {
         return command;
     }
 
-    /** The last non-blank line the router wrote to its log since {@code from}: its reason for exiting. */
-    private static String lastLine(Path log, long from) {
+    /** The last non-blank line the router wrote to its log since {@code from} (its reason for exiting), or {@code none}. */
+    private static String lastLine(Path log, long from, String none) {
         try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
             long length = file.length();
             long start = Math.max(from, length - 8192);
@@ -226,6 +232,6 @@ final class Launch {
         } catch (IOException e) {
             return "no log (" + e.getMessage() + ")";
         }
-        return "it exited without a message";
+        return none;
     }
 }
