@@ -91,21 +91,23 @@ if (( build == 0 )); then
     exit 0
 fi
 jar=$root/cli/target/weft.jar
-# The CLI's class-data cache, trained by one `weft status` that finds no router (the JVM writes the cache as it
-# exits); ./weft uses it while it is newer than the jar. A failure costs only speed: ./weft runs without it.
+# The CLI's class-data cache (JDK 25's AOT cache: classes loaded and linked, method profiles), trained by
+# weft.cli.CliTraining, which runs `weft status`, `ps` and `attach` against replies of the API's shapes (no router runs
+# here); ./weft uses it while it is newer than the jar. A failure costs only speed: ./weft runs without it.
 train_cli_cache() {
-    local cache scratch
+    local cache log
     cache=$(weft_cli_cache "$root")
     [[ $cache -nt $jar ]] && return 0
     rm -f "$cache"
-    scratch=$(mktemp -d)
-    if "$WEFT_JDK/bin/java" "${WEFT_CLI_JAVA_FLAGS[@]}" "-XX:AOTCacheOutput=$cache" -jar "$jar" status \
-            --data-dir "$scratch" --http-addr 127.0.0.1:1 >"$scratch/train.log" 2>&1 || [[ -s $cache ]]; then
+    log=$(mktemp)
+    if "$WEFT_JDK/bin/java" "${WEFT_CLI_JAVA_FLAGS[@]}" "-XX:AOTCacheOutput=$cache" -cp "$jar" weft.cli.CliTraining >"$log" 2>&1 \
+            && [[ -s $cache ]]; then
         say "trained the CLI's class-data cache ($cache)"
     else
-        say "could not train the CLI's class-data cache (the CLI starts slower): $(tail -n 1 "$scratch/train.log")"
+        rm -f "$cache"
+        say "could not train the CLI's class-data cache (the CLI starts slower): $(grep -v '^\[' "$log" | tail -n 1)"
     fi
-    rm -rf "$scratch"
+    rm -f "$log"
 }
 if [[ -f $jar ]] && [[ -z $(find "$root" -path "$root/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
         -type f -newer "$jar" -print -quit) ]]; then

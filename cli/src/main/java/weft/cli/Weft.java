@@ -84,7 +84,7 @@ public final class Weft {
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> environment;
-    private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
+    private final ObjectMapper json = new ObjectMapper(); // no findAndRegisterModules: the class path has no Jackson module, and the search for one reads every jar
     private final ApiCodec codec = new ApiCodec(json);
 
     private final List<String> aliasNotes;
