@@ -7,24 +7,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Calls a router's HTTP API: {@link RouterApi} over HTTP, one request to the method's {@link Endpoint} per call.
- * Uses {@link HttpURLConnection} rather than {@code java.net.http}, which costs the command line most of a second
- * to start. Thread-safe: it keeps nothing between calls.
+ * Speaks HTTP/1.1 through {@link HttpCall} rather than {@code java.net.http}, which costs the command line most of a
+ * second to start, or {@code HttpURLConnection}, whose handler lookup reads every jar of the class path. Thread-safe:
+ * it keeps nothing between calls.
  */
 public final class ApiClient implements RouterApi {
     /**
@@ -236,35 +234,21 @@ public final class ApiClient implements RouterApi {
     }
 
     private byte[] exchange(Endpoint endpoint, ApiRequest request) throws ApiException {
-        HttpURLConnection connection = null;
         try {
-            URL url = URI.create("http://" + where() + endpoint.path()).toURL();
-            connection = (HttpURLConnection) url.openConnection();
-            connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-            connection.setReadTimeout((int) min(endpoint.replyTimeout(), longestWait).toMillis());
-            connection.setRequestMethod(endpoint.method());
-            if (token.isPresent()) connection.setRequestProperty("Authorization", token.get().authorization());
-            connection.setRequestProperty(CLIENT_PID_HEADER, Long.toString(ProcessHandle.current().pid()));
-            if (request != null) {
-                connection.setDoOutput(true);
-                connection.setRequestProperty("Content-Type", "application/json");
-                try (OutputStream out = connection.getOutputStream()) {
-                    out.write(codec.write(request));
-                }
-            }
-            int status = connection.getResponseCode();
-            InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
-            byte[] reply = stream == null ? new byte[0] : stream.readAllBytes();
-            if (status >= 400) throw new ApiException(errorText(reply, status), false);
-            return reply;
+            Map<String, String> headers = new LinkedHashMap<>();
+            if (token.isPresent()) headers.put("Authorization", token.get().authorization());
+            headers.put(CLIENT_PID_HEADER, Long.toString(ProcessHandle.current().pid()));
+            if (request != null) headers.put("Content-Type", "application/json");
+            HttpCall.Reply reply = HttpCall.exchange(address, endpoint.method(), endpoint.path(), headers,
+                    request == null ? null : codec.write(request), CONNECT_TIMEOUT_MILLIS, (int) min(endpoint.replyTimeout(), longestWait).toMillis());
+            if (reply.status() >= 400) throw new ApiException(errorText(reply.body(), reply.status()), false);
+            return reply.body();
         } catch (ConnectException e) {
             throw new ApiException("no router answers at " + where() + " (is it running? 'weft launch' starts one)", true, true);
         } catch (ApiException e) {
             throw e;
         } catch (IOException e) {
             throw new ApiException("cannot reach the router at " + where() + ": " + e.getMessage(), true);
-        } finally {
-            if (connection != null) connection.disconnect();
         }
     }
 

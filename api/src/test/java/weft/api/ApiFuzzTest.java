@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,6 +84,18 @@ class ApiFuzzTest {
             codec.readTree(reply);
         } catch (IOException refused) {
             // weft report's "a reply that is not JSON"
+        }
+    }
+
+    /** The head and body of a reply as {@link HttpCall} reads them off the socket: a reply, or an {@link IOException}. */
+    @FuzzTest
+    void httpReply(byte[] reply) {
+        try {
+            HttpCall.Reply read = HttpCall.read(new ByteArrayInputStream(reply));
+            assertTrue(read.status() >= 100 && read.status() <= 599, "status " + read.status());
+            assertTrue(read.body().length <= reply.length, "a body longer than the reply");
+        } catch (IOException refused) {
+            // the client says it cannot read the router's reply
         }
     }
 

@@ -189,7 +189,7 @@ final class RouterOptions {
             if (line.value("plugin-socket").isPresent()) throw new IllegalArgumentException("--plugin-socket and --no-plugin contradict each other");
             return Optional.empty();
         }
-        Path socket = line.value("plugin-socket").or(() -> nonBlank(environment.get("WEFT_PLUGIN_SOCKET"))).map(Path::of).orElse(PluginServer.DEFAULT_SOCKET);
+        Path socket = line.value("plugin-socket").or(() -> nonBlank(environment.get("WEFT_PLUGIN_SOCKET"))).map(Path::of).orElse(Path.of(PluginServer.DEFAULT_SOCKET));
         if (!socket.isAbsolute() || !socket.getFileName().toString().endsWith(".sock") || socket.getFileName().toString().equals(".sock")) {
             throw new IllegalArgumentException("invalid --plugin-socket '" + socket + "': expected an absolute path to NAME.sock (Docker names the drivers NAME)");
         }

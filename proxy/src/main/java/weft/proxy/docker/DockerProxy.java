@@ -74,7 +74,8 @@ import java.util.regex.Pattern;
  */
 public final class DockerProxy implements AutoCloseable {
     /** Where {@code weft env} points the Docker client. */
-    public static final Path DEFAULT_SOCKET = Path.of("/var/run/weft/weft.sock");
+    /** A compile-time constant, so that naming it (the command line's help does) does not initialise this class and its logger. */
+    public static final String DEFAULT_SOCKET = "/var/run/weft/weft.sock";
     private static final System.Logger LOG = System.getLogger(DockerProxy.class.getName());
     private static final Pattern CREATE = Pattern.compile("(/v[0-9.]+)?/containers/create");
     private static final Pattern START = Pattern.compile("(/v[0-9.]+)?/containers/([^/]+)/start");

@@ -43,8 +43,11 @@ import java.util.concurrent.Executors;
  * <p>Threads: one Netty event loop reads and writes; the calls run on virtual threads.
  */
 public final class PluginServer implements AutoCloseable {
-    /** Where Docker's engine finds the plugin named {@code weft}. */
-    public static final Path DEFAULT_SOCKET = Path.of("/run/docker/plugins/weft.sock");
+    /**
+     * Where Docker's engine finds the plugin named {@code weft}; a compile-time constant, so that naming it (the command
+     * line's help does) does not initialise this class and its logger.
+     */
+    public static final String DEFAULT_SOCKET = "/run/docker/plugins/weft.sock";
     private static final System.Logger LOG = System.getLogger(PluginServer.class.getName());
     private static final int MAX_BODY_BYTES = 1 << 20;
     private static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1.2+json";
