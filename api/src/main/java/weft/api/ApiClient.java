@@ -2,7 +2,6 @@ package weft.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -32,10 +31,6 @@ public final class ApiClient implements RouterApi {
     public static final String CLIENT_PID_HEADER = "Weft-Client-Pid";
 
     private static final int CONNECT_TIMEOUT_MILLIS = 2_000;
-    private static final TypeReference<List<ConnectResult>> CONNECT_RESULTS = new TypeReference<>() {
-    };
-    private static final TypeReference<List<Attachment>> ATTACHMENTS = new TypeReference<>() {
-    };
 
     /** The router answered with an error, or did not answer; the message is fit to show to a user. */
     public static final class ApiException extends IOException {
@@ -61,13 +56,12 @@ public final class ApiClient implements RouterApi {
     }
 
     private final InetSocketAddress address;
-    private final ApiCodec codec;
     private final Duration longestWait;
     private final Optional<ApiToken> token;
 
     /** A client that waits for each reply as long as its {@link Endpoint#replyTimeout()} says. */
-    public ApiClient(InetSocketAddress address, ObjectMapper json) {
-        this(address, json, Duration.ofMillis(Integer.MAX_VALUE), Optional.empty());
+    public ApiClient(InetSocketAddress address) {
+        this(address, Duration.ofMillis(Integer.MAX_VALUE), Optional.empty());
     }
 
     /**
@@ -75,9 +69,8 @@ public final class ApiClient implements RouterApi {
      * sends {@code token}, when present, with every request. An unspecified address ({@code 0.0.0.0}, {@code ::}) is
      * called on the loopback address of its family: a router bound there listens on it too.
      */
-    public ApiClient(InetSocketAddress address, ObjectMapper json, Duration longestWait, Optional<ApiToken> token) {
+    public ApiClient(InetSocketAddress address, Duration longestWait, Optional<ApiToken> token) {
         this.address = dialable(address);
-        this.codec = new ApiCodec(json);
         this.longestWait = longestWait;
         this.token = token;
     }
@@ -91,122 +84,122 @@ public final class ApiClient implements RouterApi {
 
     @Override
     public StatusReport status() throws ApiException {
-        return call(Endpoint.STATUS, null, reply -> codec.readReply(reply, StatusReport.class));
+        return call(Endpoint.STATUS, null, reply -> RecordJson.read(reply, StatusReport.class));
     }
 
     /** The router's whole state as it sent it, fields this client does not know included: {@code weft report}. */
     public JsonNode report() throws ApiException {
-        return call(Endpoint.REPORT, null, codec::readTree);
+        return call(Endpoint.REPORT, null, new ApiCodec(new ObjectMapper())::readTree); // the whole tree: Jackson's mapper
     }
 
     @Override
     public List<ConnectResult> connect(List<String> peers) throws ApiException {
-        return call(Endpoint.CONNECT, new ApiRequest.Peers(peers), reply -> codec.readReply(reply, CONNECT_RESULTS));
+        return call(Endpoint.CONNECT, new ApiRequest.Peers(peers), reply -> RecordJson.readList(reply, ConnectResult.class));
     }
 
     @Override
     public List<String> forget(List<String> peers) throws ApiException {
-        return call(Endpoint.FORGET, new ApiRequest.Peers(peers), reply -> codec.readReply(reply, ApiReply.Forgotten.class)).forgotten();
+        return call(Endpoint.FORGET, new ApiRequest.Peers(peers), reply -> RecordJson.read(reply, ApiReply.Forgotten.class)).forgotten();
     }
 
     @Override
     public Attachment attach(String target, List<String> cidrs) throws ApiException {
-        return call(Endpoint.ATTACH, new ApiRequest.TargetCidrs(target, cidrs), reply -> codec.readReply(reply, Attachment.class));
+        return call(Endpoint.ATTACH, new ApiRequest.TargetCidrs(target, cidrs), reply -> RecordJson.read(reply, Attachment.class));
     }
 
     @Override
     public Attachment detach(String target, List<String> cidrs) throws ApiException {
-        return call(Endpoint.DETACH, new ApiRequest.TargetCidrs(target, cidrs), reply -> codec.readReply(reply, Attachment.class));
+        return call(Endpoint.DETACH, new ApiRequest.TargetCidrs(target, cidrs), reply -> RecordJson.read(reply, Attachment.class));
     }
 
     @Override
     public List<Attachment> attachments() throws ApiException {
-        return call(Endpoint.PS, null, reply -> codec.readReply(reply, ATTACHMENTS));
+        return call(Endpoint.PS, null, reply -> RecordJson.readList(reply, Attachment.class));
     }
 
     @Override
     public Attachment expose(List<String> cidrs) throws ApiException {
-        return call(Endpoint.EXPOSE, new ApiRequest.Cidrs(cidrs), reply -> codec.readReply(reply, Attachment.class));
+        return call(Endpoint.EXPOSE, new ApiRequest.Cidrs(cidrs), reply -> RecordJson.read(reply, Attachment.class));
     }
 
     @Override
     public Attachment hide(List<String> cidrs) throws ApiException {
-        return call(Endpoint.HIDE, new ApiRequest.Cidrs(cidrs), reply -> codec.readReply(reply, Attachment.class));
+        return call(Endpoint.HIDE, new ApiRequest.Cidrs(cidrs), reply -> RecordJson.read(reply, Attachment.class));
     }
 
     @Override
     public String removePeer(String peer, boolean force) throws ApiException {
-        return call(Endpoint.RMPEER, new ApiRequest.PeerForce(peer, force), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
+        return call(Endpoint.RMPEER, new ApiRequest.PeerForce(peer, force), reply -> RecordJson.read(reply, ApiReply.Result.class)).result();
     }
 
     @Override
     public String leave() throws ApiException {
-        return call(Endpoint.LEAVE, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
+        return call(Endpoint.LEAVE, new ApiRequest.Empty(), reply -> RecordJson.read(reply, ApiReply.Result.class)).result();
     }
 
     @Override
     public String adoptWinningRing() throws ApiException {
-        return call(Endpoint.ADOPT_RING, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Result.class)).result();
+        return call(Endpoint.ADOPT_RING, new ApiRequest.Empty(), reply -> RecordJson.read(reply, ApiReply.Result.class)).result();
     }
 
     @Override
     public String primeAllocation() throws ApiException {
-        return call(Endpoint.PRIME, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Phase.class)).phase();
+        return call(Endpoint.PRIME, new ApiRequest.Empty(), reply -> RecordJson.read(reply, ApiReply.Phase.class)).phase();
     }
 
     @Override
     public String allocateAddress(String owner, Optional<String> subnet) throws ApiException {
         return call(Endpoint.IPAM_ALLOCATE, new ApiRequest.OwnerSubnet(owner, subnet.orElse(null)),
-                reply -> codec.readReply(reply, ApiReply.Address.class)).cidr();
+                reply -> RecordJson.read(reply, ApiReply.Address.class)).cidr();
     }
 
     @Override
     public String claimAddress(String owner, String cidr) throws ApiException {
-        return call(Endpoint.IPAM_CLAIM, new ApiRequest.OwnerCidr(owner, cidr), reply -> codec.readReply(reply, ApiReply.Address.class)).cidr();
+        return call(Endpoint.IPAM_CLAIM, new ApiRequest.OwnerCidr(owner, cidr), reply -> RecordJson.read(reply, ApiReply.Address.class)).cidr();
     }
 
     @Override
     public List<String> releaseAddresses(String owner, Optional<String> cidr) throws ApiException {
         return call(Endpoint.IPAM_RELEASE, new ApiRequest.OwnerCidr(owner, cidr.orElse(null)),
-                reply -> codec.readReply(reply, ApiReply.Released.class)).released();
+                reply -> RecordJson.read(reply, ApiReply.Released.class)).released();
     }
 
     @Override
     public List<String> addressesOf(String owner) throws ApiException {
-        return call(Endpoint.IPAM_LEASES, new ApiRequest.Owner(owner), reply -> codec.readReply(reply, ApiReply.Addresses.class)).addresses();
+        return call(Endpoint.IPAM_LEASES, new ApiRequest.Owner(owner), reply -> RecordJson.read(reply, ApiReply.Addresses.class)).addresses();
     }
 
     @Override
     public DnsStatus dns() throws ApiException {
-        return call(Endpoint.DNS, null, reply -> codec.readReply(reply, DnsStatus.class));
+        return call(Endpoint.DNS, null, reply -> RecordJson.read(reply, DnsStatus.class));
     }
 
     @Override
     public List<DnsStatus.Entry> dnsAdd(String name, List<String> addresses, Optional<String> owner) throws ApiException {
         return call(Endpoint.DNS_ADD, new ApiRequest.DnsNames(name, addresses, owner.orElse(null)),
-                reply -> codec.readReply(reply, ApiReply.DnsEntries.class)).entries();
+                reply -> RecordJson.read(reply, ApiReply.DnsEntries.class)).entries();
     }
 
     @Override
     public List<DnsStatus.Entry> dnsRemove(Optional<String> name, List<String> addresses, Optional<String> owner) throws ApiException {
         return call(Endpoint.DNS_REMOVE, new ApiRequest.DnsNames(name.orElse(null), addresses, owner.orElse(null)),
-                reply -> codec.readReply(reply, ApiReply.DnsEntries.class)).entries();
+                reply -> RecordJson.read(reply, ApiReply.DnsEntries.class)).entries();
     }
 
     @Override
     public List<String> dnsLookup(String name) throws ApiException {
         return call(Endpoint.DNS_LOOKUP, new ApiRequest.DnsNames(name, List.of(), null),
-                reply -> codec.readReply(reply, ApiReply.Addresses.class)).addresses();
+                reply -> RecordJson.read(reply, ApiReply.Addresses.class)).addresses();
     }
 
     @Override
     public PolicyStatus policy() throws ApiException {
-        return call(Endpoint.POLICY, null, reply -> codec.readReply(reply, PolicyStatus.class));
+        return call(Endpoint.POLICY, null, reply -> RecordJson.read(reply, PolicyStatus.class));
     }
 
     @Override
     public ApiReply.PolicyVerdict policyWhy(ApiRequest.PolicyQuestion question) throws ApiException {
-        return call(Endpoint.POLICY_WHY, question, reply -> codec.readReply(reply, ApiReply.PolicyVerdict.class));
+        return call(Endpoint.POLICY_WHY, question, reply -> RecordJson.read(reply, ApiReply.PolicyVerdict.class));
     }
 
     @Override
@@ -218,7 +211,7 @@ public final class ApiClient implements RouterApi {
     @Override
     public void stop() throws ApiException {
         // read only to check it is the reply: it says nothing but that the router will stop
-        call(Endpoint.STOP, new ApiRequest.Empty(), reply -> codec.readReply(reply, ApiReply.Stopping.class));
+        call(Endpoint.STOP, new ApiRequest.Empty(), reply -> RecordJson.read(reply, ApiReply.Stopping.class));
     }
 
     private <T> T call(Endpoint endpoint, ApiRequest request, ReplyReader<T> reader) throws ApiException {
@@ -240,7 +233,7 @@ public final class ApiClient implements RouterApi {
             headers.put(CLIENT_PID_HEADER, Long.toString(ProcessHandle.current().pid()));
             if (request != null) headers.put("Content-Type", "application/json");
             HttpCall.Reply reply = HttpCall.exchange(address, endpoint.method(), endpoint.path(), headers,
-                    request == null ? null : codec.write(request), CONNECT_TIMEOUT_MILLIS, (int) min(endpoint.replyTimeout(), longestWait).toMillis());
+                    request == null ? null : RecordJson.write(request), CONNECT_TIMEOUT_MILLIS, (int) min(endpoint.replyTimeout(), longestWait).toMillis());
             if (reply.status() >= 400) throw new ApiException(errorText(reply.body(), reply.status()), false);
             return reply.body();
         } catch (ConnectException e) {
@@ -254,7 +247,7 @@ public final class ApiClient implements RouterApi {
 
     private String errorText(byte[] reply, int status) {
         try {
-            String error = codec.readReply(reply, ApiReply.Failure.class).error();
+            String error = RecordJson.read(reply, ApiReply.Failure.class).error();
             if (error != null) return error;
         } catch (IOException e) {
             // not JSON, or not an error object: fall through to the status line

@@ -36,12 +36,12 @@ public record ApiLocation(String host, int port, long pid) {
      * The record in {@code dataDirectory}; empty when there is none or it cannot be read or understood, so that a
      * client falls back to the default address.
      */
-    public static Optional<ApiLocation> readFrom(Path dataDirectory, ApiCodec codec) {
+    public static Optional<ApiLocation> readFrom(Path dataDirectory) {
         Path file = dataDirectory.resolve(FILE_NAME);
         try {
             // a record is some 60 bytes: a large file is not one, and is not read whole
             if (!Files.isRegularFile(file) || Files.size(file) > 4096) return Optional.empty();
-            return Optional.of(codec.readReply(Files.readAllBytes(file), ApiLocation.class));
+            return Optional.of(RecordJson.read(Files.readAllBytes(file), ApiLocation.class));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // unreadable or malformed: as good as none, see above
         }

@@ -57,7 +57,7 @@ class ApiClientTest {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         server.createContext("/", this::answer);
         server.start();
-        client = new ApiClient(server.getAddress(), json);
+        client = new ApiClient(server.getAddress());
     }
 
     @AfterEach
@@ -241,7 +241,7 @@ class ApiClientTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = new InetSocketAddress("127.0.0.1", socket.getLocalPort()); // nothing listens once it is closed
         }
-        ApiClient nobody = new ApiClient(closed, json);
+        ApiClient nobody = new ApiClient(closed);
 
         for (Call call : List.<Call>of(ApiClient::status, c -> c.connect(List.of("a")), ApiClient::metrics)) {
             ApiClient.ApiException e = assertThrows(ApiClient.ApiException.class, () -> call.on(nobody));
@@ -255,7 +255,7 @@ class ApiClientTest {
     @Test
     void aClientWithTheRoutersTokenSendsItWithEveryRequestAndOneWithoutSendsNone() throws IOException {
         ApiToken token = ApiToken.generate(new java.security.SecureRandom());
-        ApiClient withToken = new ApiClient(server.getAddress(), json, java.time.Duration.ofSeconds(10), java.util.Optional.of(token));
+        ApiClient withToken = new ApiClient(server.getAddress(), java.time.Duration.ofSeconds(10), java.util.Optional.of(token));
         answerJson(Endpoint.PRIME, 200, "{\"phase\":\"ready\"}");
         answers.put("/metrics", new Canned(200, "text/plain", new byte[0]));
 
@@ -271,7 +271,7 @@ class ApiClientTest {
     @Test
     void aRouterOnTheUnspecifiedAddressIsCalledOnLoopback() throws IOException {
         answerJson(Endpoint.PRIME, 200, "{\"phase\":\"ready\"}");
-        ApiClient wildcard = new ApiClient(new InetSocketAddress("0.0.0.0", server.getAddress().getPort()), json);
+        ApiClient wildcard = new ApiClient(new InetSocketAddress("0.0.0.0", server.getAddress().getPort()));
 
         assertEquals("ready", wildcard.primeAllocation());
     }

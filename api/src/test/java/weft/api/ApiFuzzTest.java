@@ -85,6 +85,26 @@ class ApiFuzzTest {
         } catch (IOException refused) {
             // weft report's "a reply that is not JSON"
         }
+        // the command line's own reader takes no more than the mapper, and reads what it takes as the mapper does
+        for (Class<?> type : REPLIES) {
+            Object lean;
+            try {
+                lean = RecordJson.read(reply, type);
+            } catch (IOException refused) {
+                continue;
+            }
+            assertEquals(codec.readReply(reply, type), lean, "RecordJson and ApiCodec read a " + type.getSimpleName() + " differently");
+        }
+        List<Class<?>> elements = List.of(ConnectResult.class, Attachment.class); // LIST_REPLIES' elements, in order
+        for (int i = 0; i < elements.size(); i++) {
+            List<?> lean;
+            try {
+                lean = RecordJson.readList(reply, elements.get(i));
+            } catch (IOException refused) {
+                continue;
+            }
+            assertEquals(codec.readReply(reply, LIST_REPLIES.get(i)), lean, "RecordJson and ApiCodec read a list differently");
+        }
     }
 
     /** The head and body of a reply as {@link HttpCall} reads them off the socket: a reply, or an {@link IOException}. */
@@ -120,7 +140,7 @@ class ApiFuzzTest {
     @FuzzTest
     void locationFile(byte[] content) throws IOException {
         Files.write(dataDirectory.resolve(ApiLocation.FILE_NAME), content);
-        Optional<ApiLocation> read = ApiLocation.readFrom(dataDirectory, codec);
+        Optional<ApiLocation> read = ApiLocation.readFrom(dataDirectory);
         if (read.isPresent()) {
             // what the client does with it next
             read.get().socketAddress();

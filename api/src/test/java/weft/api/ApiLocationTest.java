@@ -34,17 +34,17 @@ class ApiLocationTest {
     void aClientReadsTheRecordAndFieldsItDoesNotKnowDoNotStopIt() throws IOException {
         Files.writeString(dataDir.resolve(ApiLocation.FILE_NAME), "{\"host\":\"0.0.0.0\",\"port\":6784,\"pid\":7,\"scheme\":\"http\"}");
 
-        assertEquals(Optional.of(new ApiLocation("0.0.0.0", 6784, 7)), ApiLocation.readFrom(dataDir, codec));
+        assertEquals(Optional.of(new ApiLocation("0.0.0.0", 6784, 7)), ApiLocation.readFrom(dataDir));
     }
 
     @Test
     void noRecordAnUnreadableOrAMalformedOneIsNone() throws IOException {
-        assertEquals(Optional.empty(), ApiLocation.readFrom(dataDir, codec));
-        assertEquals(Optional.empty(), ApiLocation.readFrom(dataDir.resolve("missing"), codec));
+        assertEquals(Optional.empty(), ApiLocation.readFrom(dataDir));
+        assertEquals(Optional.empty(), ApiLocation.readFrom(dataDir.resolve("missing")));
         for (String content : new String[] {"", "{", "[]", "{\"host\":\"localhost\",\"port\":6784,\"pid\":7}",
                 "{\"host\":\"127.0.0.1\",\"port\":0,\"pid\":7}", "{\"host\":\"127.0.0.1\",\"port\":6784}", "{\"port\":6784,\"pid\":7}"}) {
             Files.write(dataDir.resolve(ApiLocation.FILE_NAME), content.getBytes(StandardCharsets.UTF_8));
-            assertEquals(Optional.empty(), ApiLocation.readFrom(dataDir, codec), content);
+            assertEquals(Optional.empty(), ApiLocation.readFrom(dataDir), content);
         }
     }
 }

@@ -14,7 +14,9 @@ import java.util.function.Supplier;
  * A call to the router that may wait for the IP allocator (an attach or an expose without an address, or a claim):
  * while it has not answered after {@value #QUIET_SECONDS} s, says on standard error what the allocator waits for (a
  * quorum of peers, space from another peer), each time that changes, because an attach that waits half a minute in
- * silence looks hung. The call runs on a virtual thread of its own; this one only watches. One call per instance.
+ * silence looks hung. The call runs on a thread of its own; this one only watches. One call per instance. A platform
+ * thread, not a virtual one: a virtual thread's socket read parks on the JDK's poller thread, which stays blocked in
+ * epoll for the rest of the process, and a JVM that exits waits up to 300 ms for a thread blocked in native code.
  */
 final class AllocatorWait {
     private static final int QUIET_SECONDS = 2;
@@ -38,7 +40,7 @@ final class AllocatorWait {
 
     Attachment call(AllocatingCall call) throws ApiException {
         CompletableFuture<Attachment> result = new CompletableFuture<>();
-        Thread.ofVirtual().name("weft-call").start(() -> {
+        Thread.ofPlatform().daemon().name("weft-call").start(() -> {
             try {
                 result.complete(call.call());
             } catch (Throwable t) {

@@ -194,7 +194,7 @@ final class Launch {
     /** A client for polling the router, with the token from the data directory if there is one yet. */
     private ApiClient client() {
         // polled every 100 ms while the router starts: a reply slower than this is as good as none
-        return new ApiClient(config.httpAddress(), json, Duration.ofSeconds(5), ApiToken.readFrom(config.dataDirectory()));
+        return new ApiClient(config.httpAddress(), Duration.ofSeconds(5), ApiToken.readFrom(config.dataDirectory()));
     }
 
     /** The router's command line: the default JVM flags, then those the environment gives in {@value #ROUTER_JAVA_OPTS}. */

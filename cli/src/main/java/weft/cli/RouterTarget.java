@@ -1,8 +1,6 @@
 package weft.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.api.ApiClient;
-import weft.api.ApiCodec;
 import weft.api.ApiLocation;
 import weft.api.ApiToken;
 import weft.router.RouterConfig;
@@ -21,10 +19,10 @@ import java.util.Optional;
  * @param address  where to call it: --http-addr, else $WEFT_HTTP_ADDR, else the recorded address, else the default
  */
 record RouterTarget(Path dataDir, Optional<ApiLocation> recorded, InetSocketAddress address) {
-    static RouterTarget of(CommandLine line, Map<String, String> environment, ApiCodec codec) {
+    static RouterTarget of(CommandLine line, Map<String, String> environment) {
         Path dataDir = Path.of(line.value("data-dir").orElse(environment.getOrDefault("WEFT_DATA_DIR", RouterConfig.DEFAULT_DATA_DIRECTORY.toString())))
                 .toAbsolutePath().normalize();
-        Optional<ApiLocation> recorded = ApiLocation.readFrom(dataDir, codec);
+        Optional<ApiLocation> recorded = ApiLocation.readFrom(dataDir);
         Optional<String> given = line.value("http-addr").or(() -> Optional.ofNullable(environment.get("WEFT_HTTP_ADDR")));
         InetSocketAddress address = given.isPresent() ? RouterConfig.parseHttpAddress(given.get())
                 : recorded.map(ApiLocation::socketAddress).orElse(RouterConfig.parseHttpAddress(RouterConfig.DEFAULT_HTTP_ADDRESS));
@@ -35,13 +33,13 @@ record RouterTarget(Path dataDir, Optional<ApiLocation> recorded, InetSocketAddr
      * A client that waits for each reply as long as its endpoint needs (a minute for the slow ones, half a minute for
      * the rest), with the router's token when this user can read it (root can).
      */
-    ApiClient client(ObjectMapper json) {
-        return new ApiClient(address, json, Duration.ofMillis(Integer.MAX_VALUE), ApiToken.readFrom(dataDir));
+    ApiClient client() {
+        return new ApiClient(address, Duration.ofMillis(Integer.MAX_VALUE), ApiToken.readFrom(dataDir));
     }
 
     /** Why nothing listens where {@code weft VERB} called: where the router of the data directory runs, if anywhere. */
-    String absence(String verb, ObjectMapper json) {
-        return Whereabouts.message(find(), dataDir, new ApiClient(address, json).where(), verb, recorded);
+    String absence(String verb) {
+        return Whereabouts.message(find(), dataDir, new ApiClient(address).where(), verb, recorded);
     }
 
     /** Whether no router holds the data directory, here or in another namespace (not "cannot be told"). */

@@ -1,7 +1,6 @@
 package weft.cli;
 
 import weft.api.ApiClient;
-import weft.api.ApiCodec;
 import weft.api.ApiReply;
 import weft.api.ApiRequest;
 import weft.api.Attachment;
@@ -84,8 +83,7 @@ public final class Weft {
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> environment;
-    private final ObjectMapper json = new ObjectMapper(); // no findAndRegisterModules: the class path has no Jackson module, and the search for one reads every jar
-    private final ApiCodec codec = new ApiCodec(json);
+    private ObjectMapper json; // json() makes it when a command needs it: Jackson's start costs ~40 ms (its date format loads the locale data)
 
     private final List<String> aliasNotes;
 
@@ -95,6 +93,12 @@ public final class Weft {
         WeaveVariables weave = WeaveVariables.of(environment);
         this.environment = weave.environment();
         this.aliasNotes = weave.notes();
+    }
+
+    /** The command's Jackson mapper (no findAndRegisterModules: there is no module, and the search for one reads every jar). */
+    private ObjectMapper json() {
+        if (json == null) json = new ObjectMapper();
+        return json;
     }
 
     public static void main(String[] args) {
@@ -130,7 +134,7 @@ public final class Weft {
             return dispatch(verb, line, rest);
         } catch (ApiException e) {
             // launch and router answer for themselves: only a verb that asked a router gets here for nothing listening
-            err.println("weft " + name + ": " + (e.nothingListens && line != null ? target(line).absence(name, json) : e.getMessage()));
+            err.println("weft " + name + ": " + (e.nothingListens && line != null ? target(line).absence(name) : e.getMessage()));
             return 1;
         } catch (UsageException e) {
             err.println("weft " + name + ": " + e.getMessage());
@@ -149,7 +153,7 @@ public final class Weft {
             case "launch" -> {
                 // refused here, not in the router started in the background
                 Optional<weft.proxy.docker.ProxyAddress> proxy = RouterOptions.proxyAddress(line, environment);
-                yield new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json, out, err, proxy).run();
+                yield new Launch(RouterOptions.parse(line, environment), rawArgs, environment, json(), out, err, proxy).run();
             }
             case "router" -> {
                 if (line.flag("kube")) yield KubeRouter.run(line, environment, err);
@@ -202,11 +206,11 @@ public final class Weft {
     }
 
     private RouterTarget target(CommandLine line) {
-        return RouterTarget.of(line, environment, codec);
+        return RouterTarget.of(line, environment);
     }
 
     private ApiClient api(CommandLine line) {
-        return target(line).client(json);
+        return target(line).client();
     }
 
     /** Asks the router to stop and waits until its process has exited, so that a launch right after succeeds. */
@@ -275,7 +279,7 @@ public final class Weft {
         noOperands(line, "reset");
         ApiClient api = api(line);
         RouterTarget target = target(line);
-        Reset reset = new Reset(target.dataDir(), json, out, err);
+        Reset reset = new Reset(target.dataDir(), json(), out, err);
         long pid;
         try {
             pid = api.status().pid();
@@ -451,7 +455,7 @@ public final class Weft {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         } catch (ApiException e) { // 1 says denied: a question that got no answer must not read as one
-            err.println("weft policy: " + (e.nothingListens ? target(line).absence("policy", json) : e.getMessage()));
+            err.println("weft policy: " + (e.nothingListens ? target(line).absence("policy") : e.getMessage()));
             return 2;
         }
         out.println(verdict.reason());

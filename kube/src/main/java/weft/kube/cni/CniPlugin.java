@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.api.ApiClient;
 import weft.api.ApiClient.ApiException;
 import weft.api.ApiLocation;
-import weft.api.ApiCodec;
 import weft.api.ApiToken;
 import weft.api.Attachment;
 import weft.api.CniService;
@@ -125,10 +124,10 @@ public final class CniPlugin implements CniService {
     private static ApiClient client(JsonNode config, ObjectMapper json) throws CniException {
         Path dataDir = config.path("dataDir").isTextual() ? Path.of(config.path("dataDir").asText()) : DEFAULT_DATA_DIR;
         String address = config.path("httpAddr").isTextual() ? config.path("httpAddr").asText()
-                : ApiLocation.readFrom(dataDir, new ApiCodec(json)).map(ApiLocation::address).orElse(DEFAULT_HTTP_ADDR);
+                : ApiLocation.readFrom(dataDir).map(ApiLocation::address).orElse(DEFAULT_HTTP_ADDR);
         int colon = address.lastIndexOf(':');
         try {
-            return new ApiClient(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), json, WAIT,
+            return new ApiClient(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), WAIT,
                     ApiToken.readFrom(dataDir));
         } catch (RuntimeException e) {
             throw new CniException(CniException.INVALID_CONFIGURATION, "invalid network configuration", "httpAddr '" + address + "' is not HOST:PORT");

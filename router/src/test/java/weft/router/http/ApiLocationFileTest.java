@@ -27,7 +27,7 @@ class ApiLocationFileTest {
         Files.writeString(dataDir.resolve(ApiLocation.FILE_NAME), "{\"host\":\"127.0.0.1\",\"port\":7000,\"pid\":1}"); // an earlier router's
 
         try (ApiLocationFile published = ApiLocationFile.publish(dataDir, location, codec)) {
-            assertEquals(Optional.of(location), ApiLocation.readFrom(dataDir, codec));
+            assertEquals(Optional.of(location), ApiLocation.readFrom(dataDir));
             assertFalse(Files.exists(dataDir.resolve(ApiLocation.FILE_NAME + ".tmp")));
         }
         assertFalse(Files.exists(dataDir.resolve(ApiLocation.FILE_NAME)), "a clean stop removes the record");

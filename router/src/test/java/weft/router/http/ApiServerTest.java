@@ -487,7 +487,7 @@ class ApiServerTest {
 
     @Test
     void theTypedClientAndTheServerAgreeOnEveryShape() throws IOException {
-        ApiClient client = new ApiClient(server.address(), json);
+        ApiClient client = new ApiClient(server.address());
 
         assertEquals(router.status, client.status());
         assertEquals(List.of(new ConnectResult("a", true, "reached a")), client.connect(List.of("a")));
@@ -627,12 +627,12 @@ class ApiServerTest {
             remote.start();
             var wait = java.time.Duration.ofSeconds(10);
 
-            ApiClient withToken = new ApiClient(remote.address(), json, wait, Optional.of(token));
+            ApiClient withToken = new ApiClient(remote.address(), wait, Optional.of(token));
             assertEquals(router.status, withToken.status());
             withToken.stop();
             assertTrue(router.stopped);
 
-            ApiClient without = new ApiClient(remote.address(), json, wait, Optional.empty());
+            ApiClient without = new ApiClient(remote.address(), wait, Optional.empty());
             ApiClient.ApiException refused = assertThrows(ApiClient.ApiException.class, without::status);
             assertFalse(refused.unreachable);
             assertTrue(refused.getMessage().startsWith("this API takes requests from other hosts, so each needs 'Authorization: Bearer TOKEN'"),
@@ -642,9 +642,9 @@ class ApiServerTest {
 
     @Test
     void theRefusalsStillLeaveALoopbackApiToItsOwnClientWithoutAToken() throws IOException {
-        ApiClient client = new ApiClient(server.address(), json, java.time.Duration.ofSeconds(10), Optional.of(ApiToken.generate(new SecureRandom())));
+        ApiClient client = new ApiClient(server.address(), java.time.Duration.ofSeconds(10), Optional.of(ApiToken.generate(new SecureRandom())));
 
         assertEquals(router.status, client.status(), "a loopback API ignores a token it does not need");
-        assertEquals(List.of(new ConnectResult("a", true, "reached a")), new ApiClient(server.address(), json).connect(List.of("a")));
+        assertEquals(List.of(new ConnectResult("a", true, "reached a")), new ApiClient(server.address()).connect(List.of("a")));
     }
 }
