@@ -68,6 +68,7 @@ class DoctorIT {
         assertAllOk(h1);
         assertAllOk(h2);
         String h1Text = doctor(h1).stdout();
+        System.out.println("weft doctor on " + h1.netns() + ", healthy:\n" + h1Text); // for the report
         assertTrue(h1Text.contains("ok    ports       TCP 6783, UDP 6783, UDP 6784 are the router's"), h1Text);
         assertTrue(h1Text.contains("ok    router      weft "), h1Text);
     }

@@ -28,8 +28,9 @@ final class Allocator {
             case "idle" -> findings.add(Finding.ok(NAME, "idle: the ring starts on the first attach without an address, or 'weft prime'"));
             case "ring conflict" -> findings.add(Finding.fail(NAME, "another independently started allocation ring wins over this one: "
                     + String.join("; ", ipam.conflicts()), "'weft adopt-ring' adopts the winner (this router's allocations from its ring are dropped and listed)"));
-            default -> findings.add(Finding.warn(NAME, ipam.phase() + ", waiting for " + ipam.waitingFor()
-                            + ": an attach without an address waits until then",
+            // the allocator's own account of what it waits for often starts with its phase: not said twice
+            default -> findings.add(Finding.warn(NAME, (ipam.waitingFor().startsWith(ipam.phase()) ? ipam.waitingFor()
+                            : ipam.phase() + ", waiting for " + ipam.waitingFor()) + "; an attach without an address waits until then",
                     "launch the peers it waits for (every initial peer names the same set), or see 'weft status ipam'"));
         }
         long unreachable = ipam.shares().stream().filter(s -> !s.reachable()).mapToLong(IpamView.Share::addresses).sum();

@@ -32,13 +32,18 @@ final class Targets {
         }
         long unreachable = status.peers().stream().filter(p -> !p.name().equals(status.peerName()) && !status.routes().containsKey(p.name())).count();
         if (unreachable > 0) {
-            findings.add(Finding.warn(NAME, unreachable + " peers the topology knows have no route from here (gone, or cut off from every peer we reach)",
+            findings.add(Finding.warn(NAME, count((int) unreachable, "peer") + " the topology knows have no route from here (gone, or cut off from every peer we reach)",
                     "'weft status peers' shows which; 'weft rmpeer' only for those gone for good"));
         }
         if (findings.isEmpty()) {
-            findings.add(Finding.ok(NAME, status.targets().size() + " targets, every one connected; " + status.routes().size() + " peers reachable"));
+            findings.add(Finding.ok(NAME, count(status.targets().size(), "target") + (status.targets().isEmpty() ? "" : ", every one connected")
+                    + "; " + count(status.routes().size(), "peer") + " reachable"));
         }
         return findings;
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** What a target's last error usually means, and what to do about it. */

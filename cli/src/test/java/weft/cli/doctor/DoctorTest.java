@@ -70,6 +70,7 @@ class DoctorTest {
     void aHealthyHostIsAllOkWithExitStatusZero() {
         List<Finding> findings = Doctor.examine(facts(answering(healthy())));
         assertTrue(findings.stream().allMatch(f -> f.level() == Finding.Level.OK), Doctor.text(findings));
+        assertTrue(findings.contains(Finding.ok("peers", "1 target, every one connected; 1 peer reachable")), Doctor.text(findings));
         assertEquals(0, Doctor.exitStatus(findings));
         assertEquals(Doctor.CHECKS.size(), findings.size(), "one line per check when all is well");
     }
@@ -222,6 +223,10 @@ class DoctorTest {
         Finding waits = only(Allocator.check(with(facts(null), status(List.of(), List.of(), waiting, "disabled", 1410))));
         assertEquals(Finding.Level.WARN, waits.level());
         assertTrue(waits.finding().startsWith("awaiting consensus, waiting for 2 of 3 initial peers (host3)"), waits.finding());
+        IpamView saysItsPhase = new IpamView("10.32.0.0/12", "10.32.0.0/12", "awaiting consensus", "awaiting consensus: quorum 2 of 3", "", 0, 0,
+                List.of(), List.of(), List.of(), "");
+        assertTrue(only(Allocator.check(with(facts(null), status(List.of(), List.of(), saysItsPhase, "disabled", 1410)))).finding()
+                .startsWith("awaiting consensus: quorum 2 of 3; an attach"), "the phase is not said twice");
         IpamView conflict = new IpamView("10.32.0.0/12", "10.32.0.0/12", "ring conflict", "nothing", "r", 0, 0, List.of(), List.of(),
                 List.of("ring: ring 7f of aa:bb:cc:dd:ee:09 wins"), "disk full");
         List<Finding> broken = Allocator.check(with(facts(null), status(List.of(), List.of(), conflict, "disabled", 1410)));
