@@ -85,7 +85,7 @@ final class StatusView {
                 c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> fastPath.describe(p.value())).orElse("") : "",
                 !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)",
                 c.peer().map(p -> pathMtus.getOrDefault(p.value(), 0)).orElse(0),
-                c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> heard.get(p.value())).map(StatusView::sleeveHeard).orElse(null) : null)).toList();
+                c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> sleeveHeard(heard.getOrDefault(p.value(), NOTHING_HEARD))).orElse(null) : null)).toList();
         Map<String, String> establishedFrom = new HashMap<>(); // remote address -> peer, for targets that dialled us first
         status.connections().stream().filter(c -> c.state() == MeshStatus.State.ESTABLISHED && c.peer().isPresent())
                 .forEach(c -> establishedFrom.putIfAbsent(c.remoteAddress().getAddress().getHostAddress(), c.peer().get().toString()));
@@ -113,6 +113,9 @@ final class StatusView {
                 mtu.mtu(), mtu.reason(), config.overlayRange().toString(), config.dataDirectory().toString(), connections, targets,
                 peers, unicast, macs.size(), metrics.sleeve(), ipam(status), fastPathSummary(), fastPath.counters(), kernelCapabilities());
     }
+
+    /** For a peer the sleeve does not know yet (it learns of it just after the connection): nothing heard, which is true. */
+    private static final HeardFrom NOTHING_HEARD = new HeardFrom(0, -1, -1);
 
     private static StatusReport.SleeveHeard sleeveHeard(HeardFrom heard) {
         return new StatusReport.SleeveHeard(heard.datagrams(), millis(heard.sinceDatagramNanos()), millis(heard.sinceAcknowledgedNanos()));

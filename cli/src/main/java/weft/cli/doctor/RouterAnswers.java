@@ -1,7 +1,5 @@
 package weft.cli.doctor;
 
-import weft.api.StatusReport;
-
 import java.util.List;
 
 /** Check: whether the router answers on its API, and if not, whether one runs and where. Stateless. */
@@ -13,8 +11,8 @@ final class RouterAnswers {
 
     static List<Finding> check(Facts facts) {
         return List.of(switch (facts.router()) {
-            case RouterState.Answering(String address, StatusReport s, boolean exposed, boolean kube) -> Finding.ok(NAME,
-                    "weft " + s.version() + " answers at " + address + ": peer " + s.peerName() + "(" + s.nickname() + "), pid " + s.pid());
+            case RouterState.Answering a -> Finding.ok(NAME, "weft " + a.status().version() + " answers at " + a.address() + ": peer "
+                    + a.status().peerName() + "(" + a.status().nickname() + "), pid " + a.status().pid());
             case RouterState.Silent(String why, String remedy) -> Finding.fail(NAME, why, remedy);
         });
     }
