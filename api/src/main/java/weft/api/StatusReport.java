@@ -56,9 +56,28 @@ public record StatusReport(String version, long pid, String peerName, String nic
                            List<String> links) {
     }
 
-    /** A connection to another router; {@code pathMtu} is the underlay path MTU the sleeve learned, 0 before it knows. */
+    /**
+     * A connection to another router; {@code pathMtu} is the underlay path MTU the sleeve learned, 0 before it knows.
+     *
+     * @param path        how frames travel: {@code fast}, {@code fast (ESP)}, {@code fast: WHY NOT, on sleeve} (the
+     *                    pair may go fast but its heartbeats do not flow), {@code sleeve: WHY} or {@code sleeve}
+     * @param sleeveHeard what the sleeve heard from the peer lately; null for a connection not established, and from
+     *                    a router older than this field
+     */
     public record ConnectionView(String peer, String nickname, String address, String direction, String state,
-                                 String since, String path, String encryption, int pathMtu) {
+                                 String since, String path, String encryption, int pathMtu, SleeveHeard sleeveHeard) {
+    }
+
+    /**
+     * What this router's sleeve heard from a connected peer on UDP: path MTU probes keep datagrams flowing both ways
+     * every 10 s or so without any traffic, so a peer quiet for much longer is cut off on UDP even if its control
+     * connection (TCP) is up.
+     *
+     * @param datagrams               datagrams received from the peer since it connected (or moved, or rekeyed)
+     * @param sinceDatagramMillis     how long ago the latest arrived; -1 when none has
+     * @param sinceAcknowledgedMillis how long ago the peer last acknowledged one of our probes (the round trip works); -1 when it never has
+     */
+    public record SleeveHeard(long datagrams, long sinceDatagramMillis, long sinceAcknowledgedMillis) {
     }
 
     /** An address this router dials, and how that is going. */

@@ -163,6 +163,16 @@ class ApiCodecTest {
     }
 
     @Test
+    void aConnectionSaysWhatTheSleeveHeardAndAnOlderRoutersConnectionReadsAsNotSaying() throws IOException {
+        StatusReport.ConnectionView connection = ApiFixtures.status().connections().getFirst();
+        assertTrue(written(connection).endsWith(",\"pathMtu\":1500,\"sleeveHeard\":{\"datagrams\":12,\"sinceDatagramMillis\":800,\"sinceAcknowledgedMillis\":3100}}"),
+                written(connection));
+        ObjectNode fromAnOlderRouter = (ObjectNode) plain.valueToTree(connection);
+        fromAnOlderRouter.remove("sleeveHeard");
+        assertEquals(null, codec.readReply(plain.writeValueAsBytes(fromAnOlderRouter), StatusReport.ConnectionView.class).sleeveHeard());
+    }
+
+    @Test
     void theMapperGivenIsLeftAsItWas() throws IOException {
         assertEquals("7", plain.readValue("{\"peer\":7}", ApiRequest.PeerForce.class).peer(), "Jackson's default coercion, untouched");
     }

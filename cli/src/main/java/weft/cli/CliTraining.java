@@ -82,7 +82,7 @@ public final class CliTraining {
         return new StatusReport("0.1.0", 1, self, "training", "disabled", "0.0.0.0:6783", 6783, "127.0.0.1:6784", "weft", "weft-sleeve",
                 1410, "from the underlay", "10.32.0.0/12", "/var/lib/weft",
                 List.of(new StatusReport.ConnectionView(other, "other", "192.0.2.2:6783", "outbound", "established", "2026-01-01T00:00:00Z",
-                        "fast", "plaintext", 1500)),
+                        "fast", "plaintext", 1500, new StatusReport.SleeveHeard(12, 40, 900))),
                 List.of(new StatusReport.TargetView("192.0.2.3", "retrying", "", "connection refused", "2026-01-01T00:00:05Z", 2)),
                 List.of(new StatusReport.PeerView(other, "other", "1f", 3, 2, List.of(self))), Map.of(other, other), 1,
                 Map.of("frames-sent", 1L), new StatusReport.IpamView("10.32.0.0/12", "10.32.0.0/12", "ready", "nothing", "ring", 100, 1,

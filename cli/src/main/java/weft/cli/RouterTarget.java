@@ -42,6 +42,17 @@ record RouterTarget(Path dataDir, Optional<ApiLocation> recorded, InetSocketAddr
         return Whereabouts.message(find(), dataDir, new ApiClient(address).where(), verb, recorded);
     }
 
+    /** What to run when nothing listens where a verb called, by what the data directory says ({@link #absence}). */
+    String remedy() {
+        return switch (find()) {
+            case Whereabouts.Finding.NoneRuns none -> "start one: weft launch [--password-file FILE] PEER...";
+            case Whereabouts.Finding.Unknown unknown -> "run it as root, which may read the data directory";
+            case Whereabouts.Finding.RunsHere here -> "see " + dataDir.resolve("weft.log") + "; if it is stuck, 'weft stop' then 'weft launch'";
+            case Whereabouts.Finding.RunsElsewhere elsewhere -> "run weft in that namespace, as said";
+            case Whereabouts.Finding.RunsSomewhere somewhere -> "run weft where the router runs";
+        };
+    }
+
     /** Whether no router holds the data directory, here or in another namespace (not "cannot be told"). */
     boolean noneRuns() {
         return find() instanceof Whereabouts.Finding.NoneRuns;

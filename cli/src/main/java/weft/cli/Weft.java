@@ -13,6 +13,8 @@ import weft.router.RouterConfig;
 import weft.api.ApiClient.ApiException;
 import weft.cli.CommandLine.Option;
 import weft.cli.CommandLine.UsageException;
+import weft.cli.doctor.Doctor;
+import weft.cli.doctor.RouterState;
 import weft.router.plumbing.AttachTarget;
 import weft.gossip.Cidr;
 
@@ -61,6 +63,8 @@ public final class Weft {
             new Verb("rmpeer", "PEER...", "give dead peers' address ranges to this peer (peer name or nickname); refused while a peer is reachable unless --force. Only for peers gone for good: one that comes back asks for its containers' addresses and takes off those handed out here meanwhile", List.of(DATA_DIR, HTTP_ADDR, new Option("force", null, "take over even a reachable peer's ranges"))),
             new Verb("prime", "", "start the address allocator's initialisation now and print its phase", ROUTER),
             new Verb("adopt-ring", "", "end a conflict with an independently started allocation ring by adopting the winner (drops this router's allocations)", ROUTER),
+            new Verb("doctor", "", "check what commonly breaks an overlay on this host, one line each with what to do: the router, the data path to each peer (UDP dropped while TCP passes), ports, firewall, ip_forward, routes over the range, MTU, the allocator, the kernel; exit status 1 when something is broken",
+                    List.of(DATA_DIR, HTTP_ADDR, new Option("json", null, "print the findings as JSON"))),
             new Verb("metrics", "", "print the router's counters in Prometheus text format", ROUTER),
             new Verb("dns-add", "ADDRESS... NAME", "put NAME on Weft DNS with these addresses, on every peer (a single-label NAME gets the DNS domain)", ROUTER),
             new Verb("dns-remove", "[ADDRESS...] NAME", "take this router's NAME off Weft DNS: those addresses, or all of them", ROUTER),
@@ -190,6 +194,7 @@ public final class Weft {
             case "dns-lookup" -> dnsLookup(line);
             case "dns-args" -> dnsArgs(line);
             case "policy" -> policy(line);
+            case "doctor" -> doctor(line);
             case "metrics" -> {
                 out.print(api(line).metrics());
                 yield 0;
@@ -572,6 +577,28 @@ public final class Weft {
             err.println("weft setup-cni: " + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + FileProblem.reason(e));
             return 1;
         }
+    }
+
+    /**
+     * Asks the router for its status (briefly: a router that does not answer within seconds is a finding), then lets
+     * {@link Doctor} look at the host and judge.
+     */
+    private int doctor(CommandLine line) {
+        noOperands(line, "doctor");
+        RouterTarget target = target(line);
+        ApiClient api = new ApiClient(target.address(), java.time.Duration.ofSeconds(5), weft.api.ApiToken.readFrom(target.dataDir()));
+        RouterState router;
+        try {
+            weft.api.StatusReport status = api.status();
+            boolean exposed = api.attachments().stream().anyMatch(a -> a.target().equals(Attachment.EXPOSE) && !a.cidrs().isEmpty());
+            router = new RouterState.Answering(api.where(), status, exposed, !api.policy().state().startsWith("off"));
+        } catch (ApiException e) {
+            router = e.nothingListens ? new RouterState.Silent(target.absence("doctor"), target.remedy())
+                    : e.unreachable ? new RouterState.Silent(e.getMessage(), "it may be stuck: see " + target.dataDir().resolve("weft.log") + "; 'weft stop' then 'weft launch' restarts it")
+                    : new RouterState.Silent("the router at " + api.where() + " refused: " + e.getMessage(),
+                    "run weft doctor as root, who may read the API token in " + target.dataDir());
+        }
+        return Doctor.run(router, environment, line.flag("json"), json, out);
     }
 
     /** This command's version, and the router's when one answers (a mismatch after an upgrade is worth seeing). */

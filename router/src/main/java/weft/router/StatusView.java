@@ -11,6 +11,7 @@ import weft.ipam.Ring;
 import weft.kernel.EspSupport;
 import weft.kernel.UdpSocket;
 import weft.router.fastpath.FastPath;
+import weft.router.sleeve.HeardFrom;
 import weft.router.sleeve.MacTable;
 import weft.router.sleeve.SleeveForwarder;
 import weft.router.view.LinkReport;
@@ -78,13 +79,15 @@ final class StatusView {
     StatusReport report() {
         MeshStatus status = mesh.status().join();
         Map<Long, Integer> pathMtus = forwarder.pathMtus();
+        Map<Long, HeardFrom> heard = forwarder.heard();
         List<StatusReport.ConnectionView> connections = status.connections().stream().map(c -> new StatusReport.ConnectionView(
                 c.peer().map(PeerName::toString).orElse(""), c.nickname().orElse(""),
                 c.remoteAddress().getAddress().getHostAddress() + ":" + c.remoteAddress().getPort(),
                 c.outbound() ? "outbound" : "inbound", c.state().name().toLowerCase(), c.since().toString(),
                 c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> fastPath.describe(p.value())).orElse("") : "",
                 !c.encrypted() ? "plaintext" : c.dataEncrypted() ? "encrypted, data sealed" : "encrypted, data in clear (trusted)",
-                c.peer().map(p -> pathMtus.getOrDefault(p.value(), 0)).orElse(0))).toList();
+                c.peer().map(p -> pathMtus.getOrDefault(p.value(), 0)).orElse(0),
+                c.state() == MeshStatus.State.ESTABLISHED ? c.peer().map(p -> sleeveHeard(heard.getOrDefault(p.value(), NOTHING_HEARD))).orElse(null) : null)).toList();
         Map<String, String> establishedFrom = new HashMap<>(); // remote address -> peer, for targets that dialled us first
         status.connections().stream().filter(c -> c.state() == MeshStatus.State.ESTABLISHED && c.peer().isPresent())
                 .forEach(c -> establishedFrom.putIfAbsent(c.remoteAddress().getAddress().getHostAddress(), c.peer().get().toString()));
@@ -117,6 +120,18 @@ final class StatusView {
     TopologyGraph topology(Map<PeerName, LinkReport> reports) {
         MeshStatus status = mesh.status().join();
         return TopologyGraph.build(identity.name(), status.peers(), status.routes(), ipam(status).shares(), reports);
+    }
+
+    /** For a peer the sleeve does not know yet (it learns of it just after the connection): nothing heard, which is true. */
+    private static final HeardFrom NOTHING_HEARD = new HeardFrom(0, -1, -1);
+
+    private static StatusReport.SleeveHeard sleeveHeard(HeardFrom heard) {
+        return new StatusReport.SleeveHeard(heard.datagrams(), millis(heard.sinceDatagramNanos()), millis(heard.sinceAcknowledgedNanos()));
+    }
+
+    /** Nanoseconds as milliseconds, keeping -1 for never. */
+    private static long millis(long nanos) {
+        return nanos < 0 ? -1 : nanos / 1_000_000;
     }
 
     private String fastPathSummary() {

@@ -76,6 +76,18 @@ final class PathDiscovery implements AutoCloseable {
         return mtus;
     }
 
+    /**
+     * When each neighbour last acknowledged one of our probes, by peer name, for those that ever did; safe from any
+     * thread. An acknowledgement proves the round trip on UDP: our datagram reached the neighbour and its answer us.
+     */
+    Map<Long, Long> lastAcknowledgedNanos() {
+        Map<Long, Long> acknowledged = new TreeMap<>();
+        for (Path path : paths) {
+            if (path.mtu().everAcknowledged()) acknowledged.put(path.peer().name(), path.mtu().lastAcknowledgedNanos());
+        }
+        return acknowledged;
+    }
+
     /** The most payload one datagram to {@code hop} carries: its path's, or the configured one without discovery. */
     int datagramPayloadFor(SleevePeer hop) {
         for (Path path : paths) {
@@ -154,9 +166,10 @@ final class PathDiscovery implements AutoCloseable {
 
     /**
      * Receive lane: acknowledges a probe from a neighbour, built in {@code reply} (a buffer of the receive lane's
-     * that holds no datagram it still needs) and sent through its {@code out}, or hands an acknowledgement to the path.
+     * that holds no datagram it still needs) and sent through its {@code out}, or hands an acknowledgement, which
+     * arrived at {@code nowNanos}, to the path.
      */
-    void onProbe(SleeveHeader header, SleevePeer neighbour, int payloadLength, MemorySegment reply, HopSender out) {
+    void onProbe(SleeveHeader header, SleevePeer neighbour, int payloadLength, MemorySegment reply, HopSender out, long nowNanos) {
         if (header.destination() != self || payloadLength < SleeveHeader.PROBE_MTU_OFFSET + 2 - SleeveHeader.LENGTH) {
             answerCounts.increment(Counter.DROPPED_NO_ROUTE);
             return;
@@ -165,7 +178,7 @@ final class PathDiscovery implements AutoCloseable {
         if (header.isProbeAcknowledgement()) {
             answerCounts.increment(Counter.PMTU_PROBES_ACKNOWLEDGED);
             for (Path path : paths) {
-                if (path.peer().name() == neighbour.name()) path.mtu().onAcknowledged(round, mtu);
+                if (path.peer().name() == neighbour.name()) path.mtu().onAcknowledged(round, mtu, nowNanos);
             }
             return;
         }

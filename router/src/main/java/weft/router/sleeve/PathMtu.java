@@ -58,6 +58,9 @@ public final class PathMtu {
     private volatile int mtu;
     private volatile int round;
     private final AtomicInteger acknowledged = new AtomicInteger();
+    /** When an acknowledgement last came, of any round; written before {@code everAcknowledged}, which publishes it. */
+    private volatile long lastAcknowledged;
+    private volatile boolean everAcknowledged;
     /** Probing; {@code checking} when the probe out is a check of the believed MTU alone, not a round. */
     private boolean probing, checking;
     private long nextRound, roundCloses, nextKernelCheck, nextCheck;
@@ -102,9 +105,25 @@ public final class PathMtu {
         return round;
     }
 
-    /** Receiving thread: the neighbour acknowledged the probe of {@code probedMtu} bytes from {@code probeRound}. */
-    public void onAcknowledged(int probeRound, int probedMtu) {
-        if (probeRound != round || probedMtu < MIN_MTU || probedMtu > maxMtu) return;
+    /** Whether the neighbour ever acknowledged a probe; read before {@link #lastAcknowledgedNanos}. */
+    public boolean everAcknowledged() {
+        return everAcknowledged;
+    }
+
+    /** When the neighbour last acknowledged a probe (of any round: a late answer still proves the round trip). */
+    public long lastAcknowledgedNanos() {
+        return lastAcknowledged;
+    }
+
+    /**
+     * Receiving thread: the neighbour acknowledged, at {@code now}, the probe of {@code probedMtu} bytes from
+     * {@code probeRound}.
+     */
+    public void onAcknowledged(int probeRound, int probedMtu, long now) {
+        if (probedMtu < MIN_MTU || probedMtu > maxMtu) return;
+        lastAcknowledged = now;
+        everAcknowledged = true;
+        if (probeRound != round) return;
         acknowledged.accumulateAndGet(probedMtu, Math::max);
     }
 

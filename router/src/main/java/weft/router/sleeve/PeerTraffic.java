@@ -17,7 +17,7 @@ public final class PeerTraffic {
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
     /** Longs per thread: 64 bytes, a cache line. */
     private static final int STRIDE = 8;
-    private static final int DATAGRAMS = 0, BYTES = 1;
+    private static final int DATAGRAMS = 0, BYTES = 1, LAST_NANOS = 2;
     /** The receive lane's slots come after the sending lanes'. */
     private static final int RECEIVED = SleeveCipher.MAX_LANES * STRIDE;
     private final long[] slots = new long[RECEIVED + STRIDE];
@@ -29,9 +29,11 @@ public final class PeerTraffic {
         SLOTS.setOpaque(slots, slot + BYTES, slots[slot + BYTES] + bytes);
     }
 
-    /** The receive lane took a datagram of {@code bytes} bytes from this neighbour. */
-    void received(int bytes) {
-        SLOTS.setOpaque(slots, RECEIVED + DATAGRAMS, slots[RECEIVED + DATAGRAMS] + 1);
+    /** The receive lane took a datagram of {@code bytes} bytes from this neighbour in its batch read at {@code nowNanos}. */
+    void received(int bytes, long nowNanos) {
+        SLOTS.setOpaque(slots, RECEIVED + LAST_NANOS, nowNanos);
+        // released after the time: a reader that sees a count sees a time at least as recent as its first datagram
+        SLOTS.setRelease(slots, RECEIVED + DATAGRAMS, slots[RECEIVED + DATAGRAMS] + 1);
         SLOTS.setOpaque(slots, RECEIVED + BYTES, slots[RECEIVED + BYTES] + bytes);
     }
 
@@ -44,7 +46,16 @@ public final class PeerTraffic {
     }
 
     public long receivedDatagrams() {
-        return (long) SLOTS.getOpaque(slots, RECEIVED + DATAGRAMS);
+        return (long) SLOTS.getAcquire(slots, RECEIVED + DATAGRAMS);
+    }
+
+    /**
+     * When the latest datagram from this neighbour arrived, on the receive lane's clock; meaningless while
+     * {@link #receivedDatagrams} is 0 (read that first). A neighbour whose control connection is up but from whom
+     * nothing arrives here for longer than its probes' period is cut off on UDP: {@code weft doctor} says so.
+     */
+    public long lastReceivedNanos() {
+        return (long) SLOTS.getOpaque(slots, RECEIVED + LAST_NANOS);
     }
 
     public long receivedBytes() {

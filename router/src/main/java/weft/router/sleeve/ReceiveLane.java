@@ -68,6 +68,8 @@ final class ReceiveLane {
      * into, and a batch is either relayed or delivered.
      */
     private final Views deliveryViews;
+    /** When the batch being handled was read: the clock is read once per batch, not per datagram. */
+    private long batchNanos;
 
     /**
      * @param port      where frames for this peer go: the first queue of the port
@@ -112,6 +114,7 @@ final class ReceiveLane {
      */
     int receive(int timeoutMillis) throws IOException {
         int received = udp.receive(receiveSlots, receivedLengths, sourceAddresses, sourcePorts, timeoutMillis);
+        if (received > 0) batchNanos = nanoClock.getAsLong();
         int frames = 0;
         for (int i = 0; i < received; i++) frames += handleDatagram(receiveViews[i], receivedLengths[i], sourceAddresses[i], sourcePorts[i]);
         return frames;
@@ -150,7 +153,7 @@ final class ReceiveLane {
             }
         }
         // counted for the neighbour only once it is known to be the neighbour's: a forger cannot inflate its counts
-        neighbour.traffic().received(length);
+        neighbour.traffic().received(length, batchNanos);
         return receiveWhole(views, neighbour, payloadLength);
     }
 
@@ -174,7 +177,7 @@ final class ReceiveLane {
             return 0;
         }
         if (header.isProbe()) {
-            paths.onProbe(header, neighbour, payloadLength, receiveSlots[0], out);
+            paths.onProbe(header, neighbour, payloadLength, receiveSlots[0], out, batchNanos);
             return 0;
         }
         if (header.isBatch()) return receiveBatch(views.datagram(), neighbour, payloadLength);
@@ -242,7 +245,7 @@ final class ReceiveLane {
                 return 0;
             }
         }
-        neighbour.traffic().received(length);
+        neighbour.traffic().received(length, batchNanos);
         FrameReassembly.Outcome outcome = reassembly.offer(neighbour.name(), header.origin(), header.frameId(),
                 header.fragmentIndex(), header.fragmentCount(), header.chunk(), fragment,
                 SleeveHeader.LENGTH + SleeveHeader.FRAGMENT_LENGTH, header.frameLength() - SleeveHeader.FRAGMENT_LENGTH,

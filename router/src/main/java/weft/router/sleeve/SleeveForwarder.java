@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -143,6 +144,20 @@ public final class SleeveForwarder implements AutoCloseable {
     /** The path MTU believed towards each neighbour with discovery on, by peer name; safe from any thread. */
     public Map<Long, Integer> pathMtus() {
         return paths.mtus();
+    }
+
+    /** What the sleeve heard from each neighbour, by peer name, told from now; safe from any thread. */
+    public Map<Long, HeardFrom> heard() {
+        long now = nanoClock.getAsLong();
+        Map<Long, Long> acknowledged = paths.lastAcknowledgedNanos();
+        Map<Long, HeardFrom> heard = new TreeMap<>();
+        for (SleevePeer peer : routing.neighbours().snapshot()) {
+            long datagrams = peer.traffic().receivedDatagrams();
+            Long acknowledgedAt = acknowledged.get(peer.name());
+            heard.put(peer.name(), new HeardFrom(datagrams, datagrams == 0 ? -1 : Math.max(0, now - peer.traffic().lastReceivedNanos()),
+                    acknowledgedAt == null ? -1 : Math.max(0, now - acknowledgedAt)));
+        }
+        return heard;
     }
 
     /**

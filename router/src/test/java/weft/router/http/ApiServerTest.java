@@ -66,7 +66,7 @@ class ApiServerTest {
                 6784, "127.0.0.1:6784", "weft", "vethwe-sleeve", 1376,
                 "automatic, from the underlay MTU 1466 of eth0 on the route to 192.168.1.2", "10.32.0.0/12", "/var/lib/weft",
                 List.of(new StatusReport.ConnectionView("11:22:33:44:55:66", "host-2", "192.168.1.2:6783", "outbound",
-                        "established", "2025-01-01T00:00:00Z", "sleeve", "plaintext", 1500)),
+                        "established", "2025-01-01T00:00:00Z", "sleeve", "plaintext", 1500, new StatusReport.SleeveHeard(12, 800, 3_100))),
                 List.of(new StatusReport.TargetView("192.168.1.3", "retrying", null, "connection refused",
                         "2025-01-01T00:00:05Z", 3)),
                 List.of(new StatusReport.PeerView("11:22:33:44:55:66", "host-2", "1f", 3, 17, List.of("aa:bb:cc:dd:ee:ff"))),

@@ -29,6 +29,8 @@ class SleeveForwarderTest {
     private final SleevePeers peersA = new SleevePeers(), peersB = new SleevePeers();
     private final MacTable macsA = new MacTable(AGE), macsB = new MacTable(AGE);
     private final SleeveCounters countersA = new SleeveCounters(), countersB = new SleeveCounters();
+    /** B's clock, which only the test of what B heard moves. */
+    private final java.util.concurrent.atomic.AtomicLong clockB = new java.util.concurrent.atomic.AtomicLong();
     private DatagramChannel udpA, udpB;
     private SleeveForwarder a, b;
 
@@ -39,7 +41,7 @@ class SleeveForwarderTest {
         a = new SleeveForwarder(A, portA, new ChannelSleeveSocket(udpA), peersA, macsA, countersA,
                 () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         b = new SleeveForwarder(B, portB, new ChannelSleeveSocket(udpB), peersB, macsB, countersB,
-                () -> 0L, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
+                clockB::get, 1500, SleeveForwarder.DEFAULT_DATAGRAM_PAYLOAD);
         peersA.put(new SleevePeer(B, "b", (InetSocketAddress) udpB.getLocalAddress()));
         peersB.put(new SleevePeer(A, "a", (InetSocketAddress) udpA.getLocalAddress()));
     }
@@ -77,6 +79,17 @@ class SleeveForwarderTest {
         for (int i = 0; i < 100; i++) arrived.merge(portB.takeWritten().length, 1, Integer::sum);
         assertEquals(java.util.Map.of(300, 50, 400, 50), arrived, "every frame of both queues, none twice");
         assertEquals(100, countersA.get(Counter.FRAMES_FROM_TAP));
+    }
+
+    @Test
+    void whatTheSleeveHeardFromANeighbourIsHowLongAgoItsLatestDatagramArrived() throws Exception {
+        assertEquals(new HeardFrom(0, -1, -1), b.heard().get(A), "nothing yet: never, not zero seconds ago");
+        clockB.set(5_000_000_000L);
+        portA.fromBridge.add(frame(BROADCAST, MAC_A, 98));
+        a.pumpLocalFrame(1000);
+        b.receiveDatagram();
+        clockB.set(7_500_000_000L);
+        assertEquals(new HeardFrom(1, 2_500_000_000L, -1), b.heard().get(A), "no probe acknowledged: the round trip is unproven");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The path MTU core, driven by hand: time is a number, probes land in a list, acknowledgements are called in. */
@@ -40,7 +41,7 @@ class SleevePathMtuTest {
         }
 
         void acknowledgeAll(PathMtu path) {
-            arrived.forEach(mtu -> path.onAcknowledged(round, mtu));
+            arrived.forEach(mtu -> path.onAcknowledged(round, mtu, 0));
             arrived.clear();
             sent.clear();
         }
@@ -129,10 +130,26 @@ class SleevePathMtuTest {
         int stale = path.round();
         path.tick(WAIT, wire); // closes with nothing acknowledged
         path.tick(WAIT + RETRY, wire);
-        path.onAcknowledged(stale, 1500);
-        path.onAcknowledged(path.round(), 1400);
+        path.onAcknowledged(stale, 1500, WAIT + RETRY);
+        path.onAcknowledged(path.round(), 1400, WAIT + RETRY);
         path.tick(2 * WAIT + RETRY, wire);
         assertEquals(1400, path.mtu());
+    }
+
+    @Test
+    void shouldRememberWhenTheLastAcknowledgementCameWhateverItsRound() {
+        PathMtu path = new PathMtu(1500, 0, WAIT, INTERVAL, RETRY, CHECK);
+        SimulatedPath wire = new SimulatedPath(1500, 0);
+        path.tick(0, wire);
+        assertFalse(path.everAcknowledged());
+        int first = path.round();
+        path.tick(WAIT, wire);
+        path.tick(WAIT + RETRY, wire);
+        path.onAcknowledged(first, 1500, WAIT + RETRY + 7); // late, for the round before: the round trip still works
+        assertTrue(path.everAcknowledged());
+        assertEquals(WAIT + RETRY + 7, path.lastAcknowledgedNanos());
+        path.onAcknowledged(path.round(), 99, WAIT + RETRY + 9); // no size a probe has: not an acknowledgement
+        assertEquals(WAIT + RETRY + 7, path.lastAcknowledgedNanos());
     }
 
     @Test
