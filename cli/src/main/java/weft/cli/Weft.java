@@ -598,7 +598,7 @@ public final class Weft {
                     : new RouterState.Silent("the router at " + api.where() + " refused: " + e.getMessage(),
                     "run weft doctor as root, who may read the API token in " + target.dataDir());
         }
-        return Doctor.run(router, environment, line.flag("json"), json, out);
+        return Doctor.run(router, environment, line.flag("json"), json(), out);
     }
 
     /** This command's version, and the router's when one answers (a mismatch after an upgrade is worth seeing). */
