@@ -39,8 +39,7 @@ final class AllocatorStatusView {
             if (consensus == null) {
                 phase = IpamStatus.Phase.AWAITING_RING;
             } else {
-                phase = consensus.triggered() || consensus.state().acceptors().size() > 1
-                        ? IpamStatus.Phase.AWAITING_CONSENSUS : IpamStatus.Phase.IDLE;
+                phase = consensus.voting() ? IpamStatus.Phase.AWAITING_CONSENSUS : IpamStatus.Phase.IDLE;
             }
         } else {
             phase = rings.winningForeignRing().isPresent() ? IpamStatus.Phase.RING_CONFLICT : IpamStatus.Phase.READY;

@@ -186,12 +186,20 @@ public final class SeedConsensus {
         return Optional.empty();
     }
 
+    /**
+     * Whether a vote is under way: this peer wants a ring, or some peer has proposed a ballot. Peers that merely
+     * exchanged their initial acceptor states (they do on connecting) are not voting: consensus is lazy.
+     */
+    public boolean voting() {
+        return triggered || state.acceptors().values().stream().anyMatch(a -> !a.promised().equals(Ballot.NONE));
+    }
+
     /** What consensus waits for, in one line: the quorum, whom we heard from, what is missing. */
     public String waitingFor() {
         List<PeerName> heard = List.copyOf(state.acceptors().keySet());
-        if (!triggered && heard.size() == 1 && own().equals(AcceptorState.INITIAL)) {
+        if (!voting()) {
             return "idle: consensus starts on the first allocation (quorum " + quorum + " of " + initialPeers
-                    + " initial peers)";
+                    + " initial peers; heard from " + heard.size() + ")";
         }
         if (heard.size() < quorum) {
             return "awaiting consensus: quorum " + quorum + " of " + initialPeers + " initial peers; heard from "

@@ -271,6 +271,25 @@ class AllocatorTest {
     }
 
     @Test
+    void peersThatOnlyExchangedTheirInitialVotesAreIdleNotAwaitingConsensus() {
+        Allocator a = start(A, new InitMode.Consensus(2));
+        Allocator b = start(B, new InitMode.Consensus(2));
+        for (int r = 0; r < 5; r++) {
+            round();
+        }
+        for (Allocator peer : List.of(a, b)) {
+            assertEquals(IpamStatus.Phase.IDLE, peer.status().phase());
+            assertEquals("idle: consensus starts on the first allocation (quorum 2 of 2 initial peers; heard from 2)", peer.status().waitingFor());
+        }
+        CompletableFuture<AllocationResult> first = b.allocate("c1");
+        for (int r = 0; r < 10 && !first.isDone(); r++) {
+            round();
+        }
+        address(first);
+        assertEquals(IpamStatus.Phase.READY, a.status().phase());
+    }
+
+    @Test
     void shouldReachConsensusLazilyAndSayWhatItWaitsFor() {
         Allocator a = start(A, new InitMode.Consensus(3));
         assertEquals(IpamStatus.Phase.IDLE, a.status().phase());
