@@ -5,6 +5,8 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 900, HEIGHT = 640, RADIUS = 36;
+// Past this many connections the drawing keeps its lines and leaves their words to the table, or they would cover it.
+const LABELLED_EDGES = 40;
 
 function svg(name, attributes, parent) {
   const element = document.createElementNS(SVG, name);
@@ -67,7 +69,9 @@ function draw(graph) {
     const group = svg('g', { class: 'edge ' + edge.path + (edge.encrypted ? ' ' + edge.encrypted : ''),
       'data-from': edge.from, 'data-to': edge.to, 'data-path': edge.path }, canvas);
     svg('line', { x1: from.x, y1: from.y, x2: to.x, y2: to.y }, group);
-    text(group, describe(edge), { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 - 4, 'text-anchor': 'middle' });
+    if (graph.edges.length <= LABELLED_EDGES) {
+      text(group, describe(edge), { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 - 4, 'text-anchor': 'middle' });
+    }
   }
   for (const node of graph.nodes) {
     const at = placed.get(node.peer);
