@@ -34,6 +34,7 @@ import weft.router.fastpath.FastPath;
 import weft.router.http.ApiLocationFile;
 import weft.router.http.ApiServer;
 import weft.router.http.ApiTokenFile;
+import weft.dns.NameChannel;
 import weft.router.http.MetricsServer;
 import weft.router.plumbing.AttachmentStore;
 import weft.router.plumbing.BridgeForwarding;
@@ -61,6 +62,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -210,7 +212,10 @@ public final class Router implements RouterApi, AutoCloseable {
         ScheduledExecutorService resolver = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("resolve-peers").daemon().factory());
         built.push(resolver::shutdownNow);
         resolver.scheduleWithFixedDelay(targets::resolveAgain, TargetList.RESOLVE_INTERVAL.toSeconds(), TargetList.RESOLVE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
-        RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh, sleevePeers, forwarder, fastPath, allocator);
+        NameChannel namesChannel = names.channel();
+        RouterMetrics metrics = new RouterMetrics(counters, udp, macs, mesh, sleevePeers, forwarder, fastPath, allocator,
+                () -> mesh.onLoop(() -> Map.of("dns/malformed", namesChannel.refused(), "links/malformed", links.refused(),
+                        "links/over-limit", links.dropped())).join());
         built.push(LinkReporter.start(metrics, mesh, links));
         Router router = new Router(built, stop, targets, new Attachments(plumbing, allocator, config.overlayRange()),
                 new IpamCommands(allocator, mesh), new AddressLeases(allocator, config.overlayRange()),

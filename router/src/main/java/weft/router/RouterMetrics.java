@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The router's counters and gauges: the sleeve's (in all, per neighbour, and its path MTUs), its socket's (how many
@@ -44,9 +45,11 @@ final class RouterMetrics {
     private final SleeveForwarder forwarder;
     private final FastPath fastPath;
     private final AllocatorProxy allocator;
+    private final Supplier<Map<String, Long>> channelsRefused;
 
+    /** @param channelsRefused the gossip channels' refusals (see {@link Readings}); may wait for the mesh loop, never on it */
     RouterMetrics(SleeveCounters counters, UdpSocket udp, MacTable macs, Mesh mesh, SleevePeers sleevePeers, SleeveForwarder forwarder,
-                  FastPath fastPath, AllocatorProxy allocator) {
+                  FastPath fastPath, AllocatorProxy allocator, Supplier<Map<String, Long>> channelsRefused) {
         this.counters = counters;
         this.udp = udp;
         this.macs = macs;
@@ -55,6 +58,7 @@ final class RouterMetrics {
         this.forwarder = forwarder;
         this.fastPath = fastPath;
         this.allocator = allocator;
+        this.channelsRefused = channelsRefused;
     }
 
     /** The sleeve's counters, its socket's and its MAC table's refusals, by name. */
@@ -82,14 +86,18 @@ final class RouterMetrics {
                             long receivedBytes, int pathMtu) {}
 
     /** Everything the exposition shows but the JVM's own numbers, read from the parts at one moment. */
+    /**
+     * @param channelsRefused what the gossip channels of Weft DNS and of the topology page refused, by channel and reason
+     *                        ({@code malformed}, {@code over-limit}); keys {@code channel/reason}
+     */
     record Readings(Map<String, Long> sleeve, Map<String, Long> fastPath, List<ConnectionReading> connections,
                     Map<String, Long> inbound, MeshStatus.Refusals refused, int learnedMacs, List<NeighbourReading> neighbours,
-                    Mesh.Traffic gossip, IpamStatus ipam) {}
+                    Mesh.Traffic gossip, IpamStatus ipam, Map<String, Long> channelsRefused) {}
 
     Readings read() {
         MeshStatus status = mesh.status().join();
         return new Readings(sleeve(), fastPath.counters(), connections(status), status.inbound(), status.refused(), macs.size(),
-                neighbours(status), mesh.traffic(), allocator.status());
+                neighbours(status), mesh.traffic(), allocator.status(), channelsRefused.get());
     }
 
     /** The connections and the sleeve's neighbours alone, as {@link #read} reads them. */
@@ -161,6 +169,12 @@ final class RouterMetrics {
                 .sample(refused.discoveryAddresses(), "kind", "discovery-addresses")
                 .sample(refused.discoveryOverLimit(), "kind", "discovery-over-limit")
                 .sample(refused.channelUnicasts(), "kind", "channel-unicasts");
+        text.family("weft_gossip_channel_refused_total", Type.COUNTER, "Messages a gossip channel refused: malformed ones, and"
+                + " reports past its bounds (over-limit), by channel (dns: Weft DNS's names; links: the topology page's link reports).");
+        new TreeMap<>(r.channelsRefused()).forEach((key, value) -> {
+            int slash = key.indexOf('/');
+            text.sample(value, "channel", key.substring(0, slash), "reason", key.substring(slash + 1));
+        });
         text.family("weft_topology_full", Type.GAUGE, "Whether the topology holds as many peers as it may (1) and refuses more.")
                 .sample(refused.topologyFull() ? 1 : 0);
         text.family("weft_learned_macs", Type.GAUGE, "MAC addresses known to live behind peers.").sample(r.learnedMacs());

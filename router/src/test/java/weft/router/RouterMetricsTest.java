@@ -44,7 +44,8 @@ class RouterMetricsTest {
                 List.of(new AddressRange(0x0a200000L, 0x0a200100L), new AddressRange(0x0a210000L, 0x0a210040L)), 300, 20,
                 List.of(new IpamStatus.Waiting("c1", "an address", "no space", Duration.ofSeconds(2))), List.of(), Optional.empty());
         return new RouterMetrics.Readings(sleeve, Map.of("heartbeats-sent", 7L), connections, Map.of("inbound-bans", 2L),
-                new MeshStatus.Refusals(0, 0, false, 0, 0, 0), 3, neighbours, new Mesh.Traffic(4096, 2048), ipam);
+                new MeshStatus.Refusals(0, 0, false, 0, 0, 0), 3, neighbours, new Mesh.Traffic(4096, 2048), ipam,
+                Map.of("dns/malformed", 1L, "links/malformed", 0L, "links/over-limit", 2L));
     }
 
     private static String exposition() {
@@ -92,7 +93,7 @@ class RouterMetricsTest {
                 "weft_sleeve_dropped_total", "weft_sleeve_sent_bytes_total", "weft_sleeve_received_bytes_total",
                 "weft_sleeve_peer_sent_datagrams_total", "weft_sleeve_peer_sent_bytes_total", "weft_sleeve_peer_received_datagrams_total",
                 "weft_sleeve_peer_received_bytes_total", "weft_sleeve_path_mtu_bytes", "weft_fastpath_events_total",
-                "weft_inbound_handshakes_total", "weft_mesh_refused_total", "weft_gossip_sent_bytes_total", "weft_gossip_received_bytes_total",
+                "weft_inbound_handshakes_total", "weft_mesh_refused_total", "weft_gossip_channel_refused_total", "weft_gossip_sent_bytes_total", "weft_gossip_received_bytes_total",
                 "weft_ipam_owned_addresses", "weft_ipam_free_addresses", "weft_ipam_allocated_addresses", "weft_ipam_pending_requests",
                 "weft_ipam_phase", "jvm_memory_used_bytes", "jvm_memory_committed_bytes", "jvm_memory_max_bytes", "jvm_buffer_pool_used_bytes",
                 "jvm_gc_collections_total", "jvm_gc_collection_seconds_total")) {
@@ -162,5 +163,13 @@ class RouterMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> text.sample(1, "odd"));
         assertTrue(text.toString().startsWith("# HELP weft_frames_total Frames.\\nAll of them, \\\\ none spared.\n# TYPE weft_frames_total counter\n"),
                 text.toString());
+    }
+
+    @Test
+    void theGossipChannelsRefusalsAreCountedByChannelAndReason() {
+        String text = exposition();
+        assertTrue(text.contains("weft_gossip_channel_refused_total{channel=\"dns\",reason=\"malformed\"} 1\n"
+                + "weft_gossip_channel_refused_total{channel=\"links\",reason=\"malformed\"} 0\n"
+                + "weft_gossip_channel_refused_total{channel=\"links\",reason=\"over-limit\"} 2\n"), text);
     }
 }
