@@ -22,8 +22,8 @@ import java.util.Map;
  * The API's records as JSON through jackson-core's streaming parser and generator alone, for the command line's
  * client: Jackson's object mapper costs a command about 40 ms to start (its default date format loads the JDK's
  * locale data) and more to build a reader per record by reflection; this reads and writes the same JSON in a few.
- * It reads replies as {@link ApiCodec} does, no more tolerantly: fields it does not know are skipped, an absent or
- * null list or map is empty, a null inside one is refused, an absent or null string is null and an absent number or
+ * It reads replies as {@link ApiCodec} does, no more tolerantly: fields it does not know are skipped, a field given twice is refused, an
+ * absent or null list or map is empty, a null inside one is refused, an absent or null string is null and an absent number or
  * boolean 0 or false; a string must be a string, a boolean a boolean and an integer an integer (the mapper would
  * turn {@code "7"} or {@code 7.9} into 7, which no router sends). The types are the API's: strings, {@code int},
  * {@code long}, {@code double}, {@code boolean} (and their boxes), lists, maps with string keys, and records of them. Stateless;
@@ -136,6 +136,9 @@ final class RecordJson {
                 in.skipChildren(); // a newer router's field
                 continue;
             }
+            // the mapper refuses a record's field given twice (once it has them all it builds the record, and the second
+            // has nowhere to go) or lets the later win, depending on where the second comes: refused here wherever it comes
+            if (seen[i]) throw new IOException(where + " has the field " + components[i].getName() + " twice");
             values[i] = readValue(in, components[i].getGenericType(), where + "." + components[i].getName());
             seen[i] = true;
         }
