@@ -17,6 +17,7 @@ import weft.gossip.channel.ChannelCodec;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipData;
 import weft.gossip.channel.Gossiper;
+import weft.gossip.channel.ShareInTurns;
 import weft.gossip.wire.Decoding;
 
 /**
@@ -49,7 +50,7 @@ public final class NameChannel implements Gossiper {
     private final Set<PeerName> reachable = new HashSet<>();
     private volatile NameIndex index = NameIndex.EMPTY;
     private long refused;
-    private int nextInState; // where the next complete state starts among the origins, when they do not all fit
+    private final ShareInTurns turns = new ShareInTurns(STATE_BUDGET);
 
     /**
      * @param restored our names as last saved, if any (their origin is replaced by {@code self}, so a router whose
@@ -152,18 +153,8 @@ public final class NameChannel implements Gossiper {
     /** Every origin's names; when they would not fit in one message, as many as fit, a different share each time. */
     @Override
     public GossipData completeState() {
-        List<OriginRecords> origins = new ArrayList<>(known.values());
-        int total = origins.stream().mapToInt(NameRecordsCodec::size).sum();
-        if (total <= STATE_BUDGET) return new NameRecordsData(known);
         Map<PeerName, OriginRecords> share = new TreeMap<>();
-        int bytes = 0;
-        for (int i = 0; i < origins.size(); i++) {
-            OriginRecords next = origins.get((nextInState + i) % origins.size());
-            bytes += NameRecordsCodec.size(next);
-            if (bytes > STATE_BUDGET) break;
-            share.put(next.origin(), next);
-        }
-        nextInState = (nextInState + share.size()) % origins.size();
+        turns.share(new ArrayList<>(known.values()), NameRecordsCodec::size).forEach(origin -> share.put(origin.origin(), origin));
         return new NameRecordsData(share);
     }
 

@@ -17,6 +17,7 @@ import weft.gossip.channel.ChannelCodec;
 import weft.gossip.channel.Gossip;
 import weft.gossip.channel.GossipData;
 import weft.gossip.channel.Gossiper;
+import weft.gossip.channel.ShareInTurns;
 import weft.gossip.topology.Topology;
 import weft.gossip.wire.Decoding;
 
@@ -78,7 +79,7 @@ public final class LinkChannel implements Gossiper {
     private volatile Map<PeerName, LinkReport> snapshot = Map.of();
     private long refused;
     private long dropped;
-    private int nextInState; // where the next complete state starts among the reports, when they do not all fit
+    private final ShareInTurns turns = new ShareInTurns(STATE_BUDGET);
     private Instant nextWarning = Instant.MIN; // when a refused payload may be logged again
     private long refusedWhenWarned;
 
@@ -200,20 +201,8 @@ public final class LinkChannel implements Gossiper {
         List<LinkReport> all = new ArrayList<>();
         if (broadcast != null) all.add(broadcast);
         all.addAll(known.values());
-        int total = all.stream().mapToInt(LinkReportCodec::size).sum();
         TreeMap<PeerName, LinkReport> share = new TreeMap<>();
-        if (total <= STATE_BUDGET) {
-            all.forEach(report -> share.put(report.origin(), report));
-            return new LinkReports(share);
-        }
-        int bytes = 0;
-        for (int i = 0; i < all.size(); i++) {
-            LinkReport next = all.get((nextInState + i) % all.size());
-            bytes += LinkReportCodec.size(next);
-            if (bytes > STATE_BUDGET) break;
-            share.put(next.origin(), next);
-        }
-        nextInState = (nextInState + share.size()) % all.size();
+        turns.share(all, LinkReportCodec::size).forEach(report -> share.put(report.origin(), report));
         return new LinkReports(share);
     }
 
